@@ -1,0 +1,141 @@
+# The one entry point of the toolkit.
+#
+#   make              build common/libcommon.a and every stage present into bin/
+#   make test         install missing packages, build, run every Check suite
+#   make demo         install missing packages, build, run each landed chapter's demo
+#   make bench        run the benchmarks beside their references -> bench/results.tsv
+#   make plots        redraw every PNG from the metrics.tsv files under runs/
+#   make notebooks    execute the notebooks in notebooks/
+#   make data         fetch (or copy from $NLP_DATA_DIR) the benchmark datasets
+#   make fixtures     regenerate tests/fixtures/ with the PyTorch references
+#   make clean        remove build products (not data/cache or runs/)
+#
+# Build variants (each builds into its own folder, so they never mix):
+#   make SAN=1 test   AddressSanitizer + UndefinedBehaviorSanitizer
+#   make DEBUG=1      -O0 -g, for gdb and valgrind
+#   make NATIVE=1     -march=native (the default -O2 build is portable)
+
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+
+# The seven stages in the order of the story; only those present are built.
+ALL_STAGES := ngram word2vec rnn seq2seq transformer gpt rlhf
+STAGES     := $(foreach s,$(ALL_STAGES),$(if $(wildcard $(s)/main.c),$(s)))
+
+# ---------------------------------------------------------------- flags
+ifeq ($(SAN),1)
+  VARIANT  := san
+  OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(DEBUG),1)
+  VARIANT  := debug
+  OPTFLAGS := -O0 -g
+else ifeq ($(NATIVE),1)
+  VARIANT  := native
+  OPTFLAGS := -O2 -march=native
+else
+  VARIANT  := release
+  OPTFLAGS := -O2
+endif
+
+BUILD := build/$(VARIANT)
+# The default build lands in bin/; the other variants keep their binaries apart.
+BIN   := $(if $(filter release,$(VARIANT)),bin,$(BUILD)/bin)
+
+BLAS_PC    := $(shell pkg-config --exists openblas 2>/dev/null && echo openblas || echo blas)
+BLAS_CFLAGS := $(shell pkg-config --cflags $(BLAS_PC) 2>/dev/null)
+BLAS_LIBS   := $(shell pkg-config --libs $(BLAS_PC) 2>/dev/null || echo -lopenblas)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread)
+# OpenMP where the compiler has it.
+OMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
+
+CFLAGS  ?=
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(OPTFLAGS) $(OMP) \
+           -Icommon $(BLAS_CFLAGS)
+LDLIBS  := $(BLAS_LIBS) $(OMP) -lm
+LDFLAGS += $(filter -fsanitize=%,$(OPTFLAGS))
+
+# ---------------------------------------------------------------- sources
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIBCOMMON  := $(BUILD)/libcommon.a
+
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BINS  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+HARNESS_OBJ := $(BUILD)/tests/harness.o
+
+STAGE_BINS := $(STAGES:%=$(BIN)/%)
+
+# bench/<name>.c: our side of a benchmark, linked with libcommon.
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all test demo bench plots notebooks data fixtures clean deps $(ALL_STAGES)
+.DEFAULT_GOAL := all
+
+all: $(LIBCOMMON) $(STAGE_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+# Each stage: its non-main sources become lib<stage>.a (so its tests and later
+# stages can link the model), and main.c links into bin/<stage>.
+define STAGE_RULES
+$(1)_LIB_SRC := $$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c))
+$(1)_LIB     := $(BUILD)/lib$(1).a
+$$($(1)_LIB): $$($(1)_LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $$(dir $$@)
+	ar rcs $$@ $$^
+$(BIN)/$(1): $(BUILD)/$(1)/main.o $$($(1)_LIB) $(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+$(1): $(BIN)/$(1)
+endef
+$(foreach s,$(STAGES),$(eval $(call STAGE_RULES,$(s))))
+
+.SECONDEXPANSION:
+# A test binary tests/test_<name>.c links lib<name>.a when <name> is a stage.
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS_OBJ) $(LIBCOMMON) $$(if $$(filter $$*,$(STAGES)),$(BUILD)/lib$$*.a)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/test_$*.o $(HARNESS_OBJ) \
+	    $(if $(filter $*,$(STAGES)),$(BUILD)/lib$*.a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps.sh base
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BINS)
+	@BIN=$(BIN) scripts/run_tests.sh $(TEST_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(BIN) scripts/demo.sh $(STAGES)
+
+bench: all $(BENCH_BINS)
+	@scripts/deps.sh bench
+	@BIN=$(BIN) BUILD=$(BUILD) PYTHON=$(PYTHON) scripts/bench.sh
+
+plots:
+	@scripts/plots.sh
+
+notebooks: all
+	@scripts/deps.sh notebooks
+	@PYTHON=$(PYTHON) scripts/notebooks.sh
+
+data:
+	@scripts/data.sh
+
+fixtures:
+	@scripts/deps.sh bench
+	@for f in tests/ref/*.py; do echo "$(PYTHON) $$f"; $(PYTHON) $$f || exit 1; done
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

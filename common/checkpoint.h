@@ -1,0 +1,63 @@
+/*
+ * checkpoint.h -- saving and restoring a model's parameter table.
+ *
+ * File layout (little-endian, as written by this machine):
+ *     char  magic[8]        "NLPCKPT1"
+ *     u32   version         CHECKPOINT_VERSION
+ *     char  stage[16]       which stage wrote it ("gpt", "rnn", ...), NUL-padded
+ *     i64   step            training step reached (for resuming)
+ *     u32   config_len      then config_len bytes of text: "key=value\n" lines,
+ *                           everything needed to rebuild the model's table
+ *     u32   count           number of tensors, then for each:
+ *                               char name[64], u32 ndim, u32 shape[4]
+ *     u64   total           floats per buffer
+ *     u32   has_optimizer   1 when m and v follow the values
+ *     f32   values[total]   [, f32 m[total], f32 v[total]]
+ *     u32   crc32           of every byte before it (IEEE polynomial)
+ *
+ * checkpoint_save() writes atomically (temp file, fsync, rename): an
+ * interrupted save leaves the previous checkpoint intact.
+ *
+ * Loading is two steps, because the config decides the model's shape:
+ *     CheckpointInfo ck;
+ *     if (checkpoint_read(path, "gpt", &ck, err, sizeof err)) die("%s", err);
+ *     ... build and params_alloc the ParamTable from ck.config ...
+ *     if (checkpoint_restore(&ck, &pt, err, sizeof err)) die("%s", err);
+ *     checkpoint_free(&ck);
+ * checkpoint_read validates magic, version, stage, sizes and the checksum, so a
+ * truncated, foreign or corrupted file is rejected before anything is used;
+ * checkpoint_restore checks every tensor's name and shape against the table.
+ * Both return 0 on success, or -1 with a message in err.
+ */
+#ifndef NLP_CHECKPOINT_H
+#define NLP_CHECKPOINT_H
+
+#include <stdint.h>
+#include "params.h"
+
+#define CHECKPOINT_VERSION 1
+
+typedef struct {
+    char stage[16];
+    long step;
+    char *config;          /* NUL-terminated "key=value\n" text */
+    int count;
+    ParamInfo *info;       /* names and shapes as saved (offsets recomputed) */
+    size_t total;
+    int has_optimizer;
+    float *values, *m, *v; /* m, v NULL without optimizer state */
+} CheckpointInfo;
+
+void checkpoint_save(const char *path, const char *stage, const char *config,
+                     const ParamTable *pt, long step, int with_optimizer);
+int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, char *err, size_t errlen);
+int checkpoint_restore(const CheckpointInfo *ck, ParamTable *pt, char *err, size_t errlen);
+void checkpoint_free(CheckpointInfo *ck);
+
+/* Value of "key=..." in a config text, or fallback when absent. */
+long config_long(const char *config, const char *key, long fallback);
+double config_double(const char *config, const char *key, double fallback);
+
+uint32_t crc32_update(uint32_t crc, const void *data, size_t n);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * matmul.h -- the one matrix product of the toolkit, and the thread setting.
+ *
+ * Every product in every stage goes through matmul(), a thin wrapper over
+ * OpenBLAS's cblas_sgemm on row-major float matrices, with the transposes
+ * spelled out at the call site:
+ *
+ *     C (M,N) = alpha * op(A) (M,K) @ op(B) (K,N) + beta * C
+ *
+ * where op(A) = A (stored M x K) when ta == 0, and A^T (A stored K x M) when
+ * ta == 1; likewise for B. Use beta = 1 to accumulate, as backward passes do.
+ * A linear layer's forward out = x @ W^T is matmul(0, 1, ...); its weight
+ * gradient dW += dout^T @ x is matmul(1, 0, ..., beta = 1).
+ *
+ * set_threads(n) drives both OpenBLAS and OpenMP, so one --threads flag
+ * controls every core the program uses. OpenMP should wait passively
+ * (OMP_WAIT_POLICY=passive, set by set_threads when the user has not set it)
+ * so that spinning OpenMP threads do not steal the core OpenBLAS needs.
+ */
+#ifndef NLP_MATMUL_H
+#define NLP_MATMUL_H
+
+void matmul(int ta, int tb, int M, int N, int K,
+            float alpha, const float *A, const float *B, float beta, float *C);
+
+/* Use n threads for OpenBLAS and OpenMP (n >= 1). */
+void set_threads(int n);
+int get_threads(void);
+
+#endif

@@ -1,0 +1,71 @@
+/* optim.c -- SGD, Adam/AdamW, clipping, schedules. See optim.h for the equations. */
+#include "optim.h"
+
+#include <math.h>
+
+void sgd_step(ParamTable *pt, float lr, float momentum, float weight_decay) {
+    for (int k = 0; k < pt->count; k++) {
+        const ParamInfo *info = &pt->info[k];
+        float wd = info->decay ? weight_decay : 0.0f;
+        float *p = pt->values + info->offset, *g = pt->grads + info->offset, *m = pt->m + info->offset;
+        for (size_t i = 0; i < info->size; i++) {
+            float grad = g[i] + wd * p[i];
+            m[i] = momentum * m[i] + grad;
+            p[i] -= lr * m[i];   /* with momentum 0, m is just the gradient */
+        }
+    }
+}
+
+void adam_step(ParamTable *pt, const AdamConfig *cfg, float lr, int t) {
+    float b1 = cfg->beta1, b2 = cfg->beta2;
+    float correction1 = 1.0f - powf(b1, (float)t);
+    float correction2 = 1.0f - powf(b2, (float)t);
+    for (int k = 0; k < pt->count; k++) {
+        const ParamInfo *info = &pt->info[k];
+        float wd = info->decay ? cfg->weight_decay : 0.0f;
+        float *p = pt->values + info->offset, *g = pt->grads + info->offset;
+        float *m = pt->m + info->offset, *v = pt->v + info->offset;
+        for (size_t i = 0; i < info->size; i++) {
+            float grad = g[i];
+            if (cfg->decoupled) p[i] -= lr * wd * p[i];
+            else grad += wd * p[i];
+            m[i] = b1 * m[i] + (1.0f - b1) * grad;
+            v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
+            float m_hat = m[i] / correction1;
+            float v_hat = v[i] / correction2;
+            p[i] -= lr * m_hat / (sqrtf(v_hat) + cfg->eps);
+        }
+    }
+}
+
+float clip_grad_norm(ParamTable *pt, float max_norm) {
+    double sumsq = 0.0;
+    for (size_t i = 0; i < pt->total; i++) sumsq += (double)pt->grads[i] * pt->grads[i];
+    float norm = (float)sqrt(sumsq);
+    if (norm > max_norm) {
+        /* The same 1e-6 guard as torch.nn.utils.clip_grad_norm_. */
+        float scale = max_norm / (norm + 1e-6f);
+        for (size_t i = 0; i < pt->total; i++) pt->grads[i] *= scale;
+    }
+    return norm;
+}
+
+float lr_linear(long step, long total, float lr0, float lr_end) {
+    if (total <= 0 || step >= total) return lr_end;
+    float frac = (float)step / (float)total;
+    return lr0 + frac * (lr_end - lr0);
+}
+
+float lr_cosine(long step, long warmup, long decay_steps, float lr_max, float lr_min) {
+    if (step < warmup) return lr_max * (float)(step + 1) / (float)warmup;
+    if (step >= decay_steps) return lr_min;
+    double ratio = (double)(step - warmup) / (double)(decay_steps - warmup);
+    double coeff = 0.5 * (1.0 + cos(M_PI * ratio));   /* 1 -> 0 */
+    return lr_min + (float)coeff * (lr_max - lr_min);
+}
+
+float lr_noam(long step, int d_model, long warmup, float factor) {
+    double s = (double)(step + 1);
+    double a = 1.0 / sqrt(s), b = s * pow((double)warmup, -1.5);
+    return factor * (float)(pow((double)d_model, -0.5) * (a < b ? a : b));
+}

@@ -1,0 +1,207 @@
+/* util.c -- errors, checked allocation and file I/O. See util.h. */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog_name = "nlp";
+
+void util_set_prog(const char *name) { prog_name = name; }
+const char *util_prog(void) { return prog_name; }
+
+static void vreport(const char *kind, const char *fmt, va_list ap) {
+    fflush(stdout);
+    fprintf(stderr, "%s: %s: ", prog_name, kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("error", fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("error", fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help'.\n", prog_name);
+    exit(2);
+}
+
+void warn(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("warning", fmt, ap);
+    va_end(ap);
+}
+
+void *malloc_check(size_t size, const char *file, int line) {
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        die("out of memory allocating %zu bytes (%s:%d)\n"
+            "HINT: try a smaller model, batch or corpus", size, file, line);
+    return p;
+}
+
+void *calloc_check(size_t n, size_t size, const char *file, int line) {
+    if (size && n > SIZE_MAX / size)
+        die("allocation of %zu x %zu bytes overflows (%s:%d)", n, size, file, line);
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        die("out of memory allocating %zu x %zu bytes (%s:%d)\n"
+            "HINT: try a smaller model, batch or corpus", n, size, file, line);
+    return p;
+}
+
+void *realloc_check(void *p, size_t size, const char *file, int line) {
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        die("out of memory growing a buffer to %zu bytes (%s:%d)", size, file, line);
+    return q;
+}
+
+char *strdup_check(const char *s, const char *file, int line) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc_check(n, file, line);
+    memcpy(d, s, n);
+    return d;
+}
+
+FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
+    FILE *f = fopen(path, mode);
+    if (!f)
+        die("cannot open '%s' (mode %s): %s (%s:%d)\n"
+            "HINT: check the path; datasets come from 'make data' or $NLP_DATA_DIR",
+            path, mode, strerror(errno), file, line);
+    return f;
+}
+
+void fread_check(void *dst, size_t size, size_t n, FILE *f, const char *path,
+                 const char *file, int line) {
+    size_t got = fread(dst, size, n, f);
+    if (got != n) {
+        if (ferror(f))
+            die("read error in '%s': %s (%s:%d)", path, strerror(errno), file, line);
+        die("'%s' is truncated: expected %zu items of %zu bytes, got %zu (%s:%d)\n"
+            "HINT: the file may be incomplete or from another program",
+            path, n, size, got, file, line);
+    }
+}
+
+void fwrite_check(const void *src, size_t size, size_t n, FILE *f, const char *path,
+                  const char *file, int line) {
+    if (fwrite(src, size, n, f) != n)
+        die("write error in '%s': %s (%s:%d)", path, strerror(errno), file, line);
+}
+
+void fclose_check(FILE *f, const char *path, const char *file, int line) {
+    if (fclose(f) != 0)
+        die("cannot close '%s': %s (%s:%d)", path, strerror(errno), file, line);
+}
+
+char *read_file(const char *path, size_t *len) {
+    FILE *f = xfopen(path, "rb");
+    size_t cap = 1 << 16, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) buf = xrealloc(buf, cap *= 2);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) die("read error in '%s': %s", path, strerror(errno));
+    fclose(f);
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+FILE *atomic_open(const char *path, char **tmp_path) {
+    size_t n = strlen(path) + 32;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) die("cannot create '%s': %s", tmp, strerror(errno));
+    *tmp_path = tmp;
+    return f;
+}
+
+void atomic_commit(FILE *f, char *tmp_path, const char *path) {
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        int e = errno;
+        fclose(f);
+        unlink(tmp_path);
+        die("cannot write '%s': %s", path, strerror(e));
+    }
+    if (fclose(f) != 0) {
+        unlink(tmp_path);
+        die("cannot close '%s': %s", tmp_path, strerror(errno));
+    }
+    if (rename(tmp_path, path) != 0) {
+        int e = errno;
+        unlink(tmp_path);
+        die("cannot rename '%s' to '%s': %s", tmp_path, path, strerror(e));
+    }
+    free(tmp_path);
+}
+
+long parse_long(const char *s, const char *opt, long lo, long hi) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0')
+        usage_error("option %s expects an integer, got '%s'", opt, s);
+    if (v < lo || v > hi)
+        usage_error("option %s must be in [%ld, %ld], got %ld", opt, lo, hi, v);
+    return v;
+}
+
+double parse_double(const char *s, const char *opt, double lo, double hi) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || isnan(v))
+        usage_error("option %s expects a number, got '%s'", opt, s);
+    if (v < lo || v > hi)
+        usage_error("option %s must be in [%g, %g], got %g", opt, lo, hi, v);
+    return v;
+}
+
+void make_dirs(const char *path) {
+    char buf[PATH_MAX];
+    if (strlen(path) >= sizeof buf) die("path too long: '%s'", path);
+    strcpy(buf, path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                die("cannot create directory '%s': %s", buf, strerror(errno));
+            *p = saved;
+            if (saved == '\0') break;
+        }
+    }
+}
+
+double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *data_dir(void) {
+    const char *d = getenv("NLP_DATA_DIR");
+    return (d && *d) ? d : "data/cache";
+}

@@ -1,0 +1,108 @@
+/* harness.c -- fixtures, tensor comparison and the suite runner. See harness.h. */
+#include "harness.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint32_t read_u32(FILE *f, const char *path) {
+    uint32_t v;
+    ck_assert_msg(fread(&v, 4, 1, f) == 1, "fixture %s is truncated", path);
+    return v;
+}
+
+Fixture *fixture_load(const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "tests/fixtures/%s.bin", name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open fixture %s (run the tests from the repository root; "
+                  "`make fixtures` regenerates it)", path);
+    char magic[8];
+    ck_assert_msg(fread(magic, 1, 8, f) == 8 && memcmp(magic, "NLPFIX01", 8) == 0,
+                  "fixture %s has a wrong magic", path);
+    Fixture *fx = calloc(1, sizeof *fx);
+    fx->count = (int)read_u32(f, path);
+    fx->t = calloc((size_t)fx->count, sizeof *fx->t);
+    for (int i = 0; i < fx->count; i++) {
+        FixtureTensor *t = &fx->t[i];
+        uint32_t len = read_u32(f, path);
+        ck_assert_msg(len < 256, "fixture %s: bad name length", path);
+        t->name = calloc(len + 1, 1);
+        ck_assert_msg(fread(t->name, 1, len, f) == len, "fixture %s is truncated", path);
+        t->ndim = (int)read_u32(f, path);
+        ck_assert_msg(t->ndim >= 0 && t->ndim <= 8, "fixture %s: bad ndim", path);
+        t->size = 1;
+        for (int d = 0; d < t->ndim; d++) {
+            t->dims[d] = (int)read_u32(f, path);
+            t->size *= (size_t)t->dims[d];
+        }
+        t->data = malloc(t->size * sizeof(float) + 1);
+        ck_assert_msg(fread(t->data, sizeof(float), t->size, f) == t->size,
+                      "fixture %s is truncated in tensor %s", path, t->name);
+    }
+    fclose(f);
+    return fx;
+}
+
+float *fixture_get(const Fixture *fx, const char *name, size_t *size) {
+    for (int i = 0; i < fx->count; i++)
+        if (strcmp(fx->t[i].name, name) == 0) {
+            if (size) *size = fx->t[i].size;
+            return fx->t[i].data;
+        }
+    ck_abort_msg("fixture has no tensor '%s'", name);
+    return NULL;
+}
+
+int fixture_int(const Fixture *fx, const char *name, size_t i) {
+    size_t n;
+    float *d = fixture_get(fx, name, &n);
+    ck_assert_msg(i < n, "fixture tensor %s: index %zu out of range", name, i);
+    return (int)lrintf(d[i]);
+}
+
+void fixture_free(Fixture *fx) {
+    if (!fx) return;
+    for (int i = 0; i < fx->count; i++) {
+        free(fx->t[i].name);
+        free(fx->t[i].data);
+    }
+    free(fx->t);
+    free(fx);
+}
+
+int check_tensor(const char *label, const float *got, const float *want, size_t n, float tol) {
+    float maxdiff = 0.0f;
+    size_t worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        float d = fabsf(got[i] - want[i]);
+        if (!(d <= maxdiff)) { maxdiff = d; worst = i; }   /* NaN counts as worst */
+    }
+    int ok = maxdiff <= tol;
+    printf("TENSOR %s  %-28s maxdiff=%.3e (tol %.0e)", ok ? "OK    " : "NOT OK", label, maxdiff, tol);
+    if (!ok) printf("  at [%zu]: got %.7g want %.7g", worst, got[worst], want[worst]);
+    printf("\n");
+    return ok;
+}
+
+const char *tmp_path(const char *stem) {
+    static char buf[8][512];
+    static int k = 0;
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    char *p = buf[k % 8];
+    snprintf(p, 512, "%s/nlp-test-%ld-%s.%d", dir, (long)getpid(), stem, k);
+    k++;
+    return p;
+}
+
+int run_suite(Suite *s) {
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,183 @@
+/* test_checkpoint.c -- round trip, and every kind of bad checkpoint rejected with its message. */
+#include "checkpoint.h"
+#include "harness.h"
+#include "rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *CONFIG = "n_layer=2\nn_embd=8\nlr=0.001\n";
+
+static void make_model(ParamTable *pt, int n_embd) {
+    params_init(pt);
+    params_add(pt, "wte", 2, 11, n_embd);
+    params_add(pt, "ln.b", 1, n_embd);
+    params_alloc(pt);
+}
+
+/* A saved model with random values and optimizer state; returns the path. */
+static const char *saved_model(ParamTable *pt) {
+    make_model(pt, 8);
+    Rng r;
+    rng_seed(&r, 5, 0);
+    rng_fill_normal(&r, pt->values, pt->total, 0, 1);
+    rng_fill_normal(&r, pt->m, pt->total, 0, 1);
+    rng_fill_uniform(&r, pt->v, pt->total, 0, 1);
+    const char *path = tmp_path("ckpt");
+    checkpoint_save(path, "gpt", CONFIG, pt, 1234, 1);
+    return path;
+}
+
+static unsigned char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *data = malloc(*len);
+    ck_assert_uint_eq(fread(data, 1, *len, f), *len);
+    fclose(f);
+    return data;
+}
+
+static void spit(const char *path, const unsigned char *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+/* Read path expecting failure with a message containing `expect`. */
+static void expect_rejected(const char *path, const char *stage, const char *expect) {
+    CheckpointInfo ck;
+    char err[256] = "";
+    int rc = checkpoint_read(path, stage, &ck, err, sizeof err);
+    printf("rejected as expected: %s\n", err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err, expect) != NULL, "message '%s' lacks '%s'", err, expect);
+}
+
+START_TEST(test_round_trip) {
+    ParamTable pt, back;
+    const char *path = saved_model(&pt);
+    CheckpointInfo ck;
+    char err[256];
+    ck_assert_int_eq(checkpoint_read(path, "gpt", &ck, err, sizeof err), 0);
+    ck_assert_str_eq(ck.stage, "gpt");
+    ck_assert_int_eq(ck.step, 1234);
+    ck_assert_str_eq(ck.config, CONFIG);
+    ck_assert_int_eq(config_long(ck.config, "n_embd", -1), 8);
+    ck_assert_double_eq(config_double(ck.config, "lr", -1), 0.001);
+    ck_assert_int_eq(config_long(ck.config, "absent", -7), -7);
+    make_model(&back, (int)config_long(ck.config, "n_embd", 0));
+    ck_assert_int_eq(checkpoint_restore(&ck, &back, err, sizeof err), 0);
+    ck_assert_mem_eq(back.values, pt.values, pt.total * sizeof(float));
+    ck_assert_mem_eq(back.m, pt.m, pt.total * sizeof(float));
+    ck_assert_mem_eq(back.v, pt.v, pt.total * sizeof(float));
+    checkpoint_free(&ck);
+    params_free(&pt);
+    params_free(&back);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_rejects_truncated) {
+    ParamTable pt;
+    const char *path = saved_model(&pt);
+    size_t len;
+    unsigned char *data = slurp(path, &len);
+    /* cut in the header, in the tensor table, and in the values */
+    size_t cuts[] = {6, 100, len / 2, len - 1};
+    for (int i = 0; i < 4; i++) {
+        spit(path, data, cuts[i]);
+        expect_rejected(path, "gpt", "truncated");
+    }
+    free(data);
+    params_free(&pt);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_rejects_wrong_magic) {
+    ParamTable pt;
+    const char *path = saved_model(&pt);
+    size_t len;
+    unsigned char *data = slurp(path, &len);
+    data[0] = 'X';
+    spit(path, data, len);
+    expect_rejected(path, "gpt", "wrong magic");
+    free(data);
+    params_free(&pt);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_rejects_wrong_version) {
+    ParamTable pt;
+    const char *path = saved_model(&pt);
+    size_t len;
+    unsigned char *data = slurp(path, &len);
+    data[8] = 99;   /* the version follows the 8-byte magic */
+    spit(path, data, len);
+    expect_rejected(path, "gpt", "version 99");
+    free(data);
+    params_free(&pt);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_rejects_corrupted_values) {
+    ParamTable pt;
+    const char *path = saved_model(&pt);
+    size_t len;
+    unsigned char *data = slurp(path, &len);
+    data[len - 40] ^= 0x10;   /* one bit in the optimizer state */
+    spit(path, data, len);
+    expect_rejected(path, "gpt", "checksum");
+    free(data);
+    params_free(&pt);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_rejects_other_stage_and_missing_file) {
+    ParamTable pt;
+    const char *path = saved_model(&pt);
+    expect_rejected(path, "rnn", "written by stage 'gpt'");
+    expect_rejected("/nonexistent/model.ckpt", "gpt", "cannot open");
+    params_free(&pt);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_restore_rejects_shape_mismatch) {
+    ParamTable pt, other;
+    const char *path = saved_model(&pt);
+    CheckpointInfo ck;
+    char err[256];
+    ck_assert_int_eq(checkpoint_read(path, "gpt", &ck, err, sizeof err), 0);
+    make_model(&other, 16);
+    ck_assert_int_eq(checkpoint_restore(&ck, &other, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "'wte' has another shape"));
+    checkpoint_free(&ck);
+    params_free(&pt);
+    params_free(&other);
+    remove(path);
+}
+END_TEST
+
+static Suite *checkpoint_suite(void) {
+    Suite *s = suite_create("checkpoint");
+    TCase *tc = tcase_create("checkpoint");
+    tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_rejects_truncated);
+    tcase_add_test(tc, test_rejects_wrong_magic);
+    tcase_add_test(tc, test_rejects_wrong_version);
+    tcase_add_test(tc, test_rejects_corrupted_values);
+    tcase_add_test(tc, test_rejects_other_stage_and_missing_file);
+    tcase_add_test(tc, test_restore_rejects_shape_mismatch);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(checkpoint_suite)

@@ -1,0 +1,223 @@
+/* test_core.c -- the parameter table, the RNG, the matmul wrapper and util's parsers. */
+#include "harness.h"
+#include "matmul.h"
+#include "params.h"
+#include "rng.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- params */
+
+START_TEST(test_params_layout_is_contiguous) {
+    ParamTable pt;
+    params_init(&pt);
+    params_add(&pt, "wte", 2, 10, 4);
+    params_add(&pt, "ln.w", 1, 4);
+    params_add(&pt, "qkv", 3, 2, 12, 4);
+    params_alloc(&pt);
+    ck_assert_uint_eq(params_count(&pt), 40 + 4 + 96);
+    ck_assert_ptr_eq(params_get(&pt, "wte"), pt.values);
+    ck_assert_ptr_eq(params_get(&pt, "ln.w"), pt.values + 40);
+    ck_assert_ptr_eq(params_grad(&pt, "qkv"), pt.grads + 44);
+    ck_assert_int_eq(params_find(&pt, "nope"), -1);
+    /* matrices decay, vectors do not (GPT-2's rule), unless told otherwise */
+    ck_assert_int_eq(pt.info[0].decay, 1);
+    ck_assert_int_eq(pt.info[1].decay, 0);
+    params_set_decay(&pt, "wte", 0);
+    ck_assert_int_eq(pt.info[0].decay, 0);
+    for (size_t i = 0; i < pt.total; i++) pt.grads[i] = 1.0f;
+    params_zero_grad(&pt);
+    for (size_t i = 0; i < pt.total; i++) ck_assert_float_eq(pt.grads[i], 0.0f);
+    params_free(&pt);
+}
+END_TEST
+
+START_TEST(test_params_duplicate_name_dies) {
+    util_set_prog("test");
+    ParamTable pt;
+    params_init(&pt);
+    params_add(&pt, "w", 1, 3);
+    params_add(&pt, "w", 1, 3);
+}
+END_TEST
+
+START_TEST(test_params_unknown_name_dies) {
+    ParamTable pt;
+    params_init(&pt);
+    params_add(&pt, "w", 1, 3);
+    params_alloc(&pt);
+    params_get(&pt, "missing");
+}
+END_TEST
+
+/* ---------------------------------------------------------------- rng */
+
+START_TEST(test_rng_same_seed_same_stream) {
+    Rng a, b, c;
+    rng_seed(&a, 42, 0);
+    rng_seed(&b, 42, 0);
+    rng_seed(&c, 42, 1);
+    int differ = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint32_t x = rng_u32(&a);
+        ck_assert_uint_eq(x, rng_u32(&b));
+        differ += x != rng_u32(&c);
+    }
+    ck_assert_int_gt(differ, 990);   /* another stream is another sequence */
+}
+END_TEST
+
+START_TEST(test_rng_distributions) {
+    Rng r;
+    rng_seed(&r, 7, 0);
+    const int n = 200000;
+    double sum = 0, sumsq = 0, usum = 0;
+    for (int i = 0; i < n; i++) {
+        double z = rng_normal(&r);
+        sum += z;
+        sumsq += z * z;
+        float u = rng_uniform(&r);
+        ck_assert(u >= 0.0f && u < 1.0f);
+        usum += u;
+    }
+    /* bounds ~5 standard errors: mean 1/sqrt(n) = 0.0022, variance sqrt(2/n) = 0.0032 */
+    ck_assert_double_eq_tol(sum / n, 0.0, 0.012);
+    ck_assert_double_eq_tol(sumsq / n, 1.0, 0.016);
+    ck_assert_double_eq_tol(usum / n, 0.5, 0.0035);
+
+    float p[4] = {1, 0, 2, 7};   /* unnormalised on purpose */
+    int counts[4] = {0};
+    for (int i = 0; i < n; i++) counts[rng_categorical(&r, p, 4)]++;
+    ck_assert_int_eq(counts[1], 0);
+    ck_assert_double_eq_tol(counts[0] / (double)n, 0.1, 0.004);
+    ck_assert_double_eq_tol(counts[2] / (double)n, 0.2, 0.005);
+    ck_assert_double_eq_tol(counts[3] / (double)n, 0.7, 0.006);
+
+    int below[3] = {0};
+    for (int i = 0; i < 30000; i++) below[rng_below(&r, 3)]++;
+    for (int k = 0; k < 3; k++) ck_assert_int_gt(below[k], 9500);
+}
+END_TEST
+
+START_TEST(test_rng_shuffle_is_permutation) {
+    Rng r;
+    rng_seed(&r, 3, 0);
+    int a[100], seen[100] = {0}, moved = 0;
+    for (int i = 0; i < 100; i++) a[i] = i;
+    rng_shuffle_int(&r, a, 100);
+    for (int i = 0; i < 100; i++) {
+        seen[a[i]]++;
+        moved += a[i] != i;
+    }
+    for (int i = 0; i < 100; i++) ck_assert_int_eq(seen[i], 1);
+    ck_assert_int_gt(moved, 80);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- matmul */
+
+/* C = op(A) op(B) computed the slow way, in double. */
+static void naive(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int k = 0; k < K; k++) {
+                float a = ta ? A[k * M + i] : A[i * K + k];
+                float b = tb ? B[j * K + k] : B[k * N + j];
+                s += (double)a * b;
+            }
+            C[i * N + j] = (float)s;
+        }
+}
+
+START_TEST(test_matmul_all_transposes) {
+    const int M = 7, N = 5, K = 9;
+    float A[63], B[45], C[35], want[35];
+    Rng r;
+    rng_seed(&r, 11, 0);
+    rng_fill_normal(&r, A, 63, 0, 1);
+    rng_fill_normal(&r, B, 45, 0, 1);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            naive(ta, tb, M, N, K, A, B, want);
+            matmul(ta, tb, M, N, K, 1.0f, A, B, 0.0f, C);
+            char label[64];
+            snprintf(label, sizeof label, "matmul ta=%d tb=%d", ta, tb);
+            ck_assert(check_tensor(label, C, want, 35, 1e-5f));
+            /* beta = 1 accumulates: C + 0.5 op(A)op(B) */
+            matmul(ta, tb, M, N, K, 0.5f, A, B, 1.0f, C);
+            for (int i = 0; i < 35; i++) want[i] *= 1.5f;
+            ck_assert(check_tensor("matmul accumulate", C, want, 35, 1e-5f));
+        }
+}
+END_TEST
+
+START_TEST(test_threads_setting) {
+    set_threads(2);
+    ck_assert_int_eq(get_threads(), 2);
+    set_threads(0);   /* clamped */
+    ck_assert_int_eq(get_threads(), 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- util */
+
+START_TEST(test_parse_numbers) {
+    ck_assert_int_eq(parse_long("42", "--steps", 0, 100), 42);
+    ck_assert_double_eq(parse_double("1e-3", "--lr", 0, 1), 1e-3);
+}
+END_TEST
+
+START_TEST(test_parse_long_rejects_garbage) { parse_long("12x", "--steps", 0, 100); }
+END_TEST
+
+START_TEST(test_parse_long_rejects_out_of_range) { parse_long("101", "--steps", 0, 100); }
+END_TEST
+
+START_TEST(test_atomic_write_replaces_file) {
+    const char *path = tmp_path("atomic");
+    for (int round = 0; round < 2; round++) {
+        char *tmp;
+        FILE *f = atomic_open(path, &tmp);
+        fprintf(f, "round %d\n", round);
+        atomic_commit(f, tmp, path);
+    }
+    size_t len;
+    char *text = read_file(path, &len);
+    ck_assert_str_eq(text, "round 1\n");
+    ck_assert_uint_eq(len, 8);
+    free(text);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_open_missing_file_dies) {
+    util_set_prog("test");
+    xfopen("/nonexistent/definitely/not/here", "rb");
+}
+END_TEST
+
+static Suite *core_suite(void) {
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_params_layout_is_contiguous);
+    tcase_add_exit_test(tc, test_params_duplicate_name_dies, 1);
+    tcase_add_exit_test(tc, test_params_unknown_name_dies, 1);
+    tcase_add_test(tc, test_rng_same_seed_same_stream);
+    tcase_add_test(tc, test_rng_distributions);
+    tcase_add_test(tc, test_rng_shuffle_is_permutation);
+    tcase_add_test(tc, test_matmul_all_transposes);
+    tcase_add_test(tc, test_threads_setting);
+    tcase_add_test(tc, test_parse_numbers);
+    tcase_add_exit_test(tc, test_parse_long_rejects_garbage, 2);
+    tcase_add_exit_test(tc, test_parse_long_rejects_out_of_range, 2);
+    tcase_add_test(tc, test_atomic_write_replaces_file);
+    tcase_add_exit_test(tc, test_open_missing_file_dies, 1);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(core_suite)

@@ -1,0 +1,121 @@
+/* test_optim.c -- SGD, Adam, AdamW and clipping against PyTorch; schedules by their definitions. */
+#include "harness.h"
+#include "optim.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The fixture's two tensors: w (3,4) receives weight decay, b (4) does not. */
+static void make_table(ParamTable *pt, const Fixture *fx) {
+    params_init(pt);
+    params_add(pt, "w", 2, 3, 4);
+    params_add(pt, "b", 1, 4);
+    params_alloc(pt);
+    memcpy(params_get(pt, "w"), fixture_get(fx, "w0", NULL), 12 * sizeof(float));
+    memcpy(params_get(pt, "b"), fixture_get(fx, "b0", NULL), 4 * sizeof(float));
+}
+
+static void load_grads(ParamTable *pt, const Fixture *fx, int step) {
+    memcpy(params_grad(pt, "w"), fixture_get(fx, "grads_w", NULL) + 12 * step, 12 * sizeof(float));
+    memcpy(params_grad(pt, "b"), fixture_get(fx, "grads_b", NULL) + 4 * step, 4 * sizeof(float));
+}
+
+/* 1e-6: five steps of float arithmetic in the same order as PyTorch's. */
+static void compare_step(const ParamTable *pt, const Fixture *fx, const char *prefix, int step) {
+    char wname[32], bname[32], label[48];
+    snprintf(wname, sizeof wname, "%s_w", prefix);
+    snprintf(bname, sizeof bname, "%s_b", prefix);
+    snprintf(label, sizeof label, "%s step %d w", prefix, step + 1);
+    ck_assert(check_tensor(label, params_get(pt, "w"), fixture_get(fx, wname, NULL) + 12 * step, 12, 1e-6f));
+    snprintf(label, sizeof label, "%s step %d b", prefix, step + 1);
+    ck_assert(check_tensor(label, params_get(pt, "b"), fixture_get(fx, bname, NULL) + 4 * step, 4, 1e-6f));
+}
+
+START_TEST(test_sgd_momentum_matches_pytorch) {
+    Fixture *fx = fixture_load("optim");
+    ParamTable pt;
+    make_table(&pt, fx);
+    for (int s = 0; s < 5; s++) {
+        load_grads(&pt, fx, s);
+        sgd_step(&pt, 0.1f, 0.9f, 0.01f);
+        compare_step(&pt, fx, "sgd", s);
+    }
+    params_free(&pt);
+    fixture_free(fx);
+}
+END_TEST
+
+static void run_adam(const char *prefix, AdamConfig cfg, float lr) {
+    Fixture *fx = fixture_load("optim");
+    ParamTable pt;
+    make_table(&pt, fx);
+    for (int s = 0; s < 5; s++) {
+        load_grads(&pt, fx, s);
+        adam_step(&pt, &cfg, lr, s + 1);
+        compare_step(&pt, fx, prefix, s);
+    }
+    params_free(&pt);
+    fixture_free(fx);
+}
+
+START_TEST(test_adam_matches_pytorch) {
+    run_adam("adam", (AdamConfig){0.9f, 0.999f, 1e-8f, 0.01f, 0}, 0.01f);
+}
+END_TEST
+
+START_TEST(test_adamw_matches_pytorch) {
+    run_adam("adamw", (AdamConfig){0.9f, 0.95f, 1e-8f, 0.1f, 1}, 0.01f);
+}
+END_TEST
+
+START_TEST(test_clip_grad_norm_matches_pytorch) {
+    Fixture *fx = fixture_load("optim");
+    ParamTable pt;
+    make_table(&pt, fx);
+    load_grads(&pt, fx, 0);
+    float norm = clip_grad_norm(&pt, 1.0f);
+    ck_assert(check_tensor("clip norm", &norm, fixture_get(fx, "clip_norm", NULL), 1, 1e-5f));
+    ck_assert(check_tensor("clip w", params_grad(&pt, "w"), fixture_get(fx, "clip_w", NULL), 12, 1e-6f));
+    ck_assert(check_tensor("clip b", params_grad(&pt, "b"), fixture_get(fx, "clip_b", NULL), 4, 1e-6f));
+    /* Below the threshold nothing changes. */
+    float before = params_grad(&pt, "w")[0];
+    clip_grad_norm(&pt, 100.0f);
+    ck_assert_float_eq(params_grad(&pt, "w")[0], before);
+    params_free(&pt);
+    fixture_free(fx);
+}
+END_TEST
+
+START_TEST(test_schedules) {
+    /* linear: endpoints and midpoint */
+    ck_assert_float_eq_tol(lr_linear(0, 100, 1.0f, 0.0f), 1.0f, 1e-7f);
+    ck_assert_float_eq_tol(lr_linear(50, 100, 1.0f, 0.0f), 0.5f, 1e-7f);
+    ck_assert_float_eq_tol(lr_linear(100, 100, 1.0f, 0.0f), 0.0f, 1e-7f);
+    /* cosine with warmup (nanoGPT's get_lr): ramps to lr_max, halfway between at mid-decay, lr_min after */
+    ck_assert_float_eq_tol(lr_cosine(0, 10, 110, 1e-3f, 1e-4f), 1e-4f, 1e-9f);
+    ck_assert_float_eq_tol(lr_cosine(9, 10, 110, 1e-3f, 1e-4f), 1e-3f, 1e-9f);
+    ck_assert_float_eq_tol(lr_cosine(10, 10, 110, 1e-3f, 1e-4f), 1e-3f, 1e-9f);
+    ck_assert_float_eq_tol(lr_cosine(60, 10, 110, 1e-3f, 1e-4f), 5.5e-4f, 1e-9f);
+    ck_assert_float_eq_tol(lr_cosine(500, 10, 110, 1e-3f, 1e-4f), 1e-4f, 1e-9f);
+    /* Noam: rises linearly, peaks at step = warmup, then decays as step^-0.5 */
+    float peak = lr_noam(3999, 512, 4000, 1.0f);
+    ck_assert_float_eq_tol(peak, powf(512.0f, -0.5f) * powf(4000.0f, -0.5f), 1e-9f);
+    ck_assert(lr_noam(1999, 512, 4000, 1.0f) < peak);
+    ck_assert(lr_noam(7999, 512, 4000, 1.0f) < peak);
+    ck_assert_float_eq_tol(lr_noam(15999, 512, 4000, 1.0f), peak * 0.5f, 1e-9f);
+}
+END_TEST
+
+static Suite *optim_suite(void) {
+    Suite *s = suite_create("optim");
+    TCase *tc = tcase_create("optim");
+    tcase_add_test(tc, test_sgd_momentum_matches_pytorch);
+    tcase_add_test(tc, test_adam_matches_pytorch);
+    tcase_add_test(tc, test_adamw_matches_pytorch);
+    tcase_add_test(tc, test_clip_grad_norm_matches_pytorch);
+    tcase_add_test(tc, test_schedules);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(optim_suite)
