@@ -1,4 +1,5 @@
 /* test_core.c -- the parameter table, the RNG, the matmul wrapper and util's parsers. */
+#include "gradcheck.h"
 #include "harness.h"
 #include "matmul.h"
 #include "params.h"
@@ -163,6 +164,25 @@ START_TEST(test_threads_setting) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- gradcheck */
+
+/* L = sum x_i^2, so dL/dx_i = 2 x_i (central differences are exact for a quadratic). */
+static double square_loss(void *ctx) {
+    const float *x = ctx;
+    double s = 0;
+    for (int i = 0; i < 5; i++) s += (double)x[i] * x[i];
+    return s;
+}
+
+START_TEST(test_gradcheck_accepts_right_and_catches_wrong) {
+    float x[5] = {0.5f, -1.0f, 2.0f, 0.1f, -0.3f}, right[5], wrong[5];
+    for (int i = 0; i < 5; i++) right[i] = wrong[i] = 2 * x[i];
+    wrong[2] *= 1.01f;   /* a 1% error in one element */
+    ck_assert_double_lt(gradcheck("square right", square_loss, x, x, right, 5, 1e-2f), 1e-3);
+    ck_assert_double_gt(gradcheck("square wrong", square_loss, x, x, wrong, 5, 1e-2f), 5e-3);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- util */
 
 START_TEST(test_parse_numbers) {
@@ -211,6 +231,7 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_rng_shuffle_is_permutation);
     tcase_add_test(tc, test_matmul_all_transposes);
     tcase_add_test(tc, test_threads_setting);
+    tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);
     tcase_add_test(tc, test_parse_numbers);
     tcase_add_exit_test(tc, test_parse_long_rejects_garbage, 2);
     tcase_add_exit_test(tc, test_parse_long_rejects_out_of_range, 2);
