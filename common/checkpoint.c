@@ -120,8 +120,8 @@ static int read_whole(const char *path, unsigned char **data, size_t *len, char 
 
 int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, char *err, size_t errlen) {
     memset(ck, 0, sizeof *ck);
-    unsigned char *data;
-    size_t len;
+    unsigned char *data = NULL;
+    size_t len = 0;
     if (read_whole(path, &data, &len, err, errlen)) return -1;
     Reader r = {data, len, 0};
     int rc = 0;

@@ -201,6 +201,23 @@ double now_seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int data_path(char *buf, size_t n, const char *rel) {
+    snprintf(buf, n, "data/cache/%s", rel);
+    if (file_exists(buf)) return 1;
+    const char *env = getenv("NLP_DATA_DIR");
+    if (env && *env) {
+        snprintf(buf, n, "%s/%s", env, rel);
+        if (file_exists(buf)) return 1;
+    }
+    snprintf(buf, n, "data/cache/%s", rel);
+    return 0;
+}
+
 const char *data_dir(void) {
     const char *d = getenv("NLP_DATA_DIR");
     return (d && *d) ? d : "data/cache";

@@ -73,4 +73,13 @@ double now_seconds(void);
 /* Directory holding the datasets: $NLP_DATA_DIR if set, else "data/cache". */
 const char *data_dir(void);
 
+/*
+ * Where a dataset file lives: buf gets "data/cache/<rel>" when that file
+ * exists (`make data` put it there), else "$NLP_DATA_DIR/<rel>" when that
+ * exists, else the cache path (so an error names where `make data` would put
+ * it). Returns 1 when the file exists. Example: data_path(buf, sizeof buf,
+ * "ptb/ptb.train.txt").
+ */
+int data_path(char *buf, size_t n, const char *rel);
+
 #endif
