@@ -1,0 +1,302 @@
+/* rnn_cells.c -- Elman RNN, LSTM and GRU layers with BPTT. See rnn_cells.h. */
+#include "rnn_cells.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "matmul.h"
+#include "util.h"
+
+static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* tanh through one expf: glibc's tanhf goes through expm1f, which took 38% of
+ * an LSTM layer's time. Near 0, where 1 - e^(-2|x|) would cancel, the Taylor
+ * series is used; either way the error is below 1e-6 relative. */
+static float tanh_fast(float x) {
+    float a = fabsf(x);
+    if (a < 0.05f) return x * (1.0f - x * x * (1.0f / 3.0f - x * x * (2.0f / 15.0f)));
+    float t = expf(-2.0f * a);
+    float y = (1.0f - t) / (1.0f + t);
+    return x < 0.0f ? -y : y;
+}
+
+int rnn_gates(RnnKind kind) {
+    switch (kind) {
+    case RNN_ELMAN: return 1;
+    case RNN_LSTM: return 4;
+    case RNN_GRU: return 3;
+    }
+    die("rnn: unknown cell kind %d", (int)kind);
+}
+
+size_t rnn_act_size(RnnKind kind, int T, int B, int H) {
+    size_t tbh = (size_t)T * B * H;
+    switch (kind) {
+    case RNN_ELMAN: return 0;
+    case RNN_LSTM: return 5 * tbh;
+    case RNN_GRU: return 6 * tbh;
+    }
+    die("rnn: unknown cell kind %d", (int)kind);
+}
+
+size_t rnn_scratch_size(RnnKind kind, int T, int B, int H) {
+    size_t tbh = (size_t)T * B * H, bh = (size_t)B * H;
+    switch (kind) {
+    case RNN_ELMAN: return tbh + 2 * bh;
+    case RNN_LSTM: return 4 * tbh + 4 * bh;
+    case RNN_GRU: return 6 * tbh + 2 * bh;
+    }
+    die("rnn: unknown cell kind %d", (int)kind);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+/* y (N,M) += b (M) on every row. */
+static void add_rows(float *y, const float *b, int N, int M) {
+    for (int n = 0; n < N; n++) {
+        float *row = y + (size_t)n * M;
+        for (int m = 0; m < M; m++) row[m] += b[m];
+    }
+}
+
+/* db (M) += the column sums of dy (N,M): a bias's gradient. */
+static void add_column_sums(float *db, const float *dy, int N, int M) {
+    for (int n = 0; n < N; n++) {
+        const float *row = dy + (size_t)n * M;
+        for (int m = 0; m < M; m++) db[m] += row[m];
+    }
+}
+
+/* out (B,GH) += b_hh + h_prev @ w_hh^T: the hidden side of every gate. */
+static void add_hidden_side(float *out, const float *h_prev, const float *w_hh, const float *b_hh,
+                            int B, int H, int GH) {
+    add_rows(out, b_hh, B, GH);
+    if (h_prev) matmul(0, 1, B, GH, H, 1.0f, h_prev, w_hh, 1.0f, out);
+}
+
+/* ------------------------------------------------------ sequence products */
+
+void rnn_input_forward(float *xg, const float *x, const float *w_ih, const float *b_ih,
+                       int N, int I, int GH) {
+    for (int n = 0; n < N; n++) memcpy(xg + (size_t)n * GH, b_ih, (size_t)GH * sizeof(float));
+    matmul(0, 1, N, GH, I, 1.0f, x, w_ih, 1.0f, xg);
+}
+
+void rnn_input_backward(float *dx, float *dw_ih, float *db_ih,
+                        const float *dxg, const float *x, const float *w_ih,
+                        int N, int I, int GH) {
+    if (dx) matmul(0, 0, N, I, GH, 1.0f, dxg, w_ih, 1.0f, dx);
+    matmul(1, 0, GH, I, N, 1.0f, dxg, x, 1.0f, dw_ih);
+    add_column_sums(db_ih, dxg, N, GH);
+}
+
+void rnn_hidden_backward(float *dw_hh, float *db_hh,
+                         const float *dhg, const float *h0, const float *h_all,
+                         int T, int B, int H, int GH) {
+    /* Step t's hidden input is h_all[t-1], so steps 1..T-1 pair with
+     * h_all[0..T-2]: one product over (T-1)*B rows. Step 0 pairs with h0. */
+    if (h0) matmul(1, 0, GH, H, B, 1.0f, dhg, h0, 1.0f, dw_hh);
+    if (T > 1) matmul(1, 0, GH, H, (T - 1) * B, 1.0f, dhg + (size_t)B * GH, h_all, 1.0f, dw_hh);
+    add_column_sums(db_hh, dhg, T * B, GH);
+}
+
+/* ------------------------------------------------------------------ Elman */
+
+void elman_step_forward(float *h, const float *xg, const float *h_prev,
+                        const float *w_hh, const float *b_hh, int B, int H) {
+    size_t n = (size_t)B * H;
+    if (h != xg) memcpy(h, xg, n * sizeof(float));
+    add_hidden_side(h, h_prev, w_hh, b_hh, B, H, H);
+    for (size_t i = 0; i < n; i++) h[i] = tanh_fast(h[i]);
+}
+
+void elman_step_backward(float *dxg, float *dh_prev,
+                         const float *dh, const float *h, const float *w_hh, int B, int H) {
+    size_t n = (size_t)B * H;
+    for (size_t i = 0; i < n; i++) dxg[i] = dh[i] * (1.0f - h[i] * h[i]);
+    if (dh_prev) matmul(0, 0, B, H, H, 1.0f, dxg, w_hh, 1.0f, dh_prev);
+}
+
+/* ------------------------------------------------------------------- LSTM */
+
+void lstm_step_forward(float *h, float *c, float *gates,
+                       const float *h_prev, const float *c_prev,
+                       const float *w_hh, const float *b_hh, int B, int H) {
+    add_hidden_side(gates, h_prev, w_hh, b_hh, B, H, 4 * H);
+    for (int b = 0; b < B; b++) {
+        float *g = gates + (size_t)b * 4 * H;
+        for (int j = 0; j < H; j++) {
+            float ig = sigmoidf(g[j]), fg = sigmoidf(g[H + j]);
+            float gg = tanh_fast(g[2 * H + j]), og = sigmoidf(g[3 * H + j]);
+            g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og;
+            size_t k = (size_t)b * H + j;
+            float cp = c_prev ? c_prev[k] : 0.0f;
+            c[k] = fg * cp + ig * gg;
+            h[k] = og * tanh_fast(c[k]);
+        }
+    }
+}
+
+void lstm_step_backward(float *dgates, float *dh_prev, float *dc_prev,
+                        const float *dh, const float *dc,
+                        const float *gates, const float *c, const float *c_prev,
+                        const float *w_hh, int B, int H) {
+    for (int b = 0; b < B; b++) {
+        const float *g = gates + (size_t)b * 4 * H;
+        float *dg = dgates + (size_t)b * 4 * H;
+        for (int j = 0; j < H; j++) {
+            size_t k = (size_t)b * H + j;
+            float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+            float tc = tanh_fast(c[k]);
+            float cp = c_prev ? c_prev[k] : 0.0f;
+            /* c' reaches the loss directly (dc) and through h' = o*tanh(c'). */
+            float dct = dc[k] + dh[k] * og * (1.0f - tc * tc);
+            /* Through each gate's nonlinearity: sigm' = s(1-s), tanh' = 1-t^2. */
+            dg[j] = dct * gg * ig * (1.0f - ig);
+            dg[H + j] = dct * cp * fg * (1.0f - fg);
+            dg[2 * H + j] = dct * ig * (1.0f - gg * gg);
+            dg[3 * H + j] = dh[k] * tc * og * (1.0f - og);
+            if (dc_prev) dc_prev[k] += dct * fg;
+        }
+    }
+    if (dh_prev) matmul(0, 0, B, H, 4 * H, 1.0f, dgates, w_hh, 1.0f, dh_prev);
+}
+
+/* -------------------------------------------------------------------- GRU */
+
+void gru_step_forward(float *h, float *gates, float *hg, const float *h_prev,
+                      const float *w_hh, const float *b_hh, int B, int H) {
+    memset(hg, 0, (size_t)B * 3 * H * sizeof(float));
+    add_hidden_side(hg, h_prev, w_hh, b_hh, B, H, 3 * H);
+    for (int b = 0; b < B; b++) {
+        float *g = gates + (size_t)b * 3 * H;
+        const float *hb = hg + (size_t)b * 3 * H;
+        for (int j = 0; j < H; j++) {
+            float r = sigmoidf(g[j] + hb[j]);
+            float z = sigmoidf(g[H + j] + hb[H + j]);
+            /* the reset gate scales only the hidden side of the candidate */
+            float n = tanh_fast(g[2 * H + j] + r * hb[2 * H + j]);
+            g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+            size_t k = (size_t)b * H + j;
+            float hp = h_prev ? h_prev[k] : 0.0f;
+            h[k] = (1.0f - z) * n + z * hp;
+        }
+    }
+}
+
+void gru_step_backward(float *dxg, float *dhg, float *dh_prev,
+                       const float *dh, const float *gates, const float *hg, const float *h_prev,
+                       const float *w_hh, int B, int H) {
+    for (int b = 0; b < B; b++) {
+        const float *g = gates + (size_t)b * 3 * H, *hb = hg + (size_t)b * 3 * H;
+        float *dx = dxg + (size_t)b * 3 * H, *dhh = dhg + (size_t)b * 3 * H;
+        for (int j = 0; j < H; j++) {
+            size_t k = (size_t)b * H + j;
+            float r = g[j], z = g[H + j], n = g[2 * H + j], hn = hb[2 * H + j];
+            float hp = h_prev ? h_prev[k] : 0.0f;
+            float dn = dh[k] * (1.0f - z) * (1.0f - n * n);   /* before tanh */
+            float dz = dh[k] * (hp - n) * z * (1.0f - z);      /* before sigm */
+            float dr = dn * hn * r * (1.0f - r);                /* before sigm */
+            dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
+            dhh[j] = dr; dhh[H + j] = dz; dhh[2 * H + j] = dn * r;
+            if (dh_prev) dh_prev[k] += dh[k] * z;
+        }
+    }
+    if (dh_prev) matmul(0, 0, B, H, 3 * H, 1.0f, dhg, w_hh, 1.0f, dh_prev);
+}
+
+/* ------------------------------------------------------------ whole layer */
+
+static void check_sizes(RnnKind kind, int T, int B, int I, int H) {
+    rnn_gates(kind);   /* dies on an unknown kind */
+    if (T < 1 || B < 1 || I < 1 || H < 1)
+        die("rnn: bad layer sizes T=%d B=%d I=%d H=%d", T, B, I, H);
+}
+
+void rnn_layer_forward(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
+                       const float *x, const float *h0, const float *c0,
+                       const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                       int T, int B, int I, int H) {
+    check_sizes(kind, T, B, I, H);
+    size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H;
+    /* act (none for Elman, which may pass NULL): gates (T,B,GH), then
+     * LSTM's cells c (T,B,H) or GRU's hidden sides hg (T,B,3H). */
+    float *gates = act;
+    float *c_all = kind == RNN_ELMAN ? NULL : act + (size_t)T * B * GH;
+    float *hg_all = c_all;
+    /* Elman keeps its input side in h_all itself: each step finishes it in place. */
+    rnn_input_forward(kind == RNN_ELMAN ? h_all : gates, x, w_ih, b_ih, T * B, I, (int)GH);
+    for (int t = 0; t < T; t++) {
+        float *h = h_all + t * bh;
+        const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
+        switch (kind) {
+        case RNN_ELMAN:
+            elman_step_forward(h, h, h_prev, w_hh, b_hh, B, H);
+            break;
+        case RNN_LSTM:
+            lstm_step_forward(h, c_all + t * bh, gates + t * B * GH,
+                              h_prev, t == 0 ? c0 : c_all + (t - 1) * bh, w_hh, b_hh, B, H);
+            break;
+        case RNN_GRU:
+            gru_step_forward(h, gates + t * B * GH, hg_all + t * B * GH, h_prev, w_hh, b_hh, B, H);
+            break;
+        }
+    }
+    if (h_last) memcpy(h_last, h_all + (T - 1) * bh, bh * sizeof(float));
+    if (c_last && kind == RNN_LSTM) memcpy(c_last, c_all + (T - 1) * bh, bh * sizeof(float));
+}
+
+/* dst (n) = src, or zeros when src is NULL. */
+static void copy_or_zero(float *dst, const float *src, size_t n) {
+    if (src) memcpy(dst, src, n * sizeof(float));
+    else memset(dst, 0, n * sizeof(float));
+}
+
+void rnn_layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
+                        float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
+                        const float *dh_all, const float *dh_last, const float *dc_last,
+                        const float *x, const float *h0, const float *c0,
+                        const float *h_all, const float *act,
+                        const float *w_ih, const float *w_hh,
+                        int T, int B, int I, int H) {
+    check_sizes(kind, T, B, I, H);
+    size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H, tbg = (size_t)T * B * GH;
+    const float *gates = act, *c_all = kind == RNN_ELMAN ? NULL : act + tbg, *hg_all = c_all;
+    float *dxg = scratch;                                 /* (T,B,GH) */
+    float *dhg = kind == RNN_GRU ? dxg + tbg : dxg;       /* GRU's hidden side differs */
+    float *carry = dhg + tbg;             /* (B,H) buffers: two, four for LSTM */
+    /* dh, dc: gradient reaching step t's h and c; the *_prev pair collects step t-1's. */
+    float *dh = carry, *dh_prev = carry + bh;
+    float *dc = kind == RNN_LSTM ? carry + 2 * bh : NULL;
+    float *dc_prev = kind == RNN_LSTM ? carry + 3 * bh : NULL;
+
+    copy_or_zero(dh, dh_all ? dh_all + (T - 1) * bh : NULL, bh);
+    if (dh_last) for (size_t i = 0; i < bh; i++) dh[i] += dh_last[i];
+    if (kind == RNN_LSTM) copy_or_zero(dc, dc_last, bh);
+
+    for (int t = T - 1; t >= 0; t--) {
+        const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
+        /* Step t-1's hidden gradient starts as its own output gradient; the
+         * step below adds what flows back through the recurrence. */
+        float *into_h = t == 0 ? dh0 : dh_prev, *into_c = t == 0 ? dc0 : dc_prev;
+        if (t > 0) copy_or_zero(dh_prev, dh_all ? dh_all + (t - 1) * bh : NULL, bh);
+        if (t > 0 && kind == RNN_LSTM) memset(dc_prev, 0, bh * sizeof(float));
+        switch (kind) {
+        case RNN_ELMAN:
+            elman_step_backward(dxg + t * bh, into_h, dh, h_all + t * bh, w_hh, B, H);
+            break;
+        case RNN_LSTM:
+            lstm_step_backward(dxg + t * B * GH, into_h, into_c, dh, dc, gates + t * B * GH,
+                               c_all + t * bh, t == 0 ? c0 : c_all + (t - 1) * bh, w_hh, B, H);
+            break;
+        case RNN_GRU:
+            gru_step_backward(dxg + t * B * GH, dhg + t * B * GH, into_h, dh, gates + t * B * GH,
+                              hg_all + t * B * GH, h_prev, w_hh, B, H);
+            break;
+        }
+        float *tmp = dh; dh = dh_prev; dh_prev = tmp;
+        tmp = dc; dc = dc_prev; dc_prev = tmp;
+    }
+    rnn_input_backward(dx, dw_ih, db_ih, dxg, x, w_ih, T * B, I, (int)GH);
+    rnn_hidden_backward(dw_hh, db_hh, dhg, h0, h_all, T, B, H, (int)GH);
+}
