@@ -49,10 +49,16 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 # OpenMP where the compiler has it.
 OMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 
+# Libraries only some stages link, found through pkg-config.
+gpt_PKGS := libpcre2-8 libcjson
+STAGE_PKGS := $(foreach s,$(STAGES),$($(s)_PKGS))
+STAGE_CFLAGS := $(if $(STAGE_PKGS),$(shell pkg-config --cflags $(STAGE_PKGS) 2>/dev/null))
+STAGE_LIBS   := $(if $(STAGE_PKGS),$(shell pkg-config --libs $(STAGE_PKGS) 2>/dev/null))
+
 CFLAGS  ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(OPTFLAGS) $(OMP) \
-           -Icommon $(BLAS_CFLAGS)
-LDLIBS  := $(BLAS_LIBS) $(OMP) -lm
+           -I. -Icommon $(BLAS_CFLAGS) $(STAGE_CFLAGS)
+LDLIBS  := $(STAGE_LIBS) $(BLAS_LIBS) $(OMP) -lm
 LDFLAGS += $(filter -fsanitize=%,$(OPTFLAGS))
 
 # ---------------------------------------------------------------- sources

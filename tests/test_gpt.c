@@ -14,7 +14,7 @@
  *   - The CLI's exit statuses (when the gpt binary has been built).
  */
 #include "harness.h"
-#include "../gpt/bpe.h"
+#include "gpt/bpe.h"
 #include "rng.h"
 #include "util.h"
 
