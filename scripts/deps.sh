@@ -3,18 +3,19 @@
 #
 #   scripts/deps.sh base        build, tests and demos (make test, make demo)
 #   scripts/deps.sh notebooks   base + Jupyter's nbconvert and a Python kernel
-#   scripts/deps.sh bench       base + numpy and PyTorch (benchmarks, `make fixtures`)
+#   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
 #
 # Does nothing when everything is present. Runs apt-get as root, or through
 # sudo otherwise; when neither works it prints the command to run by hand.
 set -euo pipefail
 
-base=(build-essential libopenblas-dev check pkg-config gnuplot-nox bible-kjv bible-kjv-text)
+# libpcre2-dev and libcjson-dev: GPT-2's pre-tokenisation pattern (Unicode classes) and encoder.json.
+base=(build-essential libopenblas-dev check pkg-config gnuplot-nox bible-kjv bible-kjv-text libpcre2-dev libcjson-dev)
 group=${1:-base}
 case "$group" in
   base)      want=("${base[@]}") ;;
   notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy) ;;
-  bench)     want=("${base[@]}" python3-numpy python3-torch) ;;
+  bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex) ;;
   *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench)" >&2; exit 2 ;;
 esac
 
