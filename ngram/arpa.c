@@ -1,0 +1,328 @@
+/*
+ * arpa.c -- ARPA files, the lingua franca of n-gram models (SRILM, KenLM).
+ *
+ *     \data\
+ *     ngram 1=3
+ *     ngram 2=2
+ *
+ *     \1-grams:
+ *     -1.0    <s>     -0.30        log10 p <TAB> words [<TAB> log10 backoff]
+ *     ...
+ *     \2-grams:
+ *     -0.5    <s> a
+ *     ...
+ *     \end\
+ *
+ * All logs are base 10; <s> has p = -99 (never predicted). We write every
+ * backoff below the top order (KenLM does the same) with enough digits that a
+ * float survives the round trip. The reader accepts any ARPA file: tabs or
+ * spaces, optional backoffs, text before \data\, and rejects counts that
+ * disagree with \data\, missing sections, bad numbers and unknown words with
+ * a message that names the line.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngram.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ writing */
+
+/* A float in few characters that still reads back as the same float:
+ * 9 decimals are finer than half a float ulp for |x| >= 1/16, so those go
+ * through a fast integer path; the rest (near 0) through printf's %.9g. */
+static char *put_float(char *p, float x) {
+    double v = x, a = fabs(v);
+    if (v == 0) { *p++ = '0'; return p; }
+    if (a < 0.0625 || a >= 1e6) return p + sprintf(p, "%.9g", v);
+    if (v < 0) *p++ = '-';
+    uint64_t q = (uint64_t)llround(a * 1e9);
+    uint64_t ip = q / 1000000000u, fp = q % 1000000000u;
+    char rev[24];
+    int k = 0;
+    do { rev[k++] = (char)('0' + ip % 10); ip /= 10; } while (ip);
+    while (k) *p++ = rev[--k];
+    if (fp) {
+        char digits[10];
+        for (int i = 8; i >= 0; i--) { digits[i] = (char)('0' + fp % 10); fp /= 10; }
+        int len = 9;
+        while (digits[len - 1] == '0') len--;
+        *p++ = '.';
+        memcpy(p, digits, (size_t)len);
+        p += len;
+    }
+    return p;
+}
+
+void arpa_write(const Lm *lm, const char *path) {
+    if (!lm->has_arpa) die("internal: model has no ARPA tables");
+    char *tmp;
+    FILE *f = atomic_open(path, &tmp);
+    static char buf[1 << 20];
+    setvbuf(f, buf, _IOFBF, sizeof buf);
+    fprintf(f, "\\data\\\n");
+    for (int n = 1; n <= lm->order; n++) fprintf(f, "ngram %d=%zu\n", n, lm->tab[n].len);
+    size_t longest = 0;
+    for (size_t id = 0; id < lm->vocab.size; id++) {
+        size_t l = strlen(lm->vocab.word[id]);
+        if (l > longest) longest = l;
+    }
+    char *line = xmalloc((size_t)lm->order * (longest + 1) + 64);
+    for (int n = 1; n <= lm->order; n++) {
+        const NgramTable *t = &lm->tab[n];
+        fprintf(f, "\n\\%d-grams:\n", n);
+        for (size_t e = 0; e < t->len; e++) {
+            char *p = put_float(line, t->logp[e]);
+            const uint32_t *g = t->words + e * n;
+            for (int i = 0; i < n; i++) {
+                *p++ = i ? ' ' : '\t';
+                const char *w = lm->vocab.word[g[i]];
+                size_t l = strlen(w);
+                memcpy(p, w, l);
+                p += l;
+            }
+            if (n < lm->order) { *p++ = '\t'; p = put_float(p, t->logbo[e]); }
+            *p++ = '\n';
+            fwrite(line, 1, (size_t)(p - line), f);
+        }
+    }
+    free(line);
+    fprintf(f, "\n\\end\\\n");
+    if (ferror(f)) die("write error in '%s'", tmp);
+    atomic_commit(f, tmp, path);
+}
+
+/* ------------------------------------------------------------------ reading */
+
+typedef struct {
+    FILE *f;                 /* read line by line: the file never sits in memory whole */
+    char *buf;               /* getline's buffer */
+    size_t cap;
+    char *pushed;            /* a line given back by unread_line */
+    int cache_n;             /* the previous n-gram's order, words and ids */
+    const char *cache_word[NGRAM_MAX_ORDER];
+    uint32_t cache_id[NGRAM_MAX_ORDER];
+    long lineno;
+    const char *path;
+    char *err;
+    size_t errlen;
+} Reader;
+
+/* The next line, NUL-terminated in place, trailing whitespace dropped; NULL at EOF. */
+static char *next_line(Reader *r) {
+    if (r->pushed) {
+        char *line = r->pushed;
+        r->pushed = NULL;
+        return line;
+    }
+    ssize_t n = getline(&r->buf, &r->cap, r->f);
+    if (n < 0) return NULL;
+    char *line = r->buf, *e = line + n;
+    while (e > line && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) *--e = '\0';
+    r->lineno++;
+    return line;
+}
+
+/* Give the line back: the next next_line returns it again. */
+static void unread_line(Reader *r, char *line) { r->pushed = line; }
+
+static int is_blank(const char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    return *s == '\0';
+}
+
+static char *next_nonblank(Reader *r) {
+    char *line;
+    while ((line = next_line(r)) && is_blank(line)) {}
+    return line;
+}
+
+static int fail(Reader *r, const char *fmt, ...) {
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(r->err, r->errlen, "%s:%ld: %s", r->path, r->lineno, msg);
+    return -1;
+}
+
+/* Split s at whitespace into at most max fields; returns the count (max+1 if more). */
+static int split_fields(char *s, char **field, int max) {
+    int k = 0;
+    for (;;) {
+        while (*s == ' ' || *s == '\t') *s++ = '\0';
+        if (!*s) return k;
+        if (k == max) return max + 1;
+        field[k++] = s;
+        while (*s && *s != ' ' && *s != '\t') s++;
+    }
+}
+
+/* Plain decimals ("-1.2345678") parsed fast and rounded exactly as strtod
+ * rounds them: up to 15 digits form an exact integer m < 2^53 and 10^k is
+ * exact for k <= 22, so m / 10^k is a single correctly rounded division.
+ * Anything else (exponents, inf, long digit strings) goes to strtod. */
+static int parse_float(const char *s, float *out) {
+    const char *p = s;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    uint64_t m = 0;
+    int digits = 0, frac = 0, seen_dot = 0;
+    for (;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            m = m * 10 + (uint64_t)(*p - '0');
+            digits++;
+            frac += seen_dot;
+        } else if (*p == '.' && !seen_dot) seen_dot = 1;
+        else break;
+    }
+    if (*p == '\0' && digits > 0 && digits <= 15 && frac <= 22) {
+        static const double pow10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                          1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+        double v = (double)m / pow10[frac];
+        *out = (float)(neg ? -v : v);
+        return 0;
+    }
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || isnan(v)) return -1;
+    *out = (float)v;
+    return 0;
+}
+
+static int read_header(Reader *r, size_t *counts, int *order) {
+    char *line;
+    while ((line = next_line(r)) && strcmp(line, "\\data\\") != 0) {}
+    if (!line) return fail(r, "no \\data\\ header: not an ARPA file");
+    *order = 0;
+    while ((line = next_nonblank(r)) && strncmp(line, "ngram ", 6) == 0) {
+        int n;
+        long long c;
+        char extra;
+        if (sscanf(line + 6, "%d=%lld %c", &n, &c, &extra) != 2 || c < 0)
+            return fail(r, "bad count line '%s' in \\data\\ (expected 'ngram N=COUNT')", line);
+        if (n != *order + 1) return fail(r, "\\data\\ lists order %d after order %d", n, *order);
+        if (n > NGRAM_MAX_ORDER) return fail(r, "order %d is above the maximum %d", n, NGRAM_MAX_ORDER);
+        counts[n] = (size_t)c;
+        *order = n;
+    }
+    if (*order == 0) return fail(r, "\\data\\ lists no 'ngram N=COUNT' lines");
+    if (counts[1] == 0) return fail(r, "\\data\\ says there are no unigrams");
+    if (!line) return fail(r, "file ends after \\data\\: the n-gram sections are missing");
+    unread_line(r, line);   /* the first section header */
+    return 0;
+}
+
+/* One "log10p words [backoff]" line of order n into the model. */
+static int read_entry(Reader *r, Lm *lm, int n, char *line) {
+    char *field[NGRAM_MAX_ORDER + 2];
+    int k = split_fields(line, field, n + 2);
+    if (k != n + 1 && k != n + 2)
+        return fail(r, "a %d-gram line needs log10p, %d word%s and an optional backoff; got %d field%s",
+                    n, n, n > 1 ? "s" : "", k, k == 1 ? "" : "s");
+    float logp, logbo = 0.0f;
+    if (parse_float(field[0], &logp) != 0) return fail(r, "bad probability '%s'", field[0]);
+    if (k == n + 2 && parse_float(field[n + 1], &logbo) != 0)
+        return fail(r, "bad backoff '%s'", field[n + 1]);
+    if (logp > 1e-3f) return fail(r, "log10 probability %g is above 0", logp);
+    if (logp > 0) logp = 0;   /* rounding in the writer */
+    uint32_t g[NGRAM_MAX_ORDER];
+    NgramTable *t = &lm->tab[n];
+    for (int i = 0; i < n; i++) {
+        /* ARPA files list n-grams sorted, so a word often repeats the one above it */
+        if (r->cache_n == n && strcmp(r->cache_word[i], field[i + 1]) == 0) { g[i] = r->cache_id[i]; continue; }
+        size_t len = strlen(field[i + 1]);
+        long id = vocab_find(&lm->vocab, field[i + 1], len);
+        if (n == 1 && id < 0) id = vocab_add(&lm->vocab, field[i + 1], len);
+        if (id < 0) return fail(r, "word '%s' of a %d-gram is not among the unigrams", field[i + 1], n);
+        g[i] = (uint32_t)id;
+    }
+    if (n > 1) {
+        r->cache_n = n;
+        for (int i = 0; i < n; i++) {
+            r->cache_id[i] = g[i];
+            r->cache_word[i] = lm->vocab.word[g[i]];
+        }
+    }
+    size_t before = t->len;
+    size_t e = table_insert(t, g);
+    if (e < before && !(n == 1 && isnan(t->logp[e])))
+        return fail(r, "duplicate %d-gram '%s'", n, field[1]);
+    t->logp[e] = logp;
+    t->logbo[e] = logbo;
+    return 0;
+}
+
+static int read_sections(Reader *r, Lm *lm, const size_t *counts) {
+    for (int n = 1; n <= lm->order; n++) {
+        char want[32];
+        snprintf(want, sizeof want, "\\%d-grams:", n);
+        char *line = next_nonblank(r);
+        if (!line) return fail(r, "file ends before the %s section", want);
+        if (strcmp(line, want) != 0) return fail(r, "expected %s, found '%s'", want, line);
+        for (size_t i = 0; i < counts[n]; i++) {
+            line = next_nonblank(r);
+            if (!line || line[0] == '\\')
+                return fail(r, "the %d-gram section has %zu entries but \\data\\ says %zu", n, i, counts[n]);
+            if (read_entry(r, lm, n, line) != 0) return -1;
+        }
+        line = next_nonblank(r);
+        if (line && line[0] != '\\')
+            return fail(r, "the %d-gram section has more entries than the %zu \\data\\ says", n, counts[n]);
+        if (line) unread_line(r, line);
+    }
+    char *line = next_nonblank(r);
+    if (!line) return fail(r, "missing \\end\\ (the file is truncated?)");
+    if (strcmp(line, "\\end\\") != 0) return fail(r, "expected \\end\\, found '%s'", line);
+    return 0;
+}
+
+/* Specials the file lacks: <unk> gets log10 p = -100 as in KenLM; <s>, </s> -99. */
+static void fill_missing_specials(Lm *lm, const char *path) {
+    NgramTable *t = &lm->tab[1];
+    for (uint32_t id = 0; id < 3; id++) {
+        if (!isnan(t->logp[id])) continue;
+        if (id != ID_BOS) warn("%s has no %s unigram; giving it log10 p = %d", path,
+                               lm->vocab.word[id], id == ID_UNK ? -100 : -99);
+        t->logp[id] = id == ID_UNK ? -100.0f : LOG10_ZERO;
+        t->logbo[id] = 0.0f;
+    }
+}
+
+int arpa_read(Lm *lm, const char *path, int char_level, char *err, size_t errlen) {
+    memset(lm, 0, sizeof *lm);
+    Reader r = { 0 };
+    r.f = fopen(path, "rb");
+    if (!r.f) { snprintf(err, errlen, "cannot open '%s'", path); return -1; }
+    r.path = path;
+    r.err = err;
+    r.errlen = errlen;
+    size_t counts[NGRAM_MAX_ORDER + 1] = { 0 };
+    int order = 0, rc = read_header(&r, counts, &order);
+    if (rc == 0) {
+        lm->order = order;
+        lm->char_level = char_level;
+        lm->est = EST_MKN;
+        vocab_init(&lm->vocab);
+        for (int n = 1; n <= order; n++) {
+            NgramTable *t = &lm->tab[n];
+            table_init(t, n, counts[n] + (n == 1 ? 3 : 0), 0);
+            t->logp = xmalloc(t->cap * sizeof *t->logp);
+            t->logbo = xmalloc(t->cap * sizeof *t->logbo);
+        }
+        for (uint32_t id = 0; id < 3; id++) {
+            size_t e = table_insert(&lm->tab[1], &id);
+            lm->tab[1].logp[e] = NAN;
+        }
+        rc = read_sections(&r, lm, counts);
+    }
+    free(r.buf);
+    fclose(r.f);
+    if (rc != 0) { lm_free(lm); return -1; }
+    fill_missing_specials(lm, path);
+    lm->has_arpa = 1;
+    return 0;
+}

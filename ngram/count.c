@@ -1,0 +1,374 @@
+/*
+ * count.c -- one pass over the corpus: raw counts of every order 1..N.
+ *
+ * Each order has its own table (ngram.h): the n-grams are packed word-id
+ * arrays in one growing buffer, found through an open-addressing index of
+ * entry numbers. No allocation per n-gram; the tables start at a size taken
+ * from the corpus and double when three-quarters full. Each new n-gram also
+ * records the entries of its prefix and suffix one order down, so that the
+ * estimator never needs to hash again.
+ *
+ * A sentence "<s> w1 .. wm </s>" adds, at every predicted position j (every
+ * word and the </s>, never the <s>), the n-grams ending at j for n = 1..N that
+ * fit inside the sentence. So lower orders see the n-grams that begin with
+ * <s> exactly as often as sentences begin that way; KenLM gets the same
+ * counts by padding with N-1 <s> and collapsing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngram.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ tables */
+
+static uint64_t hash_words(const uint32_t *w, int n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < n; i++) {
+        h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+/* A slot packs the entry number + 1 (low 32 bits, 0 = empty) with the top
+ * 32 bits of the hash, so most probes reject a mismatch without touching the
+ * words themselves (a cache miss each). */
+static int same_words(const uint32_t *a, const uint32_t *b, int n) {
+    for (int i = 0; i < n; i++) if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static size_t probe(const NgramTable *t, const uint32_t *w, uint64_t h) {
+    size_t mask = t->nslot - 1;
+    size_t i = h & mask;
+    uint64_t tag = h >> 32;
+    for (;; i = (i + 1) & mask) {
+        uint64_t s = t->slot[i];
+        if (!s) return i;
+        if ((s >> 32) == tag && same_words(t->words + ((s & 0xffffffffu) - 1) * t->n, w, t->n)) return i;
+    }
+}
+
+static size_t table_slot(const NgramTable *t, const uint32_t *w) {
+    return probe(t, w, hash_words(w, t->n));
+}
+
+long table_find(const NgramTable *t, const uint32_t *words) {
+    if (!t->nslot) return -1;
+    uint64_t s = t->slot[table_slot(t, words)];
+    return s ? (long)(s & 0xffffffffu) - 1 : -1;
+}
+
+static void *grow(void *p, size_t cap, size_t elem) {
+    return p ? xrealloc(p, cap * elem) : NULL;
+}
+
+/* Room for cap entries: every array that exists grows with the table. */
+static void table_reserve(NgramTable *t, size_t cap) {
+    if (cap <= t->cap) return;
+    t->words = xrealloc(t->words, cap * (size_t)t->n * sizeof *t->words);
+    t->count = grow(t->count, cap, sizeof *t->count);
+    t->adj = grow(t->adj, cap, sizeof *t->adj);
+    t->prefix = grow(t->prefix, cap, sizeof *t->prefix);
+    t->suffix = grow(t->suffix, cap, sizeof *t->suffix);
+    t->ctx_sum = grow(t->ctx_sum, cap, sizeof *t->ctx_sum);
+    t->ctx_low = grow(t->ctx_low, cap, sizeof *t->ctx_low);
+    t->ctx_nk = grow(t->ctx_nk, cap * 3, sizeof *t->ctx_nk);
+    t->logp = grow(t->logp, cap, sizeof *t->logp);
+    t->logbo = grow(t->logbo, cap, sizeof *t->logbo);
+    t->cap = cap;
+}
+
+static void table_rehash(NgramTable *t, size_t nslot) {
+    free(t->slot);
+    t->nslot = nslot;
+    t->slot = xcalloc(nslot, sizeof *t->slot);
+    for (size_t e = 0; e < t->len; e++) {
+        uint64_t h = hash_words(t->words + e * t->n, t->n);
+        t->slot[probe(t, t->words + e * t->n, h)] = (h >> 32 << 32) | (e + 1);
+    }
+}
+
+/* After filling words and len directly (binary.c), build the index over them. */
+void table_index(NgramTable *t) {
+    size_t nslot = t->nslot;
+    while (3 * nslot < 4 * t->len) nslot *= 2;
+    table_rehash(t, nslot);
+}
+
+/* An empty table of order n with room for about `expect` entries. */
+void table_init(NgramTable *t, int n, size_t expect, int with_counts) {
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    if (expect < 16) expect = 16;
+    if (with_counts) {
+        t->count = xmalloc(sizeof *t->count);
+        t->prefix = xmalloc(sizeof *t->prefix);
+        t->suffix = xmalloc(sizeof *t->suffix);
+    }
+    table_reserve(t, expect);
+    size_t nslot = 32;
+    while (3 * nslot < 4 * expect) nslot *= 2;
+    table_rehash(t, nslot);
+}
+
+void table_free(NgramTable *t) {
+    free(t->words); free(t->count); free(t->adj); free(t->prefix); free(t->suffix); free(t->ctx_sum); free(t->ctx_low);
+    free(t->ctx_nk); free(t->logp); free(t->logbo); free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+/* table_insert with the hash already computed (so counting can prefetch). */
+static size_t insert_hashed(NgramTable *t, const uint32_t *words, uint64_t h) {
+    size_t i = probe(t, words, h);
+    if (t->slot[i]) return (t->slot[i] & 0xffffffffu) - 1;
+    if (t->len >= UINT32_MAX - 1) die("too many %d-grams", t->n);
+    if (t->len == t->cap) table_reserve(t, 2 * t->cap);
+    size_t e = t->len++;
+    memcpy(t->words + e * t->n, words, (size_t)t->n * sizeof *words);
+    if (t->count) t->count[e] = 0;
+    t->slot[i] = (h >> 32 << 32) | (e + 1);
+    if (4 * t->len > 3 * t->nslot) table_rehash(t, 2 * t->nslot);   /* load <= 3/4 */
+    return e;
+}
+
+size_t table_insert(NgramTable *t, const uint32_t *words) {
+    return insert_hashed(t, words, hash_words(words, t->n));
+}
+
+/* ------------------------------------------------------------------ tokens */
+
+static int is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Next whitespace-separated word of [*p, end) in this line; 0 at the line's end. */
+static int next_word(const char **p, const char *end, const char **w, size_t *wlen) {
+    const char *s = *p;
+    while (s < end && is_space(*s)) s++;
+    if (s >= end) { *p = s; return 0; }
+    const char *e = s;
+    while (e < end && !is_space(*e)) e++;
+    *w = s;
+    *wlen = (size_t)(e - s);
+    *p = e;
+    return 1;
+}
+
+static int is_marker(const char *w, size_t len) {
+    return (len == 3 && memcmp(w, "<s>", 3) == 0) || (len == 4 && memcmp(w, "</s>", 4) == 0);
+}
+
+size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap) {
+    const char *p = s, *end = s + len, *w;
+    size_t wlen, n = 0;
+    while (next_word(&p, end, &w, &wlen)) {
+        long id = vocab_find(&lm->vocab, w, wlen);
+        int unknown = id < 0 || id == ID_BOS || id == ID_EOS;
+        if (n < cap) {
+            ids[n] = unknown ? ID_UNK : (uint32_t)id;
+            oov[n] = (uint8_t)unknown;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ counting */
+
+void train_config_default(TrainConfig *c) {
+    memset(c, 0, sizeof *c);
+    c->order = 5;
+    c->est = EST_MKN;
+    c->addk = 1.0;
+    c->min_count = 1;
+}
+
+/* Pass 1 of a word corpus: every word with its frequency, into a scratch vocabulary. */
+static void scan_words(Vocab *all, const char *text, size_t len, const char *name,
+                       uint64_t *ntokens, uint64_t *nlines) {
+    const char *line = text, *end = text + len;
+    long lineno = 0;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        lineno++;
+        const char *p = line, *w;
+        size_t wlen;
+        while (next_word(&p, eol, &w, &wlen)) {
+            if (is_marker(w, wlen))
+                die("%s:%ld: the corpus contains the reserved token '%.*s' "
+                    "(sentence markers are added by the model; remove them)", name, lineno, (int)wlen, w);
+            uint32_t id = vocab_add(all, w, wlen);   /* may move all->freq */
+            all->freq[id]++;
+            (*ntokens)++;
+        }
+        (*nlines)++;
+        line = eol + 1;
+    }
+}
+
+/* The model's vocabulary: the specials, then the kept words in order of first use. */
+static void choose_vocab(Vocab *v, const Vocab *all, const TrainConfig *cfg, uint32_t *remap) {
+    Vocab listed;
+    if (cfg->vocab_file) {
+        size_t flen;
+        char *ftext = read_file(cfg->vocab_file, &flen);
+        vocab_init(&listed);
+        const char *p = ftext, *w;
+        size_t wlen;
+        for (const char *line = ftext; line < ftext + flen; ) {
+            const char *eol = memchr(line, '\n', (size_t)(ftext + flen - line));
+            if (!eol) eol = ftext + flen;
+            p = line;
+            while (next_word(&p, eol, &w, &wlen)) vocab_add(&listed, w, wlen);
+            line = eol + 1;
+        }
+        free(ftext);
+        if (listed.size <= 3) die("vocabulary file '%s' lists no words", cfg->vocab_file);
+    }
+    for (size_t id = 0; id < all->size; id++) {
+        const char *w = all->word[id];
+        int keep = id < 3 || all->freq[id] >= (uint64_t)cfg->min_count;
+        if (cfg->vocab_file && id >= 3) keep = keep && vocab_find(&listed, w, strlen(w)) >= 0;
+        remap[id] = keep ? vocab_add(v, w, strlen(w)) : ID_UNK;
+    }
+    if (cfg->vocab_file) {   /* listed words the corpus lacks are still words (count 0) */
+        for (size_t id = 3; id < listed.size; id++) vocab_add(v, listed.word[id], strlen(listed.word[id]));
+        vocab_free(&listed);
+    }
+}
+
+/* Add the n-grams ending at each predicted position of seq[0..L-1] (from
+ * index first on). A new n-gram records the entries of its prefix (the
+ * (n-1)-gram that ended one position earlier) and its suffix (the (n-1)-gram
+ * just added at this position). */
+/* Hash the n-grams ending at position j and prefetch their slots: counting is
+ * bound by memory latency, and the N look-ups of one position are independent,
+ * so their cache misses can overlap with the work on the position before. */
+static void hash_position(const Lm *lm, const uint32_t *seq, size_t j, uint64_t *h) {
+    for (int n = 1; n <= lm->order && (size_t)n <= j + 1; n++) {
+        const NgramTable *t = &lm->tab[n];
+        h[n] = hash_words(seq + j + 1 - n, n);
+        __builtin_prefetch(&t->slot[h[n] & (t->nslot - 1)]);
+    }
+}
+
+static void count_sequence(Lm *lm, const uint32_t *seq, size_t L, size_t first) {
+    size_t prev[NGRAM_MAX_ORDER + 1] = { 0 }, cur[NGRAM_MAX_ORDER + 1] = { 0 };
+    uint64_t h[NGRAM_MAX_ORDER + 1], hnext[NGRAM_MAX_ORDER + 1];
+    if (first > 0) prev[1] = seq[first - 1];       /* unigram entry == word id */
+    if (first < L) hash_position(lm, seq, first, hnext);
+    for (size_t j = first; j < L; j++) {
+        memcpy(h, hnext, sizeof h);
+        if (j + 1 < L) hash_position(lm, seq, j + 1, hnext);
+        for (int n = 1; n <= lm->order && (size_t)n <= j + 1; n++) {
+            NgramTable *t = &lm->tab[n];
+            size_t before = t->len;
+            size_t e = insert_hashed(t, seq + j + 1 - n, h[n]);   /* may move t->count */
+            t->count[e]++;
+            cur[n] = e;
+            if (e == before && n > 1) {
+                t->prefix[e] = (uint32_t)prev[n - 1];
+                t->suffix[e] = (uint32_t)cur[n - 1];
+            }
+        }
+        memcpy(prev, cur, sizeof prev);
+        lm->train_tokens++;
+    }
+}
+
+static void init_tables(Lm *lm, size_t positions) {
+    for (int n = 1; n <= lm->order; n++) {
+        size_t expect = n == 1 ? lm->vocab.size : positions / (n == 2 ? 4 : 2);
+        table_init(&lm->tab[n], n, expect, 1);
+    }
+    /* every word has a unigram entry, and entry id == word id */
+    for (uint32_t id = 0; id < lm->vocab.size; id++) table_insert(&lm->tab[1], &id);
+}
+
+static void count_words(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
+    Vocab all;
+    vocab_init(&all);
+    uint64_t ntokens = 0, nlines = 0;
+    scan_words(&all, text, len, name, &ntokens, &nlines);
+    if (ntokens == 0) die("%s: the corpus has no words (empty or only blank lines)", name);
+    uint32_t *remap = xmalloc(all.size * sizeof *remap);
+    choose_vocab(&lm->vocab, &all, cfg, remap);
+    init_tables(lm, (size_t)(ntokens + nlines));
+
+    /* pass 2: each line as <s> ids </s> */
+    size_t cap = 1024;
+    uint32_t *seq = xmalloc(cap * sizeof *seq);
+    const char *line = text, *end = text + len;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        size_t L = 0;
+        seq[L++] = ID_BOS;
+        const char *p = line, *w;
+        size_t wlen;
+        while (next_word(&p, eol, &w, &wlen)) {
+            if (L + 2 > cap) seq = xrealloc(seq, (cap *= 2) * sizeof *seq);
+            seq[L++] = remap[vocab_find(&all, w, wlen)];
+        }
+        seq[L++] = ID_EOS;
+        count_sequence(lm, seq, L, 1);
+        line = eol + 1;
+    }
+    free(seq);
+    free(remap);
+    vocab_free(&all);
+}
+
+/* A char model: the raw bytes as one stream, no sentence markers. */
+static void count_bytes(Lm *lm, const char *text, size_t len, const char *name) {
+    if (len == 0) die("%s: the corpus is empty", name);
+    uint32_t byte_id[256];
+    for (size_t i = 0; i < len; i++) {
+        char tok[8];
+        byte_token(tok, (unsigned char)text[i]);
+        vocab_add(&lm->vocab, tok, strlen(tok));
+    }
+    for (int b = 0; b < 256; b++) {
+        char tok[8];
+        byte_token(tok, (unsigned char)b);
+        long id = vocab_find(&lm->vocab, tok, strlen(tok));
+        byte_id[b] = id < 0 ? ID_UNK : (uint32_t)id;
+    }
+    init_tables(lm, len);
+    uint32_t *seq = xmalloc(len * sizeof *seq);
+    for (size_t i = 0; i < len; i++) seq[i] = byte_id[(unsigned char)text[i]];
+    count_sequence(lm, seq, len, 0);
+    free(seq);
+}
+
+void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
+    if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
+        die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
+    memset(lm, 0, sizeof *lm);
+    lm->order = cfg->order;
+    lm->est = cfg->est;
+    lm->est_known = 1;
+    lm->addk = cfg->addk;
+    lm->char_level = cfg->char_level;
+    vocab_init(&lm->vocab);
+    if (cfg->char_level) count_bytes(lm, text, len, name);
+    else count_words(lm, cfg, text, len, name);
+    lm->has_counts = 1;
+}
+
+void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path) {
+    size_t len;
+    char *text = read_file(path, &len);
+    lm_count_text(lm, cfg, text, len, path);
+    free(text);
+}
+
+void lm_free(Lm *lm) {
+    for (int n = 1; n <= NGRAM_MAX_ORDER; n++) table_free(&lm->tab[n]);
+    vocab_free(&lm->vocab);
+    memset(lm, 0, sizeof *lm);
+}

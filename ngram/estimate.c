@@ -1,0 +1,289 @@
+/*
+ * estimate.c -- from counts to probabilities: the five estimators.
+ *
+ * Notation (ngram.h): h is the history, h' drops its oldest word, V = the
+ * vocabulary without <s>, |V| its size. cnt(h w) is the count an estimator
+ * smooths: the raw count c, except that Kneser-Ney uses below the top order
+ * the adjusted (continuation) count a(w1..wn) = |{v : c(v w1..wn) > 0}|,
+ * and n-grams beginning with <s> keep their raw count (nothing precedes <s>).
+ * S(h) = sum_x cnt(h x); Nk(h) = number of x with cnt(h x) = k (k = 3: 3 or more).
+ *
+ *   mle      p(w|h) = c(h w) / S(h)                      unseen -> 0
+ *   addk     p(w|h) = (c(h w) + k) / (S(h) + k |V|)      (Laplace: k = 1)
+ *   absdisc  p(w|h) = (c(h w) - D) / S(h)                if c(h w) > 0
+ *                   = alpha(h) p(w|h')                   otherwise (backoff)
+ *            alpha(h) = (D N1+(h) / S(h)) / (1 - sum_{x: c(h x) > 0} p(x|h'))
+ *            D = t1 / (t1 + 2 t2) per order (Ney, Essen & Kneser 1994)
+ *   kn       p(w|h) = (a(h w) - D) / S(h) + gamma(h) p(w|h'),  one D per order
+ *   mkn      the same with D(a) = D1, D2, D3+ (Chen & Goodman 1998, eq. 26):
+ *            Y = t1 / (t1 + 2 t2),  Dk = k - (k+1) Y t_{k+1} / t_k
+ *            gamma(h) = (D1 N1(h) + D2 N2(h) + D3+ N3+(h)) / S(h)
+ * t_k counts the n-grams of the order whose count is exactly k. Every
+ * recursion ends in the uniform 1/|V| (absdisc and the KNs interpolate their
+ * unigrams with it). A history never seen (S = 0) backs off for free.
+ * This is KenLM lmplz's estimate, step by step (adjust_counts,
+ * initial_probabilities, interpolate).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngram.h"
+#include "util.h"
+
+static const char *est_names[] = { "mle", "addk", "absdisc", "kn", "mkn" };
+
+const char *estimator_name(Estimator e) { return est_names[e]; }
+
+int estimator_parse(const char *s, Estimator *e) {
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, est_names[i]) == 0) { *e = (Estimator)i; return 0; }
+    return -1;
+}
+
+int estimator_is_backoff(Estimator e) { return e == EST_ABSDISC || e == EST_KN || e == EST_MKN; }
+
+static int is_kn(const Lm *lm) { return lm->est == EST_KN || lm->est == EST_MKN; }
+
+/* The count the estimator smooths for entry i of order n. */
+static uint32_t est_count(const Lm *lm, int n, size_t i) {
+    const NgramTable *t = &lm->tab[n];
+    return t->adj ? t->adj[i] : t->count[i];
+}
+
+/* Continuation counts for orders below N (KenLM's adjust_counts). */
+static void adjust_counts(Lm *lm) {
+    for (int n = 1; n < lm->order; n++) {
+        NgramTable *t = &lm->tab[n], *up = &lm->tab[n + 1];
+        t->adj = xcalloc(t->cap, sizeof *t->adj);
+        for (size_t e = 0; e < up->len; e++) t->adj[up->suffix[e]]++;
+        for (size_t e = 0; e < t->len; e++)
+            if (t->words[e * n] == ID_BOS) t->adj[e] = t->count[e];
+    }
+}
+
+int mkn_discounts(const uint64_t t[5], double D[4]) {
+    D[0] = 0;
+    for (int k = 1; k <= 3; k++) if (t[k] == 0) return -1;
+    double y = (double)t[1] / ((double)t[1] + 2.0 * (double)t[2]);
+    for (int k = 1; k <= 3; k++) {
+        D[k] = k - (k + 1) * y * (double)t[k + 1] / (double)t[k];
+        if (D[k] < 0 || D[k] > k) return -1;
+    }
+    return 0;
+}
+
+/* D = t1 / (t1 + 2 t2), the leave-one-out estimate; 0.5 when t1 = 0. */
+static double single_discount(const uint64_t t[5]) {
+    return t[1] ? (double)t[1] / ((double)t[1] + 2.0 * (double)t[2]) : 0.5;
+}
+
+static void discounts(Lm *lm) {
+    for (int n = 1; n <= lm->order; n++) {
+        uint64_t t[5] = { 0 };
+        for (size_t e = 0; e < lm->tab[n].len; e++) {
+            uint32_t c = est_count(lm, n, e);
+            if (c >= 1 && c <= 4) t[c]++;
+        }
+        double *D = lm->D[n];
+        if (lm->est == EST_MKN) {
+            if (mkn_discounts(t, D) != 0) {
+                if (!lm->quiet) warn("cannot estimate the modified Kneser-Ney discounts of order %d from "
+                     "count-of-counts %llu %llu %llu %llu (small or artificial data?); "
+                     "using D1=0.5 D2=1 D3+=1.5 as KenLM's --discount_fallback does", n,
+                     (unsigned long long)t[1], (unsigned long long)t[2],
+                     (unsigned long long)t[3], (unsigned long long)t[4]);
+                D[1] = 0.5; D[2] = 1.0; D[3] = 1.5;
+            }
+        } else {
+            D[1] = D[2] = D[3] = single_discount(t);
+        }
+        D[0] = 0;
+    }
+}
+
+/* S(h) and Nk(h) of every history h, stored on h's entry one order down. */
+static void context_stats(Lm *lm) {
+    for (int n = 1; n <= lm->order; n++) {
+        NgramTable *t = &lm->tab[n];
+        if (n < lm->order) {
+            t->ctx_sum = xcalloc(t->cap, sizeof *t->ctx_sum);
+            t->ctx_nk = xcalloc(t->cap * 3, sizeof *t->ctx_nk);
+        }
+    }
+    lm->ctx0_sum = 0;
+    memset(lm->ctx0_nk, 0, sizeof lm->ctx0_nk);
+    for (int n = 1; n <= lm->order; n++) {
+        NgramTable *t = &lm->tab[n];
+        for (size_t e = 0; e < t->len; e++) {
+            uint32_t c = est_count(lm, n, e);
+            if (c == 0) continue;
+            int k = c < 3 ? (int)c - 1 : 2;
+            if (n == 1) { lm->ctx0_sum += c; lm->ctx0_nk[k]++; continue; }
+            size_t h = t->prefix[e];
+            lm->tab[n - 1].ctx_sum[h] += c;
+            lm->tab[n - 1].ctx_nk[h * 3 + k]++;
+        }
+    }
+}
+
+/* Absolute discounting's backoff needs sum_{x seen after h} p(x | h') per history. */
+static void absdisc_lower_sums(Lm *lm) {
+    for (int n = 2; n <= lm->order; n++) {
+        NgramTable *t = &lm->tab[n], *down = &lm->tab[n - 1];
+        down->ctx_low = xcalloc(down->cap, sizeof *down->ctx_low);
+        for (size_t e = 0; e < t->len; e++) {
+            const uint32_t *g = t->words + e * n;
+            if (t->count[e] == 0) continue;
+            down->ctx_low[t->prefix[e]] += lm_prob_counts(lm, g + 1, n - 2, g[n - 1]);
+        }
+    }
+}
+
+void lm_drop_index(Lm *lm) {
+    for (int n = 1; n <= lm->order; n++) {
+        free(lm->tab[n].slot);
+        lm->tab[n].slot = NULL;
+        lm->tab[n].nslot = 0;
+    }
+}
+
+void lm_drop_lower_counts(Lm *lm) {
+    for (int n = 1; n < lm->order; n++) {
+        if (!lm->tab[n].adj) continue;
+        free(lm->tab[n].count);
+        lm->tab[n].count = NULL;
+    }
+}
+
+void lm_reset_estimate(Lm *lm) {
+    for (int n = 1; n <= NGRAM_MAX_ORDER; n++) {
+        NgramTable *t = &lm->tab[n];
+        free(t->adj); free(t->ctx_sum); free(t->ctx_nk); free(t->ctx_low); free(t->logp); free(t->logbo);
+        t->adj = NULL; t->ctx_sum = NULL; t->ctx_nk = NULL; t->ctx_low = NULL; t->logp = NULL; t->logbo = NULL;
+    }
+    lm->has_arpa = 0;
+}
+
+void lm_estimate(Lm *lm) {
+    if (!lm->has_counts) die("this model has no counts to estimate from");
+    if (is_kn(lm)) adjust_counts(lm);
+    discounts(lm);
+    context_stats(lm);
+    if (lm->est == EST_ABSDISC) absdisc_lower_sums(lm);
+}
+
+/* The statistics of history hist (n-1 words) for order n; 0 when never seen. */
+static int history(const Lm *lm, int n, const uint32_t *hist, double *S, const uint32_t **nk, double *low) {
+    if (n == 1) { *S = lm->ctx0_sum; *nk = lm->ctx0_nk; *low = 0; return 1; }
+    const NgramTable *t = &lm->tab[n - 1];
+    long i = table_find(t, hist);
+    if (i < 0) return 0;
+    *S = t->ctx_sum[i];
+    *nk = t->ctx_nk + (size_t)i * 3;
+    *low = t->ctx_low ? t->ctx_low[i] : 0;
+    return 1;
+}
+
+static double gamma_kn(const double *D, const uint32_t *nk, double S) {
+    return (D[1] * nk[0] + D[2] * nk[1] + D[3] * nk[2]) / S;
+}
+
+double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w) {
+    if (w == ID_BOS) return 0.0;
+    double V = (double)lm->vocab.size - 1.0;
+    double p = 1.0 / V;                      /* order 0: uniform over V */
+    int top = hlen + 1 < lm->order ? hlen + 1 : lm->order;
+    uint32_t g[NGRAM_MAX_ORDER];
+    for (int n = 1; n <= top; n++) {
+        const uint32_t *hist = n > 1 ? h + hlen - (n - 1) : NULL;
+        double S, low;
+        const uint32_t *nk;
+        if (!history(lm, n, hist, &S, &nk, &low)) break;
+        if (S <= 0) continue;
+        if (n > 1) memcpy(g, hist, (size_t)(n - 1) * sizeof *g);
+        g[n - 1] = w;
+        long i = table_find(&lm->tab[n], g);
+        double c = i < 0 ? 0.0 : (double)est_count(lm, n, (size_t)i);
+        const double *D = lm->D[n];
+        double n1p = (double)nk[0] + nk[1] + nk[2];
+        switch (lm->est) {
+        case EST_MLE: p = c / S; break;
+        case EST_ADDK: p = (c + lm->addk) / (S + lm->addk * V); break;
+        case EST_ABSDISC:
+            if (n == 1) p = (fmax(c - D[1], 0.0) + D[1] * n1p / V) / S;
+            else if (c > 0) p = (c - D[1]) / S;
+            else p = low < 1.0 - 1e-12 ? (D[1] * n1p / S) / (1.0 - low) * p : 0.0;
+            break;
+        case EST_KN:
+        case EST_MKN: {
+            double Dc = c == 0 ? 0.0 : D[c < 3 ? (int)c : 3];
+            p = (c - Dc) / S + gamma_kn(D, nk, S) * p;
+            break;
+        }
+        }
+    }
+    return p;
+}
+
+static float log10_or_zero(double p) {
+    return p > 0 ? (float)fmin(0.0, log10(p)) : LOG10_ZERO;   /* p may round above 1 */
+}
+
+/* The backoff weight of history entry i of order n (1 when it is no history). */
+static double backoff_weight(const Lm *lm, int n, size_t i) {
+    const NgramTable *t = &lm->tab[n];
+    double S = t->ctx_sum[i];
+    uint32_t last = t->words[i * n + n - 1];
+    if (S <= 0 || last == ID_EOS) return 1.0;
+    const uint32_t *nk = t->ctx_nk + i * 3;
+    const double *D = lm->D[n + 1];
+    if (lm->est == EST_ABSDISC) {
+        double low = t->ctx_low[i];
+        return low < 1.0 - 1e-12 ? (D[1] * (nk[0] + nk[1] + nk[2]) / S) / (1.0 - low) : 1.0;
+    }
+    return gamma_kn(D, nk, S);
+}
+
+/* p of entry e of order n for the KNs, through the prefix and suffix links:
+ * the suffix's probability is the lower order's, already computed. */
+static double kn_entry_prob(const Lm *lm, int n, size_t e) {
+    const NgramTable *t = &lm->tab[n];
+    double lower = 1.0 / ((double)lm->vocab.size - 1.0);
+    if (n > 1) lower = pow(10.0, lm->tab[n - 1].logp[t->suffix[e]]);
+    double S;
+    const uint32_t *nk;
+    if (n == 1) { S = lm->ctx0_sum; nk = lm->ctx0_nk; }
+    else {
+        const NgramTable *down = &lm->tab[n - 1];
+        S = down->ctx_sum[t->prefix[e]];
+        nk = down->ctx_nk + (size_t)t->prefix[e] * 3;
+    }
+    if (S <= 0) return lower;
+    double c = est_count(lm, n, e);
+    const double *D = lm->D[n];
+    double Dc = c == 0 ? 0.0 : D[c < 3 ? (int)c : 3];
+    return (c - Dc) / S + gamma_kn(D, nk, S) * lower;
+}
+
+void lm_compile_arpa(Lm *lm) {
+    if (!estimator_is_backoff(lm->est))
+        die("the %s estimator is not a backoff model, so it has no ARPA form "
+            "(score it with `ngram eval --train`)", estimator_name(lm->est));
+    for (int n = 1; n <= lm->order; n++) {
+        NgramTable *t = &lm->tab[n];
+        t->logp = xmalloc(t->cap * sizeof *t->logp);
+        /* the top order is never a history: no backoffs to store */
+        if (n < lm->order) t->logbo = xmalloc(t->cap * sizeof *t->logbo);
+        for (size_t e = 0; e < t->len; e++) {
+            const uint32_t *g = t->words + e * n;
+            double p;
+            if (n == 1 && g[0] == ID_BOS) p = 0.0;
+            else if (is_kn(lm)) p = kn_entry_prob(lm, n, e);
+            else p = lm_prob_counts(lm, g, n - 1, g[n - 1]);
+            t->logp[e] = log10_or_zero(p);
+            if (n < lm->order) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
+        }
+    }
+    lm->has_arpa = 1;
+}

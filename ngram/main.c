@@ -1,0 +1,375 @@
+/*
+ * main.c -- the `ngram` command line: train, eval, query, sample, demo.
+ *
+ *   ngram train --order 5 --out ptb5.arpa ptb.train.txt
+ *   ngram eval --model ptb5.arpa ptb.test.txt          (ends with a RESULT line)
+ *   echo "the cat sat" | ngram query --model ptb5.arpa
+ *   ngram sample --model ptb5.arpa --temperature 0.8
+ *   ngram demo
+ *
+ * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngram.h"
+#include "util.h"
+
+/* Everything a command can be told; each command reads the fields it needs. */
+typedef struct {
+    TrainConfig train;
+    const char *model_path;   /* --model: an ARPA file */
+    const char *train_path;   /* --train: build the model in memory instead */
+    const char *out;          /* --out: the ARPA file (train) or run folder (demo) */
+    const char *data;         /* --data: dataset folder (demo) */
+    const char *model_name;   /* --model-name: the RESULT line's model= */
+    int sentences;            /* --sentences: per-sentence log10 p */
+    int quiet, quick;
+    long seed, threads, count, max_tokens;
+    double temperature;
+    double holdout;           /* --holdout F: train on the first 1-F of --train, score the rest */
+} Options;
+
+enum { OPT_ORDER = 256, OPT_ESTIMATOR, OPT_K, OPT_MIN_COUNT, OPT_VOCAB, OPT_CHAR, OPT_MODEL,
+       OPT_TRAIN, OPT_OUT, OPT_DATA, OPT_SENTENCES, OPT_QUIET, OPT_SEED, OPT_THREADS, OPT_COUNT,
+       OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_QUICK, OPT_MODEL_NAME, OPT_HOLDOUT, OPT_HELP };
+
+static const struct option long_options[] = {
+    { "order", required_argument, 0, OPT_ORDER },
+    { "estimator", required_argument, 0, OPT_ESTIMATOR },
+    { "k", required_argument, 0, OPT_K },
+    { "min-count", required_argument, 0, OPT_MIN_COUNT },
+    { "vocab", required_argument, 0, OPT_VOCAB },
+    { "char", no_argument, 0, OPT_CHAR },
+    { "model", required_argument, 0, OPT_MODEL },
+    { "train", required_argument, 0, OPT_TRAIN },
+    { "out", required_argument, 0, OPT_OUT },
+    { "data", required_argument, 0, OPT_DATA },
+    { "sentences", no_argument, 0, OPT_SENTENCES },
+    { "quiet", no_argument, 0, OPT_QUIET },
+    { "seed", required_argument, 0, OPT_SEED },
+    { "threads", required_argument, 0, OPT_THREADS },
+    { "n", required_argument, 0, OPT_COUNT },
+    { "temperature", required_argument, 0, OPT_TEMPERATURE },
+    { "max-tokens", required_argument, 0, OPT_MAX_TOKENS },
+    { "quick", no_argument, 0, OPT_QUICK },
+    { "model-name", required_argument, 0, OPT_MODEL_NAME },
+    { "holdout", required_argument, 0, OPT_HOLDOUT },
+    { "help", no_argument, 0, OPT_HELP },
+    { 0, 0, 0, 0 },
+};
+
+static const char *usage_main =
+    "usage: ngram COMMAND [options] [files]\n"
+    "\n"
+    "n-gram language models (Chapter 1: counting).\n"
+    "\n"
+    "commands:\n"
+    "  train    count a corpus, smooth, write an ARPA file\n"
+    "  eval     perplexity of text files under a model (ends with a RESULT line)\n"
+    "  query    score sentences from stdin, like KenLM's query\n"
+    "  sample   generate text from a model\n"
+    "  demo     the chapter's demo on the built-in Bible corpus\n"
+    "\n"
+    "`ngram COMMAND --help` describes each command's options.\n";
+
+static const char *usage_model =
+    "model (eval, query, sample): either\n"
+    "  --model FILE        an ARPA file (ours, KenLM's or SRILM's) or our .bin model\n"
+    "or build one in memory from a corpus:\n"
+    "  --train CORPUS      with the training options below\n"
+    "training:\n"
+    "  --order N           n-gram order, 1..16 (default 5)\n"
+    "  --estimator E       mle | addk | absdisc | kn | mkn (default mkn, as KenLM lmplz)\n"
+    "  --k K               add-k's k (default 1: Laplace)\n"
+    "  --min-count C       words seen fewer than C times become <unk> (default 1: keep all)\n"
+    "  --vocab FILE        words not listed in FILE become <unk>\n"
+    "  --char              a character (byte) model of the raw stream, no sentence markers\n"
+    "common:\n"
+    "  --quiet             no progress on stderr\n"
+    "  --seed S            random seed (default 1)\n"
+    "  --threads T         accepted for uniformity; counting runs on one thread\n";
+
+static void print_usage(const char *cmd) {
+    if (!cmd) { fputs(usage_main, stdout); return; }
+    if (strcmp(cmd, "train") == 0)
+        printf("usage: ngram train [options] --out MODEL.arpa CORPUS\n\n"
+               "Count every n-gram of CORPUS (one sentence per line, words split at whitespace),\n"
+               "smooth with the estimator and write the model as an ARPA file (atomically),\n"
+               "or, when the --out name ends in .bin, in our binary format (loads ~3x faster).\n"
+               "mle and addk have no ARPA form; score them with `ngram eval --train`.\n\n"
+               "example: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n\n");
+    else if (strcmp(cmd, "eval") == 0)
+        printf("usage: ngram eval (--model MODEL.arpa | --train CORPUS) [options] FILE...\n\n"
+               "Perplexity of each FILE as KenLM's query counts it (every word plus one </s>\n"
+               "per line; OOV words scored as <unk>), then a RESULT line.\n"
+               "  --sentences         also print each sentence's log10 probability\n"
+               "  --model-name NAME   the RESULT line's model= (default: estimator+order)\n"
+               "  --holdout F         no FILE: train on the first 1-F of --train's bytes (cut at a\n"
+               "                      line end for words) and score the rest (the char ladder: 0.1)\n\n"
+               "examples: ngram eval --model ptb5.arpa data/cache/ptb/ptb.test.txt\n"
+               "          ngram eval --char --order 8 --train data/cache/tinyshakespeare/input.txt --holdout 0.1\n\n");
+    else if (strcmp(cmd, "query") == 0)
+        printf("usage: ngram query (--model MODEL.arpa | --train CORPUS) [options] < text\n\n"
+               "Score each line of stdin like KenLM's query: word=id ngram-length log10p for\n"
+               "every token, the sentence total, then the perplexity summary.\n\n");
+    else if (strcmp(cmd, "sample") == 0)
+        printf("usage: ngram sample (--model MODEL.arpa | --train CORPUS) [options]\n\n"
+               "Generate text: each next token drawn from p(w | h)^(1/T), renormalised.\n"
+               "  --n N               sentences to sample (default 5)\n"
+               "  --temperature T     1 = the model, <1 sharper, >1 flatter (default 1)\n"
+               "  --max-tokens M      stop a sample after M tokens (default 60; char: 300)\n\n");
+    else if (strcmp(cmd, "demo") == 0) {
+        printf("usage: ngram demo [--quick] [--data DIR] [--out DIR] [--quiet]\n\n"
+               "The chapter's demo on the King James Bible (DIR/bible/words.*.txt, made by\n"
+               "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
+               "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
+               "samples from orders 1..5. --quick uses a slice of the data.\n"
+               "  --data DIR          datasets folder (default $NLP_DATA_DIR or data/cache)\n"
+               "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n");
+        return;
+    } else { fputs(usage_main, stdout); return; }
+    fputs(usage_model, stdout);
+}
+
+static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
+    memset(o, 0, sizeof *o);
+    train_config_default(&o->train);
+    o->seed = 1;
+    o->count = 5;
+    o->temperature = 1.0;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_ORDER: o->train.order = (int)parse_long(optarg, "--order", 1, NGRAM_MAX_ORDER); break;
+        case OPT_ESTIMATOR:
+            if (estimator_parse(optarg, &o->train.est) != 0)
+                usage_error("unknown estimator '%s' (mle, addk, absdisc, kn or mkn)", optarg);
+            break;
+        case OPT_K: o->train.addk = parse_double(optarg, "--k", 1e-9, 1e9); break;
+        case OPT_MIN_COUNT: o->train.min_count = parse_long(optarg, "--min-count", 1, 1000000000L); break;
+        case OPT_VOCAB: o->train.vocab_file = optarg; break;
+        case OPT_CHAR: o->train.char_level = 1; break;
+        case OPT_MODEL: o->model_path = optarg; break;
+        case OPT_TRAIN: o->train_path = optarg; break;
+        case OPT_OUT: o->out = optarg; break;
+        case OPT_DATA: o->data = optarg; break;
+        case OPT_SENTENCES: o->sentences = 1; break;
+        case OPT_QUIET: o->quiet = 1; break;
+        case OPT_SEED: o->seed = parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
+        case OPT_THREADS: o->threads = parse_long(optarg, "--threads", 1, 1024); break;
+        case OPT_COUNT: o->count = parse_long(optarg, "--n", 1, 1000000); break;
+        case OPT_TEMPERATURE: o->temperature = parse_double(optarg, "--temperature", 1e-3, 1e3); break;
+        case OPT_MAX_TOKENS: o->max_tokens = parse_long(optarg, "--max-tokens", 1, 1000000); break;
+        case OPT_QUICK: o->quick = 1; break;
+        case OPT_MODEL_NAME: o->model_name = optarg; break;
+        case OPT_HOLDOUT: o->holdout = parse_double(optarg, "--holdout", 1e-6, 0.999999); break;
+        case OPT_HELP: print_usage(cmd); exit(0);
+        default:
+            usage_error("%s: unknown option '%s' (see `ngram %s --help`)", cmd, argv[optind - 1], cmd);
+        }
+    }
+}
+
+/* Train in memory. for_writing: the model is only going to be written, so
+ * the Kneser-Neys can drop what they no longer need (lm_trim_for_writing). */
+static void build_model(Lm *lm, const TrainConfig *cfg, const char *path, int quiet, int for_writing) {
+    double t0 = now_seconds();
+    lm_count_file(lm, cfg, path);
+    int trim = for_writing && (lm->est == EST_KN || lm->est == EST_MKN);
+    if (trim) lm_drop_index(lm);
+    lm_estimate(lm);
+    if (trim) lm_drop_lower_counts(lm);
+    if (estimator_is_backoff(lm->est)) lm_compile_arpa(lm);
+    if (!quiet) {
+        fprintf(stderr, "ngram: %s %d-gram model of %s: %zu words, %llu tokens,",
+                estimator_name(lm->est), lm->order, path, lm->vocab.size,
+                (unsigned long long)lm->train_tokens);
+        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", lm->tab[n].len);
+        fprintf(stderr, " n-grams (%.2f s)\n", now_seconds() - t0);
+    }
+}
+
+static void load_model(Lm *lm, const Options *o, const char *cmd) {
+    if (!!o->model_path == !!o->train_path)
+        usage_error("%s needs exactly one of --model FILE.arpa or --train CORPUS", cmd);
+    if (o->train_path) { build_model(lm, &o->train, o->train_path, o->quiet, 0); return; }
+    char err[512];
+    int rc = binary_is_model(o->model_path) ? binary_read(lm, o->model_path, err, sizeof err)
+                                             : arpa_read(lm, o->model_path, o->train.char_level, err, sizeof err);
+    if (rc != 0) die("%s", err);
+}
+
+static int cmd_train(int argc, char **argv) {
+    Options o;
+    parse_options(argc, argv, "train", &o);
+    if (optind != argc - 1) usage_error("train needs exactly one corpus file (see `ngram train --help`)");
+    if (!o.out) usage_error("train needs --out MODEL.arpa");
+    if (!estimator_is_backoff(o.train.est))
+        usage_error("the %s estimator has no ARPA form; evaluate it with `ngram eval --train CORPUS "
+                    "--estimator %s`", estimator_name(o.train.est), estimator_name(o.train.est));
+    Lm lm;
+    build_model(&lm, &o.train, argv[optind], o.quiet, 1);
+    double t0 = now_seconds();
+    size_t olen = strlen(o.out);
+    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) binary_write(&lm, o.out);
+    else arpa_write(&lm, o.out);
+    if (!o.quiet) fprintf(stderr, "ngram: wrote %s (%.2f s)\n", o.out, now_seconds() - t0);
+    lm_free(&lm);
+    return 0;
+}
+
+/* "data/cache/ptb/ptb.test.txt" -> data "ptb", split "test"; "bible/words.valid.txt" -> "bible", "valid". */
+static void name_of_file(const char *path, char *data, char *split, size_t cap) {
+    char buf[1024], dirbuf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    snprintf(dirbuf, sizeof dirbuf, "%s", path);
+    char *base = basename(buf);
+    char *dot = strrchr(base, '.');
+    if (dot && strcmp(dot, ".txt") == 0) *dot = '\0';
+    dot = strrchr(base, '.');
+    snprintf(split, cap, "%s", dot ? dot + 1 : "eval");
+    if (dot) *dot = '\0';
+    snprintf(data, cap, "%s", base);
+    if (strcmp(base, "words") == 0 || strcmp(base, "chars") == 0 || strcmp(base, "input") == 0)
+        snprintf(data, cap, "%s", basename(dirname(dirbuf)));
+}
+
+static void print_result(const Options *o, const Lm *lm, const char *path, const Perplexity *p) {
+    char model[64], data[256], split[256];
+    if (o->model_name) snprintf(model, sizeof model, "%s", o->model_name);
+    else if (lm->est_known) snprintf(model, sizeof model, "%s%d", estimator_name(lm->est), lm->order);
+    else snprintf(model, sizeof model, "arpa%d", lm->order);   /* an ARPA file does not say */
+    name_of_file(path, data, split, sizeof data);
+    double loss = -p->logprob * log(10.0) / (double)p->tokens;
+    printf("Perplexity including OOVs:\t%.3f\n", ppl_including(p));
+    printf("Perplexity excluding OOVs:\t%.3f\n", ppl_excluding(p));
+    printf("OOVs:\t%llu\n", (unsigned long long)p->oov);
+    printf("Tokens:\t%llu\n", (unsigned long long)p->tokens);
+    printf("RESULT stage=ngram model=%s data=%s split=%s tokens=%llu oov=%llu loss=%.4f ppl=%.2f\n",
+           model, data, split, (unsigned long long)p->tokens, (unsigned long long)p->oov, loss,
+           ppl_including(p));
+}
+
+/* --holdout: one file split into a training head and a scored tail. */
+static int eval_holdout(const Options *o) {
+    if (!o->train_path) usage_error("--holdout needs --train CORPUS");
+    size_t len;
+    char *text = read_file(o->train_path, &len);
+    size_t cut = (size_t)((double)len * (1.0 - o->holdout));
+    if (!o->train.char_level) {   /* words: whole lines on each side */
+        char *nl = memchr(text + cut, '\n', len - cut);
+        cut = nl ? (size_t)(nl + 1 - text) : len;
+    }
+    if (cut == 0 || cut >= len) die("%s: --holdout %g leaves nothing to train on or to score", o->train_path, o->holdout);
+    Lm lm;
+    double t0 = now_seconds();
+    lm_count_text(&lm, &o->train, text, cut, o->train_path);
+    lm_estimate(&lm);
+    if (estimator_is_backoff(lm.est)) lm_compile_arpa(&lm);
+    if (!o->quiet)
+        fprintf(stderr, "ngram: %s %d-gram model of the first %zu bytes of %s (%.2f s)\n",
+                estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
+    Perplexity p;
+    lm_score_text(&lm, text + cut, len - cut, &p, stdout, o->sentences, 0);
+    char label[1100];
+    snprintf(label, sizeof label, "%s", o->train_path);
+    char *dot = strrchr(label, '.');
+    if (dot && strcmp(dot, ".txt") == 0) *dot = '\0';
+    strcat(label, ".valid.txt");   /* the RESULT line names the held-out tail split=valid */
+    print_result(o, &lm, label, &p);
+    lm_free(&lm);
+    free(text);
+    return 0;
+}
+
+static int cmd_eval(int argc, char **argv) {
+    Options o;
+    parse_options(argc, argv, "eval", &o);
+    if (o.holdout > 0) {
+        if (optind != argc) usage_error("eval --holdout scores the tail of --train; no file arguments");
+        return eval_holdout(&o);
+    }
+    if (optind >= argc) usage_error("eval needs at least one text file (see `ngram eval --help`)");
+    Lm lm;
+    load_model(&lm, &o, "eval");
+    for (int i = optind; i < argc; i++) {
+        Perplexity p;
+        lm_score_file(&lm, argv[i], &p, stdout, o.sentences, 0);
+        if (p.tokens == 0) die("%s: no tokens to score", argv[i]);
+        print_result(&o, &lm, argv[i], &p);
+    }
+    lm_free(&lm);
+    return 0;
+}
+
+static int cmd_query(int argc, char **argv) {
+    Options o;
+    parse_options(argc, argv, "query", &o);
+    if (optind != argc) usage_error("query reads its sentences from stdin; no file arguments");
+    Lm lm;
+    load_model(&lm, &o, "query");
+    size_t cap = 1 << 16, len = 0, got;
+    char *text = xmalloc(cap);
+    while ((got = fread(text + len, 1, cap - len, stdin)) > 0) {
+        len += got;
+        if (len == cap) text = xrealloc(text, cap *= 2);
+    }
+    Perplexity p;
+    lm_score_text(&lm, text, len, &p, stdout, 0, 1);
+    printf("Perplexity including OOVs:\t%g\n", ppl_including(&p));
+    printf("Perplexity excluding OOVs:\t%g\n", ppl_excluding(&p));
+    printf("OOVs:\t%llu\nTokens:\t%llu\n", (unsigned long long)p.oov, (unsigned long long)p.tokens);
+    free(text);
+    lm_free(&lm);
+    return 0;
+}
+
+static int cmd_sample(int argc, char **argv) {
+    Options o;
+    parse_options(argc, argv, "sample", &o);
+    if (optind != argc) usage_error("sample takes no file arguments");
+    Lm lm;
+    load_model(&lm, &o, "sample");
+    Rng rng;
+    rng_seed(&rng, (uint64_t)o.seed, 1);
+    int max = o.max_tokens ? (int)o.max_tokens : lm.char_level ? 300 : 60;
+    for (long i = 0; i < o.count; i++) {
+        lm_sample(&lm, &rng, o.temperature, max, stdout);
+        if (lm.char_level) printf("\n---\n");
+    }
+    lm_free(&lm);
+    return 0;
+}
+
+static int cmd_demo(int argc, char **argv) {
+    Options o;
+    parse_options(argc, argv, "demo", &o);
+    if (optind != argc) usage_error("demo takes no file arguments");
+    DemoResult res;
+    ngram_demo(o.data ? o.data : data_dir(), o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    util_set_prog("ngram");
+    if (argc < 2) { fputs(usage_main, stderr); return 2; }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_usage(NULL);
+        return 0;
+    }
+    argv[1] = argv[0];
+    argc--, argv++;
+    if (strcmp(cmd, "train") == 0) return cmd_train(argc, argv);
+    if (strcmp(cmd, "eval") == 0) return cmd_eval(argc, argv);
+    if (strcmp(cmd, "query") == 0) return cmd_query(argc, argv);
+    if (strcmp(cmd, "sample") == 0) return cmd_sample(argc, argv);
+    if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
+    usage_error("unknown command '%s' (train, eval, query, sample or demo)", cmd);
+}

@@ -1,0 +1,189 @@
+/*
+ * ngram.h -- n-gram language models: counting, smoothing, ARPA files, scoring.
+ *
+ * Chapter 1 of the course. A language model gives p(w | h), the probability of
+ * the next word w after the history h. An n-gram model keeps only the last
+ * n-1 words of h and estimates p from counts. The pipeline follows KenLM's
+ * lmplz, one file per step:
+ *
+ *     vocab.c     words <-> ids, <unk> by cutoff or vocabulary file, bytes for char models
+ *     count.c     one pass over the corpus: raw counts of every order 1..N in
+ *                 open-addressing hash tables of packed word ids; KN adjusted counts
+ *     estimate.c  the estimators (MLE, add-k, absolute discounting, KN, modified KN):
+ *                 discounts from count-of-counts, p(w|h) from counts, and the
+ *                 compilation into ARPA-style (log10 p, log10 backoff) tables
+ *     arpa.c      ARPA export and import
+ *     binary.c    our own binary model file, for fast loading
+ *     score.c     scoring with the backoff recursion, perplexity, sampling
+ *     demo.c      the chapter's demo
+ *
+ * Word ids: 0 = <unk>, 1 = <s>, 2 = </s>, then the words. A sentence is
+ * "<s> w1 .. wm </s>"; <s> is context only, never predicted, so the vocabulary
+ * over which p sums to 1 has |V| = vocab size - 1 entries (all but <s>).
+ * A char model reads the raw byte stream as one sequence with no markers.
+ *
+ * Legend: N = model order, n = order of one table (1..N), V = vocabulary size.
+ */
+#ifndef NLP_NGRAM_H
+#define NLP_NGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rng.h"
+
+#define NGRAM_MAX_ORDER 16
+#define ID_UNK 0u
+#define ID_BOS 1u
+#define ID_EOS 2u
+#define LOG10_ZERO (-99.0f)   /* how ARPA files write log10(0): <s> is never predicted */
+
+/* ------------------------------------------------------------------ vocabulary */
+
+typedef struct {
+    size_t size, cap;        /* number of words (incl. the 3 specials) / allocated */
+    char **word;             /* (cap) id -> NUL-terminated string, in `arena` */
+    uint64_t *freq;          /* (cap) training frequency, for the cutoff */
+    uint32_t *slot;          /* open addressing: id+1, 0 = empty */
+    size_t nslot;
+    char *arena;             /* all strings, packed */
+    size_t arena_len, arena_cap;
+} Vocab;
+
+void vocab_init(Vocab *v);
+void vocab_free(Vocab *v);
+uint32_t vocab_add(Vocab *v, const char *w, size_t len);        /* find or insert */
+long vocab_find(const Vocab *v, const char *w, size_t len);     /* id or -1 */
+/* The string naming byte b in a char model: itself if printable, else "<0xHH>". */
+void byte_token(char out[8], unsigned char b);
+
+/* ------------------------------------------------------------------ tables */
+
+/* All n-grams of one order n: entry i has words[i*n .. i*n+n-1]. */
+typedef struct {
+    int n;
+    size_t len, cap;         /* entries used / allocated */
+    uint32_t *words;         /* (cap, n) */
+    uint32_t *count;         /* (cap) raw count c, or NULL in an imported model */
+    uint32_t *adj;           /* (cap) KN adjusted count a, or NULL */
+    uint32_t *prefix;        /* (cap) entry of w1..w(n-1) one order down (trained models, n > 1) */
+    uint32_t *suffix;        /* (cap) entry of w2..wn one order down: the links that spare
+                                the estimator every hash look-up */
+    /* statistics of entry h as the history of order n+1 (NULL at the top order) */
+    uint32_t *ctx_sum;       /* (cap) S(h) = sum_x cnt(h x), cnt = the estimator's count */
+    uint32_t *ctx_nk;        /* (cap, 3) N1(h.), N2(h.), N3+(h.) by the estimator's count */
+    double *ctx_low;         /* (cap) absolute discounting: sum over seen x of p_lower(x | h') */
+    float *logp;             /* (cap) log10 p(w | h) of the backoff model */
+    float *logbo;            /* (cap) log10 backoff of h w as a history (NULL at a trained top order) */
+    uint64_t *slot;          /* open addressing: entry+1 | hash tag << 32, 0 = empty */
+    size_t nslot;            /* a power of two */
+} NgramTable;
+
+void table_init(NgramTable *t, int n, size_t expect, int with_counts);
+void table_index(NgramTable *t);                   /* rebuild the hash index over len entries */
+void table_free(NgramTable *t);
+long table_find(const NgramTable *t, const uint32_t *words);
+size_t table_insert(NgramTable *t, const uint32_t *words);      /* find or insert, count 0 */
+
+/* ------------------------------------------------------------------ the model */
+
+typedef enum { EST_MLE, EST_ADDK, EST_ABSDISC, EST_KN, EST_MKN } Estimator;
+
+typedef struct {
+    int order;               /* N */
+    int char_level;          /* 1: tokens are bytes, one stream, no <s> </s> */
+    Estimator est;
+    int est_known;           /* est is the model's own (trained here, or read from a .bin) */
+    double addk;             /* k of add-k */
+    double D[NGRAM_MAX_ORDER + 1][4];   /* D[n][1..3]: discounts of order n (KN: all equal) */
+    double ctx0_sum;         /* the empty history's statistics (order 1) */
+    uint32_t ctx0_nk[3];
+    Vocab vocab;
+    NgramTable tab[NGRAM_MAX_ORDER + 1];   /* tab[n], n = 1..N */
+    int has_counts;          /* trained here: p can be computed from counts */
+    int has_arpa;            /* logp/logbo filled: scoring by the backoff recursion */
+    uint64_t train_tokens;   /* tokens counted (words + </s>) */
+    int quiet;               /* no warnings (the demo's order-1 models with a cutoff have no t1) */
+} Lm;
+
+typedef struct {
+    int order;               /* N, 1..NGRAM_MAX_ORDER */
+    Estimator est;
+    double addk;             /* default 1 (Laplace) */
+    int char_level;
+    long min_count;          /* words seen fewer times become <unk> (1 = keep all) */
+    const char *vocab_file;  /* if set, words not in it become <unk> */
+} TrainConfig;
+
+void train_config_default(TrainConfig *c);
+const char *estimator_name(Estimator e);
+int estimator_parse(const char *s, Estimator *e);   /* 0 on success */
+/* Whether an estimator is a backoff model that an ARPA file can hold. */
+int estimator_is_backoff(Estimator e);
+
+/* count.c: read a training text and count every order. Dies on bad input. */
+void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name);
+void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path);
+void lm_free(Lm *lm);
+/* A line's words as ids, OOV -> <unk> with oov[i] = 1. Returns the number of
+ * words; only the first cap are stored (call again with more room). */
+size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap);
+
+/* estimate.c */
+/* Chen & Goodman's D1, D2, D3+ from count-of-counts t[1..4]; -1 if undefined. */
+int mkn_discounts(const uint64_t t[5], double D[4]);
+void lm_estimate(Lm *lm);                 /* discounts + context statistics (needs counts) */
+/* Drop what lm_estimate and lm_compile_arpa derived, keeping the counts, so the
+ * same counts can be estimated again with another estimator or a lower order
+ * (set lm->est, lm->order <= the counted order, then lm_estimate). */
+void lm_reset_estimate(Lm *lm);
+/* For a Kneser-Ney model that will only be written (ngram train): the
+ * estimator follows the prefix/suffix links and never hashes, so the hash
+ * indexes (a fifth of the memory) can go before lm_estimate, and the raw counts
+ * below the top order after it. No look-ups or re-estimation afterwards. */
+void lm_drop_index(Lm *lm);
+void lm_drop_lower_counts(Lm *lm);
+/* p(w | h) from the counts for any estimator; h has hlen words, oldest first. */
+double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w);
+void lm_compile_arpa(Lm *lm);             /* fill logp/logbo (backoff estimators only) */
+
+/* arpa.c */
+void arpa_write(const Lm *lm, const char *path);
+/* Read any ARPA file into lm (zeroed). Returns 0, or -1 with a message in err. */
+int arpa_read(Lm *lm, const char *path, int char_level, char *err, size_t errlen);
+
+/* binary.c: our own model file (the tables as in memory), loaded in a few freads */
+int binary_is_model(const char *path);    /* the file starts with the binary magic */
+void binary_write(const Lm *lm, const char *path);
+int binary_read(Lm *lm, const char *path, char *err, size_t errlen);
+
+/* score.c: log10 p(w | h) by the model: the backoff recursion when has_arpa,
+ * the counts otherwise. *matched gets the length of the n-gram found. */
+double lm_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched);
+
+typedef struct {
+    double logprob;          /* sum of log10 p over all tokens */
+    double logprob_iv;       /* ... over in-vocabulary tokens only */
+    uint64_t tokens, oov, sentences;
+} Perplexity;
+
+double ppl_including(const Perplexity *p);
+double ppl_excluding(const Perplexity *p);
+/* Score a text. per_sentence: print each sentence's log10 p; query: KenLM
+ * query's per-word lines. out may be NULL. */
+void lm_score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
+                   FILE *out, int per_sentence, int query);
+void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query);
+/* Sample one sentence (word model) or max_tokens bytes (char model) into out. */
+void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out);
+
+/* demo.c: the chapter's demo; quick uses a small slice; dies if the Bible corpus is missing. */
+typedef struct {
+    double ppl[7][5];        /* [order 1..6][estimator] validation perplexity */
+    double mle_unseen_p;     /* the unseen n-gram's MLE probability (0) */
+    double smoothed_p[5];    /* its probability under each estimator */
+} DemoResult;
+void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, DemoResult *res);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * score.c -- using a model: log10 p(w | h), perplexity, sampling.
+ *
+ * A model with ARPA tables is scored the way KenLM's query does it, by the
+ * backoff recursion over the longest n-gram present:
+ *     p(w | h) = p*(h w)                 if h w is in the model
+ *              = bo(h) * p(w | h')       otherwise (bo = 1 when h is absent)
+ * For the interpolated KNs this reproduces the interpolation exactly, since
+ * their ARPA p* already includes the lower orders and bo(h) = gamma(h).
+ * Models without an ARPA form (mle, addk) are scored from their counts.
+ *
+ * Perplexity counts as query does: every word plus one </s> per sentence,
+ * <s> as context only, OOV words scored as <unk>; "excluding OOVs" drops
+ * them from both the sum and the count. PPL = 10^(-sum log10 p / tokens).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngram.h"
+#include "util.h"
+
+/* The backoff recursion over the ARPA tables (longest match first). */
+static double backoff_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
+    int k = hlen < lm->order - 1 ? hlen : lm->order - 1;
+    uint32_t g[NGRAM_MAX_ORDER];
+    double bo = 0.0;
+    for (; k >= 0; k--) {
+        if (k > 0) memcpy(g, h + hlen - k, (size_t)k * sizeof *g);
+        g[k] = w;
+        long i = table_find(&lm->tab[k + 1], g);
+        if (i >= 0) {
+            if (matched) *matched = k + 1;
+            return bo + lm->tab[k + 1].logp[i];
+        }
+        if (k > 0) {
+            long j = table_find(&lm->tab[k], g);     /* the history alone */
+            if (j >= 0) bo += lm->tab[k].logbo[j];
+        }
+    }
+    if (matched) *matched = 0;
+    return -INFINITY;                     /* w has no unigram: not in this model */
+}
+
+double lm_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
+    if (lm->has_arpa) return backoff_log10prob(lm, h, hlen, w, matched);
+    if (matched) *matched = hlen + 1 < lm->order ? hlen + 1 : lm->order;
+    double p = lm_prob_counts(lm, h, hlen, w);
+    return p > 0 ? log10(p) : -INFINITY;
+}
+
+double ppl_including(const Perplexity *p) {
+    return p->tokens ? pow(10.0, -p->logprob / (double)p->tokens) : NAN;
+}
+
+double ppl_excluding(const Perplexity *p) {
+    uint64_t n = p->tokens - p->oov;
+    return n ? pow(10.0, -p->logprob_iv / (double)n) : NAN;
+}
+
+/* Score one token, with its history; write query's "word=id n logp" if asked. */
+static double score_token(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int oov,
+                          const char *word, int wlen, Perplexity *res, FILE *out) {
+    int matched;
+    double lp = lm_log10prob(lm, h, hlen, w, &matched);
+    res->logprob += lp;
+    res->tokens++;
+    if (oov) res->oov++;
+    else res->logprob_iv += lp;
+    if (out) fprintf(out, "%.*s=%u %d %g\t", wlen, word, oov ? ID_UNK : w, matched, lp);
+    return lp;
+}
+
+static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *res,
+                        FILE *out, int per_sentence, int query) {
+    size_t cap = 256;
+    uint32_t *seq = xmalloc((cap + 2) * sizeof *seq);
+    uint8_t *oov = xmalloc(cap + 2);
+    const char *line = text, *end = text + len;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        size_t m;
+        while ((m = lm_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap)) > cap) {
+            cap = 2 * m;
+            seq = xrealloc(seq, (cap + 2) * sizeof *seq);
+            oov = xrealloc(oov, cap + 2);
+        }
+        seq[0] = ID_BOS;
+        seq[m + 1] = ID_EOS;
+        oov[m] = 0;
+        /* the words' text, for query's output */
+        const char *p = line;
+        uint64_t oov_before = res->oov;
+        double sent = 0.0;
+        FILE *qout = query ? out : NULL;
+        for (size_t j = 0; j <= m; j++) {
+            const char *word = "</s>";
+            int wlen = 4;
+            if (j < m) {
+                while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f') p++;
+                word = p;
+                while (p < eol && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f')) p++;
+                wlen = (int)(p - word);
+            }
+            sent += score_token(lm, seq, (int)j + 1, seq[j + 1], oov[j], word, wlen, res, qout);
+        }
+        res->sentences++;
+        if (qout) fprintf(out, "Total: %g OOV: %llu\n", sent, (unsigned long long)(res->oov - oov_before));
+        else if (per_sentence && out) fprintf(out, "%.6f\t%.*s\n", sent, (int)(eol - line), line);
+        line = eol + 1;
+    }
+    free(seq);
+    free(oov);
+}
+
+/* A char model scores the raw byte stream; the history is the previous N-1 bytes. */
+static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *res, FILE *out, int query) {
+    uint32_t byte_id[256];
+    uint8_t known[256];
+    for (int b = 0; b < 256; b++) {
+        char tok[8];
+        byte_token(tok, (unsigned char)b);
+        long id = vocab_find(&lm->vocab, tok, strlen(tok));
+        known[b] = id >= 0;
+        byte_id[b] = id < 0 ? ID_UNK : (uint32_t)id;
+    }
+    int H = lm->order - 1;
+    uint32_t *seq = xmalloc((len + 1) * sizeof *seq);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = (unsigned char)text[i];
+        seq[i] = byte_id[b];
+        int hlen = (int)(i < (size_t)H ? i : (size_t)H);
+        char tok[8];
+        byte_token(tok, b);
+        score_token(lm, seq + i - hlen, hlen, seq[i], !known[b], tok, (int)strlen(tok), res,
+                    query ? out : NULL);
+    }
+    if (query && out) fprintf(out, "Total: %g OOV: %llu\n", res->logprob, (unsigned long long)res->oov);
+    free(seq);
+}
+
+void lm_score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
+                   FILE *out, int per_sentence, int query) {
+    memset(res, 0, sizeof *res);
+    if (lm->char_level) score_bytes(lm, text, len, res, out, query);
+    else score_words(lm, text, len, res, out, per_sentence, query);
+}
+
+void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query) {
+    size_t len;
+    char *text = read_file(path, &len);
+    lm_score_text(lm, text, len, res, out, per_sentence, query);
+    free(text);
+}
+
+/* ------------------------------------------------------------------ sampling */
+
+/* Draw the next token: p(w | h) over V, sharpened or flattened by 1/temperature.
+ * Logs are shifted by their maximum first, so a low temperature cannot
+ * underflow every weight to zero. */
+static uint32_t sample_next(const Lm *lm, Rng *rng, const uint32_t *h, int hlen, double temperature,
+                            double *p) {
+    size_t V = lm->vocab.size;
+    double top = -INFINITY;
+    for (uint32_t w = 0; w < V; w++) {
+        int never = w == ID_BOS || (lm->char_level && w == ID_EOS);
+        p[w] = never ? -INFINITY : lm_log10prob(lm, h, hlen, w, NULL);
+        if (p[w] > top) top = p[w];
+    }
+    double total = 0.0;
+    for (uint32_t w = 0; w < V; w++) {
+        p[w] = isfinite(p[w]) ? pow(10.0, (p[w] - top) / temperature) : 0.0;
+        total += p[w];
+    }
+    double r = rng_uniform_double(rng) * total, acc = 0.0;
+    uint32_t last = ID_EOS;
+    for (uint32_t w = 0; w < V; w++) {
+        if (p[w] <= 0) continue;
+        acc += p[w];
+        last = w;
+        if (r < acc) return w;
+    }
+    return last;
+}
+
+/* Print a char model's token back as its byte. */
+static void print_byte_token(const char *tok, FILE *out) {
+    unsigned b;
+    if (strlen(tok) == 6 && sscanf(tok, "<0x%2X>", &b) == 1) fputc((int)b, out);
+    else fputs(tok, out);
+}
+
+void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out) {
+    double *p = xmalloc(lm->vocab.size * sizeof *p);
+    uint32_t *seq = xmalloc(((size_t)max_tokens + 2) * sizeof *seq);
+    int L = 0, H = lm->order - 1;
+    if (!lm->char_level) seq[L++] = ID_BOS;
+    for (int t = 0; t < max_tokens; t++) {
+        int hlen = L < H ? L : H;
+        uint32_t w = sample_next(lm, rng, seq + L - hlen, hlen, temperature, p);
+        if (w == ID_EOS) break;
+        seq[L++] = w;
+        if (lm->char_level) print_byte_token(lm->vocab.word[w], out);
+        else fprintf(out, "%s%s", t ? " " : "", lm->vocab.word[w]);
+    }
+    if (!lm->char_level) fputc('\n', out);
+    free(p);
+    free(seq);
+}
