@@ -85,8 +85,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
+# rm first: an archive keeps the objects of deleted sources otherwise.
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	ar rcs $@ $^
 
 # Each stage: its non-main sources become lib<stage>.a (so its tests and later
@@ -96,6 +98,7 @@ $(1)_LIB_SRC := $$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c))
 $(1)_LIB     := $(BUILD)/lib$(1).a
 $$($(1)_LIB): $$($(1)_LIB_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $$(dir $$@)
+	@rm -f $$@
 	ar rcs $$@ $$^
 $(BIN)/$(1): $(BUILD)/$(1)/main.o $$($(1)_LIB) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)

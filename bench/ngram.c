@@ -59,8 +59,8 @@ int main(int argc, char **argv) {
     char bin[1024], train[1024], test[1024], arpa[256];
     const char *bindir = getenv("BIN");
     snprintf(bin, sizeof bin, "%s/ngram", bindir && *bindir ? bindir : "bin");
-    snprintf(train, sizeof train, "%s/ptb/ptb.train.txt", data_dir());
-    snprintf(test, sizeof test, "%s/ptb/ptb.test.txt", data_dir());
+    data_path(train, sizeof train, "ptb/ptb.train.txt");
+    data_path(test, sizeof test, "ptb/ptb.test.txt");
     snprintf(arpa, sizeof arpa, "/tmp/bench-ngram-%ld.arpa", (long)getpid());
     if (access(bin, X_OK) != 0) die("%s is not built (make ngram)", bin);
     if (access(train, R_OK) != 0) {

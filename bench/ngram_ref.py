@@ -21,8 +21,13 @@ import tempfile
 import time
 
 
-def data_dir():
-    return os.environ.get("NLP_DATA_DIR") or "data/cache"
+def data_file(rel):
+    """data/cache/<rel> (from `make data`), else $NLP_DATA_DIR/<rel>, as common/util.h's data_path."""
+    cached = os.path.join("data", "cache", rel)
+    env = os.environ.get("NLP_DATA_DIR")
+    if os.path.exists(cached) or not env:
+        return cached
+    return os.path.join(env, rel)
 
 
 def run(cmd, stdin_path, stdout_path):
@@ -42,8 +47,8 @@ def emit(case, threads, impl, value, unit):
 
 
 def measure_kenlm(threads, reps):
-    train = os.path.join(data_dir(), "ptb", "ptb.train.txt")
-    test = os.path.join(data_dir(), "ptb", "ptb.test.txt")
+    train = data_file("ptb/ptb.train.txt")
+    test = data_file("ptb/ptb.test.txt")
     with tempfile.TemporaryDirectory() as tmp:
         arpa = os.path.join(tmp, "ptb5.arpa")
         build, score = [], []

@@ -13,7 +13,8 @@
  *     ...
  *     \end\
  *
- * All logs are base 10; <s> has p = -99 (never predicted). We write every
+ * All logs are base 10; <s> has p = -99 (never predicted); <pad>, which an
+ * n-gram model never uses, is left out (see ngram.h). We write every
  * backoff below the top order (KenLM does the same) with enough digits that a
  * float survives the round trip. The reader accepts any ARPA file: tabs or
  * spaces, optional backoffs, text before \data\, and rejects counts that
@@ -63,10 +64,10 @@ void arpa_write(const Lm *lm, const char *path) {
     static char buf[1 << 20];
     setvbuf(f, buf, _IOFBF, sizeof buf);
     fprintf(f, "\\data\\\n");
-    for (int n = 1; n <= lm->order; n++) fprintf(f, "ngram %d=%zu\n", n, lm->tab[n].len);
+    for (int n = 1; n <= lm->order; n++) fprintf(f, "ngram %d=%zu\n", n, lm_ngram_count(lm, n));
     size_t longest = 0;
-    for (size_t id = 0; id < lm->vocab.size; id++) {
-        size_t l = strlen(lm->vocab.word[id]);
+    for (int id = 0; id < lm->vocab->size; id++) {
+        size_t l = strlen(lm->vocab->tokens[id]);
         if (l > longest) longest = l;
     }
     char *line = xmalloc((size_t)lm->order * (longest + 1) + 64);
@@ -74,11 +75,12 @@ void arpa_write(const Lm *lm, const char *path) {
         const NgramTable *t = &lm->tab[n];
         fprintf(f, "\n\\%d-grams:\n", n);
         for (size_t e = 0; e < t->len; e++) {
-            char *p = put_float(line, t->logp[e]);
             const uint32_t *g = t->words + e * n;
+            if (n == 1 && g[0] == VOCAB_PAD) continue;
+            char *p = put_float(line, t->logp[e]);
             for (int i = 0; i < n; i++) {
                 *p++ = i ? ' ' : '\t';
-                const char *w = lm->vocab.word[g[i]];
+                const char *w = lm->vocab->tokens[g[i]];
                 size_t l = strlen(w);
                 memcpy(p, w, l);
                 p += l;
@@ -235,8 +237,8 @@ static int read_entry(Reader *r, Lm *lm, int n, char *line) {
         /* ARPA files list n-grams sorted, so a word often repeats the one above it */
         if (r->cache_n == n && strcmp(r->cache_word[i], field[i + 1]) == 0) { g[i] = r->cache_id[i]; continue; }
         size_t len = strlen(field[i + 1]);
-        long id = vocab_find(&lm->vocab, field[i + 1], len);
-        if (n == 1 && id < 0) id = vocab_add(&lm->vocab, field[i + 1], len);
+        int id = vocab_find(lm->vocab, field[i + 1], len);
+        if (n == 1 && id < 0) id = vocab_add(lm->vocab, field[i + 1], len, 0);   /* the next entry: entry == id */
         if (id < 0) return fail(r, "word '%s' of a %d-gram is not among the unigrams", field[i + 1], n);
         g[i] = (uint32_t)id;
     }
@@ -244,7 +246,7 @@ static int read_entry(Reader *r, Lm *lm, int n, char *line) {
         r->cache_n = n;
         for (int i = 0; i < n; i++) {
             r->cache_id[i] = g[i];
-            r->cache_word[i] = lm->vocab.word[g[i]];
+            r->cache_word[i] = lm->vocab->tokens[g[i]];
         }
     }
     size_t before = t->len;
@@ -280,14 +282,15 @@ static int read_sections(Reader *r, Lm *lm, const size_t *counts) {
     return 0;
 }
 
-/* Specials the file lacks: <unk> gets log10 p = -100 as in KenLM; <s>, </s> -99. */
+/* Specials the file lacks: <unk> gets log10 p = -100 as in KenLM; <s>, </s>
+ * and <pad> -99 (only a missing </s> deserves a warning). */
 static void fill_missing_specials(Lm *lm, const char *path) {
     NgramTable *t = &lm->tab[1];
-    for (uint32_t id = 0; id < 3; id++) {
+    for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {
         if (!isnan(t->logp[id])) continue;
-        if (id != ID_BOS) warn("%s has no %s unigram; giving it log10 p = %d", path,
-                               lm->vocab.word[id], id == ID_UNK ? -100 : -99);
-        t->logp[id] = id == ID_UNK ? -100.0f : LOG10_ZERO;
+        if (!never_predicted(id)) warn("%s has no %s unigram; giving it log10 p = %d", path,
+                                       lm->vocab->tokens[id], id == VOCAB_UNK ? -100 : -99);
+        t->logp[id] = id == VOCAB_UNK ? -100.0f : LOG10_ZERO;
         t->logbo[id] = 0.0f;
     }
 }
@@ -306,14 +309,14 @@ int arpa_read(Lm *lm, const char *path, int char_level, char *err, size_t errlen
         lm->order = order;
         lm->char_level = char_level;
         lm->est = EST_MKN;
-        vocab_init(&lm->vocab);
+        lm->vocab = vocab_new(VOCAB_WORD);
         for (int n = 1; n <= order; n++) {
             NgramTable *t = &lm->tab[n];
-            table_init(t, n, counts[n] + (n == 1 ? 3 : 0), 0);
+            table_init(t, n, counts[n] + (n == 1 ? VOCAB_NSPECIAL : 0), 0);
             t->logp = xmalloc(t->cap * sizeof *t->logp);
             t->logbo = xmalloc(t->cap * sizeof *t->logbo);
         }
-        for (uint32_t id = 0; id < 3; id++) {
+        for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {   /* the specials' entries, p unknown yet */
             size_t e = table_insert(&lm->tab[1], &id);
             lm->tab[1].logp[e] = NAN;
         }

@@ -6,14 +6,16 @@
  * in memory, so loading is a few freads and one pass that rebuilds the hash
  * index. Layout (host byte order, checked by the magic):
  *
- *     "NGRAMBIN"  u32 version (1)  u32 order  u32 char_level  u32 estimator + 1
+ *     "NGRAMBIN"  u32 version (2)  u32 order  u32 char_level  u32 estimator + 1
  *     u64 vocab size   u64 arena bytes   arena: the words, NUL-terminated, in id order
+ *                                        (the common vocabulary's, <pad> included)
  *     for n = 1..order:
  *         u64 len   u32 words[len * n]   f32 logp[len]   f32 logbo[len] (n < order only)
  *     "NGRAMEND"
  *
  * Written atomically like every model file. A truncated or corrupted file is
- * an error with a message, never a crash.
+ * an error with a message, never a crash. Version 1 files (before ngram used
+ * common/text.h's vocabulary, which added <pad>) are refused: retrain them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 
 static const char MAGIC[8] = { 'N', 'G', 'R', 'A', 'M', 'B', 'I', 'N' };
 static const char END[8] = { 'N', 'G', 'R', 'A', 'M', 'E', 'N', 'D' };
+#define BINARY_VERSION 2u
 
 int binary_is_model(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -38,15 +41,15 @@ void binary_write(const Lm *lm, const char *path) {
     if (!lm->has_arpa) die("internal: model has no ARPA tables");
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
-    uint32_t head[4] = { 1, (uint32_t)lm->order, (uint32_t)lm->char_level, (uint32_t)lm->est + 1 };
+    uint32_t head[4] = { BINARY_VERSION, (uint32_t)lm->order, (uint32_t)lm->char_level, (uint32_t)lm->est + 1 };
     xfwrite(MAGIC, 1, 8, f, tmp);
     xfwrite(head, sizeof head, 1, f, tmp);
-    uint64_t vsize = lm->vocab.size, arena = 0;
-    for (size_t id = 0; id < lm->vocab.size; id++) arena += strlen(lm->vocab.word[id]) + 1;
+    uint64_t vsize = (uint64_t)lm->vocab->size, arena = 0;
+    for (int id = 0; id < lm->vocab->size; id++) arena += strlen(lm->vocab->tokens[id]) + 1;
     xfwrite(&vsize, 8, 1, f, tmp);
     xfwrite(&arena, 8, 1, f, tmp);
-    for (size_t id = 0; id < lm->vocab.size; id++)
-        xfwrite(lm->vocab.word[id], 1, strlen(lm->vocab.word[id]) + 1, f, tmp);
+    for (int id = 0; id < lm->vocab->size; id++)
+        xfwrite(lm->vocab->tokens[id], 1, strlen(lm->vocab->tokens[id]) + 1, f, tmp);
     for (int n = 1; n <= lm->order; n++) {
         const NgramTable *t = &lm->tab[n];
         uint64_t len = t->len;
@@ -77,21 +80,22 @@ int binary_read(Lm *lm, const char *path, char *err, size_t errlen) {
     uint64_t vsize, alen;
     if (get(magic, 1, 8, f) || memcmp(magic, MAGIC, 8) != 0) { why = "not an ngram binary model (bad magic)"; goto fail; }
     if (get(head, sizeof head, 1, f) || get(&vsize, 8, 1, f) || get(&alen, 8, 1, f)) { why = "truncated header"; goto fail; }
-    if (head[0] != 1) { why = "unsupported version"; goto fail; }
+    if (head[0] != BINARY_VERSION) { why = "unsupported version (retrain the model)"; goto fail; }
     if (head[1] < 1 || head[1] > NGRAM_MAX_ORDER) { why = "bad order"; goto fail; }
-    if (vsize < 3 || vsize > UINT32_MAX || alen > file_size) { why = "bad vocabulary size"; goto fail; }
+    if (vsize < VOCAB_NSPECIAL || vsize >= INT32_MAX || alen > file_size) { why = "bad vocabulary size"; goto fail; }
     lm->order = (int)head[1];
     lm->char_level = (int)head[2];
     lm->est = head[3] >= 1 && head[3] <= 5 ? (Estimator)(head[3] - 1) : EST_MKN;
     lm->est_known = head[3] >= 1 && head[3] <= 5;
-    vocab_init(&lm->vocab);
+    lm->vocab = vocab_new(VOCAB_WORD);
     arena = xmalloc(alen + 1);
     if (get(arena, 1, alen, f)) { why = "truncated vocabulary"; goto fail; }
     arena[alen] = '\0';
     for (size_t id = 0, at = 0; id < vsize; id++) {
         if (at >= alen) { why = "vocabulary shorter than its size"; goto fail; }
         size_t len = strlen(arena + at);
-        if (vocab_add(&lm->vocab, arena + at, len) != id) { why = "duplicate or misplaced word"; goto fail; }
+        if (len == 0) { why = "empty word in the vocabulary"; goto fail; }
+        if (vocab_add(lm->vocab, arena + at, len, 0) != (int)id) { why = "duplicate or misplaced word"; goto fail; }
         at += len + 1;
     }
     for (int n = 1; n <= lm->order; n++) {

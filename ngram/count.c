@@ -1,6 +1,10 @@
 /*
  * count.c -- one pass over the corpus: raw counts of every order 1..N.
  *
+ * First the vocabulary (common/text.h's Vocab): a scan of the words with their
+ * counts, then the kept ones (count >= --min-count, listed in --vocab) in order
+ * of first use; a char model's tokens are its bytes (byte_token).
+ *
  * Each order has its own table (ngram.h): the n-grams are packed word-id
  * arrays in one growing buffer, found through an open-addressing index of
  * entry numbers. No allocation per n-gram; the tables start at a size taken
@@ -157,18 +161,33 @@ static int next_word(const char **p, const char *end, const char **w, size_t *wl
     return 1;
 }
 
-static int is_marker(const char *w, size_t len) {
-    return (len == 3 && memcmp(w, "<s>", 3) == 0) || (len == 4 && memcmp(w, "</s>", 4) == 0);
+/* Tokens a word corpus may not contain: the markers the model adds itself, and
+ * <pad> (which ngram never uses; see ngram.h). */
+static int is_reserved(const char *w, size_t len) {
+    return (len == 3 && memcmp(w, "<s>", 3) == 0) || (len == 4 && memcmp(w, "</s>", 4) == 0) ||
+           (len == 5 && memcmp(w, "<pad>", 5) == 0);
+}
+
+int lm_vocab_size(const Lm *lm) { return lm->vocab->size - 1; }
+
+/* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary id. */
+size_t lm_ngram_count(const Lm *lm, int n) { return lm->tab[n].len - (n == 1); }
+
+int never_predicted(uint32_t w) { return w == VOCAB_BOS || w == VOCAB_PAD; }
+
+void byte_token(char out[8], unsigned char b) {
+    if (b > 0x20 && b < 0x7f && b != '<') snprintf(out, 8, "%c", b);
+    else snprintf(out, 8, "<0x%02X>", b);
 }
 
 size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap) {
     const char *p = s, *end = s + len, *w;
     size_t wlen, n = 0;
     while (next_word(&p, end, &w, &wlen)) {
-        long id = vocab_find(&lm->vocab, w, wlen);
-        int unknown = id < 0 || id == ID_BOS || id == ID_EOS;
+        int id = vocab_find(lm->vocab, w, wlen);   /* "<s>", "</s>", "<pad>" in text are not words */
+        int unknown = id < 0 || id == VOCAB_BOS || id == VOCAB_EOS || id == VOCAB_PAD;
         if (n < cap) {
-            ids[n] = unknown ? ID_UNK : (uint32_t)id;
+            ids[n] = unknown ? VOCAB_UNK : (uint32_t)id;
             oov[n] = (uint8_t)unknown;
         }
         n++;
@@ -186,7 +205,7 @@ void train_config_default(TrainConfig *c) {
     c->min_count = 1;
 }
 
-/* Pass 1 of a word corpus: every word with its frequency, into a scratch vocabulary. */
+/* Pass 1 of a word corpus: every word with its count, into a scratch vocabulary. */
 static void scan_words(Vocab *all, const char *text, size_t len, const char *name,
                        uint64_t *ntokens, uint64_t *nlines) {
     const char *line = text, *end = text + len;
@@ -198,11 +217,10 @@ static void scan_words(Vocab *all, const char *text, size_t len, const char *nam
         const char *p = line, *w;
         size_t wlen;
         while (next_word(&p, eol, &w, &wlen)) {
-            if (is_marker(w, wlen))
-                die("%s:%ld: the corpus contains the reserved token '%.*s' "
-                    "(sentence markers are added by the model; remove them)", name, lineno, (int)wlen, w);
-            uint32_t id = vocab_add(all, w, wlen);   /* may move all->freq */
-            all->freq[id]++;
+            if (is_reserved(w, wlen))
+                die("%s:%ld: the corpus contains the reserved token '%.*s' (the model adds <s> and "
+                    "</s> itself and never uses <pad>; remove them)", name, lineno, (int)wlen, w);
+            vocab_add(all, w, wlen, 1);
             (*ntokens)++;
         }
         (*nlines)++;
@@ -210,35 +228,44 @@ static void scan_words(Vocab *all, const char *text, size_t len, const char *nam
     }
 }
 
-/* The model's vocabulary: the specials, then the kept words in order of first use. */
-static void choose_vocab(Vocab *v, const Vocab *all, const TrainConfig *cfg, uint32_t *remap) {
-    Vocab listed;
-    if (cfg->vocab_file) {
-        size_t flen;
-        char *ftext = read_file(cfg->vocab_file, &flen);
-        vocab_init(&listed);
-        const char *p = ftext, *w;
+/* The words of a --vocab file (whitespace-separated, any number per line). */
+static Vocab *read_word_list(const char *path) {
+    size_t flen;
+    char *ftext = read_file(path, &flen);
+    Vocab *listed = vocab_new(VOCAB_WORD);
+    const char *end = ftext + flen;
+    for (const char *line = ftext; line < end; ) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        const char *p = line, *w;
         size_t wlen;
-        for (const char *line = ftext; line < ftext + flen; ) {
-            const char *eol = memchr(line, '\n', (size_t)(ftext + flen - line));
-            if (!eol) eol = ftext + flen;
-            p = line;
-            while (next_word(&p, eol, &w, &wlen)) vocab_add(&listed, w, wlen);
-            line = eol + 1;
-        }
-        free(ftext);
-        if (listed.size <= 3) die("vocabulary file '%s' lists no words", cfg->vocab_file);
+        while (next_word(&p, eol, &w, &wlen)) vocab_add(listed, w, wlen, 0);
+        line = eol + 1;
     }
-    for (size_t id = 0; id < all->size; id++) {
-        const char *w = all->word[id];
-        int keep = id < 3 || all->freq[id] >= (uint64_t)cfg->min_count;
-        if (cfg->vocab_file && id >= 3) keep = keep && vocab_find(&listed, w, strlen(w)) >= 0;
-        remap[id] = keep ? vocab_add(v, w, strlen(w)) : ID_UNK;
+    free(ftext);
+    if (listed->size <= VOCAB_NSPECIAL) die("vocabulary file '%s' lists no words", path);
+    return listed;
+}
+
+/* The model's vocabulary: the specials, then the kept words in order of first
+ * use, with their counts (those of the words cut go to <unk>, as in common/text.h). */
+static Vocab *choose_vocab(const Vocab *all, const TrainConfig *cfg, uint32_t *remap) {
+    Vocab *listed = cfg->vocab_file ? read_word_list(cfg->vocab_file) : NULL;
+    Vocab *v = vocab_new(VOCAB_WORD);
+    for (int id = 0; id < all->size; id++) {
+        const char *w = all->tokens[id];
+        size_t len = strlen(w);
+        int keep = id < VOCAB_NSPECIAL || all->counts[id] >= cfg->min_count;
+        if (listed && id >= VOCAB_NSPECIAL) keep = keep && vocab_find(listed, w, len) >= 0;
+        remap[id] = keep ? (uint32_t)vocab_add(v, w, len, all->counts[id]) : VOCAB_UNK;
+        if (!keep) v->counts[VOCAB_UNK] += all->counts[id];
     }
-    if (cfg->vocab_file) {   /* listed words the corpus lacks are still words (count 0) */
-        for (size_t id = 3; id < listed.size; id++) vocab_add(v, listed.word[id], strlen(listed.word[id]));
-        vocab_free(&listed);
+    if (listed) {   /* listed words the corpus lacks are still words (count 0) */
+        for (int id = VOCAB_NSPECIAL; id < listed->size; id++)
+            vocab_add(v, listed->tokens[id], strlen(listed->tokens[id]), 0);
+        vocab_free(listed);
     }
+    return v;
 }
 
 /* Add the n-grams ending at each predicted position of seq[0..L-1] (from
@@ -282,21 +309,20 @@ static void count_sequence(Lm *lm, const uint32_t *seq, size_t L, size_t first) 
 
 static void init_tables(Lm *lm, size_t positions) {
     for (int n = 1; n <= lm->order; n++) {
-        size_t expect = n == 1 ? lm->vocab.size : positions / (n == 2 ? 4 : 2);
+        size_t expect = n == 1 ? (size_t)lm->vocab->size : positions / (n == 2 ? 4 : 2);
         table_init(&lm->tab[n], n, expect, 1);
     }
-    /* every word has a unigram entry, and entry id == word id */
-    for (uint32_t id = 0; id < lm->vocab.size; id++) table_insert(&lm->tab[1], &id);
+    /* every word has a unigram entry, and entry id == word id (<pad>'s stays at count 0) */
+    for (uint32_t id = 0; id < (uint32_t)lm->vocab->size; id++) table_insert(&lm->tab[1], &id);
 }
 
 static void count_words(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
-    Vocab all;
-    vocab_init(&all);
+    Vocab *all = vocab_new(VOCAB_WORD);
     uint64_t ntokens = 0, nlines = 0;
-    scan_words(&all, text, len, name, &ntokens, &nlines);
+    scan_words(all, text, len, name, &ntokens, &nlines);
     if (ntokens == 0) die("%s: the corpus has no words (empty or only blank lines)", name);
-    uint32_t *remap = xmalloc(all.size * sizeof *remap);
-    choose_vocab(&lm->vocab, &all, cfg, remap);
+    uint32_t *remap = xmalloc((size_t)all->size * sizeof *remap);
+    lm->vocab = choose_vocab(all, cfg, remap);
     init_tables(lm, (size_t)(ntokens + nlines));
 
     /* pass 2: each line as <s> ids </s> */
@@ -307,37 +333,39 @@ static void count_words(Lm *lm, const TrainConfig *cfg, const char *text, size_t
         const char *eol = memchr(line, '\n', (size_t)(end - line));
         if (!eol) eol = end;
         size_t L = 0;
-        seq[L++] = ID_BOS;
+        seq[L++] = VOCAB_BOS;
         const char *p = line, *w;
         size_t wlen;
         while (next_word(&p, eol, &w, &wlen)) {
             if (L + 2 > cap) seq = xrealloc(seq, (cap *= 2) * sizeof *seq);
-            seq[L++] = remap[vocab_find(&all, w, wlen)];
+            seq[L++] = remap[vocab_find(all, w, wlen)];
         }
-        seq[L++] = ID_EOS;
+        seq[L++] = VOCAB_EOS;
         count_sequence(lm, seq, L, 1);
         line = eol + 1;
     }
     free(seq);
     free(remap);
-    vocab_free(&all);
+    vocab_free(all);
 }
 
-/* A char model: the raw bytes as one stream, no sentence markers. */
+/* A char model: the raw bytes as one stream, no sentence markers. The bytes
+ * get ids in order of first use; bytes the corpus lacks map to <unk>. */
 static void count_bytes(Lm *lm, const char *text, size_t len, const char *name) {
     if (len == 0) die("%s: the corpus is empty", name);
+    long count[256] = { 0 };
     uint32_t byte_id[256];
+    for (int b = 0; b < 256; b++) byte_id[b] = VOCAB_UNK;
+    lm->vocab = vocab_new(VOCAB_WORD);
     for (size_t i = 0; i < len; i++) {
-        char tok[8];
-        byte_token(tok, (unsigned char)text[i]);
-        vocab_add(&lm->vocab, tok, strlen(tok));
+        unsigned char b = (unsigned char)text[i];
+        if (count[b]++ == 0) {
+            char tok[8];
+            byte_token(tok, b);
+            byte_id[b] = (uint32_t)vocab_add(lm->vocab, tok, strlen(tok), 0);
+        }
     }
-    for (int b = 0; b < 256; b++) {
-        char tok[8];
-        byte_token(tok, (unsigned char)b);
-        long id = vocab_find(&lm->vocab, tok, strlen(tok));
-        byte_id[b] = id < 0 ? ID_UNK : (uint32_t)id;
-    }
+    for (int b = 0; b < 256; b++) if (count[b]) lm->vocab->counts[byte_id[b]] = count[b];
     init_tables(lm, len);
     uint32_t *seq = xmalloc(len * sizeof *seq);
     for (size_t i = 0; i < len; i++) seq[i] = byte_id[(unsigned char)text[i]];
@@ -354,7 +382,6 @@ void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len,
     lm->est_known = 1;
     lm->addk = cfg->addk;
     lm->char_level = cfg->char_level;
-    vocab_init(&lm->vocab);
     if (cfg->char_level) count_bytes(lm, text, len, name);
     else count_words(lm, cfg, text, len, name);
     lm->has_counts = 1;
@@ -369,6 +396,6 @@ void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path) {
 
 void lm_free(Lm *lm) {
     for (int n = 1; n <= NGRAM_MAX_ORDER; n++) table_free(&lm->tab[n]);
-    vocab_free(&lm->vocab);
+    vocab_free(lm->vocab);
     memset(lm, 0, sizeof *lm);
 }

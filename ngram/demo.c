@@ -58,8 +58,8 @@ static int find_unseen_trigram(const Lm *lm, const char *text, size_t len, uint3
         if (!eol) eol = text + len;
         size_t m = lm_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap);
         if (m > cap) m = cap;
-        seq[0] = ID_BOS;
-        seq[m + 1] = ID_EOS;
+        seq[0] = VOCAB_BOS;
+        seq[m + 1] = VOCAB_EOS;
         for (size_t j = 2; j <= m + 1; j++) {
             const uint32_t *t = seq + j - 2;
             total++;
@@ -68,7 +68,7 @@ static int find_unseen_trigram(const Lm *lm, const char *text, size_t len, uint3
             if (found || j > m) continue;
             int frequent = 1;
             for (int k = 0; k < 3; k++)
-                frequent = frequent && t[k] > ID_EOS && lm->tab[1].count[t[k]] >= 20;
+                frequent = frequent && t[k] >= VOCAB_NSPECIAL && lm->tab[1].count[t[k]] >= 20;
             if (frequent && count_of(lm, t, 2) >= 2 && count_of(lm, t + 1, 2) >= 2) {
                 memcpy(g, t, 3 * sizeof *g);
                 found = 1;
@@ -88,7 +88,7 @@ static void sparsity_lesson(Lm *lm, const char *valid, size_t vlen, FILE *out, D
     int found = find_unseen_trigram(lm, valid, vlen, g, &share);
     if (out) fprintf(out, "\n1. Sparsity: %.1f%% of the held-out trigrams never occur in training.\n", 100 * share);
     if (!found) { if (out) fprintf(out, "   (no unseen trigram of frequent words found)\n"); return; }
-    const char *const *w = (const char *const *)lm->vocab.word;
+    const char *const *w = (const char *const *)lm->vocab->tokens;
     if (out) fprintf(out, "   \"%s %s %s\" is one (c(%s %s) = %u, c(%s %s) = %u):\n",
                      w[g[0]], w[g[1]], w[g[2]], w[g[0]], w[g[1]], count_of(lm, g, 2),
                      w[g[1]], w[g[2]], count_of(lm, g + 1, 2));
@@ -166,11 +166,17 @@ static void samples(Lm *lm, FILE *out) {
     }
 }
 
+/* dir/rel, or data_path()'s choice (data/cache, else $NLP_DATA_DIR) when dir is NULL */
+static void dataset_file(char *buf, size_t n, const char *dir, const char *rel) {
+    if (dir) snprintf(buf, n, "%s/%s", dir, rel);
+    else data_path(buf, n, rel);
+}
+
 void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, DemoResult *res) {
     memset(res, 0, sizeof *res);
     char train_path[1024], valid_path[1024];
-    snprintf(train_path, sizeof train_path, "%s/bible/words.train.txt", dir);
-    snprintf(valid_path, sizeof valid_path, "%s/bible/words.valid.txt", dir);
+    dataset_file(train_path, sizeof train_path, dir, "bible/words.train.txt");
+    dataset_file(valid_path, sizeof valid_path, dir, "bible/words.valid.txt");
     if (access(train_path, R_OK) != 0 || access(valid_path, R_OK) != 0)
         die("the Bible corpus is missing (%s): run `make data` first (or point --data or "
             "NLP_DATA_DIR at the datasets)", train_path);
@@ -190,9 +196,9 @@ void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, Demo
     lm_count_text(&lm, &cfg, train, tlen, train_path);
     lm.quiet = 1;   /* order 1 with a cutoff has no singletons: MKN's expected fallback */
     FILE *out = quiet ? NULL : stdout;
-    if (out) fprintf(out, "ngram demo: King James Bible, %llu training tokens, %zu words in the vocabulary "
+    if (out) fprintf(out, "ngram demo: King James Bible, %llu training tokens, %d words in the vocabulary "
                           "(words seen once -> <unk>)%s\n", (unsigned long long)lm.train_tokens,
-                     lm.vocab.size, quick ? " [quick: a slice]" : "");
+                     lm_vocab_size(&lm), quick ? " [quick: a slice]" : "");
     sparsity_lesson(&lm, valid, vlen, out, res);
     perplexity_grid(&lm, valid, vlen, out_dir, out, res);
     samples(&lm, out);

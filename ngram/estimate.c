@@ -2,7 +2,7 @@
  * estimate.c -- from counts to probabilities: the five estimators.
  *
  * Notation (ngram.h): h is the history, h' drops its oldest word, V = the
- * vocabulary without <s>, |V| its size. cnt(h w) is the count an estimator
+ * vocabulary without <s> and <pad>, |V| its size. cnt(h w) is the count an estimator
  * smooths: the raw count c, except that Kneser-Ney uses below the top order
  * the adjusted (continuation) count a(w1..wn) = |{v : c(v w1..wn) > 0}|,
  * and n-grams beginning with <s> keep their raw count (nothing precedes <s>).
@@ -58,7 +58,7 @@ static void adjust_counts(Lm *lm) {
         t->adj = xcalloc(t->cap, sizeof *t->adj);
         for (size_t e = 0; e < up->len; e++) t->adj[up->suffix[e]]++;
         for (size_t e = 0; e < t->len; e++)
-            if (t->words[e * n] == ID_BOS) t->adj[e] = t->count[e];
+            if (t->words[e * n] == VOCAB_BOS) t->adj[e] = t->count[e];
     }
 }
 
@@ -189,9 +189,12 @@ static double gamma_kn(const double *D, const uint32_t *nk, double S) {
     return (D[1] * nk[0] + D[2] * nk[1] + D[3] * nk[2]) / S;
 }
 
+/* |V|: the size of the distribution, the base of the uniform order 0. */
+static double predicted_size(const Lm *lm) { return (double)lm_vocab_size(lm) - 1.0; }
+
 double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w) {
-    if (w == ID_BOS) return 0.0;
-    double V = (double)lm->vocab.size - 1.0;
+    if (never_predicted(w)) return 0.0;
+    double V = predicted_size(lm);
     double p = 1.0 / V;                      /* order 0: uniform over V */
     int top = hlen + 1 < lm->order ? hlen + 1 : lm->order;
     uint32_t g[NGRAM_MAX_ORDER];
@@ -235,7 +238,7 @@ static double backoff_weight(const Lm *lm, int n, size_t i) {
     const NgramTable *t = &lm->tab[n];
     double S = t->ctx_sum[i];
     uint32_t last = t->words[i * n + n - 1];
-    if (S <= 0 || last == ID_EOS) return 1.0;
+    if (S <= 0 || last == VOCAB_EOS) return 1.0;
     const uint32_t *nk = t->ctx_nk + i * 3;
     const double *D = lm->D[n + 1];
     if (lm->est == EST_ABSDISC) {
@@ -249,7 +252,7 @@ static double backoff_weight(const Lm *lm, int n, size_t i) {
  * the suffix's probability is the lower order's, already computed. */
 static double kn_entry_prob(const Lm *lm, int n, size_t e) {
     const NgramTable *t = &lm->tab[n];
-    double lower = 1.0 / ((double)lm->vocab.size - 1.0);
+    double lower = 1.0 / predicted_size(lm);
     if (n > 1) lower = pow(10.0, lm->tab[n - 1].logp[t->suffix[e]]);
     double S;
     const uint32_t *nk;
@@ -278,7 +281,7 @@ void lm_compile_arpa(Lm *lm) {
         for (size_t e = 0; e < t->len; e++) {
             const uint32_t *g = t->words + e * n;
             double p;
-            if (n == 1 && g[0] == ID_BOS) p = 0.0;
+            if (n == 1 && never_predicted(g[0])) p = 0.0;
             else if (is_kn(lm)) p = kn_entry_prob(lm, n, e);
             else p = lm_prob_counts(lm, g, n - 1, g[n - 1]);
             t->logp[e] = log10_or_zero(p);

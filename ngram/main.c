@@ -129,7 +129,7 @@ static void print_usage(const char *cmd) {
                "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
                "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
                "samples from orders 1..5. --quick uses a slice of the data.\n"
-               "  --data DIR          datasets folder (default $NLP_DATA_DIR or data/cache)\n"
+               "  --data DIR          datasets folder (default data/cache, else $NLP_DATA_DIR)\n"
                "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n");
         return;
     } else { fputs(usage_main, stdout); return; }
@@ -187,10 +187,10 @@ static void build_model(Lm *lm, const TrainConfig *cfg, const char *path, int qu
     if (trim) lm_drop_lower_counts(lm);
     if (estimator_is_backoff(lm->est)) lm_compile_arpa(lm);
     if (!quiet) {
-        fprintf(stderr, "ngram: %s %d-gram model of %s: %zu words, %llu tokens,",
-                estimator_name(lm->est), lm->order, path, lm->vocab.size,
+        fprintf(stderr, "ngram: %s %d-gram model of %s: %d words, %llu tokens,",
+                estimator_name(lm->est), lm->order, path, lm_vocab_size(lm),
                 (unsigned long long)lm->train_tokens);
-        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", lm->tab[n].len);
+        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", lm_ngram_count(lm, n));
         fprintf(stderr, " n-grams (%.2f s)\n", now_seconds() - t0);
     }
 }
@@ -352,7 +352,7 @@ static int cmd_demo(int argc, char **argv) {
     parse_options(argc, argv, "demo", &o);
     if (optind != argc) usage_error("demo takes no file arguments");
     DemoResult res;
-    ngram_demo(o.data ? o.data : data_dir(), o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
+    ngram_demo(o.data, o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
     return 0;
 }
 

@@ -6,9 +6,9 @@
  * n-1 words of h and estimates p from counts. The pipeline follows KenLM's
  * lmplz, one file per step:
  *
- *     vocab.c     words <-> ids, <unk> by cutoff or vocabulary file, bytes for char models
- *     count.c     one pass over the corpus: raw counts of every order 1..N in
- *                 open-addressing hash tables of packed word ids; KN adjusted counts
+ *     count.c     the vocabulary (<unk> by cutoff or vocabulary file, bytes for
+ *                 char models), then one pass over the corpus: raw counts of every
+ *                 order 1..N in open-addressing hash tables of packed word ids
  *     estimate.c  the estimators (MLE, add-k, absolute discounting, KN, modified KN):
  *                 discounts from count-of-counts, p(w|h) from counts, and the
  *                 compilation into ARPA-style (log10 p, log10 backoff) tables
@@ -17,10 +17,15 @@
  *     score.c     scoring with the backoff recursion, perplexity, sampling
  *     demo.c      the chapter's demo
  *
- * Word ids: 0 = <unk>, 1 = <s>, 2 = </s>, then the words. A sentence is
- * "<s> w1 .. wm </s>"; <s> is context only, never predicted, so the vocabulary
- * over which p sums to 1 has |V| = vocab size - 1 entries (all but <s>).
- * A char model reads the raw byte stream as one sequence with no markers.
+ * Word ids are those of the common vocabulary (common/text.h): 0 = <unk>,
+ * 1 = <s>, 2 = </s>, 3 = <pad>, then the words; the tables hold them as
+ * uint32_t. A sentence is "<s> w1 .. wm </s>"; <s> is context only, never
+ * predicted. <pad> belongs to the batched neural stages: an n-gram model never
+ * counts, writes, predicts or samples it (its unigram entry exists only so
+ * that a unigram's entry number is its word id, and has p = 0). So the
+ * vocabulary over which p sums to 1 is every token but <s> and <pad>:
+ * |V| = lm_vocab_size(lm) - 1. A char model reads the raw byte stream as one
+ * sequence with no markers; its tokens are the bytes, named by byte_token.
  *
  * Legend: N = model order, n = order of one table (1..N), V = vocabulary size.
  */
@@ -32,30 +37,15 @@
 #include <stdio.h>
 
 #include "rng.h"
+#include "text.h"
 
 #define NGRAM_MAX_ORDER 16
-#define ID_UNK 0u
-#define ID_BOS 1u
-#define ID_EOS 2u
-#define LOG10_ZERO (-99.0f)   /* how ARPA files write log10(0): <s> is never predicted */
+#define LOG10_ZERO (-99.0f)   /* how ARPA files write log10(0), e.g. <s>'s p */
 
-/* ------------------------------------------------------------------ vocabulary */
+/* ------------------------------------------------------------------ tokens */
 
-typedef struct {
-    size_t size, cap;        /* number of words (incl. the 3 specials) / allocated */
-    char **word;             /* (cap) id -> NUL-terminated string, in `arena` */
-    uint64_t *freq;          /* (cap) training frequency, for the cutoff */
-    uint32_t *slot;          /* open addressing: id+1, 0 = empty */
-    size_t nslot;
-    char *arena;             /* all strings, packed */
-    size_t arena_len, arena_cap;
-} Vocab;
-
-void vocab_init(Vocab *v);
-void vocab_free(Vocab *v);
-uint32_t vocab_add(Vocab *v, const char *w, size_t len);        /* find or insert */
-long vocab_find(const Vocab *v, const char *w, size_t len);     /* id or -1 */
-/* The string naming byte b in a char model: itself if printable, else "<0xHH>". */
+/* The token naming byte b in a char model: itself if printable, else "<0xHH>"
+ * (never whitespace, so a char model's vocabulary is a VOCAB_WORD one). */
 void byte_token(char out[8], unsigned char b);
 
 /* ------------------------------------------------------------------ tables */
@@ -99,7 +89,7 @@ typedef struct {
     double D[NGRAM_MAX_ORDER + 1][4];   /* D[n][1..3]: discounts of order n (KN: all equal) */
     double ctx0_sum;         /* the empty history's statistics (order 1) */
     uint32_t ctx0_nk[3];
-    Vocab vocab;
+    Vocab *vocab;            /* common/text.h; counts[] = training counts (trained models) */
     NgramTable tab[NGRAM_MAX_ORDER + 1];   /* tab[n], n = 1..N */
     int has_counts;          /* trained here: p can be computed from counts */
     int has_arpa;            /* logp/logbo filled: scoring by the backoff recursion */
@@ -126,6 +116,12 @@ int estimator_is_backoff(Estimator e);
 void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name);
 void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path);
 void lm_free(Lm *lm);
+/* Vocabulary entries the model uses: all but <pad>. */
+int lm_vocab_size(const Lm *lm);
+/* The model's n-grams of order n: the table's entries but <pad>'s unigram. */
+size_t lm_ngram_count(const Lm *lm, int n);
+/* 1 if w is never predicted (p = 0): <s>, context only, and the unused <pad>. */
+int never_predicted(uint32_t w);
 /* A line's words as ids, OOV -> <unk> with oov[i] = 1. Returns the number of
  * words; only the first cap are stored (call again with more room). */
 size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap);
@@ -178,7 +174,8 @@ void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, i
 /* Sample one sentence (word model) or max_tokens bytes (char model) into out. */
 void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out);
 
-/* demo.c: the chapter's demo; quick uses a small slice; dies if the Bible corpus is missing. */
+/* demo.c: the chapter's demo; quick uses a small slice; dies if the Bible corpus is missing.
+ * dir: the datasets folder holding bible/, or NULL for data_path()'s choice. */
 typedef struct {
     double ppl[7][5];        /* [order 1..6][estimator] validation perplexity */
     double mle_unseen_p;     /* the unseen n-gram's MLE probability (0) */

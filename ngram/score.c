@@ -67,7 +67,7 @@ static double score_token(const Lm *lm, const uint32_t *h, int hlen, uint32_t w,
     res->tokens++;
     if (oov) res->oov++;
     else res->logprob_iv += lp;
-    if (out) fprintf(out, "%.*s=%u %d %g\t", wlen, word, oov ? ID_UNK : w, matched, lp);
+    if (out) fprintf(out, "%.*s=%u %d %g\t", wlen, word, oov ? (uint32_t)VOCAB_UNK : w, matched, lp);
     return lp;
 }
 
@@ -86,8 +86,8 @@ static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *
             seq = xrealloc(seq, (cap + 2) * sizeof *seq);
             oov = xrealloc(oov, cap + 2);
         }
-        seq[0] = ID_BOS;
-        seq[m + 1] = ID_EOS;
+        seq[0] = VOCAB_BOS;
+        seq[m + 1] = VOCAB_EOS;
         oov[m] = 0;
         /* the words' text, for query's output */
         const char *p = line;
@@ -121,9 +121,9 @@ static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *
     for (int b = 0; b < 256; b++) {
         char tok[8];
         byte_token(tok, (unsigned char)b);
-        long id = vocab_find(&lm->vocab, tok, strlen(tok));
+        int id = vocab_find(lm->vocab, tok, strlen(tok));
         known[b] = id >= 0;
-        byte_id[b] = id < 0 ? ID_UNK : (uint32_t)id;
+        byte_id[b] = id < 0 ? VOCAB_UNK : (uint32_t)id;
     }
     int H = lm->order - 1;
     uint32_t *seq = xmalloc((len + 1) * sizeof *seq);
@@ -161,10 +161,10 @@ void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, i
  * underflow every weight to zero. */
 static uint32_t sample_next(const Lm *lm, Rng *rng, const uint32_t *h, int hlen, double temperature,
                             double *p) {
-    size_t V = lm->vocab.size;
+    uint32_t V = (uint32_t)lm->vocab->size;
     double top = -INFINITY;
     for (uint32_t w = 0; w < V; w++) {
-        int never = w == ID_BOS || (lm->char_level && w == ID_EOS);
+        int never = never_predicted(w) || (lm->char_level && w == VOCAB_EOS);
         p[w] = never ? -INFINITY : lm_log10prob(lm, h, hlen, w, NULL);
         if (p[w] > top) top = p[w];
     }
@@ -174,7 +174,7 @@ static uint32_t sample_next(const Lm *lm, Rng *rng, const uint32_t *h, int hlen,
         total += p[w];
     }
     double r = rng_uniform_double(rng) * total, acc = 0.0;
-    uint32_t last = ID_EOS;
+    uint32_t last = VOCAB_EOS;
     for (uint32_t w = 0; w < V; w++) {
         if (p[w] <= 0) continue;
         acc += p[w];
@@ -192,17 +192,17 @@ static void print_byte_token(const char *tok, FILE *out) {
 }
 
 void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out) {
-    double *p = xmalloc(lm->vocab.size * sizeof *p);
+    double *p = xmalloc((size_t)lm->vocab->size * sizeof *p);
     uint32_t *seq = xmalloc(((size_t)max_tokens + 2) * sizeof *seq);
     int L = 0, H = lm->order - 1;
-    if (!lm->char_level) seq[L++] = ID_BOS;
+    if (!lm->char_level) seq[L++] = VOCAB_BOS;
     for (int t = 0; t < max_tokens; t++) {
         int hlen = L < H ? L : H;
         uint32_t w = sample_next(lm, rng, seq + L - hlen, hlen, temperature, p);
-        if (w == ID_EOS) break;
+        if (w == VOCAB_EOS) break;
         seq[L++] = w;
-        if (lm->char_level) print_byte_token(lm->vocab.word[w], out);
-        else fprintf(out, "%s%s", t ? " " : "", lm->vocab.word[w]);
+        if (lm->char_level) print_byte_token(lm->vocab->tokens[w], out);
+        else fprintf(out, "%s%s", t ? " " : "", lm->vocab->tokens[w]);
     }
     if (!lm->char_level) fputc('\n', out);
     free(p);

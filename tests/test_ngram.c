@@ -7,6 +7,8 @@
  *                   transcription of the definitions (tests/fixtures/ngram_toy_ref.py)
  *   invariant       sum over V of p(w | h) = 1 for sampled histories of every
  *                   order and estimator (counts: 1e-6 in double; ARPA floats: 1e-5)
+ *   <pad>           id 3 of the common vocabulary: never counted, written, predicted
+ *                   or sampled
  *   ARPA            round trip with identical perplexity, a hand-written file
  *                   with backoffs scored by hand, malformed files rejected
  *   bad input       empty corpora, bad orders, missing files: exit status 1 / 2
@@ -55,7 +57,7 @@ static int ids_of(const Lm *lm, const char *words, uint32_t *ids) {
 }
 
 static uint32_t id_of(const Lm *lm, const char *w) {
-    long id = vocab_find(&lm->vocab, w, strlen(w));
+    int id = vocab_find(lm->vocab, w, strlen(w));
     ck_assert_msg(id >= 0, "word %s not in the vocabulary", w);
     return (uint32_t)id;
 }
@@ -64,7 +66,7 @@ static uint32_t id_of(const Lm *lm, const char *w) {
 static double P(const Lm *lm, const char *h, const char *w) {
     uint32_t ids[NGRAM_MAX_ORDER];
     int n = 0;
-    if (strncmp(h, "<s>", 3) == 0) { ids[n++] = ID_BOS; h += 3; }
+    if (strncmp(h, "<s>", 3) == 0) { ids[n++] = VOCAB_BOS; h += 3; }
     n += ids_of(lm, h, ids + n);
     return lm_prob_counts(lm, ids, n, id_of(lm, w));
 }
@@ -73,7 +75,7 @@ static double P(const Lm *lm, const char *h, const char *w) {
 static double P_arpa(const Lm *lm, const char *h, const char *w) {
     uint32_t ids[NGRAM_MAX_ORDER];
     int n = 0;
-    if (strncmp(h, "<s>", 3) == 0) { ids[n++] = ID_BOS; h += 3; }
+    if (strncmp(h, "<s>", 3) == 0) { ids[n++] = VOCAB_BOS; h += 3; }
     n += ids_of(lm, h, ids + n);
     return pow(10.0, lm_log10prob(lm, ids, n, id_of(lm, w), NULL));
 }
@@ -109,8 +111,8 @@ START_TEST(test_hand_kn) {
     /* continuation counts */
     ck_assert_uint_eq(lm.tab[1].adj[id_of(&lm, "a")], 2);
     ck_assert_uint_eq(lm.tab[1].adj[id_of(&lm, "b")], 2);
-    ck_assert_uint_eq(lm.tab[1].adj[ID_EOS], 2);
-    ck_assert_uint_eq(lm.tab[1].adj[ID_UNK], 0);
+    ck_assert_uint_eq(lm.tab[1].adj[VOCAB_EOS], 2);
+    ck_assert_uint_eq(lm.tab[1].adj[VOCAB_UNK], 0);
     /* unigram t1 = 0: D falls back to 0.5; bigram t1 = 2, t2 = 4: D = 2 / (2 + 8) = 0.2 */
     ck_assert_double_eq_tol(lm.D[1][1], 0.5, 1e-12);
     ck_assert_double_eq_tol(lm.D[2][1], 0.2, 1e-12);
@@ -147,9 +149,9 @@ START_TEST(test_unk_cutoff_and_vocab_file) {
     cfg.min_count = 3;
     Lm lm;
     lm_count_file(&lm, &cfg, TOY);
-    ck_assert_uint_eq(lm.vocab.size, 6);                 /* <unk> <s> </s> a b c */
-    ck_assert_uint_eq(lm.tab[1].count[ID_UNK], 6);
-    ck_assert_int_lt(vocab_find(&lm.vocab, "d", 1), 0);
+    ck_assert_int_eq(lm_vocab_size(&lm), 6);             /* <unk> <s> </s> a b c (and the unused <pad>) */
+    ck_assert_uint_eq(lm.tab[1].count[VOCAB_UNK], 6);
+    ck_assert_int_lt(vocab_find(lm.vocab, "d", 1), 0);
     lm_free(&lm);
     /* a vocabulary file: unlisted words -> <unk>; listed but unseen words are words */
     const char *path = tmp_path("vocab.txt");
@@ -161,8 +163,8 @@ START_TEST(test_unk_cutoff_and_vocab_file) {
     cfg.vocab_file = path;
     lm_count_file(&lm, &cfg, TOY);
     lm_estimate(&lm);
-    ck_assert_uint_eq(lm.vocab.size, 7);                 /* + zzz */
-    ck_assert_uint_eq(lm.tab[1].count[ID_UNK], 6);
+    ck_assert_int_eq(lm_vocab_size(&lm), 7);             /* + zzz */
+    ck_assert_uint_eq(lm.tab[1].count[VOCAB_UNK], 6);
     ck_assert_uint_eq(lm.tab[1].count[id_of(&lm, "zzz")], 0);
     ck_assert_double_gt(P(&lm, "a", "zzz"), 0.0);        /* smoothing reaches it */
     unlink(path);
@@ -233,8 +235,8 @@ END_TEST
 /* sum_{w in V} p(w | h) for one history, from the counts and (if any) the ARPA tables. */
 static void check_sums(const Lm *lm, const uint32_t *h, int hlen) {
     double sum = 0.0, sum_arpa = 0.0;
-    for (uint32_t w = 0; w < lm->vocab.size; w++) {
-        if (w == ID_BOS) continue;
+    for (uint32_t w = 0; w < (uint32_t)lm->vocab->size; w++) {
+        if (never_predicted(w)) continue;   /* <s>, <pad> */
         sum += lm_prob_counts(lm, h, hlen, w);
         if (lm->has_arpa) sum_arpa += pow(10.0, lm_log10prob(lm, h, hlen, w, NULL));
     }
@@ -257,7 +259,7 @@ static void check_invariant(const Lm *lm, Rng *rng, int per_order) {
         }
         uint32_t h[NGRAM_MAX_ORDER];
         for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < n; j++) h[j] = rng_below(rng, (uint32_t)lm->vocab.size);
+            for (int j = 0; j < n; j++) h[j] = rng_below(rng, (uint32_t)lm->vocab->size);
             check_sums(lm, h, n);
         }
     }
@@ -282,8 +284,7 @@ static char *real_text(size_t max_bytes, size_t *len) {
     const char *names[] = { "ptb/ptb.train.txt", "bible/words.train.txt" };
     for (int i = 0; i < 2; i++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s", data_dir(), names[i]);
-        if (access(path, R_OK) != 0) continue;
+        if (!data_path(path, sizeof path, names[i])) continue;
         char *text = read_file(path, len);
         if (*len > max_bytes) {
             char *cut = memchr(text + max_bytes, '\n', *len - max_bytes);
@@ -297,7 +298,7 @@ static char *real_text(size_t max_bytes, size_t *len) {
 START_TEST(test_invariant_real_text) {
     size_t len;
     char *text = real_text(60000, &len);
-    if (!text) { printf("SKIP invariant on real text: no PTB or Bible data under %s\n", data_dir()); return; }
+    if (!text) { printf("SKIP invariant on real text: no PTB or Bible data (run `make data`)\n"); return; }
     Rng rng;
     rng_seed(&rng, 11, 0);
     for (int e = 0; e < 5; e++) {
@@ -313,6 +314,57 @@ START_TEST(test_invariant_real_text) {
         lm_free(&lm);
     }
     free(text);
+}
+END_TEST
+
+/* <pad> (id 3 of the common vocabulary) is never counted, written, predicted or sampled. */
+START_TEST(test_pad_never_used) {
+    Lm lm;
+    train_file(&lm, TOY, 3, EST_MKN);
+    lm_compile_arpa(&lm);
+    ck_assert_str_eq(vocab_token(lm.vocab, VOCAB_PAD), "<pad>");
+    ck_assert_uint_eq(lm.tab[1].count[VOCAB_PAD], 0);
+    ck_assert_double_eq(lm_prob_counts(&lm, NULL, 0, VOCAB_PAD), 0.0);
+    ck_assert_double_eq(lm_log10prob(&lm, NULL, 0, VOCAB_PAD, NULL), LOG10_ZERO);
+    /* the ARPA file: every unigram but <pad>'s */
+    const char *path = tmp_path("pad.arpa");
+    arpa_write(&lm, path);
+    size_t len;
+    char *text = read_file(path, &len);
+    ck_assert_ptr_null(strstr(text, "<pad>"));
+    char want[64];
+    snprintf(want, sizeof want, "ngram 1=%d\n", lm_vocab_size(&lm));
+    ck_assert_ptr_nonnull(strstr(text, want));
+    free(text);
+    unlink(path);
+    /* "<pad>" in text to score is an unknown word, like "<s>" */
+    Perplexity p;
+    lm_score_text(&lm, "a <pad> b\n", 10, &p, NULL, 0, 0);
+    ck_assert_uint_eq(p.oov, 1);
+    /* samples */
+    char *buf;
+    FILE *mem = open_memstream(&buf, &len);
+    Rng rng;
+    rng_seed(&rng, 3, 0);
+    for (int i = 0; i < 200; i++) lm_sample(&lm, &rng, 2.0, 20, mem);
+    fclose(mem);
+    ck_assert_ptr_null(strstr(buf, "<pad>"));
+    free(buf);
+    lm_free(&lm);
+    /* a char model: its |V| is every byte seen, <unk> and </s>; the sums still hold */
+    TrainConfig cfg;
+    train_config_default(&cfg);
+    cfg.order = 3;
+    cfg.char_level = 1;
+    const char *bytes = "abracadabra\n<s> \xc3\xa9\n";
+    lm_count_text(&lm, &cfg, bytes, strlen(bytes), "bytes");
+    lm.quiet = 1;
+    lm_estimate(&lm);
+    lm_compile_arpa(&lm);
+    ck_assert_int_eq(lm_vocab_size(&lm), 3 + 12);   /* <unk> <s> </s>, then a b r c d \n < s > space \xc3 \xa9 */
+    rng_seed(&rng, 5, 0);
+    check_invariant(&lm, &rng, 50);
+    lm_free(&lm);
 }
 END_TEST
 
@@ -381,8 +433,8 @@ START_TEST(test_arpa_hand_written) {
     FILE *mem = open_memstream(&buf, &len);
     lm_score_text(&lm, "a b\nb zz\n", 9, &p, mem, 0, 1);
     fclose(mem);
-    ck_assert_str_eq(buf, "a=3 2 -0.3\tb=4 3 -0.1\t</s>=2 3 -0.2\tTotal: -0.6 OOV: 0\n"
-                          "b=4 1 -1\tzz=0 1 -2.1\t</s>=2 1 -1\tTotal: -4.1 OOV: 1\n");
+    ck_assert_str_eq(buf, "a=4 2 -0.3\tb=5 3 -0.1\t</s>=2 3 -0.2\tTotal: -0.6 OOV: 0\n"
+                          "b=5 1 -1\tzz=0 1 -2.1\t</s>=2 1 -1\tTotal: -4.1 OOV: 1\n");
     /* b: bo(<s>) + p(b) = -0.30103 - 0.69897; zz as <unk>: bo(b) + p(<unk>) = -0.1 - 2 */
     free(buf);
     mem = open_memstream(&buf, &len);
@@ -424,7 +476,7 @@ START_TEST(test_binary_round_trip) {
     printf("truncated binary rejected as expected: %s\n", err);
     /* a word id out of range */
     size_t arena = 0;
-    for (size_t id = 0; id < lm.vocab.size; id++) arena += strlen(lm.vocab.word[id]) + 1;
+    for (int id = 0; id < lm.vocab->size; id++) arena += strlen(lm.vocab->tokens[id]) + 1;
     size_t words_at = 8 + 16 + 8 + 8 + arena + 8;   /* magic, header, sizes, arena, unigram count */
     ck_assert_mem_eq(bytes + 40, "<unk>", 6);
     memcpy(bytes + words_at, "\xff\xff\xff\x0f", 4);
@@ -525,6 +577,12 @@ START_TEST(test_reserved_token_dies) {
 }
 END_TEST
 
+START_TEST(test_reserved_pad_dies) {
+    Lm lm;
+    train_text(&lm, "a b\na <pad>\n", 3, EST_MKN);
+}
+END_TEST
+
 /* The CLI's exit statuses, when bin/ngram has been built (make all). */
 static int run(const char *cmd) {
     int st = system(cmd);
@@ -550,9 +608,7 @@ END_TEST
 
 START_TEST(test_ptb_kn5) {
     char train[1024], test[1024];
-    snprintf(train, sizeof train, "%s/ptb/ptb.train.txt", data_dir());
-    snprintf(test, sizeof test, "%s/ptb/ptb.test.txt", data_dir());
-    if (access(train, R_OK) != 0 || access(test, R_OK) != 0) {
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
         printf("SKIP PTB KN5: %s not found (run `make data` or set NLP_DATA_DIR)\n", train);
         return;
     }
@@ -572,15 +628,14 @@ END_TEST
 
 START_TEST(test_demo_quick) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/bible/words.train.txt", data_dir());
-    if (access(path, R_OK) != 0) {
+    if (!data_path(path, sizeof path, "bible/words.train.txt")) {
         printf("SKIP demo: %s not found (run `make data`)\n", path);
         return;
     }
     DemoResult r;
     char out[512];
     snprintf(out, sizeof out, "%s", tmp_path("demo"));
-    ngram_demo(data_dir(), out, 1, 1, &r);
+    ngram_demo(NULL, out, 1, 1, &r);
     ck_assert_double_eq(r.mle_unseen_p, 0.0);
     for (int e = EST_ADDK; e <= EST_MKN; e++) ck_assert_double_gt(r.smoothed_p[e], 0.0);
     for (int n = 2; n <= 6; n++) {
@@ -606,6 +661,7 @@ static Suite *ngram_suite(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_invariant_toy);
     tcase_add_test(tc, test_invariant_real_text);
+    tcase_add_test(tc, test_pad_never_used);
     suite_add_tcase(s, tc);
     tc = tcase_create("arpa");
     tcase_add_test(tc, test_arpa_round_trip);
@@ -620,6 +676,7 @@ static Suite *ngram_suite(void) {
     tcase_add_exit_test(tc, test_order_too_high_dies, 1);
     tcase_add_exit_test(tc, test_missing_corpus_dies, 1);
     tcase_add_exit_test(tc, test_reserved_token_dies, 1);
+    tcase_add_exit_test(tc, test_reserved_pad_dies, 1);
     tcase_add_test(tc, test_cli_exit_status);
     suite_add_tcase(s, tc);
     tc = tcase_create("benchmarks data");
