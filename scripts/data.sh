@@ -4,7 +4,7 @@
 # Usage:  scripts/data.sh [DATASET ...]        (what `make data` runs, with no arguments)
 #
 #   DATASET: tinyshakespeare ptb word2vec-analogy word-similarity mr-polarity
-#            sst kim2014-other multi30k tatoeba-eng-fra gpt2 bible
+#            sst kim2014-other multi30k tatoeba-eng-fra gpt2 brown bible
 #            (default: all of them)
 #
 # Each file lands in data/cache/<dataset>/<file>, the layout of the shared
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.." || exit 1
 SOURCES=data/SOURCES
 SUMS=data/SHA256SUMS
 CACHE=data/cache
-ALL=(tinyshakespeare ptb word2vec-analogy word-similarity mr-polarity sst kim2014-other multi30k tatoeba-eng-fra gpt2)
+ALL=(tinyshakespeare ptb word2vec-analogy word-similarity mr-polarity sst kim2014-other multi30k tatoeba-eng-fra gpt2 brown)
 
 n_ok=0 n_fetched=0 n_failed=0 n_skipped=0
 declare -A verified   # files of this run whose checksum matched
