@@ -16,6 +16,8 @@
 #   make NATIVE=1     -march=native (the default -O2 build is portable)
 
 CC      ?= cc
+# Idle OpenMP workers must sleep, not spin on the core OpenBLAS needs (matmul.h).
+export OMP_WAIT_POLICY ?= PASSIVE
 PYTHON  ?= /usr/bin/python3
 
 # The seven stages in the order of the story; only those present are built.

@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <stdlib.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -18,12 +19,16 @@ void matmul(int ta, int tb, int M, int N, int K,
 
 static int n_threads = 1;
 
+void openmp_wait_passively(char **argv) {
+    if (getenv("OMP_WAIT_POLICY")) return;   /* the user's choice, or already re-executed */
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv("/proc/self/exe", argv);
+    /* No /proc (or exec refused): carry on with libgomp's default policy. */
+}
+
 void set_threads(int n) {
     if (n < 1) n = 1;
     n_threads = n;
-    /* Passive waiting: must be in the environment before OpenMP's first
-     * parallel region creates the thread pool. Respect a user's own choice. */
-    setenv("OMP_WAIT_POLICY", "passive", 0);
     openblas_set_num_threads(n);
 #ifdef _OPENMP
     omp_set_num_threads(n);

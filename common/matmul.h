@@ -13,15 +13,23 @@
  * gradient dW += dout^T @ x is matmul(1, 0, ..., beta = 1).
  *
  * set_threads(n) drives both OpenBLAS and OpenMP, so one --threads flag
- * controls every core the program uses. OpenMP should wait passively
- * (OMP_WAIT_POLICY=passive, set by set_threads when the user has not set it)
- * so that spinning OpenMP threads do not steal the core OpenBLAS needs.
+ * controls every core the program uses.
+ *
+ * OpenMP must wait passively: an idle OpenMP worker that spins after a
+ * parallel loop steals the core OpenBLAS's next sgemm needs (measured here: 2
+ * threads ran 4x slower than 1 in the NNLM). libgomp reads OMP_WAIT_POLICY
+ * once, while the program loads, so setting it from main() is too late.
+ * openmp_wait_passively(argv), the first call of every stage's main(), sets
+ * OMP_WAIT_POLICY=PASSIVE when the user has chosen no policy and re-executes
+ * the program with it; the Makefile exports the same setting for its targets.
  */
 #ifndef NLP_MATMUL_H
 #define NLP_MATMUL_H
 
 void matmul(int ta, int tb, int M, int N, int K,
             float alpha, const float *A, const float *B, float beta, float *C);
+
+void openmp_wait_passively(char **argv);
 
 /* Use n threads for OpenBLAS and OpenMP (n >= 1). */
 void set_threads(int n);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ngram.h"
+#include "matmul.h"
 #include "util.h"
 
 /* Everything a command can be told; each command reads the fields it needs. */
@@ -357,6 +358,7 @@ static int cmd_demo(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    openmp_wait_passively(argv);
     util_set_prog("ngram");
     if (argc < 2) { fputs(usage_main, stderr); return 2; }
     const char *cmd = argv[1];

@@ -324,6 +324,7 @@ static const char *HELP =
     "  demo      the chapter's tour on the Bible, about a minute\n";
 
 int main(int argc, char **argv) {
+    openmp_wait_passively(argv);
     util_set_prog("word2vec");
     if (argc < 2) usage_error("missing command; see 'word2vec --help'");
     const char *cmd = argv[1];
