@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "matmul.h"
 #include "util.h"
 
@@ -239,7 +240,7 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias,
 
 void tanh_forward(float *out, const float *inp, size_t n) {
     #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
-    for (size_t i = 0; i < n; i++) out[i] = tanhf(inp[i]);
+    for (size_t i = 0; i < n; i++) out[i] = tanh_fast(inp[i]);
 }
 
 void tanh_backward(float *dinp, const float *dout, const float *out, size_t n) {
@@ -249,7 +250,7 @@ void tanh_backward(float *dinp, const float *dout, const float *out, size_t n) {
 
 void sigmoid_forward(float *out, const float *inp, size_t n) {
     #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
-    for (size_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-inp[i]));
+    for (size_t i = 0; i < n; i++) out[i] = sigmoid_fast(inp[i]);
 }
 
 void sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n) {
@@ -274,7 +275,7 @@ void gelu_forward(float *out, const float *inp, size_t n) {
     #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + tanhf(GELU_SCALE * (x + GELU_CUBIC * x * x * x)));
+        out[i] = 0.5f * x * (1.0f + tanh_fast(GELU_SCALE * (x + GELU_CUBIC * x * x * x)));
     }
 }
 
@@ -284,7 +285,7 @@ void gelu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
     #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
     for (size_t i = 0; i < n; i++) {
         float x = inp[i];
-        float t = tanhf(GELU_SCALE * (x + GELU_CUBIC * x * x * x));
+        float t = tanh_fast(GELU_SCALE * (x + GELU_CUBIC * x * x * x));
         float du = GELU_SCALE * (1.0f + 3.0f * GELU_CUBIC * x * x);
         dinp[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
     }

@@ -4,21 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "matmul.h"
 #include "util.h"
-
-static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
-
-/* tanh through one expf: glibc's tanhf goes through expm1f, which took 38% of
- * an LSTM layer's time. Near 0, where 1 - e^(-2|x|) would cancel, the Taylor
- * series is used; either way the error is below 1e-6 relative. */
-static float tanh_fast(float x) {
-    float a = fabsf(x);
-    if (a < 0.05f) return x * (1.0f - x * x * (1.0f / 3.0f - x * x * (2.0f / 15.0f)));
-    float t = expf(-2.0f * a);
-    float y = (1.0f - t) / (1.0f + t);
-    return x < 0.0f ? -y : y;
-}
 
 int rnn_gates(RnnKind kind) {
     switch (kind) {
@@ -126,8 +114,8 @@ void lstm_step_forward(float *h, float *c, float *gates,
     for (int b = 0; b < B; b++) {
         float *g = gates + (size_t)b * 4 * H;
         for (int j = 0; j < H; j++) {
-            float ig = sigmoidf(g[j]), fg = sigmoidf(g[H + j]);
-            float gg = tanh_fast(g[2 * H + j]), og = sigmoidf(g[3 * H + j]);
+            float ig = sigmoid_fast(g[j]), fg = sigmoid_fast(g[H + j]);
+            float gg = tanh_fast(g[2 * H + j]), og = sigmoid_fast(g[3 * H + j]);
             g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og;
             size_t k = (size_t)b * H + j;
             float cp = c_prev ? c_prev[k] : 0.0f;
@@ -172,8 +160,8 @@ void gru_step_forward(float *h, float *gates, float *hg, const float *h_prev,
         float *g = gates + (size_t)b * 3 * H;
         const float *hb = hg + (size_t)b * 3 * H;
         for (int j = 0; j < H; j++) {
-            float r = sigmoidf(g[j] + hb[j]);
-            float z = sigmoidf(g[H + j] + hb[H + j]);
+            float r = sigmoid_fast(g[j] + hb[j]);
+            float z = sigmoid_fast(g[H + j] + hb[H + j]);
             /* the reset gate scales only the hidden side of the candidate */
             float n = tanh_fast(g[2 * H + j] + r * hb[2 * H + j]);
             g[j] = r; g[H + j] = z; g[2 * H + j] = n;

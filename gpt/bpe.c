@@ -812,3 +812,9 @@ void bpe_save_gpt2(const Bpe *b, const char *dir) {
     for (int i = 0; i < b->vocab_size; i++) free(names[i]);
     free(names);
 }
+
+void bpe_gpt2_dir(char *buf, size_t n) {
+    data_path(buf, n, "gpt2/encoder.json");
+    char *slash = strrchr(buf, '/');
+    if (slash) *slash = '\0';
+}

@@ -164,6 +164,9 @@ int bpe_read_gpt2_files(const char *encoder_path, const char *merges_path, Bpe *
                         char *err, size_t errlen);
 int bpe_read_gpt2(const char *dir, Bpe **out, char *err, size_t errlen);
 Bpe *bpe_load_gpt2(const char *dir);              /* bpe_read_gpt2 or die */
+/* The folder holding GPT-2's encoder.json and vocab.bpe: data/cache/gpt2 (from
+ * `make data`) or $NLP_DATA_DIR/gpt2, as data_path() finds them (util.h). */
+void bpe_gpt2_dir(char *buf, size_t n);
 void bpe_save_gpt2(const Bpe *b, const char *dir); /* both files, atomically; dies on I/O errors */
 
 /* --------------------------------------------------------- encode/decode */

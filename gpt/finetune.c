@@ -1,0 +1,171 @@
+/*
+ * finetune.c -- a classification head on a GPT's last-token state, trained
+ * end to end (see finetune.h).
+ */
+#include "finetune.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "ops.h"
+#include "optim.h"
+#include "rng.h"
+#include "util.h"
+
+void class_head_init(ClassHead *h, int K, int C, unsigned long long seed) {
+    params_init(&h->pt);
+    params_add(&h->pt, "clsw", 2, K, C);
+    params_add(&h->pt, "clsb", 1, K);
+    params_alloc(&h->pt);
+    h->w = params_get(&h->pt, "clsw");
+    h->b = params_get(&h->pt, "clsb");
+    h->K = K;
+    Rng r;
+    rng_seed(&r, seed, 3);
+    rng_fill_normal(&r, h->w, (size_t)K * C, 0.0f, 0.02f);
+}
+
+void class_head_free(ClassHead *h) { params_free(&h->pt); }
+
+void class_data_free(ClassData *d) {
+    free(d->offset);
+    free(d->ids);
+    free(d->label);
+    memset(d, 0, sizeof *d);
+}
+
+/* Work buffers of one batch. */
+typedef struct {
+    int *x;          /* (B,T) right-padded ids */
+    int *last;       /* (B) index of each sequence's last real token */
+    int *y;          /* (B) labels */
+    float *hid;      /* (B,C) final states at the last tokens */
+    float *logits, *probs, *dlogits;   /* (B,K) */
+    float *dhid;     /* (B,C) */
+    float *dlnf;     /* (B,T,C) */
+} Batch;
+
+static void batch_alloc(Batch *b, int B, int T, int C, int K) {
+    b->x = xcalloc((size_t)B * T, sizeof(int));
+    b->last = xcalloc((size_t)B, sizeof(int));
+    b->y = xcalloc((size_t)B, sizeof(int));
+    b->hid = xcalloc((size_t)B * C, sizeof(float));
+    b->logits = xcalloc((size_t)B * K, sizeof(float));
+    b->probs = xcalloc((size_t)B * K, sizeof(float));
+    b->dlogits = xcalloc((size_t)B * K, sizeof(float));
+    b->dhid = xcalloc((size_t)B * C, sizeof(float));
+    b->dlnf = xcalloc((size_t)B * T * C, sizeof(float));
+}
+
+static void batch_free(Batch *b) {
+    free(b->x), free(b->last), free(b->y), free(b->hid), free(b->logits);
+    free(b->probs), free(b->dlogits), free(b->dhid), free(b->dlnf);
+}
+
+/* Pack examples order[0..nb) into b (ids cut to the context maxT, padded
+ * with id 0); returns the batch's T (its longest sequence). */
+static int batch_pack(Batch *b, const ClassData *d, const int *order, int nb, int maxT) {
+    int T = 1;
+    for (int i = 0; i < nb; i++) {
+        int len = d->offset[order[i] + 1] - d->offset[order[i]];
+        T = len > T ? (len < maxT ? len : maxT) : T;
+    }
+    for (int i = 0; i < nb; i++) {
+        int e = order[i], len = d->offset[e + 1] - d->offset[e];
+        if (len > T) len = T;
+        memset(b->x + (size_t)i * T, 0, (size_t)T * sizeof(int));
+        memcpy(b->x + (size_t)i * T, d->ids + d->offset[e], (size_t)len * sizeof(int));
+        b->last[i] = len - 1;
+        b->y[i] = d->label[e];
+    }
+    return T;
+}
+
+/* Forward through the body and the head: logits (nb,K); returns the mean loss. */
+static double classify_forward(Gpt *m, ClassHead *h, Batch *b, int nb, int T) {
+    int C = m->cfg.channels;
+    gpt_forward(m, b->x, NULL, nb, T);
+    for (int i = 0; i < nb; i++)   /* h_m: the state at each sequence's last token */
+        memcpy(b->hid + (size_t)i * C, m->a.lnf + ((size_t)i * T + b->last[i]) * C, (size_t)C * sizeof(float));
+    linear_forward(b->logits, b->hid, h->w, h->b, nb, C, h->K);
+    return crossentropy_forward(b->probs, b->logits, b->y, nb, h->K, -1, 0.0f);
+}
+
+double gpt_classify_accuracy(Gpt *m, ClassHead *h, const ClassData *d, int batch) {
+    int maxT = m->cfg.max_seq_len, C = m->cfg.channels;
+    Batch b;
+    batch_alloc(&b, batch, maxT, C, h->K);
+    int *order = xmalloc((size_t)batch * sizeof(int));
+    m->training = 0;
+    long right = 0;
+    for (int s = 0; s < d->n; s += batch) {
+        int nb = d->n - s < batch ? d->n - s : batch;
+        for (int i = 0; i < nb; i++) order[i] = s + i;
+        int T = batch_pack(&b, d, order, nb, maxT);
+        classify_forward(m, h, &b, nb, T);
+        for (int i = 0; i < nb; i++) {
+            int best = 0;
+            for (int k = 1; k < h->K; k++)
+                if (b.logits[(size_t)i * h->K + k] > b.logits[(size_t)i * h->K + best]) best = k;
+            right += best == b.y[i];
+        }
+    }
+    free(order);
+    batch_free(&b);
+    return (double)right / (d->n ? d->n : 1);
+}
+
+double gpt_finetune(Gpt *m, ClassHead *h, const FinetuneConfig *fc, const ClassData *train) {
+    int maxT = m->cfg.max_seq_len, C = m->cfg.channels, B = fc->batch;
+    if (!m->act_memory || m->B < B || m->T < maxT) gpt_alloc_acts(m, B, maxT);
+    Batch b;
+    batch_alloc(&b, B, maxT, C, h->K);
+    int *order = xmalloc((size_t)train->n * sizeof(int));
+    for (int i = 0; i < train->n; i++) order[i] = i;
+    AdamConfig ac = {.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = fc->weight_decay,
+                     .decoupled = 1};
+    long per_epoch = (train->n + B - 1) / B, total = per_epoch * fc->epochs, step = 0;
+    Rng r;
+    rng_seed(&r, fc->seed, 5);
+    m->rng = &r;
+    m->cfg.dropout = fc->dropout;
+    double loss = 0.0;
+    if (!fc->quiet) progress_start(total, "finetune");
+    for (int e = 0; e < fc->epochs; e++) {
+        rng_shuffle_int(&r, order, (size_t)train->n);
+        for (int s = 0; s < train->n; s += B, step++) {
+            int nb = train->n - s < B ? train->n - s : B;
+            int T = batch_pack(&b, train, order + s, nb, maxT);
+            /* GPT-1: linear warmup over 0.2% of the updates, then linear decay */
+            long warm = total / 500 + 1;
+            float lr = step < warm ? fc->lr * (float)(step + 1) / (float)warm
+                                   : lr_linear(step - warm, total - warm, fc->lr, 0.0f);
+            m->training = 1;
+            params_zero_grad(&m->pt);
+            params_zero_grad(&h->pt);
+            loss = classify_forward(m, h, &b, nb, T);
+            /* backward: cross-entropy, the head, then scatter into the last positions */
+            memset(b.dlogits, 0, (size_t)nb * h->K * sizeof(float));
+            crossentropy_backward(b.dlogits, b.probs, b.y, nb, h->K, -1, 0.0f, 1.0f);
+            memset(b.dhid, 0, (size_t)nb * C * sizeof(float));
+            linear_backward(b.dhid, params_grad(&h->pt, "clsw"), params_grad(&h->pt, "clsb"), b.dlogits, b.hid,
+                            h->w, nb, C, h->K);
+            memset(b.dlnf, 0, (size_t)nb * T * C * sizeof(float));
+            for (int i = 0; i < nb; i++)
+                memcpy(b.dlnf + ((size_t)i * T + b.last[i]) * C, b.dhid + (size_t)i * C, (size_t)C * sizeof(float));
+            gpt_backward_final(m, b.dlnf);
+            if (fc->grad_clip > 0) clip_grad_norm(&m->pt, fc->grad_clip);
+            adam_step(&m->pt, &ac, lr, (int)step + 1);
+            adam_step(&h->pt, &ac, lr, (int)step + 1);
+            if (!fc->quiet) progress_update(step + 1, loss, 0);
+        }
+    }
+    if (!fc->quiet) progress_end();
+    m->training = 0;
+    m->rng = NULL;
+    free(order);
+    batch_free(&b);
+    return loss;
+}

@@ -1,0 +1,56 @@
+/*
+ * finetune.h -- GPT-1's second stage: supervised fine-tuning of a pretrained
+ * GPT for classification (Radford et al. 2018, section 3.2).
+ *
+ * The text x_1..x_m goes through the pretrained Transformer; the final state
+ * of the last token, h_m (after the final LayerNorm), feeds one new linear
+ * layer W_y, and P(y | x) = softmax(h_m W_y). Every weight is trained, the
+ * body from its pretrained values and the head from scratch, with the
+ * classification cross-entropy (GPT-1's auxiliary language-modelling term is
+ * left out). The same network trained from random weights is the control:
+ * the difference between the two is what pretraining bought.
+ *
+ * Sequences of a batch have different lengths; they are right-padded, which
+ * a causal model never sees from the real positions, and each sequence's
+ * head reads the state at its own last real token.
+ *
+ * Legend: B batch, T time, C channels, K classes.
+ */
+#ifndef NLP_GPT_FINETUNE_H
+#define NLP_GPT_FINETUNE_H
+
+#include <stddef.h>
+
+#include "gpt.h"
+
+typedef struct {
+    int n;          /* examples */
+    int *offset;    /* (n+1) example i's ids are ids[offset[i] .. offset[i+1]) */
+    int *ids;
+    int *label;     /* (n) in [0, K) */
+} ClassData;
+
+typedef struct {
+    int batch, epochs;
+    float lr, weight_decay, dropout, grad_clip;
+    unsigned long long seed;
+    int quiet;
+} FinetuneConfig;
+
+typedef struct {
+    ParamTable pt;      /* clsw (K,C), clsb (K) */
+    float *w, *b;
+    int K;
+} ClassHead;
+
+void class_head_init(ClassHead *h, int K, int C, unsigned long long seed);
+void class_head_free(ClassHead *h);
+
+/* Fine-tune m and a fresh head on train; returns the final training loss. */
+double gpt_finetune(Gpt *m, ClassHead *h, const FinetuneConfig *fc, const ClassData *train);
+/* Accuracy of m + head on d (no dropout). */
+double gpt_classify_accuracy(Gpt *m, ClassHead *h, const ClassData *d, int batch);
+
+void class_data_free(ClassData *d);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * sample.c -- tokenizers named by a checkpoint, sampling, and generation
+ * with the KV cache. See sample.h.
+ */
+#include "sample.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ------------------------------------------------------------ tokenizers */
+
+/* The value of "key=" at the start of a line of config, into buf; 0 if absent. */
+static int config_string(const char *config, const char *key, char *buf, size_t n) {
+    size_t klen = strlen(key);
+    for (const char *p = config; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            const char *v = p + klen + 1, *e = strchr(v, '\n');
+            size_t len = e ? (size_t)(e - v) : strlen(v);
+            if (len >= n) die("config value of '%s' is too long", key);
+            memcpy(buf, v, len);
+            buf[len] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void chars_index(Tokenizer *tk) {
+    for (int b = 0; b < 256; b++) tk->char_id[b] = -1;
+    for (int i = 0; i < tk->nchars; i++) tk->char_id[tk->chars[i]] = i;
+    tk->kind = 0;
+    tk->vocab_size = tk->nchars;
+    tk->eot = -1;
+    tk->bpe = NULL;
+}
+
+void tokenizer_chars_from_text(Tokenizer *tk, const char *text, size_t len) {
+    int seen[256] = {0};
+    for (size_t i = 0; i < len; i++) seen[(unsigned char)text[i]] = 1;
+    tk->nchars = 0;
+    for (int b = 0; b < 256; b++)
+        if (seen[b]) tk->chars[tk->nchars++] = (unsigned char)b;
+    if (tk->nchars == 0) die("the corpus is empty: no characters to build a vocabulary from");
+    chars_index(tk);
+}
+
+void tokenizer_config_text(const Tokenizer *tk, const char *bpe_dir, char *buf, size_t n) {
+    if (tk->kind == 1) {
+        snprintf(buf, n, "tokenizer=bpe\nvocab=%s\n", bpe_dir);
+        return;
+    }
+    size_t k = (size_t)snprintf(buf, n, "tokenizer=char\ncharset=");
+    for (int i = 0; i < tk->nchars && k + 3 < n; i++) k += (size_t)snprintf(buf + k, n - k, "%02x", tk->chars[i]);
+    snprintf(buf + k, n - k, "\n");
+}
+
+void tokenizer_from_config(Tokenizer *tk, const char *config, const char *vocab_dir) {
+    memset(tk, 0, sizeof *tk);
+    char kind[64] = "bpe", val[1024];
+    if (config) config_string(config, "tokenizer", kind, sizeof kind);
+    if (!vocab_dir && !strcmp(kind, "char")) {
+        if (!config_string(config, "charset", val, sizeof val) || strlen(val) % 2 || strlen(val) == 0)
+            die("the checkpoint's charset is missing or malformed");
+        tk->nchars = (int)strlen(val) / 2;
+        for (int i = 0; i < tk->nchars; i++) {
+            unsigned int b;
+            if (sscanf(val + 2 * i, "%2x", &b) != 1) die("the checkpoint's charset is malformed");
+            tk->chars[i] = (unsigned char)b;
+        }
+        chars_index(tk);
+        return;
+    }
+    char dir[1024];
+    if (vocab_dir) snprintf(dir, sizeof dir, "%s", vocab_dir);
+    else if (config && config_string(config, "vocab", val, sizeof val)) snprintf(dir, sizeof dir, "%s", val);
+    else bpe_gpt2_dir(dir, sizeof dir);
+    tk->bpe = bpe_load_gpt2(dir);
+    tk->kind = 1;
+    tk->vocab_size = tk->bpe->vocab_size;
+    tk->eot = tk->bpe->eot;
+}
+
+void tokenizer_free(Tokenizer *tk) {
+    if (tk->bpe) bpe_free(tk->bpe);
+    memset(tk, 0, sizeof *tk);
+}
+
+int *tokenizer_encode(Tokenizer *tk, const char *text, size_t len, size_t *n) {
+    if (tk->kind == 1) return bpe_encode_alloc(tk->bpe, text, len, 1, n);
+    int *ids = xmalloc((len ? len : 1) * sizeof(int));
+    for (size_t i = 0; i < len; i++) {
+        int id = tk->char_id[(unsigned char)text[i]];
+        if (id < 0) die("the byte 0x%02x (at offset %zu) is not in the model's character set", (unsigned char)text[i], i);
+        ids[i] = id;
+    }
+    *n = len;
+    return ids;
+}
+
+void tokenizer_write(const Tokenizer *tk, int id, FILE *f) {
+    if (tk->kind == 0) fputc(tk->chars[id], f);
+    else fwrite(tk->bpe->token[id], 1, (size_t)tk->bpe->token_len[id], f);
+}
+
+/* ------------------------------------------------------------ sampling */
+
+void sampler_check(const SamplerConfig *s) {
+    if (!(s->temperature >= 0.0f) || s->temperature > 100.0f)
+        usage_error("--temperature %g is outside [0, 100]", s->temperature);
+    if (s->top_k < 0) usage_error("--top-k %d must be >= 0 (0: no cut)", s->top_k);
+    if (!(s->top_p > 0.0f && s->top_p <= 1.0f)) usage_error("--top-p %g is outside (0, 1]", s->top_p);
+}
+
+/* qsort has no context argument: the probabilities being sorted (one thread). */
+static const float *sort_probs;
+static int by_prob_desc(const void *a, const void *b) {
+    float pa = sort_probs[*(const int *)a], pb = sort_probs[*(const int *)b];
+    if (pa != pb) return pa < pb ? 1 : -1;
+    return *(const int *)a - *(const int *)b;   /* ties: lower id first, deterministic */
+}
+
+int sample_token(const float *logits, int V, const SamplerConfig *s, float *probs, int *order, Rng *r) {
+    int best = 0;
+    for (int i = 1; i < V; i++)
+        if (logits[i] > logits[best]) best = i;
+    if (s->temperature == 0.0f) return best;
+    double sum = 0.0;
+    for (int i = 0; i < V; i++) {
+        probs[i] = expf((logits[i] - logits[best]) / s->temperature);
+        sum += probs[i];
+    }
+    for (int i = 0; i < V; i++) probs[i] = (float)(probs[i] / sum);
+    if (s->top_k == 0 && s->top_p >= 1.0f) return rng_categorical(r, probs, V);
+    for (int i = 0; i < V; i++) order[i] = i;
+    sort_probs = probs;
+    qsort(order, (size_t)V, sizeof(int), by_prob_desc);
+    int keep = s->top_k > 0 && s->top_k < V ? s->top_k : V;
+    double mass = 0.0;
+    for (int i = 0; i < keep; i++) {
+        mass += probs[order[i]];
+        if (mass >= s->top_p) {   /* the nucleus: smallest prefix reaching p */
+            keep = i + 1;
+            break;
+        }
+    }
+    /* draw among the kept ones, renormalised */
+    double kept = 0.0;
+    for (int i = 0; i < keep; i++) kept += probs[order[i]];
+    double u = rng_uniform_double(r) * kept, acc = 0.0;
+    for (int i = 0; i < keep; i++) {
+        acc += probs[order[i]];
+        if (u < acc) return order[i];
+    }
+    return order[keep - 1];
+}
+
+/* ------------------------------------------------------------ generation */
+
+/* Logits after the window tokens[0..n), n <= maxT: through the cache, or the
+ * plain forward pass (the reference the cache must agree with). */
+static const float *window_logits(Gpt *m, GptCache *c, const int *tokens, int n, int use_cache) {
+    if (use_cache) {
+        gpt_cache_reset(c);
+        return gpt_forward_cached(m, c, tokens, n, NULL);
+    }
+    gpt_forward(m, tokens, NULL, 1, n);
+    return m->a.logits + (size_t)(n - 1) * m->cfg.vocab_size;
+}
+
+int gpt_generate(Gpt *m, GptCache *c, const int *prompt, int n_prompt, int max_new, const SamplerConfig *s,
+                 Rng *r, int use_cache, int stop_id, void (*emit)(int id, void *ctx), void *ctx) {
+    int maxT = m->cfg.max_seq_len, V = m->cfg.vocab_size;
+    if (n_prompt < 1) die("the prompt is empty: give at least one token");
+    size_t cap = (size_t)n_prompt + (size_t)max_new;
+    int *seq = xmalloc(cap * sizeof(int));
+    memcpy(seq, prompt, (size_t)n_prompt * sizeof(int));
+    float *probs = xmalloc((size_t)V * sizeof(float));
+    int *order = xmalloc((size_t)V * sizeof(int));
+    if (!use_cache && !m->act_memory) gpt_alloc_acts(m, 1, maxT);
+    m->training = 0;
+    int len = n_prompt;
+    int win = n_prompt > maxT ? n_prompt - maxT : 0;   /* the window seq[win..len); caller warned about the crop */
+    const float *logits = window_logits(m, c, seq + win, len - win, use_cache);
+    int made = 0;
+    for (; made < max_new; made++) {
+        int id = sample_token(logits, V, s, probs, order, r);
+        seq[len++] = id;
+        if (emit) emit(id, ctx);
+        if (id == stop_id || made + 1 == max_new) {
+            made++;
+            break;
+        }
+        if (len - win > maxT) {   /* full: slide the window to the last maxT/2 tokens */
+            win = len - (maxT + 1) / 2;
+            logits = window_logits(m, c, seq + win, len - win, use_cache);
+        } else if (use_cache) {
+            logits = gpt_forward_cached(m, c, &id, 1, NULL);
+        } else {
+            logits = window_logits(m, c, seq + win, len - win, use_cache);
+        }
+    }
+    free(seq);
+    free(probs);
+    free(order);
+    return made;
+}

@@ -1,0 +1,160 @@
+/*
+ * train.c -- the training loop, validation estimates, windowed evaluation
+ * and checkpoints of a GPT (see train.h for the recipe).
+ */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "metrics.h"
+#include "ops.h"
+#include "optim.h"
+#include "util.h"
+
+#define STEP_STREAM 1000   /* step s draws from stream STEP_STREAM + s */
+#define EVAL_STREAM 7      /* validation batches: always the same ones */
+
+/* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T). */
+static void random_batch(int *x, int *y, const int *tokens, size_t n, int B, int T, Rng *r) {
+    if (n < (size_t)T + 1) die("the token stream (%zu tokens) is shorter than one window of %d + 1", n, T);
+    for (int b = 0; b < B; b++) {
+        size_t off = (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
+        memcpy(x + (size_t)b * T, tokens + off, (size_t)T * sizeof(int));
+        memcpy(y + (size_t)b * T, tokens + off + 1, (size_t)T * sizeof(int));
+    }
+}
+
+double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
+                         unsigned long long seed) {
+    int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
+    int was_training = m->training;
+    m->training = 0;
+    Rng r;
+    rng_seed(&r, seed, EVAL_STREAM);
+    double sum = 0.0;
+    for (int i = 0; i < iters; i++) {
+        random_batch(x, y, tokens, n, B, T, &r);
+        sum += gpt_forward(m, x, y, B, T);
+    }
+    m->training = was_training;
+    free(x);
+    free(y);
+    return sum / (iters > 0 ? iters : 1);
+}
+
+double gpt_eval_windows(Gpt *m, const int *tokens, size_t n, int T, size_t *count) {
+    if (n < (size_t)T + 1) die("the token stream (%zu tokens) is shorter than one window of %d + 1", n, T);
+    int V = m->cfg.vocab_size;
+    size_t windows = (n - 1) / (size_t)T;
+    /* one window at a time through the cache path: it keeps no per-layer
+     * activations, so even GPT-2 at T = 1024 fits in a few hundred MB */
+    GptCache c;
+    gpt_cache_init(&c, m);
+    float *logits = xmalloc((size_t)T * V * sizeof(float)), *probs = xmalloc((size_t)T * V * sizeof(float));
+    m->training = 0;
+    double sum = 0.0;   /* sum of per-token losses */
+    for (size_t w = 0; w < windows; w++) {
+        gpt_cache_reset(&c);
+        gpt_forward_cached(m, &c, tokens + w * T, T, logits);
+        sum += crossentropy_forward(probs, logits, tokens + w * T + 1, T, V, -1, 0.0f) * T;
+    }
+    free(logits);
+    free(probs);
+    gpt_cache_free(&c);
+    *count = windows * (size_t)T;
+    return sum / (double)*count;
+}
+
+void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step) {
+    char model[512];
+    gpt_config_text(&m->cfg, model, sizeof model);
+    size_t n = strlen(model) + (extra_config ? strlen(extra_config) : 0) + 1;
+    char *config = xmalloc(n);
+    snprintf(config, n, "%s%s", model, extra_config ? extra_config : "");
+    checkpoint_save(path, "gpt", config, &m->pt, step, 1);
+    free(config);
+}
+
+#define METRIC_COLUMNS "step tokens split loss ppl lr grad_norm tok_per_s elapsed_s"
+
+double gpt_train(Gpt *m, const TrainConfig *tc, const int *train, size_t n_train, const int *val,
+                 size_t n_val, long start, float *losses) {
+    int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1;
+    if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);
+    if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B, T);
+    int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
+    AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
+                     .decoupled = 1};
+    Metrics *mt = NULL;
+    char ckpt[4096];
+    if (tc->out_dir) {
+        make_dirs(tc->out_dir);
+        mt = start > 0 ? metrics_append(tc->out_dir, METRIC_COLUMNS) : metrics_create(tc->out_dir, METRIC_COLUMNS);
+        snprintf(ckpt, sizeof ckpt, "%s/ckpt.bin", tc->out_dir);
+    }
+    Rng r;
+    m->rng = &r;
+    double t0 = now_seconds(), t_last = t0, loss = 0.0;
+    long tokens_per_step = (long)B * T * K;
+    if (!tc->quiet) progress_start(tc->steps, "train");
+    for (long step = start; step < tc->steps; step++) {
+        /* periodic validation, before the step (as nanoGPT: step 0 shows the untrained loss) */
+        if (val && tc->eval_interval > 0 && step % tc->eval_interval == 0) {
+            double vl = gpt_estimate_loss(m, val, n_val, B, T, tc->eval_iters, tc->seed);
+            if (mt) {
+                metrics_num(mt, "step", step);
+                metrics_num(mt, "tokens", (double)step * tokens_per_step);
+                metrics_str(mt, "split", "valid");
+                metrics_num(mt, "loss", vl);
+                metrics_num(mt, "ppl", exp(vl));
+                metrics_num(mt, "elapsed_s", now_seconds() - t0);
+                metrics_write(mt);
+            }
+            if (tc->on_eval) tc->on_eval(m, step, vl, tc->ctx);
+        }
+        float lr = lr_cosine(step, tc->warmup, tc->decay_steps, tc->lr, tc->min_lr);
+        rng_seed(&r, tc->seed, STEP_STREAM + (unsigned long long)step);
+        m->training = 1;
+        params_zero_grad(&m->pt);
+        loss = 0.0;
+        for (int k = 0; k < K; k++) {
+            random_batch(x, y, train, n_train, B, T, &r);
+            loss += gpt_forward(m, x, y, B, T) / K;
+            gpt_backward(m, 1.0f / (float)K);
+        }
+        float norm = tc->grad_clip > 0 ? clip_grad_norm(&m->pt, tc->grad_clip) : 0.0f;
+        adam_step(&m->pt, &ac, lr, (int)step + 1);
+        if (!isfinite(loss)) die("the training loss became %g at step %ld (learning rate too high?)", loss, step);
+        if (losses) losses[step - start] = (float)loss;
+
+        double now = now_seconds();
+        double tps = (double)tokens_per_step / (now - t_last > 0 ? now - t_last : 1e-9);
+        t_last = now;
+        if (!tc->quiet) progress_update(step + 1, loss, tps);
+        if (mt && (step % (tc->log_interval > 0 ? tc->log_interval : 1) == 0 || step + 1 == tc->steps)) {
+            metrics_num(mt, "step", step + 1);
+            metrics_num(mt, "tokens", (double)(step + 1) * tokens_per_step);
+            metrics_str(mt, "split", "train");
+            metrics_num(mt, "loss", loss);
+            metrics_num(mt, "ppl", exp(loss));
+            metrics_num(mt, "lr", lr);
+            metrics_num(mt, "grad_norm", norm);
+            metrics_num(mt, "tok_per_s", tps);
+            metrics_num(mt, "elapsed_s", now - t0);
+            metrics_write(mt);
+        }
+        if (tc->out_dir && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps))
+            gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
+    }
+    if (!tc->quiet) progress_end();
+    m->training = 0;
+    m->rng = NULL;
+    if (mt) metrics_close(mt);
+    free(x);
+    free(y);
+    return loss;
+}

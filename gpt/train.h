@@ -1,0 +1,71 @@
+/*
+ * train.h -- training and evaluating a GPT on a stream of token ids.
+ *
+ * The recipe is nanoGPT's (train.py): each step draws B windows of T+1
+ * tokens at random offsets of the training stream (inputs = the first T,
+ * targets = the last T), runs forward and backward over K micro-batches
+ * (gradient accumulation, each weighted 1/K), clips the global gradient norm,
+ * and takes one AdamW step (decoupled weight decay on matrices only) at the
+ * learning rate of a cosine schedule with linear warmup.
+ *
+ * Reproducibility. Step s draws its windows (and dropout masks) from the
+ * generator (seed, stream 1000 + s), nothing else, so a run resumed from a
+ * checkpoint of step s continues exactly as the uninterrupted run would:
+ * same batches, same masks, and -- with the optimizer state saved beside the
+ * weights -- bit-identical losses (same thread count: OpenBLAS's sums can
+ * depend on it).
+ *
+ * Validation estimates, like nanoGPT's estimate_loss(), average the loss of
+ * `eval_iters` random batches; they always use the same batches (stream 7),
+ * so curves are comparable from one evaluation to the next.
+ */
+#ifndef NLP_GPT_TRAIN_H
+#define NLP_GPT_TRAIN_H
+
+#include <stddef.h>
+
+#include "gpt.h"
+
+typedef struct {
+    int batch;          /* B sequences per micro-batch */
+    int seq_len;        /* T tokens per sequence (<= the model's context) */
+    int accum;          /* K micro-batches per optimizer step */
+    long steps;         /* last step (exclusive): train steps [start, steps) */
+    float lr, min_lr;   /* cosine from lr to min_lr */
+    long warmup;        /* linear warmup steps */
+    long decay_steps;   /* the cosine reaches min_lr here */
+    float beta1, beta2, weight_decay, grad_clip;   /* grad_clip <= 0: none */
+    long eval_interval; /* validation estimate every this many steps (0: never) */
+    int eval_iters;     /* batches per periodic validation estimate */
+    long log_interval;  /* a train row in metrics.tsv every this many steps */
+    long ckpt_interval; /* checkpoint every this many steps (0: only at the end) */
+    unsigned long long seed;
+    const char *out_dir;     /* metrics.tsv and ckpt.bin land here (NULL: none) */
+    const char *extra_config;/* "key=value\n" lines saved in checkpoints (tokenizer) */
+    int quiet;               /* no progress display */
+    /* optional: called after each periodic validation (the demo samples here) */
+    void (*on_eval)(Gpt *m, long step, double val_loss, void *ctx);
+    void *ctx;
+} TrainConfig;
+
+/* Train m from step `start` to tc->steps. m must be built and initialised (or
+ * restored, with its optimizer state, for a resumed run). losses, when not
+ * NULL, receives the training loss of each step s at losses[s - start].
+ * Returns the last training loss. */
+double gpt_train(Gpt *m, const TrainConfig *tc, const int *train, size_t n_train, const int *val,
+                 size_t n_val, long start, float *losses);
+
+/* Mean loss of `iters` random (B,T) batches of tokens[0..n) (stream 7). */
+double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
+                         unsigned long long seed);
+
+/* Mean next-token cross-entropy over consecutive whole windows: window w
+ * reads tokens wT .. wT+T-1 and predicts wT+1 .. wT+T, for every whole
+ * window in the stream. *count gets the number of predicted tokens. Dies if
+ * the stream is shorter than one window (T+1 tokens). */
+double gpt_eval_windows(Gpt *m, const int *tokens, size_t n, int T, size_t *count);
+
+/* Save m (with its optimizer state) as our checkpoint at path, at step. */
+void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step);
+
+#endif
