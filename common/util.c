@@ -217,8 +217,3 @@ int data_path(char *buf, size_t n, const char *rel) {
     snprintf(buf, n, "data/cache/%s", rel);
     return 0;
 }
-
-const char *data_dir(void) {
-    const char *d = getenv("NLP_DATA_DIR");
-    return (d && *d) ? d : "data/cache";
-}

@@ -70,9 +70,6 @@ void make_dirs(const char *path);
 /* Wall-clock seconds from a monotonic clock. */
 double now_seconds(void);
 
-/* Directory holding the datasets: $NLP_DATA_DIR if set, else "data/cache". */
-const char *data_dir(void);
-
 /*
  * Where a dataset file lives: buf gets "data/cache/<rel>" when that file
  * exists (`make data` put it there), else "$NLP_DATA_DIR/<rel>" when that

@@ -1,0 +1,482 @@
+/* classify.c -- DNN, Kim CNN and LSTM sentence classifiers. See classify.h. */
+#include "rnn/classify.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv1d.h"
+#include "ops.h"
+#include "optim.h"
+#include "rnn_cells.h"
+#include "util.h"
+#include "rnn/lm_train.h"
+
+const int cnn_widths[CNN_WIDTHS] = { 3, 4, 5 };
+static const char *enc_names[] = { "dnn", "cnn", "lstm" };
+
+const char *cls_encoder_name(EncoderKind e) { return enc_names[e]; }
+
+int cls_encoder_parse(const char *s, EncoderKind *e) {
+    for (int k = 0; k < 3; k++) if (strcmp(s, enc_names[k]) == 0) { *e = (EncoderKind)k; return 0; }
+    return -1;
+}
+
+int cls_feature_size(const ClsConfig *c) { return c->enc == ENC_CNN ? CNN_WIDTHS * c->F : c->H; }
+int cls_pad_left(const ClsConfig *c) { return c->enc == ENC_CNN ? cnn_widths[CNN_WIDTHS - 1] - 1 : 0; }
+
+/* ------------------------------------------------------------ parameters */
+
+void cls_build(Classifier *m, const ClsConfig *cfg) {
+    if (cfg->V < VOCAB_NSPECIAL || cfg->E < 1 || cfg->NC < 2) die("classifier: needs a vocabulary, E >= 1 and at least 2 classes");
+    if (cfg->enc != ENC_CNN && cfg->H < 1) die("classifier: hidden size must be positive");
+    if (cfg->enc == ENC_CNN && cfg->F < 1) die("classifier: feature maps must be positive");
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    int D = cls_feature_size(cfg), E = cfg->E, H = cfg->H;
+    char name[PARAM_NAME_MAX];
+    params_init(&m->pt);
+    params_add(&m->pt, "wte", 2, cfg->V, E);
+    if (cfg->enc == ENC_CNN)
+        for (int k = 0; k < CNN_WIDTHS; k++) {
+            snprintf(name, sizeof name, "conv%d.w", cnn_widths[k]); params_add(&m->pt, name, 2, cfg->F, cnn_widths[k] * E);
+            snprintf(name, sizeof name, "conv%d.b", cnn_widths[k]); params_add(&m->pt, name, 1, cfg->F);
+        }
+    if (cfg->enc == ENC_LSTM) {
+        params_add(&m->pt, "lstm.w_ih", 2, 4 * H, E);
+        params_add(&m->pt, "lstm.w_hh", 2, 4 * H, H);
+        params_add(&m->pt, "lstm.b_ih", 1, 4 * H);
+        params_add(&m->pt, "lstm.b_hh", 1, 4 * H);
+    }
+    if (cfg->enc == ENC_DNN) {
+        params_add(&m->pt, "hid.w", 2, H, E);
+        params_add(&m->pt, "hid.b", 1, H);
+    }
+    params_add(&m->pt, "out.w", 2, cfg->NC, D);
+    params_add(&m->pt, "out.b", 1, cfg->NC);
+    params_alloc(&m->pt);
+    m->wte = params_get(&m->pt, "wte");
+    if (cfg->enc == ENC_CNN)
+        for (int k = 0; k < CNN_WIDTHS; k++) {
+            snprintf(name, sizeof name, "conv%d.w", cnn_widths[k]); m->conv_w[k] = params_get(&m->pt, name);
+            snprintf(name, sizeof name, "conv%d.b", cnn_widths[k]); m->conv_b[k] = params_get(&m->pt, name);
+        }
+    if (cfg->enc == ENC_LSTM) {
+        m->w_ih = params_get(&m->pt, "lstm.w_ih"); m->w_hh = params_get(&m->pt, "lstm.w_hh");
+        m->b_ih = params_get(&m->pt, "lstm.b_ih"); m->b_hh = params_get(&m->pt, "lstm.b_hh");
+    }
+    if (cfg->enc == ENC_DNN) { m->w_hid = params_get(&m->pt, "hid.w"); m->b_hid = params_get(&m->pt, "hid.b"); }
+    m->w_out = params_get(&m->pt, "out.w");
+    m->b_out = params_get(&m->pt, "out.b");
+}
+
+void cls_free(Classifier *m) { params_free(&m->pt); }
+
+void cls_init(Classifier *m, Rng *rng) {
+    for (int k = 0; k < m->pt.count; k++) {
+        const ParamInfo *p = &m->pt.info[k];
+        float *w = m->pt.values + p->offset;
+        if (p->ndim == 1) memset(w, 0, p->size * sizeof(float));
+        else rng_fill_uniform(rng, w, p->size, k == 0 ? -0.25f : -0.1f, k == 0 ? 0.25f : 0.1f);
+    }
+    cls_after_step(m);
+}
+
+void cls_after_step(Classifier *m) {
+    const ClsConfig *c = &m->cfg;
+    memset(m->wte + (size_t)VOCAB_PAD * c->E, 0, (size_t)c->E * sizeof(float));
+    if (c->max_norm <= 0) return;
+    /* Kim: rescale a weight vector to norm s whenever a step takes it beyond s */
+    int D = cls_feature_size(c);
+    for (int k = 0; k < c->NC; k++) {
+        float *w = m->w_out + (size_t)k * D;
+        double n = 0.0;
+        for (int j = 0; j < D; j++) n += (double)w[j] * w[j];
+        n = sqrt(n);
+        if (n > c->max_norm) for (int j = 0; j < D; j++) w[j] *= (float)(c->max_norm / n);
+    }
+}
+
+/* ------------------------------------------------------------ activations */
+
+static float *fbuf(size_t n) { return xcalloc(n ? n : 1, sizeof(float)); }
+
+void cls_acts_build(ClsActs *a, const Classifier *m, int B, int T, uint64_t seed) {
+    const ClsConfig *c = &m->cfg;
+    memset(a, 0, sizeof *a);
+    a->B = B; a->T = T;
+    size_t BT = (size_t)B * T, D = (size_t)cls_feature_size(c);
+    a->ids = xcalloc(BT, sizeof(int)); a->tm_ids = xcalloc(BT, sizeof(int));
+    a->lens = xcalloc((size_t)B, sizeof(int)); a->labels = xcalloc((size_t)B, sizeof(int));
+    a->emb = fbuf(BT * c->E); a->demb = fbuf(BT * c->E);
+    a->argmax = xcalloc((size_t)B * D, sizeof(int));
+    if (c->enc == ENC_CNN) {
+        size_t most = 0;
+        for (int k = 0; k < CNN_WIDTHS; k++) {
+            size_t cs = conv1d_cols_size(B, T, c->E, cnn_widths[k]);
+            a->cols[k] = fbuf(cs);
+            a->conv[k] = fbuf(BT * c->F);
+            a->dconv[k] = fbuf(BT * c->F);
+            if (cs > most) most = cs;
+        }
+        a->dcols = fbuf(most);
+    }
+    if (c->enc == ENC_DNN) { a->mean = fbuf((size_t)B * c->E); a->dmean = fbuf((size_t)B * c->E); }
+    if (c->enc == ENC_LSTM) {
+        a->h_all = fbuf(BT * c->H); a->dh_all = fbuf(BT * c->H);
+        a->act = fbuf(rnn_act_size(RNN_LSTM, T, B, c->H));
+        a->scratch = fbuf(rnn_scratch_size(RNN_LSTM, T, B, c->H));
+    }
+    a->feat = fbuf(B * D); a->mask = fbuf(B * D); a->featd = fbuf(B * D);
+    a->dfeat = fbuf(B * D); a->dfeatd = fbuf(B * D);
+    a->logits = fbuf((size_t)B * c->NC); a->probs = fbuf((size_t)B * c->NC);
+    rng_seed(&a->rng, seed, 9);
+}
+
+void cls_acts_free(ClsActs *a) {
+    free(a->ids); free(a->tm_ids); free(a->lens); free(a->labels); free(a->emb); free(a->demb);
+    free(a->argmax); free(a->dcols);
+    for (int k = 0; k < CNN_WIDTHS; k++) { free(a->cols[k]); free(a->conv[k]); free(a->dconv[k]); }
+    free(a->mean); free(a->dmean); free(a->h_all); free(a->dh_all); free(a->act); free(a->scratch);
+    free(a->feat); free(a->mask); free(a->featd); free(a->dfeat); free(a->dfeatd);
+    free(a->logits); free(a->probs);
+    memset(a, 0, sizeof *a);
+}
+
+/* ------------------------------------------------------------ forward */
+
+double cls_forward(Classifier *m, ClsActs *a, const int *ids, const int *lens, const int *labels,
+                   int B, int T, int train) {
+    const ClsConfig *c = &m->cfg;
+    if (B < 1 || B > a->B || T < 1 || T > a->T) die("classifier: batch %dx%d outside the buffers' %dx%d", B, T, a->B, a->T);
+    int E = c->E, H = c->H, D = cls_feature_size(c);
+    a->b = B; a->t = T;
+    memcpy(a->ids, ids, (size_t)B * T * sizeof(int));
+    memcpy(a->lens, lens, (size_t)B * sizeof(int));
+    for (int b = 0; b < B; b++) if (lens[b] < 1) die("classifier: an empty sentence (length 0) in the batch");
+    if (labels) memcpy(a->labels, labels, (size_t)B * sizeof(int));
+
+    if (c->enc == ENC_CNN) {
+        embedding_forward(a->emb, a->ids, m->wte, B * T, c->V, E);
+        for (int k = 0; k < CNN_WIDTHS; k++) {
+            int K = cnn_widths[k], TO = T - K + 1;
+            conv1d_forward(a->conv[k], a->cols[k], a->emb, m->conv_w[k], m->conv_b[k], B, T, E, K, c->F);
+            relu_forward(a->conv[k], a->conv[k], (size_t)B * TO * c->F);
+        }
+        /* max over time of each width's maps, side by side: feat (B, 3F) */
+        for (int k = 0; k < CNN_WIDTHS; k++) {
+            int TO = T - cnn_widths[k] + 1;
+            for (int b = 0; b < B; b++)
+                for (int f = 0; f < c->F; f++) {
+                    const float *x = a->conv[k] + (size_t)b * TO * c->F + f;
+                    int best = 0;
+                    for (int t = 1; t < TO; t++) if (x[(size_t)t * c->F] > x[(size_t)best * c->F]) best = t;
+                    a->feat[(size_t)b * D + k * c->F + f] = x[(size_t)best * c->F];
+                    a->argmax[(size_t)b * D + k * c->F + f] = best;
+                }
+        }
+    } else if (c->enc == ENC_DNN) {
+        embedding_forward(a->emb, a->ids, m->wte, B * T, c->V, E);
+        for (int b = 0; b < B; b++) {
+            float *mean = a->mean + (size_t)b * E;
+            memset(mean, 0, (size_t)E * sizeof(float));
+            for (int t = 0; t < lens[b]; t++)
+                for (int e = 0; e < E; e++) mean[e] += a->emb[((size_t)b * T + t) * E + e];
+            for (int e = 0; e < E; e++) mean[e] /= (float)lens[b];
+        }
+        linear_forward(a->feat, a->mean, m->w_hid, m->b_hid, B, E, H);
+        relu_forward(a->feat, a->feat, (size_t)B * H);
+    } else {
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++) a->tm_ids[t * B + b] = ids[b * T + t];
+        embedding_forward(a->emb, a->tm_ids, m->wte, B * T, c->V, E);
+        rnn_layer_forward(RNN_LSTM, a->h_all, NULL, NULL, a->act, a->emb, NULL, NULL,
+                          m->w_ih, m->w_hh, m->b_ih, m->b_hh, T, B, E, H);
+        /* max over the sentence's own steps (not the padding after it) */
+        for (int b = 0; b < B; b++)
+            for (int j = 0; j < H; j++) {
+                int best = 0;
+                for (int t = 1; t < lens[b] && t < T; t++)
+                    if (a->h_all[((size_t)t * B + b) * H + j] > a->h_all[((size_t)best * B + b) * H + j]) best = t;
+                a->feat[(size_t)b * H + j] = a->h_all[((size_t)best * B + b) * H + j];
+                a->argmax[(size_t)b * H + j] = best;
+            }
+    }
+    dropout_forward(a->featd, a->mask, a->feat, train ? c->dropout : 0.0f, (size_t)B * D, &a->rng);
+    linear_forward(a->logits, a->featd, m->w_out, m->b_out, B, D, c->NC);
+    if (!labels) return 0.0;
+    return crossentropy_forward(a->probs, a->logits, a->labels, B, c->NC, -1, 0.0f);
+}
+
+void cls_predict(const Classifier *m, const ClsActs *a, int *pred) {
+    int NC = m->cfg.NC;
+    for (int b = 0; b < a->b; b++) {
+        const float *l = a->logits + (size_t)b * NC;
+        int best = 0;
+        for (int k = 1; k < NC; k++) if (l[k] > l[best]) best = k;
+        pred[b] = best;
+    }
+}
+
+/* ------------------------------------------------------------ backward */
+
+void cls_backward(Classifier *m, ClsActs *a) {
+    const ClsConfig *c = &m->cfg;
+    ParamTable *pt = &m->pt;
+    float *g = pt->grads;
+#define GRAD(p) (g + ((p) - pt->values))
+    int B = a->b, T = a->t, E = c->E, H = c->H, D = cls_feature_size(c);
+    float *dlogits = a->logits;
+    memset(dlogits, 0, (size_t)B * c->NC * sizeof(float));
+    crossentropy_backward(dlogits, a->probs, a->labels, B, c->NC, -1, 0.0f, 1.0f);
+    memset(a->dfeatd, 0, (size_t)B * D * sizeof(float));
+    linear_backward(a->dfeatd, GRAD(m->w_out), GRAD(m->b_out), dlogits, a->featd, m->w_out, B, D, c->NC);
+    memset(a->dfeat, 0, (size_t)B * D * sizeof(float));
+    dropout_backward(a->dfeat, a->dfeatd, a->mask, (size_t)B * D);
+    int train_emb = c->emb != EMB_STATIC;
+    memset(a->demb, 0, (size_t)B * T * E * sizeof(float));
+
+    if (c->enc == ENC_CNN) {
+        for (int k = 0; k < CNN_WIDTHS; k++) {
+            int K = cnn_widths[k], TO = T - K + 1;
+            memset(a->dconv[k], 0, (size_t)B * TO * c->F * sizeof(float));
+            for (int b = 0; b < B; b++)
+                for (int f = 0; f < c->F; f++) {
+                    size_t i = (size_t)b * D + k * c->F + f;
+                    /* through the max (only the argmax) and the ReLU (only if it was positive) */
+                    size_t at = ((size_t)b * TO + a->argmax[i]) * c->F + f;
+                    if (a->conv[k][at] > 0.0f) a->dconv[k][at] += a->dfeat[i];
+                }
+            conv1d_backward(train_emb ? a->demb : NULL, GRAD(m->conv_w[k]), GRAD(m->conv_b[k]), a->dcols,
+                            a->dconv[k], a->cols[k], m->conv_w[k], B, T, E, K, c->F);
+        }
+        if (train_emb) embedding_backward(GRAD(m->wte), a->demb, a->ids, B * T, c->V, E);
+    } else if (c->enc == ENC_DNN) {
+        for (size_t i = 0; i < (size_t)B * H; i++) if (a->feat[i] <= 0.0f) a->dfeat[i] = 0.0f;   /* ReLU */
+        float *dmean = a->dmean;
+        memset(dmean, 0, (size_t)B * E * sizeof(float));
+        linear_backward(dmean, GRAD(m->w_hid), GRAD(m->b_hid), a->dfeat, a->mean, m->w_hid, B, E, H);
+        if (train_emb) {
+            for (int b = 0; b < B; b++)
+                for (int t = 0; t < a->lens[b]; t++)
+                    for (int e = 0; e < E; e++)
+                        a->demb[((size_t)b * T + t) * E + e] = dmean[(size_t)b * E + e] / (float)a->lens[b];
+            embedding_backward(GRAD(m->wte), a->demb, a->ids, B * T, c->V, E);
+        }
+    } else {
+        memset(a->dh_all, 0, (size_t)T * B * H * sizeof(float));
+        for (int b = 0; b < B; b++)
+            for (int j = 0; j < H; j++)
+                a->dh_all[((size_t)a->argmax[(size_t)b * H + j] * B + b) * H + j] += a->dfeat[(size_t)b * H + j];
+        rnn_layer_backward(RNN_LSTM, train_emb ? a->demb : NULL, NULL, NULL,
+                           GRAD(m->w_ih), GRAD(m->w_hh), GRAD(m->b_ih), GRAD(m->b_hh), a->scratch,
+                           a->dh_all, NULL, NULL, a->emb, NULL, NULL, a->h_all, a->act,
+                           m->w_ih, m->w_hh, T, B, E, H);
+        if (train_emb) embedding_backward(GRAD(m->wte), a->demb, a->tm_ids, B * T, c->V, E);
+    }
+#undef GRAD
+}
+
+/* ------------------------------------------------------------ data */
+
+int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxlen) {
+    size_t len = strlen(line);
+    size_t n = vocab_encode(v, line, len, NULL, 0);
+    if (n == 0) return 0;
+    if (n > (size_t)maxlen) n = (size_t)maxlen;
+    if (s->n == s->cap) {
+        s->cap = s->cap * 2 + 256;
+        s->start = xrealloc(s->start, (size_t)s->cap * sizeof(int));
+        s->len = xrealloc(s->len, (size_t)s->cap * sizeof(int));
+        s->label = xrealloc(s->label, (size_t)s->cap * sizeof(int));
+    }
+    size_t all = vocab_encode(v, line, len, NULL, 0);
+    while (s->nids + all > s->capids) { s->capids = s->capids * 2 + 4096; s->ids = xrealloc(s->ids, s->capids * sizeof(int)); }
+    vocab_encode(v, line, len, s->ids + s->nids, all);
+    s->start[s->n] = (int)s->nids;
+    s->len[s->n] = (int)n;
+    s->label[s->n] = label;
+    s->nids += n;
+    s->n++;
+    return 1;
+}
+
+void clsset_free(ClsSet *s) {
+    free(s->start); free(s->len); free(s->ids); free(s->label);
+    memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------ training */
+
+/* Lay sentences order[0..B) out as a padded batch; returns its length T. */
+static int make_batch(int *ids, int *lens, int *labels, const ClsSet *s, const int *order, int B, int pad, int T_cap) {
+    int T = 0;
+    for (int b = 0; b < B; b++) if (s->len[order[b]] > T) T = s->len[order[b]];
+    T += 2 * pad;
+    if (T < cnn_widths[CNN_WIDTHS - 1]) T = cnn_widths[CNN_WIDTHS - 1];
+    if (T > T_cap) T = T_cap;
+    for (int b = 0; b < B; b++) {
+        int i = order[b], n = s->len[i];
+        for (int t = 0; t < T; t++) {
+            int w = t - pad;
+            ids[b * T + t] = (w >= 0 && w < n) ? s->ids[s->start[i] + w] : VOCAB_PAD;
+        }
+        lens[b] = n;
+        labels[b] = s->label[i];
+    }
+    return T;
+}
+
+static double accuracy(Classifier *m, ClsActs *a, const ClsSet *s, int pad) {
+    int B = a->B, correct = 0;
+    int *order = xmalloc((size_t)B * sizeof(int)), *ids = xmalloc((size_t)a->B * a->T * sizeof(int));
+    int *lens = xmalloc((size_t)B * sizeof(int)), *labels = xmalloc((size_t)B * sizeof(int)), *pred = xmalloc((size_t)B * sizeof(int));
+    for (int i = 0; i < s->n; i += B) {
+        int b = s->n - i < B ? s->n - i : B;
+        for (int k = 0; k < b; k++) order[k] = i + k;
+        int T = make_batch(ids, lens, labels, s, order, b, pad, a->T);
+        cls_forward(m, a, ids, lens, NULL, b, T, 0);
+        cls_predict(m, a, pred);
+        for (int k = 0; k < b; k++) correct += pred[k] == labels[k];
+    }
+    free(order); free(ids); free(lens); free(labels); free(pred);
+    return (double)correct / (s->n ? s->n : 1);
+}
+
+double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *test, const float *init_emb) {
+    if (train->n < 1 || test->n < 1) die("classifier: empty training or test set");
+    Classifier m;
+    cls_build(&m, &o->model);
+    const ClsConfig *c = &m.cfg;
+    for (int i = 0; i < train->n; i++)
+        if (train->label[i] < 0 || train->label[i] >= c->NC) die("classifier: label %d outside 0..%d", train->label[i], c->NC - 1);
+    Rng rng;
+    rng_seed(&rng, o->seed, 1);
+    cls_init(&m, &rng);
+    if (init_emb) memcpy(m.wte, init_emb, (size_t)c->V * c->E * sizeof(float));
+    else if (c->emb != EMB_RAND) die("classifier: static and non-static embeddings need pretrained vectors");
+    cls_after_step(&m);
+    int pad = cls_pad_left(c), maxlen = 0;
+    for (int i = 0; i < train->n; i++) if (train->len[i] > maxlen) maxlen = train->len[i];
+    for (int i = 0; i < test->n; i++) if (test->len[i] > maxlen) maxlen = test->len[i];
+    int T_cap = maxlen + 2 * pad + 5, B = o->batch < train->n ? o->batch : train->n;
+    ClsActs a;
+    cls_acts_build(&a, &m, B, T_cap, o->seed);
+    int *order = xmalloc((size_t)train->n * sizeof(int));
+    int *ids = xmalloc((size_t)B * T_cap * sizeof(int)), *lens = xmalloc((size_t)B * sizeof(int)), *labels = xmalloc((size_t)B * sizeof(int));
+    for (int i = 0; i < train->n; i++) order[i] = i;
+    AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
+    int t = 0;
+    for (int ep = 0; ep < o->epochs; ep++) {
+        rng_shuffle_int(&rng, order, (size_t)train->n);
+        double sum = 0.0;
+        int nb = 0;
+        for (int i = 0; i + B <= train->n; i += B) {   /* full batches, as Kim */
+            int T = make_batch(ids, lens, labels, train, order + i, B, pad, T_cap);
+            sum += cls_forward(&m, &a, ids, lens, labels, B, T, 1);
+            params_zero_grad(&m.pt);
+            cls_backward(&m, &a);
+            adam_step(&m.pt, &adam, o->lr, ++t);
+            cls_after_step(&m);
+            nb++;
+        }
+        if (!o->quiet) fprintf(stderr, "  %s epoch %d: train loss %.4f\n", cls_encoder_name(c->enc), ep + 1, sum / (nb ? nb : 1));
+    }
+    double acc = accuracy(&m, &a, test, pad);
+    free(order); free(ids); free(lens); free(labels);
+    cls_acts_free(&a);
+    cls_free(&m);
+    return acc;
+}
+
+/* ------------------------------------------------------------ corpora */
+
+static const char *bible_divisions[] = { "law", "history", "wisdom", "prophets", "gospels", "acts", "epistles", "revelation" };
+
+int cls_bible_class(const char *name) {
+    for (int k = 0; k < BIBLE_DIVISIONS; k++) if (strcmp(name, bible_divisions[k]) == 0) return k;
+    return -1;
+}
+
+const char *cls_bible_class_name(int k) { return bible_divisions[k]; }
+
+void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen) {
+    Lines *w = lines_load(words_path), *l = lines_load(labels_path);
+    if (w->n != l->n) die("'%s' has %zu lines but '%s' has %zu", words_path, w->n, labels_path, l->n);
+    for (size_t i = 0; i < w->n; i++) {
+        char *tab = strchr(l->line[i], '\t');
+        if (tab) *tab = '\0';
+        int k = cls_bible_class(l->line[i]);
+        if (k < 0) die("'%s' line %zu: unknown division '%s'", labels_path, i + 1, l->line[i]);
+        clsset_add(s, v, w->line[i], k, maxlen);
+    }
+    lines_free(w);
+    lines_free(l);
+}
+
+void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen) {
+    Lines *p = lines_load(pos), *n = lines_load(neg);
+    Vocab *full = vocab_new(VOCAB_WORD);
+    for (size_t i = 0; i < p->n; i++) vocab_count(full, p->line[i], strlen(p->line[i]));
+    for (size_t i = 0; i < n->n; i++) vocab_count(full, n->line[i], strlen(n->line[i]));
+    *v = vocab_prune(full, 1, 0);   /* Kim builds the vocabulary over the whole data set */
+    vocab_free(full);
+    /* interleave the classes so that folds by index are balanced */
+    size_t most = p->n > n->n ? p->n : n->n;
+    for (size_t i = 0; i < most; i++) {
+        if (i < p->n) clsset_add(s, *v, p->line[i], 1, maxlen);
+        if (i < n->n) clsset_add(s, *v, n->line[i], 0, maxlen);
+    }
+    lines_free(p);
+    lines_free(n);
+}
+
+void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int keep) {
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < s->n; i++) {
+        if ((fold[i] == k) != keep) continue;
+        if (out->n == out->cap) {
+            out->cap = out->cap * 2 + 256;
+            out->start = xrealloc(out->start, (size_t)out->cap * sizeof(int));
+            out->len = xrealloc(out->len, (size_t)out->cap * sizeof(int));
+            out->label = xrealloc(out->label, (size_t)out->cap * sizeof(int));
+        }
+        out->start[out->n] = s->start[i];   /* ids are shared with s: see clsset_view_free */
+        out->len[out->n] = s->len[i];
+        out->label[out->n] = s->label[i];
+        out->n++;
+    }
+    out->ids = s->ids;
+    out->nids = s->nids;
+}
+
+void clsset_view_free(ClsSet *s) {
+    free(s->start); free(s->len); free(s->label);
+    memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------ pretrained rows */
+
+int cls_vectors_from_lm(float *table, const Vocab *v, int E, const char *lm_path, Rng *rng) {
+    Lm lm;
+    Vocab *lv;
+    lm_load(&lm, &lv, lm_path, NULL);
+    if (lm.cfg.E != E)
+        die("'%s': its vectors have dimension %d but the classifier's embeddings have %d (set --emb %d)",
+            lm_path, lm.cfg.E, E, lm.cfg.E);
+    int found = 0;
+    /* words the vectors lack start from U[-0.25, 0.25], Kim's choice */
+    rng_fill_uniform(rng, table, (size_t)v->size * E, -0.25f, 0.25f);
+    for (int i = VOCAB_NSPECIAL; i < v->size; i++) {
+        int j = vocab_find(lv, v->tokens[i], strlen(v->tokens[i]));
+        if (j < VOCAB_NSPECIAL) continue;
+        memcpy(table + (size_t)i * E, lm.wte + (size_t)j * E, (size_t)E * sizeof(float));
+        found++;
+    }
+    memcpy(table, lm.wte, (size_t)E * sizeof(float));   /* <unk> */
+    memset(table + (size_t)VOCAB_PAD * E, 0, (size_t)E * sizeof(float));
+    vocab_free(lv);
+    lm_free(&lm);
+    return found;
+}

@@ -1,0 +1,143 @@
+/*
+ * classify.h -- sentence classification with three encoders over word
+ * embeddings: how the deep-learning era first used word vectors.
+ *
+ *   dnn   bag of embeddings: the mean of the sentence's word vectors, one
+ *         ReLU hidden layer, dropout, softmax (cf. Iyyer et al. 2015, DAN)
+ *   cnn   Kim (2014): filters of widths 3, 4, 5 (F maps each) slide over the
+ *         word vectors (conv1d.h), ReLU, max over time, concatenated (3F),
+ *         dropout 0.5, softmax whose weight rows are kept at l2 norm <= 3
+ *   lstm  an LSTM reads the sentence; its states are max-pooled over the
+ *         words (Conneau et al. 2017's BiLSTM-max, one direction), dropout,
+ *         softmax
+ *
+ * Embeddings, as Kim's variants: rand (learned from scratch), static
+ * (pretrained, frozen) and non-static (pretrained, fine-tuned). The <pad>
+ * row is kept at zero, so padding adds nothing to a convolution.
+ *
+ * Legend: B sentences in a batch, T padded length, E embedding size,
+ *         F feature maps per filter width, H hidden size, D feature size
+ *         before the softmax (dnn H, cnn 3F, lstm H), NC classes.
+ * Batches are batch-major ids (B,T): sentence b's words at positions
+ * pad..pad+len[b]-1, <pad> elsewhere (pad = 4 for the CNN, Kim's K-1 zeros on
+ * the left, 0 for the others).
+ */
+#ifndef RNN_CLASSIFY_H
+#define RNN_CLASSIFY_H
+
+#include "params.h"
+#include "rng.h"
+#include "text.h"
+
+typedef enum { ENC_DNN, ENC_CNN, ENC_LSTM } EncoderKind;
+typedef enum { EMB_RAND, EMB_STATIC, EMB_NONSTATIC } EmbeddingMode;
+
+#define CNN_WIDTHS 3
+extern const int cnn_widths[CNN_WIDTHS];   /* 3, 4, 5 */
+
+typedef struct {
+    EncoderKind enc;
+    EmbeddingMode emb;
+    int V, E, H, F, NC;
+    float dropout;      /* on the features before the softmax */
+    float max_norm;     /* l2 bound on each softmax weight row (0: none) */
+} ClsConfig;
+
+typedef struct {
+    ClsConfig cfg;
+    ParamTable pt;
+    float *wte;                                    /* (V,E) */
+    float *conv_w[CNN_WIDTHS], *conv_b[CNN_WIDTHS]; /* (F, K*E), (F) */
+    float *w_ih, *w_hh, *b_ih, *b_hh;              /* LSTM (4H,E), (4H,H), (4H), (4H) */
+    float *w_hid, *b_hid;                          /* DNN (H,E), (H) */
+    float *w_out, *b_out;                          /* (NC,D), (NC) */
+} Classifier;
+
+typedef struct {
+    int B, T;                       /* capacity */
+    int b, t;                       /* sizes of the last forward */
+    int *ids, *tm_ids, *lens, *labels;       /* (B,T), (T,B), (B), (B) */
+    float *emb, *demb;              /* (B,T,E) (LSTM: time-major (T,B,E)) */
+    float *cols[CNN_WIDTHS], *conv[CNN_WIDTHS], *dconv[CNN_WIDTHS];
+    int *argmax;                    /* (B,D) where each max came from */
+    float *dcols;
+    float *mean, *dmean;            /* DNN (B,E): the mean embedding and its gradient */
+    float *h_all, *act, *scratch, *dh_all;   /* LSTM */
+    float *feat, *mask, *featd, *dfeat, *dfeatd;   /* (B,D) */
+    float *logits, *probs;          /* (B,NC) */
+    Rng rng;
+} ClsActs;
+
+const char *cls_encoder_name(EncoderKind e);
+int cls_encoder_parse(const char *s, EncoderKind *e);
+int cls_feature_size(const ClsConfig *c);
+int cls_pad_left(const ClsConfig *c);
+
+void cls_build(Classifier *m, const ClsConfig *cfg);
+void cls_free(Classifier *m);
+/* Weights U[-0.1, 0.1] (embedding U[-0.25, 0.25], Kim's range for unknown
+ * words), biases 0, <pad> row 0. */
+void cls_init(Classifier *m, Rng *rng);
+void cls_acts_build(ClsActs *a, const Classifier *m, int B, int T, uint64_t seed);
+void cls_acts_free(ClsActs *a);
+
+/* ids (B,T) laid out as above, lens (B), labels (B) or NULL. Returns the mean
+ * cross-entropy (0 without labels); predictions via cls_predict. */
+double cls_forward(Classifier *m, ClsActs *a, const int *ids, const int *lens, const int *labels,
+                   int B, int T, int train);
+void cls_backward(Classifier *m, ClsActs *a);
+/* After an optimizer step: <pad> row back to zero, max-norm on the softmax rows. */
+void cls_after_step(Classifier *m);
+/* argmax of the last forward's logits, for each of its B sentences */
+void cls_predict(const Classifier *m, const ClsActs *a, int *pred);
+
+/* ------------------------------------------------------------ data and training */
+
+typedef struct {
+    int n, cap;        /* sentences */
+    int *start, *len;  /* (n) offsets into ids and lengths */
+    int *ids;          /* every sentence's word ids, one after another */
+    size_t nids, capids;
+    int *label;        /* (n) in [0, NC) */
+} ClsSet;
+
+/* Add one whitespace-tokenised sentence (cut to maxlen words; unknown words
+ * become <unk>). An empty sentence is skipped; returns 1 if added. */
+int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxlen);
+void clsset_free(ClsSet *s);
+
+/* The Bible's 8 divisions (labels.*.tsv column 1) in canon order. */
+#define BIBLE_DIVISIONS 8
+int cls_bible_class(const char *name);          /* -1 if unknown */
+const char *cls_bible_class_name(int k);
+/* words.SPLIT.txt with labels.SPLIT.tsv, one verse per line, v built beforehand. */
+void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen);
+/* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved;
+ * builds the vocabulary over both files, as Kim. */
+void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);
+/* The sentences of s whose fold is (keep=1) or is not (keep=0) k, sharing
+ * s's ids: free with clsset_view_free. */
+void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int keep);
+void clsset_view_free(ClsSet *s);
+
+typedef struct {
+    ClsConfig model;
+    int batch, epochs;
+    float lr;
+    unsigned long seed;
+    int quiet;
+} ClsTrainOptions;
+
+/* Train on train (with pretrained rows already in m->wte when the mode is
+ * static or non-static: pass init_emb (V,E) or NULL), return accuracy on test. */
+double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *test,
+                      const float *init_emb);
+
+/* Pretrained rows for static / non-static embeddings: the input embedding of
+ * one of our word-level LM checkpoints (lm_train.h), matched word by word;
+ * others U[-0.25, 0.25]. table (V,E). Dies when the dimensions disagree.
+ * Returns how many words were found. (TODO: word2vec-format files, once the
+ * reader of word2vec/vectors.h moves into common/.) */
+int cls_vectors_from_lm(float *table, const Vocab *v, int E, const char *lm_path, Rng *rng);
+
+#endif

@@ -1,0 +1,386 @@
+/* lm_train.c -- corpora, training loop, evaluation, sampling. See lm_train.h. */
+#include "rnn/lm_train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "matmul.h"
+#include "metrics.h"
+#include "optim.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ corpora */
+
+/* Word stream of a text: </s>, then each line's words followed by </s>. */
+static int *encode_words(const Vocab *v, const char *text, size_t len, size_t *n) {
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    Lines *lines = lines_from_buffer(copy, len);
+    size_t total = 1;
+    for (size_t i = 0; i < lines->n; i++)
+        total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
+    int *ids = xmalloc(total * sizeof(int));
+    size_t k = 0;
+    ids[k++] = VOCAB_EOS;
+    for (size_t i = 0; i < lines->n; i++) {
+        const char *s = lines->line[i];
+        k += vocab_encode(v, s, strlen(s), ids + k, total - k);
+        ids[k++] = VOCAB_EOS;
+    }
+    lines_free(lines);
+    *n = k;
+    return ids;
+}
+
+int *lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n) {
+    if (!char_level) return encode_words(v, text, len, n);
+    size_t count = vocab_encode(v, text, len, NULL, 0);
+    int *ids = xmalloc((count ? count : 1) * sizeof(int));
+    vocab_encode(v, text, len, ids, count);
+    *n = count;
+    return ids;
+}
+
+static void need_tokens(const char *path, size_t n) {
+    if (n < 2) die("'%s': needs at least two tokens to predict anything", path);
+}
+
+void lm_data_words(LmData *d, const char *train, const char *valid, const char *test) {
+    memset(d, 0, sizeof *d);
+    const char *paths[3] = { train, valid, test };
+    size_t len;
+    char *text = text_load(train, &len);
+    d->vocab = vocab_build(VOCAB_WORD, text, len, 1, 0);
+    free(text);
+    for (int s = 0; s < 3; s++) {
+        if (!paths[s]) continue;
+        text = text_load(paths[s], &len);
+        d->split[s] = encode_words(d->vocab, text, len, &d->len[s]);
+        free(text);
+        need_tokens(paths[s], d->len[s]);
+    }
+}
+
+void lm_data_chars(LmData *d, const char *train, const char *valid, const char *test) {
+    memset(d, 0, sizeof *d);
+    d->char_level = 1;
+    size_t len;
+    char *text = text_load(train, &len);
+    if (!valid && !test) {
+        /* one file: the vocabulary of all of it (as nanoGPT), train 90%, valid 10% */
+        d->vocab = vocab_build(VOCAB_CHAR, text, len, 1, 0);
+        size_t n;
+        int *ids = lm_encode_text(d->vocab, 1, text, len, &n);
+        free(text);
+        need_tokens(train, n);
+        size_t cut = (size_t)(0.9 * (double)n);
+        if (cut < 2 || n - cut < 1) die("'%s': too short to split 90/10", train);
+        d->len[SPLIT_TRAIN] = cut;
+        d->split[SPLIT_TRAIN] = xmalloc(cut * sizeof(int));
+        memcpy(d->split[SPLIT_TRAIN], ids, cut * sizeof(int));
+        d->len[SPLIT_VALID] = n - cut + 1;   /* + the last train char as context */
+        d->split[SPLIT_VALID] = xmalloc((n - cut + 1) * sizeof(int));
+        memcpy(d->split[SPLIT_VALID], ids + cut - 1, (n - cut + 1) * sizeof(int));
+        free(ids);
+        return;
+    }
+    d->vocab = vocab_build(VOCAB_CHAR, text, len, 1, 0);
+    const char *paths[3] = { train, valid, test };
+    for (int s = 0; s < 3; s++) {
+        if (!paths[s]) continue;
+        if (s > 0) text = text_load(paths[s], &len);
+        d->split[s] = lm_encode_text(d->vocab, 1, text, len, &d->len[s]);
+        free(text);
+        need_tokens(paths[s], d->len[s]);
+    }
+}
+
+void lm_data_free(LmData *d) {
+    vocab_free(d->vocab);
+    for (int s = 0; s < 3; s++) free(d->split[s]);
+    memset(d, 0, sizeof *d);
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+double lm_evaluate(Lm *m, const int *stream, size_t n, int T, long max_tokens) {
+    if (n < 2) die("evaluation needs at least two tokens");
+    size_t todo = n - 1;
+    if (max_tokens > 0 && (size_t)max_tokens < todo) todo = (size_t)max_tokens;
+    LmActs a;
+    lm_acts_build(&a, m, T, 1, 0);
+    /* one row at a time: the per-step products are too small to share out,
+     * and waking a second thread for each costs more than it saves */
+    int threads = get_threads();
+    set_threads(1);
+    double nats = 0.0;
+    for (size_t pos = 0; pos < todo; pos += (size_t)T) {
+        int t = (int)(todo - pos < (size_t)T ? todo - pos : (size_t)T);
+        nats += lm_forward(m, &a, stream + pos, stream + pos + 1, t, 0) * t;
+    }
+    set_threads(threads);
+    lm_acts_free(&a);
+    return nats / (double)todo;
+}
+
+/* ------------------------------------------------------------ save / load */
+
+void lm_save(const Lm *m, const Vocab *v, const char *dir, long step, int with_optimizer) {
+    char cfg[512], path[4096];
+    make_dirs(dir);
+    lm_config_text(&m->cfg, cfg, sizeof cfg);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    vocab_save(v, path);
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    checkpoint_save(path, "rnn", cfg, &m->pt, step, with_optimizer);
+}
+
+void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
+    char ckpt[4096], vocab[4096], err[512];
+    size_t n = strlen(path);
+    if (n > 5 && strcmp(path + n - 5, ".ckpt") == 0) {
+        snprintf(ckpt, sizeof ckpt, "%s", path);
+        const char *slash = strrchr(path, '/');
+        if (slash) snprintf(vocab, sizeof vocab, "%.*s/vocab.txt", (int)(slash - path), path);
+        else snprintf(vocab, sizeof vocab, "vocab.txt");
+    } else {
+        snprintf(ckpt, sizeof ckpt, "%s/model.ckpt", path);
+        snprintf(vocab, sizeof vocab, "%s/vocab.txt", path);
+    }
+    CheckpointInfo ck;
+    if (checkpoint_read(ckpt, "rnn", &ck, err, sizeof err)) die("%s", err);
+    LmConfig cfg;
+    if (lm_config_parse(ck.config, &cfg)) die("'%s': not a recurrent LM checkpoint (bad config)", ckpt);
+    lm_build(m, &cfg);
+    if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("'%s': %s", ckpt, err);
+    if (step) *step = ck.step;
+    checkpoint_free(&ck);
+    if (vocab_read(vocab, v, err, sizeof err)) die("%s", err);
+    if ((*v)->size != cfg.V)
+        die("'%s' has %d tokens but the model in '%s' expects %d", vocab, (*v)->size, ckpt, cfg.V);
+}
+
+/* ------------------------------------------------------------ training */
+
+void lm_train_defaults(LmTrainOptions *o) {
+    memset(o, 0, sizeof *o);
+    o->model = (LmConfig){ .kind = RNN_LSTM, .V = 0, .E = 128, .H = 128, .L = 2, .dropout = 0.0f };
+    o->init_range = 0.1f;
+    o->T = 50; o->B = 50;
+    o->epochs = 1;
+    o->optimizer = 1;
+    o->lr = 2e-3f; o->decay = 1.0f; o->decay_start = 0;
+    o->clip = 5.0f;
+    o->log_every = 10;
+    o->eval_T = 100;
+    o->seed = 1337;
+    o->out = "runs/rnn/lm";
+}
+
+static float epoch_lr(const LmTrainOptions *o, long epoch) {
+    long past = epoch + 1 - o->decay_start;   /* epochs run after the flat ones */
+    return past > 0 ? o->lr * powf(o->decay, (float)past) : o->lr;
+}
+
+/* Chunk k of the B rows into inp, tgt (T,B) time-major. */
+static void fill_chunk(int *inp, int *tgt, const int *s, size_t row_len, long k, int T, int B) {
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+            size_t at = (size_t)b * row_len + (size_t)k * T + t;
+            inp[t * B + b] = s[at];
+            tgt[t * B + b] = s[at + 1];
+        }
+}
+
+static void write_config(const LmTrainOptions *o, const LmData *d, long total) {
+    RunConfig *c = config_begin(o->out);
+    config_str(c, "model", lm_kind_name(o->model.kind));
+    config_str(c, "level", d->char_level ? "char" : "word");
+    config_int(c, "vocab", o->model.V);
+    config_int(c, "emb", o->model.E);
+    config_int(c, "hidden", o->model.H);
+    config_int(c, "layers", o->model.L);
+    config_num(c, "dropout", o->model.dropout);
+    config_num(c, "init_range", o->init_range);
+    config_int(c, "seq_len", o->T);
+    config_int(c, "batch", o->B);
+    config_int(c, "steps", total);
+    config_str(c, "optimizer", o->optimizer ? "adam" : "sgd");
+    config_num(c, "lr", o->lr);
+    config_num(c, "lr_decay", o->decay);
+    config_int(c, "decay_start", o->decay_start);
+    config_num(c, "clip", o->clip);
+    config_int(c, "time_sum", o->time_sum);
+    config_int(c, "seed", (long long)o->seed);
+    config_int(c, "train_tokens", (long long)d->len[SPLIT_TRAIN]);
+    config_end(c);
+}
+
+#define LM_COLUMNS "step epoch tokens split loss ppl lr grad_norm tok_per_s elapsed_s"
+
+double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
+    LmTrainOptions opt = *o;
+    opt.model.V = d->vocab->size;
+    if (opt.T < 1) die("sequence length must be at least 1 (got %d)", opt.T);
+    if (opt.B < 1) die("batch must be at least 1 (got %d)", opt.B);
+    size_t row_len = d->len[SPLIT_TRAIN] / (size_t)opt.B;
+    long per_epoch = row_len > 1 ? (long)((row_len - 1) / (size_t)opt.T) : 0;
+    if (per_epoch < 1)
+        die("training text too short: %zu tokens make no chunk of %d steps in %d rows",
+            d->len[SPLIT_TRAIN], opt.T, opt.B);
+    long total = opt.steps > 0 ? opt.steps : opt.epochs * per_epoch;
+    long eval_every = opt.eval_every > 0 ? opt.eval_every : per_epoch;
+    long ckpt_every = opt.ckpt_every > 0 ? opt.ckpt_every : eval_every;
+
+    long step = 0;
+    if (opt.resume) {
+        Vocab *v;
+        lm_load(m, &v, opt.out, &step);
+        if (v->size != opt.model.V) die("'%s': its vocabulary differs from the corpus's", opt.out);
+        vocab_free(v);
+        opt.model = m->cfg;
+        if (!opt.quiet) fprintf(stderr, "rnn: resuming %s at step %ld\n", opt.out, step);
+    } else {
+        lm_build(m, &opt.model);
+        Rng init;
+        rng_seed(&init, opt.seed, 1);
+        lm_init_uniform(m, opt.init_range, &init);
+    }
+    write_config(&opt, d, total);
+    Metrics *log = opt.resume ? metrics_append(opt.out, LM_COLUMNS) : metrics_create(opt.out, LM_COLUMNS);
+
+    LmActs a;
+    lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)step);
+    int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
+    int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
+    AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
+    float dloss = opt.time_sum ? (float)opt.T : 1.0f;
+    double t0 = now_seconds(), window_loss = 0.0, valid_loss = NAN;
+    long window = 0, tokens = (long)step * opt.T * opt.B;
+    long tokens0 = tokens;   /* the rate counts this run's tokens only */
+    float norm = 0.0f;
+    if (!opt.quiet) progress_start(total, "train");
+    for (; step < total; ) {
+        /* ---- one training step: no allocation from here ... */
+        long epoch = step / per_epoch, k = step % per_epoch;
+        if (k == 0) lm_reset_state(&a, m);   /* each epoch starts from a zero state */
+        float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
+        fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, opt.B);
+        double loss = lm_forward(m, &a, inp, tgt, opt.T, 1);
+        if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, step);
+        params_zero_grad(&m->pt);
+        lm_backward(m, &a, dloss);
+        norm = opt.clip > 0 ? clip_grad_norm(&m->pt, opt.clip) : 0.0f;
+        if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(step + 1));
+        else sgd_step(&m->pt, lr, 0.0f, 0.0f);
+        /* ---- ... to here */
+        step++;
+        tokens += (long)opt.T * opt.B;
+        window_loss += loss; window++;
+        double elapsed = now_seconds() - t0;
+        double tps = (double)(tokens - tokens0) / (elapsed > 0 ? elapsed : 1e-9);
+        if (!opt.quiet) progress_update(step, loss, tps);
+        if (step % opt.log_every == 0 || step == total) {
+            metrics_num(log, "step", step);
+            metrics_num(log, "epoch", (double)step / per_epoch);
+            metrics_num(log, "tokens", tokens);
+            metrics_str(log, "split", "train");
+            metrics_num(log, "loss", window_loss / window);
+            metrics_num(log, "ppl", exp(window_loss / window));
+            metrics_num(log, "lr", lr);
+            metrics_num(log, "grad_norm", norm);
+            metrics_num(log, "tok_per_s", tps);
+            metrics_num(log, "elapsed_s", elapsed);
+            metrics_write(log);
+            window_loss = 0.0; window = 0;
+        }
+        int do_eval = step % eval_every == 0 || step == total;
+        if (do_eval && d->split[SPLIT_VALID]) {
+            valid_loss = lm_evaluate(m, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_T, opt.eval_tokens);
+            metrics_num(log, "step", step);
+            metrics_num(log, "epoch", (double)step / per_epoch);
+            metrics_num(log, "tokens", tokens);
+            metrics_str(log, "split", "valid");
+            metrics_num(log, "loss", valid_loss);
+            metrics_num(log, "ppl", exp(valid_loss));
+            metrics_num(log, "lr", lr);
+            metrics_num(log, "elapsed_s", now_seconds() - t0);
+            metrics_write(log);
+            if (!opt.quiet) {
+                progress_end();
+                fprintf(stderr, "step %ld epoch %.2f lr %.4g  valid loss %.4f ppl %.2f  (%.0f tok/s)\n",
+                        step, (double)step / per_epoch, lr, valid_loss, exp(valid_loss), tps);
+            }
+        }
+        if (step % ckpt_every == 0 || step == total) lm_save(m, d->vocab, opt.out, step, 1);
+    }
+    if (!opt.quiet) progress_end();
+    metrics_close(log);
+    free(inp); free(tgt);
+    lm_acts_free(&a);
+    return valid_loss;
+}
+
+/* ------------------------------------------------------------ sampling */
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s) {
+    size_t n = strlen(s);
+    while (*len + n + 1 > *cap) { *cap = *cap * 2 + 64; *buf = xrealloc(*buf, *cap); }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed) {
+    if (!(temperature > 0.0f)) die("temperature must be positive (got %g)", temperature);
+    int char_level = v->kind == VOCAB_CHAR, V = m->cfg.V;
+    LmActs a;
+    lm_acts_build(&a, m, 1, 1, seed);
+    Rng rng;
+    rng_seed(&rng, seed, 3);
+    size_t np = 0;
+    int *ids = NULL;
+    if (prime && *prime && char_level) ids = lm_encode_text(v, 1, prime, strlen(prime), &np);
+    if (prime && *prime && !char_level) {   /* a word prime starts a sentence */
+        np = vocab_encode(v, prime, strlen(prime), NULL, 0);
+        ids = xmalloc((np + 1) * sizeof(int));
+        ids[0] = VOCAB_EOS;
+        vocab_encode(v, prime, strlen(prime), ids + 1, np);
+        np++;
+    }
+    if (np == 0) {
+        free(ids);
+        ids = xmalloc(sizeof(int));
+        int nl = vocab_find(v, "\n", 1);
+        ids[0] = char_level ? (nl >= 0 ? nl : VOCAB_UNK) : VOCAB_EOS;
+        np = 1;
+    }
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    append(&out, &len, &cap, prime ? prime : "");
+    int tok = 0;
+    for (size_t i = 0; i < np; i++) { tok = ids[i]; lm_forward(m, &a, &tok, NULL, 1, 0); }
+    free(ids);
+    float *p = a.probs;
+    for (int i = 0; i < n; i++) {
+        /* softmax(logits / temperature), never the <s> and <pad> that no text holds */
+        float mx = -INFINITY;
+        for (int j = 0; j < V; j++) if (a.logits[j] > mx) mx = a.logits[j];
+        for (int j = 0; j < V; j++) p[j] = expf((a.logits[j] - mx) / temperature);
+        p[VOCAB_BOS] = 0.0f;
+        p[VOCAB_PAD] = 0.0f;
+        if (char_level) p[VOCAB_UNK] = p[VOCAB_EOS] = 0.0f;   /* no char text holds them */
+        tok = rng_categorical(&rng, p, V);
+        if (char_level) append(&out, &len, &cap, vocab_token(v, tok));
+        else {
+            if (len > 0 && out[len - 1] != '\n') append(&out, &len, &cap, " ");
+            append(&out, &len, &cap, tok == VOCAB_EOS ? "\n" : vocab_token(v, tok));
+        }
+        lm_forward(m, &a, &tok, NULL, 1, 0);
+    }
+    lm_acts_free(&a);
+    return out;
+}

@@ -1,0 +1,91 @@
+/*
+ * lm_train.h -- corpora, the training loop, evaluation and sampling of the
+ * recurrent language models of lm.h.
+ *
+ * Corpora become one stream of ids per split, scored the way DESIGN.md's
+ * ladder counts:
+ *   words  each line's words, then </s>; the stream opens with one </s> that is
+ *          context only, so every word and every end marker of the split is
+ *          predicted (PTB test: 82,430 tokens). Vocabulary: every training word.
+ *   chars  the raw code points, newlines included, no markers; the first
+ *          character of a file is context only. With a single file (Tiny
+ *          Shakespeare's input.txt) train is the first 90% and valid the last
+ *          10%, whose first character is predicted from the last of train.
+ *
+ * Training (Zaremba et al. 2014): the train stream is cut into B contiguous
+ * rows, read T tokens at a time with the state carried across chunks; after
+ * each backward the global gradient norm is clipped, then SGD (lr decayed by
+ * `decay` each epoch after `decay_start`) or Adam. Evaluation runs one stream
+ * (B=1) through the whole split with the state carried, so the perplexity is
+ * exactly exp(mean nats over every token), independent of the chunk length.
+ */
+#ifndef RNN_LM_TRAIN_H
+#define RNN_LM_TRAIN_H
+
+#include <stddef.h>
+
+#include "rnn/lm.h"
+#include "text.h"
+
+typedef struct {
+    Vocab *vocab;
+    int *split[3];        /* SPLIT_TRAIN/VALID/TEST streams (ids); NULL if absent */
+    size_t len[3];        /* ids in each stream (context token included) */
+    int char_level;
+} LmData;
+
+/* Word-level corpus: train, valid and test files (valid/test may be NULL). */
+void lm_data_words(LmData *d, const char *train, const char *valid, const char *test);
+/* Char-level: three files, or one (valid NULL, test NULL) split 90/10. */
+void lm_data_chars(LmData *d, const char *train, const char *valid, const char *test);
+/* Encode a text with an existing vocabulary into a scoring stream (as above). */
+int *lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n);
+void lm_data_free(LmData *d);
+
+typedef struct {
+    /* model */
+    LmConfig model;
+    float init_range;     /* U[-r, r] initialisation */
+    /* schedule */
+    int T, B;             /* unrolled steps, streams */
+    long epochs;          /* full passes over train (used when steps == 0) */
+    long steps;           /* or a fixed number of steps (cycling through epochs) */
+    int optimizer;        /* 0 SGD, 1 Adam */
+    float lr, decay;      /* lr, and its factor per epoch after decay_start */
+    int decay_start;      /* epochs run at full lr (Zaremba small: 4) */
+    float clip;           /* global-norm clip (0 = none) */
+    int time_sum;         /* 1: loss summed over time, mean over batch (Zaremba); 0: mean */
+    /* bookkeeping */
+    long eval_every;      /* steps between validations (0: once per epoch) */
+    long eval_tokens;     /* cap on tokens per validation (0: the whole split) */
+    long log_every;       /* steps between train rows in metrics.tsv */
+    long ckpt_every;      /* steps between checkpoints (0: each validation) */
+    int eval_T;           /* chunk length of evaluation */
+    unsigned long seed;
+    const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, vocab.txt */
+    int resume;           /* continue from out/model.ckpt */
+    int quiet;
+} LmTrainOptions;
+
+void lm_train_defaults(LmTrainOptions *o);
+
+/* Train on d (fills the vocabulary size into the config); returns the last
+ * validation loss (nats/token), or NAN when there is no valid split. The
+ * trained model is left in m (built here; lm_free it). */
+double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o);
+
+/* Mean nats per predicted token over stream[0..n) (n-1 predictions, or at
+ * most max_tokens when > 0), B = 1, chunks of T. */
+double lm_evaluate(Lm *m, const int *stream, size_t n, int T, long max_tokens);
+
+/* Save / load a model with its vocabulary: DIR/model.ckpt and DIR/vocab.txt. */
+void lm_save(const Lm *m, const Vocab *v, const char *dir, long step, int with_optimizer);
+/* Load DIR/model.ckpt (or a .ckpt path, vocab beside it) or die with a message. */
+void lm_load(Lm *m, Vocab **v, const char *path, long *step);
+
+/* Sample n tokens after the prime text (may be empty) with the given
+ * temperature (> 0; lower is greedier) into out (a NUL-terminated string
+ * the caller frees). */
+char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed);
+
+#endif

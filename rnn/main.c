@@ -1,0 +1,643 @@
+/*
+ * main.c -- the `rnn` command line (Chapter 3: from DNN to CNN to RNN).
+ *
+ *   rnn lm-train --preset ptb-small            Zaremba et al. 2014, small (ends with RESULT)
+ *   rnn lm-train --corpus bible-chars --steps 500 --out runs/rnn/bible
+ *   rnn lm-eval --model runs/rnn/bible data/cache/bible/chars.test.txt
+ *   rnn sample --model runs/rnn/bible --n 300 --temperature 0.8
+ *   rnn gradnorm                               ||dL_T/dh_t|| vs T-t, RNN vs LSTM (PNG)
+ *   rnn demo                                   the chapter's demo, a few minutes
+ *
+ * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matmul.h"
+#include "optim.h"
+#include "metrics.h"
+#include "rnn/classify_cli.h"
+#include "rnn/elmo.h"
+#include "rnn/gradnorm.h"
+#include "rnn/lm_train.h"
+#include "util.h"
+
+/* Everything a command can be told; each command reads the fields it needs. */
+typedef struct {
+    LmTrainOptions lm;
+    const char *corpus;       /* --corpus: ptb, bible-words, bible-chars, shakespeare */
+    const char *train, *valid, *test;   /* --train/--valid/--test: your own files */
+    int char_level;           /* --char with --train */
+    const char *model;        /* --model: a run folder or .ckpt (eval, sample) */
+    const char *prime;        /* --prime: text to start sampling from */
+    const char *name;         /* RESULT's data= */
+    long count;               /* --n: tokens to sample */
+    double temperature;
+    long threads;
+    int quick;
+} Options;
+
+enum { OPT_PRESET = 256, OPT_CORPUS, OPT_TRAIN, OPT_VALID, OPT_TEST, OPT_CHAR, OPT_KIND, OPT_EMB,
+       OPT_HIDDEN, OPT_LAYERS, OPT_DROPOUT, OPT_SEQ, OPT_BATCH, OPT_EPOCHS, OPT_STEPS, OPT_OPTIM,
+       OPT_LR, OPT_DECAY, OPT_DECAY_START, OPT_CLIP, OPT_INIT, OPT_TIME_SUM, OPT_EVAL_EVERY,
+       OPT_EVAL_TOKENS, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_RESUME, OPT_QUIET, OPT_MODEL,
+       OPT_COUNT, OPT_TEMP, OPT_PRIME, OPT_QUICK, OPT_HELP };
+
+static const struct option long_options[] = {
+    { "preset", required_argument, 0, OPT_PRESET },
+    { "corpus", required_argument, 0, OPT_CORPUS },
+    { "train", required_argument, 0, OPT_TRAIN },
+    { "valid", required_argument, 0, OPT_VALID },
+    { "test", required_argument, 0, OPT_TEST },
+    { "char", no_argument, 0, OPT_CHAR },
+    { "cell", required_argument, 0, OPT_KIND },
+    { "emb", required_argument, 0, OPT_EMB },
+    { "hidden", required_argument, 0, OPT_HIDDEN },
+    { "layers", required_argument, 0, OPT_LAYERS },
+    { "dropout", required_argument, 0, OPT_DROPOUT },
+    { "seq-len", required_argument, 0, OPT_SEQ },
+    { "batch", required_argument, 0, OPT_BATCH },
+    { "epochs", required_argument, 0, OPT_EPOCHS },
+    { "steps", required_argument, 0, OPT_STEPS },
+    { "optimizer", required_argument, 0, OPT_OPTIM },
+    { "lr", required_argument, 0, OPT_LR },
+    { "lr-decay", required_argument, 0, OPT_DECAY },
+    { "decay-start", required_argument, 0, OPT_DECAY_START },
+    { "clip", required_argument, 0, OPT_CLIP },
+    { "init", required_argument, 0, OPT_INIT },
+    { "time-sum", no_argument, 0, OPT_TIME_SUM },
+    { "eval-every", required_argument, 0, OPT_EVAL_EVERY },
+    { "eval-tokens", required_argument, 0, OPT_EVAL_TOKENS },
+    { "seed", required_argument, 0, OPT_SEED },
+    { "threads", required_argument, 0, OPT_THREADS },
+    { "out", required_argument, 0, OPT_OUT },
+    { "resume", no_argument, 0, OPT_RESUME },
+    { "quiet", no_argument, 0, OPT_QUIET },
+    { "model", required_argument, 0, OPT_MODEL },
+    { "n", required_argument, 0, OPT_COUNT },
+    { "temperature", required_argument, 0, OPT_TEMP },
+    { "prime", required_argument, 0, OPT_PRIME },
+    { "quick", no_argument, 0, OPT_QUICK },
+    { "help", no_argument, 0, OPT_HELP },
+    { 0, 0, 0, 0 },
+};
+
+static const char *usage_main =
+    "usage: rnn COMMAND [options]\n"
+    "\n"
+    "Recurrent language models (Chapter 3: from DNN to CNN to RNN).\n"
+    "\n"
+    "commands:\n"
+    "  lm-train   train an RNN/LSTM/GRU language model (ends with a RESULT line)\n"
+    "  lm-eval    perplexity of a text file under a trained model (RESULT line)\n"
+    "  sample     generate text from a trained model\n"
+    "  classify-train  DNN / Kim CNN / LSTM sentence classifiers (MR 10-fold, Bible divisions)\n"
+    "  gradnorm   ||dL_T/dh_t|| against T-t for an RNN and an LSTM, as a PNG\n"
+    "  elmo       contextual vectors from a bidirectional LSTM LM (\"flies\" twice)\n"
+    "  demo       the chapter's demo on the built-in Bible corpus\n"
+    "  bench      median training-step time (make bench compares it with PyTorch)\n"
+    "\n"
+    "`rnn COMMAND --help` describes each command's options.\n";
+
+static const char *usage_train =
+    "usage: rnn lm-train [--preset NAME] [options]\n"
+    "\n"
+    "Train a recurrent language model with truncated BPTT (state carried across\n"
+    "chunks), global-norm clipping and SGD with decay or Adam.\n"
+    "\n"
+    "presets (flags after --preset override them):\n"
+    "  ptb-small          Zaremba 2014 small: PTB words, LSTM 2x200, T 20, B 20, U[-0.1,0.1],\n"
+    "                     SGD lr 1 halved each epoch after 4, 13 epochs, clip 5, no dropout\n"
+    "  ptb-rnn            the same with an Elman RNN, lr 0.1 (Mikolov's RNNLM rung)\n"
+    "  shakespeare-lstm   Tiny Shakespeare chars, LSTM 2x128, T 50, B 50, Adam 2e-3, 2000 steps\n"
+    "  shakespeare-gru    the same with a GRU\n"
+    "  shakespeare-rnn    the same with an Elman RNN\n"
+    "  bible-chars        the built-in Bible, chars, LSTM 2x128 (the demo's model)\n"
+    "\n"
+    "data:\n"
+    "  --corpus NAME      ptb, bible-words, bible-chars, shakespeare (from `make data`)\n"
+    "  --train F [--valid F] [--test F] [--char]   your own UTF-8 files\n"
+    "model:\n"
+    "  --cell rnn|lstm|gru (lstm)   --emb E (128)   --hidden H (128)   --layers L (2)\n"
+    "  --dropout P (0)    between layers and around them, never on the recurrence\n"
+    "  --init R (0.1)     weights from U[-R, R]\n"
+    "training:\n"
+    "  --seq-len T (50)   --batch B (50)   --epochs N (1) | --steps N\n"
+    "  --optimizer sgd|adam (adam)   --lr X (2e-3)   --lr-decay F (1)   --decay-start E (0)\n"
+    "  --clip X (5)       global gradient norm (0 = off)\n"
+    "  --time-sum         loss summed over time, averaged over batch (Zaremba's scale)\n"
+    "  --eval-every N     steps between validations (default once per epoch)\n"
+    "  --eval-tokens N    validate on the first N tokens only (default all)\n"
+    "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n";
+
+static const char *usage_eval =
+    "usage: rnn lm-eval --model DIR [--char] FILE | --corpus NAME\n"
+    "\n"
+    "Perplexity of FILE (or the test split of --corpus) under a trained model,\n"
+    "scoring every token once (B=1, state carried). Ends with\n"
+    "  RESULT stage=rnn model=lstm data=... split=test tokens=N loss=... ppl=...\n";
+
+static const char *usage_sample =
+    "usage: rnn sample --model DIR [--n 500] [--temperature 0.8] [--prime TEXT] [--seed N]\n"
+    "\n"
+    "Sample from softmax(logits / temperature): 1 is the model's own distribution,\n"
+    "lower is greedier and more repetitive, higher is more surprising.\n";
+
+static const char *usage_gradnorm =
+    "usage: rnn gradnorm [--steps T (60)] [--hidden H (64)] [--out DIR (runs/rnn/gradnorm)]\n"
+    "\n"
+    "For a randomly initialised Elman RNN and LSTM (U[-1/sqrt(H), 1/sqrt(H)], as\n"
+    "PyTorch), feed T random inputs and measure ||dL_T/dh_t|| for a loss on the\n"
+    "last state only. The RNN's norm decays geometrically with T-t (the vanishing\n"
+    "gradient, Bengio et al. 1994); the LSTM's cell path keeps it alive longer.\n"
+    "Writes gradnorm.tsv and gradnorm.png.\n";
+
+static const char *usage_demo =
+    "usage: rnn demo [--quick] [--out DIR (runs/rnn/demo)] [--threads N]\n"
+    "\n"
+    "A char-level LSTM on the built-in Bible with loss curves and samples, then\n"
+    "the gradient-norm plot, then the Bible-division classifiers (DNN, CNN, LSTM)\n"
+    "with random and LM-pretrained embeddings as a table. --quick trains the char\n"
+    "LSTM 150 steps (the test suite's run) and only the DNN classifier.\n";
+
+static void __attribute__((noreturn)) help(const char *text) { fputs(text, stdout); exit(0); }
+
+static void corpus_paths(Options *o, const char *corpus) {
+    static char tr[4096], va[4096], te[4096];
+    if (strcmp(corpus, "ptb") == 0) {
+        data_path(tr, sizeof tr, "ptb/ptb.train.txt");
+        data_path(va, sizeof va, "ptb/ptb.valid.txt");
+        data_path(te, sizeof te, "ptb/ptb.test.txt");
+        o->char_level = 0;
+    } else if (strcmp(corpus, "bible-words") == 0 || strcmp(corpus, "bible-chars") == 0) {
+        const char *kind = strcmp(corpus, "bible-words") == 0 ? "words" : "chars";
+        char rel[64];
+        snprintf(rel, sizeof rel, "bible/%s.train.txt", kind); data_path(tr, sizeof tr, rel);
+        snprintf(rel, sizeof rel, "bible/%s.valid.txt", kind); data_path(va, sizeof va, rel);
+        snprintf(rel, sizeof rel, "bible/%s.test.txt", kind); data_path(te, sizeof te, rel);
+        o->char_level = kind[0] == 'c';
+    } else if (strcmp(corpus, "shakespeare") == 0) {
+        data_path(tr, sizeof tr, "tinyshakespeare/input.txt");
+        o->train = tr; o->valid = NULL; o->test = NULL; o->char_level = 1;
+        o->corpus = corpus; o->name = "tinyshakespeare";
+        return;
+    } else {
+        usage_error("unknown corpus '%s' (ptb, bible-words, bible-chars, shakespeare)", corpus);
+    }
+    o->train = tr; o->valid = va; o->test = te;
+    o->corpus = corpus; o->name = corpus;
+}
+
+static void apply_preset(Options *o, const char *name) {
+    LmTrainOptions *t = &o->lm;
+    static char out[256];
+    snprintf(out, sizeof out, "runs/rnn/%s", name);
+    t->out = out;
+    if (strcmp(name, "ptb-small") == 0 || strcmp(name, "ptb-rnn") == 0) {
+        corpus_paths(o, "ptb");
+        t->model = (LmConfig){ .kind = name[4] == 'r' ? RNN_ELMAN : RNN_LSTM, .E = 200, .H = 200, .L = 2 };
+        t->init_range = 0.1f;
+        t->T = 20; t->B = 20; t->epochs = 13; t->steps = 0;
+        t->optimizer = 0; t->lr = name[4] == 'r' ? 0.1f : 1.0f; t->decay = 0.5f; t->decay_start = 4;
+        t->clip = 5.0f; t->time_sum = 1; t->eval_T = 35; t->log_every = 100;
+    } else if (strncmp(name, "shakespeare-", 12) == 0) {
+        corpus_paths(o, "shakespeare");
+        if (lm_kind_parse(name + 12, &t->model.kind)) usage_error("unknown preset '%s'", name);
+        t->model.E = 128; t->model.H = 128; t->model.L = 2; t->model.dropout = 0.0f;
+        t->T = 50; t->B = 50; t->steps = 2000; t->optimizer = 1; t->lr = 2e-3f;
+        t->clip = 5.0f; t->eval_every = 500; t->log_every = 10;
+    } else if (strcmp(name, "bible-chars") == 0) {
+        corpus_paths(o, "bible-chars");
+        t->model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = 128, .L = 2 };
+        t->T = 50; t->B = 50; t->steps = 2000; t->optimizer = 1; t->lr = 2e-3f;
+        t->clip = 5.0f; t->eval_every = 500; t->eval_tokens = 50000;
+    } else {
+        usage_error("unknown preset '%s' (see rnn lm-train --help)", name);
+    }
+}
+
+static void parse(Options *o, int argc, char **argv, const char *usage) {
+    lm_train_defaults(&o->lm);
+    o->count = 500; o->temperature = 0.8; o->threads = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        LmTrainOptions *t = &o->lm;
+        switch (c) {
+        case OPT_PRESET: apply_preset(o, optarg); break;
+        case OPT_CORPUS: corpus_paths(o, optarg); break;
+        case OPT_TRAIN: o->train = optarg; o->valid = o->test = NULL; o->name = "custom"; break;
+        case OPT_VALID: o->valid = optarg; break;
+        case OPT_TEST: o->test = optarg; break;
+        case OPT_CHAR: o->char_level = 1; break;
+        case OPT_KIND: if (lm_kind_parse(optarg, &t->model.kind)) usage_error("--cell must be rnn, lstm or gru"); break;
+        case OPT_EMB: t->model.E = (int)parse_long(optarg, "--emb", 1, 65536); break;
+        case OPT_HIDDEN: t->model.H = (int)parse_long(optarg, "--hidden", 1, 65536); break;
+        case OPT_LAYERS: t->model.L = (int)parse_long(optarg, "--layers", 1, LM_MAX_LAYERS); break;
+        case OPT_DROPOUT: t->model.dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
+        case OPT_SEQ: t->T = (int)parse_long(optarg, "--seq-len", 1, 100000); break;
+        case OPT_BATCH: t->B = (int)parse_long(optarg, "--batch", 1, 100000); break;
+        case OPT_EPOCHS: t->epochs = parse_long(optarg, "--epochs", 1, 100000); t->steps = 0; break;
+        case OPT_STEPS: t->steps = parse_long(optarg, "--steps", 1, 1000000000L); break;
+        case OPT_OPTIM:
+            if (strcmp(optarg, "sgd") == 0) t->optimizer = 0;
+            else if (strcmp(optarg, "adam") == 0) t->optimizer = 1;
+            else usage_error("--optimizer must be sgd or adam");
+            break;
+        case OPT_LR: t->lr = (float)parse_double(optarg, "--lr", 1e-9, 100.0); break;
+        case OPT_DECAY: t->decay = (float)parse_double(optarg, "--lr-decay", 1e-6, 1.0); break;
+        case OPT_DECAY_START: t->decay_start = (int)parse_long(optarg, "--decay-start", 0, 100000); break;
+        case OPT_CLIP: t->clip = (float)parse_double(optarg, "--clip", 0.0, 1e9); break;
+        case OPT_INIT: t->init_range = (float)parse_double(optarg, "--init", 0.0, 10.0); break;
+        case OPT_TIME_SUM: t->time_sum = 1; break;
+        case OPT_EVAL_EVERY: t->eval_every = parse_long(optarg, "--eval-every", 1, 1000000000L); break;
+        case OPT_EVAL_TOKENS: t->eval_tokens = parse_long(optarg, "--eval-tokens", 1, 1000000000L); break;
+        case OPT_SEED: t->seed = (unsigned long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
+        case OPT_THREADS: o->threads = parse_long(optarg, "--threads", 1, 256); break;
+        case OPT_OUT: t->out = optarg; break;
+        case OPT_RESUME: t->resume = 1; break;
+        case OPT_QUIET: t->quiet = 1; break;
+        case OPT_MODEL: o->model = optarg; break;
+        case OPT_COUNT: o->count = parse_long(optarg, "--n", 0, 100000000L); break;
+        case OPT_TEMP: o->temperature = parse_double(optarg, "--temperature", 1e-3, 100.0); break;
+        case OPT_PRIME: o->prime = optarg; break;
+        case OPT_QUICK: o->quick = 1; break;
+        case OPT_HELP: help(usage);
+        default: usage_error("see --help");
+        }
+    }
+    if (o->threads > 0) set_threads((int)o->threads);
+}
+
+static void load_corpus(const Options *o, LmData *d) {
+    if (!o->train) usage_error("no training data: give --preset, --corpus or --train (see --help)");
+    if (o->char_level) lm_data_chars(d, o->train, o->valid, o->test);
+    else lm_data_words(d, o->train, o->valid, o->test);
+}
+
+static void print_result(const Lm *m, const char *data, const char *split, size_t tokens, double loss) {
+    result_begin("rnn");
+    result_str("model", lm_kind_name(m->cfg.kind));
+    result_str("data", data);
+    result_str("split", split);
+    result_int("tokens", (long long)tokens);
+    result_num("loss", loss, 4);
+    result_num("ppl", exp(loss), 2);
+    result_end();
+}
+
+static int cmd_lm_train(int argc, char **argv) {
+    Options o = {0};
+    parse(&o, argc, argv, usage_train);
+    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    LmData d;
+    load_corpus(&o, &d);
+    if (!o.lm.quiet)
+        fprintf(stderr, "rnn: %s %zu train tokens, vocabulary %d\n", o.char_level ? "chars" : "words",
+                d.len[SPLIT_TRAIN], d.vocab->size);
+    Lm m;
+    double valid = lm_train(&m, &d, &o.lm);
+    const char *name = o.name ? o.name : "custom";
+    if (d.split[SPLIT_TEST]) {
+        double loss = lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
+        print_result(&m, name, "test", d.len[SPLIT_TEST] - 1, loss);
+    } else if (d.split[SPLIT_VALID]) {
+        print_result(&m, name, "valid", d.len[SPLIT_VALID] - 1, valid);
+    }
+    lm_free(&m);
+    lm_data_free(&d);
+    return 0;
+}
+
+static int cmd_lm_eval(int argc, char **argv) {
+    Options o = {0};
+    parse(&o, argc, argv, usage_eval);
+    if (!o.model) usage_error("lm-eval needs --model DIR");
+    Lm m;
+    Vocab *v;
+    lm_load(&m, &v, o.model, NULL);
+    const char *path = optind < argc ? argv[optind] : o.test;
+    if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
+    size_t len, n;
+    char *text = text_load(path, &len);
+    int *ids = lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
+    free(text);
+    if (n < 2) die("'%s': needs at least two tokens to score", path);
+    double loss = lm_evaluate(&m, ids, n, 100, 0);
+    print_result(&m, o.name ? o.name : path, o.name ? "test" : "file", n - 1, loss);
+    free(ids);
+    vocab_free(v);
+    lm_free(&m);
+    return 0;
+}
+
+static int cmd_sample(int argc, char **argv) {
+    Options o = {0};
+    parse(&o, argc, argv, usage_sample);
+    if (!o.model) usage_error("sample needs --model DIR");
+    Lm m;
+    Vocab *v;
+    lm_load(&m, &v, o.model, NULL);
+    char *text = lm_sample(&m, v, o.prime, (int)o.count, (float)o.temperature, o.lm.seed);
+    printf("%s\n", text);
+    free(text);
+    vocab_free(v);
+    lm_free(&m);
+    return 0;
+}
+
+static int cmd_gradnorm(int argc, char **argv) {
+    Options o = {0};
+    parse(&o, argc, argv, usage_gradnorm);
+    int T = o.lm.steps > 0 ? (int)o.lm.steps : 60;
+    int H = o.lm.model.H != 128 ? o.lm.model.H : 64;
+    const char *out = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/gradnorm" : o.lm.out;
+    gradnorm_run(out, T, H, o.lm.seed);
+    return 0;
+}
+
+static int cmd_demo(int argc, char **argv) {
+    Options o = {0};
+    parse(&o, argc, argv, usage_demo);
+    const char *root = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/demo" : o.lm.out;
+    char dir[4096];
+    apply_preset(&o, "bible-chars");
+    snprintf(dir, sizeof dir, "%s/bible-chars", root);
+    o.lm.out = dir;
+    o.lm.steps = o.quick ? 150 : 600;
+    o.lm.eval_every = o.quick ? 150 : 200;
+    o.lm.eval_tokens = o.quick ? 5000 : 50000;
+    printf("== 1. a char-level LSTM (2x128) on the King James Bible, %ld steps of 50x50 chars\n", o.lm.steps);
+    fflush(stdout);
+    LmData d;
+    load_corpus(&o, &d);
+    Lm m;
+    double valid = lm_train(&m, &d, &o.lm);
+    printf("valid loss %.4f nats/char (ppl %.2f) on the first %ld valid chars\n", valid, exp(valid), o.lm.eval_tokens);
+    for (int k = 0; k < 2; k++) {
+        float temp = k == 0 ? 0.5f : 1.0f;
+        char *s = lm_sample(&m, d.vocab, "And God said", 200, temp, 42);
+        printf("--- sample, temperature %.1f:\n%s\n", temp, s);
+        free(s);
+    }
+    metrics_plot(dir);
+    print_result(&m, "bible-chars", "valid", (size_t)o.lm.eval_tokens, valid);
+    lm_free(&m);
+    lm_data_free(&d);
+
+    printf("\n== 2. vanishing gradients: ||dL_T/dh_t|| for an RNN and an LSTM\n");
+    snprintf(dir, sizeof dir, "%s/gradnorm", root);
+    gradnorm_run(dir, 60, 64, 1);
+
+    printf("\n== 3. which division of the Bible is a verse from? (8 classes, test verses)\n");
+    fflush(stdout);
+    char lmdir[4096];
+    snprintf(lmdir, sizeof lmdir, "%s/bible-words-lm", root);
+    if (!o.quick) {
+        /* pretrained vectors: the input embedding of a word-level LSTM LM */
+        Options w = {0};
+        parse(&w, 1, argv, usage_demo);
+        corpus_paths(&w, "bible-words");
+        w.lm.model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = 128, .L = 1 };
+        w.lm.T = 35; w.lm.B = 20; w.lm.steps = 400; w.lm.eval_every = 400; w.lm.eval_tokens = 20000;
+        w.lm.out = lmdir; w.lm.quiet = 1;
+        LmData wd;
+        load_corpus(&w, &wd);
+        Lm wm;
+        double wl = lm_train(&wm, &wd, &w.lm);
+        printf("word-level LSTM LM (400 steps) for pretrained vectors: valid ppl %.1f\n", exp(wl));
+        lm_free(&wm);
+        lm_data_free(&wd);
+    }
+    ClsTrainOptions t = { .model = { .enc = ENC_DNN, .emb = EMB_RAND, .E = 128, .H = 100, .F = 100,
+                                     .dropout = 0.5f, .max_norm = 3.0f },
+                          .batch = 50, .epochs = 1, .lr = 1e-3f, .seed = 1337, .quiet = 1 };
+    char table[4096];
+    snprintf(table, sizeof table, "%s/classify.tsv", root);
+    char *tmp;
+    FILE *f = atomic_open(table, &tmp);
+    fprintf(f, "encoder\trand\tstatic\tnonstatic\n");
+    printf("  encoder   rand    static  non-static   (test accuracy %%, 1 epoch)\n");
+    double majority = 0.0;
+    for (int e = 0; e < 3; e++) {
+        t.model.enc = (EncoderKind)e;
+        double acc[3] = { NAN, NAN, NAN };
+        for (int mode = 0; mode < (o.quick ? 1 : 3); mode++) {
+            if (o.quick && e != ENC_DNN) break;
+            t.model.emb = (EmbeddingMode)mode;
+            acc[mode] = cls_run_bible(&t, mode ? lmdir : NULL, 64, &majority);
+        }
+        printf("  %-7s  %6.2f  %6.2f  %6.2f\n", cls_encoder_name(t.model.enc), 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        fprintf(f, "%s\t%.2f\t%.2f\t%.2f\n", cls_encoder_name(t.model.enc), 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        fflush(stdout);
+    }
+    atomic_commit(f, tmp, table);
+    printf("  majority class: %.2f%%   (table: %s)\n", 100 * majority, table);
+    return 0;
+}
+
+static const char *usage_elmo =
+    "usage: rnn elmo [--out DIR (runs/rnn/elmo)] [--steps N (600)] [--hidden H (128)] [--threads N]\n"
+    "\n"
+    "Train a forward and a backward word-level LSTM LM on the Bible (unless DIR\n"
+    "already holds them: DIR/fwd, DIR/bwd), then give \"flies\" in \"time flies\n"
+    "like an arrow\" and in \"fruit flies like a banana\" their contextual vectors\n"
+    "[h_fwd ; h_bwd] and list each one's nearest tokens among the contextual\n"
+    "vectors of 400 validation verses. A static embedding would give both the\n"
+    "same vector. Ends with RESULT ... cos_flies=...\n";
+
+static double cosine(const float *a, const float *b, int n) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < n; i++) { ab += (double)a[i] * b[i]; aa += (double)a[i] * a[i]; bb += (double)b[i] * b[i]; }
+    return ab / (sqrt(aa * bb) + 1e-12);
+}
+
+static int cmd_elmo(int argc, char **argv) {
+    Options o = {0};
+    parse(&o, argc, argv, usage_elmo);
+    const char *root = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/elmo" : o.lm.out;
+    char fdir[4096], bdir[4096], probe[4200];
+    snprintf(fdir, sizeof fdir, "%s/fwd", root);
+    snprintf(bdir, sizeof bdir, "%s/bwd", root);
+    snprintf(probe, sizeof probe, "%s/model.ckpt", bdir);
+    FILE *exists = fopen(probe, "rb");
+    if (exists) fclose(exists);
+    else {
+        corpus_paths(&o, "bible-words");
+        LmData d;
+        load_corpus(&o, &d);
+        LmTrainOptions t = o.lm;
+        t.model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = o.lm.model.H, .L = 1 };
+        t.T = 35; t.B = 20; t.steps = o.lm.steps > 0 ? o.lm.steps : 600;
+        t.eval_every = t.steps; t.eval_tokens = 20000; t.quiet = 1;
+        Lm m;
+        t.out = fdir;
+        double lf = lm_train(&m, &d, &t);
+        lm_free(&m);
+        /* the backward LM: the same model on the reversed streams */
+        LmData r = d;
+        for (int s = 0; s < 3; s++) r.split[s] = d.split[s] ? elmo_reverse(d.split[s], d.len[s]) : NULL;
+        t.out = bdir;
+        double lb = lm_train(&m, &r, &t);
+        lm_free(&m);
+        printf("trained forward and backward LSTM LMs (%ld steps each): valid ppl %.1f / %.1f\n", t.steps, exp(lf), exp(lb));
+        for (int s = 0; s < 3; s++) free(r.split[s]);
+        lm_data_free(&d);
+    }
+    Lm fwd, bwd;
+    Vocab *v, *vb;
+    lm_load(&fwd, &v, fdir, NULL);
+    lm_load(&bwd, &vb, bdir, NULL);
+    if (vb->size != v->size) die("'%s' and '%s' have different vocabularies", fdir, bdir);
+    vocab_free(vb);
+    int H2 = 2 * fwd.cfg.H;
+
+    /* a pool of contextual vectors: every token of 400 validation verses */
+    char va[4096];
+    data_path(va, sizeof va, "bible/words.valid.txt");
+    Lines *lines = lines_load(va);
+    int verses = lines->n < 400 ? (int)lines->n : 400, cap = 128, total = 0;
+    float *pool = xmalloc((size_t)verses * cap * H2 * sizeof(float));
+    int *verse_of = xmalloc((size_t)verses * cap * sizeof(int)), *pos_of = xmalloc((size_t)verses * cap * sizeof(int));
+    for (int i = 0; i < verses; i++) {
+        if (vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) == 0) continue;
+        int n = elmo_embed(pool + (size_t)total * H2, cap, &fwd, &bwd, v, lines->line[i]);
+        for (int k = 0; k < n; k++) { verse_of[total + k] = i; pos_of[total + k] = k; }
+        total += n;
+    }
+    /* centre the vectors: raw LSTM states share one large common direction
+     * that would make every cosine near 1 (Mu & Viswanath 2018) */
+    double *mean = xcalloc((size_t)H2, sizeof(double));
+    for (int j = 0; j < total; j++) for (int q = 0; q < H2; q++) mean[q] += pool[(size_t)j * H2 + q];
+    for (int q = 0; q < H2; q++) mean[q] /= total > 0 ? total : 1;
+    for (int j = 0; j < total; j++) for (int q = 0; q < H2; q++) pool[(size_t)j * H2 + q] -= (float)mean[q];
+    const char *sent[2] = { "time flies like an arrow", "fruit flies like a banana" };
+    float vec[2][2 * 1024];
+    if (H2 > 2 * 1024) die("elmo: hidden size too large for this demo");
+    for (int s = 0; s < 2; s++) {
+        float tmp[8 * 2 * 1024];
+        elmo_embed(tmp, 8, &fwd, &bwd, v, sent[s]);
+        for (int q = 0; q < H2; q++) vec[s][q] = tmp[(size_t)1 * H2 + q] - (float)mean[q];   /* "flies" is word 1 */
+        printf("\n\"flies\" in \"%s\": nearest of %d tokens in context\n", sent[s], total);
+        int best[5] = { -1, -1, -1, -1, -1 };
+        double bc[5] = { -2, -2, -2, -2, -2 };
+        for (int j = 0; j < total; j++) {
+            double c = cosine(vec[s], pool + (size_t)j * H2, H2);
+            for (int k = 0; k < 5; k++)
+                if (c > bc[k]) {
+                    for (int q = 4; q > k; q--) { bc[q] = bc[q - 1]; best[q] = best[q - 1]; }
+                    bc[k] = c; best[k] = j;
+                    break;
+                }
+        }
+        for (int k = 0; k < 5 && best[k] >= 0; k++) {
+            const char *line = lines->line[verse_of[best[k]]];
+            /* show the word with two words of context each side */
+            char words[5][64] = {{0}};
+            int nw = 0, at = pos_of[best[k]];
+            for (const char *p = line; *p && nw <= at + 2; ) {
+                while (*p == ' ') p++;
+                if (!*p) break;
+                int l = 0;
+                while (p[l] && p[l] != ' ') l++;
+                if (nw >= at - 2) snprintf(words[nw - (at - 2)], 64, "%.*s", l, p);
+                nw++; p += l;
+            }
+            printf("  %.3f  ", bc[k]);
+            for (int q = at - 2; q <= at + 2; q++) if (q >= 0 && q < nw) printf(q == at ? "[%s] " : "%s ", words[q - (at - 2)]);
+            printf("\n");
+        }
+    }
+    double c = cosine(vec[0], vec[1], H2);
+    printf("\ncosine between the two \"flies\" (centred): %.3f (a static embedding gives 1.000)\n", c);
+    result_begin("rnn");
+    result_str("task", "elmo");
+    result_num("cos_flies", c, 4);
+    result_end();
+    lines_free(lines);
+    free(pool); free(verse_of); free(pos_of); free(mean);
+    vocab_free(v);
+    lm_free(&fwd); lm_free(&bwd);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* `rnn bench --case char|ptb`: median time of one training step (forward,
+ * backward, clip, optimizer) on random tokens, for make bench (bench/rnn.c). */
+static int cmd_bench(int argc, char **argv) {
+    const char *which = "char";
+    long threads = 1, reps = 20;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) which = argv[++i];
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = parse_long(argv[++i], "--threads", 1, 256);
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = parse_long(argv[++i], "--reps", 1, 100000);
+        else if (strcmp(argv[i], "--help") == 0) help("usage: rnn bench [--case char|ptb] [--threads N] [--reps N]\n"
+                                                     "  char: LSTM 2x128, V 65, seq 50, batch 50, Adam (char-rnn's default)\n"
+                                                     "  ptb:  LSTM 2x200, V 10000, seq 20, batch 20, SGD (Zaremba small)\n");
+        else usage_error("see rnn bench --help");
+    }
+    set_threads((int)threads);
+    int ptb = strcmp(which, "ptb") == 0;
+    if (!ptb && strcmp(which, "char") != 0) usage_error("--case must be char or ptb");
+    LmConfig cfg = { RNN_LSTM, ptb ? 10000 : 65, ptb ? 200 : 128, ptb ? 200 : 128, 2, 0.0f };
+    int T = ptb ? 20 : 50, B = ptb ? 20 : 50, N = T * B;
+    Lm m;
+    lm_build(&m, &cfg);
+    Rng r;
+    rng_seed(&r, 1, 0);
+    lm_init_uniform(&m, 0.1f, &r);
+    LmActs a;
+    lm_acts_build(&a, &m, T, B, 1);
+    int *inp = xmalloc((size_t)N * sizeof(int)), *tgt = xmalloc((size_t)N * sizeof(int));
+    for (int i = 0; i < N; i++) { inp[i] = (int)rng_below(&r, (uint32_t)cfg.V); tgt[i] = (int)rng_below(&r, (uint32_t)cfg.V); }
+    AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
+    double *ms = xmalloc((size_t)(reps + 3) * sizeof(double));
+    for (long k = 0; k < reps + 3; k++) {
+        double t0 = now_seconds();
+        lm_forward(&m, &a, inp, tgt, T, 1);
+        params_zero_grad(&m.pt);
+        lm_backward(&m, &a, 1.0f);
+        clip_grad_norm(&m.pt, 5.0f);
+        if (ptb) sgd_step(&m.pt, 1.0f, 0.0f, 0.0f);
+        else adam_step(&m.pt, &adam, 2e-3f, (int)k + 1);
+        ms[k] = 1e3 * (now_seconds() - t0);
+    }
+    qsort(ms + 3, (size_t)reps, sizeof(double), cmp_double);   /* the first 3 warm up */
+    double med = ms[3 + reps / 2];
+    result_begin("rnn");
+    result_str("task", "bench");
+    result_str("case", which);
+    result_int("threads", threads);
+    result_num("ms_per_step", med, 2);
+    result_num("tok_per_s", N / (med / 1e3), 0);
+    result_end();
+    free(ms); free(inp); free(tgt);
+    lm_acts_free(&a);
+    lm_free(&m);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    openmp_wait_passively(argv);
+    util_set_prog("rnn");
+    if (argc < 2) { fputs(usage_main, stderr); return 2; }
+    const char *cmd = argv[1];
+    argv++; argc--;
+    if (strcmp(cmd, "lm-train") == 0) return cmd_lm_train(argc, argv);
+    if (strcmp(cmd, "lm-eval") == 0) return cmd_lm_eval(argc, argv);
+    if (strcmp(cmd, "sample") == 0) return cmd_sample(argc, argv);
+    if (strcmp(cmd, "classify-train") == 0) return cmd_classify_train(argc, argv);
+    if (strcmp(cmd, "gradnorm") == 0) return cmd_gradnorm(argc, argv);
+    if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
+    if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
+    if (strcmp(cmd, "elmo") == 0) return cmd_elmo(argc, argv);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) help(usage_main);
+    usage_error("unknown command '%s' (see rnn --help)", cmd);
+}

@@ -1,0 +1,468 @@
+/*
+ * test_rnn.c -- the recurrent language models of rnn/ (Chapter 3).
+ *
+ *   - PyTorch fixture (tests/ref/ref_rnn_lm.py): a 2-layer LSTM LM, V=7 E=5
+ *     H=6, T=4 B=3, with a carried-in initial state: the loss, the final h
+ *     and c, and the gradient of every weight (abs tol 1e-5);
+ *   - gradient check of the whole tiny model (embedding, 2 layers, dropout
+ *     0.3 with a fixed mask, decoder, CE scaled by T) for the RNN, the LSTM
+ *     and the GRU (eps 1e-2, loss in double, max relative error < 5e-3);
+ *   - truncated BPTT: two chunks of 2 steps with the state carried give the
+ *     loss of one chunk of 4; evaluation does not depend on its chunk length;
+ *   - a checkpoint round trip gives the same loss; sampling repeats with its
+ *     seed and stays inside the vocabulary;
+ *   - ELMo: "flies" gets different vectors in two sentences; the forward
+ *     half of a word sees only its left context;
+ *   - the vanishing gradient: 30 steps back, the RNN's ||dL/dh|| is below
+ *     1e-3 of its last value and far below the LSTM's (forget bias 3);
+ *   - quality: the demo's quick mode (char LSTM 2x128 on the Bible, 150 steps
+ *     of 50x50 chars, Adam 2e-3) reaches a valid loss < 2.4 nats/char (the
+ *     unigram entropy of the text is ~3.0), when the Bible data is present;
+ *   - bad input: a sequence length of 0, a corrupted checkpoint, a config
+ *     that is not a model's, a training text too short for one chunk.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "harness.h"
+#include "params.h"
+#include "rnn/classify.h"
+#include "rnn/elmo.h"
+#include "rnn/gradnorm.h"
+#include "rnn/lm.h"
+#include "rnn/lm_train.h"
+#include "text.h"
+#include "util.h"
+
+#define FIXTURE_TOL 1e-5f
+#define GRAD_TOL 5e-3
+
+/* ------------------------------------------------------------ PyTorch fixture */
+
+START_TEST(test_lstm_lm_matches_pytorch) {
+    Fixture *fx = fixture_load("rnnlm_lstm");
+    const int V = 7, E = 5, H = 6, L = 2, T = 4, B = 3;
+    LmConfig cfg = { RNN_LSTM, V, E, H, L, 0.0f };
+    Lm m;
+    lm_build(&m, &cfg);
+    for (int k = 0; k < m.pt.count; k++) {
+        size_t n;
+        float *w = fixture_get(fx, m.pt.info[k].name, &n);
+        ck_assert_uint_eq(n, m.pt.info[k].size);
+        memcpy(m.pt.values + m.pt.info[k].offset, w, n * sizeof(float));
+    }
+    LmActs a;
+    lm_acts_build(&a, &m, T, B, 0);
+    float *h0 = fixture_get(fx, "h0", NULL), *c0 = fixture_get(fx, "c0", NULL);
+    for (int l = 0; l < L; l++) {
+        memcpy(a.h[l], h0 + l * B * H, B * H * sizeof(float));
+        memcpy(a.c[l], c0 + l * B * H, B * H * sizeof(float));
+    }
+    int inp[12], tgt[12];
+    for (int i = 0; i < T * B; i++) { inp[i] = fixture_int(fx, "inp", i); tgt[i] = fixture_int(fx, "tgt", i); }
+    float loss = (float)lm_forward(&m, &a, inp, tgt, T, 1);
+    ck_assert(check_tensor("loss", &loss, fixture_get(fx, "loss", NULL), 1, FIXTURE_TOL));
+    float *hT = fixture_get(fx, "hT", NULL), *cT = fixture_get(fx, "cT", NULL);
+    for (int l = 0; l < L; l++) {
+        ck_assert(check_tensor("h_T", a.h[l], hT + l * B * H, B * H, FIXTURE_TOL));
+        ck_assert(check_tensor("c_T", a.c[l], cT + l * B * H, B * H, FIXTURE_TOL));
+    }
+    params_zero_grad(&m.pt);
+    lm_backward(&m, &a, 1.0f);
+    for (int k = 0; k < m.pt.count; k++) {
+        char name[80];
+        snprintf(name, sizeof name, "d.%s", m.pt.info[k].name);
+        ck_assert(check_tensor(name, m.pt.grads + m.pt.info[k].offset, fixture_get(fx, name, NULL),
+                               m.pt.info[k].size, FIXTURE_TOL));
+    }
+    lm_acts_free(&a);
+    lm_free(&m);
+    fixture_free(fx);
+}
+END_TEST
+
+/* ------------------------------------------------------------ gradient check */
+
+typedef struct {
+    Lm m;
+    LmActs a;
+    int T, B;
+    int inp[64], tgt[64];
+    float h0[LM_MAX_LAYERS][64], c0[LM_MAX_LAYERS][64];
+} Tiny;
+
+/* The same chunk, initial state and dropout mask on every call. */
+static double tiny_forward(Tiny *t) {
+    for (int l = 0; l < t->m.cfg.L; l++) {
+        memcpy(t->a.h[l], t->h0[l], (size_t)t->B * t->m.cfg.H * sizeof(float));
+        memcpy(t->a.c[l], t->c0[l], (size_t)t->B * t->m.cfg.H * sizeof(float));
+    }
+    rng_seed(&t->a.rng, 99, 7);
+    return lm_forward(&t->m, &t->a, t->inp, t->tgt, t->T, 1) * t->T;   /* Zaremba's scale */
+}
+
+static double tiny_loss(void *ctx) { return tiny_forward(ctx); }
+
+static void check_kind(RnnKind kind) {
+    Tiny *t = calloc(1, sizeof *t);
+    t->T = 3; t->B = 2;
+    LmConfig cfg = { kind, 6, 4, 5, 2, 0.3f };
+    lm_build(&t->m, &cfg);
+    Rng r;
+    rng_seed(&r, 5, 0);
+    lm_init_uniform(&t->m, 0.5f, &r);
+    lm_acts_build(&t->a, &t->m, t->T, t->B, 0);
+    for (int i = 0; i < t->T * t->B; i++) { t->inp[i] = (int)rng_below(&r, 6); t->tgt[i] = (int)rng_below(&r, 6); }
+    for (int l = 0; l < cfg.L; l++) {
+        rng_fill_normal(&r, t->h0[l], 10, 0.0f, 0.5f);
+        rng_fill_normal(&r, t->c0[l], 10, 0.0f, 0.5f);
+    }
+    tiny_forward(t);
+    params_zero_grad(&t->m.pt);
+    lm_backward(&t->m, &t->a, (float)t->T);
+    double err = gradcheck(lm_kind_name(kind), tiny_loss, t, t->m.pt.values, t->m.pt.grads, t->m.pt.total, 1e-2f);
+    printf("gradcheck %-4s LM: max relative error %.2e over %zu parameters\n", lm_kind_name(kind), err, t->m.pt.total);
+    ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", lm_kind_name(kind), err);
+    lm_acts_free(&t->a);
+    lm_free(&t->m);
+    free(t);
+}
+
+START_TEST(test_gradcheck_rnn_lm) { check_kind(RNN_ELMAN); }
+END_TEST
+START_TEST(test_gradcheck_lstm_lm) { check_kind(RNN_LSTM); }
+END_TEST
+START_TEST(test_gradcheck_gru_lm) { check_kind(RNN_GRU); }
+END_TEST
+
+/* ------------------------------------------------------------ truncated BPTT */
+
+static void small_model(Lm *m, RnnKind kind, int V) {
+    LmConfig cfg = { kind, V, 8, 8, 2, 0.0f };
+    lm_build(m, &cfg);
+    Rng r;
+    rng_seed(&r, 11, 0);
+    lm_init_uniform(m, 0.3f, &r);
+}
+
+START_TEST(test_state_carried_across_chunks) {
+    Lm m;
+    small_model(&m, RNN_LSTM, 9);
+    int B = 2, inp[8] = { 1, 4, 5, 6, 7, 8, 2, 3 }, tgt[8] = { 4, 5, 6, 7, 8, 1, 3, 2 };
+    LmActs whole, half;
+    lm_acts_build(&whole, &m, 4, B, 0);
+    lm_acts_build(&half, &m, 2, B, 0);
+    double one = lm_forward(&m, &whole, inp, tgt, 4, 0);
+    double first = lm_forward(&m, &half, inp, tgt, 2, 0);
+    double second = lm_forward(&m, &half, inp + 2 * B, tgt + 2 * B, 2, 0);
+    ck_assert_double_eq_tol(one, (first + second) / 2, 1e-6);
+    /* and the state mattered: the second half from a zero state scores otherwise */
+    lm_reset_state(&half, &m);
+    double fresh = lm_forward(&m, &half, inp + 2 * B, tgt + 2 * B, 2, 0);
+    ck_assert(fabs(fresh - second) > 1e-4);
+    lm_acts_free(&whole);
+    lm_acts_free(&half);
+    lm_free(&m);
+}
+END_TEST
+
+START_TEST(test_eval_independent_of_chunk_length) {
+    Lm m;
+    small_model(&m, RNN_GRU, 9);
+    int stream[23];
+    for (int i = 0; i < 23; i++) stream[i] = (i * 7 + 3) % 9;
+    double a = lm_evaluate(&m, stream, 23, 1, 0);
+    double b = lm_evaluate(&m, stream, 23, 5, 0);
+    double c = lm_evaluate(&m, stream, 23, 100, 0);
+    ck_assert_double_eq_tol(a, b, 1e-5);
+    ck_assert_double_eq_tol(a, c, 1e-5);
+    lm_free(&m);
+}
+END_TEST
+
+/* ------------------------------------------------------------ save, load, sample */
+
+static Vocab *char_vocab(const char *text) { return vocab_build(VOCAB_CHAR, text, strlen(text), 1, 0); }
+
+START_TEST(test_checkpoint_round_trip_and_sampling) {
+    const char *text = "in the beginning god created the heaven and the earth.\n";
+    Vocab *v = char_vocab(text);
+    Lm m;
+    small_model(&m, RNN_LSTM, v->size);
+    const char *dir = tmp_path("rnn_ckpt");
+    lm_save(&m, v, dir, 7, 0);
+    size_t n;
+    int *ids = lm_encode_text(v, 1, text, strlen(text), &n);
+    double before = lm_evaluate(&m, ids, n, 16, 0);
+    Lm m2;
+    Vocab *v2;
+    long step;
+    lm_load(&m2, &v2, dir, &step);
+    ck_assert_int_eq(step, 7);
+    ck_assert_int_eq(v2->size, v->size);
+    ck_assert_double_eq_tol(lm_evaluate(&m2, ids, n, 16, 0), before, 1e-7);
+    char *s1 = lm_sample(&m2, v2, "the ", 40, 0.8f, 5), *s2 = lm_sample(&m2, v2, "the ", 40, 0.8f, 5);
+    ck_assert_str_eq(s1, s2);
+    ck_assert(strncmp(s1, "the ", 4) == 0);
+    size_t cps = 0;
+    for (const char *p = s1; *p; p++) cps += ((unsigned char)*p & 0xC0) != 0x80;
+    ck_assert_uint_eq(cps, 44);
+    free(s1); free(s2); free(ids);
+    vocab_free(v); vocab_free(v2);
+    lm_free(&m); lm_free(&m2);
+}
+END_TEST
+
+/* ------------------------------------------------------------ ELMo */
+
+START_TEST(test_elmo_vectors_depend_on_context) {
+    const char *text = "time flies like an arrow fruit flies like a banana";
+    Vocab *v = vocab_build(VOCAB_WORD, text, strlen(text), 1, 0);
+    Lm fwd, bwd;
+    small_model(&fwd, RNN_LSTM, v->size);
+    small_model(&bwd, RNN_LSTM, v->size);
+    Rng r;
+    rng_seed(&r, 2, 0);
+    lm_init_uniform(&bwd, 0.3f, &r);   /* a different backward model */
+    float a[5 * 16], b[5 * 16], c[5 * 16];
+    ck_assert_int_eq(elmo_embed(a, 5, &fwd, &bwd, v, "time flies like an arrow"), 5);
+    elmo_embed(b, 5, &fwd, &bwd, v, "fruit flies like a banana");
+    elmo_embed(c, 5, &fwd, &bwd, v, "time flies like an arrow");
+    ck_assert_mem_eq(a, c, sizeof a);                          /* deterministic */
+    double diff = 0.0;
+    for (int q = 0; q < 16; q++) diff += fabs(a[16 + q] - b[16 + q]);
+    ck_assert(diff > 1e-3);                                    /* "flies" differs by context */
+    /* the forward half of word 0 sees only "time": the same as a one-word sentence */
+    float one[16];
+    elmo_embed(one, 1, &fwd, &bwd, v, "time");
+    for (int q = 0; q < 8; q++) ck_assert_float_eq_tol(one[q], a[q], 1e-6f);
+    int ids[4] = { 1, 2, 3, 4 }, *rev = elmo_reverse(ids, 4);
+    ck_assert(rev[0] == 4 && rev[3] == 1);
+    free(rev);
+    vocab_free(v);
+    lm_free(&fwd); lm_free(&bwd);
+}
+END_TEST
+
+/* ------------------------------------------------------------ vanishing gradient */
+
+START_TEST(test_rnn_gradient_vanishes_faster_than_lstm) {
+    enum { T = 40 };
+    double rnn[T], lstm[T];
+    gradnorm_measure(rnn, RNN_ELMAN, T, 8, 32, 0.0f, 1);
+    gradnorm_measure(lstm, RNN_LSTM, T, 8, 32, 3.0f, 1);
+    printf("||dL/dh|| 30 steps back: rnn %.3g, lstm %.3g (1 at the last step)\n", rnn[30], lstm[30]);
+    ck_assert_double_eq_tol(rnn[0], 1.0, 1e-5);
+    ck_assert(rnn[30] < 1e-3 * rnn[0]);
+    ck_assert(rnn[30] < 1e-2 * lstm[30]);
+}
+END_TEST
+
+/* ------------------------------------------------------------ quality */
+
+START_TEST(test_demo_quick_learns_the_bible) {
+    char path[4096];
+    if (!data_path(path, sizeof path, "bible/chars.train.txt")) {
+        printf("SKIP demo quick: no Bible data (make data)\n");
+        return;
+    }
+    char va[4096];
+    data_path(va, sizeof va, "bible/chars.valid.txt");
+    LmData d;
+    lm_data_chars(&d, path, va, NULL);
+    LmTrainOptions o;
+    lm_train_defaults(&o);
+    o.steps = 150; o.eval_every = 150; o.eval_tokens = 5000; o.quiet = 1;
+    o.out = tmp_path("rnn_demo_quick");
+    Lm m;
+    double valid = lm_train(&m, &d, &o);
+    printf("demo quick: valid loss %.4f nats/char after 150 steps\n", valid);
+    ck_assert_msg(valid < 2.4, "valid loss %g", valid);
+    lm_free(&m);
+    lm_data_free(&d);
+}
+END_TEST
+
+/* ------------------------------------------------------------ classifiers */
+
+typedef struct {
+    Classifier m;
+    ClsActs a;
+    int ids[3 * 9], lens[3], labels[3];
+} TinyCls;
+
+static double cls_loss(void *p) {
+    TinyCls *t = p;
+    rng_seed(&t->a.rng, 4, 9);   /* the same dropout mask every call */
+    return cls_forward(&t->m, &t->a, t->ids, t->lens, t->labels, 3, 9, 1);
+}
+
+static void check_encoder(EncoderKind enc, EmbeddingMode mode) {
+    TinyCls *t = calloc(1, sizeof *t);
+    ClsConfig cfg = { enc, mode, 10, 4, 5, 3, 3, 0.3f, 0.0f };
+    cls_build(&t->m, &cfg);
+    Rng r;
+    rng_seed(&r, 6, 0);
+    rng_fill_uniform(&r, t->m.pt.values, t->m.pt.total, -0.5f, 0.5f);
+    cls_after_step(&t->m);
+    cls_acts_build(&t->a, &t->m, 3, 9, 0);
+    int pad = cls_pad_left(&cfg), lens[3] = { 2, 5, 3 };
+    for (int b = 0; b < 3; b++) {
+        t->lens[b] = lens[b];
+        t->labels[b] = b;
+        for (int i = 0; i < 9; i++) {
+            int w = i - pad;
+            t->ids[b * 9 + i] = (w >= 0 && w < lens[b]) ? VOCAB_NSPECIAL + (int)rng_below(&r, 6) : VOCAB_PAD;
+        }
+    }
+    cls_loss(t);
+    params_zero_grad(&t->m.pt);
+    cls_backward(&t->m, &t->a);
+    char label[32];
+    snprintf(label, sizeof label, "%s emb %d", cls_encoder_name(enc), (int)mode);
+    /* the <pad> row is kept at zero by cls_after_step, never trained: skip the
+     * table when it is frozen (its gradient must then be zero) */
+    size_t skip = 0;
+    if (mode == EMB_STATIC) {
+        skip = (size_t)cfg.V * cfg.E;
+        for (size_t i = 0; i < skip; i++) ck_assert(t->m.pt.grads[i] == 0.0f);
+    }
+    /* max pooling has kinks: a smaller step keeps the argmax where it is */
+    float eps = enc == ENC_CNN ? 1e-3f : 1e-2f;
+    double err = gradcheck(label, cls_loss, t, t->m.pt.values + skip, t->m.pt.grads + skip, t->m.pt.total - skip, eps);
+    ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", label, err);
+    cls_acts_free(&t->a);
+    cls_free(&t->m);
+    free(t);
+}
+
+START_TEST(test_gradcheck_classifiers) {
+    check_encoder(ENC_DNN, EMB_NONSTATIC);
+    check_encoder(ENC_CNN, EMB_NONSTATIC);
+    check_encoder(ENC_LSTM, EMB_NONSTATIC);
+    check_encoder(ENC_CNN, EMB_STATIC);
+}
+END_TEST
+
+START_TEST(test_empty_sentence_dies) {
+    ClsConfig cfg = { ENC_CNN, EMB_RAND, 10, 4, 5, 3, 2, 0.5f, 3.0f };
+    Classifier m;
+    cls_build(&m, &cfg);
+    ClsActs a;
+    cls_acts_build(&a, &m, 1, 6, 0);
+    int ids[6] = { 3, 3, 3, 3, 3, 3 }, lens[1] = { 0 }, labels[1] = { 0 };
+    cls_forward(&m, &a, ids, lens, labels, 1, 6, 1);
+}
+END_TEST
+
+START_TEST(test_empty_training_set_dies) {
+    ClsSet train = {0}, test = {0};
+    Vocab *v = vocab_build(VOCAB_WORD, "a b c", 5, 1, 0);
+    clsset_add(&test, v, "a b", 0, 10);
+    ClsTrainOptions o = { .model = { ENC_DNN, EMB_RAND, v->size, 4, 5, 3, 2, 0.5f, 3.0f }, .batch = 2, .epochs = 1, .lr = 1e-3f, .quiet = 1 };
+    cls_train_eval(&o, &train, &test, NULL);
+}
+END_TEST
+
+START_TEST(test_vectors_dimension_mismatch_dies) {
+    Vocab *v = vocab_build(VOCAB_WORD, "in the beginning", 16, 1, 0);
+    Lm m;
+    small_model(&m, RNN_LSTM, v->size);   /* E = 8 */
+    const char *dir = tmp_path("rnn_vectors");
+    lm_save(&m, v, dir, 0, 0);
+    float table[64 * 16];
+    Rng r;
+    rng_seed(&r, 1, 1);
+    ck_assert_int_eq(cls_vectors_from_lm(table, v, 8, dir, &r), 3);
+    cls_vectors_from_lm(table, v, 16, dir, &r);   /* E = 16 disagrees: exit 1 */
+}
+END_TEST
+
+/* ------------------------------------------------------------ bad input */
+
+START_TEST(test_sequence_length_zero_dies) {
+    Lm m;
+    small_model(&m, RNN_LSTM, 9);
+    LmActs a;
+    lm_acts_build(&a, &m, 0, 4, 0);
+}
+END_TEST
+
+START_TEST(test_corrupted_checkpoint_dies) {
+    Vocab *v = char_vocab("abcabc\n");
+    Lm m;
+    small_model(&m, RNN_GRU, v->size);
+    const char *dir = tmp_path("rnn_bad");
+    lm_save(&m, v, dir, 1, 0);
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s/model.ckpt", dir);
+    FILE *f = fopen(ckpt, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 200, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, 200, SEEK_SET);
+    fputc(c ^ 0x55, f);
+    fclose(f);
+    Lm m2;
+    Vocab *v2;
+    lm_load(&m2, &v2, dir, NULL);   /* the checksum fails: exit 1 */
+}
+END_TEST
+
+START_TEST(test_bad_config_rejected) {
+    LmConfig cfg;
+    ck_assert_int_eq(lm_config_parse("kind=1\nvocab=10\nemb=4\nhidden=0\nlayers=2\n", &cfg), -1);
+    ck_assert_int_eq(lm_config_parse("kind=5\nvocab=10\nemb=4\nhidden=4\nlayers=2\n", &cfg), -1);
+    ck_assert_int_eq(lm_config_parse("kind=2\nvocab=10\nemb=4\nhidden=4\nlayers=99\n", &cfg), -1);
+    ck_assert_int_eq(lm_config_parse("kind=2\nvocab=10\nemb=4\nhidden=4\nlayers=2\n", &cfg), 0);
+}
+END_TEST
+
+START_TEST(test_text_too_short_dies) {
+    const char *p = tmp_path("rnn_short");
+    FILE *f = fopen(p, "w");
+    fputs("abc", f);
+    fclose(f);
+    LmData d;
+    lm_data_chars(&d, p, p, NULL);
+    LmTrainOptions o;
+    lm_train_defaults(&o);
+    o.quiet = 1; o.out = tmp_path("rnn_short_run");
+    Lm m;
+    lm_train(&m, &d, &o);   /* 3 chars make no chunk of 50 steps: exit 1 */
+}
+END_TEST
+
+static Suite *rnn_suite(void) {
+    Suite *s = suite_create("rnn");
+    TCase *tc = tcase_create("lm");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_lstm_lm_matches_pytorch);
+    tcase_add_test(tc, test_gradcheck_rnn_lm);
+    tcase_add_test(tc, test_gradcheck_lstm_lm);
+    tcase_add_test(tc, test_gradcheck_gru_lm);
+    tcase_add_test(tc, test_state_carried_across_chunks);
+    tcase_add_test(tc, test_eval_independent_of_chunk_length);
+    tcase_add_test(tc, test_checkpoint_round_trip_and_sampling);
+    tcase_add_test(tc, test_rnn_gradient_vanishes_faster_than_lstm);
+    tcase_add_test(tc, test_elmo_vectors_depend_on_context);
+    tcase_add_test(tc, test_bad_config_rejected);
+    tcase_add_test(tc, test_gradcheck_classifiers);
+    tcase_add_exit_test(tc, test_empty_sentence_dies, 1);
+    tcase_add_exit_test(tc, test_empty_training_set_dies, 1);
+    tcase_add_exit_test(tc, test_vectors_dimension_mismatch_dies, 1);
+    tcase_add_exit_test(tc, test_sequence_length_zero_dies, 1);
+    tcase_add_exit_test(tc, test_corrupted_checkpoint_dies, 1);
+    tcase_add_exit_test(tc, test_text_too_short_dies, 1);
+    suite_add_tcase(s, tc);
+    TCase *q = tcase_create("quality");
+    tcase_set_timeout(q, 900);   /* ~15 s in release; ASan on a busy machine is far slower */
+    tcase_add_test(q, test_demo_quick_learns_the_bible);
+    suite_add_tcase(s, q);
+    return s;
+}
+
+TEST_MAIN(rnn_suite)
