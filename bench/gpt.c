@@ -7,7 +7,7 @@
  * and optimizer. `bin/gpt bench` alone also prints GFLOP/s and KV-cache
  * generation speed.
  */
-#include "stage_bench.h"
+#include "bench.h"
 
 int main(int argc, char **argv) {
     return stage_bench_main(argc, argv, "gpt", "--config", "BENCH_GPT_CASES", "baby");

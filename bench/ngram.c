@@ -12,33 +12,13 @@
  * --reps is accepted for its interface and not used. bench/ngram_ref.py is KenLM's
  * side (lmplz -o 5 -S 100M, query).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "util.h"
-
-/* Run argv, silence its output; wall seconds and peak RSS in MB of the child. */
-static void run_child(char *const argv[], double *seconds, double *rss_mb) {
-    double t0 = now_seconds();
-    pid_t pid = fork();
-    if (pid < 0) die("fork failed");
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout)) _exit(127);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0) die("wait4 failed");
-    *seconds = now_seconds() - t0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("'%s %s' failed", argv[0], argv[1]);
-    *rss_mb = (double)ru.ru_maxrss / 1024.0;
-}
 
 static void report(const char *name, int threads, double secs, double rss) {
     printf("RESULT stage=bench bench=ngram case=%s_time_t%d impl=ours value=%.3f unit=s\n", name, threads, secs);
@@ -48,21 +28,13 @@ static void report(const char *name, int threads, double secs, double rss) {
 int main(int argc, char **argv) {
     util_set_prog("bench/ngram");
     int threads = 1;
-    static const struct option opts[] = {
-        { "reps", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' }, { 0, 0, 0, 0 } };
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'r') parse_long(optarg, "--reps", 1, 1000);
-        else if (c == 't') threads = (int)parse_long(optarg, "--threads", 1, 1024);
-        else usage_error("usage: bench/ngram [--reps N] [--threads T]");
-    }
+    int reps = 1;   /* one run per process: bench.sh repeats it once per round */
+    bench_options(argc, argv, "ngram", &threads, &reps);
     char bin[1024], train[1024], test[1024], arpa[256];
-    const char *bindir = getenv("BIN");
-    snprintf(bin, sizeof bin, "%s/ngram", bindir && *bindir ? bindir : "bin");
+    stage_binary(bin, sizeof bin, "ngram");
     data_path(train, sizeof train, "ptb/ptb.train.txt");
     data_path(test, sizeof test, "ptb/ptb.test.txt");
     snprintf(arpa, sizeof arpa, "/tmp/bench-ngram-%ld.arpa", (long)getpid());
-    if (access(bin, X_OK) != 0) die("%s is not built (make ngram)", bin);
     if (access(train, R_OK) != 0) {
         fprintf(stderr, "bench/ngram: %s not found (make data); skipped\n", train);
         return 0;

@@ -6,7 +6,7 @@
  * SGD). bench/rnn_ref.py is PyTorch's nn.LSTM side. BENCH_RNN_CASES picks
  * the cases (default "char ptb").
  */
-#include "stage_bench.h"
+#include "bench.h"
 
 int main(int argc, char **argv) {
     return stage_bench_main(argc, argv, "rnn", "--case", "BENCH_RNN_CASES", "char ptb");

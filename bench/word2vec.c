@@ -17,34 +17,13 @@
  * the PTB configuration (order 5, embed 64, hidden 128, batch 128), reporting
  * its training tokens per second (the tok_per_s of its metrics.tsv).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "util.h"
-
-/* Run argv with its output silenced; wall seconds and peak RSS in MB of the child. */
-static void run_child(char *const argv[], double *seconds, double *rss_mb) {
-    fflush(stdout);   /* or the child would flush our buffered lines a second time */
-    double t0 = now_seconds();
-    pid_t pid = fork();
-    if (pid < 0) die("fork failed");
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0) die("wait4 failed");
-    *seconds = now_seconds() - t0;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("'%s %s' failed", argv[0], argv[1]);
-    *rss_mb = (double)ru.ru_maxrss / 1024.0;
-}
 
 /* Tokens as the trainers count them: whitespace-separated words plus one per line. */
 static long corpus_tokens(const char *path) {
@@ -65,20 +44,13 @@ static long corpus_tokens(const char *path) {
 int main(int argc, char **argv) {
     util_set_prog("bench/word2vec");
     int threads = 1;
-    static const struct option opts[] = {
-        { "reps", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' }, { 0, 0, 0, 0 } };
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'r') parse_long(optarg, "--reps", 1, 1000);
-        else if (c == 't') threads = (int)parse_long(optarg, "--threads", 1, 1024);
-        else usage_error("usage: bench/word2vec [--reps N] [--threads T]");
-    }
+    int reps = 1;   /* one run per process: bench.sh repeats it once per round */
+    bench_options(argc, argv, "word2vec", &threads, &reps);
     char bin[1024], out[256], th[16];
-    const char *bindir = getenv("BIN"), *train = "data/cache/bible/words.train.txt";
-    snprintf(bin, sizeof bin, "%s/word2vec", bindir && *bindir ? bindir : "bin");
+    const char *train = "data/cache/bible/words.train.txt";
+    stage_binary(bin, sizeof bin, "word2vec");
     snprintf(out, sizeof out, "/tmp/bench-word2vec-%ld.bin", (long)getpid());
     snprintf(th, sizeof th, "%d", threads);
-    if (access(bin, X_OK) != 0) die("%s is not built (make word2vec)", bin);
     if (access(train, R_OK) != 0) {
         fprintf(stderr, "bench/word2vec: %s not found (scripts/data.sh bible); skipped\n", train);
         return 0;

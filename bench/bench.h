@@ -1,0 +1,102 @@
+/*
+ * bench/bench.h -- what the bench/<name>.c programs share: their command line
+ * (--threads N, --reps R, as scripts/bench.sh calls them), the path of a
+ * stage's binary, running a child and measuring it, and the generic runner of
+ * a stage's own `bench` command. Each bench/<name>.c is one program built by
+ * the Makefile, so this is a header of static inline functions rather than a library.
+ */
+#ifndef NLP_BENCH_H
+#define NLP_BENCH_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Parse --threads and --reps (left unchanged when absent). */
+static inline void bench_options(int argc, char **argv, const char *name, int *threads, int *reps) {
+    static const struct option opts[] = {
+        {"reps", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'r') *reps = (int)parse_long(optarg, "--reps", 1, 1000);
+        else if (c == 't') *threads = (int)parse_long(optarg, "--threads", 1, 1024);
+        else usage_error("usage: bench/%s [--reps N] [--threads T]", name);
+    }
+}
+
+/* $BIN/<stage> (BIN defaults to bin); dies when it is not built. */
+static inline void stage_binary(char *buf, size_t n, const char *stage) {
+    const char *bindir = getenv("BIN");
+    snprintf(buf, n, "%s/%s", bindir && *bindir ? bindir : "bin", stage);
+    if (access(buf, X_OK) != 0) die("%s is not built (make %s)", buf, stage);
+}
+
+/* Run argv with its output silenced; wall seconds and peak RSS in MB of the child. */
+static inline void run_child(char *const argv[], double *seconds, double *rss_mb) {
+    fflush(stdout);   /* or the child would flush our buffered lines a second time */
+    double t0 = now_seconds();
+    pid_t pid = fork();
+    if (pid < 0) die("fork failed");
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0) die("wait4 failed");
+    *seconds = now_seconds() - t0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("'%s %s' failed", argv[0], argv[1]);
+    *rss_mb = (double)ru.ru_maxrss / 1024.0;
+}
+
+/*
+ * The generic runner: `$BIN/<stage> bench <case_flag> CASE --threads N` for
+ * each case named in the environment variable cases_env (default:
+ * default_cases), restating the tokens per second of its RESULT line as
+ *     RESULT stage=bench bench=<stage> case=CASE_tN impl=ours value=X unit=tok/s
+ * The reference script bench/<stage>_ref.py prints the same case names.
+ */
+/* The value of " key=" in a RESULT line, or -1. */
+static inline double result_field(const char *line, const char *key) {
+    char pat[64];
+    snprintf(pat, sizeof pat, " %s=", key);
+    const char *p = strstr(line, pat);
+    return p ? atof(p + strlen(pat)) : -1.0;
+}
+
+static inline void stage_bench_case(const char *stage, const char *bin, const char *case_flag,
+                             const char *name, int threads) {
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "'%s' bench %s %s --threads %d", bin, case_flag, name, threads);
+    FILE *p = popen(cmd, "r");
+    if (!p) die("cannot run '%s'", cmd);
+    char line[2048];
+    double tok_s = -1;
+    while (fgets(line, sizeof line, p))
+        if (strncmp(line, "RESULT ", 7) == 0 && strstr(line, " task=bench")) tok_s = result_field(line, "tok_per_s");
+    if (pclose(p) != 0 || tok_s < 0) die("'%s' failed or printed no RESULT line", cmd);
+    printf("RESULT stage=bench bench=%s case=%s_t%d impl=ours value=%.0f unit=tok/s\n", stage, name, threads, tok_s);
+}
+
+static inline int stage_bench_main(int argc, char **argv, const char *stage, const char *case_flag,
+                            const char *cases_env, const char *default_cases) {
+    int threads = 1, reps = 0;   /* accepted for bench.sh; the stage's bench picks its own */
+    bench_options(argc, argv, stage, &threads, &reps);
+    char bin[1024];
+    stage_binary(bin, sizeof bin, stage);
+    const char *cases = getenv(cases_env);
+    char list[256];
+    snprintf(list, sizeof list, "%s", cases && *cases ? cases : default_cases);
+    for (char *save, *name = strtok_r(list, " ", &save); name; name = strtok_r(NULL, " ", &save))
+        stage_bench_case(stage, bin, case_flag, name, threads);
+    return 0;
+}
+
+#endif
