@@ -212,12 +212,7 @@ static int pair_rank(const Bpe *b, int left, int right) {
     }
 }
 
-Bpe *bpe_build(char **tokens, const int *lens, int V, int (*merges)[3], int M, int eot,
-               char *err, size_t errlen) {
-    if (V < 1 || M < 0 || eot >= V) {
-        set_err(err, errlen, "bad vocabulary shape (V=%d, M=%d, EOT=%d)", V, M, eot);
-        return NULL;
-    }
+Bpe *bpe_new_tokens(const char *const *tokens, const int *lens, int V, int eot) {
     Bpe *b = xcalloc(1, sizeof(Bpe));
     b->vocab_size = V;
     b->eot = eot;
@@ -230,6 +225,16 @@ Bpe *bpe_build(char **tokens, const int *lens, int V, int (*merges)[3], int M, i
         memcpy(b->token[i], tokens[i], (size_t)lens[i]);
         b->token[i][lens[i]] = '\0';
     }
+    return b;
+}
+
+Bpe *bpe_build(char **tokens, const int *lens, int V, int (*merges)[3], int M, int eot,
+               char *err, size_t errlen) {
+    if (V < 1 || M < 0 || eot >= V) {
+        set_err(err, errlen, "bad vocabulary shape (V=%d, M=%d, EOT=%d)", V, M, eot);
+        return NULL;
+    }
+    Bpe *b = bpe_new_tokens((const char *const *)tokens, lens, V, eot);
     b->n_merges = M;
     b->merges = xmalloc((size_t)(M ? M : 1) * sizeof *b->merges);
     memcpy(b->merges, merges, (size_t)M * sizeof *b->merges);

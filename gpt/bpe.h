@@ -151,6 +151,10 @@ typedef struct {
  * or -1. Returns NULL with a message in err if the pieces do not fit together
  * (a merge whose ids are out of range, whose merged bytes differ from left +
  * right, a pair ranked twice, a byte with no one-byte token). */
+/* A vocabulary holding copies of the V tokens (and EOT's id), with no merges
+ * and no byte map yet: the common start of bpe_build and of the decode-only
+ * vocabulary read from llm.c's tokenizer file. */
+Bpe *bpe_new_tokens(const char *const *tokens, const int *lens, int V, int eot);
 Bpe *bpe_build(char **tokens, const int *lens, int V, int (*merges)[3], int M, int eot,
                char *err, size_t errlen);
 void bpe_free(Bpe *b);

@@ -74,20 +74,10 @@ void llmc_tokenizer_save(const Bpe *b, const char *path) {
 
 /* A decode-only vocabulary: tokens and EOT, no merges. */
 static Bpe *decode_only_vocab(unsigned char **tokens, const int *lens, int V, int eot) {
-    Bpe *b = xcalloc(1, sizeof(Bpe));
-    b->vocab_size = V;
-    b->eot = eot;
+    Bpe *b = bpe_new_tokens((const char *const *)tokens, lens, V, eot);
     b->decode_only = 1;
-    b->token = xmalloc((size_t)V * sizeof(char *));
-    b->token_len = xmalloc((size_t)V * sizeof(int));
-    for (int c = 0; c < 256; c++) b->byte_token[c] = -1;
-    for (int i = 0; i < V; i++) {
-        b->token_len[i] = lens[i];
-        b->token[i] = xmalloc((size_t)lens[i] + 1);
-        memcpy(b->token[i], tokens[i], (size_t)lens[i]);
-        b->token[i][lens[i]] = '\0';
+    for (int i = 0; i < V; i++)
         if (lens[i] == 1 && i != eot && b->byte_token[tokens[i][0]] < 0) b->byte_token[tokens[i][0]] = i;
-    }
     b->merges = xmalloc(sizeof *b->merges);
     b->nrank = 16;
     b->rank_keys = xmalloc(b->nrank * sizeof(uint64_t));
