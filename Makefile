@@ -13,7 +13,7 @@
 # Build variants (each builds into its own folder, so they never mix):
 #   make SAN=1 test   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make DEBUG=1      -O0 -g, for gdb and valgrind
-#   make NATIVE=1     -march=native (the default -O2 build is portable)
+#   make PORTABLE=1   without -march=native (the default build is tuned to this CPU)
 
 CC      ?= cc
 # Idle OpenMP workers must sleep, not spin on the core OpenBLAS needs (matmul.h).
@@ -31,12 +31,12 @@ ifeq ($(SAN),1)
 else ifeq ($(DEBUG),1)
   VARIANT  := debug
   OPTFLAGS := -O0 -g
-else ifeq ($(NATIVE),1)
-  VARIANT  := native
-  OPTFLAGS := -O2 -march=native
+else ifeq ($(PORTABLE),1)
+  VARIANT  := portable
+  OPTFLAGS := -O3
 else
   VARIANT  := release
-  OPTFLAGS := -O2
+  OPTFLAGS := -O3 -march=native
 endif
 
 BUILD := build/$(VARIANT)
@@ -57,8 +57,10 @@ STAGE_PKGS := $(foreach s,$(STAGES),$($(s)_PKGS))
 STAGE_CFLAGS := $(if $(STAGE_PKGS),$(shell pkg-config --cflags $(STAGE_PKGS) 2>/dev/null))
 STAGE_LIBS   := $(if $(STAGE_PKGS),$(shell pkg-config --libs $(STAGE_PKGS) 2>/dev/null))
 
+# -fno-math-errno: nothing reads errno after sqrtf/expf, and without it a call
+# that might set errno keeps loops such as Adam's update from becoming SIMD code.
 CFLAGS  ?=
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(OPTFLAGS) $(OMP) \
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPTFLAGS) $(OMP) \
            -I. -Icommon $(BLAS_CFLAGS) $(STAGE_CFLAGS)
 LDLIBS  := $(STAGE_LIBS) $(BLAS_LIBS) $(OMP) -lm
 LDFLAGS += $(filter -fsanitize=%,$(OPTFLAGS))

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "matmul.h"
 #include "util.h"
 
@@ -67,11 +68,8 @@ static int visible_keys(int t, int len, int causal, int Tq, int Tk) {
 /* In place over one row of scores: softmax of the first lim entries, zeros
  * after. Subtracting the max keeps exp() from overflowing. */
 static void masked_softmax_row(float *row, int lim, int Tk) {
-    float maxv = -INFINITY;
-    for (int j = 0; j < lim; j++) if (row[j] > maxv) maxv = row[j];
-    float sum = 0.0f;
-    for (int j = 0; j < lim; j++) { row[j] = expf(row[j] - maxv); sum += row[j]; }
-    float inv = lim > 0 ? 1.0f / sum : 0.0f;
+    float inv = 0.0f;
+    if (lim > 0) inv = (float)(1.0 / exp_shifted_sum(row, row, row_max(row, lim), lim));
     for (int j = 0; j < lim; j++) row[j] *= inv;
     for (int j = lim; j < Tk; j++) row[j] = 0.0f;
 }

@@ -71,12 +71,9 @@ void embedding_backward(float *dtable, const float *dout, const int *ids, int N,
 /* ---------------------------------------------------------------- log-softmax */
 
 /* log(sum_j exp(x_j)) of one row, shifted by the row max so no exp overflows. */
-static double row_logsumexp(const float *x, int V) {
-    float maxv = x[0];
-    for (int j = 1; j < V; j++) maxv = fmaxf(maxv, x[j]);
-    double sum = 0.0;
-    for (int j = 0; j < V; j++) sum += expf(x[j] - maxv);
-    return maxv + log(sum);
+static double row_logsumexp(const float *x, float *scratch, int V) {
+    float maxv = row_max(x, V);
+    return maxv + log(exp_shifted_sum(scratch, x, maxv, V));
 }
 
 void log_softmax_forward(float *out, const float *inp, int N, int V) {
@@ -85,8 +82,8 @@ void log_softmax_forward(float *out, const float *inp, int N, int V) {
     for (int i = 0; i < N; i++) {
         const float *x = inp + (size_t)i * V;
         float *y = out + (size_t)i * V;
-        double lse = row_logsumexp(x, V);
-        for (int j = 0; j < V; j++) y[j] = (float)(x[j] - lse);
+        float lse = (float)row_logsumexp(x, y, V);   /* y holds e^(x-max) meanwhile */
+        for (int j = 0; j < V; j++) y[j] = x[j] - lse;
     }
 }
 
@@ -98,7 +95,7 @@ void log_softmax_backward(float *dinp, const float *dout, const float *out, int 
         float *dx = dinp + (size_t)i * V;
         double gsum = 0.0;
         for (int j = 0; j < V; j++) gsum += g[j];
-        for (int j = 0; j < V; j++) dx[j] += g[j] - expf(y[j]) * (float)gsum;
+        for (int j = 0; j < V; j++) dx[j] += g[j] - exp_fast(y[j]) * (float)gsum;
     }
 }
 
@@ -127,18 +124,17 @@ static int ce_count_targets(const int *targets, int N, int V, int ignore_index, 
 
 /* Writes softmax(x) into p; returns logsumexp(x) and the mean of x, from
  * which a row's loss follows through -log p_j = lse - x_j. */
-static double softmax_row(float *p, const float *x, int V, double *xmean) {
-    float maxv = x[0];
-    for (int j = 1; j < V; j++) maxv = fmaxf(maxv, x[j]);
-    double sum = 0.0, xsum = 0.0;
-    for (int j = 0; j < V; j++) {
-        p[j] = expf(x[j] - maxv);
-        sum += p[j];
-        xsum += x[j];
-    }
+static double softmax_row(float *p, const float *x, int V, int need_mean, double *xmean) {
+    float maxv = row_max(x, V);
+    double sum = exp_shifted_sum(p, x, maxv, V);
     float inv = (float)(1.0 / sum);
     for (int j = 0; j < V; j++) p[j] *= inv;
-    *xmean = xsum / V;
+    *xmean = 0.0;
+    if (need_mean) {   /* only label smoothing needs it */
+        double xsum = 0.0;
+        for (int j = 0; j < V; j++) xsum += x[j];
+        *xmean = xsum / V;
+    }
     return maxv + log(sum);
 }
 
@@ -153,7 +149,7 @@ double crossentropy_forward(float *probs, const float *logits, const int *target
         double s = 0.0;
         for (int i = lo; i < hi; i++) {
             const float *x = logits + (size_t)i * V;
-            double xmean, lse = softmax_row(probs + (size_t)i * V, x, V, &xmean);
+            double xmean, lse = softmax_row(probs + (size_t)i * V, x, V, smoothing > 0.0f, &xmean);
             /* An ignored row still gets its probabilities, but adds no loss. */
             if (targets[i] == ignore_index) continue;
             s += (1.0 - smoothing) * (lse - x[targets[i]]) + smoothing * (lse - xmean);

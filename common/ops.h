@@ -54,7 +54,8 @@ void embedding_backward(float *dtable, const float *dout, const int *ids, int N,
 
 /* ---------------------------------------------------------------- log-softmax */
 
-/* out (N,V) = inp - logsumexp(inp) per row (shifted by the row max for safety). */
+/* out (N,V) = inp - logsumexp(inp) per row (shifted by the row max for safety).
+ * out must not alias inp: it holds the exponentials while the sum is taken. */
 void log_softmax_forward(float *out, const float *inp, int N, int V);
 /* Takes the saved OUTPUT:  dinp += dout - softmax(inp) * sum(dout), per row. */
 void log_softmax_backward(float *dinp, const float *dout, const float *out, int N, int V);

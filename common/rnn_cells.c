@@ -111,17 +111,41 @@ void lstm_step_forward(float *h, float *c, float *gates,
                        const float *h_prev, const float *c_prev,
                        const float *w_hh, const float *b_hh, int B, int H) {
     add_hidden_side(gates, h_prev, w_hh, b_hh, B, H, 4 * H);
+    /* Each loop below runs over one contiguous block, so it becomes SIMD code. */
     for (int b = 0; b < B; b++) {
-        float *g = gates + (size_t)b * 4 * H;
-        for (int j = 0; j < H; j++) {
-            float ig = sigmoid_fast(g[j]), fg = sigmoid_fast(g[H + j]);
-            float gg = tanh_fast(g[2 * H + j]), og = sigmoid_fast(g[3 * H + j]);
-            g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og;
-            size_t k = (size_t)b * H + j;
-            float cp = c_prev ? c_prev[k] : 0.0f;
-            c[k] = fg * cp + ig * gg;
-            h[k] = og * tanh_fast(c[k]);
+        float *restrict g = gates + (size_t)b * 4 * H;
+        for (int j = 0; j < 2 * H; j++) g[j] = sigmoid_fast(g[j]);          /* i, f */
+        for (int j = 2 * H; j < 3 * H; j++) g[j] = tanh_fast(g[j]);         /* g */
+        for (int j = 3 * H; j < 4 * H; j++) g[j] = sigmoid_fast(g[j]);      /* o */
+        const float *ig = g, *fg = g + H, *gg = g + 2 * H, *og = g + 3 * H;
+        float *restrict cb = c + (size_t)b * H, *restrict hb = h + (size_t)b * H;
+        if (c_prev) {
+            const float *cp = c_prev + (size_t)b * H;
+            for (int j = 0; j < H; j++) cb[j] = fg[j] * cp[j] + ig[j] * gg[j];
+        } else {
+            for (int j = 0; j < H; j++) cb[j] = ig[j] * gg[j];
         }
+        for (int j = 0; j < H; j++) hb[j] = og[j] * tanh_fast(cb[j]);
+    }
+}
+
+/* One batch row of the LSTM's pointwise backward, for the i, g and o gates and
+ * dct = dL/dc'. A function of its own, with restrict pointers, so the compiler
+ * sees independent contiguous arrays and emits SIMD code. */
+static void lstm_row_backward(float *restrict di, float *restrict dct, float *restrict dgg,
+                              float *restrict d_o, const float *restrict ig,
+                              const float *restrict gg, const float *restrict og,
+                              const float *restrict c, const float *restrict dh,
+                              const float *restrict dc, int H) {
+    for (int j = 0; j < H; j++) {
+        float tc = tanh_fast(c[j]);
+        /* c' reaches the loss directly (dc) and through h' = o*tanh(c'). */
+        float d = dc[j] + dh[j] * og[j] * (1.0f - tc * tc);
+        dct[j] = d;
+        /* Through each gate's nonlinearity: sigm' = s(1-s), tanh' = 1-t^2. */
+        di[j] = d * gg[j] * ig[j] * (1.0f - ig[j]);
+        dgg[j] = d * ig[j] * (1.0f - gg[j] * gg[j]);
+        d_o[j] = dh[j] * tc * og[j] * (1.0f - og[j]);
     }
 }
 
@@ -130,22 +154,16 @@ void lstm_step_backward(float *dgates, float *dh_prev, float *dc_prev,
                         const float *gates, const float *c, const float *c_prev,
                         const float *w_hh, int B, int H) {
     for (int b = 0; b < B; b++) {
-        const float *g = gates + (size_t)b * 4 * H;
+        const float *g = gates + (size_t)b * 4 * H, *fg = g + H;
         float *dg = dgates + (size_t)b * 4 * H;
-        for (int j = 0; j < H; j++) {
-            size_t k = (size_t)b * H + j;
-            float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-            float tc = tanh_fast(c[k]);
-            float cp = c_prev ? c_prev[k] : 0.0f;
-            /* c' reaches the loss directly (dc) and through h' = o*tanh(c'). */
-            float dct = dc[k] + dh[k] * og * (1.0f - tc * tc);
-            /* Through each gate's nonlinearity: sigm' = s(1-s), tanh' = 1-t^2. */
-            dg[j] = dct * gg * ig * (1.0f - ig);
-            dg[H + j] = dct * cp * fg * (1.0f - fg);
-            dg[2 * H + j] = dct * ig * (1.0f - gg * gg);
-            dg[3 * H + j] = dh[k] * tc * og * (1.0f - og);
-            if (dc_prev) dc_prev[k] += dct * fg;
-        }
+        size_t row = (size_t)b * H;
+        /* dct parks in the f gate's block until the f gradient replaces it. */
+        float *dct = dg + H;
+        lstm_row_backward(dg, dct, dg + 2 * H, dg + 3 * H, g, g + 2 * H, g + 3 * H,
+                          c + row, dh + row, dc + row, H);
+        if (dc_prev) for (int j = 0; j < H; j++) dc_prev[row + j] += dct[j] * fg[j];
+        if (c_prev) for (int j = 0; j < H; j++) dct[j] *= c_prev[row + j] * fg[j] * (1.0f - fg[j]);
+        else for (int j = 0; j < H; j++) dct[j] = 0.0f;   /* c_prev = 0: no gradient to f */
     }
     if (dh_prev) matmul(0, 0, B, H, 4 * H, 1.0f, dgates, w_hh, 1.0f, dh_prev);
 }

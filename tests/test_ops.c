@@ -11,13 +11,14 @@
  *     gradcheck.h).
  *   - PyTorch fixtures (tests/ref/ref_ops.py): forward outputs and all
  *     gradients within FIX_TOL = 1e-5 absolute (values are O(1)).
- *   - edge cases: every target ignored, dropout's identity and kept fraction,
+ *   - edge cases: the accuracy of common/fastmath.h, every target ignored, dropout's identity and kept fraction,
  *     out-of-range ids and targets (which die with exit status 1).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "gradcheck.h"
 #include "harness.h"
 #include "ops.h"
@@ -486,6 +487,33 @@ START_TEST(test_backward_accumulates) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- fastmath */
+
+/* exp_fast, tanh_fast and sigmoid_fast against libm in double, on a dense grid
+ * over the range the models use: relative error below 3e-7 (a few float ulps;
+ * glibc's expf is within ~1e-7). */
+START_TEST(test_fastmath_accuracy) {
+    double worst_exp = 0.0, worst_tanh = 0.0, worst_sig = 0.0;
+    for (int i = 0; i <= 200000; i++) {
+        float x = -80.0f + 160.0f * (float)i / 200000.0f;
+        double e = exp((double)x);
+        worst_exp = fmax(worst_exp, fabs(exp_fast(x) - e) / e);
+        if (fabsf(x) < 20.0f) {
+            double t = tanh((double)x);
+            if (t != 0.0) worst_tanh = fmax(worst_tanh, fabs(tanh_fast(x) - t) / fabs(t));
+            double sg = 1.0 / (1.0 + exp(-(double)x));
+            worst_sig = fmax(worst_sig, fabs(sigmoid_fast(x) - sg) / sg);
+        }
+    }
+    ck_assert_msg(worst_exp < 3e-7, "exp_fast relative error %g", worst_exp);
+    ck_assert_msg(worst_tanh < 3e-7, "tanh_fast relative error %g", worst_tanh);
+    ck_assert_msg(worst_sig < 3e-7, "sigmoid_fast relative error %g", worst_sig);
+    /* Out of range inputs saturate instead of overflowing to inf or NaN. */
+    ck_assert(isfinite(exp_fast(1000.0f)) && exp_fast(-1000.0f) >= 0.0f);
+    ck_assert(tanh_fast(50.0f) == 1.0f && tanh_fast(-50.0f) == -1.0f);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- suite */
 
 static Suite *ops_suite(void) {
@@ -516,6 +544,7 @@ static Suite *ops_suite(void) {
     tcase_add_test(edge, test_dropout_identity);
     tcase_add_test(edge, test_dropout_keep_fraction);
     tcase_add_test(edge, test_backward_accumulates);
+    tcase_add_test(edge, test_fastmath_accuracy);
     tcase_add_exit_test(edge, test_embedding_rejects_large_id, 1);
     tcase_add_exit_test(edge, test_embedding_rejects_negative_id, 1);
     tcase_add_exit_test(edge, test_crossentropy_rejects_bad_target, 1);
