@@ -8,16 +8,29 @@
 #include <omp.h>
 #endif
 
+static int n_threads = 1;      /* what set_threads() asked for */
+static int blas_threads = 1;   /* what OpenBLAS is set to right now */
+
+/* Below this many multiply-adds (~40 us on one core) a product runs on one
+ * thread: handing half of it to OpenBLAS's other thread and waiting for it
+ * costs more than it saves. An RNN's per-step recurrent product (B x H x 4H)
+ * and attention's per-head products fall below it; the whole-sequence
+ * products above. */
+#define MATMUL_PARALLEL_MIN_MACS (1 << 22)
+
 void matmul(int ta, int tb, int M, int N, int K,
             float alpha, const float *A, const float *B, float beta, float *C) {
+    int want = (double)M * N * K < MATMUL_PARALLEL_MIN_MACS ? 1 : n_threads;
+    if (want != blas_threads) {
+        openblas_set_num_threads(want);
+        blas_threads = want;
+    }
     /* Row-major leading dimensions: the stored row length of each matrix. */
     int lda = ta ? M : K;
     int ldb = tb ? K : N;
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, N);
 }
-
-static int n_threads = 1;
 
 void openmp_wait_passively(char **argv) {
     if (getenv("OMP_WAIT_POLICY")) return;   /* the user's choice, or already re-executed */
@@ -29,6 +42,7 @@ void openmp_wait_passively(char **argv) {
 void set_threads(int n) {
     if (n < 1) n = 1;
     n_threads = n;
+    blas_threads = n;
     openblas_set_num_threads(n);
 #ifdef _OPENMP
     omp_set_num_threads(n);

@@ -13,7 +13,10 @@
  * gradient dW += dout^T @ x is matmul(1, 0, ..., beta = 1).
  *
  * set_threads(n) drives both OpenBLAS and OpenMP, so one --threads flag
- * controls every core the program uses.
+ * controls every core the program uses. Small products (under ~4M
+ * multiply-adds, such as an RNN's per-step recurrent product) still run on
+ * one thread: waking a second thread for them costs more than it saves.
+ * matmul() is therefore not to be called from inside an OpenMP parallel region.
  *
  * OpenMP must wait passively: an idle OpenMP worker that spins after a
  * parallel loop steals the core OpenBLAS's next sgemm needs (measured here: 2
