@@ -3,11 +3,16 @@
 
 #include <math.h>
 
+/* Elementwise updates fan out to threads only for tensors this large (a GPT-2
+ * 124M step spends ~20% of its time streaming the 4 buffers through Adam). */
+#define PARALLEL_MIN_ELEMENTS 65536
+
 void sgd_step(ParamTable *pt, float lr, float momentum, float weight_decay) {
     for (int k = 0; k < pt->count; k++) {
         const ParamInfo *info = &pt->info[k];
         float wd = info->decay ? weight_decay : 0.0f;
         float *p = pt->values + info->offset, *g = pt->grads + info->offset, *m = pt->m + info->offset;
+        #pragma omp parallel for if (info->size >= PARALLEL_MIN_ELEMENTS)
         for (size_t i = 0; i < info->size; i++) {
             float grad = g[i] + wd * p[i];
             m[i] = momentum * m[i] + grad;
@@ -25,6 +30,7 @@ void adam_step(ParamTable *pt, const AdamConfig *cfg, float lr, int t) {
         float wd = info->decay ? cfg->weight_decay : 0.0f;
         float *p = pt->values + info->offset, *g = pt->grads + info->offset;
         float *m = pt->m + info->offset, *v = pt->v + info->offset;
+        #pragma omp parallel for if (info->size >= PARALLEL_MIN_ELEMENTS)
         for (size_t i = 0; i < info->size; i++) {
             float grad = g[i];
             if (cfg->decoupled) p[i] -= lr * wd * p[i];
@@ -38,14 +44,37 @@ void adam_step(ParamTable *pt, const AdamConfig *cfg, float lr, int t) {
     }
 }
 
+/* The sum of squares runs over a fixed number of blocks, each with
+ * NORM_LANES running sums (SIMD lanes), combined in a fixed order: the norm
+ * is the same whatever the thread count. */
+#define NORM_BLOCKS 64
+#define NORM_LANES 8
+
+static double block_sumsq(const float *g, size_t lo, size_t hi) {
+    double lane[NORM_LANES] = { 0 };
+    size_t i = lo;
+    for (; i + NORM_LANES <= hi; i += NORM_LANES)
+        for (int k = 0; k < NORM_LANES; k++) lane[k] += (double)g[i + k] * g[i + k];
+    for (; i < hi; i++) lane[0] += (double)g[i] * g[i];
+    double s = 0.0;
+    for (int k = 0; k < NORM_LANES; k++) s += lane[k];
+    return s;
+}
+
 float clip_grad_norm(ParamTable *pt, float max_norm) {
+    size_t n = pt->total;
+    double block[NORM_BLOCKS];
+    #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
+    for (int b = 0; b < NORM_BLOCKS; b++)
+        block[b] = block_sumsq(pt->grads, n * b / NORM_BLOCKS, n * (b + 1) / NORM_BLOCKS);
     double sumsq = 0.0;
-    for (size_t i = 0; i < pt->total; i++) sumsq += (double)pt->grads[i] * pt->grads[i];
+    for (int b = 0; b < NORM_BLOCKS; b++) sumsq += block[b];
     float norm = (float)sqrt(sumsq);
     if (norm > max_norm) {
         /* The same 1e-6 guard as torch.nn.utils.clip_grad_norm_. */
         float scale = max_norm / (norm + 1e-6f);
-        for (size_t i = 0; i < pt->total; i++) pt->grads[i] *= scale;
+        #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
+        for (size_t i = 0; i < n; i++) pt->grads[i] *= scale;
     }
     return norm;
 }

@@ -222,6 +222,15 @@ static void write_config(const LmTrainOptions *o, const LmData *d, long total) {
 
 #define LM_COLUMNS "step epoch tokens split loss ppl lr grad_norm tok_per_s elapsed_s"
 
+/* A learner watches the text improve: a short sample at temperature 0.8 from
+ * the model as it stands (its own state buffers, so training is untouched). */
+static void print_checkpoint_sample(Lm *m, const Vocab *v, const LmTrainOptions *o, long step) {
+    char *s = lm_sample(m, v, o->sample_prompt, o->sample_len, 0.8f, o->seed + (unsigned long)step);
+    printf("--- sample at step %ld (temperature 0.8):\n%s\n", step, s);
+    fflush(stdout);
+    free(s);
+}
+
 double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
     LmTrainOptions opt = *o;
     opt.model.V = d->vocab->size;
@@ -315,6 +324,7 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
                 fprintf(stderr, "step %ld epoch %.2f lr %.4g  valid loss %.4f ppl %.2f  (%.0f tok/s)\n",
                         step, (double)step / per_epoch, lr, valid_loss, exp(valid_loss), tps);
             }
+            if (opt.sample_prompt) print_checkpoint_sample(m, d->vocab, &opt, step);
         }
         if (step % ckpt_every == 0 || step == total) lm_save(m, d->vocab, opt.out, step, 1);
     }

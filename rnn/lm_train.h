@@ -65,6 +65,8 @@ typedef struct {
     const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, vocab.txt */
     int resume;           /* continue from out/model.ckpt */
     int quiet;
+    const char *sample_prompt;   /* if set: print a sample from it at each validation */
+    int sample_len;              /* tokens per such sample */
 } LmTrainOptions;
 
 void lm_train_defaults(LmTrainOptions *o);

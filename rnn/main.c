@@ -368,8 +368,10 @@ static int cmd_demo(int argc, char **argv) {
     snprintf(dir, sizeof dir, "%s/bible-chars", root);
     o.lm.out = dir;
     o.lm.steps = o.quick ? 150 : 600;
-    o.lm.eval_every = o.quick ? 150 : 200;
+    o.lm.eval_every = 150;
     o.lm.eval_tokens = o.quick ? 5000 : 50000;
+    o.lm.sample_prompt = o.quick ? NULL : "And God said";
+    o.lm.sample_len = 120;
     printf("== 1. a char-level LSTM (2x128) on the King James Bible, %ld steps of 50x50 chars\n", o.lm.steps);
     fflush(stdout);
     LmData d;
