@@ -126,6 +126,11 @@ double gpt_finetune(Gpt *m, ClassHead *h, const FinetuneConfig *fc, const ClassD
     for (int i = 0; i < train->n; i++) order[i] = i;
     AdamConfig ac = {.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = fc->weight_decay,
                      .decoupled = 1};
+    /* a new optimization: a checkpoint brings pretraining's Adam moments,
+     * which with the step count restarting at 1 would be bias-corrected as if
+     * fresh and scale the first updates by stale gradient statistics */
+    memset(m->pt.m, 0, m->pt.total * sizeof(float));
+    memset(m->pt.v, 0, m->pt.total * sizeof(float));
     long per_epoch = (train->n + B - 1) / B, total = per_epoch * fc->epochs, step = 0;
     Rng r;
     rng_seed(&r, fc->seed, 5);

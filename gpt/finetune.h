@@ -10,6 +10,9 @@
  * left out). The same network trained from random weights is the control:
  * the difference between the two is what pretraining bought.
  *
+ * Fine-tuning is a new optimization: Adam's moments start at zero, even when
+ * the checkpoint carries pretraining's (they are kept for exact resumes).
+ *
  * Sequences of a batch have different lengths; they are right-padded, which
  * a causal model never sees from the real positions, and each sequence's
  * head reads the state at its own last real token.

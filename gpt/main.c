@@ -359,14 +359,29 @@ static const char gtrain_usage[] =
     "Usage: gpt train [--preset NAME] [options]\n"
     "Train a GPT-2-architecture model from scratch (AdamW, cosine schedule with warmup,\n"
     "global-norm clipping, gradient accumulation, periodic validation, checkpoints).\n"
-    "Ends with a RESULT line: the validation loss over --final-eval-iters random batches.\n"
+    "Ends with a RESULT line: the validation loss over --final-eval-iters random batches;\n"
+    "with --test, RESULT lines for every token of the validation and test streams instead.\n"
     "\n"
     "  --preset NAME        shakespeare-char: nanoGPT's CPU recipe on Tiny Shakespeare\n"
     "                       (4 layers, 4 heads, 128 wide, context 64, batch 12, no bias,\n"
     "                       lr 1e-3 -> 1e-4, 2000 steps); other options override it\n"
+    "                       ptb: words of Mikolov's Penn Treebank (10k vocabulary, </s> after\n"
+    "                       each line, as rnn/ and ngram/), valid and test perplexity;\n"
+    "                       4 layers, 4 heads, 192 wide, context 96, batch 16, dropout 0.2,\n"
+    "                       weight decay 0.1, lr 1e-3 -> 1e-4, 2400 steps\n"
+    "                       ptb-sst: PTB's training text plus SST's training sentences without\n"
+    "                       labels (words seen twice): the pretrained model of `gpt finetune\n"
+    "                       --task sst2`; 128 wide, context 64, dropout 0.1, 3000 steps\n"
     "  --data FILE          text (char-level, or BPE with --vocab) or an llm.c token file\n"
     "  --val FILE           validation data (default: the last 10% of --data)\n"
     "  --vocab DIR          BPE vocabulary (encoder.json + vocab.bpe) instead of characters\n"
+    "  --words              word tokens (the training text's words) instead of characters\n"
+    "  --min-count N        words seen fewer times are <unk> (default 1)\n"
+    "  --add-unlabelled FILE  with --words: add the text of FILE's 'LABEL text' lines, labels\n"
+    "                       dropped, to the training text (e.g. SST-2's training sentences)\n"
+    "  --test FILE          test data: the run ends with whole-stream valid and test losses\n"
+    "  --eval-stride N      also score the test stream with windows advancing by N < context\n"
+    "                       (more context per token; 0 off, the default; 24 for --preset ptb)\n"
     "  --layers N --heads N --width N --context N    model shape (default 4 4 128 64)\n"
     "  --bias 0|1           linear and LayerNorm biases (default 0)\n"
     "  --dropout P          (default 0)\n"
@@ -386,9 +401,33 @@ static const char gtrain_usage[] =
 typedef struct {
     GptConfig model;
     TrainConfig tc;
-    const char *data, *val, *vocab, *resume, *name;
-    int final_eval_iters, threads;
+    const char *data, *val, *test, *vocab, *resume, *name;
+    const char *unlabelled;   /* "LABEL text" lines whose text joins the training text */
+    int final_eval_iters, threads, words, min_count, eval_stride;
 } TrainOptions;
+
+/* The training text of a word model: --data, then the sentences of
+ * --add-unlabelled with each line's first token (its label) dropped. */
+static char *word_corpus(const TrainOptions *o, size_t *len) {
+    char *text = text_load(o->data, len);
+    if (!o->unlabelled) return text;
+    Lines *l = lines_load(o->unlabelled);
+    size_t cap = *len + 2;
+    for (size_t i = 0; i < l->n; i++) cap += strlen(l->line[i]) + 1;
+    text = xrealloc(text, cap);
+    if (*len && text[*len - 1] != '\n') text[(*len)++] = '\n';
+    for (size_t i = 0; i < l->n; i++) {
+        const char *s = strchr(l->line[i], ' ');
+        if (!s) die("'%s' line %zu: expected 'LABEL text'", o->unlabelled, i + 1);
+        size_t k = strlen(s + 1);
+        memcpy(text + *len, s + 1, k);
+        *len += k;
+        text[(*len)++] = '\n';
+    }
+    text[*len] = '\0';
+    lines_free(l);
+    return text;
+}
 
 static void train_defaults(TrainOptions *o) {
     memset(o, 0, sizeof *o);
@@ -400,6 +439,7 @@ static void train_defaults(TrainOptions *o) {
                           .seed = 1337};
     o->final_eval_iters = 200;
     o->threads = 0;
+    o->min_count = 1;
     o->name = "custom";
 }
 
@@ -412,13 +452,79 @@ static void apply_preset(TrainOptions *o, const char *name) {
         o->name = "shakespeare-char";
         return;
     }
-    usage_error("train: unknown preset '%s' (shakespeare-char)", name);
+    if (!strcmp(name, "ptb")) {
+        static char val[1024], test[1024];
+        data_path(path, sizeof path, "ptb/ptb.train.txt");
+        data_path(val, sizeof val, "ptb/ptb.valid.txt");
+        data_path(test, sizeof test, "ptb/ptb.test.txt");
+        o->data = path, o->val = val, o->test = test, o->words = 1;
+        o->name = "ptb";
+        /* a small, strongly regularised GPT: 0.93M training words overfit fast */
+        o->model.n_layer = 4, o->model.n_head = 4, o->model.channels = 192;
+        o->model.max_seq_len = o->tc.seq_len = 96;
+        o->model.dropout = 0.2f;
+        o->tc.batch = 16, o->tc.steps = 2400, o->tc.warmup = 200, o->tc.eval_interval = 500;
+        o->eval_stride = 24;
+        return;
+    }
+    if (!strcmp(name, "ptb-sst")) {
+        /* GPT-1's pretraining for `gpt finetune --task sst2`: PTB's news plus
+         * SST-2's training sentences without their labels (never dev or test) */
+        static char unl[1024];
+        apply_preset(o, "ptb");
+        data_path(unl, sizeof unl, "sst/stsa.fine.train");   /* all 8544, neutral ones too */
+        o->unlabelled = unl, o->min_count = 2;
+        /* smaller than ptb's: about 2.8 passes over the text, so
+         * that pretraining and both fine-tunings fit in ~40 minutes of one core */
+        o->model.channels = 128, o->model.max_seq_len = o->tc.seq_len = 64, o->model.dropout = 0.1f;
+        o->tc.steps = 3000, o->tc.warmup = 100, o->tc.eval_interval = 500, o->eval_stride = 0;
+        o->name = "ptb-sst";
+        return;
+    }
+    usage_error("train: unknown preset '%s' (shakespeare-char, ptb, ptb-sst)", name);
+}
+
+/* One RESULT line of a whole-stream evaluation. */
+static void stream_result(const TrainOptions *o, const char *split, const char *eval, int stride, size_t count,
+                          double loss, double train_s) {
+    result_begin("gpt");
+    result_str("task", "train");
+    result_str("model", o->name);
+    result_str("data", base_name(o->data));
+    result_str("split", split);
+    result_str("eval", eval);
+    result_int("context", o->tc.seq_len);
+    result_int("stride", stride);
+    result_int("tokens", (long long)count);
+    result_int("steps", o->tc.steps);
+    result_num("train_s", train_s, 1);
+    result_num("loss", loss, 4);
+    result_num("ppl", exp(loss), 2);
+    result_end();
+}
+
+/* The end of a run with --test: every token of valid and test scored once,
+ * in consecutive windows of the context, then test again with a sliding
+ * window (--eval-stride) that gives each token more context. */
+static void train_test_results(Gpt *m, const TrainOptions *o, Tokenizer *tk, const int *val, size_t n_val,
+                               double train_s) {
+    size_t n_test, count;
+    int *test = load_tokens(o->test, tk, tk->vocab_size, &n_test), T = o->tc.seq_len;
+    double vl = gpt_eval_stream(m, val, n_val, T, T, &count);
+    stream_result(o, "valid", "windows", T, count, vl, train_s);
+    double tl = gpt_eval_stream(m, test, n_test, T, T, &count);
+    stream_result(o, "test", "windows", T, count, tl, train_s);
+    if (o->eval_stride > 0 && o->eval_stride < T) {
+        tl = gpt_eval_stream(m, test, n_test, T, o->eval_stride, &count);
+        stream_result(o, "test", "sliding", o->eval_stride, count, tl, train_s);
+    }
+    free(test);
 }
 
 static int cmd_train(int argc, char **argv) {
     TrainOptions o;
     train_defaults(&o);
-    char out_buf[1024];
+    char out_buf[1024], words_path[1100] = "", *words_text = NULL;
     const char *out = NULL;
     int context_set = 0;
     for (int i = 1; i + 1 < argc; i++)   /* the preset first, so that other flags override it */
@@ -426,6 +532,9 @@ static int cmd_train(int argc, char **argv) {
     static const struct option opts[] = {
         {"preset", required_argument, 0, 'P'}, {"data", required_argument, 0, 'd'},
         {"val", required_argument, 0, 'V'},    {"vocab", required_argument, 0, 'v'},
+        {"test", required_argument, 0, 'X'},   {"words", no_argument, 0, 'Z'},
+        {"eval-stride", required_argument, 0, 'R'}, {"add-unlabelled", required_argument, 0, 'U'},
+        {"min-count", required_argument, 0, 'M'},
         {"layers", required_argument, 0, 'L'}, {"heads", required_argument, 0, 'H'},
         {"width", required_argument, 0, 'C'},  {"context", required_argument, 0, 'T'},
         {"bias", required_argument, 0, 'b'},   {"dropout", required_argument, 0, 'D'},
@@ -446,6 +555,11 @@ static int cmd_train(int argc, char **argv) {
         case 'd': o.data = optarg; break;
         case 'V': o.val = optarg; break;
         case 'v': o.vocab = optarg; break;
+        case 'X': o.test = optarg; break;
+        case 'Z': o.words = 1; break;
+        case 'U': o.unlabelled = optarg; break;
+        case 'M': o.min_count = (int)parse_long(optarg, "--min-count", 1, 1000000); break;
+        case 'R': o.eval_stride = (int)parse_long(optarg, "--eval-stride", 0, 1 << 16); break;
         case 'L': o.model.n_layer = (int)parse_long(optarg, "--layers", 1, 256); break;
         case 'H': o.model.n_head = (int)parse_long(optarg, "--heads", 1, 256); break;
         case 'C': o.model.channels = (int)parse_long(optarg, "--width", 1, 16384); break;
@@ -477,6 +591,9 @@ static int cmd_train(int argc, char **argv) {
     }
     if (optind < argc) usage_error("train: unexpected argument '%s'", argv[optind]);
     if (!o.data) usage_error("train: give --data FILE or --preset NAME");
+    if (o.words && o.vocab) usage_error("train: give --words or --vocab, not both");
+    if (o.unlabelled && !o.words) usage_error("train: --add-unlabelled needs --words");
+    if (o.eval_stride > o.tc.seq_len) usage_error("train: --eval-stride %d exceeds the context %d", o.eval_stride, o.tc.seq_len);
     if (o.tc.decay_steps < 0) o.tc.decay_steps = o.tc.steps;
     if (o.threads) set_threads(o.threads);
     if (!out) {
@@ -500,6 +617,13 @@ static int cmd_train(int argc, char **argv) {
         fprintf(stderr, "gpt: resuming from %s at step %ld\n", o.resume, start);
     } else if (o.vocab) {
         tokenizer_from_config(&tk, NULL, o.vocab);
+    } else if (o.words) {   /* the training text's words, saved beside the checkpoint */
+        size_t len;
+        words_text = word_corpus(&o, &len);
+        tokenizer_words_from_text(&tk, words_text, len, o.min_count);
+        make_dirs(out);
+        snprintf(words_path, sizeof words_path, "%s/vocab.txt", out);
+        vocab_save(tk.words, words_path);
     } else if (is_llmc_tokens(o.data)) {
         tokenizer_from_config(&tk, NULL, NULL);   /* GPT-2's */
     } else {
@@ -509,7 +633,9 @@ static int cmd_train(int argc, char **argv) {
         free(text);
     }
     size_t n, n_val;
-    int *ids = load_tokens(o.data, &tk, tk.vocab_size, &n), *val;
+    int *ids = words_text ? tokenizer_encode(&tk, words_text, strlen(words_text), &n)
+                          : load_tokens(o.data, &tk, tk.vocab_size, &n), *val;
+    free(words_text);
     if (o.val) {
         val = load_tokens(o.val, &tk, tk.vocab_size, &n_val);
     } else {   /* nanoGPT's split: the first 90% trains, the last 10% validates */
@@ -520,7 +646,7 @@ static int cmd_train(int argc, char **argv) {
     if (n < (size_t)o.tc.seq_len + 1 || n_val < (size_t)o.tc.seq_len + 1)
         die("too little data: %zu training and %zu validation tokens for windows of %d", n, n_val, o.tc.seq_len);
     char tok_config[1024];
-    tokenizer_config_text(&tk, o.vocab ? o.vocab : "", tok_config, sizeof tok_config);
+    tokenizer_config_text(&tk, o.vocab ? o.vocab : words_path, tok_config, sizeof tok_config);
     if (ck_config) {   /* keep the checkpoint's tokenizer keys */
         const char *t = strstr(ck_config, "tokenizer=");
         snprintf(tok_config, sizeof tok_config, "%s", t ? t : "");
@@ -568,7 +694,9 @@ static int cmd_train(int argc, char **argv) {
            1e3 * train_s / (done > 0 ? done : 1),
            (double)done * o.tc.batch * o.tc.seq_len * o.tc.accum / (train_s > 0 ? train_s : 1e-9));
     metrics_plot(out);
-    if (o.final_eval_iters > 0) {
+    if (o.test) {
+        train_test_results(&m, &o, &tk, val, n_val, train_s);
+    } else if (o.final_eval_iters > 0) {
         double vl = gpt_estimate_loss(&m, val, n_val, o.tc.batch, o.tc.seq_len, o.final_eval_iters, o.tc.seed);
         result_begin("gpt");
         result_str("task", "train");
@@ -601,6 +729,9 @@ static const char eval_usage[] =
     "  --model FILE     our checkpoint or an llm.c model file (recognised by magic number)\n"
     "  --data FILE      an llm.c token file, or text encoded with the model's tokenizer\n"
     "  --context T      window length (default: the model's context)\n"
+    "  --stride N       score EVERY token once instead (the leftover too), with windows\n"
+    "                   advancing by N <= T; N = T: consecutive windows, N < T: sliding,\n"
+    "                   each token then sees at least T - N tokens of context\n"
     "  --vocab DIR      BPE vocabulary for text data (default: the checkpoint's, or GPT-2's)\n"
     "  --threads N\n"
     "\n"
@@ -608,10 +739,10 @@ static const char eval_usage[] =
 
 static int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *vocab = NULL;
-    int T = 0;
+    int T = 0, stride = 0;
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},  {"data", required_argument, 0, 'd'},
-        {"context", required_argument, 0, 'T'},
+        {"context", required_argument, 0, 'T'}, {"stride", required_argument, 0, 's'},
         {"vocab", required_argument, 0, 'v'},  {"threads", required_argument, 0, 't'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     int c;
@@ -620,6 +751,7 @@ static int cmd_eval(int argc, char **argv) {
         case 'm': model = optarg; break;
         case 'd': data = optarg; break;
         case 'T': T = (int)parse_long(optarg, "--context", 1, 1 << 20); break;
+        case 's': stride = (int)parse_long(optarg, "--stride", 1, 1 << 20); break;
         case 'v': vocab = optarg; break;
         case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
         case 'h': fputs(eval_usage, stdout); return 0;
@@ -649,14 +781,16 @@ static int cmd_eval(int argc, char **argv) {
     }
     size_t count;
     double t0 = now_seconds();
-    double loss = gpt_eval_windows(&m, ids, n, T, &count);
+    if (stride > T) die("--stride %d exceeds the context %d", stride, T);
+    double loss = stride ? gpt_eval_stream(&m, ids, n, T, stride, &count) : gpt_eval_windows(&m, ids, n, T, &count);
     double secs = now_seconds() - t0;
     result_begin("gpt");
     result_str("task", "eval");
     result_str("model", base_name(model));
     result_str("data", base_name(data));
     result_int("context", T);
-    result_int("windows", (long long)(count / (size_t)T));
+    if (stride) result_int("stride", stride);
+    else result_int("windows", (long long)(count / (size_t)T));
     result_int("tokens", (long long)count);
     result_num("tok_per_s", (double)count / (secs > 0 ? secs : 1e-9), 0);
     result_num("loss", loss, 4);
@@ -747,6 +881,7 @@ static int cmd_sample(int argc, char **argv) {
     if (ptext) {
         if (plen == 0) die("the prompt is empty\nHINT: leave out --prompt to start from the beginning of a text");
         ids = tokenizer_encode(&tk, ptext, plen, &n);
+        if (tk.kind == 2 && ptext[plen - 1] != '\n' && n > 1) n--;   /* the sentence goes on: no </s> yet */
     } else if (tk.eot >= 0) {
         ids = xmalloc(sizeof(int));
         ids[0] = tk.eot;
@@ -758,6 +893,7 @@ static int cmd_sample(int argc, char **argv) {
         warn("the prompt has %zu tokens, more than the context of %d: keeping its last %d", n, m.cfg.max_seq_len,
              m.cfg.max_seq_len);
     if (ptext) fwrite(ptext, 1, plen, stdout);
+    if (ptext && tk.kind == 2 && !isspace((unsigned char)ptext[plen - 1])) putchar(' ');   /* words go on after a space */
     GptCache cache;
     gpt_cache_init(&cache, &m);
     Rng r;
@@ -845,7 +981,9 @@ static const char *const bible_divisions[] = {"law",   "history",  "wisdom",    
 
 /* ids of text; a character model drops the bytes its set lacks */
 static int *encode_lenient(Tokenizer *tk, const char *text, size_t len, size_t *n) {
-    if (tk->kind == 1) return tokenizer_encode(tk, text, len, n);
+    /* words: </s> text </s>, as each sentence was framed in pretraining, so the
+     * head reads the state at the end-of-sentence token (GPT-1's "extract") */
+    if (tk->kind != 0) return tokenizer_encode(tk, text, len, n);
     int *ids = xmalloc((len ? len : 1) * sizeof(int));
     size_t k = 0;
     for (size_t i = 0; i < len; i++)

@@ -35,6 +35,7 @@ static void chars_index(Tokenizer *tk) {
     tk->vocab_size = tk->nchars;
     tk->eot = -1;
     tk->bpe = NULL;
+    tk->words = NULL;
 }
 
 void tokenizer_chars_from_text(Tokenizer *tk, const char *text, size_t len) {
@@ -47,9 +48,21 @@ void tokenizer_chars_from_text(Tokenizer *tk, const char *text, size_t len) {
     chars_index(tk);
 }
 
-void tokenizer_config_text(const Tokenizer *tk, const char *bpe_dir, char *buf, size_t n) {
-    if (tk->kind == 1) {
-        snprintf(buf, n, "tokenizer=bpe\nvocab=%s\n", bpe_dir);
+static void words_index(Tokenizer *tk, Vocab *v) {
+    tk->kind = 2;
+    tk->words = v;
+    tk->vocab_size = v->size;
+    tk->eot = VOCAB_EOS;   /* generation starts after an end of sentence */
+}
+
+void tokenizer_words_from_text(Tokenizer *tk, const char *text, size_t len, long min_count) {
+    memset(tk, 0, sizeof *tk);
+    words_index(tk, vocab_build(VOCAB_WORD, text, len, min_count, 0));
+}
+
+void tokenizer_config_text(const Tokenizer *tk, const char *vocab_path, char *buf, size_t n) {
+    if (tk->kind == 1 || tk->kind == 2) {
+        snprintf(buf, n, "tokenizer=%s\nvocab=%s\n", tk->kind == 1 ? "bpe" : "word", vocab_path);
         return;
     }
     size_t k = (size_t)snprintf(buf, n, "tokenizer=char\ncharset=");
@@ -73,6 +86,12 @@ void tokenizer_from_config(Tokenizer *tk, const char *config, const char *vocab_
         chars_index(tk);
         return;
     }
+    if (!strcmp(kind, "word")) {
+        if (!vocab_dir && !config_string(config, "vocab", val, sizeof val))
+            die("the checkpoint names a word tokenizer but no vocabulary file");
+        words_index(tk, vocab_load(vocab_dir ? vocab_dir : val));
+        return;
+    }
     char dir[1024];
     if (vocab_dir) snprintf(dir, sizeof dir, "%s", vocab_dir);
     else if (config && config_string(config, "vocab", val, sizeof val)) snprintf(dir, sizeof dir, "%s", val);
@@ -85,11 +104,32 @@ void tokenizer_from_config(Tokenizer *tk, const char *config, const char *vocab_
 
 void tokenizer_free(Tokenizer *tk) {
     if (tk->bpe) bpe_free(tk->bpe);
+    if (tk->words) vocab_free(tk->words);
     memset(tk, 0, sizeof *tk);
+}
+
+/* </s>, then each line's words followed by </s> (rnn/lm_train.c's stream). */
+static int *encode_word_lines(const Vocab *v, const char *text, size_t len, size_t *n) {
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    Lines *lines = lines_from_buffer(copy, len);
+    size_t total = 1, k = 0;
+    for (size_t i = 0; i < lines->n; i++) total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
+    int *ids = xmalloc(total * sizeof(int));
+    ids[k++] = VOCAB_EOS;
+    for (size_t i = 0; i < lines->n; i++) {
+        k += vocab_encode(v, lines->line[i], strlen(lines->line[i]), ids + k, total - k);
+        ids[k++] = VOCAB_EOS;
+    }
+    lines_free(lines);
+    *n = k;
+    return ids;
 }
 
 int *tokenizer_encode(Tokenizer *tk, const char *text, size_t len, size_t *n) {
     if (tk->kind == 1) return bpe_encode_alloc(tk->bpe, text, len, 1, n);
+    if (tk->kind == 2) return encode_word_lines(tk->words, text, len, n);
     int *ids = xmalloc((len ? len : 1) * sizeof(int));
     for (size_t i = 0; i < len; i++) {
         int id = tk->char_id[(unsigned char)text[i]];
@@ -102,6 +142,8 @@ int *tokenizer_encode(Tokenizer *tk, const char *text, size_t len, size_t *n) {
 
 void tokenizer_write(const Tokenizer *tk, int id, FILE *f) {
     if (tk->kind == 0) fputc(tk->chars[id], f);
+    else if (tk->kind == 2 && id == VOCAB_EOS) fputc('\n', f);
+    else if (tk->kind == 2) fprintf(f, "%s ", vocab_token(tk->words, id));
     else fwrite(tk->bpe->token[id], 1, (size_t)tk->bpe->token_len[id], f);
 }
 

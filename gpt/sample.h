@@ -10,6 +10,12 @@
  *                     bytes in the corpus)
  *     tokenizer=bpe   vocab=DIR             byte-level BPE (bpe.h), GPT-2's
  *                     encoder.json + vocab.bpe or ours from `gpt bpe-train`
+ *     tokenizer=word  vocab=FILE            whitespace-separated words with
+ *                     common/text.h's Vocab (the vocabulary file of
+ *                     vocab_save), as the other rungs of the PTB ladder:
+ *                     a text becomes </s>, then each line's words (unknown
+ *                     ones <unk>) each followed by </s> -- rnn/'s stream, so
+ *                     perplexities count the same tokens
  * An llm.c model carries no tokenizer: GPT-2's is used (vocab 50257).
  *
  * Sampling one token from logits z (V):
@@ -34,28 +40,36 @@
 #include <stdio.h>
 
 #include "bpe.h"
+#include "text.h"
 #include "gpt.h"
 #include "rng.h"
 
 typedef struct {
-    int kind;                 /* 0 char, 1 bpe */
+    int kind;                 /* 0 char, 1 bpe, 2 word */
     int nchars;               /* char: V */
     unsigned char chars[256]; /* char: id -> byte */
     int char_id[256];         /* char: byte -> id, -1 when absent */
     Bpe *bpe;                 /* bpe */
+    Vocab *words;             /* word */
     int vocab_size;
     int eot;                  /* end-of-text id, -1 when none */
 } Tokenizer;
 
 /* The char tokenizer of a corpus: its distinct bytes, sorted. */
 void tokenizer_chars_from_text(Tokenizer *tk, const char *text, size_t len);
-/* The "tokenizer=...\n..." lines that tokenizer_from_config reads back. */
-void tokenizer_config_text(const Tokenizer *tk, const char *bpe_dir, char *buf, size_t n);
+/* The word tokenizer of a corpus: its words seen at least min_count times
+ * (the rest are <unk>). PTB's training text, min_count 1, gives Mikolov's
+ * 10k words (<unk> included) + <s>, </s>, <pad>. */
+void tokenizer_words_from_text(Tokenizer *tk, const char *text, size_t len, long min_count);
+/* The "tokenizer=...\n..." lines that tokenizer_from_config reads back;
+ * vocab_path: the BPE folder, or the word vocabulary's file. */
+void tokenizer_config_text(const Tokenizer *tk, const char *vocab_path, char *buf, size_t n);
 /* From a checkpoint's config (NULL: GPT-2's vocabulary in $NLP_DATA_DIR/gpt2);
  * vocab_dir, when not NULL, overrides. Dies when it cannot be built. */
 void tokenizer_from_config(Tokenizer *tk, const char *config, const char *vocab_dir);
 void tokenizer_free(Tokenizer *tk);
-/* ids of text (malloc'd, *n of them); dies on a byte the char set lacks */
+/* ids of text (malloc'd, *n of them); dies on a byte the char set lacks.
+ * Words: the </s>-framed stream described above. */
 int *tokenizer_encode(Tokenizer *tk, const char *text, size_t len, size_t *n);
 /* write token id's bytes to f */
 void tokenizer_write(const Tokenizer *tk, int id, FILE *f);

@@ -69,6 +69,34 @@ double gpt_eval_windows(Gpt *m, const int *tokens, size_t n, int T, size_t *coun
     return sum / (double)*count;
 }
 
+double gpt_eval_stream(Gpt *m, const int *tokens, size_t n, int T, int stride, size_t *count) {
+    if (n < 2) die("the token stream has %zu tokens: nothing to predict", n);
+    if (stride < 1 || stride > T) die("the evaluation stride %d is outside [1, %d]", stride, T);
+    int V = m->cfg.vocab_size;
+    GptCache c;
+    gpt_cache_init(&c, m);
+    float *logits = xmalloc((size_t)T * V * sizeof(float)), *probs = xmalloc((size_t)T * V * sizeof(float));
+    m->training = 0;
+    double sum = 0.0;
+    size_t done = 0;   /* targets tokens[1..done] are scored */
+    while (done < n - 1) {
+        size_t end = done == 0 ? (size_t)T : done + (size_t)stride;   /* the window predicts up to tokens[end] */
+        if (end > n - 1) end = n - 1;
+        size_t start = end > (size_t)T ? end - (size_t)T : 0;          /* it reads tokens[start..end) */
+        int len = (int)(end - start), skip = (int)(done - start);      /* the first `skip` predictions were scored */
+        gpt_cache_reset(&c);
+        gpt_forward_cached(m, &c, tokens + start, len, logits);
+        sum += crossentropy_forward(probs, logits + (size_t)skip * V, tokens + done + 1, len - skip, V, -1, 0.0f) *
+               (len - skip);
+        done = end;
+    }
+    free(logits);
+    free(probs);
+    gpt_cache_free(&c);
+    *count = n - 1;
+    return sum / (double)(n - 1);
+}
+
 void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step) {
     char model[512];
     gpt_config_text(&m->cfg, model, sizeof model);

@@ -65,6 +65,16 @@ double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int 
  * the stream is shorter than one window (T+1 tokens). */
 double gpt_eval_windows(Gpt *m, const int *tokens, size_t n, int T, size_t *count);
 
+/* Mean next-token cross-entropy over EVERY prediction of a stream: each of
+ * tokens[1..n) is scored exactly once. Windows of at most T tokens advance
+ * by `stride` (<= T): the first scores all its predictions, each later one
+ * only its last `stride` (it reads back up to T - stride tokens of context,
+ * which it does not score). stride = T gives consecutive non-overlapping
+ * windows (the last one reaching back to be T long); a smaller stride gives
+ * each token more context and a lower loss, at T/stride times the cost.
+ * *count gets n - 1. Dies if n < 2. */
+double gpt_eval_stream(Gpt *m, const int *tokens, size_t n, int T, int stride, size_t *count);
+
 /* Save m (with its optimizer state) as our checkpoint at path, at step. */
 void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step);
 

@@ -20,6 +20,7 @@
 #include "gradcheck.h"
 #include "gpt/sample.h"
 #include "gpt/train.h"
+#include "ops.h"
 #include "optim.h"
 #include "rng.h"
 #include "util.h"
@@ -910,6 +911,45 @@ START_TEST(test_model_cli) {
     ck_assert_int_eq(run(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s eval --model %s --data %s --context 16 | grep -q '^RESULT stage=gpt.* loss='", gpt, ck, text);
     ck_assert_int_eq(run(cmd), 0);
+    /* a word-level model: --test ends with whole-stream RESULT lines (windows,
+     * and sliding with --eval-stride); sampling writes words; fine-tuning reads
+     * the checkpoint's word vocabulary */
+    char wtext[600], wtest[600], wlab[600], wrun[600], wck[700];
+    snprintf(wtext, sizeof wtext, "%s", tmp_path("words.txt"));
+    snprintf(wtest, sizeof wtest, "%s", tmp_path("words_test.txt"));
+    snprintf(wlab, sizeof wlab, "%s", tmp_path("words_labelled.txt"));
+    snprintf(wrun, sizeof wrun, "%s", tmp_path("wordrun"));
+    snprintf(wck, sizeof wck, "%s/ckpt.bin", wrun);
+    f = fopen(wtext, "w");
+    for (int i = 0; i < 150; i++) fprintf(f, " the cat sat on the mat %s\n", i % 3 ? "." : "!");
+    fclose(f);
+    f = fopen(wtest, "w");
+    for (int i = 0; i < 9; i++) fprintf(f, "the dog sat on the mat .\n");
+    fclose(f);
+    f = fopen(wlab, "w");
+    fprintf(f, "1 a good dog\n0 a bad cat\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s train --data %s --val %s --test %s --words --add-unlabelled %s --layers 1 --heads 2 "
+             "--width 16 --context 8 --batch 4 --steps 20 --eval-interval 0 --eval-stride 2 --out %s --quiet > %s 2>&1 && "
+             "grep -q '^RESULT stage=gpt .*split=valid eval=windows context=8 stride=8 tokens=72 ' %s && "
+             "grep -q '^RESULT stage=gpt .*split=test eval=windows .*tokens=72 .*ppl=' %s && "
+             "grep -q '^RESULT stage=gpt .*split=test eval=sliding context=8 stride=2 tokens=72 ' %s && "
+             "grep -qxP 'good\\t1' %s/vocab.txt",
+             gpt, wtext, wtest, wtest, wlab, wrun, out1, out1, out1, out1, wrun);
+    ck_assert_int_eq(run(cmd), 0);
+    /* gpt eval --stride gives the run's own test losses back */
+    snprintf(cmd, sizeof cmd, "for s in 8 2; do %s eval --model %s --data %s --stride $s | sed 's/.*loss=\\([0-9.]*\\).*/\\1/'; done > %s && "
+             "grep 'split=test' %s | sed 's/.*loss=\\([0-9.]*\\).*/\\1/' | cmp -s - %s", gpt, wck, wtest, out2, out1, out2);
+    ck_assert_int_eq(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s sample --model %s --prompt 'the cat' --tokens 12 --temperature 0 2>/dev/null | "
+             "grep -q '^the cat[a-z .!]*$'", gpt, wck);
+    ck_assert_int_eq(run(cmd), 0);
+    char sst[1024];
+    if (data_path(sst, sizeof sst, "sst/stsa.binary.train")) {
+        snprintf(cmd, sizeof cmd, "%s finetune --model %s --task sst2 --max-train 32 --epochs 1 --quiet > %s 2>&1 && "
+                 "grep -c '^RESULT stage=gpt task=finetune data=sst2 init=.* acc=' %s | grep -qx 2", gpt, wck, out1, out1);
+        ck_assert_int_eq(run(cmd), 0);
+    }
     /* bad input: exit 1 (with a message), bad usage: exit 2 */
     char trunc[600], garbage[600], trunc_tok[600], tok[600], toy[600], long_prompt[600];
     snprintf(trunc, sizeof trunc, "%s", tmp_path("trunc.bin"));
@@ -949,7 +989,13 @@ START_TEST(test_model_cli) {
         {"train --data /nonexistent --steps 1", 1},
         {"train --steps 1", 2},
         {"train --preset nope", 2},
+        {"train --data LONG --add-unlabelled LONG --steps 1", 2},             /* needs --words */
+        {"train --data LONG --words --vocab TOY --steps 1", 2},
+        {"train --data LONG --context 8 --eval-stride 9 --steps 1", 2},       /* stride > context */
+        {"train --data LONG --words --add-unlabelled /nonexistent --steps 1", 1},
+        {"train --data LONG --words --add-unlabelled GARBAGE --steps 1", 1},  /* not UTF-8 text */
         {"eval --model %s", 2},
+        {"eval --model %s --data LONG --context 4 --stride 5", 1},            /* stride > context */
         {"convert --in %s", 2},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
@@ -1056,9 +1102,164 @@ START_TEST(test_finetune_toy) {
     double after = gpt_classify_accuracy(&m, &h, &d, 16);
     printf("FINETUNE toy task: training accuracy %.3f -> %.3f\n", before, after);
     ck_assert(after > 0.9);
+    /* a checkpoint's Adam moments (pretraining's) do not leak into fine-tuning:
+     * the same model with junk moments fine-tunes to the same weights */
+    Gpt a, b;
+    random_model(&a, 0, 12);
+    random_model(&b, 0, 12);
+    for (size_t i = 0; i < b.pt.total; i++) b.pt.m[i] = 0.5f, b.pt.v[i] = 3.0f;
+    fc.epochs = 1;
+    ClassHead ha, hb;
+    class_head_init(&ha, 2, a.cfg.channels, 1);
+    class_head_init(&hb, 2, b.cfg.channels, 1);
+    gpt_finetune(&a, &ha, &fc, &d);
+    gpt_finetune(&b, &hb, &fc, &d);
+    ck_assert_mem_eq(a.pt.values, b.pt.values, a.pt.total * sizeof(float));
+    class_head_free(&ha), class_head_free(&hb);
+    gpt_free(&a), gpt_free(&b);
     class_head_free(&h);
     class_data_free(&d);
     gpt_free(&m);
+}
+END_TEST
+
+
+/* Every token of a stream scored once: stride T over a whole number of
+ * windows is gpt eval's loss; a leftover is scored too; stride 1 gives each
+ * token exactly the last T tokens before it as context. */
+START_TEST(test_eval_stream) {
+    Gpt m;
+    int T = 8, V = 50, n = 4 * 8 + 1;
+    random_model(&m, 0, T);
+    int stream[40];
+    Rng r;
+    rng_seed(&r, 9, 0);
+    for (int i = 0; i < 40; i++) stream[i] = (int)rng_below(&r, (uint32_t)V);
+    size_t count, c2;
+    float whole = (float)gpt_eval_windows(&m, stream, (size_t)n, T, &count);
+    float stream_loss = (float)gpt_eval_stream(&m, stream, (size_t)n, T, T, &c2);
+    ck_assert_uint_eq(c2, count);
+    ck_assert(check_tensor("eval stream stride T == eval windows", &stream_loss, &whole, 1, 1e-5f));
+    /* brute force: token j (1..n-1) predicted from tokens[max(0, j-T) .. j) */
+    GptCache c;
+    gpt_cache_init(&c, &m);
+    float *logits = malloc((size_t)T * V * sizeof(float)), *probs = malloc((size_t)V * sizeof(float));
+    int N = 37;
+    double sum = 0.0;
+    for (int j = 1; j < N; j++) {
+        int a = j > T ? j - T : 0;
+        gpt_cache_reset(&c);
+        gpt_forward_cached(&m, &c, stream + a, j - a, logits);
+        sum += crossentropy_forward(probs, logits + (size_t)(j - a - 1) * V, stream + j, 1, V, -1, 0.0f);
+    }
+    float brute = (float)(sum / (N - 1)), sliding = (float)gpt_eval_stream(&m, stream, (size_t)N, T, 1, &c2);
+    ck_assert_uint_eq(c2, (size_t)N - 1);
+    ck_assert(check_tensor("eval stream stride 1 == token by token", &sliding, &brute, 1, 1e-5f));
+    /* stride T with a leftover (36 predictions = 4 windows + 4): all scored, the
+     * last window reaching back; strides in between land between the two */
+    float wins = (float)gpt_eval_stream(&m, stream, (size_t)N, T, T, &c2), mid = (float)gpt_eval_stream(&m, stream, (size_t)N, T, 3, &c2);
+    ck_assert_uint_eq(c2, (size_t)N - 1);
+    printf("EVAL stream: stride 8 %.4f, stride 3 %.4f, stride 1 %.4f\n", wins, mid, sliding);
+    ck_assert(isfinite(wins) && isfinite(mid));
+    free(logits);
+    free(probs);
+    gpt_cache_free(&c);
+    gpt_free(&m);
+}
+END_TEST
+
+/* The word tokenizer: rnn/'s </s>-framed stream, <unk> for unseen words,
+ * the vocabulary file named by the checkpoint config, tokens written back. */
+START_TEST(test_word_tokenizer) {
+    const char *text = "the cat sat\nthe dog\n";
+    Tokenizer tk;
+    tokenizer_words_from_text(&tk, text, strlen(text), 1);
+    ck_assert_int_eq(tk.kind, 2);
+    ck_assert_int_eq(tk.vocab_size, 4 + 4);   /* specials + the cat sat dog */
+    size_t n;
+    int *ids = tokenizer_encode(&tk, "the cat\nbird dog", 16, &n);
+    const char *want[] = {"</s>", "the", "cat", "</s>", "<unk>", "dog", "</s>"};
+    ck_assert_uint_eq(n, 7);
+    for (size_t i = 0; i < n; i++) ck_assert_str_eq(vocab_token(tk.words, ids[i]), want[i]);
+    /* written back: words with spaces, </s> as a newline */
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    for (size_t i = 1; i < n; i++) tokenizer_write(&tk, ids[i], f);
+    fclose(f);
+    ck_assert_str_eq(out, "the cat \n<unk> dog \n");
+    free(out);
+    /* through a checkpoint's config and the saved vocabulary */
+    const char *vpath = tmp_path("words_vocab.txt");
+    vocab_save(tk.words, vpath);
+    char config[2048];
+    tokenizer_config_text(&tk, vpath, config, sizeof config);
+    Tokenizer back;
+    tokenizer_from_config(&back, config, NULL);
+    ck_assert_int_eq(back.kind, 2);
+    ck_assert_int_eq(back.vocab_size, tk.vocab_size);
+    size_t n2;
+    int *ids2 = tokenizer_encode(&back, "the cat\nbird dog", 16, &n2);
+    ck_assert_uint_eq(n2, n);
+    ck_assert_mem_eq(ids2, ids, n * sizeof(int));
+    /* min count 2: words seen once are <unk> */
+    Tokenizer pruned;
+    tokenizer_words_from_text(&pruned, text, strlen(text), 2);
+    ck_assert_int_eq(pruned.vocab_size, 4 + 1);
+    free(ids);
+    free(ids2);
+    tokenizer_free(&tk);
+    tokenizer_free(&back);
+    tokenizer_free(&pruned);
+}
+END_TEST
+
+/* s with every run of spaces cut to one and none at a line's ends (malloc'd) */
+static char *squeeze_spaces(const char *s) {
+    char *out = malloc(strlen(s) + 1);
+    size_t k = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == ' ' && (k == 0 || out[k - 1] == ' ' || out[k - 1] == '\n')) continue;
+        if (*p == '\n' && k > 0 && out[k - 1] == ' ') k--;
+        out[k++] = *p;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* `gpt train --preset ptb`'s data: Mikolov's 10k words, and the streams that
+ * rnn/ and ngram/ score (the test stream predicts 82,430 tokens, as KN5's). */
+START_TEST(test_ptb_words) {
+    char train[1024], test[1024];
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
+        printf("SKIPPED PTB checks: %s is missing (make data)\n", train);
+        return;
+    }
+    size_t len, n;
+    char *text = text_load(train, &len);
+    Tokenizer tk;
+    tokenizer_words_from_text(&tk, text, len, 1);
+    free(text);
+    /* PTB's 10,000 words count <unk> and the end of sentence: 9,999 + our 3 other specials */
+    ck_assert_int_eq(tk.vocab_size, 9999 + 3);
+    text = text_load(test, &len);
+    int *ids = tokenizer_encode(&tk, text, len, &n);
+    ck_assert_uint_eq(n - 1, 82430);
+    /* written back, the stream is the file again (spaces aside: PTB's lines
+     * start and end with one) */
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    for (size_t i = 1; i < n; i++) tokenizer_write(&tk, ids[i], f);
+    fclose(f);
+    char *norm = squeeze_spaces(text), *back = squeeze_spaces(out);
+    ck_assert_str_eq(back, norm);
+    free(back);
+    free(norm);
+    free(out);
+    free(ids);
+    free(text);
+    tokenizer_free(&tk);
 }
 END_TEST
 
@@ -1083,6 +1284,9 @@ static Suite *gpt_suite(void) {
     tcase_add_test(tm, test_model_pytorch);
     tcase_add_test(tm, test_model_pytorch_nobias);
     tcase_add_test(tm, test_kv_cache);
+    tcase_add_test(tm, test_eval_stream);
+    tcase_add_test(tm, test_word_tokenizer);
+    tcase_add_test(tm, test_ptb_words);
     tcase_add_test(tm, test_llmc_roundtrip);
     tcase_add_test(tm, test_llmc_reference);
     tcase_add_test(tm, test_llmc_bad);
