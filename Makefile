@@ -7,6 +7,7 @@
 #   make plots        redraw every PNG from the metrics.tsv files under runs/
 #   make notebooks    execute the notebooks in notebooks/
 #   make data         fetch (or copy from $NLP_DATA_DIR) the benchmark datasets
+#   make vectors      word2vec vectors from our English text (rnn static/non-static)
 #   make fixtures     regenerate tests/fixtures/ with the PyTorch references
 #   make clean        remove build products (not data/cache or runs/)
 #
@@ -80,7 +81,7 @@ STAGE_BINS := $(STAGES:%=$(BIN)/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test demo bench plots notebooks data fixtures clean deps $(ALL_STAGES)
+.PHONY: all test demo bench plots notebooks data vectors fixtures clean deps $(ALL_STAGES)
 .DEFAULT_GOAL := all
 
 all: $(LIBCOMMON) $(STAGE_BINS)
@@ -95,6 +96,10 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# Earlier stages a stage's binary links as libraries (DESIGN.md: a later stage
+# may use an earlier stage's model): rnn's demo trains word2vec vectors.
+rnn_DEPS := word2vec
+
 # Each stage: its non-main sources become lib<stage>.a (so its tests and later
 # stages can link the model), and main.c links into bin/<stage>.
 define STAGE_RULES
@@ -104,7 +109,7 @@ $$($(1)_LIB): $$($(1)_LIB_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $$(dir $$@)
 	@rm -f $$@
 	ar rcs $$@ $$^
-$(BIN)/$(1): $(BUILD)/$(1)/main.o $$($(1)_LIB) $(LIBCOMMON)
+$(BIN)/$(1): $(BUILD)/$(1)/main.o $$($(1)_LIB) $$($(1)_DEPS:%=$(BUILD)/lib%.a) $(LIBCOMMON)
 	@mkdir -p $$(dir $$@)
 	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
 $(1): $(BIN)/$(1)

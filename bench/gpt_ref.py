@@ -4,12 +4,14 @@ gpt/gpt.c (nanoGPT's architecture, tanh GELU, tied output), the same step
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/gpt_ref.py --config baby --threads 2
 
-Prints a RESULT line in scripts/bench.sh's form (impl=pytorch, value = tokens per
+Without --config it times each config named in BENCH_GPT_CASES (default "baby"), as
+bench/gpt.c does. Prints a RESULT line per config in scripts/bench.sh's form (impl=pytorch, value = tokens per
 second of the median step). OMP_WAIT_POLICY=PASSIVE (the Makefile exports it) matters: with
 2 threads, spinning idle OpenMP threads steal the core OpenBLAS needs.
 """
 import argparse
 import math
+import os
 import statistics
 import time
 
@@ -68,20 +70,10 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--config", default="baby", choices=CONFIGS)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--steps", "--reps", type=int, default=10, dest="steps")
-    ap.add_argument("--impl", default="pytorch", choices=["pytorch"])
-    ap.add_argument("--impls", action="store_true", help="list the implementations and exit")
-    a = ap.parse_args()
-    if a.impls:
-        print("pytorch")
-        return
-    torch.set_num_threads(a.threads)
+def time_config(config, threads, steps):
+    """Median training-step time of one config; prints its RESULT line."""
     torch.manual_seed(1)
-    L, NH, C, V, maxT, B, T, bias = CONFIGS[a.config]
+    L, NH, C, V, maxT, B, T, bias = CONFIGS[config]
     model = GPT(L, NH, C, V, maxT, bias)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     other = [p for p in model.parameters() if p.dim() < 2]
@@ -90,7 +82,7 @@ def main():
     x = torch.randint(0, V, (B, T))
     y = torch.randint(0, V, (B, T))
     times = []
-    for s in range(a.steps + 2):
+    for s in range(steps + 2):
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = model(x, y)
@@ -101,8 +93,27 @@ def main():
             times.append(1e3 * (time.perf_counter() - t0))
     ms = statistics.median(times)
     params = sum(p.numel() for p in model.parameters())
-    print(f"RESULT stage=bench bench=gpt case={a.config}_t{a.threads} impl=pytorch value={B * T / (ms / 1e3):.0f} "
+    print(f"RESULT stage=bench bench=gpt case={config}_t{threads} impl=pytorch value={B * T / (ms / 1e3):.0f} "
           f"unit=tok/s ms_per_step={ms:.2f} params={params}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", choices=CONFIGS)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", "--reps", type=int, default=10, dest="steps")
+    ap.add_argument("--impl", default="pytorch", choices=["pytorch"])
+    ap.add_argument("--impls", action="store_true", help="list the implementations and exit")
+    a = ap.parse_args()
+    if a.impls:
+        print("pytorch")
+        return
+    torch.set_num_threads(a.threads)
+    configs = [a.config] if a.config else os.environ.get("BENCH_GPT_CASES", "baby").split()
+    for config in configs:
+        if config not in CONFIGS:
+            raise SystemExit(f"gpt_ref.py: unknown config '{config}' (known: {', '.join(CONFIGS)})")
+        time_config(config, a.threads, a.steps)
 
 
 if __name__ == "__main__":

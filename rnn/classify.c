@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "checkpoint.h"
 #include "conv1d.h"
 #include "ops.h"
 #include "optim.h"
@@ -281,6 +283,7 @@ void cls_backward(Classifier *m, ClsActs *a) {
 /* ------------------------------------------------------------ data */
 
 int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxlen) {
+    if (maxlen < 1) die("classifier: the sentence length limit must be at least 1 word (got %d)", maxlen);
     size_t len = strlen(line);
     size_t n = vocab_encode(v, line, len, NULL, 0);
     if (n == 0) return 0;
@@ -307,6 +310,25 @@ void clsset_free(ClsSet *s) {
     memset(s, 0, sizeof *s);
 }
 
+double cls_majority_accuracy(const ClsSet *train, const ClsSet *test, int NC) {
+    int *count = xcalloc((size_t)NC, sizeof(int)), best = 0, hit = 0;
+    for (int i = 0; i < train->n; i++) count[train->label[i]]++;
+    for (int k = 1; k < NC; k++) if (count[k] > count[best]) best = k;
+    for (int i = 0; i < test->n; i++) hit += test->label[i] == best;
+    free(count);
+    return (double)hit / (test->n ? test->n : 1);
+}
+
+void clsset_check_classes(const ClsSet *s, int NC, const char *what) {
+    for (int i = 0; i < s->n; i++)
+        if (s->label[i] < 0 || s->label[i] >= NC) die("%s: label %d outside 0..%d", what, s->label[i], NC - 1);
+    for (int k = 0; k < NC; k++) {
+        int count = 0;
+        for (int i = 0; i < s->n && !count; i++) count = s->label[i] == k;
+        if (!count) die("%s: class %d has no sentences (%d sentences, %d classes)", what, k, s->n, NC);
+    }
+}
+
 /* ------------------------------------------------------------ training */
 
 /* Lay sentences order[0..B) out as a padded batch; returns its length T. */
@@ -328,7 +350,8 @@ static int make_batch(int *ids, int *lens, int *labels, const ClsSet *s, const i
     return T;
 }
 
-static double accuracy(Classifier *m, ClsActs *a, const ClsSet *s, int pad) {
+double cls_accuracy(Classifier *m, ClsActs *a, const ClsSet *s) {
+    int pad = cls_pad_left(&m->cfg);
     int B = a->B, correct = 0;
     int *order = xmalloc((size_t)B * sizeof(int)), *ids = xmalloc((size_t)a->B * a->T * sizeof(int));
     int *lens = xmalloc((size_t)B * sizeof(int)), *labels = xmalloc((size_t)B * sizeof(int)), *pred = xmalloc((size_t)B * sizeof(int));
@@ -344,13 +367,13 @@ static double accuracy(Classifier *m, ClsActs *a, const ClsSet *s, int pad) {
     return (double)correct / (s->n ? s->n : 1);
 }
 
-double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *test, const float *init_emb) {
-    if (train->n < 1 || test->n < 1) die("classifier: empty training or test set");
+ClsScore cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *dev,
+                        const ClsSet *test, const float *init_emb) {
+    if (train->n < 1 || test->n < 1 || (dev && dev->n < 1)) die("classifier: empty training, dev or test set");
     Classifier m;
     cls_build(&m, &o->model);
     const ClsConfig *c = &m.cfg;
-    for (int i = 0; i < train->n; i++)
-        if (train->label[i] < 0 || train->label[i] >= c->NC) die("classifier: label %d outside 0..%d", train->label[i], c->NC - 1);
+    clsset_check_classes(train, c->NC, "classifier: the training set");
     Rng rng;
     rng_seed(&rng, o->seed, 1);
     cls_init(&m, &rng);
@@ -358,8 +381,9 @@ double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSe
     else if (c->emb != EMB_RAND) die("classifier: static and non-static embeddings need pretrained vectors");
     cls_after_step(&m);
     int pad = cls_pad_left(c), maxlen = 0;
-    for (int i = 0; i < train->n; i++) if (train->len[i] > maxlen) maxlen = train->len[i];
-    for (int i = 0; i < test->n; i++) if (test->len[i] > maxlen) maxlen = test->len[i];
+    const ClsSet *sets[3] = { train, dev, test };
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; sets[k] && i < sets[k]->n; i++) if (sets[k]->len[i] > maxlen) maxlen = sets[k]->len[i];
     int T_cap = maxlen + 2 * pad + 5, B = o->batch < train->n ? o->batch : train->n;
     ClsActs a;
     cls_acts_build(&a, &m, B, T_cap, o->seed);
@@ -367,6 +391,7 @@ double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSe
     int *ids = xmalloc((size_t)B * T_cap * sizeof(int)), *lens = xmalloc((size_t)B * sizeof(int)), *labels = xmalloc((size_t)B * sizeof(int));
     for (int i = 0; i < train->n; i++) order[i] = i;
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
+    ClsScore best = { 0.0, NAN, 0 };
     int t = 0;
     for (int ep = 0; ep < o->epochs; ep++) {
         rng_shuffle_int(&rng, order, (size_t)train->n);
@@ -381,13 +406,21 @@ double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSe
             cls_after_step(&m);
             nb++;
         }
-        if (!o->quiet) fprintf(stderr, "  %s epoch %d: train loss %.4f\n", cls_encoder_name(c->enc), ep + 1, sum / (nb ? nb : 1));
+        double dev_acc = dev ? cls_accuracy(&m, &a, dev) : NAN;
+        /* test is scored only for an epoch that could be the answer */
+        int better = dev ? ep == 0 || dev_acc > best.dev_acc : ep == o->epochs - 1;
+        if (better) best = (ClsScore){ cls_accuracy(&m, &a, test), dev_acc, ep + 1 };
+        if (better && o->save_dir) cls_save(&m, o->save_vocab, o->save_dir);
+        if (!o->quiet) {
+            fprintf(stderr, "  %s epoch %d: train loss %.4f", cls_encoder_name(c->enc), ep + 1, sum / (nb ? nb : 1));
+            if (dev) fprintf(stderr, "  dev %.2f%%%s", 100 * dev_acc, better ? "  (best so far)" : "");
+            fprintf(stderr, "\n");
+        }
     }
-    double acc = accuracy(&m, &a, test, pad);
     free(order); free(ids); free(lens); free(labels);
     cls_acts_free(&a);
     cls_free(&m);
-    return acc;
+    return best;
 }
 
 /* ------------------------------------------------------------ corpora */
@@ -432,6 +465,54 @@ void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int max
     lines_free(n);
 }
 
+/* "LABEL words..." -> the label (or -1 if it is not an integer in [0, NC)) and the words */
+static int split_label(char *line, int NC, char **words) {
+    char *end;
+    long k = strtol(line, &end, 10);
+    if (end == line || (*end != ' ' && *end != '\t' && *end != '\0') || k < 0 || k >= NC) return -1;
+    *words = end;
+    return (int)k;
+}
+
+/* The lines of one "LABEL word word ..." file into s, with the vocabulary v. */
+static void add_labelled_lines(ClsSet *s, const Vocab *v, const Lines *l, const char *path, int NC, int maxlen) {
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < l->n; i++) {
+        char *words = NULL;
+        int k = split_label(l->line[i], NC, &words);
+        if (k < 0) die("%s:%zu: a line must start with its label, an integer in 0..%d", path, i + 1, NC - 1);
+        if (!clsset_add(s, v, words, k, maxlen)) die("%s:%zu: label %d but no words", path, i + 1, k);
+    }
+    if (s->n == 0) die("'%s': no sentences (expected lines 'LABEL word word ...')", path);
+}
+
+void cls_load_labelled_file(ClsSet *s, const Vocab *v, const char *path, int NC, int maxlen) {
+    Lines *l = lines_load(path);
+    add_labelled_lines(s, v, l, path, NC, maxlen);
+    lines_free(l);
+}
+
+void cls_load_labelled(ClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen) {
+    Lines **l = xmalloc((size_t)nfiles * sizeof(Lines *));
+    Vocab *full = vocab_new(VOCAB_WORD);
+    for (int f = 0; f < nfiles; f++) {
+        l[f] = lines_load(paths[f]);
+        for (size_t i = 0; i < l[f]->n; i++) {
+            char *words;
+            if (split_label(l[f]->line[i], NC, &words) < 0)
+                die("%s:%zu: a line must start with its label, an integer in 0..%d", paths[f], i + 1, NC - 1);
+            vocab_count(full, words, strlen(words));
+        }
+    }
+    *v = vocab_prune(full, 1, 0);   /* over every split, as Kim (and cls_load_mr) */
+    vocab_free(full);
+    for (int f = 0; f < nfiles; f++) {
+        add_labelled_lines(&sets[f], *v, l[f], paths[f], NC, maxlen);
+        lines_free(l[f]);
+    }
+    free(l);
+}
+
 void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int keep) {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < s->n; i++) {
@@ -458,25 +539,85 @@ void clsset_view_free(ClsSet *s) {
 
 /* ------------------------------------------------------------ pretrained rows */
 
-int cls_vectors_from_lm(float *table, const Vocab *v, int E, const char *lm_path, Rng *rng) {
+/* The input embedding of an LM run, as word vectors (specials included). */
+static Vectors *vectors_of_lm(const char *dir) {
     Lm lm;
     Vocab *lv;
-    lm_load(&lm, &lv, lm_path, NULL);
-    if (lm.cfg.E != E)
-        die("'%s': its vectors have dimension %d but the classifier's embeddings have %d (set --emb %d)",
-            lm_path, lm.cfg.E, E, lm.cfg.E);
-    int found = 0;
-    /* words the vectors lack start from U[-0.25, 0.25], Kim's choice */
-    rng_fill_uniform(rng, table, (size_t)v->size * E, -0.25f, 0.25f);
-    for (int i = VOCAB_NSPECIAL; i < v->size; i++) {
-        int j = vocab_find(lv, v->tokens[i], strlen(v->tokens[i]));
-        if (j < VOCAB_NSPECIAL) continue;
-        memcpy(table + (size_t)i * E, lm.wte + (size_t)j * E, (size_t)E * sizeof(float));
-        found++;
-    }
-    memcpy(table, lm.wte, (size_t)E * sizeof(float));   /* <unk> */
-    memset(table + (size_t)VOCAB_PAD * E, 0, (size_t)E * sizeof(float));
+    lm_load(&lm, &lv, dir, NULL);
+    Vectors *vec = vectors_new(lv->size, lm.cfg.E, (const char *const *)lv->tokens);
+    memcpy(vec->vecs, lm.wte, (size_t)lv->size * lm.cfg.E * sizeof(float));
     vocab_free(lv);
     lm_free(&lm);
+    return vec;
+}
+
+Vectors *cls_vectors_load(const char *src) {
+    struct stat st;
+    if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) return vectors_of_lm(src);
+    return vectors_load(src, VEC_AUTO);
+}
+
+int cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec, const char *src,
+                        Rng *rng, float *a_out) {
+    if (vec->D != E)
+        die("'%s': its vectors have dimension %d but the classifier's embeddings have %d (set --emb %d)",
+            src, vec->D, E, vec->D);
+    /* Kim: unknown words from U[-a, a] "so that the randomly initialized
+     * vectors have the same variance as the pre-trained ones" */
+    double sum = 0.0, sq = 0.0, n = (double)vec->V * vec->D;
+    for (size_t i = 0; i < (size_t)vec->V * vec->D; i++) { sum += vec->vecs[i]; sq += (double)vec->vecs[i] * vec->vecs[i]; }
+    double var = sq / n - (sum / n) * (sum / n);
+    float a = (float)sqrt(3.0 * (var > 0.0 ? var : 0.0));
+    rng_fill_uniform(rng, table, (size_t)v->size * E, -a, a);
+    int found = 0;
+    for (int i = VOCAB_NSPECIAL; i < v->size; i++) {
+        int j = vectors_find(vec, v->tokens[i]);
+        if (j < 0) continue;
+        memcpy(table + (size_t)i * E, vec->vecs + (size_t)j * E, (size_t)E * sizeof(float));
+        found++;
+    }
+    memset(table + (size_t)VOCAB_PAD * E, 0, (size_t)E * sizeof(float));
+    if (a_out) *a_out = a;
     return found;
+}
+
+/* ------------------------------------------------------------ saved models */
+
+#define CLS_STAGE "rnn-classify"
+
+void cls_save(const Classifier *m, const Vocab *v, const char *dir) {
+    const ClsConfig *c = &m->cfg;
+    char cfg[512], path[4096];
+    snprintf(cfg, sizeof cfg, "encoder=%d\nembeddings=%d\nV=%d\nE=%d\nH=%d\nF=%d\nNC=%d\ndropout=%.9g\nmax_norm=%.9g\n",
+             (int)c->enc, (int)c->emb, c->V, c->E, c->H, c->F, c->NC, c->dropout, c->max_norm);
+    make_dirs(dir);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    vocab_save(v, path);
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    checkpoint_save(path, CLS_STAGE, cfg, &m->pt, 0, 0);
+}
+
+void cls_load(Classifier *m, Vocab **v, const char *dir) {
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    CheckpointInfo ck;
+    if (checkpoint_read(path, CLS_STAGE, &ck, err, sizeof err)) die("%s", err);
+    ClsConfig c = {
+        .enc = (EncoderKind)config_long(ck.config, "encoder", -1),
+        .emb = (EmbeddingMode)config_long(ck.config, "embeddings", -1),
+        .V = (int)config_long(ck.config, "V", 0), .E = (int)config_long(ck.config, "E", 0),
+        .H = (int)config_long(ck.config, "H", 0), .F = (int)config_long(ck.config, "F", 0),
+        .NC = (int)config_long(ck.config, "NC", 0),
+        .dropout = (float)config_double(ck.config, "dropout", 0.0),
+        .max_norm = (float)config_double(ck.config, "max_norm", 0.0),
+    };
+    if (c.enc < ENC_DNN || c.enc > ENC_LSTM || c.emb < EMB_RAND || c.emb > EMB_NONSTATIC ||
+        c.V < 5 || c.E < 1 || c.H < 1 || c.F < 1 || c.NC < 2)
+        die("'%s': not a classifier checkpoint (bad config)", path);
+    cls_build(m, &c);
+    if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("%s", err);
+    checkpoint_free(&ck);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    *v = vocab_load(path);
+    if ((*v)->size != c.V) die("'%s' has %d words but the model expects %d", path, (*v)->size, c.V);
 }

@@ -28,6 +28,7 @@
 #include "params.h"
 #include "rng.h"
 #include "text.h"
+#include "vectors.h"
 
 typedef enum { ENC_DNN, ENC_CNN, ENC_LSTM } EncoderKind;
 typedef enum { EMB_RAND, EMB_STATIC, EMB_NONSTATIC } EmbeddingMode;
@@ -101,10 +102,15 @@ typedef struct {
     int *label;        /* (n) in [0, NC) */
 } ClsSet;
 
-/* Add one whitespace-tokenised sentence (cut to maxlen words; unknown words
- * become <unk>). An empty sentence is skipped; returns 1 if added. */
+/* Add one whitespace-tokenised sentence (cut to maxlen >= 1 words; unknown
+ * words become <unk>). An empty sentence is skipped; returns 1 if added. */
 int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxlen);
 void clsset_free(ClsSet *s);
+/* The baseline: the accuracy on test of always answering train's most
+ * frequent class. */
+double cls_majority_accuracy(const ClsSet *train, const ClsSet *test, int NC);
+/* Dies unless each of the NC classes has at least one sentence in s. */
+void clsset_check_classes(const ClsSet *s, int NC, const char *what);
 
 /* The Bible's 8 divisions (labels.*.tsv column 1) in canon order. */
 #define BIBLE_DIVISIONS 8
@@ -115,6 +121,13 @@ void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const cha
 /* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved;
  * builds the vocabulary over both files, as Kim. */
 void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);
+/* Files of "LABEL word word ..." lines (SST's stsa.binary.*: LABEL 0 or 1),
+ * LABEL an integer in [0, NC). Builds the vocabulary over all nfiles files, as
+ * Kim, then loads file i into sets[i]. Dies on a bad label, a line with a
+ * label but no words, or a file without sentences (path:line). */
+/* One such file with an existing vocabulary (unknown words become <unk>). */
+void cls_load_labelled_file(ClsSet *s, const Vocab *v, const char *path, int NC, int maxlen);
+void cls_load_labelled(ClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen);
 /* The sentences of s whose fold is (keep=1) or is not (keep=0) k, sharing
  * s's ids: free with clsset_view_free. */
 void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int keep);
@@ -126,18 +139,47 @@ typedef struct {
     float lr;
     unsigned long seed;
     int quiet;
+    const char *save_dir;     /* if set: the chosen epoch's model goes to DIR/model.ckpt */
+    const Vocab *save_vocab;  /* ... with this vocabulary, as DIR/vocab.txt */
 } ClsTrainOptions;
 
-/* Train on train (with pretrained rows already in m->wte when the mode is
- * static or non-static: pass init_emb (V,E) or NULL), return accuracy on test. */
-double cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *test,
-                      const float *init_emb);
+typedef struct {
+    double test_acc;   /* test accuracy after the chosen epoch */
+    double dev_acc;    /* dev accuracy of that epoch (NAN without a dev set) */
+    int epoch;         /* 1-based: the best dev epoch, or the last one without a dev set */
+} ClsScore;
 
-/* Pretrained rows for static / non-static embeddings: the input embedding of
- * one of our word-level LM checkpoints (lm_train.h), matched word by word;
- * others U[-0.25, 0.25]. table (V,E). Dies when the dimensions disagree.
- * Returns how many words were found. (TODO: word2vec-format files, once the
- * reader of word2vec/vectors.h moves into common/.) */
-int cls_vectors_from_lm(float *table, const Vocab *v, int E, const char *lm_path, Rng *rng);
+/* Train on train and score on test. With a dev set, every epoch is scored on
+ * dev and the test accuracy of the best dev epoch is kept (early stopping by
+ * dev accuracy, as Kim); dev NULL: the last epoch's. init_emb (V,E) holds the
+ * pretrained rows for static and non-static embeddings (NULL for rand). */
+ClsScore cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *dev,
+                        const ClsSet *test, const float *init_emb);
+
+/* Fraction of s classified correctly (a's capacity must fit s's sentences). */
+double cls_accuracy(Classifier *m, ClsActs *a, const ClsSet *s);
+
+/* A trained classifier as DIR/model.ckpt (stage "rnn-classify", atomic) and
+ * DIR/vocab.txt; cls_load rebuilds it and dies on a missing, corrupted or
+ * foreign file. */
+void cls_save(const Classifier *m, const Vocab *v, const char *dir);
+void cls_load(Classifier *m, Vocab **v, const char *dir);
+
+/* ------------------------------------------------------------ pretrained rows */
+
+/* Pretrained vectors from src: a word2vec-format file (vectors.h, text or
+ * binary: ours, Google News, fastText's .vec) or, when src is a directory, a
+ * word-level `rnn lm-train` run, whose input embedding is used. Dies with a
+ * clear message when src is neither. */
+Vectors *cls_vectors_load(const char *src);
+
+/* Kim's recipe for the table (V,E): a word of v found in vec takes its
+ * vector; the others (and <unk>) start from U[-a, a], a = sqrt(3 s2) where s2
+ * is the variance of all of vec's values, so unknown words look like known
+ * ones (U[-a, a] has variance a^2/3); <pad> is zero. Dies when vec's
+ * dimension is not E. Returns how many words of v were found; *a_out gets a
+ * when non-NULL. */
+int cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec, const char *src,
+                        Rng *rng, float *a_out);
 
 #endif

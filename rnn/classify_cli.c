@@ -2,21 +2,28 @@
  * classify_cli.c -- `rnn classify-train`: the classification experiments.
  *
  *   rnn classify-train --preset mr-cnn-rand       Kim 2014 CNN-rand, MR, 10-fold CV
+ *   rnn classify-train --preset sst2-cnn-static   SST-2 train/dev/test, frozen word2vec rows
  *   rnn classify-train --preset bible-cnn         which division a verse is from
  *
- * Ends with  RESULT stage=rnn task=mr model=cnn-rand folds=10 acc=...
+ * Ends with  RESULT stage=rnn task=mr model=cnn-rand folds=10 ... acc=...
  */
 #include "rnn/classify_cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "matmul.h"
 #include "metrics.h"
 #include "rnn/classify.h"
 #include "util.h"
+#include "vectors.h"
+
+/* where scripts/pretrain_vectors.sh writes our word2vec vectors */
+#define PRETRAINED_VECTORS "runs/word2vec/pretrain/vectors.bin"
 
 static const char *usage_classify =
     "usage: rnn classify-train [--preset NAME] [options]\n"
@@ -25,68 +32,96 @@ static const char *usage_classify =
     "\n"
     "presets (flags after --preset override them):\n"
     "  mr-cnn-rand       Kim 2014 on MR: filters 3,4,5 x 100, ReLU, max over time,\n"
-    "                    dropout 0.5, max-norm 3, E 300 random, batch 50, 10-fold CV\n"
-    "  mr-cnn-static     the same with frozen pretrained rows (--vectors-lm DIR)\n"
-    "  mr-cnn-nonstatic  the same, fine-tuned\n"
-    "  mr-dnn            mean of embeddings, ReLU layer of 100, dropout 0.5\n"
-    "  mr-lstm           LSTM 100, max-pool over the words, dropout 0.5\n"
-    "  bible-cnn, bible-dnn, bible-lstm   the 8 divisions of the Bible (train/test)\n"
+    "                    dropout 0.5, max-norm 3, E 300 random, batch 50, 10-fold CV, 4 epochs\n"
+    "  mr-cnn-static     the same with frozen word2vec rows (" PRETRAINED_VECTORS ",\n"
+    "                    made by scripts/pretrain_vectors.sh), 4 epochs\n"
+    "  mr-cnn-nonstatic  the same, fine-tuned, 4 epochs\n"
+    "  mr-dnn            mean of embeddings, ReLU layer of 100, dropout 0.5, 10 epochs\n"
+    "  mr-lstm           LSTM 100, max-pool over the words, dropout 0.5, 5 epochs\n"
+    "  sst2-cnn-rand, sst2-cnn-static, sst2-cnn-nonstatic\n"
+    "                    SST-2 sentences (stsa.binary): train, the epoch of the best dev\n"
+    "                    accuracy (of 10), its test accuracy\n"
+    "  bible-cnn, bible-dnn, bible-lstm   the 8 divisions of the Bible (train/test), 3 epochs\n"
     "\n"
     "options:\n"
-    "  --task mr|bible   --encoder dnn|cnn|lstm   --embeddings rand|static|nonstatic\n"
-    "  --vectors-lm DIR  pretrained rows from a word-level `rnn lm-train` run (its E must match)\n"
-    "  --emb E (300)     --hidden H (100)   --maps F (100)   --dropout P (0.5)   --max-norm S (3)\n"
-    "  --epochs N (10)   --batch B (50)     --lr X (1e-3, Adam; Kim used Adadelta)\n"
+    "  --task mr|sst2|bible   --encoder dnn|cnn|lstm   --embeddings rand|static|nonstatic\n"
+    "  --vectors FILE    pretrained rows: a word2vec-format file (.bin or .txt, ours or\n"
+    "                    anyone's), or the directory of a word-level `rnn lm-train` run;\n"
+    "                    unknown words get U[-a,a] with the vectors' variance (Kim)\n"
+    "  --emb E           embedding size (300; with --vectors: the file's dimension,\n"
+    "                    and an --emb that disagrees with the file is an error)\n"
+    "  --hidden H (100)  --maps F (100)   --dropout P (0.5)   --max-norm S (3)\n"
+    "  --epochs N (10)   --batch B (50)   --lr X (1e-3, Adam; Kim used Adadelta)\n"
     "  --folds N (10)    run the first N of MR's 10 folds\n"
     "  --maxlen N (64)   words kept per sentence\n"
+    "  --out DIR         sst2 and bible: save the chosen epoch's model (DIR/model.ckpt,\n"
+    "                    DIR/vocab.txt) for `rnn classify-eval`\n"
     "  --seed N   --threads N   --quiet\n";
 
 typedef struct {
     ClsTrainOptions t;
-    const char *task, *vectors_lm, *name;
-    int folds, maxlen;
+    const char *task, *vectors;
+    int folds, maxlen, emb_given;
     long threads;
 } ClsOptions;
 
 enum { C_PRESET = 300, C_TASK, C_ENC, C_EMBMODE, C_VECTORS, C_EMB, C_HIDDEN, C_MAPS, C_DROPOUT,
-       C_MAXNORM, C_EPOCHS, C_BATCH, C_LR, C_FOLDS, C_MAXLEN, C_SEED, C_THREADS, C_QUIET, C_HELP };
+       C_MAXNORM, C_EPOCHS, C_BATCH, C_LR, C_FOLDS, C_MAXLEN, C_SEED, C_THREADS, C_QUIET, C_OUT, C_HELP };
 
 static const struct option cls_options[] = {
     { "preset", required_argument, 0, C_PRESET }, { "task", required_argument, 0, C_TASK },
     { "encoder", required_argument, 0, C_ENC }, { "embeddings", required_argument, 0, C_EMBMODE },
-    { "vectors-lm", required_argument, 0, C_VECTORS }, { "emb", required_argument, 0, C_EMB },
+    { "vectors", required_argument, 0, C_VECTORS }, { "emb", required_argument, 0, C_EMB },
     { "hidden", required_argument, 0, C_HIDDEN }, { "maps", required_argument, 0, C_MAPS },
     { "dropout", required_argument, 0, C_DROPOUT }, { "max-norm", required_argument, 0, C_MAXNORM },
     { "epochs", required_argument, 0, C_EPOCHS }, { "batch", required_argument, 0, C_BATCH },
     { "lr", required_argument, 0, C_LR }, { "folds", required_argument, 0, C_FOLDS },
     { "maxlen", required_argument, 0, C_MAXLEN }, { "seed", required_argument, 0, C_SEED },
     { "threads", required_argument, 0, C_THREADS }, { "quiet", no_argument, 0, C_QUIET },
-    { "help", no_argument, 0, C_HELP }, { 0, 0, 0, 0 },
+    { "out", required_argument, 0, C_OUT }, { "help", no_argument, 0, C_HELP }, { 0, 0, 0, 0 },
 };
 
-static int parse_mode(const char *s) {
+static const char *tasks[] = { "mr", "sst2", "bible" };
+
+static const char *parse_task(const char *s) {
+    for (int k = 0; k < 3; k++) if (strcmp(s, tasks[k]) == 0) return tasks[k];
+    return NULL;
+}
+
+static EmbeddingMode parse_mode(const char *s) {
     if (strcmp(s, "rand") == 0) return EMB_RAND;
     if (strcmp(s, "static") == 0) return EMB_STATIC;
     if (strcmp(s, "nonstatic") == 0 || strcmp(s, "non-static") == 0) return EMB_NONSTATIC;
     usage_error("--embeddings must be rand, static or nonstatic");
 }
 
+static const char *mode_name(EmbeddingMode m) { return m == EMB_RAND ? "rand" : m == EMB_STATIC ? "static" : "nonstatic"; }
+
+/* The epochs of the runs in rnn/README.md: what fits 10 folds of MR into
+ * ~20 minutes of one shared core; SST-2 keeps the best dev epoch of 10. */
+static int preset_epochs(const char *task, EncoderKind e) {
+    if (strcmp(task, "bible") == 0) return 3;
+    if (strcmp(task, "mr") == 0) return e == ENC_CNN ? 4 : e == ENC_LSTM ? 5 : 10;
+    return 10;
+}
+
+/* TASK-ENCODER[-MODE] */
 static void cls_preset(ClsOptions *o, const char *name) {
     char task[16] = {0}, rest[32] = {0};
     const char *dash = strchr(name, '-');
     if (!dash || (size_t)(dash - name) >= sizeof task) usage_error("unknown preset '%s'", name);
     memcpy(task, name, (size_t)(dash - name));
     snprintf(rest, sizeof rest, "%s", dash + 1);
-    if (strcmp(task, "mr") != 0 && strcmp(task, "bible") != 0) usage_error("unknown preset '%s'", name);
-    o->task = strcmp(task, "mr") == 0 ? "mr" : "bible";
+    if (!(o->task = parse_task(task))) usage_error("unknown preset '%s'", name);
     char *mode = strchr(rest, '-');
     if (mode) *mode++ = '\0';
     EncoderKind e;
     if (cls_encoder_parse(rest, &e)) usage_error("unknown preset '%s'", name);
     o->t.model.enc = e;
-    o->t.model.emb = mode ? (EmbeddingMode)parse_mode(mode) : EMB_RAND;
-    o->t.model.E = strcmp(task, "mr") == 0 ? 300 : 128;
-    o->t.epochs = strcmp(task, "mr") == 0 ? 10 : 3;
+    o->t.model.emb = mode ? parse_mode(mode) : EMB_RAND;
+    o->t.model.E = strcmp(o->task, "bible") == 0 ? 128 : 300;
+    o->t.epochs = preset_epochs(o->task, e);
+    o->vectors = o->t.model.emb == EMB_RAND ? NULL : PRETRAINED_VECTORS;
 }
 
 static void cls_parse(ClsOptions *o, int argc, char **argv) {
@@ -101,14 +136,11 @@ static void cls_parse(ClsOptions *o, int argc, char **argv) {
         ClsConfig *m = &o->t.model;
         switch (c) {
         case C_PRESET: cls_preset(o, optarg); break;
-        case C_TASK:
-            if (strcmp(optarg, "mr") && strcmp(optarg, "bible")) usage_error("--task must be mr or bible");
-            o->task = strcmp(optarg, "mr") == 0 ? "mr" : "bible";
-            break;
+        case C_TASK: if (!(o->task = parse_task(optarg))) usage_error("--task must be mr, sst2 or bible"); break;
         case C_ENC: if (cls_encoder_parse(optarg, &m->enc)) usage_error("--encoder must be dnn, cnn or lstm"); break;
-        case C_EMBMODE: m->emb = (EmbeddingMode)parse_mode(optarg); break;
-        case C_VECTORS: o->vectors_lm = optarg; break;
-        case C_EMB: m->E = (int)parse_long(optarg, "--emb", 1, 4096); break;
+        case C_EMBMODE: m->emb = parse_mode(optarg); break;
+        case C_VECTORS: o->vectors = optarg; break;
+        case C_EMB: m->E = (int)parse_long(optarg, "--emb", 1, 4096); o->emb_given = 1; break;
         case C_HIDDEN: m->H = (int)parse_long(optarg, "--hidden", 1, 4096); break;
         case C_MAPS: m->F = (int)parse_long(optarg, "--maps", 1, 4096); break;
         case C_DROPOUT: m->dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
@@ -121,30 +153,42 @@ static void cls_parse(ClsOptions *o, int argc, char **argv) {
         case C_SEED: o->t.seed = (unsigned long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
         case C_THREADS: o->threads = parse_long(optarg, "--threads", 1, 256); break;
         case C_QUIET: o->t.quiet = 1; break;
+        case C_OUT: o->t.save_dir = optarg; break;
         case C_HELP: fputs(usage_classify, stdout); exit(0);
         default: usage_error("see rnn classify-train --help");
         }
     }
     if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->t.save_dir && strcmp(o->task, "mr") == 0)
+        usage_error("--out saves one model; MR's 10-fold cross-validation trains ten (use --task sst2 or bible)");
     if (o->threads > 0) set_threads((int)o->threads);
-    if (o->t.model.emb != EMB_RAND && !o->vectors_lm)
-        usage_error("static and non-static embeddings need --vectors-lm DIR (a word-level rnn lm-train run);"
-                    " word2vec files wait for the vectors reader to move into common/");
+    if (o->t.model.emb == EMB_RAND) o->vectors = NULL;
+    else if (!o->vectors)
+        usage_error("static and non-static embeddings need --vectors FILE (word2vec format) or DIR (an rnn lm-train run)");
+    else if (strcmp(o->vectors, PRETRAINED_VECTORS) == 0 && access(o->vectors, R_OK) != 0)
+        die("'%s' is missing: make it with scripts/pretrain_vectors.sh (word2vec skip-gram on our "
+            "English text), or give --vectors FILE", o->vectors);
 }
 
-static float *pretrained(const ClsOptions *o, const Vocab *v) {
+/* The pretrained table (V,E) for v, or NULL for rand; sets E from the vectors
+ * unless --emb was given. */
+static float *pretrained(ClsOptions *o, const Vocab *v) {
     if (o->t.model.emb == EMB_RAND) return NULL;
+    Vectors *vec = cls_vectors_load(o->vectors);
+    if (!o->emb_given) o->t.model.E = vec->D;
     float *table = xmalloc((size_t)v->size * o->t.model.E * sizeof(float));
     Rng rng;
     rng_seed(&rng, o->t.seed, 5);
-    int found = cls_vectors_from_lm(table, v, o->t.model.E, o->vectors_lm, &rng);
-    if (!o->t.quiet) fprintf(stderr, "rnn: %d of %d words have pretrained vectors\n", found, v->size - VOCAB_NSPECIAL);
+    float a;
+    int found = cls_pretrained_rows(table, v, o->t.model.E, vec, o->vectors, &rng, &a);
+    if (!o->t.quiet)
+        fprintf(stderr, "rnn: %d of %d words have pretrained vectors (%s, %d x %d); the others U[-%.3f, %.3f]\n",
+                found, v->size - VOCAB_NSPECIAL, o->vectors, vec->V, vec->D, a, a);
+    vectors_free(vec);
     return table;
 }
 
-static const char *mode_name(EmbeddingMode m) { return m == EMB_RAND ? "rand" : m == EMB_STATIC ? "static" : "nonstatic"; }
-
-static void print_cls_result(const ClsOptions *o, int folds, double acc, int n) {
+static void print_cls_result(const ClsOptions *o, int folds, const ClsScore *s, int n) {
     char model[64];
     snprintf(model, sizeof model, "%s-%s", cls_encoder_name(o->t.model.enc), mode_name(o->t.model.emb));
     result_begin("rnn");
@@ -153,13 +197,20 @@ static void print_cls_result(const ClsOptions *o, int folds, double acc, int n) 
     if (folds) result_int("folds", folds);
     else result_str("split", "test");
     result_int("sentences", n);
-    result_num("acc", 100.0 * acc, 2);
+    result_int("epochs", s->epoch);
+    if (!isnan(s->dev_acc)) result_num("dev_acc", 100.0 * s->dev_acc, 2);
+    result_num("acc", 100.0 * s->test_acc, 2);
     result_end();
 }
 
-double cls_run_bible(const ClsTrainOptions *t, const char *vectors_lm, int maxlen, double *majority) {
+/* ------------------------------------------------------------ the Bible */
+
+/* Train on the Bible's train verses, score its test verses; *majority gets the
+ * majority-class baseline when non-NULL, *n the test verses. */
+static ClsScore run_bible(ClsOptions *o, double *majority, int *n) {
     char tr[4096], trl[4096], te[4096], tel[4096];
-    data_path(tr, sizeof tr, "bible/words.train.txt");
+    if (!data_path(tr, sizeof tr, "bible/words.train.txt"))
+        die("'%s' is missing: run scripts/bible.sh (or make data)", tr);
     data_path(trl, sizeof trl, "bible/labels.train.tsv");
     data_path(te, sizeof te, "bible/words.test.txt");
     data_path(tel, sizeof tel, "bible/labels.test.tsv");
@@ -168,69 +219,167 @@ double cls_run_bible(const ClsTrainOptions *t, const char *vectors_lm, int maxle
     Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);
     free(text);
     ClsSet train = {0}, test = {0};
-    cls_load_bible(&train, v, tr, trl, maxlen);
-    cls_load_bible(&test, v, te, tel, maxlen);
-    ClsTrainOptions o = *t;
-    o.model.V = v->size;
-    o.model.NC = BIBLE_DIVISIONS;
-    ClsOptions co = { .t = o, .vectors_lm = vectors_lm };
-    float *table = pretrained(&co, v);
-    double acc = cls_train_eval(&o, &train, &test, table);
-    if (majority) {
-        int count[BIBLE_DIVISIONS] = {0}, best = 0;
-        for (int i = 0; i < train.n; i++) count[train.label[i]]++;
-        for (int k = 1; k < BIBLE_DIVISIONS; k++) if (count[k] > count[best]) best = k;
-        int hit = 0;
-        for (int i = 0; i < test.n; i++) hit += test.label[i] == best;
-        *majority = (double)hit / test.n;
-    }
+    cls_load_bible(&train, v, tr, trl, o->maxlen);
+    cls_load_bible(&test, v, te, tel, o->maxlen);
+    o->t.model.V = v->size;
+    o->t.model.NC = BIBLE_DIVISIONS;
+    float *table = pretrained(o, v);
+    o->t.save_vocab = v;
+    ClsScore s = cls_train_eval(&o->t, &train, NULL, &test, table);
+    if (majority) *majority = cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
+    if (n) *n = test.n;
     free(table);
     clsset_free(&train);
     clsset_free(&test);
     vocab_free(v);
-    return acc;
+    return s;
 }
 
-int cmd_classify_train(int argc, char **argv) {
-    ClsOptions o;
-    cls_parse(&o, argc, argv);
-    if (strcmp(o.task, "bible") == 0) {
-        double majority;
-        double acc = cls_run_bible(&o.t, o.vectors_lm, o.maxlen, &majority);
-        fprintf(stderr, "bible divisions: test accuracy %.2f%% (majority class %.2f%%)\n", 100 * acc, 100 * majority);
-        print_cls_result(&o, 0, acc, 1555);
-        return 0;
-    }
+/* ------------------------------------------------------------ MR and SST-2 */
+
+/* MR: 10 folds by a seeded shuffle (Kim's folds are random too); the mean
+ * test accuracy of the first o->folds, each after the last epoch. */
+static void run_mr(ClsOptions *o) {
     char pos[4096], neg[4096];
     data_path(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
     data_path(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
     ClsSet all = {0};
     Vocab *v;
-    cls_load_mr(&all, &v, pos, neg, o.maxlen);
-    o.t.model.V = v->size;
-    o.t.model.NC = 2;
-    float *table = pretrained(&o, v);
-    /* 10 folds by a seeded shuffle (Kim's folds are random too) */
+    cls_load_mr(&all, &v, pos, neg, o->maxlen);
+    o->t.model.V = v->size;
+    o->t.model.NC = 2;
+    float *table = pretrained(o, v);
     int *fold = xmalloc((size_t)all.n * sizeof(int)), *perm = xmalloc((size_t)all.n * sizeof(int));
     for (int i = 0; i < all.n; i++) perm[i] = i;
     Rng rng;
-    rng_seed(&rng, o.t.seed, 2);
+    rng_seed(&rng, o->t.seed, 2);
     rng_shuffle_int(&rng, perm, (size_t)all.n);
     for (int i = 0; i < all.n; i++) fold[perm[i]] = i % 10;
-    double sum = 0.0;
-    for (int k = 0; k < o.folds; k++) {
+    ClsScore mean = { 0.0, NAN, o->t.epochs };
+    for (int k = 0; k < o->folds; k++) {
         ClsSet train, test;
         clsset_subset(&train, &all, fold, k, 0);
         clsset_subset(&test, &all, fold, k, 1);
-        double acc = cls_train_eval(&o.t, &train, &test, table);
+        double acc = cls_train_eval(&o->t, &train, NULL, &test, table).test_acc;
         fprintf(stderr, "MR fold %d/10: test accuracy %.2f%%\n", k + 1, 100 * acc);
-        sum += acc;
+        mean.test_acc += acc / o->folds;
         clsset_view_free(&train);
         clsset_view_free(&test);
     }
-    print_cls_result(&o, o.folds, sum / o.folds, all.n);
+    print_cls_result(o, o->folds, &mean, all.n);
     free(fold); free(perm); free(table);
     clsset_free(&all);
+    vocab_free(v);
+}
+
+/* SST-2 (Socher et al. 2013, as Kim's stsa.binary files): sentences only. */
+static void run_sst2(ClsOptions *o) {
+    static const char *rel[3] = { "sst/stsa.binary.train", "sst/stsa.binary.dev", "sst/stsa.binary.test" };
+    char path[3][4096];
+    const char *paths[3];
+    for (int k = 0; k < 3; k++) {
+        if (!data_path(path[k], sizeof path[k], rel[k])) die("'%s' is missing: run scripts/data.sh sst", path[k]);
+        paths[k] = path[k];
+    }
+    ClsSet s[3];
+    Vocab *v;
+    cls_load_labelled(s, &v, paths, 3, 2, o->maxlen);
+    o->t.model.V = v->size;
+    o->t.model.NC = 2;
+    float *table = pretrained(o, v);
+    o->t.save_vocab = v;
+    ClsScore r = cls_train_eval(&o->t, &s[0], &s[1], &s[2], table);
+    fprintf(stderr, "SST-2: best dev accuracy %.2f%% at epoch %d, its test accuracy %.2f%%\n",
+            100 * r.dev_acc, r.epoch, 100 * r.test_acc);
+    print_cls_result(o, 0, &r, s[2].n);
+    free(table);
+    for (int k = 0; k < 3; k++) clsset_free(&s[k]);
+    vocab_free(v);
+}
+
+int cmd_classify_train(int argc, char **argv) {
+    ClsOptions o;
+    cls_parse(&o, argc, argv);
+    if (strcmp(o.task, "mr") == 0) run_mr(&o);
+    else if (strcmp(o.task, "sst2") == 0) run_sst2(&o);
+    else {
+        double majority;
+        int n;
+        ClsScore s = run_bible(&o, &majority, &n);
+        fprintf(stderr, "bible divisions: test accuracy %.2f%% (majority class %.2f%%)\n", 100 * s.test_acc, 100 * majority);
+        print_cls_result(&o, 0, &s, n);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ classify-eval */
+
+static const char *usage_classify_eval =
+    "usage: rnn classify-eval --model DIR (--data FILE | --task sst2|bible) [--threads N]\n"
+    "\n"
+    "Accuracy of a classifier saved by `rnn classify-train --out DIR`: on FILE, lines\n"
+    "'LABEL word word ...' (LABEL in 0..classes-1, as SST's stsa.binary files), or on\n"
+    "a task's test split. Words the model never saw become <unk>. Ends with\n"
+    "RESULT ... acc=\n";
+
+int cmd_classify_eval(int argc, char **argv) {
+    enum { E_MODEL = 400, E_DATA, E_TASK, E_THREADS, E_HELP };
+    static const struct option opts[] = {
+        { "model", required_argument, 0, E_MODEL }, { "data", required_argument, 0, E_DATA },
+        { "task", required_argument, 0, E_TASK }, { "threads", required_argument, 0, E_THREADS },
+        { "help", no_argument, 0, E_HELP }, { 0, 0, 0, 0 },
+    };
+    const char *model = NULL, *data = NULL, *task = NULL;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case E_MODEL: model = optarg; break;
+        case E_DATA: data = optarg; break;
+        case E_TASK: task = optarg; break;
+        case E_THREADS: set_threads((int)parse_long(optarg, "--threads", 1, 256)); break;
+        case E_HELP: fputs(usage_classify_eval, stdout); exit(0);
+        default: usage_error("see rnn classify-eval --help");
+        }
+    }
+    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    if (!model) usage_error("--model DIR is required");
+    if (!data == !task) usage_error("give one of --data FILE or --task sst2|bible");
+    if (task && strcmp(task, "sst2") != 0 && strcmp(task, "bible") != 0) usage_error("--task must be sst2 or bible");
+    Classifier m;
+    Vocab *v;
+    cls_load(&m, &v, model);
+    ClsSet set = {0};
+    char path[4096], labels[4096];
+    if (data || strcmp(task, "sst2") == 0) {
+        if (!data) {
+            if (!data_path(path, sizeof path, "sst/stsa.binary.test")) die("'%s' is missing: run make data", path);
+            data = path;
+        }
+        cls_load_labelled_file(&set, v, data, m.cfg.NC, 1000000);
+    } else {
+        if (m.cfg.NC != BIBLE_DIVISIONS) die("'%s' has %d classes, the Bible task %d", model, m.cfg.NC, BIBLE_DIVISIONS);
+        if (!data_path(path, sizeof path, "bible/words.test.txt")) die("'%s' is missing: run make data", path);
+        data_path(labels, sizeof labels, "bible/labels.test.tsv");
+        cls_load_bible(&set, v, path, labels, 1000000);
+        data = path;
+    }
+    int maxlen = 0;
+    for (int i = 0; i < set.n; i++) if (set.len[i] > maxlen) maxlen = set.len[i];
+    ClsActs a;
+    cls_acts_build(&a, &m, 50, maxlen + 2 * cls_pad_left(&m.cfg) + 5, 1);
+    double acc = cls_accuracy(&m, &a, &set);
+    fprintf(stderr, "%s: %d sentences, accuracy %.2f%%\n", data, set.n, 100 * acc);
+    result_begin("rnn");
+    result_str("task", "classify-eval");
+    result_str("model", cls_encoder_name(m.cfg.enc));
+    result_str("data", data);
+    result_int("sentences", set.n);
+    result_num("acc", 100 * acc, 2);
+    result_end();
+    cls_acts_free(&a);
+    clsset_free(&set);
+    cls_free(&m);
     vocab_free(v);
     return 0;
 }

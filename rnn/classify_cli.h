@@ -1,12 +1,11 @@
-/* classify_cli.h -- the `rnn classify-train` command and the Bible run the demo shares. */
+/* classify_cli.h -- the `rnn classify-train` and `rnn classify-eval` commands. */
 #ifndef RNN_CLASSIFY_CLI_H
 #define RNN_CLASSIFY_CLI_H
 
 #include "rnn/classify.h"
 
 int cmd_classify_train(int argc, char **argv);
-/* Train on the Bible's train verses, return test accuracy; *majority gets the
- * majority-class baseline when non-NULL. vectors_lm may be NULL (rand). */
-double cls_run_bible(const ClsTrainOptions *t, const char *vectors_lm, int maxlen, double *majority);
+/* `rnn classify-eval`: a saved classifier's accuracy on a labelled file. */
+int cmd_classify_eval(int argc, char **argv);
 
 #endif

@@ -3,13 +3,13 @@
 #include "../word2vec/eval.h"
 #include "../word2vec/nnlm.h"
 #include "../word2vec/train.h"
-#include "../word2vec/vectors.h"
 #include "../word2vec/vocab.h"
 #include "gradcheck.h"
 #include "optim.h"
 #include "harness.h"
 #include "rng.h"
 #include "util.h"
+#include "vectors.h"
 
 #include <math.h>
 #include <stdlib.h>

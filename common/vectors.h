@@ -1,5 +1,7 @@
 /*
- * vectors.h -- word vector files in the original word2vec formats.
+ * vectors.h -- word vector files in the original word2vec formats: how
+ * word2vec/ saves its vectors and how rnn/ reads pretrained ones (ours or
+ * anyone's: Google News, GloVe converted, fastText's .vec).
  *
  * Both formats, exactly as word2vec.c writes them (so vectors move to and
  * from the original tools, gensim, and fastText's .vec files):
@@ -15,7 +17,7 @@
  *
  * Reading is strict, because a wrong vector file otherwise gives silently
  * wrong evaluations: the header must be two positive integers, every word at
- * most W2V_MAX_WORD - 1 bytes, the body must hold exactly V vectors (a
+ * most VECTORS_MAX_WORD - 1 bytes, the body must hold exactly V vectors (a
  * truncated file and one with more data than its header promise are both
  * errors), every value finite. Readers also accept the leading newline that
  * some writers put before each word and no newline after a binary vector (the
@@ -24,10 +26,13 @@
  * The words sit in a hash table for lookup; a word repeated in the file keeps
  * its first (most frequent) row, as the original's linear search does.
  */
-#ifndef W2V_VECTORS_H
-#define W2V_VECTORS_H
+#ifndef COMMON_VECTORS_H
+#define COMMON_VECTORS_H
 
 #include <stddef.h>
+
+/* bytes per word, NUL included: the original tool's MAX_STRING */
+#define VECTORS_MAX_WORD 100
 
 typedef struct {
     int V, D;

@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
-#include "vocab.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "vectors.c reads and writes float32 in the host's order, which must be little-endian"
@@ -129,8 +129,8 @@ static int read_word(Reader *r, int i, int V, char *word) {
     size_t n = r->pos - start;
     if (n == 0 || r->pos >= r->len)
         return fail(r, "truncated: the header promises %d vectors but the file ends in vector %d", V, i + 1);
-    if (n >= W2V_MAX_WORD)
-        return fail(r, "word of vector %d is %zu bytes long, more than the limit of %d", i + 1, n, W2V_MAX_WORD - 1);
+    if (n >= VECTORS_MAX_WORD)
+        return fail(r, "word of vector %d is %zu bytes long, more than the limit of %d", i + 1, n, VECTORS_MAX_WORD - 1);
     if (r->buf[r->pos] == '\n')
         return fail(r, "vector %d ('%.*s') has no values on its line", i + 1, (int)n, r->buf + start);
     memcpy(word, r->buf + start, n);
@@ -208,7 +208,7 @@ static int parse(Reader *r, int format, Vectors **out) {
                        "the file has %zu bytes after it", V, D, least, r->len - r->pos);
 
     Vectors *v = vectors_alloc((int)V, (int)D);
-    char word[W2V_MAX_WORD];
+    char word[VECTORS_MAX_WORD];
     for (int i = 0; i < v->V; i++) {
         float *x = v->vecs + (size_t)i * v->D;
         if (read_word(r, i, v->V, word) ||
