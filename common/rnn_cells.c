@@ -170,23 +170,42 @@ void lstm_step_backward(float *dgates, float *dh_prev, float *dc_prev,
 
 /* -------------------------------------------------------------------- GRU */
 
+/* One batch row of the GRU's pointwise forward: g holds the input side of
+ * the r, z, n gates (3H) and becomes r, z, n; hb the hidden side (3H). A
+ * function of its own with restrict pointers, so it becomes SIMD code. */
+static void gru_row_forward(float *restrict h, float *restrict g, const float *restrict hb,
+                            const float *restrict hp, int H) {
+    for (int j = 0; j < H; j++) {
+        float r = sigmoid_fast(g[j] + hb[j]);
+        float z = sigmoid_fast(g[H + j] + hb[H + j]);
+        /* the reset gate scales only the hidden side of the candidate */
+        float n = tanh_fast(g[2 * H + j] + r * hb[2 * H + j]);
+        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+        h[j] = (1.0f - z) * n + z * (hp ? hp[j] : 0.0f);
+    }
+}
+
 void gru_step_forward(float *h, float *gates, float *hg, const float *h_prev,
                       const float *w_hh, const float *b_hh, int B, int H) {
     memset(hg, 0, (size_t)B * 3 * H * sizeof(float));
     add_hidden_side(hg, h_prev, w_hh, b_hh, B, H, 3 * H);
-    for (int b = 0; b < B; b++) {
-        float *g = gates + (size_t)b * 3 * H;
-        const float *hb = hg + (size_t)b * 3 * H;
-        for (int j = 0; j < H; j++) {
-            float r = sigmoid_fast(g[j] + hb[j]);
-            float z = sigmoid_fast(g[H + j] + hb[H + j]);
-            /* the reset gate scales only the hidden side of the candidate */
-            float n = tanh_fast(g[2 * H + j] + r * hb[2 * H + j]);
-            g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-            size_t k = (size_t)b * H + j;
-            float hp = h_prev ? h_prev[k] : 0.0f;
-            h[k] = (1.0f - z) * n + z * hp;
-        }
+    for (int b = 0; b < B; b++)
+        gru_row_forward(h + (size_t)b * H, gates + (size_t)b * 3 * H, hg + (size_t)b * 3 * H,
+                        h_prev ? h_prev + (size_t)b * H : NULL, H);
+}
+
+/* One batch row of the GRU's pointwise backward (same layout as above). */
+static void gru_row_backward(float *restrict dx, float *restrict dhh, const float *restrict dh,
+                             const float *restrict g, const float *restrict hb,
+                             const float *restrict hp, int H) {
+    for (int j = 0; j < H; j++) {
+        float r = g[j], z = g[H + j], n = g[2 * H + j], hn = hb[2 * H + j];
+        float prev = hp ? hp[j] : 0.0f;
+        float dn = dh[j] * (1.0f - z) * (1.0f - n * n);   /* before tanh */
+        float dz = dh[j] * (prev - n) * z * (1.0f - z);   /* before sigm */
+        float dr = dn * hn * r * (1.0f - r);               /* before sigm */
+        dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
+        dhh[j] = dr; dhh[H + j] = dz; dhh[2 * H + j] = dn * r;
     }
 }
 
@@ -194,19 +213,12 @@ void gru_step_backward(float *dxg, float *dhg, float *dh_prev,
                        const float *dh, const float *gates, const float *hg, const float *h_prev,
                        const float *w_hh, int B, int H) {
     for (int b = 0; b < B; b++) {
-        const float *g = gates + (size_t)b * 3 * H, *hb = hg + (size_t)b * 3 * H;
-        float *dx = dxg + (size_t)b * 3 * H, *dhh = dhg + (size_t)b * 3 * H;
-        for (int j = 0; j < H; j++) {
-            size_t k = (size_t)b * H + j;
-            float r = g[j], z = g[H + j], n = g[2 * H + j], hn = hb[2 * H + j];
-            float hp = h_prev ? h_prev[k] : 0.0f;
-            float dn = dh[k] * (1.0f - z) * (1.0f - n * n);   /* before tanh */
-            float dz = dh[k] * (hp - n) * z * (1.0f - z);      /* before sigm */
-            float dr = dn * hn * r * (1.0f - r);                /* before sigm */
-            dx[j] = dr; dx[H + j] = dz; dx[2 * H + j] = dn;
-            dhh[j] = dr; dhh[H + j] = dz; dhh[2 * H + j] = dn * r;
-            if (dh_prev) dh_prev[k] += dh[k] * z;
-        }
+        size_t row = (size_t)b * H, row3 = (size_t)b * 3 * H;
+        gru_row_backward(dxg + row3, dhg + row3, dh + row, gates + row3, hg + row3,
+                         h_prev ? h_prev + row : NULL, H);
+        /* h' = (1-z) n + z h: the direct path back to h (z is gates' middle block) */
+        if (dh_prev)
+            for (int j = 0; j < H; j++) dh_prev[row + j] += dh[row + j] * gates[row3 + H + j];
     }
     if (dh_prev) matmul(0, 0, B, H, 3 * H, 1.0f, dhg, w_hh, 1.0f, dh_prev);
 }
