@@ -541,6 +541,19 @@ START_TEST(test_maxlen_zero_rejected) {
 }
 END_TEST
 
+/* Flips bits of one byte of DIR/model.ckpt, as a damaged disk would. */
+static void corrupt_checkpoint_byte(const char *dir, long offset) {
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s/model.ckpt", dir);
+    FILE *f = fopen(ckpt, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, offset, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, offset, SEEK_SET);
+    fputc(c ^ 0x55, f);
+    fclose(f);
+}
+
 /* A small CNN trained two epochs on a toy labelled file and saved as --out
  * does: cls_load gives back a model with the same accuracy, and
  * classify-eval scores the file with it. */
@@ -590,15 +603,7 @@ START_TEST(test_corrupted_classifier_dies) {
     ClsSet s;
     Vocab *v;
     train_toy_classifier(dir, tmp_path("cls_toy"), &s, &v);
-    char ckpt[4096];
-    snprintf(ckpt, sizeof ckpt, "%s/model.ckpt", dir);
-    FILE *f = fopen(ckpt, "r+b");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 150, SEEK_SET);
-    int c = fgetc(f);
-    fseek(f, 150, SEEK_SET);
-    fputc(c ^ 0x55, f);
-    fclose(f);
+    corrupt_checkpoint_byte(dir, 150);
     Classifier m;
     Vocab *v2;
     cls_load(&m, &v2, dir);   /* the checksum fails: exit 1 */
@@ -662,15 +667,7 @@ START_TEST(test_corrupted_checkpoint_dies) {
     small_model(&m, RNN_GRU, v->size);
     const char *dir = tmp_path("rnn_bad");
     lm_save(&m, v, dir, 1, 0);
-    char ckpt[4096];
-    snprintf(ckpt, sizeof ckpt, "%s/model.ckpt", dir);
-    FILE *f = fopen(ckpt, "r+b");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 200, SEEK_SET);
-    int c = fgetc(f);
-    fseek(f, 200, SEEK_SET);
-    fputc(c ^ 0x55, f);
-    fclose(f);
+    corrupt_checkpoint_byte(dir, 200);
     Lm m2;
     Vocab *v2;
     lm_load(&m2, &v2, dir, NULL);   /* the checksum fails: exit 1 */
