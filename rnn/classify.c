@@ -448,6 +448,23 @@ void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const cha
     lines_free(l);
 }
 
+Vocab *cls_load_bible_task(ClsSet *train, ClsSet *test, int maxlen) {
+    char tr[4096], trl[4096], te[4096], tel[4096];
+    if (!data_path(tr, sizeof tr, "bible/words.train.txt")) return NULL;
+    data_path(trl, sizeof trl, "bible/labels.train.tsv");
+    data_path(te, sizeof te, "bible/words.test.txt");
+    data_path(tel, sizeof tel, "bible/labels.test.tsv");
+    size_t len;
+    char *text = text_load(tr, &len);
+    Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);
+    free(text);
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    cls_load_bible(train, v, tr, trl, maxlen);
+    cls_load_bible(test, v, te, tel, maxlen);
+    return v;
+}
+
 void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen) {
     Lines *p = lines_load(pos), *n = lines_load(neg);
     Vocab *full = vocab_new(VOCAB_WORD);

@@ -118,6 +118,10 @@ int cls_bible_class(const char *name);          /* -1 if unknown */
 const char *cls_bible_class_name(int k);
 /* words.SPLIT.txt with labels.SPLIT.tsv, one verse per line, v built beforehand. */
 void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen);
+/* The Bible task from the data cache: the vocabulary (training words seen at
+ * least twice), the training and the test verses (at most maxlen words).
+ * Returns NULL, loading nothing, when the Bible data is absent (make data). */
+Vocab *cls_load_bible_task(ClsSet *train, ClsSet *test, int maxlen);
 /* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved;
  * builds the vocabulary over both files, as Kim. */
 void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);

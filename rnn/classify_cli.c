@@ -208,19 +208,9 @@ static void print_cls_result(const ClsOptions *o, int folds, const ClsScore *s, 
 /* Train on the Bible's train verses, score its test verses; *majority gets the
  * majority-class baseline when non-NULL, *n the test verses. */
 static ClsScore run_bible(ClsOptions *o, double *majority, int *n) {
-    char tr[4096], trl[4096], te[4096], tel[4096];
-    if (!data_path(tr, sizeof tr, "bible/words.train.txt"))
-        die("'%s' is missing: run scripts/bible.sh (or make data)", tr);
-    data_path(trl, sizeof trl, "bible/labels.train.tsv");
-    data_path(te, sizeof te, "bible/words.test.txt");
-    data_path(tel, sizeof tel, "bible/labels.test.tsv");
-    size_t len;
-    char *text = text_load(tr, &len);
-    Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);
-    free(text);
-    ClsSet train = {0}, test = {0};
-    cls_load_bible(&train, v, tr, trl, o->maxlen);
-    cls_load_bible(&test, v, te, tel, o->maxlen);
+    ClsSet train, test;
+    Vocab *v = cls_load_bible_task(&train, &test, o->maxlen);
+    if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
     o->t.model.V = v->size;
     o->t.model.NC = BIBLE_DIVISIONS;
     float *table = pretrained(o, v);

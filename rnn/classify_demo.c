@@ -50,23 +50,16 @@ static Vectors *bible_vectors(const char *path, const char *out) {
 }
 
 void cls_demo_table(const char *root, int quick) {
-    char tr[4096], trl[4096], te[4096], tel[4096], vec_path[4096], table_path[4096];
-    if (!data_path(tr, sizeof tr, "bible/words.train.txt")) die("'%s' is missing: run scripts/bible.sh (or make data)", tr);
-    data_path(trl, sizeof trl, "bible/labels.train.tsv");
-    data_path(te, sizeof te, "bible/words.test.txt");
-    data_path(tel, sizeof tel, "bible/labels.test.tsv");
+    char tr[4096], vec_path[4096], table_path[4096];
+    ClsSet all, test, train;
+    Vocab *v = cls_load_bible_task(&all, &test, 64);
+    if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
+    data_path(tr, sizeof tr, "bible/words.train.txt");   /* word2vec reads the same verses */
     snprintf(vec_path, sizeof vec_path, "%s/bible-vectors.bin", root);
     snprintf(table_path, sizeof table_path, "%s/classify.tsv", root);
     make_dirs(root);
     double t0 = now_seconds();
 
-    size_t len;
-    char *text = read_file(tr, &len);
-    Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);
-    free(text);
-    ClsSet all = {0}, test = {0}, train;
-    cls_load_bible(&all, v, tr, trl, 64);
-    cls_load_bible(&test, v, te, tel, 64);
     int *every = xmalloc((size_t)all.n * sizeof(int));
     for (int i = 0; i < all.n; i++) every[i] = i % DEMO_LABELLED_EVERY;
     clsset_subset(&train, &all, every, 0, 1);

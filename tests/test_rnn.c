@@ -623,21 +623,12 @@ START_TEST(test_lm_checkpoint_is_not_a_classifier) {
 END_TEST
 
 START_TEST(test_cnn_beats_majority_on_bible) {
-    char tr[4096], trl[4096], te[4096], tel[4096];
-    if (!data_path(tr, sizeof tr, "bible/words.train.txt")) {
+    ClsSet train, test;
+    Vocab *v = cls_load_bible_task(&train, &test, 40);
+    if (!v) {
         printf("SKIP bible classification: no Bible data (make data)\n");
         return;
     }
-    data_path(trl, sizeof trl, "bible/labels.train.tsv");
-    data_path(te, sizeof te, "bible/words.test.txt");
-    data_path(tel, sizeof tel, "bible/labels.test.tsv");
-    size_t len;
-    char *text = text_load(tr, &len);
-    Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);
-    free(text);
-    ClsSet train = {0}, test = {0};
-    cls_load_bible(&train, v, tr, trl, 40);
-    cls_load_bible(&test, v, te, tel, 40);
     ClsTrainOptions o = { .model = { ENC_CNN, EMB_RAND, v->size, 32, 0, 32, BIBLE_DIVISIONS, 0.5f, 3.0f },
                           .batch = 50, .epochs = 1, .lr = 2e-3f, .seed = 1, .quiet = 1 };
     double acc = cls_train_eval(&o, &train, NULL, &test, NULL).test_acc;
