@@ -40,7 +40,9 @@
  *     sentence length limit of 0 (library and --maxlen 0), an empty sentence,
  *     an empty training set, a corrupted classifier checkpoint and an LM
  *     checkpoint given as a classifier;
- *   - a saved classifier loads back and `classify-eval` scores a file with it.
+ *   - a saved classifier loads back and `classify-eval` scores a file with it;
+ *     classify-eval without --model is a usage error, with a missing model an
+ *     error.
  */
 #include <math.h>
 #include <stdio.h>
@@ -610,6 +612,18 @@ START_TEST(test_corrupted_classifier_dies) {
 }
 END_TEST
 
+START_TEST(test_classify_eval_needs_a_model) {
+    char *argv[] = { "classify-eval", "--task", "sst2", NULL };
+    cmd_classify_eval(3, argv);   /* usage error: exit 2 */
+}
+END_TEST
+
+START_TEST(test_classify_eval_missing_model_dies) {
+    char *argv[] = { "classify-eval", "--model", (char *)tmp_path("no_such_model"), "--task", "bible", NULL };
+    cmd_classify_eval(5, argv);   /* no model.ckpt there: exit 1 */
+}
+END_TEST
+
 START_TEST(test_lm_checkpoint_is_not_a_classifier) {
     Vocab *v = char_vocab("abcabc\n");
     Lm m;
@@ -722,6 +736,8 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_classifier_save_load_round_trip);
     tcase_add_exit_test(tc, test_corrupted_classifier_dies, 1);
     tcase_add_exit_test(tc, test_lm_checkpoint_is_not_a_classifier, 1);
+    tcase_add_exit_test(tc, test_classify_eval_needs_a_model, 2);
+    tcase_add_exit_test(tc, test_classify_eval_missing_model_dies, 1);
     suite_add_tcase(s, tc);
     TCase *q = tcase_create("quality");
     tcase_set_timeout(q, 900);   /* ~15 s in release; ASan on a busy machine is far slower */
