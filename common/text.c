@@ -539,6 +539,18 @@ void split_assign(unsigned char *split, size_t n, double valid_frac, double test
     }
 }
 
+/* ------------------------------------------------------------- the Bible task */
+
+static const char *const bible_division_names[BIBLE_DIVISIONS] = {
+    "law", "history", "wisdom", "prophets", "gospels", "acts", "epistles", "revelation"};
+
+int bible_division(const char *label) {
+    size_t n = strcspn(label, "\t");
+    for (int k = 0; k < BIBLE_DIVISIONS; k++)
+        if (strlen(bible_division_names[k]) == n && !strncmp(label, bible_division_names[k], n)) return k;
+    return -1;
+}
+
 /* ------------------------------------------------------------- token files */
 
 #define TOKENS_MAGIC "NLPTOKEN"

@@ -165,6 +165,14 @@ typedef enum { SPLIT_CONTIGUOUS = 0, SPLIT_INTERLEAVED = 1 } SplitMode;
  * Fractions must be >= 0 with valid_frac + test_frac <= 1; dies otherwise. */
 void split_assign(unsigned char *split, size_t n, double valid_frac, double test_frac, SplitMode mode);
 
+/* ------------------------------------------------------------- the Bible task */
+
+/* The built-in classification task (scripts/bible.sh): a verse -> the division
+ * of the Bible its book belongs to. labels.*.tsv lines start with the name. */
+#define BIBLE_DIVISIONS 8
+/* The class of a label line ("law", or "law<TAB>..."), or -1 if unknown. */
+int bible_division(const char *label);
+
 /* ------------------------------------------------------------- token files */
 
 #define TOKENS_VERSION 1

@@ -976,9 +976,6 @@ static const char finetune_usage[] =
     "\n"
     "Example:  gpt demo && gpt finetune --model runs/gpt/demo/model/ckpt.bin --task bible\n";
 
-static const char *const bible_divisions[] = {"law",   "history",  "wisdom",     "prophets",
-                                              "gospels", "acts", "epistles", "revelation"};
-
 /* ids of text; a character model drops the bytes its set lacks */
 static int *encode_lenient(Tokenizer *tk, const char *text, size_t len, size_t *n) {
     /* words: </s> text </s>, as each sentence was framed in pretraining, so the
@@ -1026,11 +1023,7 @@ static void load_task(ClassData *d, const char *task, const char *split, Tokeniz
         for (size_t j = 0; j < text->n && (max == 0 || d->n < max); j++) {
             size_t i = max && text->n > (size_t)max ? j * text->n / (size_t)max : j;   /* spread over the books */
             if (i >= text->n) break;
-            int k = -1;
-            for (int c = 0; c < 8; c++)
-                if (!strncmp(labels->line[i], bible_divisions[c], strlen(bible_divisions[c])) &&
-                    labels->line[i][strlen(bible_divisions[c])] == '\t')
-                    k = c;
+            int k = bible_division(labels->line[i]);
             if (k < 0) die("'%s' line %zu: unknown division", lpath, i + 1);
             size_t n;
             int *ids = encode_lenient(tk, text->line[i], strlen(text->line[i]), &n);
@@ -1088,7 +1081,7 @@ static int cmd_finetune(int argc, char **argv) {
     if (optind < argc) usage_error("finetune: unexpected argument '%s'", argv[optind]);
     if (!model) usage_error("finetune: give --model FILE (a pretrained checkpoint)");
     if (strcmp(task, "bible") && strcmp(task, "sst2")) usage_error("finetune: unknown --task '%s' (bible, sst2)", task);
-    int K = !strcmp(task, "bible") ? 8 : 2;
+    int K = !strcmp(task, "bible") ? BIBLE_DIVISIONS : 2;
     Gpt m;
     char *config;
     long step;

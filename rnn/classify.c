@@ -425,23 +425,13 @@ ClsScore cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const Cls
 
 /* ------------------------------------------------------------ corpora */
 
-static const char *bible_divisions[] = { "law", "history", "wisdom", "prophets", "gospels", "acts", "epistles", "revelation" };
-
-int cls_bible_class(const char *name) {
-    for (int k = 0; k < BIBLE_DIVISIONS; k++) if (strcmp(name, bible_divisions[k]) == 0) return k;
-    return -1;
-}
-
-const char *cls_bible_class_name(int k) { return bible_divisions[k]; }
-
 void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen) {
     Lines *w = lines_load(words_path), *l = lines_load(labels_path);
     if (w->n != l->n) die("'%s' has %zu lines but '%s' has %zu", words_path, w->n, labels_path, l->n);
     for (size_t i = 0; i < w->n; i++) {
-        char *tab = strchr(l->line[i], '\t');
-        if (tab) *tab = '\0';
-        int k = cls_bible_class(l->line[i]);
-        if (k < 0) die("'%s' line %zu: unknown division '%s'", labels_path, i + 1, l->line[i]);
+        int k = bible_division(l->line[i]);
+        if (k < 0) die("'%s' line %zu: unknown division '%.*s'", labels_path, i + 1,
+                       (int)strcspn(l->line[i], "\t"), l->line[i]);
         clsset_add(s, v, w->line[i], k, maxlen);
     }
     lines_free(w);

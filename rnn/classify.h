@@ -112,10 +112,6 @@ double cls_majority_accuracy(const ClsSet *train, const ClsSet *test, int NC);
 /* Dies unless each of the NC classes has at least one sentence in s. */
 void clsset_check_classes(const ClsSet *s, int NC, const char *what);
 
-/* The Bible's 8 divisions (labels.*.tsv column 1) in canon order. */
-#define BIBLE_DIVISIONS 8
-int cls_bible_class(const char *name);          /* -1 if unknown */
-const char *cls_bible_class_name(int k);
 /* words.SPLIT.txt with labels.SPLIT.tsv, one verse per line, v built beforehand. */
 void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen);
 /* The Bible task from the data cache: the vocabulary (training words seen at

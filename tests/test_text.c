@@ -477,6 +477,18 @@ START_TEST(test_bible_files_aligned) {
 END_TEST
 
 /* MR polarity is Latin-1: the reader must refuse it and accept make data's UTF-8 copy. */
+START_TEST(test_bible_division_names) {
+    ck_assert_int_eq(bible_division("law"), 0);
+    ck_assert_int_eq(bible_division("law\tGenesis\tGenesis 1:1"), 0);
+    ck_assert_int_eq(bible_division("revelation\tRevelation\tRevelation 22:21"), BIBLE_DIVISIONS - 1);
+    ck_assert_int_eq(bible_division("epistles"), 6);
+    ck_assert_int_eq(bible_division("la\tx"), -1);     /* a prefix of a name is not the name */
+    ck_assert_int_eq(bible_division("laws"), -1);
+    ck_assert_int_eq(bible_division(""), -1);
+    ck_assert_int_eq(bible_division("\tlaw"), -1);
+}
+END_TEST
+
 START_TEST(test_mr_polarity_encoding) {
     const char *raw = "data/cache/mr-polarity/rt-polarity.pos", *utf8 = "data/cache/mr-polarity/rt-polarity.pos.utf8";
     if (access(raw, R_OK) != 0 || access(utf8, R_OK) != 0) {
@@ -513,6 +525,7 @@ Suite *text_suite(void) {
     tcase_add_test(tc, test_tokens_round_trip);
     tcase_add_test(tc, test_tokens_bad_files);
     tcase_add_test(tc, test_bible_files_aligned);
+    tcase_add_test(tc, test_bible_division_names);
     tcase_add_test(tc, test_mr_polarity_encoding);
     suite_add_tcase(s, tc);
     return s;
