@@ -368,7 +368,7 @@ static const char gtrain_usage[] =
     "                       ptb: words of Mikolov's Penn Treebank (10k vocabulary, </s> after\n"
     "                       each line, as rnn/ and ngram/), valid and test perplexity;\n"
     "                       4 layers, 4 heads, 192 wide, context 96, batch 16, dropout 0.2,\n"
-    "                       weight decay 0.1, lr 1e-3 -> 1e-4, 2400 steps\n"
+    "                       weight decay 0.1, lr 1e-3 -> 1e-4, 8000 steps (13 passes)\n"
     "                       ptb-sst: PTB's training text plus SST's training sentences without\n"
     "                       labels (words seen twice): the pretrained model of `gpt finetune\n"
     "                       --task sst2`; 128 wide, context 64, dropout 0.1, 3000 steps\n"
@@ -463,7 +463,7 @@ static void apply_preset(TrainOptions *o, const char *name) {
         o->model.n_layer = 4, o->model.n_head = 4, o->model.channels = 192;
         o->model.max_seq_len = o->tc.seq_len = 96;
         o->model.dropout = 0.2f;
-        o->tc.batch = 16, o->tc.steps = 2400, o->tc.warmup = 200, o->tc.eval_interval = 500;
+        o->tc.batch = 16, o->tc.steps = 8000, o->tc.warmup = 200, o->tc.eval_interval = 500;
         o->eval_stride = 24;
         return;
     }
