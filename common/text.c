@@ -184,16 +184,6 @@ void lines_free(Lines *l) {
 
 /* ------------------------------------------------------------ vocabularies */
 
-/* FNV-1a, 64-bit (Fowler, Noll, Vo): simple and good enough for short keys. */
-static uint64_t hash_bytes(const char *s, size_t len) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* The slot holding s[0..len), or the empty slot where it would go. */
 static size_t slot_of(const Vocab *v, const char *s, size_t len) {
     size_t mask = v->nslots - 1;

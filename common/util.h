@@ -70,6 +70,10 @@ void make_dirs(const char *path);
 /* Wall-clock seconds from a monotonic clock. */
 double now_seconds(void);
 
+/* FNV-1a, 64-bit (Fowler, Noll, Vo) of s[0..len): the hash of every string
+ * table in the toolkit; simple and good enough for short keys. */
+uint64_t hash_bytes(const char *s, size_t len);
+
 /*
  * Where a dataset file lives: buf gets "data/cache/<rel>" when that file
  * exists (`make data` put it there), else "$NLP_DATA_DIR/<rel>" when that

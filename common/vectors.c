@@ -17,14 +17,8 @@
 
 /* ---------------------------------------------------------------- the table */
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static size_t find_slot(const Vectors *v, const char *word) {
-    size_t mask = v->nslots - 1, i = fnv1a(word) & mask;
+    size_t mask = v->nslots - 1, i = (size_t)hash_bytes(word, strlen(word)) & mask;
     while (v->slots[i] >= 0 && strcmp(v->words[v->slots[i]], word) != 0) i = (i + 1) & mask;
     return i;
 }

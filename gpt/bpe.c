@@ -15,15 +15,6 @@
 
 /* ================================================================ StrMap */
 
-static uint64_t fnv1a(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 void strmap_init(StrMap *m) {
     memset(m, 0, sizeof *m);
     m->nslots = 64;
@@ -51,7 +42,7 @@ static int key_equals(const StrMap *m, int e, const char *s, size_t len) {
 
 /* the slot holding key s, or the empty slot where it would go */
 static size_t strmap_slot(const StrMap *m, const char *s, size_t len) {
-    size_t mask = m->nslots - 1, i = (size_t)fnv1a(s, len) & mask;
+    size_t mask = m->nslots - 1, i = (size_t)hash_bytes(s, len) & mask;
     while (m->slots[i] >= 0 && !key_equals(m, m->slots[i], s, len)) i = (i + 1) & mask;
     return i;
 }

@@ -35,15 +35,9 @@ size_t w2v_next_word(const char *buf, size_t len, size_t *pos, char *word) {
 
 /* ---------------------------------------------------------------- hash table */
 
-static uint64_t fnv1a(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* Slot holding word, or the empty slot where it would go. */
 static size_t find_slot(const W2vVocab *v, const char *word) {
-    size_t mask = v->nslots - 1, i = fnv1a(word) & mask;
+    size_t mask = v->nslots - 1, i = (size_t)hash_bytes(word, strlen(word)) & mask;
     while (v->slots[i] >= 0 && strcmp(v->words[v->slots[i]], word) != 0) i = (i + 1) & mask;
     return i;
 }
