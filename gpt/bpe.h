@@ -74,33 +74,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "strmap.h"
 
 #define BPE_EOT_TEXT "<|endoftext|>"
 #define GPT2_EOT_ID 50256
 #define GPT2_VOCAB_SIZE 50257
-
-/* ------------------------------------------------------- byte-string map */
-
-/* A hash map from byte strings (copied into an arena) to dense entry numbers
- * 0, 1, 2, ...; callers keep per-entry data in arrays indexed by entry.
- * FNV-1a hashing, open addressing, doubled when half full. */
-typedef struct {
-    char *arena;            /* every key, back to back */
-    size_t arena_len, arena_cap;
-    size_t *key_off;        /* (n) where entry i's key starts in arena */
-    uint32_t *key_len;      /* (n) its length */
-    int n, cap;             /* entries, allocated entries */
-    int *slots;             /* (nslots) an entry number, or -1 when empty */
-    size_t nslots;          /* a power of two */
-} StrMap;
-
-void strmap_init(StrMap *m);
-void strmap_free(StrMap *m);
-void strmap_clear(StrMap *m);      /* forget every entry, keep the memory */
-/* entry number of key s[0..len), or -1 */
-int strmap_find(const StrMap *m, const char *s, size_t len);
-/* entry number of the key, adding it if absent (then *added = 1, else 0) */
-int strmap_intern(StrMap *m, const char *s, size_t len, int *added);
 
 /* --------------------------------------------------------- pre-tokeniser */
 

@@ -18,12 +18,7 @@
  *                     perplexities count the same tokens
  * An llm.c model carries no tokenizer: GPT-2's is used (vocab 50257).
  *
- * Sampling one token from logits z (V):
- *     temperature t: p = softmax(z / t); t = 0 means greedy (argmax)
- *     top-k k:       keep the k most likely tokens (0: all)
- *     top-p p:       keep the smallest set of most likely tokens whose
- *                    probability reaches p (Holtzman et al. 2020), p in (0,1]
- * then renormalise and draw.
+ * Sampling one token: common/sample.h (temperature, top-k, top-p).
  *
  * Context. A prompt longer than the context keeps its last maxT tokens (with a
  * warning). Once generation fills the context, the window slides by half:
@@ -43,6 +38,7 @@
 #include "text.h"
 #include "gpt.h"
 #include "rng.h"
+#include "common/sample.h"
 
 typedef struct {
     int kind;                 /* 0 char, 1 bpe, 2 word */
@@ -73,17 +69,6 @@ void tokenizer_free(Tokenizer *tk);
 int *tokenizer_encode(Tokenizer *tk, const char *text, size_t len, size_t *n);
 /* write token id's bytes to f */
 void tokenizer_write(const Tokenizer *tk, int id, FILE *f);
-
-typedef struct {
-    float temperature;   /* >= 0; 0: greedy */
-    int top_k;           /* >= 0; 0: no cut */
-    float top_p;         /* (0, 1]; 1: no cut */
-} SamplerConfig;
-
-/* Dies with a usage message if a setting is outside its range. */
-void sampler_check(const SamplerConfig *s);
-/* One token id from logits (V). probs (V) and order (V) are scratch. */
-int sample_token(const float *logits, int V, const SamplerConfig *s, float *probs, int *order, Rng *r);
 
 /* Generate max_new tokens after prompt (n_prompt >= 1 ids) with the cache;
  * emit(id, ctx) is called for each new token as soon as it is drawn

@@ -865,10 +865,10 @@ START_TEST(test_sampler) {
     rng_seed(&r, 1, 0);
     SamplerConfig greedy = {0.0f, 0, 1.0f}, k1 = {1.0f, 1, 1.0f}, p_small = {1.0f, 0, 0.01f}, k2 = {1.0f, 2, 1.0f};
     for (int i = 0; i < 50; i++) {
-        ck_assert_int_eq(sample_token(logits, 5, &greedy, probs, order, &r), 1);
-        ck_assert_int_eq(sample_token(logits, 5, &k1, probs, order, &r), 1);
-        ck_assert_int_eq(sample_token(logits, 5, &p_small, probs, order, &r), 1);
-        int t = sample_token(logits, 5, &k2, probs, order, &r);
+        ck_assert_int_eq(sampler_draw(&greedy, logits, 5, probs, order, &r), 1);
+        ck_assert_int_eq(sampler_draw(&k1, logits, 5, probs, order, &r), 1);
+        ck_assert_int_eq(sampler_draw(&p_small, logits, 5, probs, order, &r), 1);
+        int t = sampler_draw(&k2, logits, 5, probs, order, &r);
         ck_assert(t == 1 || t == 3);
     }
 }
