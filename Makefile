@@ -52,18 +52,19 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 # OpenMP where the compiler has it.
 OMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 
-# Libraries only some stages link, found through pkg-config.
-gpt_PKGS := libpcre2-8 libcjson
-STAGE_PKGS := $(foreach s,$(STAGES),$($(s)_PKGS))
-STAGE_CFLAGS := $(if $(STAGE_PKGS),$(shell pkg-config --cflags $(STAGE_PKGS) 2>/dev/null))
-STAGE_LIBS   := $(if $(STAGE_PKGS),$(shell pkg-config --libs $(STAGE_PKGS) 2>/dev/null))
+# libcommon's own dependencies, found through pkg-config: PCRE2 (GPT-2's
+# pre-tokenisation pattern, its Unicode classes) and cJSON (encoder.json) for
+# the byte-level BPE of common/bpe.c. Every binary and test links them.
+COMMON_PKGS   := libpcre2-8 libcjson
+COMMON_CFLAGS := $(shell pkg-config --cflags $(COMMON_PKGS) 2>/dev/null)
+COMMON_LIBS   := $(shell pkg-config --libs $(COMMON_PKGS) 2>/dev/null || echo -lpcre2-8 -lcjson)
 
 # -fno-math-errno: nothing reads errno after sqrtf/expf, and without it a call
 # that might set errno keeps loops such as Adam's update from becoming SIMD code.
 CFLAGS  ?=
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPTFLAGS) $(OMP) \
-           -I. -Icommon $(BLAS_CFLAGS) $(STAGE_CFLAGS)
-LDLIBS  := $(STAGE_LIBS) $(BLAS_LIBS) $(OMP) -lm
+           -I. -Icommon $(BLAS_CFLAGS) $(COMMON_CFLAGS)
+LDLIBS  := $(COMMON_LIBS) $(BLAS_LIBS) $(OMP) -lm
 LDFLAGS += $(filter -fsanitize=%,$(OPTFLAGS))
 
 # ---------------------------------------------------------------- sources

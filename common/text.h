@@ -22,7 +22,7 @@
  *               the corpus was tokenised first, as PTB and the Bible files are).
  *   VOCAB_CHAR  one Unicode code point, decoded from UTF-8 ("é" is one token,
  *               not two bytes). Newlines and spaces are tokens like any other.
- *               Byte-level tokens belong to GPT's BPE (the gpt/ stage), not here.
+ *               Byte-level tokens are GPT-2's BPE (common/bpe.h), not here.
  * Every vocabulary starts with four special tokens at fixed ids:
  *     0 <unk>   1 <s>   2 </s>   3 <pad>
  * then the corpus tokens sorted by count (descending), ties broken by byte

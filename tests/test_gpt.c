@@ -14,7 +14,7 @@
  *   - The CLI's exit statuses (when the gpt binary has been built).
  */
 #include "harness.h"
-#include "gpt/bpe.h"
+#include "bpe.h"
 #include "gpt/finetune.h"
 #include "gpt/gpt.h"
 #include "gradcheck.h"
@@ -136,10 +136,10 @@ END_TEST
 /* the pieces of s joined by '|' */
 static char *pieces(const char *s, size_t n) {
     char *out = malloc(2 * n + 2), *o = out;
-    Pretok p;
-    pretok_init(&p, s, n);
+    BpePretok p;
+    bpe_pretok_init(&p, s, n);
     size_t a, e, last = 0;
-    while (pretok_next(&p, &a, &e)) {
+    while (bpe_pretok_next(&p, &a, &e)) {
         ck_assert_msg(a == last && e > a, "pieces must tile the text");
         if (a) *o++ = '|';
         memcpy(o, s + a, e - a);
@@ -148,7 +148,7 @@ static char *pieces(const char *s, size_t n) {
     }
     ck_assert(last == n);
     *o = '\0';
-    pretok_free(&p);
+    bpe_pretok_free(&p);
     return out;
 }
 
@@ -251,11 +251,11 @@ START_TEST(test_train_equals_recount) {
     StrMap words;
     strmap_init(&words);
     long counts[4096] = {0};
-    Pretok p;
-    pretok_init(&p, text, len);
+    BpePretok p;
+    bpe_pretok_init(&p, text, len);
     size_t a, e;
-    while (pretok_next(&p, &a, &e)) counts[strmap_intern(&words, text + a, e - a, NULL)]++;
-    pretok_free(&p);
+    while (bpe_pretok_next(&p, &a, &e)) counts[strmap_intern(&words, text + a, e - a, NULL)]++;
+    bpe_pretok_free(&p);
     ck_assert_int_lt(words.n, 4096);
     int **seq = malloc((size_t)words.n * sizeof(int *)), *seqlen = malloc((size_t)words.n * sizeof(int));
     for (int w = 0; w < words.n; w++) {

@@ -83,9 +83,9 @@
 /* --------------------------------------------------------- pre-tokeniser */
 
 /* Iterates over the pieces of a text, as byte ranges of the ORIGINAL text.
- *     Pretok p; pretok_init(&p, text, len);
- *     size_t a, b; while (pretok_next(&p, &a, &b)) piece = text[a..b)
- *     pretok_free(&p);
+ *     BpePretok p; bpe_pretok_init(&p, text, len);
+ *     size_t a, b; while (bpe_pretok_next(&p, &a, &b)) piece = text[a..b)
+ *     bpe_pretok_free(&p);
  * Any bytes (invalid UTF-8 included) are accepted; the pieces tile the text. */
 typedef struct {
     void *code;             /* compiled pattern (pcre2_code), shared, never freed */
@@ -96,12 +96,12 @@ typedef struct {
     size_t *marks;          /* (nmarks) offsets in utf of the U+E000 stand-ins, ascending */
     size_t nmarks, imark;   /* imark: stand-ins before pos */
     size_t pos;             /* next match starts here (offset in utf) */
-} Pretok;
+} BpePretok;
 
-void pretok_init(Pretok *p, const char *text, size_t len);
+void bpe_pretok_init(BpePretok *p, const char *text, size_t len);
 /* 1 and the next piece [*start, *end) of the original text, or 0 at the end */
-int pretok_next(Pretok *p, size_t *start, size_t *end);
-void pretok_free(Pretok *p);
+int bpe_pretok_next(BpePretok *p, size_t *start, size_t *end);
+void bpe_pretok_free(BpePretok *p);
 
 /* ------------------------------------------------------------ vocabulary */
 

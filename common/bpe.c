@@ -43,7 +43,7 @@ static pcre2_code *gpt2_code(void) {
  * number nor space, like the lone surrogate Python's surrogateescape makes. */
 static const char standin[3] = {'\xEE', '\x80', '\x80'};
 
-void pretok_init(Pretok *p, const char *text, size_t len) {
+void bpe_pretok_init(BpePretok *p, const char *text, size_t len) {
     memset(p, 0, sizeof *p);
     p->code = gpt2_code();
     p->match = pcre2_match_data_create_from_pattern(p->code, NULL);
@@ -79,7 +79,7 @@ void pretok_init(Pretok *p, const char *text, size_t len) {
     p->utf_len = o;
 }
 
-int pretok_next(Pretok *p, size_t *start, size_t *end) {
+int bpe_pretok_next(BpePretok *p, size_t *start, size_t *end) {
     if (p->pos >= p->utf_len) return 0;
     int rc = pcre2_match(p->code, (PCRE2_SPTR)p->utf, p->utf_len, p->pos, PCRE2_NO_UTF_CHECK,
                          p->match, NULL);
@@ -95,7 +95,7 @@ int pretok_next(Pretok *p, size_t *start, size_t *end) {
     return 1;
 }
 
-void pretok_free(Pretok *p) {
+void bpe_pretok_free(BpePretok *p) {
     pcre2_match_data_free(p->match);
     free(p->owned);
     free(p->marks);
@@ -396,18 +396,18 @@ static const int *piece_ids(Bpe *b, const char *s, size_t len, int **scratch, si
 
 /* encode text with no special tokens, appending to out from index count */
 static size_t encode_ordinary(Bpe *b, const char *text, size_t len, int *out, size_t cap, size_t count) {
-    Pretok p;
-    pretok_init(&p, text, len);
+    BpePretok p;
+    bpe_pretok_init(&p, text, len);
     int *scratch = NULL;
     size_t scratch_cap = 0, a, e;
-    while (pretok_next(&p, &a, &e)) {
+    while (bpe_pretok_next(&p, &a, &e)) {
         int n;
         const int *ids = piece_ids(b, text + a, e - a, &scratch, &scratch_cap, &n);
         for (int i = 0; i < n; i++, count++)
             if (count < cap) out[count] = ids[i];
     }
     free(scratch);
-    pretok_free(&p);
+    bpe_pretok_free(&p);
     return count;
 }
 

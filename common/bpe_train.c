@@ -195,10 +195,10 @@ static void collect_words(Trainer *t, const char *text, size_t len) {
     strmap_init(&words);
     long *counts = NULL;
     int cap = 0;
-    Pretok p;
-    pretok_init(&p, text, len);
+    BpePretok p;
+    bpe_pretok_init(&p, text, len);
     size_t a, e;
-    while (pretok_next(&p, &a, &e)) {
+    while (bpe_pretok_next(&p, &a, &e)) {
         int added;
         int w = strmap_intern(&words, text + a, e - a, &added);
         if (added) {
@@ -208,7 +208,7 @@ static void collect_words(Trainer *t, const char *text, size_t len) {
         counts[w]++;
     }
     t->nwords = words.n;
-    pretok_free(&p);
+    bpe_pretok_free(&p);
     t->wcount = counts;
     t->wstart = xmalloc((size_t)(t->nwords ? t->nwords : 1) * sizeof(size_t));
     t->wlen = xmalloc((size_t)(t->nwords ? t->nwords : 1) * sizeof(int));
