@@ -2,7 +2,7 @@
  * finetune.c -- a classification head on a GPT's last-token state, trained
  * end to end (see finetune.h).
  */
-#include "finetune.h"
+#include "gpt/finetune.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "rng.h"
 #include "util.h"
 
-void class_head_init(ClassHead *h, int K, int C, unsigned long long seed) {
+void gpt_class_head_init(GptClassHead *h, int K, int C, unsigned long long seed) {
     params_init(&h->pt);
     params_add(&h->pt, "clsw", 2, K, C);
     params_add(&h->pt, "clsb", 1, K);
@@ -27,9 +27,9 @@ void class_head_init(ClassHead *h, int K, int C, unsigned long long seed) {
     rng_fill_normal(&r, h->w, (size_t)K * C, 0.0f, 0.02f);
 }
 
-void class_head_free(ClassHead *h) { params_free(&h->pt); }
+void gpt_class_head_free(GptClassHead *h) { params_free(&h->pt); }
 
-void class_data_free(ClassData *d) {
+void gpt_class_data_free(GptClassData *d) {
     free(d->offset);
     free(d->ids);
     free(d->label);
@@ -66,7 +66,7 @@ static void batch_free(Batch *b) {
 
 /* Pack examples order[0..nb) into b (ids cut to the context maxT, padded
  * with id 0); returns the batch's T (its longest sequence). */
-static int batch_pack(Batch *b, const ClassData *d, const int *order, int nb, int maxT) {
+static int batch_pack(Batch *b, const GptClassData *d, const int *order, int nb, int maxT) {
     int T = 1;
     for (int i = 0; i < nb; i++) {
         int len = d->offset[order[i] + 1] - d->offset[order[i]];
@@ -84,7 +84,7 @@ static int batch_pack(Batch *b, const ClassData *d, const int *order, int nb, in
 }
 
 /* Forward through the body and the head: logits (nb,K); returns the mean loss. */
-static double classify_forward(Gpt *m, ClassHead *h, Batch *b, int nb, int T) {
+static double classify_forward(Gpt *m, GptClassHead *h, Batch *b, int nb, int T) {
     int C = m->cfg.channels;
     gpt_forward(m, b->x, NULL, nb, T);
     for (int i = 0; i < nb; i++)   /* h_m: the state at each sequence's last token */
@@ -93,7 +93,7 @@ static double classify_forward(Gpt *m, ClassHead *h, Batch *b, int nb, int T) {
     return crossentropy_forward(b->probs, b->logits, b->y, nb, h->K, -1, 0.0f);
 }
 
-double gpt_classify_accuracy(Gpt *m, ClassHead *h, const ClassData *d, int batch) {
+double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const GptClassData *d, int batch) {
     int maxT = m->cfg.max_seq_len, C = m->cfg.channels;
     Batch b;
     batch_alloc(&b, batch, maxT, C, h->K);
@@ -117,7 +117,7 @@ double gpt_classify_accuracy(Gpt *m, ClassHead *h, const ClassData *d, int batch
     return (double)right / (d->n ? d->n : 1);
 }
 
-double gpt_finetune(Gpt *m, ClassHead *h, const FinetuneConfig *fc, const ClassData *train) {
+double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const GptClassData *train) {
     int maxT = m->cfg.max_seq_len, C = m->cfg.channels, B = fc->batch;
     if (!m->act_memory || m->B < B || m->T < maxT) gpt_alloc_acts(m, B, maxT);
     Batch b;

@@ -24,36 +24,36 @@
 
 #include <stddef.h>
 
-#include "gpt.h"
+#include "gpt/gpt.h"
 
 typedef struct {
     int n;          /* examples */
     int *offset;    /* (n+1) example i's ids are ids[offset[i] .. offset[i+1]) */
     int *ids;
     int *label;     /* (n) in [0, K) */
-} ClassData;
+} GptClassData;
 
 typedef struct {
     int batch, epochs;
     float lr, weight_decay, dropout, grad_clip;
     unsigned long long seed;
     int quiet;
-} FinetuneConfig;
+} GptFinetuneConfig;
 
 typedef struct {
     ParamTable pt;      /* clsw (K,C), clsb (K) */
     float *w, *b;
     int K;
-} ClassHead;
+} GptClassHead;
 
-void class_head_init(ClassHead *h, int K, int C, unsigned long long seed);
-void class_head_free(ClassHead *h);
+void gpt_class_head_init(GptClassHead *h, int K, int C, unsigned long long seed);
+void gpt_class_head_free(GptClassHead *h);
 
 /* Fine-tune m and a fresh head on train; returns the final training loss. */
-double gpt_finetune(Gpt *m, ClassHead *h, const FinetuneConfig *fc, const ClassData *train);
+double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const GptClassData *train);
 /* Accuracy of m + head on d (no dropout). */
-double gpt_classify_accuracy(Gpt *m, ClassHead *h, const ClassData *d, int batch);
+double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const GptClassData *d, int batch);
 
-void class_data_free(ClassData *d);
+void gpt_class_data_free(GptClassData *d);
 
 #endif

@@ -2,7 +2,7 @@
  * gpt.c -- the GPT-2 model: parameter table, forward, backward, KV cache.
  * See gpt.h for the architecture and the legend of dimension letters.
  */
-#include "gpt.h"
+#include "gpt/gpt.h"
 
 #include <math.h>
 #include <stdio.h>

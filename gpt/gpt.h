@@ -182,17 +182,17 @@ float *gpt_forward_cached(Gpt *m, GptCache *c, const int *tokens, int n, float *
 
 /* ------------------------------------------------------------ llm.c files */
 
-#define LLMC_MODEL_MAGIC 20240326
-#define LLMC_MODEL_VERSION 3   /* float32 */
+#define GPT_LLMC_MAGIC 20240326
+#define GPT_LLMC_VERSION 3   /* float32 */
 
 /* Write m in llm.c's GPT-2 checkpoint format: the 256-int header, then the 16
  * tensors in its order, wte padded with zero rows to a multiple of 128
  * (padded_vocab_size), zeros for the biases of a bias = 0 model. Atomic. */
-void llmc_model_save(const Gpt *m, const char *path);
+void gpt_llmc_save(const Gpt *m, const char *path);
 /* Read an llm.c checkpoint into a freshly built m (bias = 1, dropout 0).
  * Returns 0, or -1 with a message: wrong magic or version, a bad header,
  * a file shorter or longer than the header says. */
-int llmc_model_read(const char *path, Gpt *m, char *err, size_t errlen);
+int gpt_llmc_read(const char *path, Gpt *m, char *err, size_t errlen);
 
 /* Load either format, recognised by the magic number: ours (checkpoint.h,
  * stage "gpt") or llm.c's. *config_text (ours only; else NULL) is the

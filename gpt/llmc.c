@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
-#include "gpt.h"
+#include "gpt/gpt.h"
 #include "util.h"
 
 static int fail(char *err, size_t errlen, const char *msg, const char *path) {
@@ -34,12 +34,12 @@ static void llmc_sizes(size_t *s, int maxT, int Vp, int L, int C) {
     memcpy(s, sz, sizeof sz);
 }
 
-void llmc_model_save(const Gpt *m, const char *path) {
+void gpt_llmc_save(const Gpt *m, const char *path) {
     const GptConfig *g = &m->cfg;
     int V = g->vocab_size, C = g->channels, Vp = (V + 127) / 128 * 128;
     int32_t header[256] = {0};
-    header[0] = LLMC_MODEL_MAGIC;
-    header[1] = LLMC_MODEL_VERSION;
+    header[0] = GPT_LLMC_MAGIC;
+    header[1] = GPT_LLMC_VERSION;
     header[2] = g->max_seq_len;
     header[3] = V;
     header[4] = g->n_layer;
@@ -68,7 +68,7 @@ void llmc_model_save(const Gpt *m, const char *path) {
     atomic_commit(f, tmp, path);
 }
 
-int llmc_model_read(const char *path, Gpt *m, char *err, size_t errlen) {
+int gpt_llmc_read(const char *path, Gpt *m, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) return fail(err, errlen, "cannot open the llm.c model file", path);
     int32_t h[256];
@@ -76,11 +76,11 @@ int llmc_model_read(const char *path, Gpt *m, char *err, size_t errlen) {
         fclose(f);
         return fail(err, errlen, "truncated llm.c model file (shorter than its 1024-byte header)", path);
     }
-    if (h[0] != LLMC_MODEL_MAGIC) {
+    if (h[0] != GPT_LLMC_MAGIC) {
         fclose(f);
         return fail(err, errlen, "not an llm.c model file (bad magic; want 20240326)", path);
     }
-    if (h[1] != LLMC_MODEL_VERSION) {
+    if (h[1] != GPT_LLMC_VERSION) {
         fclose(f);
         snprintf(err, errlen, "'%s': llm.c model version %d is not supported (want 3 = float32)", path, h[1]);
         return -1;
@@ -137,8 +137,8 @@ void gpt_load_any(const char *path, Gpt *m, char **config_text, long *step) {
     *step = 0;
     int32_t magic;
     memcpy(&magic, head, 4);
-    if (n >= 4 && magic == LLMC_MODEL_MAGIC) {
-        if (llmc_model_read(path, m, err, sizeof err) != 0) die("%s", err);
+    if (n >= 4 && magic == GPT_LLMC_MAGIC) {
+        if (gpt_llmc_read(path, m, err, sizeof err) != 0) die("%s", err);
         return;
     }
     if (n < 8 || memcmp(head, "NLPCKPT1", 8) != 0)

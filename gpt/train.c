@@ -2,7 +2,7 @@
  * train.c -- the training loop, validation estimates, windowed evaluation
  * and checkpoints of a GPT (see train.h for the recipe).
  */
-#include "train.h"
+#include "gpt/train.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -109,7 +109,7 @@ void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_confi
 
 #define METRIC_COLUMNS "step tokens split loss ppl lr grad_norm tok_per_s elapsed_s"
 
-double gpt_train(Gpt *m, const TrainConfig *tc, const int *train, size_t n_train, const int *val,
+double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses) {
     int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1;
     if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);

@@ -24,7 +24,7 @@
 
 #include <stddef.h>
 
-#include "gpt.h"
+#include "gpt/gpt.h"
 
 typedef struct {
     int batch;          /* B sequences per micro-batch */
@@ -46,13 +46,13 @@ typedef struct {
     /* optional: called after each periodic validation (the demo samples here) */
     void (*on_eval)(Gpt *m, long step, double val_loss, void *ctx);
     void *ctx;
-} TrainConfig;
+} GptTrainConfig;
 
 /* Train m from step `start` to tc->steps. m must be built and initialised (or
  * restored, with its optimizer state, for a resumed run). losses, when not
  * NULL, receives the training loss of each step s at losses[s - start].
  * Returns the last training loss. */
-double gpt_train(Gpt *m, const TrainConfig *tc, const int *train, size_t n_train, const int *val,
+double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses);
 
 /* Mean loss of `iters` random (B,T) batches of tokens[0..n) (stream 7). */

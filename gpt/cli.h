@@ -1,0 +1,55 @@
+/*
+ * cli.h -- the `gpt` command line: one function per command, each in its own
+ * file, and the few helpers several commands share (gpt/cli.c).
+ *
+ *     gpt/cmd_bpe.c       bpe-train, encode, decode   (the tokenizer commands)
+ *     gpt/cmd_train.c     train                       (its recipes: gpt/presets.c)
+ *     gpt/cmd_eval.c      eval
+ *     gpt/cmd_sample.c    sample
+ *     gpt/cmd_finetune.c  finetune
+ *     gpt/cmd_convert.c   convert
+ *     gpt/cmd_bench.c     bench
+ *     gpt/cmd_demo.c      demo
+ *
+ * A command takes the arguments after its name (argv[0] is the name) and
+ * returns the exit status; bad input dies with status 1, bad usage 2.
+ */
+#ifndef NLP_GPT_CLI_H
+#define NLP_GPT_CLI_H
+
+#include <stddef.h>
+
+#include "gpt/gpt.h"
+#include "tokenizer.h"
+
+/* The built-in corpus: the King James Bible's verses (`make data`). */
+#define GPT_BIBLE_TRAIN "data/cache/bible/chars.train.txt"
+#define GPT_BIBLE_VALID "data/cache/bible/chars.valid.txt"
+
+int gpt_cmd_bpe_train(int argc, char **argv);
+int gpt_cmd_encode(int argc, char **argv);
+int gpt_cmd_decode(int argc, char **argv);
+int gpt_cmd_train(int argc, char **argv);
+int gpt_cmd_eval(int argc, char **argv);
+int gpt_cmd_sample(int argc, char **argv);
+int gpt_cmd_finetune(int argc, char **argv);
+int gpt_cmd_convert(int argc, char **argv);
+int gpt_cmd_bench(int argc, char **argv);
+int gpt_cmd_demo(int argc, char **argv);
+
+/* GPT-2's vocabulary folder: data/cache/gpt2 or $NLP_DATA_DIR/gpt2. */
+const char *gpt_cli_gpt2_dir(void);
+/* The Bible corpus at path, or a message saying how to get it. */
+char *gpt_cli_bible_text(const char *path, size_t *len);
+/* getopt's reports are replaced by ours, so that bad usage always exits 2. */
+void gpt_cli_bad_option(char **argv, const char *cmd);
+/* Is the file an llm.c token file (by its magic number)? */
+int gpt_cli_is_llmc_tokens(const char *path);
+/* Token ids of a data file: an llm.c token file as it is, or text through tk. */
+int *gpt_cli_load_tokens(const char *path, Tok *tk, int vocab_size, size_t *n);
+/* The last path component, for RESULT values. */
+const char *gpt_cli_base_name(const char *path);
+/* Dies unless the tokenizer and the model have the same vocabulary size. */
+void gpt_cli_check_vocab(const Tok *tk, const Gpt *m);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * cmd_bench.c -- `gpt bench`: the median time of a training step (forward,
+ * backward, clipping, AdamW) on random tokens, and KV-cache generation speed,
+ * at nanoGPT's baby shape or GPT-2 124M's; RESULT lines for make bench.
+ */
+#include "gpt/cli.h"
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpt/generate.h"
+#include "matmul.h"
+#include "metrics.h"
+#include "optim.h"
+#include "util.h"
+
+static const char bench_usage[] =
+    "Usage: gpt bench [options]\n"
+    "Time training steps (forward, backward, AdamW) on random tokens, and generation with\n"
+    "the KV cache; prints one RESULT line per measurement (median step time).\n"
+    "\n"
+    "  --config NAME     baby (nanoGPT's CPU recipe: 4x4x128, T=64, B=12, V=65) or\n"
+    "                    gpt2 (GPT-2 124M: 12x12x768, V=50257, at B=4 x T=64) (default baby)\n"
+    "  --steps N         timed steps after 2 warm-up steps (default 10)\n"
+    "  --gen N           tokens to generate for the KV-cache timing (default 64, 0 skips)\n"
+    "  --threads N\n";
+
+static double median(double *x, int n) {
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && x[j - 1] > x[j]; j--) {
+            double t = x[j];
+            x[j] = x[j - 1];
+            x[j - 1] = t;
+        }
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+int gpt_cmd_bench(int argc, char **argv) {
+    const char *config = "baby";
+    int steps = 10, gen = 64;
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'}, {"steps", required_argument, 0, 's'},
+        {"gen", required_argument, 0, 'g'},    {"threads", required_argument, 0, 't'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 's': steps = (int)parse_long(optarg, "--steps", 1, 100000); break;
+        case 'g': gen = (int)parse_long(optarg, "--gen", 0, 100000); break;
+        case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
+        case 'h': fputs(bench_usage, stdout); return 0;
+        default: gpt_cli_bad_option(argv, "bench");
+        }
+    }
+    if (optind < argc) usage_error("bench: unexpected argument '%s'", argv[optind]);
+    GptConfig cfg;
+    int B, T;
+    if (!strcmp(config, "baby")) {
+        cfg = (GptConfig){.max_seq_len = 64, .vocab_size = 65, .n_layer = 4, .n_head = 4, .channels = 128};
+        B = 12, T = 64;
+    } else if (!strcmp(config, "gpt2")) {
+        cfg = (GptConfig){.max_seq_len = 1024, .vocab_size = 50257, .n_layer = 12, .n_head = 12, .channels = 768,
+                          .bias = 1};
+        B = 4, T = 64;
+    } else {
+        usage_error("bench: unknown --config '%s' (baby, gpt2)", config);
+    }
+    Gpt m;
+    gpt_build(&m, &cfg);
+    gpt_init_weights(&m, 1);
+    gpt_alloc_acts(&m, B, T);
+    int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
+    Rng r;
+    rng_seed(&r, 1, 0);
+    for (int i = 0; i < B * T; i++) x[i] = (int)rng_below(&r, (uint32_t)cfg.vocab_size);
+    for (int i = 0; i < B * T; i++) y[i] = (int)rng_below(&r, (uint32_t)cfg.vocab_size);
+    AdamConfig ac = {.beta1 = 0.9f, .beta2 = 0.99f, .eps = 1e-8f, .weight_decay = 0.1f, .decoupled = 1};
+    double *ms = xmalloc((size_t)steps * sizeof(double));
+    m.training = 1;
+    for (int s = -2; s < steps; s++) {
+        double t0 = now_seconds();
+        params_zero_grad(&m.pt);
+        gpt_forward(&m, x, y, B, T);
+        gpt_backward(&m, 1.0f);
+        clip_grad_norm(&m.pt, 1.0f);
+        adam_step(&m.pt, &ac, 1e-4f, s + 3);
+        if (s >= 0) ms[s] = 1e3 * (now_seconds() - t0);
+    }
+    double med = median(ms, steps);
+    /* FLOPs of a step: 6 per parameter per token in the matmuls (forward 2,
+     * backward 4), plus attention's two (T,T) products per head: 12 L T^2 C per sequence */
+    size_t P = params_count(&m.pt) - (size_t)cfg.max_seq_len * cfg.channels;   /* wpe is a lookup */
+    double flops = 6.0 * (double)P * B * T + 12.0 * cfg.n_layer * (double)B * T * T * cfg.channels;
+    result_begin("gpt");
+    result_str("task", "bench");
+    result_str("config", config);
+    result_int("threads", get_threads());
+    result_int("batch", B);
+    result_int("context", T);
+    result_int("params", (long long)params_count(&m.pt));
+    result_num("ms_per_step", med, 2);
+    result_num("tok_per_s", B * T / (med / 1e3), 0);
+    result_num("gflop_s", flops / (med / 1e3) / 1e9, 1);
+    result_end();
+    if (gen > 0) {
+        GptCache cache;
+        gpt_cache_init(&cache, &m);
+        int n = gen < cfg.max_seq_len ? gen : cfg.max_seq_len;
+        SamplerConfig sc = {.temperature = 1.0f, .top_k = 0, .top_p = 1.0f};
+        double t0 = now_seconds();
+        int made = gpt_generate(&m, &cache, x, 1, n - 1, &sc, &r, 1, -1, NULL, NULL);
+        double secs = now_seconds() - t0;
+        result_begin("gpt");
+        result_str("task", "generate");
+        result_str("config", config);
+        result_int("threads", get_threads());
+        result_int("tokens", made);
+        result_num("tok_per_s", made / (secs > 0 ? secs : 1e-9), 1);
+        result_end();
+        gpt_cache_free(&cache);
+    }
+    free(ms);
+    free(x);
+    free(y);
+    gpt_free(&m);
+    return 0;
+}
+

@@ -1,0 +1,126 @@
+/*
+ * cmd_sample.c -- `gpt sample`: text from a model, streamed token by token
+ * with the KV cache (gpt/generate.h), temperature, top-k and top-p.
+ */
+#include "gpt/cli.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpt/generate.h"
+#include "matmul.h"
+#include "util.h"
+
+static const char sample_usage[] =
+    "Usage: gpt sample --model FILE [options]\n"
+    "Generate text, streamed token by token, with a KV cache (each new token costs O(T)).\n"
+    "\n"
+    "  --model FILE        our checkpoint or an llm.c model file\n"
+    "  --prompt TEXT       the text to continue (default: <|endoftext|>, or a newline for\n"
+    "                      a character model); longer than the context: its end is kept\n"
+    "  --prompt-file FILE  the prompt from a file\n"
+    "  --tokens N          tokens to generate (default 200)\n"
+    "  --temperature T     softmax temperature, 0 = greedy (default 0.8)\n"
+    "  --top-k K           sample among the K most likely tokens, 0 = all (default 200)\n"
+    "  --top-p P           nucleus: the most likely tokens up to mass P, in (0,1] (default 1)\n"
+    "  --vocab DIR         BPE vocabulary (default: the checkpoint's, or GPT-2's)\n"
+    "  --no-cache          recompute the whole context for each token (the slow reference)\n"
+    "  --seed N --threads N\n"
+    "\n"
+    "Example:  gpt sample --model runs/gpt/shakespeare-char/ckpt.bin --prompt 'ROMEO:' --top-p 0.9\n";
+
+typedef struct {
+    const Tok *tk;
+} EmitCtx;
+
+static void emit_token(int id, void *ctx) {
+    tok_write(((EmitCtx *)ctx)->tk, id, stdout);
+    fflush(stdout);
+}
+
+int gpt_cmd_sample(int argc, char **argv) {
+    const char *model = NULL, *prompt = NULL, *prompt_file = NULL, *vocab = NULL;
+    int ntok = 200, use_cache = 1;
+    unsigned long long seed = 1337;
+    SamplerConfig sc = {.temperature = 0.8f, .top_k = 200, .top_p = 1.0f};
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'},       {"prompt", required_argument, 0, 'p'},
+        {"prompt-file", required_argument, 0, 'f'}, {"tokens", required_argument, 0, 'n'},
+        {"temperature", required_argument, 0, 'T'}, {"top-k", required_argument, 0, 'k'},
+        {"top-p", required_argument, 0, 'P'},       {"vocab", required_argument, 0, 'v'},
+        {"no-cache", no_argument, 0, 'N'},          {"seed", required_argument, 0, 'S'},
+        {"threads", required_argument, 0, 't'},     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'p': prompt = optarg; break;
+        case 'f': prompt_file = optarg; break;
+        case 'n': ntok = (int)parse_long(optarg, "--tokens", 1, 10000000); break;
+        case 'T': sc.temperature = (float)parse_double(optarg, "--temperature", -1e9, 1e9); break;
+        case 'k': sc.top_k = (int)parse_long(optarg, "--top-k", -1000000000L, 1000000000L); break;
+        case 'P': sc.top_p = (float)parse_double(optarg, "--top-p", -1e9, 1e9); break;
+        case 'v': vocab = optarg; break;
+        case 'N': use_cache = 0; break;
+        case 'S': seed = (unsigned long long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
+        case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
+        case 'h': fputs(sample_usage, stdout); return 0;
+        default: gpt_cli_bad_option(argv, "sample");
+        }
+    }
+    if (optind < argc) usage_error("sample: unexpected argument '%s'", argv[optind]);
+    if (!model) usage_error("sample: give --model FILE");
+    if (prompt && prompt_file) usage_error("sample: give --prompt or --prompt-file, not both");
+    sampler_check(&sc);
+    Gpt m;
+    char *config;
+    long step;
+    gpt_load_any(model, &m, &config, &step);
+    Tok tk;
+    tok_from_config(&tk, config, vocab);
+    gpt_cli_check_vocab(&tk, &m);
+
+    size_t plen = 0, n;
+    char *ptext = NULL;
+    if (prompt_file) ptext = read_file(prompt_file, &plen);
+    else if (prompt) ptext = xstrdup(prompt), plen = strlen(prompt);
+    int *ids;
+    if (ptext) {
+        if (plen == 0) die("the prompt is empty\nHINT: leave out --prompt to start from the beginning of a text");
+        ids = tok_encode(&tk, ptext, plen, &n);
+        if (tk.kind == TOK_WORD && ptext[plen - 1] != '\n' && n > 1) n--;   /* the sentence goes on: no </s> yet */
+    } else if (tk.eot >= 0) {
+        ids = xmalloc(sizeof(int));
+        ids[0] = tk.eot;
+        n = 1;
+    } else {
+        ids = tok_encode(&tk, "\n", 1, &n);   /* nanoGPT's default start */
+    }
+    if (n > (size_t)m.cfg.max_seq_len)
+        warn("the prompt has %zu tokens, more than the context of %d: keeping its last %d", n, m.cfg.max_seq_len,
+             m.cfg.max_seq_len);
+    if (ptext) fwrite(ptext, 1, plen, stdout);
+    if (ptext && tk.kind == TOK_WORD && !isspace((unsigned char)ptext[plen - 1])) putchar(' ');   /* words go on after a space */
+    GptCache cache;
+    gpt_cache_init(&cache, &m);
+    Rng r;
+    rng_seed(&r, seed, 0);
+    EmitCtx ctx = {&tk};
+    double t0 = now_seconds();
+    int made = gpt_generate(&m, &cache, ids, (int)n, ntok, &sc, &r, use_cache, -1, emit_token, &ctx);
+    double secs = now_seconds() - t0;
+    printf("\n");
+    fprintf(stderr, "gpt: %d tokens in %.2f s (%.1f tokens/s, %s)\n", made, secs, made / (secs > 0 ? secs : 1e-9),
+            use_cache ? "KV cache" : "no cache");
+    gpt_cache_free(&cache);
+    free(ids);
+    free(ptext);
+    free(config);
+    tok_free(&tk);
+    gpt_free(&m);
+    return 0;
+}
+
