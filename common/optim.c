@@ -61,7 +61,8 @@ static double block_sumsq(const float *g, size_t lo, size_t hi) {
     return s;
 }
 
-float clip_grad_norm(ParamTable *pt, float max_norm) {
+/* The sum of squares of a table's gradients. */
+static double grad_sumsq(const ParamTable *pt) {
     size_t n = pt->total;
     double block[NORM_BLOCKS];
     #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
@@ -69,12 +70,24 @@ float clip_grad_norm(ParamTable *pt, float max_norm) {
         block[b] = block_sumsq(pt->grads, n * b / NORM_BLOCKS, n * (b + 1) / NORM_BLOCKS);
     double sumsq = 0.0;
     for (int b = 0; b < NORM_BLOCKS; b++) sumsq += block[b];
+    return sumsq;
+}
+
+float clip_grad_norm(ParamTable *pt, float max_norm) { return clip_grad_norm_tables(&pt, 1, max_norm); }
+
+float clip_grad_norm_tables(ParamTable *const *pts, int n, float max_norm) {
+    double sumsq = 0.0;
+    for (int t = 0; t < n; t++) sumsq += grad_sumsq(pts[t]);
     float norm = (float)sqrt(sumsq);
     if (norm > max_norm) {
         /* The same 1e-6 guard as torch.nn.utils.clip_grad_norm_. */
         float scale = max_norm / (norm + 1e-6f);
-        #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
-        for (size_t i = 0; i < n; i++) pt->grads[i] *= scale;
+        for (int t = 0; t < n; t++) {
+            float *g = pts[t]->grads;
+            size_t total = pts[t]->total;
+            #pragma omp parallel for if (total >= PARALLEL_MIN_ELEMENTS)
+            for (size_t i = 0; i < total; i++) g[i] *= scale;
+        }
     }
     return norm;
 }

@@ -19,7 +19,11 @@
  *
  * clip_grad_norm() rescales all gradients together when their global L2 norm
  * exceeds max_norm (Pascanu et al. 2013) and returns the norm before clipping,
- * which is worth logging.
+ * which is worth logging. A model made of several tables (a pretrained body
+ * and a new head) clips them as one with clip_grad_norm_tables(): the norm is
+ * taken over all of them and one factor scales them all, as PyTorch's
+ * clip_grad_norm_ over the parameters of every module. (The optimizer steps
+ * need no such care: an update is elementwise, so one adam_step per table.)
  *
  * Schedules return the learning rate for a 0-based step:
  *   lr_linear     lr0 -> lr_end linearly over total steps (word2vec, BERT decay)
@@ -42,6 +46,8 @@ typedef struct {
 void adam_step(ParamTable *pt, const AdamConfig *cfg, float lr, int t);
 
 float clip_grad_norm(ParamTable *pt, float max_norm);
+/* The same over the gradients of n tables together; returns their joint norm. */
+float clip_grad_norm_tables(ParamTable *const *pts, int n, float max_norm);
 
 float lr_linear(long step, long total, float lr0, float lr_end);
 float lr_cosine(long step, long warmup, long decay_steps, float lr_max, float lr_min);

@@ -106,6 +106,44 @@ START_TEST(test_schedules) {
 }
 END_TEST
 
+/* w and b in two tables (a body and a head) clipped together: PyTorch's
+ * clip_grad_norm_ over both parameters, so the fixture's clip_w and clip_b;
+ * clipping each table alone would scale them by different factors. */
+START_TEST(test_clip_grad_norm_tables) {
+    Fixture *fx = fixture_load("optim");
+    ParamTable body, head;
+    params_init(&body);
+    params_add(&body, "w", 2, 3, 4);
+    params_alloc(&body);
+    params_init(&head);
+    params_add(&head, "b", 1, 4);
+    params_alloc(&head);
+    memcpy(params_grad(&body, "w"), fixture_get(fx, "grads_w", NULL), 12 * sizeof(float));
+    memcpy(params_grad(&head, "b"), fixture_get(fx, "grads_b", NULL), 4 * sizeof(float));
+    ParamTable *both[2] = {&body, &head};
+    float norm = clip_grad_norm_tables(both, 2, 1.0f);
+    ck_assert(check_tensor("tables clip norm", &norm, fixture_get(fx, "clip_norm", NULL), 1, 1e-5f));
+    ck_assert(check_tensor("tables clip w", params_grad(&body, "w"), fixture_get(fx, "clip_w", NULL), 12, 1e-6f));
+    ck_assert(check_tensor("tables clip b", params_grad(&head, "b"), fixture_get(fx, "clip_b", NULL), 4, 1e-6f));
+    /* one table: exactly clip_grad_norm; the body's norm alone is smaller
+     * than the joint one, so clipping it alone would scale it less */
+    ParamTable copy;
+    params_init(&copy);
+    params_add(&copy, "w", 2, 3, 4);
+    params_alloc(&copy);
+    memcpy(params_grad(&body, "w"), fixture_get(fx, "grads_w", NULL), 12 * sizeof(float));
+    memcpy(params_grad(&copy, "w"), fixture_get(fx, "grads_w", NULL), 12 * sizeof(float));
+    float alone = clip_grad_norm_tables(both, 1, 1.0f), direct = clip_grad_norm(&copy, 1.0f);
+    ck_assert_float_eq(alone, direct);
+    ck_assert_mem_eq(params_grad(&body, "w"), params_grad(&copy, "w"), 12 * sizeof(float));
+    ck_assert(alone < norm);
+    params_free(&copy);
+    params_free(&body);
+    params_free(&head);
+    fixture_free(fx);
+}
+END_TEST
+
 static Suite *optim_suite(void) {
     Suite *s = suite_create("optim");
     TCase *tc = tcase_create("optim");
@@ -114,6 +152,7 @@ static Suite *optim_suite(void) {
     tcase_add_test(tc, test_adamw_matches_pytorch);
     tcase_add_test(tc, test_clip_grad_norm_matches_pytorch);
     tcase_add_test(tc, test_schedules);
+    tcase_add_test(tc, test_clip_grad_norm_tables);
     suite_add_tcase(s, tc);
     return s;
 }
