@@ -247,20 +247,52 @@ double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) 
     return m->loss;
 }
 
+/* log softmax(z)[y] of one row z (V), in double: z[y] - max - log sum exp(z - max) */
+static double log_prob_of(const float *z, int V, int y) {
+    float mx = z[0];
+    for (int j = 1; j < V; j++) mx = z[j] > mx ? z[j] : mx;
+    double sum = 0.0;
+    for (int j = 0; j < V; j++) sum += exp((double)z[j] - mx);
+    return (double)z[y] - mx - log(sum);
+}
+
+double gpt_token_logprobs(Gpt *m, const int *tokens, int prompt_len, int n, float *out) {
+    int T = n - 1, V = m->cfg.vocab_size;   /* the last token is predicted, never read */
+    if (prompt_len < 1 || prompt_len >= n)
+        die("gpt_token_logprobs: a prompt of %d tokens and a continuation of %d (each needs at least 1)",
+            prompt_len, n - prompt_len);
+    if (m->act_memory && T > m->T) gpt_alloc_acts(m, m->B, T);
+    gpt_forward(m, tokens, NULL, 1, T);
+    double sum = 0.0;
+    for (int t = prompt_len - 1; t < T; t++) {   /* the logits at t predict token t+1 */
+        double lp = log_prob_of(m->a.logits + (size_t)t * V, V, tokens[t + 1]);
+        if (out) out[t - (prompt_len - 1)] = (float)lp;
+        sum += lp;
+    }
+    return sum;
+}
+
 /* ------------------------------------------------------------ backward */
 
 void gpt_backward(Gpt *m, float dloss) {
     if (!m->targets) die("gpt_backward needs a forward pass with targets");
+    int BT = m->cur_B * m->cur_T, V = m->cfg.vocab_size;
+    GptActs *a = &m->a;
+
+    /* the cross-entropy, reversed: dlogits = (softmax - onehot) * dloss / BT */
+    memset(a->dlogits, 0, (size_t)BT * V * sizeof(float));
+    crossentropy_backward(a->dlogits, a->probs, m->targets, BT, V, -1, 0.0f, dloss);
+    gpt_backward_from_logits(m, a->dlogits);
+}
+
+void gpt_backward_from_logits(Gpt *m, const float *dlogits) {
     int BT = m->cur_B * m->cur_T, C = m->cfg.channels, V = m->cfg.vocab_size;
-    size_t btc = (size_t)BT * C;
     GptActs *a = &m->a;
     const GptTensors *w = &m->w, *g = &m->g;
 
-    /* the head, reversed: cross-entropy, tied output matrix */
-    memset(a->dlogits, 0, (size_t)BT * V * sizeof(float));
-    crossentropy_backward(a->dlogits, a->probs, m->targets, BT, V, -1, 0.0f, dloss);
-    memset(a->dbtc, 0, btc * sizeof(float));
-    linear_backward(a->dbtc, g->wte, NULL, a->dlogits, a->lnf, w->wte, BT, C, V);
+    /* the tied output matrix: logits = lnf @ wte^T */
+    memset(a->dbtc, 0, (size_t)BT * C * sizeof(float));
+    linear_backward(a->dbtc, g->wte, NULL, dlogits, a->lnf, w->wte, BT, C, V);
     gpt_backward_final(m, a->dbtc);
 }
 

@@ -144,10 +144,22 @@ void gpt_alloc_acts(Gpt *m, int B, int T);
  * cross-entropy into m->loss (and returns it); without, returns 0. Logits are
  * in m->a.logits (B,T,V). Lazily sizes the activations the first time. */
 double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T);
+/* log P(tokens[i] | tokens[0..i)) for each token of the continuation
+ * tokens[prompt_len..n), into out[0 .. n - prompt_len) (out may be NULL);
+ * returns their sum, log P(continuation | prompt). One forward pass over
+ * tokens[0..n-1) (n - 1 <= the context; dropout if m->training), whose
+ * activations stay for gpt_backward_from_logits: what RLHF scores a policy's
+ * response with. */
+double gpt_token_logprobs(Gpt *m, const int *tokens, int prompt_len, int n, float *out);
 /* Backward pass of the last forward (which had targets): ACCUMULATES into
  * m->pt.grads (zero them with params_zero_grad first), scaled by dloss
  * (1, or 1/K when K micro-batches accumulate into one step). */
 void gpt_backward(Gpt *m, float dloss);
+/* The backward pass from dlogits (B,T,V) = dLoss/d(m->a.logits) of the last
+ * forward pass (with or without targets), for any loss the caller computes
+ * from the logits: RLHF's policy gradient, a KL penalty. gpt_backward is this
+ * with the cross-entropy's dlogits. Accumulates into m->pt.grads. */
+void gpt_backward_from_logits(Gpt *m, const float *dlogits);
 /* The backward pass of the trunk alone, from dlnf (B,T,C) = dLoss/d(the
  * final LayerNorm's output, m->a.lnf): what a task head on the final states
  * calls (GPT-1 fine-tuning). Accumulates into m->pt.grads. */

@@ -24,6 +24,7 @@
 #include "rng.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,31 +579,164 @@ START_TEST(test_backward_final_gradcheck) {
 }
 END_TEST
 
-/* Fine-tuning learns a toy task (label = whether token 3 occurs), far above chance. */
-START_TEST(test_finetune_toy) {
+/* gpt_backward_from_logits with the cross-entropy's own dlogits,
+ * (softmax - onehot) / (B*T), is gpt_backward bit for bit. */
+START_TEST(test_backward_from_logits_is_ce) {
     Gpt m;
-    random_model(&m, 0, 12);
-    for (size_t i = 0; i < m.pt.total; i++) m.pt.values[i] /= 5.0f;   /* back to GPT-2's scale */
-    GptClassData d = {0};
-    int n = 256;
-    d.offset = malloc((size_t)(n + 1) * sizeof(int));
-    d.ids = malloc((size_t)n * 12 * sizeof(int));
-    d.label = malloc((size_t)n * sizeof(int));
-    d.n = n;
+    random_model(&m, 1, 16);
+    enum { B = 3, T = 16, V = 50 };
+    int x[B * T], y[B * T];
+    Rng r;
+    rng_seed(&r, 21, 0);
+    for (int i = 0; i < B * T; i++) x[i] = (int)rng_below(&r, V), y[i] = (int)rng_below(&r, V);
+    gpt_forward(&m, x, y, B, T);
+    params_zero_grad(&m.pt);
+    gpt_backward(&m, 1.0f);
+    float *want = malloc(m.pt.total * sizeof(float)), *dlogits = malloc((size_t)B * T * V * sizeof(float));
+    memcpy(want, m.pt.grads, m.pt.total * sizeof(float));
+    float scale = 1.0f / (float)(B * T);
+    for (int i = 0; i < B * T; i++) {
+        for (int j = 0; j < V; j++) dlogits[i * V + j] = m.a.probs[i * V + j] * scale;   /* softmax, saved by the forward */
+        dlogits[i * V + y[i]] -= scale;
+    }
+    params_zero_grad(&m.pt);
+    gpt_backward_from_logits(&m, dlogits);
+    ck_assert_mem_eq(m.pt.grads, want, m.pt.total * sizeof(float));
+    printf("BACKWARD from logits == cross-entropy backward, bit for bit (%zu gradients)\n", m.pt.total);
+    free(want);
+    free(dlogits);
+    gpt_free(&m);
+}
+END_TEST
+
+/* log softmax(z)[y] in double */
+static double log_softmax_at(const float *z, int V, int y) {
+    double mx = z[0], s = 0.0;
+    for (int j = 1; j < V; j++) mx = z[j] > mx ? z[j] : mx;
+    for (int j = 0; j < V; j++) s += exp(z[j] - mx);
+    return z[y] - mx - log(s);
+}
+
+/* gpt_backward_from_logits against central differences of a loss of the
+ * logits that is not the cross-entropy: RLHF's policy-gradient surrogate
+ * L = sum_i A_i log softmax(z_i)[y_i], with an "advantage" A_i in [-1, 1]
+ * per position, whose dlogits_i = A_i (onehot(y_i) - softmax(z_i)). */
+typedef struct {
+    Gpt *m;
+    const int *x, *y;
+    const float *adv;
+    int B, T;
+} PolicyCtx;
+
+static double policy_loss(void *p) {
+    PolicyCtx *c = p;
+    int V = c->m->cfg.vocab_size;
+    gpt_forward(c->m, c->x, NULL, c->B, c->T);
+    double s = 0.0;
+    for (int i = 0; i < c->B * c->T; i++) s += c->adv[i] * log_softmax_at(c->m->a.logits + (size_t)i * V, V, c->y[i]);
+    return s;
+}
+
+START_TEST(test_backward_from_logits_gradcheck) {
+    Gpt m;
+    GptConfig cfg = {.max_seq_len = 6, .vocab_size = 11, .n_layer = 1, .n_head = 2, .channels = 8, .bias = 1};
+    gpt_build(&m, &cfg);
+    gpt_init_weights(&m, 3);
+    float *emb[2] = {m.w.wte, m.w.wpe};   /* unit-scale embeddings, as in the lnf gradient check */
+    size_t emb_n[2] = {11 * 8, 6 * 8};
+    for (int e = 0; e < 2; e++)
+        for (size_t i = 0; i < emb_n[e]; i++) emb[e][i] *= 50.0f;
+    int x[12] = {1, 5, 2, 9, 0, 3, 4, 4, 7, 10, 6, 8}, y[12] = {5, 2, 9, 0, 3, 1, 4, 7, 10, 6, 8, 2};
+    float adv[12], dlogits[12 * 11];
+    Rng g;
+    rng_seed(&g, 10, 0);
+    rng_fill_uniform(&g, adv, 12, -1.0f, 1.0f);
+    PolicyCtx c = {&m, x, y, adv, 2, 6};
+    policy_loss(&c);
+    for (int i = 0; i < 12; i++)
+        for (int j = 0; j < 11; j++)
+            dlogits[i * 11 + j] = adv[i] * ((j == y[i]) - (float)exp(log_softmax_at(m.a.logits + i * 11, 11, j)));
+    params_zero_grad(&m.pt);
+    gpt_backward_from_logits(&m, dlogits);
+    float *grad = malloc(m.pt.total * sizeof(float));
+    memcpy(grad, m.pt.grads, m.pt.total * sizeof(float));
+    double err = gradcheck("gpt_backward_from_logits, all parameters", policy_loss, &c, m.pt.values, grad,
+                           m.pt.total, 1e-2f);
+    printf("GRADCHECK backward_from_logits: max relative error %.2e (tolerance 2e-2)\n", err);
+    ck_assert(err < 2e-2);
+    free(grad);
+    gpt_free(&m);
+}
+END_TEST
+
+/* The log-probabilities of a continuation: the log-softmax of the forward
+ * pass's logits at each continuation token, and PyTorch's on the fixture. */
+START_TEST(test_token_logprobs) {
+    Gpt m;
+    random_model(&m, 1, 16);
+    int toks[12], P = 5, n = 12, V = 50;
+    Rng r;
+    rng_seed(&r, 8, 0);
+    for (int i = 0; i < n; i++) toks[i] = (int)rng_below(&r, (uint32_t)V);
+    float out[7], want[7];
+    double sum = gpt_token_logprobs(&m, toks, P, n, out), want_sum = 0.0;
+    gpt_forward(&m, toks, NULL, 1, n - 1);
+    for (int i = 0; i < n - P; i++) {
+        want[i] = (float)log_softmax_at(m.a.logits + (size_t)(P - 1 + i) * V, V, toks[P + i]);
+        want_sum += want[i];
+    }
+    ck_assert(check_tensor("token logprobs == log-softmax of the logits", out, want, (size_t)(n - P), 1e-5f));
+    ck_assert(fabs(sum - want_sum) < 1e-4);
+    /* the fixture's first sequence, against PyTorch's logits */
+    Fixture *fx = fixture_load("gpt_model");
+    Gpt f;
+    int B, T;
+    model_from_fixture(&f, fx, &B, &T);
+    int *idx = fixture_ids(fx, "idx", (size_t)B * T);
+    const float *logits = fixture_get(fx, "logits", NULL);
+    int Vf = f.cfg.vocab_size, Pf = 4;
+    float *got = malloc((size_t)T * sizeof(float)), *ref = malloc((size_t)T * sizeof(float));
+    gpt_token_logprobs(&f, idx, Pf, T, got);
+    for (int i = 0; i < T - Pf; i++) ref[i] = (float)log_softmax_at(logits + (size_t)(Pf - 1 + i) * Vf, Vf, idx[Pf + i]);
+    ck_assert(check_tensor("token logprobs vs PyTorch", got, ref, (size_t)(T - Pf), 1e-5f));
+    free(got);
+    free(ref);
+    free(idx);
+    gpt_free(&f);
+    fixture_free(fx);
+    gpt_free(&m);
+}
+END_TEST
+
+/* n examples of a toy task: 4 to 12 random tokens, labelled 1 when token 3 occurs. */
+static void toy_task(GptClassData *d, int n) {
+    d->offset = malloc((size_t)(n + 1) * sizeof(int));
+    d->ids = malloc((size_t)n * 12 * sizeof(int));
+    d->label = malloc((size_t)n * sizeof(int));
+    d->n = n;
     Rng r;
     rng_seed(&r, 4, 0);
-    d.offset[0] = 0;
+    d->offset[0] = 0;
     for (int i = 0; i < n; i++) {
         int len = 4 + (int)rng_below(&r, 9), has = 0;
         for (int t = 0; t < len; t++) {
             int id = 4 + (int)rng_below(&r, 40);
             if (rng_below(&r, 2 * len) == 0) id = 3;
             has |= id == 3;
-            d.ids[d.offset[i] + t] = id;
+            d->ids[d->offset[i] + t] = id;
         }
-        d.label[i] = has;
-        d.offset[i + 1] = d.offset[i] + len;
+        d->label[i] = has;
+        d->offset[i + 1] = d->offset[i] + len;
     }
+}
+
+/* Fine-tuning learns the toy task, far above chance. */
+START_TEST(test_finetune_toy) {
+    Gpt m;
+    random_model(&m, 0, 12);
+    for (size_t i = 0; i < m.pt.total; i++) m.pt.values[i] /= 5.0f;   /* back to GPT-2's scale */
+    GptClassData d = {0};
+    toy_task(&d, 256);
     GptClassHead h;
     gpt_class_head_init(&h, 2, m.cfg.channels, 1);
     GptFinetuneConfig fc = {.batch = 16, .epochs = 15, .lr = 3e-3f, .weight_decay = 0.0f, .dropout = 0.0f,
@@ -692,6 +826,9 @@ static Suite *gpt_suite(void) {
     tcase_add_test(tm, test_resume_bitwise);
     tcase_add_test(tm, test_sampler);
     tcase_add_test(tm, test_backward_final_gradcheck);
+    tcase_add_test(tm, test_backward_from_logits_is_ce);
+    tcase_add_test(tm, test_backward_from_logits_gradcheck);
+    tcase_add_test(tm, test_token_logprobs);
     tcase_add_test(tm, test_finetune_toy);
     suite_add_tcase(s, tm);
     TCase *tc = tcase_create("cli");
