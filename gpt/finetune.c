@@ -161,7 +161,9 @@ double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const 
             for (int i = 0; i < nb; i++)
                 memcpy(b.dlnf + ((size_t)i * T + b.last[i]) * C, b.dhid + (size_t)i * C, (size_t)C * sizeof(float));
             gpt_backward_final(m, b.dlnf);
-            if (fc->grad_clip > 0) clip_grad_norm(&m->pt, fc->grad_clip);
+            /* body and head are one network: one norm over both, one factor */
+            ParamTable *both[2] = {&m->pt, &h->pt};
+            if (fc->grad_clip > 0) clip_grad_norm_tables(both, 2, fc->grad_clip);
             adam_step(&m->pt, &ac, lr, (int)step + 1);
             adam_step(&h->pt, &ac, lr, (int)step + 1);
             if (!fc->quiet) progress_update(step + 1, loss, 0);

@@ -35,7 +35,8 @@ typedef struct {
 
 typedef struct {
     int batch, epochs;
-    float lr, weight_decay, dropout, grad_clip;
+    float lr, weight_decay, dropout;
+    float grad_clip;    /* the global norm of body and head together (0: none) */
     unsigned long long seed;
     int quiet;
 } GptFinetuneConfig;

@@ -768,6 +768,46 @@ START_TEST(test_finetune_toy) {
 END_TEST
 
 
+/* The norm of (a - b) over n floats, in double. */
+static double diff_norm(const float *a, const float *b, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+    return sqrt(s);
+}
+
+/* Fine-tuning clips the gradients of the body and the head as one, with one
+ * factor from their joint norm (they are one network to the optimizer). Seen
+ * through one Adam step: per weight it is lr * g / (|g| + eps) with eps 1e-8,
+ * so with a clip of 1e-10, far below every |g|, each clipped gradient g is
+ * << eps and the step is lr * g / eps: the step of body and head together
+ * has norm lr * clip / eps (to 1%). A head left out of the clip would step
+ * by about lr per weight. */
+START_TEST(test_finetune_clips_body_and_head_together) {
+    Gpt m;
+    random_model(&m, 0, 12);
+    for (size_t i = 0; i < m.pt.total; i++) m.pt.values[i] /= 5.0f;
+    GptClassData d = {0};
+    toy_task(&d, 16);   /* one batch: one step */
+    GptClassHead h;
+    gpt_class_head_init(&h, 2, m.cfg.channels, 1);
+    float *body0 = malloc(m.pt.total * sizeof(float)), *head0 = malloc(h.pt.total * sizeof(float));
+    memcpy(body0, m.pt.values, m.pt.total * sizeof(float));
+    memcpy(head0, h.pt.values, h.pt.total * sizeof(float));
+    GptFinetuneConfig fc = {.batch = 16, .epochs = 1, .lr = 1.0f, .weight_decay = 0.0f, .dropout = 0.0f,
+                            .grad_clip = 1e-10f, .seed = 1, .quiet = 1};
+    gpt_finetune(&m, &h, &fc, &d);
+    double body = diff_norm(m.pt.values, body0, m.pt.total), head = diff_norm(h.pt.values, head0, h.pt.total);
+    double joint = sqrt(body * body + head * head), want = fc.lr * fc.grad_clip / 1e-8;
+    printf("FINETUNE clip: step norms body %.3e, head %.3e, together %.3e (want %.3e)\n", body, head, joint, want);
+    ck_assert_msg(fabs(joint - want) < 0.01 * want, "the step of body and head has norm %g, want %g", joint, want);
+    free(body0);
+    free(head0);
+    gpt_class_head_free(&h);
+    gpt_class_data_free(&d);
+    gpt_free(&m);
+}
+END_TEST
+
 /* Every token of a stream scored once: stride T over a whole number of
  * windows is gpt eval's loss; a leftover is scored too; stride 1 gives each
  * token exactly the last T tokens before it as context. */
@@ -830,6 +870,7 @@ static Suite *gpt_suite(void) {
     tcase_add_test(tm, test_backward_from_logits_gradcheck);
     tcase_add_test(tm, test_token_logprobs);
     tcase_add_test(tm, test_finetune_toy);
+    tcase_add_test(tm, test_finetune_clips_body_and_head_together);
     suite_add_tcase(s, tm);
     TCase *tc = tcase_create("cli");
     tcase_set_timeout(tc, 60);
