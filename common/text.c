@@ -358,6 +358,24 @@ size_t vocab_encode(const Vocab *v, const char *text, size_t len, int *out, size
     return count;
 }
 
+int *text_sentence_stream(const Vocab *v, const char *text, size_t len, int lead_eos, size_t *n) {
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    Lines *lines = lines_from_buffer(copy, len);
+    size_t total = lead_eos ? 1 : 0, k = 0;
+    for (size_t i = 0; i < lines->n; i++) total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
+    int *ids = xmalloc((total ? total : 1) * sizeof(int));
+    if (lead_eos) ids[k++] = VOCAB_EOS;
+    for (size_t i = 0; i < lines->n; i++) {
+        k += vocab_encode(v, lines->line[i], strlen(lines->line[i]), ids + k, total - k);
+        ids[k++] = VOCAB_EOS;
+    }
+    lines_free(lines);
+    *n = k;
+    return ids;
+}
+
 /* ---- vocabulary files */
 
 static const char *kind_name(VocabKind k) { return k == VOCAB_CHAR ? "char" : "word"; }

@@ -150,6 +150,13 @@ const char *vocab_token(const Vocab *v, int id);
  * text makes, so a first call with cap 0 sizes the buffer. */
 size_t vocab_encode(const Vocab *v, const char *text, size_t len, int *out, size_t cap);
 
+/* The ladder's word stream (DESIGN.md): each line's words (unknown ones
+ * <unk>), each line followed by </s>, so every model of the word ladder scores
+ * the same tokens. lead_eos = 1 puts one more </s> first: the context the
+ * first sentence is predicted from, as the recurrent LMs and the GPT read
+ * text; it is never a target. Returns the ids (malloc'd), *n of them. */
+int *text_sentence_stream(const Vocab *v, const char *text, size_t len, int lead_eos, size_t *n);
+
 /* Write the vocabulary file atomically; dies on I/O errors. */
 void vocab_save(const Vocab *v, const char *path);
 /* Read and validate a vocabulary file: 0 and *out, or -1 and a message in err. */
