@@ -30,8 +30,7 @@
  * A literal "<unk>" in the text (PTB has 45k of them) IS the <unk> token. When
  * pruning, the counts of the tokens cut add to <unk>'s count, so counts[0] is
  * the number of <unk>s that encoding the counted text will produce.
- * Lookup token -> id is a hash table (FNV-1a, open addressing); id -> token is
- * an array.
+ * Lookup token -> id is common/strmap.h's hash map; id -> token is an array.
  *
  * Vocabulary file: plain text, one header line then one token per line,
  * in id order, as "token<TAB>count":
@@ -74,6 +73,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "strmap.h"
 
 /* ------------------------------------------------------------------ UTF-8 */
 
@@ -119,8 +120,7 @@ typedef struct {
     char **tokens;     /* (V) id -> NUL-terminated UTF-8 token */
     long *counts;      /* (V) occurrences in the counted text */
     int cap;           /* allocated length of tokens and counts */
-    int *slots;        /* (nslots) hash table: an id, or -1 for an empty slot */
-    size_t nslots;     /* a power of two, kept at least twice the size */
+    StrMap index;      /* token bytes -> id (strmap.h) */
 } Vocab;
 
 /* A vocabulary holding only the four specials (counts 0), ready for counting. */
