@@ -105,28 +105,9 @@ void tok_free(Tok *tk) {
     memset(tk, 0, sizeof *tk);
 }
 
-/* </s>, then each line's words followed by </s> (rnn/lm_train.c's stream). */
-static int *encode_word_lines(const Vocab *v, const char *text, size_t len, size_t *n) {
-    char *copy = xmalloc(len + 1);
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    Lines *lines = lines_from_buffer(copy, len);
-    size_t total = 1, k = 0;
-    for (size_t i = 0; i < lines->n; i++) total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
-    int *ids = xmalloc(total * sizeof(int));
-    ids[k++] = VOCAB_EOS;
-    for (size_t i = 0; i < lines->n; i++) {
-        k += vocab_encode(v, lines->line[i], strlen(lines->line[i]), ids + k, total - k);
-        ids[k++] = VOCAB_EOS;
-    }
-    lines_free(lines);
-    *n = k;
-    return ids;
-}
-
 int *tok_encode(Tok *tk, const char *text, size_t len, size_t *n) {
     if (tk->kind == TOK_BPE) return bpe_encode_alloc(tk->bpe, text, len, 1, n);
-    if (tk->kind == TOK_WORD) return encode_word_lines(tk->words, text, len, n);
+    if (tk->kind == TOK_WORD) return text_sentence_stream(tk->words, text, len, 1, n);
     int *ids = xmalloc((len ? len : 1) * sizeof(int));
     for (size_t i = 0; i < len; i++) {
         int id = tk->char_id[(unsigned char)text[i]];
@@ -143,3 +124,26 @@ void tok_write(const Tok *tk, int id, FILE *f) {
     else if (tk->kind == TOK_WORD) fprintf(f, "%s ", vocab_token(tk->words, id));
     else fwrite(tk->bpe->token[id], 1, (size_t)tk->bpe->token_len[id], f);
 }
+
+/* dataset.h's encoder contract: the ids of text, at most cap of them into out,
+ * and how many the whole text makes. */
+static size_t lset_encode(const void *ctx, const char *text, size_t len, int *out, size_t cap) {
+    Tok *tk = (Tok *)ctx;   /* not const: BPE memoises the pieces it encodes */
+    if (tk->kind == TOK_CHAR) {
+        size_t k = 0;
+        for (size_t i = 0; i < len; i++) {
+            int id = tk->char_id[(unsigned char)text[i]];
+            if (id < 0) continue;
+            if (k < cap) out[k] = id;
+            k++;
+        }
+        return k;
+    }
+    size_t n;
+    int *ids = tok_encode(tk, text, len, &n);
+    memcpy(out, ids, (n < cap ? n : cap) * sizeof(int));
+    free(ids);
+    return n;
+}
+
+LsetEncoder tok_lset_encoder(Tok *tk) { return (LsetEncoder){lset_encode, tk}; }

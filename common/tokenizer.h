@@ -12,8 +12,9 @@
  *                     words with text.h's Vocab (the vocabulary file of
  *                     vocab_save), as the other rungs of the PTB ladder:
  *                     a text becomes </s>, then each line's words (unknown
- *                     ones <unk>) each followed by </s> -- rnn/'s stream, so
- *                     perplexities count the same tokens
+ *                     ones <unk>) each followed by </s> -- the ladder's
+ *                     text_sentence_stream, so perplexities count the same
+ *                     tokens
  *     tokenizer=bpe   vocab=DIR             TOK_BPE: byte-level BPE (bpe.h),
  *                     GPT-2's encoder.json + vocab.bpe, or ours from
  *                     `gpt bpe-train`
@@ -33,6 +34,7 @@
 #include <stdio.h>
 
 #include "bpe.h"
+#include "dataset.h"
 #include "text.h"
 
 typedef enum { TOK_CHAR, TOK_WORD, TOK_BPE } TokKind;
@@ -68,5 +70,10 @@ int *tok_encode(Tok *tk, const char *text, size_t len, size_t *n);
 /* Write token id's text to f: a char's byte, a BPE token's bytes, a word
  * followed by a space (</s> as a newline). */
 void tok_write(const Tok *tk, int id, FILE *f);
+/* The encoder of labelled examples (dataset.h) through tk: tok_encode, so a
+ * word model's sentence is framed by </s> as in its pretraining stream,
+ * except that a char tokenizer drops the bytes its set lacks (a labelled
+ * text may hold a character the corpus never had) instead of dying. */
+LsetEncoder tok_lset_encoder(Tok *tk);
 
 #endif

@@ -3,9 +3,8 @@
  * backward, clipping, AdamW) on random tokens, and KV-cache generation speed,
  * at nanoGPT's baby shape or GPT-2 124M's; RESULT lines for make bench.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
-#include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,35 +37,25 @@ static double median(double *x, int n) {
 }
 
 int gpt_cmd_bench(int argc, char **argv) {
-    const char *config = "baby";
-    int steps = 10, gen = 64;
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'}, {"steps", required_argument, 0, 's'},
-        {"gen", required_argument, 0, 'g'},    {"threads", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 's': steps = (int)parse_long(optarg, "--steps", 1, 100000); break;
-        case 'g': gen = (int)parse_long(optarg, "--gen", 0, 100000); break;
-        case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
-        case 'h': fputs(bench_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "bench");
-        }
-    }
-    if (optind < argc) usage_error("bench: unexpected argument '%s'", argv[optind]);
+    static const char *const configs[] = {"baby", "gpt2", NULL};
+    int config = 0, steps = 10, gen = 64, threads = 0;
+    const CliOption opts[] = {
+        CLI_THREADS(&threads),
+        {.name = "config", .type = CLI_CHOICE, .dst = &config, .choices = configs},
+        CLI_OPT("steps", CLI_INT, &steps, 1, 100000),   /* timed steps: a median needs one */
+        CLI_OPT("gen", CLI_INT, &gen, 0, 100000),
+        CLI_END};
+    gpt_cli_parse(&(CliSpec){.usage = bench_usage, .options = opts}, argc, argv, 0);
+    if (threads) set_threads(threads);
     GptConfig cfg;
     int B, T;
-    if (!strcmp(config, "baby")) {
+    if (config == 0) {   /* baby */
         cfg = (GptConfig){.max_seq_len = 64, .vocab_size = 65, .n_layer = 4, .n_head = 4, .channels = 128};
         B = 12, T = 64;
-    } else if (!strcmp(config, "gpt2")) {
+    } else {             /* gpt2 */
         cfg = (GptConfig){.max_seq_len = 1024, .vocab_size = 50257, .n_layer = 12, .n_head = 12, .channels = 768,
                           .bias = 1};
         B = 4, T = 64;
-    } else {
-        usage_error("bench: unknown --config '%s' (baby, gpt2)", config);
     }
     Gpt m;
     gpt_build(&m, &cfg);
@@ -96,7 +85,7 @@ int gpt_cmd_bench(int argc, char **argv) {
     double flops = 6.0 * (double)P * B * T + 12.0 * cfg.n_layer * (double)B * T * T * cfg.channels;
     result_begin("gpt");
     result_str("task", "bench");
-    result_str("config", config);
+    result_str("config", configs[config]);
     result_int("threads", get_threads());
     result_int("batch", B);
     result_int("context", T);
@@ -115,7 +104,7 @@ int gpt_cmd_bench(int argc, char **argv) {
         double secs = now_seconds() - t0;
         result_begin("gpt");
         result_str("task", "generate");
-        result_str("config", config);
+        result_str("config", configs[config]);
         result_int("threads", get_threads());
         result_int("tokens", made);
         result_num("tok_per_s", made / (secs > 0 ? secs : 1e-9), 1);

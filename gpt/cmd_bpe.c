@@ -3,11 +3,10 @@
  * BPE vocabulary (common/bpe.h), `gpt encode` turns text into ids and
  * `gpt decode` ids into text, with GPT-2's vocabulary or ours.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,22 +53,11 @@ static const char train_usage[] =
 int gpt_cmd_bpe_train(int argc, char **argv) {
     const char *data = NULL, *out = "runs/gpt/bpe";
     int vocab_size = 8192, quiet = 0;   /* 8192: a small GPT's vocabulary */
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"vocab-size", required_argument, 0, 'v'},
-        {"out", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data = optarg; break;
-        case 'v': vocab_size = (int)parse_long(optarg, "--vocab-size", 257, 65536); break;
-        case 'o': out = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(train_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "bpe-train");
-        }
-    }
-    if (optind < argc) usage_error("bpe-train: unexpected argument '%s'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_DATA(&data), CLI_OUT(&out), CLI_QUIET(&quiet),
+        CLI_OPT("vocab-size", CLI_INT, &vocab_size, 257, 65536),
+        CLI_END};
+    gpt_cli_parse(&(CliSpec){.usage = train_usage, .options = opts}, argc, argv, 0);
     size_t len;
     char *text = data ? read_file(data, &len) : gpt_cli_bible_text(GPT_BIBLE_TRAIN, &len);
     if (len == 0) die("the corpus '%s' is empty", data ? data : GPT_BIBLE_TRAIN);
@@ -110,25 +98,16 @@ static const char encode_usage[] =
 int gpt_cmd_encode(int argc, char **argv) {
     const char *vocab = NULL, *out = NULL;
     int allow_special = 0, stats = 0;
-    static const struct option opts[] = {
-        {"vocab", required_argument, 0, 'v'}, {"allow-special", no_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},   {"stats", no_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'v': vocab = optarg; break;
-        case 's': allow_special = 1; break;
-        case 'o': out = optarg; break;
-        case 't': stats = 1; break;
-        case 'h': fputs(encode_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "encode");
-        }
-    }
-    if (argc - optind > 1) usage_error("encode: one input file at most (got '%s' too)", argv[optind + 1]);
+    const CliOption opts[] = {
+        CLI_OUT(&out),
+        CLI_OPT("vocab", CLI_STRING, &vocab, 0, 0),
+        CLI_OPT("allow-special", CLI_FLAG, &allow_special, 0, 0),
+        CLI_OPT("stats", CLI_FLAG, &stats, 0, 0),
+        CLI_END};
+    int nfiles = gpt_cli_parse(&(CliSpec){.usage = encode_usage, .options = opts}, argc, argv, 1);
     Bpe *b = bpe_load_gpt2(vocab ? vocab : gpt_cli_gpt2_dir());
     size_t len, n;
-    char *text = read_input(optind < argc ? argv[optind] : NULL, &len);
+    char *text = read_input(nfiles ? argv[1] : NULL, &len);
     double t0 = now_seconds();
     int *ids = bpe_encode_alloc(b, text, len, allow_special, &n);
     double secs = now_seconds() - t0;
@@ -186,19 +165,11 @@ static int *parse_ids(const char *text, size_t len, size_t *n_out) {
 
 int gpt_cmd_decode(int argc, char **argv) {
     const char *vocab = NULL, *tokenizer = NULL;
-    static const struct option opts[] = {
-        {"vocab", required_argument, 0, 'v'}, {"tokenizer", required_argument, 0, 'k'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'v': vocab = optarg; break;
-        case 'k': tokenizer = optarg; break;
-        case 'h': fputs(decode_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "decode");
-        }
-    }
-    if (argc - optind > 1) usage_error("decode: one input file at most (got '%s' too)", argv[optind + 1]);
+    const CliOption opts[] = {
+        CLI_OPT("vocab", CLI_STRING, &vocab, 0, 0),
+        CLI_OPT("tokenizer", CLI_STRING, &tokenizer, 0, 0),
+        CLI_END};
+    int nfiles = gpt_cli_parse(&(CliSpec){.usage = decode_usage, .options = opts}, argc, argv, 1);
     if (vocab && tokenizer) usage_error("decode: give --vocab or --tokenizer, not both");
     char err[512];
     Bpe *b;
@@ -207,9 +178,9 @@ int gpt_cmd_decode(int argc, char **argv) {
     } else {
         b = bpe_load_gpt2(vocab ? vocab : gpt_cli_gpt2_dir());
     }
-    const char *name = optind < argc ? argv[optind] : "standard input";
+    const char *name = nfiles ? argv[1] : "standard input";
     size_t len, n;
-    char *in = read_input(optind < argc ? argv[optind] : NULL, &len);
+    char *in = read_input(nfiles ? argv[1] : NULL, &len);
     int32_t magic = 0;
     if (len >= 4) memcpy(&magic, in, 4);
     int *ids;

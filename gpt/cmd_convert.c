@@ -1,9 +1,8 @@
 /*
  * cmd_convert.c -- `gpt convert`: our checkpoints <-> llm.c's GPT-2 model files.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,19 +20,11 @@ static const char convert_usage[] =
 
 int gpt_cmd_convert(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    static const struct option opts[] = {
-        {"in", required_argument, 0, 'i'}, {"out", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i': in = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(convert_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "convert");
-        }
-    }
-    if (optind < argc) usage_error("convert: unexpected argument '%s'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_OUT(&out),
+        CLI_OPT("in", CLI_STRING, &in, 0, 0),
+        CLI_END};
+    gpt_cli_parse(&(CliSpec){.usage = convert_usage, .options = opts}, argc, argv, 0);
     if (!in || !out) usage_error("convert: give --in FILE and --out FILE");
     Gpt m;
     char *config;

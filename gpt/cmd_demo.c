@@ -4,9 +4,8 @@
  * against vocabulary size, encoding speed beside GPT-2's), then a small GPT
  * trained on its tokens and sampled as it learns.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,29 +153,17 @@ static void demo_model(const Bpe *b, const char *text, size_t len, const char *v
 
 int gpt_cmd_demo(int argc, char **argv) {
     const char *data = NULL, *out = "runs/gpt/demo/bpe", *gpt2 = NULL;
-    int vocab_size = 8192, model_vocab = 2048;
+    int vocab_size = 8192, model_vocab = 2048, threads = 0;
     long model_steps = 600;
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"vocab-size", required_argument, 0, 'v'},
-        {"out", required_argument, 0, 'o'},  {"gpt2", required_argument, 0, 'g'},
-        {"model-steps", required_argument, 0, 's'}, {"model-vocab", required_argument, 0, 'm'},
-        {"threads", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data = optarg; break;
-        case 'v': vocab_size = (int)parse_long(optarg, "--vocab-size", 512, 65536); break;
-        case 'o': out = optarg; break;
-        case 'g': gpt2 = optarg; break;
-        case 's': model_steps = parse_long(optarg, "--model-steps", 0, 1000000); break;
-        case 'm': model_vocab = (int)parse_long(optarg, "--model-vocab", 258, 65536); break;
-        case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
-        case 'h': fputs(demo_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "demo");
-        }
-    }
-    if (optind < argc) usage_error("demo: unexpected argument '%s'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_DATA(&data), CLI_OUT(&out), CLI_THREADS(&threads),
+        CLI_OPT("vocab-size", CLI_INT, &vocab_size, 512, 65536),
+        CLI_OPT("gpt2", CLI_STRING, &gpt2, 0, 0),
+        CLI_OPT("model-steps", CLI_LONG, &model_steps, 0, 1000000),
+        CLI_OPT("model-vocab", CLI_INT, &model_vocab, 258, 65536),
+        CLI_END};
+    gpt_cli_parse(&(CliSpec){.usage = demo_usage, .options = opts}, argc, argv, 0);
+    if (threads) set_threads(threads);
     if (model_vocab > vocab_size) usage_error("demo: --model-vocab %d exceeds --vocab-size %d", model_vocab, vocab_size);
 
     /* the corpus: the Bible's train and valid verses, or FILE cut 90/10 at a newline */

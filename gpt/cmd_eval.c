@@ -2,9 +2,8 @@
  * cmd_eval.c -- `gpt eval`: the mean next-token loss of a model (ours or llm.c's)
  * on a token stream, over consecutive windows or a sliding one; a RESULT line.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,7 @@ static const char eval_usage[] =
     "\n"
     "  --model FILE     our checkpoint or an llm.c model file (recognised by magic number)\n"
     "  --data FILE      an llm.c token file, or text encoded with the model's tokenizer\n"
-    "  --context T      window length (default: the model's context)\n"
+    "  --context T      window length (default: the model's context; also --block-size)\n"
     "  --stride N       score EVERY token once instead (the leftover too), with windows\n"
     "                   advancing by N <= T; N = T: consecutive windows, N < T: sliding,\n"
     "                   each token then sees at least T - N tokens of context\n"
@@ -33,25 +32,16 @@ static const char eval_usage[] =
 int gpt_cmd_eval(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *vocab = NULL;
     int T = 0, stride = 0;
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},  {"data", required_argument, 0, 'd'},
-        {"context", required_argument, 0, 'T'}, {"stride", required_argument, 0, 's'},
-        {"vocab", required_argument, 0, 'v'},  {"threads", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'd': data = optarg; break;
-        case 'T': T = (int)parse_long(optarg, "--context", 1, 1 << 20); break;
-        case 's': stride = (int)parse_long(optarg, "--stride", 1, 1 << 20); break;
-        case 'v': vocab = optarg; break;
-        case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
-        case 'h': fputs(eval_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "eval");
-        }
-    }
-    if (optind < argc) usage_error("eval: unexpected argument '%s'", argv[optind]);
+    int threads = 0;
+    const CliOption opts[] = {
+        CLI_DATA(&data), CLI_THREADS(&threads),
+        CLI_OPT("model", CLI_STRING, &model, 0, 0),
+        {.name = "context", .type = CLI_INT, .dst = &T, .lo = 1, .hi = 1 << 20, .alias = "block-size"},
+        CLI_OPT("stride", CLI_INT, &stride, 1, 1 << 20),
+        CLI_OPT("vocab", CLI_STRING, &vocab, 0, 0),
+        CLI_END};
+    gpt_cli_parse(&(CliSpec){.usage = eval_usage, .options = opts}, argc, argv, 0);
+    if (threads) set_threads(threads);
     if (!model || !data) usage_error("eval: give --model FILE and --data FILE");
     Gpt m;
     char *config;

@@ -2,10 +2,9 @@
  * cmd_sample.c -- `gpt sample`: text from a model, streamed token by token
  * with the KV cache (gpt/generate.h), temperature, top-k and top-p.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,7 @@ static const char sample_usage[] =
     "  --prompt TEXT       the text to continue (default: <|endoftext|>, or a newline for\n"
     "                      a character model); longer than the context: its end is kept\n"
     "  --prompt-file FILE  the prompt from a file\n"
-    "  --tokens N          tokens to generate (default 200)\n"
+    "  --n N               tokens to generate (default 200; also --tokens N)\n"
     "  --temperature T     softmax temperature, 0 = greedy (default 0.8)\n"
     "  --top-k K           sample among the K most likely tokens, 0 = all (default 200)\n"
     "  --top-p P           nucleus: the most likely tokens up to mass P, in (0,1] (default 1)\n"
@@ -43,35 +42,23 @@ static void emit_token(int id, void *ctx) {
 
 int gpt_cmd_sample(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *prompt_file = NULL, *vocab = NULL;
-    int ntok = 200, use_cache = 1;
+    int ntok = 200, threads = 0, no_cache = 0;
     unsigned long long seed = 1337;
     SamplerConfig sc = {.temperature = 0.8f, .top_k = 200, .top_p = 1.0f};
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},       {"prompt", required_argument, 0, 'p'},
-        {"prompt-file", required_argument, 0, 'f'}, {"tokens", required_argument, 0, 'n'},
-        {"temperature", required_argument, 0, 'T'}, {"top-k", required_argument, 0, 'k'},
-        {"top-p", required_argument, 0, 'P'},       {"vocab", required_argument, 0, 'v'},
-        {"no-cache", no_argument, 0, 'N'},          {"seed", required_argument, 0, 'S'},
-        {"threads", required_argument, 0, 't'},     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'p': prompt = optarg; break;
-        case 'f': prompt_file = optarg; break;
-        case 'n': ntok = (int)parse_long(optarg, "--tokens", 1, 10000000); break;
-        case 'T': sc.temperature = (float)parse_double(optarg, "--temperature", -1e9, 1e9); break;
-        case 'k': sc.top_k = (int)parse_long(optarg, "--top-k", -1000000000L, 1000000000L); break;
-        case 'P': sc.top_p = (float)parse_double(optarg, "--top-p", -1e9, 1e9); break;
-        case 'v': vocab = optarg; break;
-        case 'N': use_cache = 0; break;
-        case 'S': seed = (unsigned long long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case 't': set_threads((int)parse_long(optarg, "--threads", 1, 1024)); break;
-        case 'h': fputs(sample_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "sample");
-        }
-    }
-    if (optind < argc) usage_error("sample: unexpected argument '%s'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_SEED(&seed), CLI_THREADS(&threads),
+        CLI_OPT("model", CLI_STRING, &model, 0, 0),
+        CLI_OPT("prompt", CLI_STRING, &prompt, 0, 0),
+        CLI_OPT("prompt-file", CLI_STRING, &prompt_file, 0, 0),
+        {.name = "n", .type = CLI_INT, .dst = &ntok, .lo = 1, .hi = 10000000, .alias = "tokens"},
+        CLI_OPT("temperature", CLI_FLOAT, &sc.temperature, -1e9, 1e9),   /* sampler_check says what is allowed */
+        CLI_OPT("top-k", CLI_INT, &sc.top_k, -1e9, 1e9),
+        CLI_OPT("top-p", CLI_FLOAT, &sc.top_p, -1e9, 1e9),
+        CLI_OPT("vocab", CLI_STRING, &vocab, 0, 0),
+        CLI_OPT("no-cache", CLI_FLAG, &no_cache, 0, 0),
+        CLI_END};
+    gpt_cli_parse(&(CliSpec){.usage = sample_usage, .options = opts}, argc, argv, 0);
+    if (threads) set_threads(threads);
     if (!model) usage_error("sample: give --model FILE");
     if (prompt && prompt_file) usage_error("sample: give --prompt or --prompt-file, not both");
     sampler_check(&sc);
@@ -110,11 +97,11 @@ int gpt_cmd_sample(int argc, char **argv) {
     rng_seed(&r, seed, 0);
     EmitCtx ctx = {&tk};
     double t0 = now_seconds();
-    int made = gpt_generate(&m, &cache, ids, (int)n, ntok, &sc, &r, use_cache, -1, emit_token, &ctx);
+    int made = gpt_generate(&m, &cache, ids, (int)n, ntok, &sc, &r, !no_cache, -1, emit_token, &ctx);
     double secs = now_seconds() - t0;
     printf("\n");
     fprintf(stderr, "gpt: %d tokens in %.2f s (%.1f tokens/s, %s)\n", made, secs, made / (secs > 0 ? secs : 1e-9),
-            use_cache ? "KV cache" : "no cache");
+            no_cache ? "no cache" : "KV cache");
     gpt_cache_free(&cache);
     free(ids);
     free(ptext);

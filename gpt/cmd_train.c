@@ -3,9 +3,8 @@
  * words or BPE tokens) or an llm.c token file, with nanoGPT's recipe
  * (gpt/train.h) and the presets of gpt/presets.c; ends with RESULT lines.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +21,7 @@ static const char gtrain_usage[] =
     "Usage: gpt train [--preset NAME] [options]\n"
     "Train a GPT-2-architecture model from scratch (AdamW, cosine schedule with warmup,\n"
     "global-norm clipping, gradient accumulation, periodic validation, checkpoints).\n"
-    "Ends with a RESULT line: the validation loss over --final-eval-iters random batches;\n"
+    "Ends with a RESULT line: the validation loss over --final-eval-batches random batches;\n"
     "with --test, RESULT lines for every token of the validation and test streams instead.\n"
     "\n"
     "  --preset NAME        shakespeare-char: nanoGPT's CPU recipe on Tiny Shakespeare\n"
@@ -45,16 +44,19 @@ static const char gtrain_usage[] =
     "  --test FILE          test data: the run ends with whole-stream valid and test losses\n"
     "  --eval-stride N      also score the test stream with windows advancing by N < context\n"
     "                       (more context per token; 0 off, the default; 24 for --preset ptb)\n"
-    "  --layers N --heads N --width N --context N    model shape (default 4 4 128 64)\n"
+    "  --layers N --heads N --width N --context N    model shape (default 4 4 128 64);\n"
+    "                       --context is nanoGPT's block size\n"
     "  --bias 0|1           linear and LayerNorm biases (default 0)\n"
     "  --dropout P          (default 0)\n"
     "  --batch N --accum K  sequences per micro-batch, micro-batches per step (12, 1)\n"
     "  --steps N            optimizer steps (default 2000)\n"
     "  --lr X --min-lr X --warmup N --decay-steps N   cosine schedule (1e-3 1e-4 100 = steps)\n"
     "  --wd X --beta2 X --clip X                      AdamW decay 0.1, beta2 0.99, clip 1.0\n"
-    "  --eval-interval N --eval-iters N --final-eval-iters N   (250, 20, 200)\n"
+    "  --eval-every N --eval-batches N --final-eval-batches N   (250, 20, 200): steps between\n"
+    "                       validation estimates, batches per estimate and in the last one\n"
     "  --ckpt-interval N    checkpoint every N steps (default: at the end)\n"
-    "  --resume FILE        continue from a checkpoint (same options: bit-identical losses)\n"
+    "  --resume             continue the run in --out from its ckpt.bin (same options:\n"
+    "                       bit-identical losses)\n"
     "  --out DIR            run folder: metrics.tsv, ckpt.bin, loss.png (default runs/gpt/NAME)\n"
     "  --seed N --threads N --quiet\n"
     "\n"
@@ -124,81 +126,52 @@ int gpt_cmd_train(int argc, char **argv) {
     GptTrainOptions o;
     gpt_train_defaults(&o);
     char out_buf[1024], words_path[1100] = "", *words_text = NULL;
-    const char *out = NULL;
-    int context_set = 0;
-    for (int i = 1; i + 1 < argc; i++)   /* the preset first, so that other flags override it */
-        if (!strcmp(argv[i], "--preset")) gpt_train_preset(&o, argv[i + 1]);
-    static const struct option opts[] = {
-        {"preset", required_argument, 0, 'P'}, {"data", required_argument, 0, 'd'},
-        {"val", required_argument, 0, 'V'},    {"vocab", required_argument, 0, 'v'},
-        {"test", required_argument, 0, 'X'},   {"words", no_argument, 0, 'Z'},
-        {"eval-stride", required_argument, 0, 'R'}, {"add-unlabelled", required_argument, 0, 'U'},
-        {"min-count", required_argument, 0, 'M'},
-        {"layers", required_argument, 0, 'L'}, {"heads", required_argument, 0, 'H'},
-        {"width", required_argument, 0, 'C'},  {"context", required_argument, 0, 'T'},
-        {"bias", required_argument, 0, 'b'},   {"dropout", required_argument, 0, 'D'},
-        {"batch", required_argument, 0, 'B'},  {"accum", required_argument, 0, 'K'},
-        {"steps", required_argument, 0, 's'},  {"lr", required_argument, 0, 'l'},
-        {"min-lr", required_argument, 0, 'm'}, {"warmup", required_argument, 0, 'w'},
-        {"decay-steps", required_argument, 0, 'y'}, {"wd", required_argument, 0, 'W'},
-        {"beta2", required_argument, 0, '2'},  {"clip", required_argument, 0, 'c'},
-        {"eval-interval", required_argument, 0, 'e'}, {"eval-iters", required_argument, 0, 'E'},
-        {"final-eval-iters", required_argument, 0, 'F'}, {"ckpt-interval", required_argument, 0, 'k'},
-        {"resume", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 'S'},   {"threads", required_argument, 0, 't'},
-        {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'P': break;
-        case 'd': o.data = optarg; break;
-        case 'V': o.val = optarg; break;
-        case 'v': o.vocab = optarg; break;
-        case 'X': o.test = optarg; break;
-        case 'Z': o.words = 1; break;
-        case 'U': o.unlabelled = optarg; break;
-        case 'M': o.min_count = (int)parse_long(optarg, "--min-count", 1, 1000000); break;
-        case 'R': o.eval_stride = (int)parse_long(optarg, "--eval-stride", 0, 1 << 16); break;
-        case 'L': o.model.n_layer = (int)parse_long(optarg, "--layers", 1, 256); break;
-        case 'H': o.model.n_head = (int)parse_long(optarg, "--heads", 1, 256); break;
-        case 'C': o.model.channels = (int)parse_long(optarg, "--width", 1, 16384); break;
-        case 'T': o.model.max_seq_len = o.tc.seq_len = (int)parse_long(optarg, "--context", 1, 1 << 16); context_set = 1; break;
-        case 'b': o.model.bias = (int)parse_long(optarg, "--bias", 0, 1); break;
-        case 'D': o.model.dropout = (float)parse_double(optarg, "--dropout", 0, 0.99); break;
-        case 'B': o.tc.batch = (int)parse_long(optarg, "--batch", 1, 1 << 16); break;
-        case 'K': o.tc.accum = (int)parse_long(optarg, "--accum", 1, 1 << 16); break;
-        case 's': o.tc.steps = parse_long(optarg, "--steps", 0, 100000000); break;
-        case 'l': o.tc.lr = (float)parse_double(optarg, "--lr", 0, 10); break;
-        case 'm': o.tc.min_lr = (float)parse_double(optarg, "--min-lr", 0, 10); break;
-        case 'w': o.tc.warmup = parse_long(optarg, "--warmup", 0, 100000000); break;
-        case 'y': o.tc.decay_steps = parse_long(optarg, "--decay-steps", 1, 100000000); break;
-        case 'W': o.tc.weight_decay = (float)parse_double(optarg, "--wd", 0, 10); break;
-        case '2': o.tc.beta2 = (float)parse_double(optarg, "--beta2", 0, 0.999999); break;
-        case 'c': o.tc.grad_clip = (float)parse_double(optarg, "--clip", 0, 1e9); break;
-        case 'e': o.tc.eval_interval = parse_long(optarg, "--eval-interval", 0, 100000000); break;
-        case 'E': o.tc.eval_iters = (int)parse_long(optarg, "--eval-iters", 1, 1000000); break;
-        case 'F': o.final_eval_iters = (int)parse_long(optarg, "--final-eval-iters", 0, 1000000); break;
-        case 'k': o.tc.ckpt_interval = parse_long(optarg, "--ckpt-interval", 0, 100000000); break;
-        case 'r': o.resume = optarg; break;
-        case 'o': out = optarg; break;
-        case 'S': o.tc.seed = (unsigned long long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case 't': o.threads = (int)parse_long(optarg, "--threads", 1, 1024); break;
-        case 'q': o.tc.quiet = 1; break;
-        case 'h': fputs(gtrain_usage, stdout); return 0;
-        default: gpt_cli_bad_option(argv, "train");
-        }
-    }
-    if (optind < argc) usage_error("train: unexpected argument '%s'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_DATA(&o.data), CLI_OUT(&o.out), CLI_STEPS(&o.tc.steps), CLI_LR_F(&o.tc.lr), CLI_BATCH(&o.tc.batch),
+        CLI_SEED(&o.tc.seed), CLI_THREADS(&o.threads), CLI_QUIET(&o.tc.quiet),
+        CLI_OPT("val", CLI_STRING, &o.val, 0, 0),
+        CLI_OPT("test", CLI_STRING, &o.test, 0, 0),
+        CLI_OPT("vocab", CLI_STRING, &o.vocab, 0, 0),
+        CLI_OPT("words", CLI_FLAG, &o.words, 0, 0),
+        CLI_OPT("min-count", CLI_INT, &o.min_count, 1, 1000000),
+        CLI_OPT("add-unlabelled", CLI_STRING, &o.unlabelled, 0, 0),
+        CLI_OPT("eval-stride", CLI_INT, &o.eval_stride, 0, 1 << 16),
+        CLI_OPT("layers", CLI_INT, &o.model.n_layer, 1, 256),
+        CLI_OPT("heads", CLI_INT, &o.model.n_head, 1, 256),
+        CLI_OPT("width", CLI_INT, &o.model.channels, 1, 16384),
+        {.name = "context", .type = CLI_INT, .dst = &o.context, .lo = 1, .hi = 1 << 16, .alias = "block-size"},
+        CLI_OPT("bias", CLI_INT, &o.model.bias, 0, 1),
+        CLI_OPT("dropout", CLI_FLOAT, &o.model.dropout, 0, 0.99),
+        CLI_OPT("accum", CLI_INT, &o.tc.accum, 1, 1 << 16),
+        CLI_OPT("min-lr", CLI_FLOAT, &o.tc.min_lr, 0, 10),
+        CLI_OPT("warmup", CLI_LONG, &o.tc.warmup, 0, 1e8),
+        CLI_OPT("decay-steps", CLI_LONG, &o.tc.decay_steps, 1, 1e8),
+        CLI_OPT("wd", CLI_FLOAT, &o.tc.weight_decay, 0, 10),
+        CLI_OPT("beta2", CLI_FLOAT, &o.tc.beta2, 0, 0.999999),
+        CLI_OPT("clip", CLI_FLOAT, &o.tc.grad_clip, 0, 1e9),
+        {.name = "eval-every", .type = CLI_LONG, .dst = &o.tc.eval_interval, .lo = 0, .hi = 1e8,
+         .alias = "eval-interval"},
+        {.name = "eval-batches", .type = CLI_INT, .dst = &o.tc.eval_iters, .lo = 1, .hi = 1e6, .alias = "eval-iters"},
+        {.name = "final-eval-batches", .type = CLI_INT, .dst = &o.final_eval_iters, .lo = 0, .hi = 1e6,
+         .alias = "final-eval-iters"},
+        CLI_OPT("ckpt-interval", CLI_LONG, &o.tc.ckpt_interval, 0, 1e8),
+        CLI_OPT("resume", CLI_FLAG, &o.resume, 0, 0),
+        CLI_END};
+    CliSpec spec = {.usage = gtrain_usage, .options = opts, .preset = gpt_train_preset, .ctx = &o,
+                    .presets = GPT_TRAIN_PRESETS};
+    gpt_cli_parse(&spec, argc, argv, 0);
+    if (o.context) o.model.max_seq_len = o.tc.seq_len = o.context;
     if (!o.data) usage_error("train: give --data FILE or --preset NAME");
     if (o.words && o.vocab) usage_error("train: give --words or --vocab, not both");
     if (o.unlabelled && !o.words) usage_error("train: --add-unlabelled needs --words");
     if (o.eval_stride > o.tc.seq_len) usage_error("train: --eval-stride %d exceeds the context %d", o.eval_stride, o.tc.seq_len);
     if (o.tc.decay_steps < 0) o.tc.decay_steps = o.tc.steps;
     if (o.threads) set_threads(o.threads);
-    if (!out) {
+    if (!o.out) {
         snprintf(out_buf, sizeof out_buf, "runs/gpt/%s", o.name);
-        out = out_buf;
+        o.out = out_buf;
     }
+    const char *out = o.out;
     o.tc.out_dir = out;
 
     /* the model: a fresh one, or the checkpoint's (shape, weights, optimizer state) */
@@ -207,13 +180,15 @@ int gpt_cmd_train(int argc, char **argv) {
     char *ck_config = NULL;
     long start = 0;
     if (o.resume) {
-        gpt_load_any(o.resume, &m, &ck_config, &start);
+        char ckpt[1100];
+        snprintf(ckpt, sizeof ckpt, "%s/ckpt.bin", out);
+        gpt_load_any(ckpt, &m, &ck_config, &start);
         if (!ck_config) die("--resume needs one of our checkpoints, not an llm.c model");
         tok_from_config(&tk, ck_config, NULL);
         m.cfg.dropout = o.model.dropout;
-        if (context_set && o.tc.seq_len > m.cfg.max_seq_len) die("--context exceeds the checkpoint's context");
-        o.tc.seq_len = context_set ? o.tc.seq_len : m.cfg.max_seq_len;
-        fprintf(stderr, "gpt: resuming from %s at step %ld\n", o.resume, start);
+        if (o.context && o.tc.seq_len > m.cfg.max_seq_len) die("--context exceeds the checkpoint's context");
+        o.tc.seq_len = o.context ? o.tc.seq_len : m.cfg.max_seq_len;
+        fprintf(stderr, "gpt: resuming from %s at step %ld\n", ckpt, start);
     } else if (o.vocab) {
         tok_from_config(&tk, NULL, o.vocab);
     } else if (o.words) {   /* the training text's words, saved beside the checkpoint */

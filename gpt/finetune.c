@@ -29,13 +29,6 @@ void gpt_class_head_init(GptClassHead *h, int K, int C, unsigned long long seed)
 
 void gpt_class_head_free(GptClassHead *h) { params_free(&h->pt); }
 
-void gpt_class_data_free(GptClassData *d) {
-    free(d->offset);
-    free(d->ids);
-    free(d->label);
-    memset(d, 0, sizeof *d);
-}
-
 /* Work buffers of one batch. */
 typedef struct {
     int *x;          /* (B,T) right-padded ids */
@@ -66,17 +59,18 @@ static void batch_free(Batch *b) {
 
 /* Pack examples order[0..nb) into b (ids cut to the context maxT, padded
  * with id 0); returns the batch's T (its longest sequence). */
-static int batch_pack(Batch *b, const GptClassData *d, const int *order, int nb, int maxT) {
-    int T = 1;
+static int batch_pack(Batch *b, const LabelledSet *d, const int *order, int nb, int maxT) {
+    int T = 1, len;
     for (int i = 0; i < nb; i++) {
-        int len = d->offset[order[i] + 1] - d->offset[order[i]];
+        lset_seq(d, order[i], 0, &len);
         T = len > T ? (len < maxT ? len : maxT) : T;
     }
     for (int i = 0; i < nb; i++) {
-        int e = order[i], len = d->offset[e + 1] - d->offset[e];
+        int e = order[i];
+        const int *ids = lset_seq(d, e, 0, &len);
         if (len > T) len = T;
         memset(b->x + (size_t)i * T, 0, (size_t)T * sizeof(int));
-        memcpy(b->x + (size_t)i * T, d->ids + d->offset[e], (size_t)len * sizeof(int));
+        memcpy(b->x + (size_t)i * T, ids, (size_t)len * sizeof(int));
         b->last[i] = len - 1;
         b->y[i] = d->label[e];
     }
@@ -93,7 +87,7 @@ static double classify_forward(Gpt *m, GptClassHead *h, Batch *b, int nb, int T)
     return crossentropy_forward(b->probs, b->logits, b->y, nb, h->K, -1, 0.0f);
 }
 
-double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const GptClassData *d, int batch) {
+double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const LabelledSet *d, int batch) {
     int maxT = m->cfg.max_seq_len, C = m->cfg.channels;
     Batch b;
     batch_alloc(&b, batch, maxT, C, h->K);
@@ -117,7 +111,7 @@ double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const GptClassData *d, int
     return (double)right / (d->n ? d->n : 1);
 }
 
-double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const GptClassData *train) {
+double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const LabelledSet *train) {
     int maxT = m->cfg.max_seq_len, C = m->cfg.channels, B = fc->batch;
     if (!m->act_memory || m->B < B || m->T < maxT) gpt_alloc_acts(m, B, maxT);
     Batch b;

@@ -24,14 +24,8 @@
 
 #include <stddef.h>
 
+#include "dataset.h"
 #include "gpt/gpt.h"
-
-typedef struct {
-    int n;          /* examples */
-    int *offset;    /* (n+1) example i's ids are ids[offset[i] .. offset[i+1]) */
-    int *ids;
-    int *label;     /* (n) in [0, K) */
-} GptClassData;
 
 typedef struct {
     int batch, epochs;
@@ -50,11 +44,10 @@ typedef struct {
 void gpt_class_head_init(GptClassHead *h, int K, int C, unsigned long long seed);
 void gpt_class_head_free(GptClassHead *h);
 
-/* Fine-tune m and a fresh head on train; returns the final training loss. */
-double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const GptClassData *train);
+/* Fine-tune m and a fresh head on train (one-field examples, labels in
+ * [0, K)); returns the final training loss. */
+double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const LabelledSet *train);
 /* Accuracy of m + head on d (no dropout). */
-double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const GptClassData *d, int batch);
-
-void gpt_class_data_free(GptClassData *d);
+double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const LabelledSet *d, int batch);
 
 #endif

@@ -12,14 +12,13 @@
  *     gpt bench       time training steps and generation
  *     gpt demo        the chapter's demo on the Bible: BPE, then a small GPT
  *
- * This file only dispatches: each command lives in gpt/cmd_*.c (gpt/cli.h).
+ * This file only dispatches: each command lives in gpt/cmd_*.c (gpt/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 #include "matmul.h"
 #include "util.h"
 
@@ -60,8 +59,6 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    opterr = 0;   /* our own message and exit status 2 (gpt_cli_bad_option) */
-    optind = 1;
     for (int i = 0; i < N_COMMANDS; i++)
         if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     char names[256] = "";

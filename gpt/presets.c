@@ -21,14 +21,15 @@ void gpt_train_defaults(GptTrainOptions *o) {
     o->name = "custom";
 }
 
-void gpt_train_preset(GptTrainOptions *o, const char *name) {
+int gpt_train_preset(void *ctx, const char *name) {
+    GptTrainOptions *o = ctx;
     static char path[1024];
     if (!strcmp(name, "shakespeare-char")) {
         /* nanoGPT config/train_shakespeare_char.py with its README's CPU overrides */
         data_path(path, sizeof path, "tinyshakespeare/input.txt");
         o->data = path;
         o->name = "shakespeare-char";
-        return;
+        return 1;
     }
     if (!strcmp(name, "ptb")) {
         static char val[1024], test[1024];
@@ -43,7 +44,7 @@ void gpt_train_preset(GptTrainOptions *o, const char *name) {
         o->model.dropout = 0.2f;
         o->tc.batch = 16, o->tc.steps = 8000, o->tc.warmup = 200, o->tc.eval_interval = 500;
         o->eval_stride = 24;
-        return;
+        return 1;
     }
     if (!strcmp(name, "ptb-sst")) {
         /* GPT-1's pretraining for `gpt finetune --task sst2`: PTB's news plus
@@ -57,9 +58,9 @@ void gpt_train_preset(GptTrainOptions *o, const char *name) {
         o->model.channels = 128, o->model.max_seq_len = o->tc.seq_len = 64, o->model.dropout = 0.1f;
         o->tc.steps = 3000, o->tc.warmup = 100, o->tc.eval_interval = 500, o->eval_stride = 0;
         o->name = "ptb-sst";
-        return;
+        return 1;
     }
-    usage_error("train: unknown preset '%s' (shakespeare-char, ptb, ptb-sst)", name);
+    return 0;
 }
 
 /* One RESULT line of a whole-stream evaluation. */

@@ -16,15 +16,20 @@
 typedef struct {
     GptConfig model;
     GptTrainConfig tc;
-    const char *data, *val, *test, *vocab, *resume, *name;
+    const char *data, *val, *test, *vocab, *name, *out;
     const char *unlabelled;   /* "LABEL text" lines whose text joins the training text */
     int final_eval_iters, threads, words, min_count, eval_stride;
+    int context;              /* --context: the model's and the windows' length (0: the preset's) */
+    int resume;               /* continue the run in out from its ckpt.bin */
 } GptTrainOptions;
 
 /* nanoGPT's baby GPT (4 layers, 4 heads, 128 wide, context 64, batch 12) and
  * its training recipe: AdamW 1e-3 -> 1e-4 over 2000 steps. */
 void gpt_train_defaults(GptTrainOptions *o);
-/* Apply the recipe called name; dies with a usage error if there is none. */
-void gpt_train_preset(GptTrainOptions *o, const char *name);
+/* Apply the recipe called name to the GptTrainOptions at ctx (cli.h's preset
+ * callback); returns 0 when there is no such recipe. */
+int gpt_train_preset(void *ctx, const char *name);
+/* The recipes' names, for messages. */
+#define GPT_TRAIN_PRESETS "shakespeare-char, ptb, ptb-sst"
 
 #endif

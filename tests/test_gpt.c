@@ -532,6 +532,68 @@ START_TEST(test_model_cli) {
 }
 END_TEST
 
+/* The options of every command go through common/cli.h: --help exits 0,
+ * an unknown option or a bad number 2; a preset is applied first, so flags
+ * override it on either side of it; older spellings stay as aliases. */
+START_TEST(test_cli_options) {
+    const char *bin = getenv("BIN");
+    char gpt[600], cmd[8192];
+    snprintf(gpt, sizeof gpt, "%s/gpt", bin && *bin ? bin : "bin");
+    if (access(gpt, X_OK) != 0) {
+        printf("SKIPPED CLI option checks: %s is not built\n", gpt);
+        return;
+    }
+    const char *commands[] = {"bpe-train", "encode", "decode", "train", "eval", "sample", "finetune", "convert",
+                              "bench", "demo"};
+    for (size_t k = 0; k < sizeof commands / sizeof *commands; k++) {
+        struct { const char *args; int status; } cases[] = {
+            {"--help", 0}, {"--frobnicate 3 --help", 0}, {"--frobnicate 3", 2}, {"--threads x", 2},
+            {"--threads 0", 2},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            snprintf(cmd, sizeof cmd, "%s %s %s < /dev/null > /dev/null 2>&1", gpt, commands[k], cases[c].args);
+            if (!strcmp(commands[k], "encode") || !strcmp(commands[k], "decode") || !strcmp(commands[k], "convert") ||
+                !strcmp(commands[k], "bpe-train"))
+                if (strstr(cases[c].args, "threads")) continue;   /* no --threads: an unknown option, also 2 */
+            ck_assert_msg(run(cmd) == cases[c].status, "gpt %s %s: want exit %d", commands[k], cases[c].args,
+                          cases[c].status);
+        }
+    }
+    struct { const char *args; int status; } bad[] = {
+        {"train --steps 12x", 2}, {"train --steps", 2}, {"train --lr -1", 2}, {"train --quiet=1", 2},
+        {"train --preset", 2}, {"sample --model M --n 0", 2}, {"bench --config huge", 2},
+        {"finetune --model M --task nope", 2}, {"eval --context=0", 2}, {"train --resume extra", 2},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(cmd, sizeof cmd, "%s %s > /dev/null 2>&1", gpt, bad[k].args);
+        ck_assert_msg(run(cmd) == bad[k].status, "gpt %s: want exit %d", bad[k].args, bad[k].status);
+    }
+    /* flags before and after the preset override it; --eval-interval and
+     * --block-size are the older spellings of --eval-every and --context */
+    char text[600], dir[600], out[600];
+    snprintf(text, sizeof text, "%s", tmp_path("preset"));
+    snprintf(dir, sizeof dir, "%s", tmp_path("presetrun"));
+    snprintf(out, sizeof out, "%s", tmp_path("preset_out.txt"));
+    FILE *f = fopen(text, "w");
+    for (int i = 0; i < 100; i++) fprintf(f, "to be or not to be. ");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s train --steps 3 --preset shakespeare-char --data %s --layers 1 --heads 2 --width 16 "
+             "--block-size 16 --batch 2 --eval-interval 0 --final-eval-batches 1 --out %s --quiet > %s 2>&1 && "
+             "grep -qx 'steps = 3' %s/config.txt && grep -qx 'layers = 1' %s/config.txt && "
+             "grep -qx 'context = 16' %s/config.txt && grep -qx 'preset = shakespeare-char' %s/config.txt && "
+             "grep -q '^RESULT stage=gpt task=train model=shakespeare-char data=[^ ]*preset' %s",
+             gpt, text, dir, out, dir, dir, dir, dir, out);
+    ck_assert_int_eq(run(cmd), 0);
+    /* --resume continues the run in --out: 3 more steps */
+    snprintf(cmd, sizeof cmd, "%s train --preset shakespeare-char --data %s --layers 1 --heads 2 --width 16 "
+             "--context 16 --batch 2 --eval-every 0 --final-eval-batches 1 --steps 6 --out %s --resume --quiet > %s 2>&1 "
+             "&& grep -q 'resuming from .*/ckpt.bin at step 3' %s && grep -q '^RESULT .*steps=6 ' %s",
+             gpt, text, dir, out, out, out);
+    ck_assert_int_eq(run(cmd), 0);
+    printf("CLI OK  --help 0, unknown options and bad values 2, flags override presets, --resume\n");
+}
+END_TEST
+
 /* gpt_backward_final (the entry of fine-tuning heads) against central
  * differences of L = sum(lnf * R) over every parameter. */
 typedef struct {
@@ -709,24 +771,20 @@ START_TEST(test_token_logprobs) {
 END_TEST
 
 /* n examples of a toy task: 4 to 12 random tokens, labelled 1 when token 3 occurs. */
-static void toy_task(GptClassData *d, int n) {
-    d->offset = malloc((size_t)(n + 1) * sizeof(int));
-    d->ids = malloc((size_t)n * 12 * sizeof(int));
-    d->label = malloc((size_t)n * sizeof(int));
-    d->n = n;
+static void toy_task(LabelledSet *d, int n) {
+    lset_init(d, 1);
     Rng r;
     rng_seed(&r, 4, 0);
-    d->offset[0] = 0;
     for (int i = 0; i < n; i++) {
-        int len = 4 + (int)rng_below(&r, 9), has = 0;
+        int ids[12], len = 4 + (int)rng_below(&r, 9), has = 0;
         for (int t = 0; t < len; t++) {
             int id = 4 + (int)rng_below(&r, 40);
             if (rng_below(&r, 2 * len) == 0) id = 3;
             has |= id == 3;
-            d->ids[d->offset[i] + t] = id;
+            ids[t] = id;
         }
-        d->label[i] = has;
-        d->offset[i + 1] = d->offset[i] + len;
+        const int *seq = ids;
+        lset_add(d, has, &seq, &len);
     }
 }
 
@@ -735,7 +793,7 @@ START_TEST(test_finetune_toy) {
     Gpt m;
     random_model(&m, 0, 12);
     for (size_t i = 0; i < m.pt.total; i++) m.pt.values[i] /= 5.0f;   /* back to GPT-2's scale */
-    GptClassData d = {0};
+    LabelledSet d;
     toy_task(&d, 256);
     GptClassHead h;
     gpt_class_head_init(&h, 2, m.cfg.channels, 1);
@@ -762,7 +820,7 @@ START_TEST(test_finetune_toy) {
     gpt_class_head_free(&ha), gpt_class_head_free(&hb);
     gpt_free(&a), gpt_free(&b);
     gpt_class_head_free(&h);
-    gpt_class_data_free(&d);
+    lset_free(&d);
     gpt_free(&m);
 }
 END_TEST
@@ -786,7 +844,7 @@ START_TEST(test_finetune_clips_body_and_head_together) {
     Gpt m;
     random_model(&m, 0, 12);
     for (size_t i = 0; i < m.pt.total; i++) m.pt.values[i] /= 5.0f;
-    GptClassData d = {0};
+    LabelledSet d;
     toy_task(&d, 16);   /* one batch: one step */
     GptClassHead h;
     gpt_class_head_init(&h, 2, m.cfg.channels, 1);
@@ -803,7 +861,7 @@ START_TEST(test_finetune_clips_body_and_head_together) {
     free(body0);
     free(head0);
     gpt_class_head_free(&h);
-    gpt_class_data_free(&d);
+    lset_free(&d);
     gpt_free(&m);
 }
 END_TEST
@@ -876,6 +934,7 @@ static Suite *gpt_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_cli);
     tcase_add_test(tc, test_model_cli);
+    tcase_add_test(tc, test_cli_options);
     suite_add_tcase(s, tc);
     return s;
 }

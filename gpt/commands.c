@@ -1,9 +1,8 @@
 /*
- * cli.c -- what several `gpt` commands share. See cli.h.
+ * commands.c -- what several `gpt` commands share. See commands.h.
  */
-#include "gpt/cli.h"
+#include "gpt/commands.h"
 
-#include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +28,11 @@ char *gpt_cli_bible_text(const char *path, size_t *len) {
     return read_file(path, len);
 }
 
-void gpt_cli_bad_option(char **argv, const char *cmd) {
-    usage_error("%s: unknown option or missing value in '%s'", cmd, argv[optind - 1]);
+int gpt_cli_parse(const CliSpec *spec, int argc, char **argv, int max_files) {
+    int n = cli_parse(spec, argc, argv);
+    if (n > max_files && max_files == 0) usage_error("%s: unexpected argument '%s'", argv[0], argv[1]);
+    if (n > max_files) usage_error("%s: one input file at most (got '%s' too)", argv[0], argv[2]);
+    return n;
 }
 
 int gpt_cli_is_llmc_tokens(const char *path) {

@@ -1,6 +1,6 @@
 /*
- * cli.h -- the `gpt` command line: one function per command, each in its own
- * file, and the few helpers several commands share (gpt/cli.c).
+ * commands.h -- the `gpt` command line: one function per command, each in its own
+ * file, and the few helpers several commands share (gpt/commands.c).
  *
  *     gpt/cmd_bpe.c       bpe-train, encode, decode   (the tokenizer commands)
  *     gpt/cmd_train.c     train                       (its recipes: gpt/presets.c)
@@ -14,11 +14,12 @@
  * A command takes the arguments after its name (argv[0] is the name) and
  * returns the exit status; bad input dies with status 1, bad usage 2.
  */
-#ifndef NLP_GPT_CLI_H
-#define NLP_GPT_CLI_H
+#ifndef NLP_GPT_COMMANDS_H
+#define NLP_GPT_COMMANDS_H
 
 #include <stddef.h>
 
+#include "common/cli.h"
 #include "gpt/gpt.h"
 #include "tokenizer.h"
 
@@ -41,8 +42,10 @@ int gpt_cmd_demo(int argc, char **argv);
 const char *gpt_cli_gpt2_dir(void);
 /* The Bible corpus at path, or a message saying how to get it. */
 char *gpt_cli_bible_text(const char *path, size_t *len);
-/* getopt's reports are replaced by ours, so that bad usage always exits 2. */
-void gpt_cli_bad_option(char **argv, const char *cmd);
+/* A command's options through common/cli.h's cli_parse (--help, --preset,
+ * strict values: bad usage exits 2), then at most max_files arguments that are
+ * not options, which end up in argv[1..]; returns how many. */
+int gpt_cli_parse(const CliSpec *spec, int argc, char **argv, int max_files);
 /* Is the file an llm.c token file (by its magic number)? */
 int gpt_cli_is_llmc_tokens(const char *path);
 /* Token ids of a data file: an llm.c token file as it is, or text through tk. */
