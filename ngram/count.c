@@ -231,7 +231,7 @@ static void scan_words(Vocab *all, const char *text, size_t len, const char *nam
 /* The words of a --vocab file (whitespace-separated, any number per line). */
 static Vocab *read_word_list(const char *path) {
     size_t flen;
-    char *ftext = read_file(path, &flen);
+    char *ftext = text_load(path, &flen);
     Vocab *listed = vocab_new(VOCAB_WORD);
     const char *end = ftext + flen;
     for (const char *line = ftext; line < end; ) {
@@ -373,7 +373,26 @@ static void count_bytes(Lm *lm, const char *text, size_t len, const char *name) 
     free(seq);
 }
 
-void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
+/* Text that arrives in memory (a string, a slice of a file, stdin) gets the
+ * check that common/text's text_read gives a file: valid UTF-8 and no NUL
+ * byte. Without it a NUL would cut a word short for the vocabulary while the
+ * counter still saw it whole, and the word would be counted as nothing. */
+void ngram_check_text(const char *text, size_t len, const char *name) {
+    size_t bad;
+    const char *what = "invalid UTF-8";
+    if (utf8_validate(text, len, &bad)) {
+        const char *nul = memchr(text, '\0', len);
+        if (!nul) return;
+        bad = (size_t)(nul - text);
+        what = "NUL byte";
+    }
+    size_t line = 1;
+    for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
+    die("'%s': %s at byte %zu (line %zu)", name, what, bad, line);
+}
+
+/* Count text that has passed the check. */
+static void count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
     if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
         die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
     memset(lm, 0, sizeof *lm);
@@ -387,10 +406,15 @@ void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len,
     lm->has_counts = 1;
 }
 
+void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
+    ngram_check_text(text, len, name);
+    count_text(lm, cfg, text, len, name);
+}
+
 void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path) {
     size_t len;
-    char *text = read_file(path, &len);
-    lm_count_text(lm, cfg, text, len, path);
+    char *text = text_load(path, &len);   /* valid UTF-8 without NUL bytes, or exit 1 */
+    count_text(lm, cfg, text, len, path);
     free(text);
 }
 

@@ -128,7 +128,7 @@ static void perplexity_grid(Lm *lm, const char *valid, size_t vlen, const char *
         for (int e = 0; e < 5; e++) {
             estimate_as(lm, n, (Estimator)e);
             Perplexity p;
-            lm_score_text(lm, valid, vlen, &p, NULL, 0, 0);
+            lm_score_text(lm, valid, vlen, "valid", &p, NULL, 0, 0);
             res->ppl[n][e] = ppl_including(&p);
             if (out) fprintf(out, " %10.1f", res->ppl[n][e]);
             if (out) fflush(out);
@@ -182,8 +182,8 @@ void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, Demo
             "NLP_DATA_DIR at the datasets)", train_path);
     double t0 = now_seconds();
     size_t tlen, vlen;
-    char *train = read_file(train_path, &tlen);
-    char *valid = read_file(valid_path, &vlen);
+    char *train = text_load(train_path, &tlen);
+    char *valid = text_load(valid_path, &vlen);
     if (quick) {   /* a fifth of the training verses, a quarter of the held-out ones */
         tlen = cut_lines(train, tlen, tlen / 5);
         vlen = cut_lines(valid, vlen, vlen / 4);

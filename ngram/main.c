@@ -261,7 +261,7 @@ static void print_result(const Options *o, const Lm *lm, const char *path, const
 static int eval_holdout(const Options *o) {
     if (!o->train_path) usage_error("--holdout needs --train CORPUS");
     size_t len;
-    char *text = read_file(o->train_path, &len);
+    char *text = text_load(o->train_path, &len);
     size_t cut = (size_t)((double)len * (1.0 - o->holdout));
     if (!o->train.char_level) {   /* words: whole lines on each side */
         char *nl = memchr(text + cut, '\n', len - cut);
@@ -277,7 +277,7 @@ static int eval_holdout(const Options *o) {
         fprintf(stderr, "ngram: %s %d-gram model of the first %zu bytes of %s (%.2f s)\n",
                 estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
     Perplexity p;
-    lm_score_text(&lm, text + cut, len - cut, &p, stdout, o->sentences, 0);
+    lm_score_text(&lm, text + cut, len - cut, o->train_path, &p, stdout, o->sentences, 0);
     char label[1100];
     snprintf(label, sizeof label, "%s", o->train_path);
     char *dot = strrchr(label, '.');
@@ -322,7 +322,7 @@ static int cmd_query(int argc, char **argv) {
         if (len == cap) text = xrealloc(text, cap *= 2);
     }
     Perplexity p;
-    lm_score_text(&lm, text, len, &p, stdout, 0, 1);
+    lm_score_text(&lm, text, len, "stdin", &p, stdout, 0, 1);
     printf("Perplexity including OOVs:\t%g\n", ppl_including(&p));
     printf("Perplexity excluding OOVs:\t%g\n", ppl_excluding(&p));
     printf("OOVs:\t%llu\nTokens:\t%llu\n", (unsigned long long)p.oov, (unsigned long long)p.tokens);

@@ -112,7 +112,9 @@ int estimator_parse(const char *s, Estimator *e);   /* 0 on success */
 /* Whether an estimator is a backoff model that an ARPA file can hold. */
 int estimator_is_backoff(Estimator e);
 
-/* count.c: read a training text and count every order. Dies on bad input. */
+/* count.c: read a training text and count every order. Dies on bad input,
+ * text that is not valid UTF-8 or holds a NUL byte included (common/text.h). */
+void ngram_check_text(const char *text, size_t len, const char *name);   /* that check, or exit 1 */
 void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name);
 void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path);
 void lm_free(Lm *lm);
@@ -166,9 +168,10 @@ typedef struct {
 
 double ppl_including(const Perplexity *p);
 double ppl_excluding(const Perplexity *p);
-/* Score a text. per_sentence: print each sentence's log10 p; query: KenLM
+/* Score a text (name: for messages; it must be valid UTF-8 without NUL bytes,
+ * or exit 1). per_sentence: print each sentence's log10 p; query: KenLM
  * query's per-word lines. out may be NULL. */
-void lm_score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
+void lm_score_text(const Lm *lm, const char *text, size_t len, const char *name, Perplexity *res,
                    FILE *out, int per_sentence, int query);
 void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query);
 /* Sample one sentence (word model) or max_tokens bytes (char model) into out. */

@@ -140,17 +140,24 @@ static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *
     free(seq);
 }
 
-void lm_score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
-                   FILE *out, int per_sentence, int query) {
+/* Score text that has passed the check. */
+static void score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
+                       FILE *out, int per_sentence, int query) {
     memset(res, 0, sizeof *res);
     if (lm->char_level) score_bytes(lm, text, len, res, out, query);
     else score_words(lm, text, len, res, out, per_sentence, query);
 }
 
+void lm_score_text(const Lm *lm, const char *text, size_t len, const char *name, Perplexity *res,
+                   FILE *out, int per_sentence, int query) {
+    ngram_check_text(text, len, name);
+    score_text(lm, text, len, res, out, per_sentence, query);
+}
+
 void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query) {
     size_t len;
-    char *text = read_file(path, &len);
-    lm_score_text(lm, text, len, res, out, per_sentence, query);
+    char *text = text_load(path, &len);   /* valid UTF-8 without NUL bytes, or exit 1 */
+    score_text(lm, text, len, res, out, per_sentence, query);
     free(text);
 }
 

@@ -339,7 +339,7 @@ START_TEST(test_pad_never_used) {
     unlink(path);
     /* "<pad>" in text to score is an unknown word, like "<s>" */
     Perplexity p;
-    lm_score_text(&lm, "a <pad> b\n", 10, &p, NULL, 0, 0);
+    lm_score_text(&lm, "a <pad> b\n", 10, "pad", &p, NULL, 0, 0);
     ck_assert_uint_eq(p.oov, 1);
     /* samples */
     char *buf;
@@ -371,7 +371,7 @@ END_TEST
 /* ------------------------------------------------------------------ ARPA */
 
 static void score(const Lm *lm, const char *text, Perplexity *p) {
-    lm_score_text(lm, text, strlen(text), p, NULL, 0, 0);
+    lm_score_text(lm, text, strlen(text), "text", p, NULL, 0, 0);
 }
 
 START_TEST(test_arpa_round_trip) {
@@ -431,14 +431,14 @@ START_TEST(test_arpa_hand_written) {
     char *buf;
     size_t len;
     FILE *mem = open_memstream(&buf, &len);
-    lm_score_text(&lm, "a b\nb zz\n", 9, &p, mem, 0, 1);
+    lm_score_text(&lm, "a b\nb zz\n", 9, "text", &p, mem, 0, 1);
     fclose(mem);
     ck_assert_str_eq(buf, "a=4 2 -0.3\tb=5 3 -0.1\t</s>=2 3 -0.2\tTotal: -0.6 OOV: 0\n"
                           "b=5 1 -1\tzz=0 1 -2.1\t</s>=2 1 -1\tTotal: -4.1 OOV: 1\n");
     /* b: bo(<s>) + p(b) = -0.30103 - 0.69897; zz as <unk>: bo(b) + p(<unk>) = -0.1 - 2 */
     free(buf);
     mem = open_memstream(&buf, &len);
-    lm_score_text(&lm, "a b\n", 4, &p, mem, 1, 0);
+    lm_score_text(&lm, "a b\n", 4, "text", &p, mem, 1, 0);
     fclose(mem);
     ck_assert_str_eq(buf, "-0.600000\ta b\n");
     free(buf);
@@ -583,11 +583,138 @@ START_TEST(test_reserved_pad_dies) {
 }
 END_TEST
 
+/* Text that is not text: a NUL byte inside a word, an invalid UTF-8 byte.
+ * Training on it and scoring it both stop with exit status 1 (text.h's rule),
+ * in memory and from a file. */
+static const char nul_text[] = "a b a\nb a\0x b\na b\n";     /* the NUL: byte 9, line 2 */
+static const char bad_utf8[] = "a b a\nb \xff a\na b\n";     /* the 0xff: byte 8, line 2 */
+
+/* Write n bytes to a scratch file and return its path. */
+static const char *bytes_file(const char *stem, const char *bytes, size_t n) {
+    const char *path = tmp_path(stem);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+    return path;
+}
+
+START_TEST(test_nul_in_corpus_dies) {
+    Lm lm;
+    TrainConfig cfg;
+    train_config_default(&cfg);
+    lm_count_text(&lm, &cfg, nul_text, sizeof nul_text - 1, "nul");
+}
+END_TEST
+
+START_TEST(test_nul_in_corpus_file_dies) {
+    Lm lm;
+    train_file(&lm, bytes_file("nul.txt", nul_text, sizeof nul_text - 1), 3, EST_MKN);
+}
+END_TEST
+
+START_TEST(test_nul_in_char_corpus_dies) {
+    Lm lm;
+    TrainConfig cfg;
+    train_config_default(&cfg);
+    cfg.char_level = 1;
+    lm_count_text(&lm, &cfg, nul_text, sizeof nul_text - 1, "nul");
+}
+END_TEST
+
+START_TEST(test_nul_in_scored_text_dies) {
+    Lm lm;
+    train_text(&lm, tiny, 2, EST_MKN);
+    Perplexity p;
+    lm_score_text(&lm, nul_text, sizeof nul_text - 1, "nul", &p, NULL, 0, 0);
+}
+END_TEST
+
+START_TEST(test_nul_in_scored_file_dies) {
+    Lm lm;
+    train_text(&lm, tiny, 2, EST_MKN);
+    Perplexity p;
+    lm_score_file(&lm, bytes_file("nul.txt", nul_text, sizeof nul_text - 1), &p, NULL, 0, 0);
+}
+END_TEST
+
+START_TEST(test_bad_utf8_in_corpus_dies) {
+    Lm lm;
+    TrainConfig cfg;
+    train_config_default(&cfg);
+    lm_count_text(&lm, &cfg, bad_utf8, sizeof bad_utf8 - 1, "bad");
+}
+END_TEST
+
+START_TEST(test_bad_utf8_in_scored_text_dies) {
+    Lm lm;
+    train_text(&lm, tiny, 2, EST_MKN);
+    Perplexity p;
+    lm_score_text(&lm, bad_utf8, sizeof bad_utf8 - 1, "bad", &p, NULL, 0, 0);
+}
+END_TEST
+
+/* bin/ngram, or $BIN/ngram (make test sets BIN to the variant's binaries), or NULL if not built. */
+static const char *ngram_bin(void) {
+    static char path[600];
+    const char *bin = getenv("BIN");
+    snprintf(path, sizeof path, "%s/ngram", bin && *bin ? bin : "bin");
+    return access(path, X_OK) == 0 ? path : NULL;
+}
+
 /* The CLI's exit statuses, when bin/ngram has been built (make all). */
 static int run(const char *cmd) {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+/* Run `ngram ARGS`, stdin from the file in (or none), stderr to a scratch file;
+ * expect exit status `status` and `want` in what it printed on stderr. */
+static void expect_cli(const char *args, const char *in, int status, const char *want) {
+    const char *bin = ngram_bin(), *errf = tmp_path("stderr.txt");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s < %s > /dev/null 2> %s", bin, args, in ? in : "/dev/null", errf);
+    int rc = run(cmd);
+    size_t len;
+    char *err = read_file(errf, &len);
+    ck_assert_msg(rc == status, "`ngram %s` exited %d, want %d (stderr: %s)", args, rc, status, err);
+    ck_assert_msg(strstr(err, want) != NULL, "`ngram %s` printed '%s', lacking '%s'", args, err, want);
+    printf("ngram %s -> %d: %s", args, rc, err);
+    free(err);
+    unlink(errf);
+}
+
+START_TEST(test_cli_rejects_non_text) {
+    if (!ngram_bin()) { printf("SKIP CLI text checks: bin/ngram not built\n"); return; }
+    char nul[512], bad[512], model[512], args[2048], want[1024];   /* tmp_path's buffers get reused */
+    snprintf(nul, sizeof nul, "%s", bytes_file("nul.txt", nul_text, sizeof nul_text - 1));
+    snprintf(bad, sizeof bad, "%s", bytes_file("bad.txt", bad_utf8, sizeof bad_utf8 - 1));
+    snprintf(model, sizeof model, "%s", tmp_path("nul.arpa"));
+    snprintf(want, sizeof want, "ngram: error: '%s': NUL byte at byte 9 (line 2)", nul);
+    snprintf(args, sizeof args, "train --quiet --out %s %s", model, nul);
+    expect_cli(args, NULL, 1, want);
+    ck_assert_int_ne(access(model, F_OK), 0);   /* no model written */
+    snprintf(args, sizeof args, "train --quiet --char --out %s %s", model, nul);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --model %s %s", HAND_ARPA, nul);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --quiet --train %s " TOY, nul);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --quiet --train %s --holdout 0.5", nul);
+    expect_cli(args, NULL, 1, want);
+    expect_cli("query --model " HAND_ARPA, nul, 1, "ngram: error: 'stdin': NUL byte at byte 9 (line 2)");
+    snprintf(want, sizeof want, "ngram: error: '%s': invalid UTF-8 at byte 8 (line 2)", bad);
+    snprintf(args, sizeof args, "train --quiet --out %s %s", model, bad);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --model %s %s", HAND_ARPA, bad);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --quiet --train " TOY " --vocab %s " TOY, bad);
+    expect_cli(args, NULL, 1, want);
+    expect_cli("query --model " HAND_ARPA, bad, 1, "ngram: error: 'stdin': invalid UTF-8 at byte 8 (line 2)");
+    unlink(nul);
+    unlink(bad);
+}
+END_TEST
 
 START_TEST(test_cli_exit_status) {
     if (access("bin/ngram", X_OK) != 0) { printf("SKIP CLI exit codes: bin/ngram not built\n"); return; }
@@ -677,7 +804,15 @@ static Suite *ngram_suite(void) {
     tcase_add_exit_test(tc, test_missing_corpus_dies, 1);
     tcase_add_exit_test(tc, test_reserved_token_dies, 1);
     tcase_add_exit_test(tc, test_reserved_pad_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_corpus_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_corpus_file_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_char_corpus_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_scored_text_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_scored_file_dies, 1);
+    tcase_add_exit_test(tc, test_bad_utf8_in_corpus_dies, 1);
+    tcase_add_exit_test(tc, test_bad_utf8_in_scored_text_dies, 1);
     tcase_add_test(tc, test_cli_exit_status);
+    tcase_add_test(tc, test_cli_rejects_non_text);
     suite_add_tcase(s, tc);
     tc = tcase_create("benchmarks data");
     tcase_set_timeout(tc, 300);
