@@ -9,6 +9,7 @@
  *
  * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 
 #include "ngram.h"
 #include "matmul.h"
+#include "metrics.h"
 #include "util.h"
 
 /* Everything a command can be told; each command reads the fields it needs. */
@@ -168,7 +170,11 @@ static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
         case OPT_TEMPERATURE: o->temperature = parse_double(optarg, "--temperature", 1e-3, 1e3); break;
         case OPT_MAX_TOKENS: o->max_tokens = parse_long(optarg, "--max-tokens", 1, 1000000); break;
         case OPT_QUICK: o->quick = 1; break;
-        case OPT_MODEL_NAME: o->model_name = optarg; break;
+        case OPT_MODEL_NAME:
+            if (!*optarg || strpbrk(optarg, " \t\n\r\v\f"))
+                usage_error("--model-name '%s' must be one word (it is the RESULT line's model=)", optarg);
+            o->model_name = optarg;
+            break;
         case OPT_HOLDOUT: o->holdout = parse_double(optarg, "--holdout", 1e-6, 0.999999); break;
         case OPT_HELP: print_usage(cmd); exit(0);
         default:
@@ -241,20 +247,38 @@ static void name_of_file(const char *path, char *data, char *split, size_t cap) 
         snprintf(data, cap, "%s", basename(dirname(dirbuf)));
 }
 
+/* A RESULT value is one word: whitespace in a file name becomes '_'. */
+static void one_word(char *s) {
+    for (; *s; s++)
+        if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s)) *s = '_';
+}
+
+/* KenLM query's summary, then the RESULT line (common/metrics.h) with both of
+ * its perplexities: ppl= including the OOV words (scored as <unk>),
+ * ppl_excl_oov= without them (see score.c for what counts as an OOV). */
 static void print_result(const Options *o, const Lm *lm, const char *path, const Perplexity *p) {
     char model[64], data[256], split[256];
     if (o->model_name) snprintf(model, sizeof model, "%s", o->model_name);
     else if (lm->est_known) snprintf(model, sizeof model, "%s%d", estimator_name(lm->est), lm->order);
     else snprintf(model, sizeof model, "arpa%d", lm->order);   /* an ARPA file does not say */
     name_of_file(path, data, split, sizeof data);
+    one_word(data);
+    one_word(split);
     double loss = -p->logprob * log(10.0) / (double)p->tokens;
     printf("Perplexity including OOVs:\t%.3f\n", ppl_including(p));
     printf("Perplexity excluding OOVs:\t%.3f\n", ppl_excluding(p));
     printf("OOVs:\t%llu\n", (unsigned long long)p->oov);
     printf("Tokens:\t%llu\n", (unsigned long long)p->tokens);
-    printf("RESULT stage=ngram model=%s data=%s split=%s tokens=%llu oov=%llu loss=%.4f ppl=%.2f\n",
-           model, data, split, (unsigned long long)p->tokens, (unsigned long long)p->oov, loss,
-           ppl_including(p));
+    result_begin("ngram");
+    result_str("model", model);
+    result_str("data", data);
+    result_str("split", split);
+    result_int("tokens", (long long)p->tokens);
+    result_int("oov", (long long)p->oov);
+    result_num("loss", loss, 4);
+    result_num("ppl", ppl_including(p), 2);
+    result_num("ppl_excl_oov", ppl_excluding(p), 2);
+    result_end();
 }
 
 /* --holdout: one file split into a training head and a scored tail. */

@@ -9,9 +9,18 @@
  * their ARPA p* already includes the lower orders and bo(h) = gamma(h).
  * Models without an ARPA form (mle, addk) are scored from their counts.
  *
- * Perplexity counts as query does: every word plus one </s> per sentence,
- * <s> as context only, OOV words scored as <unk>; "excluding OOVs" drops
- * them from both the sum and the count. PPL = 10^(-sum log10 p / tokens).
+ * Perplexity counts as query does (KenLM's lm/ngram_query.hh): every word
+ * plus one </s> per sentence, <s> as context only, OOV words scored as <unk>.
+ * PPL = 10^(-sum log10 p / tokens). "Excluding OOVs" drops the OOV tokens'
+ * log10 p from the sum and the OOV tokens from the count; the words after an
+ * OOV stay (scored with <unk> in their history), and </s> is never an OOV.
+ * An OOV is a word the model's vocabulary lacks, or one of the markers <s>,
+ * </s>, <pad> written in the text. A literal "<unk>" is not: it is the <unk>
+ * word (DESIGN.md), so PTB, which spells its rare words <unk>, has no OOVs.
+ * KenLM's vocabulary answers 0 (= <unk> = not found) for both, so its query
+ * counts a literal <unk> as an OOV too (PTB test: "OOVs: 4794"); the
+ * perplexity including OOVs is the same either way. A last line without its
+ * newline is scored like the others (KenLM's query gives it no </s>).
  */
 #include <math.h>
 #include <stdlib.h>

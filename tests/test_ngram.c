@@ -446,6 +446,42 @@ START_TEST(test_arpa_hand_written) {
 }
 END_TEST
 
+/*
+ * Perplexity with OOVs, by hand, under ngram_hand.arpa. "x" is not in the
+ * model: an OOV, scored as <unk>. A literal "<unk>" is the <unk> word, not an
+ * OOV (KenLM's query would count it as one too: its vocabulary answers 0 for both).
+ *   a | <s>          p*(<s> a)                                  -0.3
+ *   x | <s> a        bo(<s> a) + bo(a) + p(<unk>) = -0.15-0.2-2  -2.35   OOV
+ *   b | a <unk>      (a <unk> absent) bo(<unk>) = 0 + p(b)       -0.69897
+ *   </s> | <unk> b   (<unk> b absent) p*(b </s>)                 -0.4
+ *   <unk> | <s>      bo(<s>) + p(<unk>) = -0.30103 - 2           -2.30103
+ *   b | <s> <unk>    bo(<unk>) = 0 + p(b)                        -0.69897
+ *   </s> | <unk> b   p*(b </s>)                                  -0.4
+ * 7 tokens, sum -7.14897: ppl = 10^(7.14897/7) = 10.5022, loss = 7.14897 ln 10 / 7 = 2.3516;
+ * without the OOV, 6 tokens, sum -4.79897: ppl_excl_oov = 10^(4.79897/6) = 6.30708.
+ */
+static const char *oov_text = "a x b\n<unk> b\n";
+
+START_TEST(test_ppl_excluding_oovs) {
+    Lm lm;
+    char err[512];
+    ck_assert_msg(arpa_read(&lm, HAND_ARPA, 0, err, sizeof err) == 0, "%s", err);
+    Perplexity p;
+    score(&lm, oov_text, &p);
+    ck_assert_uint_eq(p.tokens, 7);
+    ck_assert_uint_eq(p.oov, 1);
+    ck_assert_uint_eq(p.sentences, 2);
+    ck_assert_double_eq_tol(p.logprob, -7.14897, 1e-6);
+    ck_assert_double_eq_tol(p.logprob_iv, -4.79897, 1e-6);
+    ck_assert_double_eq_tol(ppl_including(&p), pow(10.0, 7.14897 / 7), 1e-5);
+    ck_assert_double_eq_tol(ppl_excluding(&p), pow(10.0, 4.79897 / 6), 1e-5);
+    /* no OOVs: the two are one */
+    score(&lm, "a b\n", &p);
+    ck_assert_double_eq(ppl_including(&p), ppl_excluding(&p));
+    lm_free(&lm);
+}
+END_TEST
+
 START_TEST(test_binary_round_trip) {
     const char *eval = "a b c\nb a d e\nzz a b\nc c c c\n";
     Lm lm, back;
@@ -589,13 +625,18 @@ END_TEST
 static const char nul_text[] = "a b a\nb a\0x b\na b\n";     /* the NUL: byte 9, line 2 */
 static const char bad_utf8[] = "a b a\nb \xff a\na b\n";     /* the 0xff: byte 8, line 2 */
 
-/* Write n bytes to a scratch file and return its path. */
-static const char *bytes_file(const char *stem, const char *bytes, size_t n) {
-    const char *path = tmp_path(stem);
+/* Write n bytes to path. */
+static void bytes_file_at(const char *path, const char *bytes, size_t n) {
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
     fclose(f);
+}
+
+/* Write n bytes to a scratch file and return its path. */
+static const char *bytes_file(const char *stem, const char *bytes, size_t n) {
+    const char *path = tmp_path(stem);
+    bytes_file_at(path, bytes, n);
     return path;
 }
 
@@ -683,6 +724,32 @@ static void expect_cli(const char *args, const char *in, int status, const char 
     free(err);
     unlink(errf);
 }
+
+/* eval's summary and RESULT line (common/metrics.h) for the hand-computed OOV example. */
+START_TEST(test_cli_result_line) {
+    if (!ngram_bin()) { printf("SKIP CLI RESULT line: bin/ngram not built\n"); return; }
+    char dir[512], path[600], cmd[2048];
+    snprintf(dir, sizeof dir, "%s", tmp_path("result"));
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/hand.test.txt", dir);   /* data=hand split=test */
+    bytes_file_at(path, oov_text, strlen(oov_text));
+    const char *out = tmp_path("result.txt");
+    snprintf(cmd, sizeof cmd, "%s eval --model %s %s > %s", ngram_bin(), HAND_ARPA, path, out);
+    ck_assert_int_eq(run(cmd), 0);
+    size_t len;
+    char *got = read_file(out, &len);
+    ck_assert_str_eq(got, "Perplexity including OOVs:\t10.502\n"
+                          "Perplexity excluding OOVs:\t6.307\n"
+                          "OOVs:\t1\n"
+                          "Tokens:\t7\n"
+                          "RESULT stage=ngram model=arpa3 data=hand split=test tokens=7 oov=1 loss=2.3516 "
+                          "ppl=10.50 ppl_excl_oov=6.31\n");
+    free(got);
+    unlink(out);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
 
 START_TEST(test_cli_rejects_non_text) {
     if (!ngram_bin()) { printf("SKIP CLI text checks: bin/ngram not built\n"); return; }
@@ -793,6 +860,7 @@ static Suite *ngram_suite(void) {
     tc = tcase_create("arpa");
     tcase_add_test(tc, test_arpa_round_trip);
     tcase_add_test(tc, test_arpa_hand_written);
+    tcase_add_test(tc, test_ppl_excluding_oovs);
     tcase_add_test(tc, test_arpa_rejects);
     tcase_add_test(tc, test_binary_round_trip);
     suite_add_tcase(s, tc);
@@ -813,6 +881,7 @@ static Suite *ngram_suite(void) {
     tcase_add_exit_test(tc, test_bad_utf8_in_scored_text_dies, 1);
     tcase_add_test(tc, test_cli_exit_status);
     tcase_add_test(tc, test_cli_rejects_non_text);
+    tcase_add_test(tc, test_cli_result_line);
     suite_add_tcase(s, tc);
     tc = tcase_create("benchmarks data");
     tcase_set_timeout(tc, 300);
