@@ -17,14 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "util.h"
 
 /* Everything a command can be told; each command reads the fields it needs. */
 typedef struct {
-    TrainConfig train;
+    NgramTrainConfig train;
     const char *model_path;   /* --model: an ARPA file */
     const char *train_path;   /* --train: build the model in memory instead */
     const char *out;          /* --out: the ARPA file (train) or run folder (demo) */
@@ -141,7 +141,7 @@ static void print_usage(const char *cmd) {
 
 static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
     memset(o, 0, sizeof *o);
-    train_config_default(&o->train);
+    ngram_train_config_default(&o->train);
     o->seed = 1;
     o->count = 5;
     o->temperature = 1.0;
@@ -151,7 +151,7 @@ static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
         switch (c) {
         case OPT_ORDER: o->train.order = (int)parse_long(optarg, "--order", 1, NGRAM_MAX_ORDER); break;
         case OPT_ESTIMATOR:
-            if (estimator_parse(optarg, &o->train.est) != 0)
+            if (ngram_estimator_parse(optarg, &o->train.est) != 0)
                 usage_error("unknown estimator '%s' (mle, addk, absdisc, kn or mkn)", optarg);
             break;
         case OPT_K: o->train.addk = parse_double(optarg, "--k", 1e-9, 1e9); break;
@@ -184,31 +184,31 @@ static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
 }
 
 /* Train in memory. for_writing: the model is only going to be written, so
- * the Kneser-Neys can drop what they no longer need (lm_trim_for_writing). */
-static void build_model(Lm *lm, const TrainConfig *cfg, const char *path, int quiet, int for_writing) {
+ * the Kneser-Neys can drop what they no longer need (ngram_drop_index, ngram_drop_lower_counts). */
+static void build_model(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, int quiet, int for_writing) {
     double t0 = now_seconds();
-    lm_count_file(lm, cfg, path);
-    int trim = for_writing && (lm->est == EST_KN || lm->est == EST_MKN);
-    if (trim) lm_drop_index(lm);
-    lm_estimate(lm);
-    if (trim) lm_drop_lower_counts(lm);
-    if (estimator_is_backoff(lm->est)) lm_compile_arpa(lm);
+    ngram_count_file(lm, cfg, path);
+    int trim = for_writing && (lm->est == NGRAM_EST_KN || lm->est == NGRAM_EST_MKN);
+    if (trim) ngram_drop_index(lm);
+    ngram_estimate(lm);
+    if (trim) ngram_drop_lower_counts(lm);
+    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm);
     if (!quiet) {
         fprintf(stderr, "ngram: %s %d-gram model of %s: %d words, %llu tokens,",
-                estimator_name(lm->est), lm->order, path, lm_vocab_size(lm),
+                ngram_estimator_name(lm->est), lm->order, path, ngram_vocab_size(lm),
                 (unsigned long long)lm->train_tokens);
-        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", lm_ngram_count(lm, n));
+        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", ngram_entries(lm, n));
         fprintf(stderr, " n-grams (%.2f s)\n", now_seconds() - t0);
     }
 }
 
-static void load_model(Lm *lm, const Options *o, const char *cmd) {
+static void load_model(NgramLm *lm, const Options *o, const char *cmd) {
     if (!!o->model_path == !!o->train_path)
         usage_error("%s needs exactly one of --model FILE.arpa or --train CORPUS", cmd);
     if (o->train_path) { build_model(lm, &o->train, o->train_path, o->quiet, 0); return; }
     char err[512];
-    int rc = binary_is_model(o->model_path) ? binary_read(lm, o->model_path, err, sizeof err)
-                                             : arpa_read(lm, o->model_path, o->train.char_level, err, sizeof err);
+    int rc = ngram_binary_is_model(o->model_path) ? ngram_binary_read(lm, o->model_path, err, sizeof err)
+                                             : ngram_arpa_read(lm, o->model_path, o->train.char_level, err, sizeof err);
     if (rc != 0) die("%s", err);
 }
 
@@ -217,17 +217,17 @@ static int cmd_train(int argc, char **argv) {
     parse_options(argc, argv, "train", &o);
     if (optind != argc - 1) usage_error("train needs exactly one corpus file (see `ngram train --help`)");
     if (!o.out) usage_error("train needs --out MODEL.arpa");
-    if (!estimator_is_backoff(o.train.est))
+    if (!ngram_estimator_is_backoff(o.train.est))
         usage_error("the %s estimator has no ARPA form; evaluate it with `ngram eval --train CORPUS "
-                    "--estimator %s`", estimator_name(o.train.est), estimator_name(o.train.est));
-    Lm lm;
+                    "--estimator %s`", ngram_estimator_name(o.train.est), ngram_estimator_name(o.train.est));
+    NgramLm lm;
     build_model(&lm, &o.train, argv[optind], o.quiet, 1);
     double t0 = now_seconds();
     size_t olen = strlen(o.out);
-    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) binary_write(&lm, o.out);
-    else arpa_write(&lm, o.out);
+    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) ngram_binary_write(&lm, o.out);
+    else ngram_arpa_write(&lm, o.out);
     if (!o.quiet) fprintf(stderr, "ngram: wrote %s (%.2f s)\n", o.out, now_seconds() - t0);
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
@@ -256,17 +256,17 @@ static void one_word(char *s) {
 /* KenLM query's summary, then the RESULT line (common/metrics.h) with both of
  * its perplexities: ppl= including the OOV words (scored as <unk>),
  * ppl_excl_oov= without them (see score.c for what counts as an OOV). */
-static void print_result(const Options *o, const Lm *lm, const char *path, const Perplexity *p) {
+static void print_result(const Options *o, const NgramLm *lm, const char *path, const NgramPerplexity *p) {
     char model[64], data[256], split[256];
     if (o->model_name) snprintf(model, sizeof model, "%s", o->model_name);
-    else if (lm->est_known) snprintf(model, sizeof model, "%s%d", estimator_name(lm->est), lm->order);
+    else if (lm->est_known) snprintf(model, sizeof model, "%s%d", ngram_estimator_name(lm->est), lm->order);
     else snprintf(model, sizeof model, "arpa%d", lm->order);   /* an ARPA file does not say */
     name_of_file(path, data, split, sizeof data);
     one_word(data);
     one_word(split);
     double loss = -p->logprob * log(10.0) / (double)p->tokens;
-    printf("Perplexity including OOVs:\t%.3f\n", ppl_including(p));
-    printf("Perplexity excluding OOVs:\t%.3f\n", ppl_excluding(p));
+    printf("Perplexity including OOVs:\t%.3f\n", ngram_ppl_including(p));
+    printf("Perplexity excluding OOVs:\t%.3f\n", ngram_ppl_excluding(p));
     printf("OOVs:\t%llu\n", (unsigned long long)p->oov);
     printf("Tokens:\t%llu\n", (unsigned long long)p->tokens);
     result_begin("ngram");
@@ -276,8 +276,8 @@ static void print_result(const Options *o, const Lm *lm, const char *path, const
     result_int("tokens", (long long)p->tokens);
     result_int("oov", (long long)p->oov);
     result_num("loss", loss, 4);
-    result_num("ppl", ppl_including(p), 2);
-    result_num("ppl_excl_oov", ppl_excluding(p), 2);
+    result_num("ppl", ngram_ppl_including(p), 2);
+    result_num("ppl_excl_oov", ngram_ppl_excluding(p), 2);
     result_end();
 }
 
@@ -292,23 +292,23 @@ static int eval_holdout(const Options *o) {
         cut = nl ? (size_t)(nl + 1 - text) : len;
     }
     if (cut == 0 || cut >= len) die("%s: --holdout %g leaves nothing to train on or to score", o->train_path, o->holdout);
-    Lm lm;
+    NgramLm lm;
     double t0 = now_seconds();
-    lm_count_text(&lm, &o->train, text, cut, o->train_path);
-    lm_estimate(&lm);
-    if (estimator_is_backoff(lm.est)) lm_compile_arpa(&lm);
+    ngram_count_text(&lm, &o->train, text, cut, o->train_path);
+    ngram_estimate(&lm);
+    if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm);
     if (!o->quiet)
         fprintf(stderr, "ngram: %s %d-gram model of the first %zu bytes of %s (%.2f s)\n",
-                estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
-    Perplexity p;
-    lm_score_text(&lm, text + cut, len - cut, o->train_path, &p, stdout, o->sentences, 0);
+                ngram_estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
+    NgramPerplexity p;
+    ngram_score_text(&lm, text + cut, len - cut, o->train_path, &p, stdout, o->sentences, 0);
     char label[1100];
     snprintf(label, sizeof label, "%s", o->train_path);
     char *dot = strrchr(label, '.');
     if (dot && strcmp(dot, ".txt") == 0) *dot = '\0';
     strcat(label, ".valid.txt");   /* the RESULT line names the held-out tail split=valid */
     print_result(o, &lm, label, &p);
-    lm_free(&lm);
+    ngram_free(&lm);
     free(text);
     return 0;
 }
@@ -321,15 +321,15 @@ static int cmd_eval(int argc, char **argv) {
         return eval_holdout(&o);
     }
     if (optind >= argc) usage_error("eval needs at least one text file (see `ngram eval --help`)");
-    Lm lm;
+    NgramLm lm;
     load_model(&lm, &o, "eval");
     for (int i = optind; i < argc; i++) {
-        Perplexity p;
-        lm_score_file(&lm, argv[i], &p, stdout, o.sentences, 0);
+        NgramPerplexity p;
+        ngram_score_file(&lm, argv[i], &p, stdout, o.sentences, 0);
         if (p.tokens == 0) die("%s: no tokens to score", argv[i]);
         print_result(&o, &lm, argv[i], &p);
     }
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
@@ -337,7 +337,7 @@ static int cmd_query(int argc, char **argv) {
     Options o;
     parse_options(argc, argv, "query", &o);
     if (optind != argc) usage_error("query reads its sentences from stdin; no file arguments");
-    Lm lm;
+    NgramLm lm;
     load_model(&lm, &o, "query");
     size_t cap = 1 << 16, len = 0, got;
     char *text = xmalloc(cap);
@@ -345,13 +345,13 @@ static int cmd_query(int argc, char **argv) {
         len += got;
         if (len == cap) text = xrealloc(text, cap *= 2);
     }
-    Perplexity p;
-    lm_score_text(&lm, text, len, "stdin", &p, stdout, 0, 1);
-    printf("Perplexity including OOVs:\t%g\n", ppl_including(&p));
-    printf("Perplexity excluding OOVs:\t%g\n", ppl_excluding(&p));
+    NgramPerplexity p;
+    ngram_score_text(&lm, text, len, "stdin", &p, stdout, 0, 1);
+    printf("Perplexity including OOVs:\t%g\n", ngram_ppl_including(&p));
+    printf("Perplexity excluding OOVs:\t%g\n", ngram_ppl_excluding(&p));
     printf("OOVs:\t%llu\nTokens:\t%llu\n", (unsigned long long)p.oov, (unsigned long long)p.tokens);
     free(text);
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
@@ -359,16 +359,16 @@ static int cmd_sample(int argc, char **argv) {
     Options o;
     parse_options(argc, argv, "sample", &o);
     if (optind != argc) usage_error("sample takes no file arguments");
-    Lm lm;
+    NgramLm lm;
     load_model(&lm, &o, "sample");
     Rng rng;
     rng_seed(&rng, (uint64_t)o.seed, 1);
     int max = o.max_tokens ? (int)o.max_tokens : lm.char_level ? 300 : 60;
     for (long i = 0; i < o.count; i++) {
-        lm_sample(&lm, &rng, o.temperature, max, stdout);
+        ngram_sample(&lm, &rng, o.temperature, max, stdout);
         if (lm.char_level) printf("\n---\n");
     }
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
@@ -376,7 +376,7 @@ static int cmd_demo(int argc, char **argv) {
     Options o;
     parse_options(argc, argv, "demo", &o);
     if (optind != argc) usage_error("demo takes no file arguments");
-    DemoResult res;
+    NgramDemoResult res;
     ngram_demo(o.data, o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
     return 0;
 }

@@ -26,24 +26,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
 /* The backoff recursion over the ARPA tables (longest match first). */
-static double backoff_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
+static double backoff_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
     int k = hlen < lm->order - 1 ? hlen : lm->order - 1;
     uint32_t g[NGRAM_MAX_ORDER];
     double bo = 0.0;
     for (; k >= 0; k--) {
         if (k > 0) memcpy(g, h + hlen - k, (size_t)k * sizeof *g);
         g[k] = w;
-        long i = table_find(&lm->tab[k + 1], g);
+        long i = ngram_table_find(&lm->tab[k + 1], g);
         if (i >= 0) {
             if (matched) *matched = k + 1;
             return bo + lm->tab[k + 1].logp[i];
         }
         if (k > 0) {
-            long j = table_find(&lm->tab[k], g);     /* the history alone */
+            long j = ngram_table_find(&lm->tab[k], g);     /* the history alone */
             if (j >= 0) bo += lm->tab[k].logbo[j];
         }
     }
@@ -51,27 +51,27 @@ static double backoff_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint3
     return -INFINITY;                     /* w has no unigram: not in this model */
 }
 
-double lm_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
+double ngram_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
     if (lm->has_arpa) return backoff_log10prob(lm, h, hlen, w, matched);
     if (matched) *matched = hlen + 1 < lm->order ? hlen + 1 : lm->order;
-    double p = lm_prob_counts(lm, h, hlen, w);
+    double p = ngram_prob_counts(lm, h, hlen, w);
     return p > 0 ? log10(p) : -INFINITY;
 }
 
-double ppl_including(const Perplexity *p) {
+double ngram_ppl_including(const NgramPerplexity *p) {
     return p->tokens ? pow(10.0, -p->logprob / (double)p->tokens) : NAN;
 }
 
-double ppl_excluding(const Perplexity *p) {
+double ngram_ppl_excluding(const NgramPerplexity *p) {
     uint64_t n = p->tokens - p->oov;
     return n ? pow(10.0, -p->logprob_iv / (double)n) : NAN;
 }
 
 /* Score one token, with its history; write query's "word=id n logp" if asked. */
-static double score_token(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int oov,
-                          const char *word, int wlen, Perplexity *res, FILE *out) {
+static double score_token(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int oov,
+                          const char *word, int wlen, NgramPerplexity *res, FILE *out) {
     int matched;
-    double lp = lm_log10prob(lm, h, hlen, w, &matched);
+    double lp = ngram_log10prob(lm, h, hlen, w, &matched);
     res->logprob += lp;
     res->tokens++;
     if (oov) res->oov++;
@@ -80,7 +80,7 @@ static double score_token(const Lm *lm, const uint32_t *h, int hlen, uint32_t w,
     return lp;
 }
 
-static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *res,
+static void score_words(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res,
                         FILE *out, int per_sentence, int query) {
     size_t cap = 256;
     uint32_t *seq = xmalloc((cap + 2) * sizeof *seq);
@@ -90,7 +90,7 @@ static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *
         const char *eol = memchr(line, '\n', (size_t)(end - line));
         if (!eol) eol = end;
         size_t m;
-        while ((m = lm_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap)) > cap) {
+        while ((m = ngram_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap)) > cap) {
             cap = 2 * m;
             seq = xrealloc(seq, (cap + 2) * sizeof *seq);
             oov = xrealloc(oov, cap + 2);
@@ -124,12 +124,12 @@ static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *
 }
 
 /* A char model scores the raw byte stream; the history is the previous N-1 bytes. */
-static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *res, FILE *out, int query) {
+static void score_bytes(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res, FILE *out, int query) {
     uint32_t byte_id[256];
     uint8_t known[256];
     for (int b = 0; b < 256; b++) {
         char tok[8];
-        byte_token(tok, (unsigned char)b);
+        ngram_byte_token(tok, (unsigned char)b);
         int id = vocab_find(lm->vocab, tok, strlen(tok));
         known[b] = id >= 0;
         byte_id[b] = id < 0 ? VOCAB_UNK : (uint32_t)id;
@@ -141,7 +141,7 @@ static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *
         seq[i] = byte_id[b];
         int hlen = (int)(i < (size_t)H ? i : (size_t)H);
         char tok[8];
-        byte_token(tok, b);
+        ngram_byte_token(tok, b);
         score_token(lm, seq + i - hlen, hlen, seq[i], !known[b], tok, (int)strlen(tok), res,
                     query ? out : NULL);
     }
@@ -150,20 +150,21 @@ static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *
 }
 
 /* Score text that has passed the check. */
-static void score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
+static void score_text(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res,
                        FILE *out, int per_sentence, int query) {
     memset(res, 0, sizeof *res);
     if (lm->char_level) score_bytes(lm, text, len, res, out, query);
     else score_words(lm, text, len, res, out, per_sentence, query);
 }
 
-void lm_score_text(const Lm *lm, const char *text, size_t len, const char *name, Perplexity *res,
-                   FILE *out, int per_sentence, int query) {
+void ngram_score_text(const NgramLm *lm, const char *text, size_t len, const char *name, NgramPerplexity *res,
+                      FILE *out, int per_sentence, int query) {
     ngram_check_text(text, len, name);
     score_text(lm, text, len, res, out, per_sentence, query);
 }
 
-void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query) {
+void ngram_score_file(const NgramLm *lm, const char *path, NgramPerplexity *res, FILE *out, int per_sentence,
+                      int query) {
     size_t len;
     char *text = text_load(path, &len);   /* valid UTF-8 without NUL bytes, or exit 1 */
     score_text(lm, text, len, res, out, per_sentence, query);
@@ -175,13 +176,13 @@ void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, i
 /* Draw the next token: p(w | h) over V, sharpened or flattened by 1/temperature.
  * Logs are shifted by their maximum first, so a low temperature cannot
  * underflow every weight to zero. */
-static uint32_t sample_next(const Lm *lm, Rng *rng, const uint32_t *h, int hlen, double temperature,
+static uint32_t sample_next(const NgramLm *lm, Rng *rng, const uint32_t *h, int hlen, double temperature,
                             double *p) {
     uint32_t V = (uint32_t)lm->vocab->size;
     double top = -INFINITY;
     for (uint32_t w = 0; w < V; w++) {
-        int never = never_predicted(w) || (lm->char_level && w == VOCAB_EOS);
-        p[w] = never ? -INFINITY : lm_log10prob(lm, h, hlen, w, NULL);
+        int never = ngram_never_predicted(w) || (lm->char_level && w == VOCAB_EOS);
+        p[w] = never ? -INFINITY : ngram_log10prob(lm, h, hlen, w, NULL);
         if (p[w] > top) top = p[w];
     }
     double total = 0.0;
@@ -207,7 +208,7 @@ static void print_byte_token(const char *tok, FILE *out) {
     else fputs(tok, out);
 }
 
-void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out) {
+void ngram_sample(const NgramLm *lm, Rng *rng, double temperature, int max_tokens, FILE *out) {
     double *p = xmalloc((size_t)lm->vocab->size * sizeof *p);
     uint32_t *seq = xmalloc(((size_t)max_tokens + 2) * sizeof *seq);
     int L = 0, H = lm->order - 1;
