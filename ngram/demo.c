@@ -159,12 +159,13 @@ static void perplexity_grid(NgramLm *lm, const char *valid, size_t vlen, const c
 static void samples(NgramLm *lm, FILE *out) {
     if (!out) return;
     fprintf(out, "\n3. Samples (modified Kneser-Ney, temperature 1, seed 1):\n");
+    SamplerConfig s = { .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };   /* the model as it is */
     Rng rng;
     rng_seed(&rng, 1, 1);
     for (int n = 1; n <= 5; n++) {
         estimate_as(lm, n, NGRAM_EST_MKN);
         fprintf(out, "   order %d: ", n);
-        ngram_sample(lm, &rng, 1.0, 30, out);
+        ngram_sample(lm, &s, &rng, 30, out);
     }
 }
 

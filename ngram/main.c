@@ -4,7 +4,7 @@
  *   ngram train --order 5 --out ptb5.arpa ptb.train.txt
  *   ngram eval --model ptb5.arpa ptb.test.txt          (ends with a RESULT line)
  *   echo "the cat sat" | ngram query --model ptb5.arpa
- *   ngram sample --model ptb5.arpa --temperature 0.8
+ *   ngram sample --model ptb5.arpa --temperature 0.8 --top-p 0.9
  *   ngram demo
  *
  * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
@@ -33,13 +33,13 @@ typedef struct {
     int sentences;            /* --sentences: per-sentence log10 p */
     int quiet, quick;
     long seed, threads, count, max_tokens;
-    double temperature;
+    SamplerConfig sampler;    /* --temperature, --top-k, --top-p (common/sample.h) */
     double holdout;           /* --holdout F: train on the first 1-F of --train, score the rest */
 } Options;
 
 enum { OPT_ORDER = 256, OPT_ESTIMATOR, OPT_K, OPT_MIN_COUNT, OPT_VOCAB, OPT_CHAR, OPT_MODEL,
        OPT_TRAIN, OPT_OUT, OPT_DATA, OPT_SENTENCES, OPT_QUIET, OPT_SEED, OPT_THREADS, OPT_COUNT,
-       OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_QUICK, OPT_MODEL_NAME, OPT_HOLDOUT, OPT_HELP };
+       OPT_TEMPERATURE, OPT_TOP_K, OPT_TOP_P, OPT_MAX_TOKENS, OPT_QUICK, OPT_MODEL_NAME, OPT_HOLDOUT, OPT_HELP };
 
 static const struct option long_options[] = {
     { "order", required_argument, 0, OPT_ORDER },
@@ -58,6 +58,8 @@ static const struct option long_options[] = {
     { "threads", required_argument, 0, OPT_THREADS },
     { "n", required_argument, 0, OPT_COUNT },
     { "temperature", required_argument, 0, OPT_TEMPERATURE },
+    { "top-k", required_argument, 0, OPT_TOP_K },
+    { "top-p", required_argument, 0, OPT_TOP_P },
     { "max-tokens", required_argument, 0, OPT_MAX_TOKENS },
     { "quick", no_argument, 0, OPT_QUICK },
     { "model-name", required_argument, 0, OPT_MODEL_NAME },
@@ -122,9 +124,12 @@ static void print_usage(const char *cmd) {
                "every token, the sentence total, then the perplexity summary.\n\n");
     else if (strcmp(cmd, "sample") == 0)
         printf("usage: ngram sample (--model MODEL.arpa | --train CORPUS) [options]\n\n"
-               "Generate text: each next token drawn from p(w | h)^(1/T), renormalised.\n"
+               "Generate text: each next token drawn from p(w | h)^(1/T), renormalised, among\n"
+               "the K most likely tokens and the smallest set of them holding mass P.\n"
                "  --n N               sentences to sample (default 5)\n"
-               "  --temperature T     1 = the model, <1 sharper, >1 flatter (default 1)\n"
+               "  --temperature T     1 = the model, <1 sharper, >1 flatter, 0 = the most likely (default 1)\n"
+               "  --top-k K           sample among the K most likely tokens, 0 = all (default 0)\n"
+               "  --top-p P           nucleus: the most likely tokens up to mass P, in (0,1] (default 1)\n"
                "  --max-tokens M      stop a sample after M tokens (default 60; char: 300)\n\n");
     else if (strcmp(cmd, "demo") == 0) {
         printf("usage: ngram demo [--quick] [--data DIR] [--out DIR] [--quiet]\n\n"
@@ -144,7 +149,7 @@ static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
     ngram_train_config_default(&o->train);
     o->seed = 1;
     o->count = 5;
-    o->temperature = 1.0;
+    o->sampler = (SamplerConfig){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
@@ -167,7 +172,10 @@ static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
         case OPT_SEED: o->seed = parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
         case OPT_THREADS: o->threads = parse_long(optarg, "--threads", 1, 1024); break;
         case OPT_COUNT: o->count = parse_long(optarg, "--n", 1, 1000000); break;
-        case OPT_TEMPERATURE: o->temperature = parse_double(optarg, "--temperature", 1e-3, 1e3); break;
+        /* the sampler's ranges are checked by sampler_check (common/sample.h) */
+        case OPT_TEMPERATURE: o->sampler.temperature = (float)parse_double(optarg, "--temperature", -1e9, 1e9); break;
+        case OPT_TOP_K: o->sampler.top_k = (int)parse_long(optarg, "--top-k", -1000000000L, 1000000000L); break;
+        case OPT_TOP_P: o->sampler.top_p = (float)parse_double(optarg, "--top-p", -1e9, 1e9); break;
         case OPT_MAX_TOKENS: o->max_tokens = parse_long(optarg, "--max-tokens", 1, 1000000); break;
         case OPT_QUICK: o->quick = 1; break;
         case OPT_MODEL_NAME:
@@ -359,13 +367,14 @@ static int cmd_sample(int argc, char **argv) {
     Options o;
     parse_options(argc, argv, "sample", &o);
     if (optind != argc) usage_error("sample takes no file arguments");
+    sampler_check(&o.sampler);   /* a setting out of range: exit 2 */
     NgramLm lm;
     load_model(&lm, &o, "sample");
     Rng rng;
     rng_seed(&rng, (uint64_t)o.seed, 1);
     int max = o.max_tokens ? (int)o.max_tokens : lm.char_level ? 300 : 60;
     for (long i = 0; i < o.count; i++) {
-        ngram_sample(&lm, &rng, o.temperature, max, stdout);
+        ngram_sample(&lm, &o.sampler, &rng, max, stdout);
         if (lm.char_level) printf("\n---\n");
     }
     ngram_free(&lm);

@@ -37,6 +37,7 @@
 #include <stdio.h>
 
 #include "common/rng.h"
+#include "common/sample.h"
 #include "common/text.h"
 
 #define NGRAM_MAX_ORDER 16
@@ -176,8 +177,10 @@ void ngram_score_text(const NgramLm *lm, const char *text, size_t len, const cha
                       FILE *out, int per_sentence, int query);
 void ngram_score_file(const NgramLm *lm, const char *path, NgramPerplexity *res, FILE *out, int per_sentence,
                       int query);
-/* Sample one sentence (word model) or max_tokens bytes (char model) into out. */
-void ngram_sample(const NgramLm *lm, Rng *rng, double temperature, int max_tokens, FILE *out);
+/* Sample one sentence (word model, at most max_tokens words) or max_tokens
+ * bytes (char model) into out, each token drawn from p(w | h) by the sampler s
+ * (common/sample.h: temperature, top-k, top-p; temperature 0 = the most likely). */
+void ngram_sample(const NgramLm *lm, const SamplerConfig *s, Rng *rng, int max_tokens, FILE *out);
 
 /* demo.c: the chapter's demo; quick uses a small slice; dies if the Bible corpus is missing.
  * dir: the datasets folder holding bible/, or NULL for data_path()'s choice. */

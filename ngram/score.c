@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "ngram/ngram.h"
+#include "sample.h"
 #include "util.h"
 
 /* The backoff recursion over the ARPA tables (longest match first). */
@@ -173,32 +174,19 @@ void ngram_score_file(const NgramLm *lm, const char *path, NgramPerplexity *res,
 
 /* ------------------------------------------------------------------ sampling */
 
-/* Draw the next token: p(w | h) over V, sharpened or flattened by 1/temperature.
- * Logs are shifted by their maximum first, so a low temperature cannot
- * underflow every weight to zero. */
-static uint32_t sample_next(const NgramLm *lm, Rng *rng, const uint32_t *h, int hlen, double temperature,
-                            double *p) {
-    uint32_t V = (uint32_t)lm->vocab->size;
-    double top = -INFINITY;
-    for (uint32_t w = 0; w < V; w++) {
-        int never = ngram_never_predicted(w) || (lm->char_level && w == VOCAB_EOS);
-        p[w] = never ? -INFINITY : ngram_log10prob(lm, h, hlen, w, NULL);
-        if (p[w] > top) top = p[w];
+/* The next token. The ladder's one sampler (common/sample.h: temperature,
+ * top-k, top-p) takes logits, and an n-gram model's logits are its natural-log
+ * probabilities, ln p = log10 p * ln 10: softmax(ln p / T) is p^(1/T),
+ * renormalised. Tokens the model never predicts (<s>, <pad>; </s> in a char
+ * model, which has no sentences) get -inf, which the sampler never draws. */
+static uint32_t sample_next(const NgramLm *lm, const SamplerConfig *s, Rng *rng, const uint32_t *h, int hlen,
+                            float *logits, float *probs, int *order) {
+    int V = lm->vocab->size;
+    for (int w = 0; w < V; w++) {
+        int never = ngram_never_predicted((uint32_t)w) || (lm->char_level && w == VOCAB_EOS);
+        logits[w] = never ? -INFINITY : (float)(ngram_log10prob(lm, h, hlen, (uint32_t)w, NULL) * M_LN10);
     }
-    double total = 0.0;
-    for (uint32_t w = 0; w < V; w++) {
-        p[w] = isfinite(p[w]) ? pow(10.0, (p[w] - top) / temperature) : 0.0;
-        total += p[w];
-    }
-    double r = rng_uniform_double(rng) * total, acc = 0.0;
-    uint32_t last = VOCAB_EOS;
-    for (uint32_t w = 0; w < V; w++) {
-        if (p[w] <= 0) continue;
-        acc += p[w];
-        last = w;
-        if (r < acc) return w;
-    }
-    return last;
+    return (uint32_t)sampler_draw(s, logits, V, probs, order, rng);
 }
 
 /* Print a char model's token back as its byte. */
@@ -208,20 +196,24 @@ static void print_byte_token(const char *tok, FILE *out) {
     else fputs(tok, out);
 }
 
-void ngram_sample(const NgramLm *lm, Rng *rng, double temperature, int max_tokens, FILE *out) {
-    double *p = xmalloc((size_t)lm->vocab->size * sizeof *p);
+void ngram_sample(const NgramLm *lm, const SamplerConfig *s, Rng *rng, int max_tokens, FILE *out) {
+    size_t V = (size_t)lm->vocab->size;
+    float *logits = xmalloc(V * sizeof *logits), *probs = xmalloc(V * sizeof *probs);
+    int *order = xmalloc(V * sizeof *order);
     uint32_t *seq = xmalloc(((size_t)max_tokens + 2) * sizeof *seq);
     int L = 0, H = lm->order - 1;
     if (!lm->char_level) seq[L++] = VOCAB_BOS;
     for (int t = 0; t < max_tokens; t++) {
         int hlen = L < H ? L : H;
-        uint32_t w = sample_next(lm, rng, seq + L - hlen, hlen, temperature, p);
+        uint32_t w = sample_next(lm, s, rng, seq + L - hlen, hlen, logits, probs, order);
         if (w == VOCAB_EOS) break;
         seq[L++] = w;
         if (lm->char_level) print_byte_token(lm->vocab->tokens[w], out);
         else fprintf(out, "%s%s", t ? " " : "", lm->vocab->tokens[w]);
     }
     if (!lm->char_level) fputc('\n', out);
-    free(p);
+    free(logits);
+    free(probs);
+    free(order);
     free(seq);
 }

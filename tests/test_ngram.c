@@ -347,7 +347,8 @@ START_TEST(test_pad_never_used) {
     FILE *mem = open_memstream(&buf, &len);
     Rng rng;
     rng_seed(&rng, 3, 0);
-    for (int i = 0; i < 200; i++) ngram_sample(&lm, &rng, 2.0, 20, mem);
+    SamplerConfig flat = { .temperature = 2.0f, .top_k = 0, .top_p = 1.0f };
+    for (int i = 0; i < 200; i++) ngram_sample(&lm, &flat, &rng, 20, mem);
     fclose(mem);
     ck_assert_ptr_null(strstr(buf, "<pad>"));
     free(buf);
@@ -365,6 +366,82 @@ START_TEST(test_pad_never_used) {
     ck_assert_int_eq(ngram_vocab_size(&lm), 3 + 12);   /* <unk> <s> </s>, then a b r c d \n < s > space \xc3 \xa9 */
     rng_seed(&rng, 5, 0);
     check_invariant(&lm, &rng, 50);
+    ngram_free(&lm);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ sampling */
+
+/* n sentences drawn with sampler s and seed, as one string (free it). */
+static char *samples(const NgramLm *lm, SamplerConfig s, uint64_t seed, int n) {
+    char *buf;
+    size_t len;
+    FILE *mem = open_memstream(&buf, &len);
+    Rng rng;
+    rng_seed(&rng, seed, 0);
+    for (int i = 0; i < n; i++) ngram_sample(lm, &s, &rng, 20, mem);
+    fclose(mem);
+    return buf;
+}
+
+/* The most likely sentence, word by word, as a sentence of the sampler at
+ * temperature 0 must be: argmax of p(w | h) over the predicted tokens, the
+ * lower id on a tie, until </s> or 20 words. */
+static char *argmax_chain(const NgramLm *lm) {
+    char *buf;
+    size_t len;
+    FILE *mem = open_memstream(&buf, &len);
+    uint32_t seq[22] = { VOCAB_BOS };
+    int L = 1;
+    for (int t = 0; t < 20; t++) {
+        int hlen = L < lm->order - 1 ? L : lm->order - 1;
+        uint32_t best = VOCAB_UNK;
+        for (uint32_t w = 1; w < (uint32_t)lm->vocab->size; w++) {
+            if (ngram_never_predicted(w)) continue;
+            if (ngram_log10prob(lm, seq + L - hlen, hlen, w, NULL) >
+                ngram_log10prob(lm, seq + L - hlen, hlen, best, NULL)) best = w;
+        }
+        if (best == VOCAB_EOS) break;
+        seq[L++] = best;
+        fprintf(mem, "%s%s", t ? " " : "", lm->vocab->tokens[best]);
+    }
+    fputc('\n', mem);
+    fclose(mem);
+    return buf;
+}
+
+START_TEST(test_sampling) {
+    NgramLm lm;
+    train_text(&lm, "the cat sat on the mat\nthe cat sat\nthe dog sat on the mat .\na dog ran\n", 3,
+               NGRAM_EST_MKN);
+    ngram_compile_arpa(&lm);
+    SamplerConfig model = { .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
+    /* a seed gives the same sentences every time; another seed, others */
+    char *a = samples(&lm, model, 1, 20), *b = samples(&lm, model, 1, 20), *c = samples(&lm, model, 2, 20);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    ck_assert_ptr_null(strstr(a, "<s>"));
+    printf("samples, seed 1:\n%s", a);
+    /* temperature 0, top-k 1 and a tiny nucleus all give the most likely chain, whatever the seed */
+    char *want = argmax_chain(&lm);
+    SamplerConfig greedy = { .temperature = 0.0f, .top_k = 0, .top_p = 1.0f };
+    SamplerConfig top1 = { .temperature = 1.0f, .top_k = 1, .top_p = 1.0f };
+    SamplerConfig nucleus = { .temperature = 1.0f, .top_k = 0, .top_p = 1e-6f };
+    SamplerConfig cuts[3] = { greedy, top1, nucleus };
+    for (int i = 0; i < 3; i++) {
+        char *got = samples(&lm, cuts[i], (uint64_t)(7 + i), 1);
+        ck_assert_msg(strcmp(got, want) == 0, "sampler %d gave '%s', the argmax chain is '%s'", i, got, want);
+        free(got);
+    }
+    /* by the counts: the (3 of 4 starts), cat (2 of 3), sat, then on and </s> tie at 1 after
+     * "cat sat" and the bigram decides (sat on: 2), the, mat, and </s> beats "." on
+     * continuation counts (4 words precede </s>, one precedes ".") */
+    ck_assert_str_eq(want, "the cat sat on the mat\n");
+    printf("the argmax chain: %s", want);
+    free(a);
+    free(b);
+    free(c);
+    free(want);
     ngram_free(&lm);
 }
 END_TEST
@@ -796,6 +873,11 @@ START_TEST(test_cli_exit_status) {
     ck_assert_int_eq(run("bin/ngram eval --model " TOY " " TOY " 2>/dev/null"), 1);   /* not ARPA */
     ck_assert_int_eq(run("bin/ngram eval --help >/dev/null"), 0);
     ck_assert_int_eq(run("echo 'a b' | bin/ngram query --model " HAND_ARPA " >/dev/null"), 0);
+    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-k 2 --top-p 0.9 >/dev/null"), 0);
+    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-p 0 2>/dev/null"), 2);
+    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-p 1.5 2>/dev/null"), 2);
+    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-k -1 2>/dev/null"), 2);
+    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --temperature -1 2>/dev/null"), 2);
 }
 END_TEST
 
@@ -857,6 +939,7 @@ static Suite *ngram_suite(void) {
     tcase_add_test(tc, test_invariant_toy);
     tcase_add_test(tc, test_invariant_real_text);
     tcase_add_test(tc, test_pad_never_used);
+    tcase_add_test(tc, test_sampling);
     suite_add_tcase(s, tc);
     tc = tcase_create("arpa");
     tcase_add_test(tc, test_arpa_round_trip);
