@@ -9,9 +9,12 @@
  *                   order and estimator (counts: 1e-6 in double; ARPA floats: 1e-5)
  *   <pad>           id 3 of the common vocabulary: never counted, written, predicted
  *                   or sampled
+ *   sampling        a seed reproduces, temperature 0 / top-k 1 / a tiny nucleus
+ *                   give the argmax chain
  *   ARPA            round trip with identical perplexity, a hand-written file
- *                   with backoffs scored by hand, malformed files rejected
- *   bad input       empty corpora, bad orders, missing files: exit status 1 / 2
+ *                   with backoffs scored by hand (OOVs included), malformed files rejected
+ *   bad input       empty corpora, bad orders, missing files, NUL bytes and invalid
+ *                   UTF-8: exit status 1 / 2; the CLI's messages and RESULT line
  *   PTB             KN5 test perplexity 141.19 +- 0.1% (KenLM) when the data is here
  *   demo            the quick demo: MKN beats add-k at every order above 1
  */
