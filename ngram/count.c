@@ -325,7 +325,13 @@ static void count_words(NgramLm *lm, const NgramTrainConfig *cfg, const char *te
     lm->vocab = choose_vocab(all, cfg, remap);
     init_tables(lm, (size_t)(ntokens + nlines));
 
-    /* pass 2: each line as <s> ids </s> */
+    /* pass 2: each line as <s> ids </s>. The tokens are those of the ladder's
+     * sentence stream (common/text.h's text_sentence_stream: the words split at
+     * ASCII whitespace, one </s> per line; a test checks that they agree), but
+     * the framing is KenLM's own and stays here: the n-grams stop at the
+     * line's end and begin with the <s> context, which the stream (sentences
+     * joined by </s>, no <s>) does not carry, and the vocabulary is chosen by
+     * this same scan (first use, --min-count, --vocab) rather than given. */
     size_t cap = 1024;
     uint32_t *seq = xmalloc(cap * sizeof *seq);
     const char *line = text, *end = text + len;

@@ -31,15 +31,9 @@
 #include "ngram/ngram.h"
 #include "util.h"
 
-static const char *est_names[] = { "mle", "addk", "absdisc", "kn", "mkn" };
+const char *const ngram_estimator_names[] = { "mle", "addk", "absdisc", "kn", "mkn", NULL };
 
-const char *ngram_estimator_name(NgramEstimator e) { return est_names[e]; }
-
-int ngram_estimator_parse(const char *s, NgramEstimator *e) {
-    for (int i = 0; i < 5; i++)
-        if (strcmp(s, est_names[i]) == 0) { *e = (NgramEstimator)i; return 0; }
-    return -1;
-}
+const char *ngram_estimator_name(NgramEstimator e) { return ngram_estimator_names[e]; }
 
 int ngram_estimator_is_backoff(NgramEstimator e) {
     return e == NGRAM_EST_ABSDISC || e == NGRAM_EST_KN || e == NGRAM_EST_MKN;

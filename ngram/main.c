@@ -10,7 +10,6 @@
  * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <string.h>
 
 #include "ngram/ngram.h"
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "util.h"
@@ -25,6 +25,7 @@
 /* Everything a command can be told; each command reads the fields it needs. */
 typedef struct {
     NgramTrainConfig train;
+    int est;                  /* --estimator: an index of ngram_estimator_names, copied to train.est */
     const char *model_path;   /* --model: an ARPA file */
     const char *train_path;   /* --train: build the model in memory instead */
     const char *out;          /* --out: the ARPA file (train) or run folder (demo) */
@@ -32,41 +33,36 @@ typedef struct {
     const char *model_name;   /* --model-name: the RESULT line's model= */
     int sentences;            /* --sentences: per-sentence log10 p */
     int quiet, quick;
-    long seed, threads, count, max_tokens;
+    unsigned long long seed;  /* --seed (default 1) */
+    int threads;              /* --threads: accepted for uniformity; counting runs on one thread */
+    long count, max_tokens;   /* --n, --max-tokens */
     SamplerConfig sampler;    /* --temperature, --top-k, --top-p (common/sample.h) */
     double holdout;           /* --holdout F: train on the first 1-F of --train, score the rest */
 } Options;
 
-enum { OPT_ORDER = 256, OPT_ESTIMATOR, OPT_K, OPT_MIN_COUNT, OPT_VOCAB, OPT_CHAR, OPT_MODEL,
-       OPT_TRAIN, OPT_OUT, OPT_DATA, OPT_SENTENCES, OPT_QUIET, OPT_SEED, OPT_THREADS, OPT_COUNT,
-       OPT_TEMPERATURE, OPT_TOP_K, OPT_TOP_P, OPT_MAX_TOKENS, OPT_QUICK, OPT_MODEL_NAME, OPT_HOLDOUT, OPT_HELP };
+static void options_default(Options *o) {
+    memset(o, 0, sizeof *o);
+    ngram_train_config_default(&o->train);
+    o->est = (int)o->train.est;
+    o->seed = 1;
+    o->threads = 1;
+    o->count = 5;
+    o->sampler = (SamplerConfig){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
+}
 
-static const struct option long_options[] = {
-    { "order", required_argument, 0, OPT_ORDER },
-    { "estimator", required_argument, 0, OPT_ESTIMATOR },
-    { "k", required_argument, 0, OPT_K },
-    { "min-count", required_argument, 0, OPT_MIN_COUNT },
-    { "vocab", required_argument, 0, OPT_VOCAB },
-    { "char", no_argument, 0, OPT_CHAR },
-    { "model", required_argument, 0, OPT_MODEL },
-    { "train", required_argument, 0, OPT_TRAIN },
-    { "out", required_argument, 0, OPT_OUT },
-    { "data", required_argument, 0, OPT_DATA },
-    { "sentences", no_argument, 0, OPT_SENTENCES },
-    { "quiet", no_argument, 0, OPT_QUIET },
-    { "seed", required_argument, 0, OPT_SEED },
-    { "threads", required_argument, 0, OPT_THREADS },
-    { "n", required_argument, 0, OPT_COUNT },
-    { "temperature", required_argument, 0, OPT_TEMPERATURE },
-    { "top-k", required_argument, 0, OPT_TOP_K },
-    { "top-p", required_argument, 0, OPT_TOP_P },
-    { "max-tokens", required_argument, 0, OPT_MAX_TOKENS },
-    { "quick", no_argument, 0, OPT_QUICK },
-    { "model-name", required_argument, 0, OPT_MODEL_NAME },
-    { "holdout", required_argument, 0, OPT_HOLDOUT },
-    { "help", no_argument, 0, OPT_HELP },
-    { 0, 0, 0, 0 },
-};
+/* The options, in the groups the commands share (common/cli.h); each command's
+ * table lists its groups and ends with CLI_END. */
+#define MODEL_OPTIONS(o)                                                                  \
+    CLI_OPT("model", CLI_STRING, &(o)->model_path, 0, 0),                                 \
+    CLI_OPT("train", CLI_STRING, &(o)->train_path, 0, 0)
+#define TRAINING_OPTIONS(o)                                                               \
+    CLI_OPT("order", CLI_INT, &(o)->train.order, 1, NGRAM_MAX_ORDER),                     \
+    { .name = "estimator", .type = CLI_CHOICE, .dst = &(o)->est, .choices = ngram_estimator_names }, \
+    CLI_OPT("k", CLI_DOUBLE, &(o)->train.addk, 1e-9, 1e9),                                \
+    CLI_OPT("min-count", CLI_LONG, &(o)->train.min_count, 1, 1e9),                        \
+    CLI_OPT("vocab", CLI_STRING, &(o)->train.vocab_file, 0, 0),                           \
+    CLI_OPT("char", CLI_FLAG, &(o)->train.char_level, 0, 0)
+#define COMMON_OPTIONS(o) CLI_QUIET(&(o)->quiet), CLI_SEED(&(o)->seed), CLI_THREADS(&(o)->threads)
 
 static const char *usage_main =
     "usage: ngram COMMAND [options] [files]\n"
@@ -82,113 +78,80 @@ static const char *usage_main =
     "\n"
     "`ngram COMMAND --help` describes each command's options.\n";
 
-static const char *usage_model =
-    "model (eval, query, sample): either\n"
-    "  --model FILE        an ARPA file (ours, KenLM's or SRILM's) or our .bin model\n"
-    "or build one in memory from a corpus:\n"
-    "  --train CORPUS      with the training options below\n"
-    "training:\n"
-    "  --order N           n-gram order, 1..16 (default 5)\n"
-    "  --estimator E       mle | addk | absdisc | kn | mkn (default mkn, as KenLM lmplz)\n"
-    "  --k K               add-k's k (default 1: Laplace)\n"
-    "  --min-count C       words seen fewer than C times become <unk> (default 1: keep all)\n"
-    "  --vocab FILE        words not listed in FILE become <unk>\n"
-    "  --char              a character (byte) model of the raw stream, no sentence markers\n"
-    "common:\n"
-    "  --quiet             no progress on stderr\n"
-    "  --seed S            random seed (default 1)\n"
-    "  --threads T         accepted for uniformity; counting runs on one thread\n";
+#define USAGE_MODEL                                                                                 \
+    "model (eval, query, sample): either\n"                                                         \
+    "  --model FILE        an ARPA file (ours, KenLM's or SRILM's) or our .bin model\n"             \
+    "or build one in memory from a corpus:\n"                                                       \
+    "  --train CORPUS      with the training options below\n"                                       \
+    "training:\n"                                                                                   \
+    "  --order N           n-gram order, 1..16 (default 5)\n"                                       \
+    "  --estimator E       mle | addk | absdisc | kn | mkn (default mkn, as KenLM lmplz)\n"         \
+    "  --k K               add-k's k (default 1: Laplace)\n"                                        \
+    "  --min-count C       words seen fewer than C times become <unk> (default 1: keep all)\n"      \
+    "  --vocab FILE        words not listed in FILE become <unk>\n"                                 \
+    "  --char              a character (byte) model of the raw stream, no sentence markers\n"       \
+    "common:\n"                                                                                     \
+    "  --quiet             no progress on stderr\n"                                                 \
+    "  --seed S            random seed (default 1)\n"                                               \
+    "  --threads T         accepted for uniformity; counting runs on one thread\n"
 
-static void print_usage(const char *cmd) {
-    if (!cmd) { fputs(usage_main, stdout); return; }
-    if (strcmp(cmd, "train") == 0)
-        printf("usage: ngram train [options] --out MODEL.arpa CORPUS\n\n"
-               "Count every n-gram of CORPUS (one sentence per line, words split at whitespace),\n"
-               "smooth with the estimator and write the model as an ARPA file (atomically),\n"
-               "or, when the --out name ends in .bin, in our binary format (loads ~3x faster).\n"
-               "mle and addk have no ARPA form; score them with `ngram eval --train`.\n\n"
-               "example: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n\n");
-    else if (strcmp(cmd, "eval") == 0)
-        printf("usage: ngram eval (--model MODEL.arpa | --train CORPUS) [options] FILE...\n\n"
-               "Perplexity of each FILE as KenLM's query counts it (every word plus one </s>\n"
-               "per line; OOV words scored as <unk>), then a RESULT line.\n"
-               "  --sentences         also print each sentence's log10 probability\n"
-               "  --model-name NAME   the RESULT line's model= (default: estimator+order)\n"
-               "  --holdout F         no FILE: train on the first 1-F of --train's bytes (cut at a\n"
-               "                      line end for words) and score the rest (the char ladder: 0.1)\n\n"
-               "examples: ngram eval --model ptb5.arpa data/cache/ptb/ptb.test.txt\n"
-               "          ngram eval --char --order 8 --train data/cache/tinyshakespeare/input.txt --holdout 0.1\n\n");
-    else if (strcmp(cmd, "query") == 0)
-        printf("usage: ngram query (--model MODEL.arpa | --train CORPUS) [options] < text\n\n"
-               "Score each line of stdin like KenLM's query: word=id ngram-length log10p for\n"
-               "every token, the sentence total, then the perplexity summary.\n\n");
-    else if (strcmp(cmd, "sample") == 0)
-        printf("usage: ngram sample (--model MODEL.arpa | --train CORPUS) [options]\n\n"
-               "Generate text: each next token drawn from p(w | h)^(1/T), renormalised, among\n"
-               "the K most likely tokens and the smallest set of them holding mass P.\n"
-               "  --n N               sentences to sample (default 5)\n"
-               "  --temperature T     1 = the model, <1 sharper, >1 flatter, 0 = the most likely (default 1)\n"
-               "  --top-k K           sample among the K most likely tokens, 0 = all (default 0)\n"
-               "  --top-p P           nucleus: the most likely tokens up to mass P, in (0,1] (default 1)\n"
-               "  --max-tokens M      stop a sample after M tokens (default 60; char: 300)\n\n");
-    else if (strcmp(cmd, "demo") == 0) {
-        printf("usage: ngram demo [--quick] [--data DIR] [--out DIR] [--quiet]\n\n"
-               "The chapter's demo on the King James Bible (DIR/bible/words.*.txt, made by\n"
-               "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
-               "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
-               "samples from orders 1..5. --quick uses a slice of the data.\n"
-               "  --data DIR          datasets folder (default data/cache, else $NLP_DATA_DIR)\n"
-               "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n");
-        return;
-    } else { fputs(usage_main, stdout); return; }
-    fputs(usage_model, stdout);
-}
+static const char *usage_train =
+    "usage: ngram train [options] --out MODEL.arpa CORPUS\n\n"
+    "Count every n-gram of CORPUS (one sentence per line, words split at whitespace),\n"
+    "smooth with the estimator and write the model as an ARPA file (atomically),\n"
+    "or, when the --out name ends in .bin, in our binary format (loads ~3x faster).\n"
+    "mle and addk have no ARPA form; score them with `ngram eval --train`.\n\n"
+    "example: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n\n"
+    USAGE_MODEL;
 
-static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
-    memset(o, 0, sizeof *o);
-    ngram_train_config_default(&o->train);
-    o->seed = 1;
-    o->count = 5;
-    o->sampler = (SamplerConfig){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_ORDER: o->train.order = (int)parse_long(optarg, "--order", 1, NGRAM_MAX_ORDER); break;
-        case OPT_ESTIMATOR:
-            if (ngram_estimator_parse(optarg, &o->train.est) != 0)
-                usage_error("unknown estimator '%s' (mle, addk, absdisc, kn or mkn)", optarg);
-            break;
-        case OPT_K: o->train.addk = parse_double(optarg, "--k", 1e-9, 1e9); break;
-        case OPT_MIN_COUNT: o->train.min_count = parse_long(optarg, "--min-count", 1, 1000000000L); break;
-        case OPT_VOCAB: o->train.vocab_file = optarg; break;
-        case OPT_CHAR: o->train.char_level = 1; break;
-        case OPT_MODEL: o->model_path = optarg; break;
-        case OPT_TRAIN: o->train_path = optarg; break;
-        case OPT_OUT: o->out = optarg; break;
-        case OPT_DATA: o->data = optarg; break;
-        case OPT_SENTENCES: o->sentences = 1; break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_SEED: o->seed = parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case OPT_THREADS: o->threads = parse_long(optarg, "--threads", 1, 1024); break;
-        case OPT_COUNT: o->count = parse_long(optarg, "--n", 1, 1000000); break;
-        /* the sampler's ranges are checked by sampler_check (common/sample.h) */
-        case OPT_TEMPERATURE: o->sampler.temperature = (float)parse_double(optarg, "--temperature", -1e9, 1e9); break;
-        case OPT_TOP_K: o->sampler.top_k = (int)parse_long(optarg, "--top-k", -1000000000L, 1000000000L); break;
-        case OPT_TOP_P: o->sampler.top_p = (float)parse_double(optarg, "--top-p", -1e9, 1e9); break;
-        case OPT_MAX_TOKENS: o->max_tokens = parse_long(optarg, "--max-tokens", 1, 1000000); break;
-        case OPT_QUICK: o->quick = 1; break;
-        case OPT_MODEL_NAME:
-            if (!*optarg || strpbrk(optarg, " \t\n\r\v\f"))
-                usage_error("--model-name '%s' must be one word (it is the RESULT line's model=)", optarg);
-            o->model_name = optarg;
-            break;
-        case OPT_HOLDOUT: o->holdout = parse_double(optarg, "--holdout", 1e-6, 0.999999); break;
-        case OPT_HELP: print_usage(cmd); exit(0);
-        default:
-            usage_error("%s: unknown option '%s' (see `ngram %s --help`)", cmd, argv[optind - 1], cmd);
-        }
-    }
+static const char *usage_eval =
+    "usage: ngram eval (--model MODEL.arpa | --train CORPUS) [options] FILE...\n\n"
+    "Perplexity of each FILE as KenLM's query counts it (every word plus one </s>\n"
+    "per line; OOV words scored as <unk>), then a RESULT line.\n"
+    "  --sentences         also print each sentence's log10 probability\n"
+    "  --model-name NAME   the RESULT line's model= (default: estimator+order)\n"
+    "  --holdout F         no FILE: train on the first 1-F of --train's bytes (cut at a\n"
+    "                      line end for words) and score the rest (the char ladder: 0.1)\n\n"
+    "examples: ngram eval --model ptb5.arpa data/cache/ptb/ptb.test.txt\n"
+    "          ngram eval --char --order 8 --train data/cache/tinyshakespeare/input.txt --holdout 0.1\n\n"
+    USAGE_MODEL;
+
+static const char *usage_query =
+    "usage: ngram query (--model MODEL.arpa | --train CORPUS) [options] < text\n\n"
+    "Score each line of stdin like KenLM's query: word=id ngram-length log10p for\n"
+    "every token, the sentence total, then the perplexity summary.\n\n"
+    USAGE_MODEL;
+
+static const char *usage_sample =
+    "usage: ngram sample (--model MODEL.arpa | --train CORPUS) [options]\n\n"
+    "Generate text: each next token drawn from p(w | h)^(1/T), renormalised, among\n"
+    "the K most likely tokens and the smallest set of them holding mass P.\n"
+    "  --n N               sentences to sample (default 5)\n"
+    "  --temperature T     1 = the model, <1 sharper, >1 flatter, 0 = the most likely (default 1)\n"
+    "  --top-k K           sample among the K most likely tokens, 0 = all (default 0)\n"
+    "  --top-p P           nucleus: the most likely tokens up to mass P, in (0,1] (default 1)\n"
+    "  --max-tokens M      stop a sample after M tokens (default 60; char: 300)\n\n"
+    USAGE_MODEL;
+
+static const char *usage_demo =
+    "usage: ngram demo [--quick] [--data DIR] [--out DIR] [--quiet]\n\n"
+    "The chapter's demo on the King James Bible (DIR/bible/words.*.txt, made by\n"
+    "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
+    "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
+    "samples from orders 1..5. --quick uses a slice of the data.\n"
+    "  --data DIR          datasets folder (default data/cache, else $NLP_DATA_DIR)\n"
+    "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n";
+
+/* Parse a command's options (argv[0] is the command's name): --help prints
+ * usage and exits 0, a bad option or value exits 2. Returns the number of
+ * file arguments, now argv[1..n]. */
+static int parse_options(Options *o, const char *usage, const CliOption *opts, int argc, char **argv) {
+    CliSpec spec = { .usage = usage, .options = opts };
+    int nfiles = cli_parse(&spec, argc, argv);
+    o->train.est = (NgramEstimator)o->est;
+    if (o->model_name && (!*o->model_name || strpbrk(o->model_name, " \t\n\r\v\f")))
+        usage_error("--model-name '%s' must be one word (it is the RESULT line's model=)", o->model_name);
+    return nfiles;
 }
 
 /* Train in memory. for_writing: the model is only going to be written, so
@@ -222,14 +185,16 @@ static void load_model(NgramLm *lm, const Options *o, const char *cmd) {
 
 static int cmd_train(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "train", &o);
-    if (optind != argc - 1) usage_error("train needs exactly one corpus file (see `ngram train --help`)");
+    options_default(&o);
+    const CliOption opts[] = { TRAINING_OPTIONS(&o), CLI_OUT(&o.out), COMMON_OPTIONS(&o), CLI_END };
+    if (parse_options(&o, usage_train, opts, argc, argv) != 1)
+        usage_error("train needs exactly one corpus file (see `ngram train --help`)");
     if (!o.out) usage_error("train needs --out MODEL.arpa");
     if (!ngram_estimator_is_backoff(o.train.est))
         usage_error("the %s estimator has no ARPA form; evaluate it with `ngram eval --train CORPUS "
                     "--estimator %s`", ngram_estimator_name(o.train.est), ngram_estimator_name(o.train.est));
     NgramLm lm;
-    build_model(&lm, &o.train, argv[optind], o.quiet, 1);
+    build_model(&lm, &o.train, argv[1], o.quiet, 1);
     double t0 = now_seconds();
     size_t olen = strlen(o.out);
     if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) ngram_binary_write(&lm, o.out);
@@ -323,15 +288,23 @@ static int eval_holdout(const Options *o) {
 
 static int cmd_eval(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "eval", &o);
+    options_default(&o);
+    const CliOption opts[] = {
+        MODEL_OPTIONS(&o), TRAINING_OPTIONS(&o),
+        CLI_OPT("sentences", CLI_FLAG, &o.sentences, 0, 0),
+        CLI_OPT("model-name", CLI_STRING, &o.model_name, 0, 0),
+        CLI_OPT("holdout", CLI_DOUBLE, &o.holdout, 1e-6, 0.999999),
+        COMMON_OPTIONS(&o), CLI_END,
+    };
+    int nfiles = parse_options(&o, usage_eval, opts, argc, argv);
     if (o.holdout > 0) {
-        if (optind != argc) usage_error("eval --holdout scores the tail of --train; no file arguments");
+        if (nfiles != 0) usage_error("eval --holdout scores the tail of --train; no file arguments");
         return eval_holdout(&o);
     }
-    if (optind >= argc) usage_error("eval needs at least one text file (see `ngram eval --help`)");
+    if (nfiles == 0) usage_error("eval needs at least one text file (see `ngram eval --help`)");
     NgramLm lm;
     load_model(&lm, &o, "eval");
-    for (int i = optind; i < argc; i++) {
+    for (int i = 1; i <= nfiles; i++) {
         NgramPerplexity p;
         ngram_score_file(&lm, argv[i], &p, stdout, o.sentences, 0);
         if (p.tokens == 0) die("%s: no tokens to score", argv[i]);
@@ -343,8 +316,10 @@ static int cmd_eval(int argc, char **argv) {
 
 static int cmd_query(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "query", &o);
-    if (optind != argc) usage_error("query reads its sentences from stdin; no file arguments");
+    options_default(&o);
+    const CliOption opts[] = { MODEL_OPTIONS(&o), TRAINING_OPTIONS(&o), COMMON_OPTIONS(&o), CLI_END };
+    if (parse_options(&o, usage_query, opts, argc, argv) != 0)
+        usage_error("query reads its sentences from stdin; no file arguments");
     NgramLm lm;
     load_model(&lm, &o, "query");
     size_t cap = 1 << 16, len = 0, got;
@@ -365,8 +340,17 @@ static int cmd_query(int argc, char **argv) {
 
 static int cmd_sample(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "sample", &o);
-    if (optind != argc) usage_error("sample takes no file arguments");
+    options_default(&o);
+    const CliOption opts[] = {
+        MODEL_OPTIONS(&o), TRAINING_OPTIONS(&o),
+        CLI_OPT("n", CLI_LONG, &o.count, 1, 1000000),
+        CLI_OPT("temperature", CLI_FLOAT, &o.sampler.temperature, 0, 100),   /* sample.h's ranges */
+        CLI_OPT("top-k", CLI_INT, &o.sampler.top_k, 0, 1e9),
+        CLI_OPT("top-p", CLI_FLOAT, &o.sampler.top_p, 0, 1),
+        CLI_OPT("max-tokens", CLI_LONG, &o.max_tokens, 1, 1000000),
+        COMMON_OPTIONS(&o), CLI_END,
+    };
+    if (parse_options(&o, usage_sample, opts, argc, argv) != 0) usage_error("sample takes no file arguments");
     sampler_check(&o.sampler);   /* a setting out of range: exit 2 */
     NgramLm lm;
     load_model(&lm, &o, "sample");
@@ -383,8 +367,11 @@ static int cmd_sample(int argc, char **argv) {
 
 static int cmd_demo(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "demo", &o);
-    if (optind != argc) usage_error("demo takes no file arguments");
+    options_default(&o);
+    const CliOption opts[] = {
+        CLI_OPT("quick", CLI_FLAG, &o.quick, 0, 0), CLI_DATA(&o.data), CLI_OUT(&o.out), CLI_QUIET(&o.quiet), CLI_END,
+    };
+    if (parse_options(&o, usage_demo, opts, argc, argv) != 0) usage_error("demo takes no file arguments");
     NgramDemoResult res;
     ngram_demo(o.data, o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
     return 0;
@@ -396,11 +383,10 @@ int main(int argc, char **argv) {
     if (argc < 2) { fputs(usage_main, stderr); return 2; }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        print_usage(NULL);
+        fputs(usage_main, stdout);
         return 0;
     }
-    argv[1] = argv[0];
-    argc--, argv++;
+    argc--, argv++;   /* argv[0] is now the command, as cli_parse's messages name it */
     if (strcmp(cmd, "train") == 0) return cmd_train(argc, argv);
     if (strcmp(cmd, "eval") == 0) return cmd_eval(argc, argv);
     if (strcmp(cmd, "query") == 0) return cmd_query(argc, argv);

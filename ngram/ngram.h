@@ -108,8 +108,9 @@ typedef struct {
 } NgramTrainConfig;
 
 void ngram_train_config_default(NgramTrainConfig *c);
+/* The estimators' names in NgramEstimator's order, NULL-terminated (a CLI_CHOICE's words). */
+extern const char *const ngram_estimator_names[];
 const char *ngram_estimator_name(NgramEstimator e);
-int ngram_estimator_parse(const char *s, NgramEstimator *e);   /* 0 on success */
 /* Whether an estimator is a backoff model that an ARPA file can hold. */
 int ngram_estimator_is_backoff(NgramEstimator e);
 

@@ -81,6 +81,10 @@ static double score_token(const NgramLm *lm, const uint32_t *h, int hlen, uint32
     return lp;
 }
 
+/* Each line as <s> w1 .. wm </s>, framed here as count.c frames it (the
+ * sentence stream's tokens, KenLM's framing). Scoring needs the words' text
+ * as well: an OOV is told from a literal <unk> (the stream gives both id 0)
+ * and query prints each word as written. */
 static void score_words(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res,
                         FILE *out, int per_sentence, int query) {
     size_t cap = 256;

@@ -563,6 +563,38 @@ START_TEST(test_ppl_excluding_oovs) {
 }
 END_TEST
 
+/* The word ladder scores the same tokens in every stage (DESIGN.md): what
+ * ngram scores is common/text.h's text_sentence_stream, one </s> per line,
+ * whatever the whitespace, blank lines and a last line without its newline. */
+START_TEST(test_same_tokens_as_sentence_stream) {
+    const char *text = "a b\tc\r\n\n  d  zz a \nb\vc\fd\n\nc a";
+    NgramLm lm;
+    train_text(&lm, "a b c\nd a\n", 2, NGRAM_EST_KN);
+    ngram_compile_arpa(&lm);
+    size_t n;
+    int *ids = text_sentence_stream(lm.vocab, text, strlen(text), 0, &n);
+    NgramPerplexity p;
+    score(&lm, text, &p);
+    ck_assert_uint_eq(p.tokens, n);
+    ck_assert_uint_eq(p.sentences, 6);
+    ck_assert_uint_eq(p.oov, 1);
+    size_t k = 0;
+    for (const char *line = text, *end = text + strlen(text); line < end; ) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        uint32_t got[16];
+        uint8_t oov[16];
+        size_t m = ngram_line_ids(&lm, line, (size_t)(eol - line), got, oov, 16);
+        for (size_t j = 0; j < m; j++) ck_assert_int_eq(ids[k++], (int)got[j]);
+        ck_assert_int_eq(ids[k++], VOCAB_EOS);
+        line = eol + 1;
+    }
+    ck_assert_uint_eq(k, n);
+    free(ids);
+    ngram_free(&lm);
+}
+END_TEST
+
 START_TEST(test_binary_round_trip) {
     const char *eval = "a b c\nb a d e\nzz a b\nc c c c\n";
     NgramLm lm, back;
@@ -864,23 +896,63 @@ START_TEST(test_cli_rejects_non_text) {
 }
 END_TEST
 
+/* Exit status of `ngram ARGS`, output discarded. */
+static int ngram_status(const char *args) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1 </dev/null", ngram_bin(), args);
+    return run(cmd);
+}
+
 START_TEST(test_cli_exit_status) {
-    if (access("bin/ngram", X_OK) != 0) { printf("SKIP CLI exit codes: bin/ngram not built\n"); return; }
-    ck_assert_int_eq(run("bin/ngram train --order 0 --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram train --order 17 --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram train --estimator foo --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram frobnicate 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram eval " TOY " 2>/dev/null"), 2);   /* no model */
-    ck_assert_int_eq(run("bin/ngram train --out /dev/null /nonexistent.txt 2>/dev/null"), 1);
-    ck_assert_int_eq(run("bin/ngram eval --model /nonexistent.arpa " TOY " 2>/dev/null"), 1);
-    ck_assert_int_eq(run("bin/ngram eval --model " TOY " " TOY " 2>/dev/null"), 1);   /* not ARPA */
-    ck_assert_int_eq(run("bin/ngram eval --help >/dev/null"), 0);
-    ck_assert_int_eq(run("echo 'a b' | bin/ngram query --model " HAND_ARPA " >/dev/null"), 0);
-    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-k 2 --top-p 0.9 >/dev/null"), 0);
-    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-p 0 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-p 1.5 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --top-k -1 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram sample --model " HAND_ARPA " --temperature -1 2>/dev/null"), 2);
+    if (!ngram_bin()) { printf("SKIP CLI exit codes: bin/ngram not built\n"); return; }
+    ck_assert_int_eq(ngram_status("train --order 0 --out /dev/null " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --order 17 --out /dev/null " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --estimator foo --out /dev/null " TOY), 2);
+    ck_assert_int_eq(ngram_status("frobnicate"), 2);
+    ck_assert_int_eq(ngram_status(""), 2);
+    ck_assert_int_eq(ngram_status("eval " TOY), 2);   /* no model */
+    ck_assert_int_eq(ngram_status("train --out /dev/null /nonexistent.txt"), 1);
+    ck_assert_int_eq(ngram_status("eval --model /nonexistent.arpa " TOY), 1);
+    ck_assert_int_eq(ngram_status("eval --model " TOY " " TOY), 1);   /* not ARPA */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "echo 'a b' | %s query --model " HAND_ARPA " >/dev/null", ngram_bin());
+    ck_assert_int_eq(run(cmd), 0);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-k 2 --top-p 0.9"), 0);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-p 0"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-p 1.5"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-k -1"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --temperature -1"), 2);
+}
+END_TEST
+
+/* common/cli.h's rules on every command: --help, unknown options, bad values, files anywhere. */
+START_TEST(test_cli_parsing) {
+    if (!ngram_bin()) { printf("SKIP CLI parsing: bin/ngram not built\n"); return; }
+    const char *cmds[] = { "train", "eval", "query", "sample", "demo" };
+    char args[512], cmd[1024];
+    for (int i = 0; i < 5; i++) {
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        ck_assert_int_eq(ngram_status(args), 0);
+        snprintf(cmd, sizeof cmd, "%s %s --help | head -1 | grep -q '^usage: ngram %s '", ngram_bin(), cmds[i], cmds[i]);
+        ck_assert_msg(run(cmd) == 0, "`ngram %s --help` does not start with its usage line", cmds[i]);
+        snprintf(args, sizeof args, "%s --no-such-option 1", cmds[i]);
+        ck_assert_int_eq(ngram_status(args), 2);
+    }
+    ck_assert_int_eq(ngram_status("--help"), 0);
+    ck_assert_int_eq(ngram_status("demo --order 3"), 2);           /* another command's option */
+    ck_assert_int_eq(ngram_status("train --out /dev/null --order 5x " TOY), 2);   /* bad numbers */
+    ck_assert_int_eq(ngram_status("train --out /dev/null --order= " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --out /dev/null --k abc " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --out /dev/null --min-count 0 " TOY), 2);
+    ck_assert_int_eq(ngram_status("eval --train " TOY " --holdout 1.5"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --n 0"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --seed -1"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --temperature 1e3"), 2);
+    ck_assert_int_eq(ngram_status("train --out /dev/null " TOY " --order"), 2);     /* value missing */
+    ck_assert_int_eq(ngram_status("eval --model " HAND_ARPA " --model-name 'a b' " TOY), 2);
+    /* options after the files, --name=value, one dash */
+    ck_assert_int_eq(ngram_status("eval " TOY " --model " HAND_ARPA), 0);
+    ck_assert_int_eq(ngram_status("eval --order=2 -estimator kn --train " TOY " " TOY), 0);
 }
 END_TEST
 
@@ -901,6 +973,12 @@ START_TEST(test_ptb_kn5) {
            (unsigned long long)p.tokens);
     ck_assert_uint_eq(p.tokens, 82430);
     ck_assert_uint_eq(p.oov, 0);
+    size_t len, n;   /* the ladder's sentence stream has the same tokens */
+    char *text = text_load(test, &len);
+    int *ids = text_sentence_stream(lm.vocab, text, len, 0, &n);
+    ck_assert_uint_eq(n, p.tokens);
+    free(ids);
+    free(text);
     ck_assert_double_eq_tol(ngram_ppl_including(&p), 141.186, 141.186 * 1e-3);
     ngram_free(&lm);
 }
@@ -948,10 +1026,12 @@ static Suite *ngram_suite(void) {
     tcase_add_test(tc, test_arpa_round_trip);
     tcase_add_test(tc, test_arpa_hand_written);
     tcase_add_test(tc, test_ppl_excluding_oovs);
+    tcase_add_test(tc, test_same_tokens_as_sentence_stream);
     tcase_add_test(tc, test_arpa_rejects);
     tcase_add_test(tc, test_binary_round_trip);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad input");
+    tcase_set_timeout(tc, 60);   /* the CLI cases start bin/ngram some fifty times */
     tcase_add_exit_test(tc, test_empty_corpus_dies, 1);
     tcase_add_exit_test(tc, test_blank_corpus_dies, 1);
     tcase_add_exit_test(tc, test_order_zero_dies, 1);
@@ -967,6 +1047,7 @@ static Suite *ngram_suite(void) {
     tcase_add_exit_test(tc, test_bad_utf8_in_corpus_dies, 1);
     tcase_add_exit_test(tc, test_bad_utf8_in_scored_text_dies, 1);
     tcase_add_test(tc, test_cli_exit_status);
+    tcase_add_test(tc, test_cli_parsing);
     tcase_add_test(tc, test_cli_rejects_non_text);
     tcase_add_test(tc, test_cli_result_line);
     suite_add_tcase(s, tc);
