@@ -933,7 +933,8 @@ START_TEST(test_cli_parsing) {
     for (int i = 0; i < 5; i++) {
         snprintf(args, sizeof args, "%s --help", cmds[i]);
         ck_assert_int_eq(ngram_status(args), 0);
-        snprintf(cmd, sizeof cmd, "%s %s --help | head -1 | grep -q '^usage: ngram %s '", ngram_bin(), cmds[i], cmds[i]);
+        snprintf(cmd, sizeof cmd, "%s %s --help | head -1 | grep -q '^usage: ngram %s '", ngram_bin(), cmds[i],
+                 cmds[i]);
         ck_assert_msg(run(cmd) == 0, "`ngram %s --help` does not start with its usage line", cmds[i]);
         snprintf(args, sizeof args, "%s --no-such-option 1", cmds[i]);
         ck_assert_int_eq(ngram_status(args), 2);
