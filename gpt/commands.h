@@ -1,6 +1,6 @@
 /*
- * commands.h -- the `gpt` command line: one function per command, each in its own
- * file, and the few helpers several commands share (gpt/commands.c).
+ * commands.h -- the `gpt` command line: one function per command, each in
+ * its own file, and the few helpers several commands share (gpt/commands.c).
  *
  *     gpt/cmd_bpe.c       bpe-train, encode, decode   (the tokenizer commands)
  *     gpt/cmd_train.c     train                       (its recipes: gpt/presets.c)
