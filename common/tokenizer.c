@@ -141,7 +141,7 @@ static size_t lset_encode(const void *ctx, const char *text, size_t len, int *ou
     }
     size_t n;
     int *ids = tok_encode(tk, text, len, &n);
-    memcpy(out, ids, (n < cap ? n : cap) * sizeof(int));
+    if (cap > 0) memcpy(out, ids, (n < cap ? n : cap) * sizeof(int));   /* out is NULL when sizing */
     free(ids);
     return n;
 }

@@ -12,11 +12,13 @@
  *   - Training on toy corpora, merges checked by hand (tie-break included).
  *   - Save/load: GPT-2's files and llm.c's tokenizer and token files, and each
  *     kind of bad file rejected with its own message.
- *   - The char and word tokenizers, through a checkpoint's config text; PTB's
- *     word stream, the one every rung of the word ladder scores.
+ *   - The char, word and BPE tokenizers, through a checkpoint's config text;
+ *     PTB's word stream, the one every rung of the word ladder scores;
+ *     labelled examples encoded through a tokenizer.
  */
 #include "harness.h"
 #include "bpe.h"
+#include "dataset.h"
 #include "rng.h"
 #include "strmap.h"
 #include "text.h"
@@ -725,6 +727,33 @@ START_TEST(test_ptb_words) {
 }
 END_TEST
 
+/* Labelled examples through a tokenizer (dataset.h's encoder): a char set
+ * drops the bytes it lacks, a word model frames the text by </s>. */
+START_TEST(test_lset_encoder) {
+    Tok chars, words;
+    tok_chars_from_text(&chars, "abc", 3);
+    tok_words_from_text(&words, "the cat\n", 8, 1);
+    LabelledSet s;
+    lset_init(&s, 1);
+    ck_assert_int_eq(lset_add_text(&s, 1, "abxc", tok_lset_encoder(&chars), 0), 1);
+    ck_assert_int_eq(lset_add_text(&s, 0, "xyz", tok_lset_encoder(&chars), 0), 0);   /* nothing left: not added */
+    ck_assert_int_eq(lset_add_text(&s, 0, "the dog", tok_lset_encoder(&words), 0), 1);
+    ck_assert_int_eq(s.n, 2);
+    int len;
+    const int *ids = lset_seq(&s, 0, 0, &len);
+    const int want_chars[] = {0, 1, 2};
+    ck_assert_int_eq(len, 3);
+    ck_assert_mem_eq(ids, want_chars, sizeof want_chars);
+    ids = lset_seq(&s, 1, 0, &len);
+    const char *want_words[] = {"</s>", "the", "<unk>", "</s>"};
+    ck_assert_int_eq(len, 4);
+    for (int i = 0; i < len; i++) ck_assert_str_eq(vocab_token(words.words, ids[i]), want_words[i]);
+    lset_free(&s);
+    tok_free(&chars);
+    tok_free(&words);
+}
+END_TEST
+
 static Suite *tokenizer_suite(void) {
     Suite *s = suite_create("tokenizer");
     TCase *tc = tcase_create("bpe");
@@ -746,6 +775,7 @@ static Suite *tokenizer_suite(void) {
     tcase_add_test(tw, test_bpe_tokenizer);
     tcase_add_test(tw, test_word_tokenizer);
     tcase_add_test(tw, test_ptb_words);
+    tcase_add_test(tw, test_lset_encoder);
     suite_add_tcase(s, tw);
     return s;
 }

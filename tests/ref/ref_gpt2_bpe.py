@@ -1,4 +1,4 @@
-"""GPT-2's tokenisation of fixed texts, by an independent encoder, for tests/test_gpt.c.
+"""GPT-2's tokenisation of fixed texts, by an independent encoder, for tests/test_tokenizer.c.
 
 This is OpenAI's algorithm (gpt-2/src/encoder.py, 2019) written out again over
 the same files, encoder.json and vocab.bpe, with the same `regex` module
@@ -10,7 +10,7 @@ rather than against our own reading of it:
     each piece -> its UTF-8 bytes -> GPT-2's byte alphabet -> bpe() -> ids
 
 The one addition is "surrogateescape": GPT-2 never defined invalid UTF-8 (its
-encoder takes a str), and this is the reading gpt/bpe.h documents: each
+encoder takes a str), and this is the reading common/bpe.h documents: each
 invalid byte is one character that is neither letter, number nor space, and
 it keeps its byte. On valid UTF-8 nothing changes.
 
