@@ -44,7 +44,8 @@ float *fixture_get(const Fixture *fx, const char *name, size_t *size);
 int fixture_int(const Fixture *fx, const char *name, size_t i);
 void fixture_free(Fixture *fx);
 
-/* Max |a-b| over n floats; prints a TENSOR OK/NOT OK line; returns 1 when maxdiff <= tol. */
+/* Max |a-b| over n floats; prints a TENSOR OK/NOT OK line; returns 1 when maxdiff <= tol.
+ * A NaN or Inf in got or want returns 0, naming the first such index. */
 int check_tensor(const char *label, const float *got, const float *want, size_t n, float tol);
 
 /* A scratch path under the build's temporary directory, unique per call: "<dir>/<stem>.<k>". */

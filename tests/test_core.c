@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- params */
 
@@ -183,6 +184,104 @@ START_TEST(test_gradcheck_accepts_right_and_catches_wrong) {
 }
 END_TEST
 
+/* ------------------------------------------------- NaN and Inf in the comparators */
+
+/* stdout into a scratch file between capture_start and capture_end, which
+ * returns what was printed (malloc'd): the comparators' lines name the index. */
+static int saved_stdout = -1;
+static const char *capture_file;
+
+static void capture_start(void) {
+    fflush(stdout);
+    capture_file = tmp_path("stdout");
+    FILE *f = fopen(capture_file, "w");
+    ck_assert_ptr_nonnull(f);
+    saved_stdout = dup(1);
+    dup2(fileno(f), 1);
+    fclose(f);
+}
+
+static char *capture_end(void) {
+    fflush(stdout);
+    dup2(saved_stdout, 1);
+    close(saved_stdout);
+    size_t len;
+    char *text = read_file(capture_file, &len);
+    remove(capture_file);
+    printf("%s", text);   /* still shown in the log */
+    return text;
+}
+
+/* check_tensor must fail, naming index `at`, when got/want hold a non-finite value there. */
+static void expect_tensor_fails(const char *label, const float *got, const float *want, size_t at) {
+    capture_start();
+    int ok = check_tensor(label, got, want, 5, 1e-3f);
+    char *out = capture_end();
+    char idx[32];
+    snprintf(idx, sizeof idx, "[%zu]", at);
+    ck_assert_msg(!ok, "%s: check_tensor accepted a non-finite value at [%zu]", label, at);
+    ck_assert_msg(strstr(out, "NOT OK") && strstr(out, idx), "%s: message '%s' does not name %s", label, out, idx);
+    free(out);
+}
+
+START_TEST(test_check_tensor_rejects_nan_and_inf) {
+    const float want[5] = {1, 2, 3, 4, 5};
+    for (size_t at = 0; at < 5; at += 2) {   /* first, middle, last */
+        float got[5] = {1, 2, 3, 4, 5}, bad_want[5] = {1, 2, 3, 4, 5};
+        got[at] = NAN;
+        expect_tensor_fails("must fail: NaN computed", got, want, at);
+        bad_want[at] = NAN;
+        expect_tensor_fails("must fail: NaN expected", want, bad_want, at);
+        got[at] = INFINITY;
+        expect_tensor_fails("must fail: Inf computed", got, want, at);
+        got[at] = -INFINITY;
+        bad_want[at] = -INFINITY;   /* equal infinities differ by NaN */
+        expect_tensor_fails("must fail: -Inf in both", got, bad_want, at);
+    }
+    ck_assert(check_tensor("finite", want, want, 5, 0.0f));
+}
+END_TEST
+
+/* L = sum x_i^2, but NaN once x[bad] moves: a loss that blows up at one element. */
+static int nan_at = -1;
+static double square_loss_nan(void *ctx) {
+    const float *x = ctx;
+    static const float x0[5] = {0.5f, -1.0f, 2.0f, 0.1f, -0.3f};
+    double s = 0;
+    for (int i = 0; i < 5; i++) s += (double)x[i] * x[i];
+    return nan_at >= 0 && x[nan_at] != x0[nan_at] ? NAN : s;
+}
+
+/* gradcheck must return +inf (so every `err < tol` fails) and name index `at`. */
+static void expect_gradcheck_fails(const char *label, float *x, const float *grad, size_t at) {
+    capture_start();
+    double err = gradcheck(label, square_loss_nan, x, x, grad, 5, 1e-2f);
+    char *out = capture_end();
+    char idx[32];
+    snprintf(idx, sizeof idx, "[%zu]", at);
+    ck_assert_msg(isinf(err) && err > 0, "%s: gradcheck returned %g for a non-finite value at [%zu]", label, err, at);
+    ck_assert_msg(strstr(out, idx) != NULL, "%s: message '%s' does not name %s", label, out, idx);
+    free(out);
+}
+
+START_TEST(test_gradcheck_rejects_nan_and_inf) {
+    float x[5] = {0.5f, -1.0f, 2.0f, 0.1f, -0.3f};
+    for (int at = 0; at < 5; at += 2) {   /* first, middle, last */
+        float g[5];
+        for (int i = 0; i < 5; i++) g[i] = 2 * x[i];
+        g[at] = NAN;
+        expect_gradcheck_fails("must fail: NaN analytic", x, g, (size_t)at);
+        g[at] = INFINITY;
+        expect_gradcheck_fails("must fail: Inf analytic", x, g, (size_t)at);
+        g[at] = 2 * x[at];
+        nan_at = at;
+        expect_gradcheck_fails("must fail: NaN loss", x, g, (size_t)at);
+        nan_at = -1;
+        ck_assert_double_lt(gradcheck("square right", square_loss_nan, x, x, g, 5, 1e-2f), 1e-3);
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------- util */
 
 START_TEST(test_parse_numbers) {
@@ -232,6 +331,8 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_matmul_all_transposes);
     tcase_add_test(tc, test_threads_setting);
     tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);
+    tcase_add_test(tc, test_check_tensor_rejects_nan_and_inf);
+    tcase_add_test(tc, test_gradcheck_rejects_nan_and_inf);
     tcase_add_test(tc, test_parse_numbers);
     tcase_add_exit_test(tc, test_parse_long_rejects_garbage, 2);
     tcase_add_exit_test(tc, test_parse_long_rejects_out_of_range, 2);
