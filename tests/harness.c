@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,19 @@ int check_tensor(const char *label, const float *got, const float *want, size_t 
     if (!ok) printf("  at [%zu]: got %.7g want %.7g", worst, got[worst], want[worst]);
     printf("\n");
     return ok;
+}
+
+void test_skipped(const char *func, const char *fmt, ...) {
+    /* START_TEST(name) defines name_fn: print the test's own name */
+    size_t n = strlen(func);
+    if (n > 3 && strcmp(func + n - 3, "_fn") == 0) n -= 3;
+    printf("SKIPPED: %.*s: ", (int)n, func);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
 }
 
 const char *tmp_path(const char *stem) {

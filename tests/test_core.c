@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- params */
@@ -208,7 +210,12 @@ static char *capture_end(void) {
     size_t len;
     char *text = read_file(capture_file, &len);
     remove(capture_file);
-    printf("%s", text);   /* still shown in the log */
+    /* still shown in the log, indented so that scripts/run_tests.sh reads no line of it */
+    for (const char *line = text; *line; ) {
+        size_t n = strcspn(line, "\n");
+        printf("  | %.*s\n", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
     return text;
 }
 
@@ -282,6 +289,63 @@ START_TEST(test_gradcheck_rejects_nan_and_inf) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- skips */
+
+/* SKIP_TEST prints one "SKIPPED: <test>: <why>" line and returns from the test. */
+static int after_skip = 0;
+static void skipping_fn(int n) {
+    SKIP_TEST("no data here (%d)", n);
+    after_skip = 1;
+}
+
+START_TEST(test_skip_prints_one_line_and_returns) {
+    capture_start();
+    skipping_fn(42);
+    char *out = capture_end();
+    ck_assert_str_eq(out, "SKIPPED: skipping: no data here (42)\n");
+    ck_assert_int_eq(after_skip, 0);
+    free(out);
+}
+END_TEST
+
+/* Run scripts/run_tests.sh (from the repository root) on a fake suite that
+ * reports 3 checks, one of them skipped; returns its exit status, *log its output. */
+static int run_runner(const char *env, char **log) {
+    const char *fake = tmp_path("fake_suite"), *out = tmp_path("runner_log");
+    FILE *f = fopen(fake, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "#!/bin/sh\necho 'SKIPPED: test_needs_data: data/cache/x not found'\n"
+               "echo '100%%: Checks: 3, Failures: 0, Errors: 0'\n");
+    fclose(f);
+    chmod(fake, 0755);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s scripts/run_tests.sh %s > %s 2>&1", env, fake, out);
+    int st = system(cmd);
+    *log = read_file(out, NULL);
+    printf("%s:\n", cmd);
+    for (const char *line = *log; *line; ) {   /* indented: the runner running us must not count it */
+        size_t n = strcspn(line, "\n");
+        printf("  | %.*s\n", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    remove(fake);
+    remove(out);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_runner_counts_skips_apart) {
+    char *log;
+    ck_assert_int_eq(run_runner("TESTS_NO_SKIP=0", &log), 0);
+    ck_assert_msg(strstr(log, "\ntests: 2 passed, 0 failed, 1 skipped\n"), "closing line wrong in:\n%s", log);
+    free(log);
+    /* CI's mode: a skipped check fails the run, and is named */
+    ck_assert_int_eq(run_runner("TESTS_NO_SKIP=1", &log), 1);
+    ck_assert_msg(strstr(log, "tests: 2 passed, 0 failed, 1 skipped\n"), "closing line wrong in:\n%s", log);
+    ck_assert_msg(strstr(log, "test_needs_data: data/cache/x not found"), "skip not listed in:\n%s", log);
+    free(log);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- util */
 
 START_TEST(test_parse_numbers) {
@@ -333,6 +397,8 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);
     tcase_add_test(tc, test_check_tensor_rejects_nan_and_inf);
     tcase_add_test(tc, test_gradcheck_rejects_nan_and_inf);
+    tcase_add_test(tc, test_skip_prints_one_line_and_returns);
+    tcase_add_test(tc, test_runner_counts_skips_apart);
     tcase_add_test(tc, test_parse_numbers);
     tcase_add_exit_test(tc, test_parse_long_rejects_garbage, 2);
     tcase_add_exit_test(tc, test_parse_long_rejects_out_of_range, 2);

@@ -298,7 +298,7 @@ static char *real_text(size_t max_bytes, size_t *len) {
 START_TEST(test_invariant_real_text) {
     size_t len;
     char *text = real_text(60000, &len);
-    if (!text) { printf("SKIP invariant on real text: no PTB or Bible data (run `make data`)\n"); return; }
+    if (!text) SKIP_TEST("no PTB or Bible data (run `make data`)");
     Rng rng;
     rng_seed(&rng, 11, 0);
     for (int e = 0; e < 5; e++) {
@@ -583,24 +583,28 @@ START_TEST(test_reserved_pad_dies) {
 }
 END_TEST
 
-/* The CLI's exit statuses, when bin/ngram has been built (make all). */
+/* The CLI's exit statuses, when $BIN/ngram has been built (make all). */
 static int run(const char *cmd) {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 START_TEST(test_cli_exit_status) {
-    if (access("bin/ngram", X_OK) != 0) { printf("SKIP CLI exit codes: bin/ngram not built\n"); return; }
-    ck_assert_int_eq(run("bin/ngram train --order 0 --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram train --order 17 --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram train --estimator foo --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram frobnicate 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram eval " TOY " 2>/dev/null"), 2);   /* no model */
-    ck_assert_int_eq(run("bin/ngram train --out /dev/null /nonexistent.txt 2>/dev/null"), 1);
-    ck_assert_int_eq(run("bin/ngram eval --model /nonexistent.arpa " TOY " 2>/dev/null"), 1);
-    ck_assert_int_eq(run("bin/ngram eval --model " TOY " " TOY " 2>/dev/null"), 1);   /* not ARPA */
-    ck_assert_int_eq(run("bin/ngram eval --help >/dev/null"), 0);
-    ck_assert_int_eq(run("echo 'a b' | bin/ngram query --model " HAND_ARPA " >/dev/null"), 0);
+    const char *bin = getenv("BIN");   /* the Makefile's: bin/, or build/san/bin under SAN=1 */
+    char ngram[600];
+    snprintf(ngram, sizeof ngram, "%s/ngram", bin && *bin ? bin : "bin");
+    if (access(ngram, X_OK) != 0) SKIP_TEST("%s not built", ngram);
+    setenv("NGRAM", ngram, 1);   /* the commands below run it as $NGRAM */
+    ck_assert_int_eq(run("$NGRAM train --order 0 --out /dev/null " TOY " 2>/dev/null"), 2);
+    ck_assert_int_eq(run("$NGRAM train --order 17 --out /dev/null " TOY " 2>/dev/null"), 2);
+    ck_assert_int_eq(run("$NGRAM train --estimator foo --out /dev/null " TOY " 2>/dev/null"), 2);
+    ck_assert_int_eq(run("$NGRAM frobnicate 2>/dev/null"), 2);
+    ck_assert_int_eq(run("$NGRAM eval " TOY " 2>/dev/null"), 2);   /* no model */
+    ck_assert_int_eq(run("$NGRAM train --out /dev/null /nonexistent.txt 2>/dev/null"), 1);
+    ck_assert_int_eq(run("$NGRAM eval --model /nonexistent.arpa " TOY " 2>/dev/null"), 1);
+    ck_assert_int_eq(run("$NGRAM eval --model " TOY " " TOY " 2>/dev/null"), 1);   /* not ARPA */
+    ck_assert_int_eq(run("$NGRAM eval --help >/dev/null"), 0);
+    ck_assert_int_eq(run("echo 'a b' | $NGRAM query --model " HAND_ARPA " >/dev/null"), 0);
 }
 END_TEST
 
@@ -608,10 +612,8 @@ END_TEST
 
 START_TEST(test_ptb_kn5) {
     char train[1024], test[1024];
-    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
-        printf("SKIP PTB KN5: %s not found (run `make data` or set NLP_DATA_DIR)\n", train);
-        return;
-    }
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt"))
+        SKIP_TEST("%s not found (run `make data` or set NLP_DATA_DIR)", train);
     Lm lm;
     train_file(&lm, train, 5, EST_MKN);
     lm_compile_arpa(&lm);
@@ -628,10 +630,8 @@ END_TEST
 
 START_TEST(test_demo_quick) {
     char path[1024];
-    if (!data_path(path, sizeof path, "bible/words.train.txt")) {
-        printf("SKIP demo: %s not found (run `make data`)\n", path);
-        return;
-    }
+    if (!data_path(path, sizeof path, "bible/words.train.txt"))
+        SKIP_TEST("%s not found (run `make data`)", path);
     DemoResult r;
     char out[512];
     snprintf(out, sizeof out, "%s", tmp_path("demo"));
