@@ -79,8 +79,34 @@ char *strdup_check(const char *s, const char *file, int line) {
     return d;
 }
 
+int path_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Did fopen give (or refuse, for writing) a directory? Closes f if so. */
+static int opened_dir(FILE *f) {
+    if (!f) return errno == EISDIR;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISDIR(st.st_mode)) return 0;
+    fclose(f);
+    return 1;
+}
+
+FILE *fopen_file(const char *path, const char *mode, char *err, size_t errlen) {
+    FILE *f = fopen(path, mode);
+    int e = errno;
+    if (opened_dir(f)) {
+        snprintf(err, errlen, "'%s' is a directory, expected a file", path);
+        return NULL;
+    }
+    if (!f) snprintf(err, errlen, "cannot open '%s': %s", path, strerror(e));
+    return f;
+}
+
 FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
     FILE *f = fopen(path, mode);
+    if (opened_dir(f)) die("'%s' is a directory, expected a file", path);
     if (!f)
         die("cannot open '%s' (mode %s): %s (%s:%d)\n"
             "HINT: check the path; datasets come from 'make data' or $NLP_DATA_DIR",
@@ -129,6 +155,7 @@ char *read_file(const char *path, size_t *len) {
 }
 
 FILE *atomic_open(const char *path, char **tmp_path) {
+    if (path_is_dir(path)) die("'%s' is a directory, expected a file", path);
     size_t n = strlen(path) + 32;
     char *tmp = xmalloc(n);
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());

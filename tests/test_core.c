@@ -1,10 +1,13 @@
 /* test_core.c -- the parameter table, the RNG, the matmul wrapper and util's parsers. */
+#include "checkpoint.h"
 #include "gradcheck.h"
 #include "harness.h"
 #include "matmul.h"
 #include "params.h"
 #include "rng.h"
+#include "text.h"
 #include "util.h"
+#include "vectors.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -383,6 +386,55 @@ START_TEST(test_open_missing_file_dies) {
 }
 END_TEST
 
+/* A directory where a file is expected: every common loader says so (fopen
+ * accepts a directory for reading, and the reads used to fail strangely). */
+START_TEST(test_loaders_reject_a_directory) {
+    char dir[512], want[600], err[1024];
+    snprintf(dir, sizeof dir, "%s", tmp_path("a_dir"));
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    snprintf(want, sizeof want, "'%s' is a directory, expected a file", dir);
+    ck_assert(path_is_dir(dir) && !path_is_dir("/nonexistent") && !path_is_dir("tests/harness.c"));
+    ck_assert_ptr_null(fopen_file(dir, "rb", err, sizeof err));
+    ck_assert_str_eq(err, want);
+    ck_assert_ptr_null(fopen_file(dir, "wb", err, sizeof err));
+    ck_assert_str_eq(err, want);
+    CheckpointInfo ck;
+    ck_assert_int_eq(checkpoint_read(dir, NULL, &ck, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "checkpoint_read: %s", err);
+    char *buf;
+    size_t len;
+    ck_assert_int_eq(text_read(dir, &buf, &len, NULL, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "text_read: %s", err);
+    int *ids, vocab_size;
+    ck_assert_int_eq(tokens_read(dir, &ids, &len, &vocab_size, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "tokens_read: %s", err);
+    Vectors *v;
+    ck_assert_int_eq(vectors_read(dir, VEC_AUTO, &v, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "vectors_read: %s", err);
+    rmdir(dir);
+}
+END_TEST
+
+/* xfopen and read_file die (status 1) with the same message. */
+START_TEST(test_read_file_of_a_directory_dies) {
+    util_set_prog("test");
+    read_file("tests", NULL);
+}
+END_TEST
+
+START_TEST(test_xfopen_of_a_directory_dies) {
+    util_set_prog("test");
+    xfopen("tests", "rb");
+}
+END_TEST
+
+START_TEST(test_atomic_open_of_a_directory_dies) {
+    util_set_prog("test");
+    char *tmp;
+    atomic_open("tests", &tmp);
+}
+END_TEST
+
 static Suite *core_suite(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
@@ -404,6 +456,10 @@ static Suite *core_suite(void) {
     tcase_add_exit_test(tc, test_parse_long_rejects_out_of_range, 2);
     tcase_add_test(tc, test_atomic_write_replaces_file);
     tcase_add_exit_test(tc, test_open_missing_file_dies, 1);
+    tcase_add_test(tc, test_loaders_reject_a_directory);
+    tcase_add_exit_test(tc, test_read_file_of_a_directory_dies, 1);
+    tcase_add_exit_test(tc, test_xfopen_of_a_directory_dies, 1);
+    tcase_add_exit_test(tc, test_atomic_open_of_a_directory_dies, 1);
     suite_add_tcase(s, tc);
     return s;
 }
