@@ -66,7 +66,9 @@ FILE *fopen_file(const char *path, const char *mode, char *err, size_t errlen);
 /*
  * Atomic writes: write to "<path>.tmp.<pid>", fsync, then rename over path,
  * so a crash never leaves a half-written model or checkpoint behind. A path
- * that is a directory dies before anything is written.
+ * that is a directory dies before anything is written. A save that was
+ * killed leaves its "<path>.tmp.<pid>"; atomic_open removes those of the same
+ * path whose process is gone (with a warning), never a running one's.
  *     FILE *f = atomic_open(path, &tmp);  ... xfwrite(...) ...  atomic_commit(f, tmp, path);
  */
 FILE *atomic_open(const char *path, char **tmp_path);
