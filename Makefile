@@ -29,6 +29,9 @@ STAGES     := $(foreach s,$(ALL_STAGES),$(if $(wildcard $(s)/main.c),$(s)))
 ifeq ($(SAN),1)
   VARIANT  := san
   OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  # Sanitized code (and the stage binaries the CLI tests run) is several times
+  # slower: Check's per-test timeouts scale with it.
+  export CK_TIMEOUT_MULTIPLIER ?= 4
 else ifeq ($(DEBUG),1)
   VARIANT  := debug
   OPTFLAGS := -O0 -g
