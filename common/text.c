@@ -114,27 +114,31 @@ static int slurp(const char *path, char **buf, size_t *len, char *err, size_t er
     return 0;
 }
 
+int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, char *err, size_t errlen) {
+    size_t bad;
+    if (!utf8_validate(s, n, &bad)) {
+        if (bad_offset) *bad_offset = bad;
+        return fail(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
+                    "HINT: convert it first, e.g. iconv -f latin1 -t utf-8 '%s' > '%s.utf8'",
+                    name, bad, line_of(s, bad), name, name);
+    }
+    const char *nul = memchr(s, '\0', n);
+    if (nul) {
+        bad = (size_t)(nul - s);
+        if (bad_offset) *bad_offset = bad;
+        return fail(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
+                    "HINT: is it a binary file (a token file or checkpoint)?", name, bad, line_of(s, bad));
+    }
+    return 0;
+}
+
 int text_read(const char *path, char **buf, size_t *len, size_t *bad_offset, char *err, size_t errlen) {
     if (bad_offset) *bad_offset = SIZE_MAX;
     char *s = NULL;
     size_t n = 0;
     if (slurp(path, &s, &n, err, errlen) != 0) return -1;
-    size_t bad;
-    if (!utf8_validate(s, n, &bad)) {
-        fail(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
-             "HINT: convert it first, e.g. iconv -f latin1 -t utf-8 '%s' > '%s.utf8'",
-             path, bad, line_of(s, bad), path, path);
+    if (text_check(path, s, n, bad_offset, err, errlen) != 0) {
         free(s);
-        if (bad_offset) *bad_offset = bad;
-        return -1;
-    }
-    const char *nul = memchr(s, '\0', n);
-    if (nul) {
-        bad = (size_t)(nul - s);
-        fail(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
-             "HINT: is it a binary file (a token file or checkpoint)?", path, bad, line_of(s, bad));
-        free(s);
-        if (bad_offset) *bad_offset = bad;
         return -1;
     }
     *buf = s;
