@@ -92,28 +92,6 @@ static size_t line_of(const char *s, size_t off) {
     return line;
 }
 
-/* Read the whole of path into a NUL-terminated buffer without dying. */
-static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen_file(path, "rb", err, errlen);
-    if (!f) return -1;
-    size_t cap = 1 << 16, n = 0;
-    char *s = xmalloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) s = xrealloc(s, cap *= 2);
-        size_t got = fread(s + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (bad) { free(s); return fail(err, errlen, "cannot read '%s': %s", path, strerror(e)); }
-    s[n] = '\0';
-    *buf = s;
-    *len = n;
-    return 0;
-}
-
 int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, char *err, size_t errlen) {
     size_t bad;
     if (!utf8_validate(s, n, &bad)) {
@@ -136,7 +114,7 @@ int text_read(const char *path, char **buf, size_t *len, size_t *bad_offset, cha
     if (bad_offset) *bad_offset = SIZE_MAX;
     char *s = NULL;
     size_t n = 0;
-    if (slurp(path, &s, &n, err, errlen) != 0) return -1;
+    if (file_read(path, &s, &n, err, errlen) != 0) return -1;
     if (text_check(path, s, n, bad_offset, err, errlen) != 0) {
         free(s);
         return -1;

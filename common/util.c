@@ -140,20 +140,34 @@ void fclose_check(FILE *f, const char *path, const char *file, int line) {
         die("cannot close '%s': %s (%s:%d)", path, strerror(errno), file, line);
 }
 
-char *read_file(const char *path, size_t *len) {
-    FILE *f = xfopen(path, "rb");
+int file_read(const char *path, char **buf, size_t *len, char *err, size_t errlen) {
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
+    char *s = xmalloc(cap);
     for (;;) {
-        if (n + 1 >= cap) buf = xrealloc(buf, cap *= 2);
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        if (n + 1 >= cap) s = xrealloc(s, cap *= 2);
+        size_t got = fread(s + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0) break;
     }
-    if (ferror(f)) die("read error in '%s': %s", path, strerror(errno));
+    int bad = ferror(f), e = errno;
     fclose(f);
-    buf[n] = '\0';
+    if (bad) {
+        free(s);
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(e));
+        return -1;
+    }
+    s[n] = '\0';
+    *buf = s;
     if (len) *len = n;
+    return 0;
+}
+
+char *read_file(const char *path, size_t *len) {
+    char err[1024], *buf;
+    if (file_read(path, &buf, len, err, sizeof err) != 0)
+        die("%s\nHINT: check the path; datasets come from 'make data' or $NLP_DATA_DIR", err);
     return buf;
 }
 

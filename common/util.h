@@ -49,7 +49,10 @@ void fclose_check(FILE *f, const char *path, const char *file, int line);
 #define xfwrite(src, size, n, f, path) fwrite_check((src), (size), (n), (f), (path), __FILE__, __LINE__)
 #define xfclose(f, path)     fclose_check((f), (path), __FILE__, __LINE__)
 
-/* Read a whole file into a NUL-terminated buffer; *len gets its size in bytes. */
+/* Read a whole file into a NUL-terminated buffer (malloc'd); *len gets its size
+ * in bytes (len may be NULL). The one whole-file reader: file_read returns 0, or
+ * -1 with the reason in err; read_file dies with it. */
+int file_read(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 char *read_file(const char *path, size_t *len);
 
 /*
