@@ -298,8 +298,8 @@ static void fill_missing_specials(NgramLm *lm, const char *path) {
 int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen) {
     memset(lm, 0, sizeof *lm);
     Reader r = { 0 };
-    r.f = fopen(path, "rb");
-    if (!r.f) { snprintf(err, errlen, "cannot open '%s'", path); return -1; }
+    r.f = fopen_file(path, "rb", err, errlen);
+    if (!r.f) return -1;
     r.path = path;
     r.err = err;
     r.errlen = errlen;

@@ -69,8 +69,8 @@ static int get(void *dst, size_t size, size_t n, FILE *f) {
 
 int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen) {
     memset(lm, 0, sizeof *lm);
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "cannot open '%s'", path); return -1; }
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     fseek(f, 0, SEEK_END);
     uint64_t file_size = (uint64_t)ftell(f);   /* no table can claim more bytes than this */
     rewind(f);

@@ -384,17 +384,8 @@ static void count_bytes(NgramLm *lm, const char *text, size_t len, const char *n
  * byte. Without it a NUL would cut a word short for the vocabulary while the
  * counter still saw it whole, and the word would be counted as nothing. */
 void ngram_check_text(const char *text, size_t len, const char *name) {
-    size_t bad;
-    const char *what = "invalid UTF-8";
-    if (utf8_validate(text, len, &bad)) {
-        const char *nul = memchr(text, '\0', len);
-        if (!nul) return;
-        bad = (size_t)(nul - text);
-        what = "NUL byte";
-    }
-    size_t line = 1;
-    for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
-    die("'%s': %s at byte %zu (line %zu)", name, what, bad, line);
+    char err[1024];
+    if (text_check(name, text, len, NULL, err, sizeof err) != 0) die("%s", err);
 }
 
 /* Count text that has passed the check. */

@@ -85,10 +85,8 @@ START_TEST(test_cli) {
     const char *bin = getenv("BIN");
     char gpt[600];
     snprintf(gpt, sizeof gpt, "%s/gpt", bin && *bin ? bin : "bin");
-    if (access(gpt, X_OK) != 0) {
-        printf("SKIPPED CLI checks: %s is not built\n", gpt);
-        return;
-    }
+    if (access(gpt, X_OK) != 0)
+        SKIP_TEST("%s is not built", gpt);
     char dir[512], cmd[4096];
     snprintf(dir, sizeof dir, "%s", tmp_path("clivocab"));
     save_toy_vocab(dir);
@@ -398,10 +396,8 @@ START_TEST(test_model_cli) {
     const char *bin = getenv("BIN");
     char gpt[600], cmd[8192];
     snprintf(gpt, sizeof gpt, "%s/gpt", bin && *bin ? bin : "bin");
-    if (access(gpt, X_OK) != 0) {
-        printf("SKIPPED model CLI checks: %s is not built\n", gpt);
-        return;
-    }
+    if (access(gpt, X_OK) != 0)
+        SKIP_TEST("%s is not built", gpt);
     char text[600], run_dir[600], ck[700], llmc[600], back[600], out1[600], out2[600];
     snprintf(text, sizeof text, "%s", tmp_path("tiny.txt"));
     snprintf(run_dir, sizeof run_dir, "%s", tmp_path("tinyrun"));
@@ -539,10 +535,8 @@ START_TEST(test_cli_options) {
     const char *bin = getenv("BIN");
     char gpt[600], cmd[8192];
     snprintf(gpt, sizeof gpt, "%s/gpt", bin && *bin ? bin : "bin");
-    if (access(gpt, X_OK) != 0) {
-        printf("SKIPPED CLI option checks: %s is not built\n", gpt);
-        return;
-    }
+    if (access(gpt, X_OK) != 0)
+        SKIP_TEST("%s is not built", gpt);
     const char *commands[] = {"bpe-train", "encode", "decode", "train", "eval", "sample", "finetune", "convert",
                               "bench", "demo"};
     for (size_t k = 0; k < sizeof commands / sizeof *commands; k++) {

@@ -302,7 +302,7 @@ static char *real_text(size_t max_bytes, size_t *len) {
 START_TEST(test_invariant_real_text) {
     size_t len;
     char *text = real_text(60000, &len);
-    if (!text) { printf("SKIP invariant on real text: no PTB or Bible data (run `make data`)\n"); return; }
+    if (!text) SKIP_TEST("no PTB or Bible data (run `make data`)");
     Rng rng;
     rng_seed(&rng, 11, 0);
     for (int e = 0; e < 5; e++) {
@@ -840,7 +840,7 @@ static void expect_cli(const char *args, const char *in, int status, const char 
 
 /* eval's summary and RESULT line (common/metrics.h) for the hand-computed OOV example. */
 START_TEST(test_cli_result_line) {
-    if (!ngram_bin()) { printf("SKIP CLI RESULT line: bin/ngram not built\n"); return; }
+    if (!ngram_bin()) SKIP_TEST("CLI RESULT line: $BIN/ngram not built");
     char dir[512], path[600], cmd[2048];
     snprintf(dir, sizeof dir, "%s", tmp_path("result"));
     ck_assert_int_eq(mkdir(dir, 0700), 0);
@@ -865,7 +865,7 @@ START_TEST(test_cli_result_line) {
 END_TEST
 
 START_TEST(test_cli_rejects_non_text) {
-    if (!ngram_bin()) { printf("SKIP CLI text checks: bin/ngram not built\n"); return; }
+    if (!ngram_bin()) SKIP_TEST("CLI text checks: $BIN/ngram not built");
     char nul[512], bad[512], model[512], args[2048], want[1024];   /* tmp_path's buffers get reused */
     snprintf(nul, sizeof nul, "%s", bytes_file("nul.txt", nul_text, sizeof nul_text - 1));
     snprintf(bad, sizeof bad, "%s", bytes_file("bad.txt", bad_utf8, sizeof bad_utf8 - 1));
@@ -904,7 +904,7 @@ static int ngram_status(const char *args) {
 }
 
 START_TEST(test_cli_exit_status) {
-    if (!ngram_bin()) { printf("SKIP CLI exit codes: bin/ngram not built\n"); return; }
+    if (!ngram_bin()) SKIP_TEST("CLI exit codes: $BIN/ngram not built");
     ck_assert_int_eq(ngram_status("train --order 0 --out /dev/null " TOY), 2);
     ck_assert_int_eq(ngram_status("train --order 17 --out /dev/null " TOY), 2);
     ck_assert_int_eq(ngram_status("train --estimator foo --out /dev/null " TOY), 2);
@@ -927,7 +927,7 @@ END_TEST
 
 /* common/cli.h's rules on every command: --help, unknown options, bad values, files anywhere. */
 START_TEST(test_cli_parsing) {
-    if (!ngram_bin()) { printf("SKIP CLI parsing: bin/ngram not built\n"); return; }
+    if (!ngram_bin()) SKIP_TEST("CLI parsing: $BIN/ngram not built");
     const char *cmds[] = { "train", "eval", "query", "sample", "demo" };
     char args[512], cmd[1024];
     for (int i = 0; i < 5; i++) {
@@ -960,11 +960,10 @@ END_TEST
 /* ------------------------------------------------------------------ PTB and the demo */
 
 START_TEST(test_ptb_kn5) {
-    char train[1024], test[1024];
-    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
-        printf("SKIP PTB KN5: %s not found (run `make data` or set NLP_DATA_DIR)\n", train);
-        return;
-    }
+    char train[1024], test[1024], valid[1024];
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt") ||
+        !data_path(valid, sizeof valid, "ptb/ptb.valid.txt"))
+        SKIP_TEST("%s not found (run `make data` or set NLP_DATA_DIR)", train);
     NgramLm lm;
     train_file(&lm, train, 5, NGRAM_EST_MKN);
     ngram_compile_arpa(&lm);
@@ -980,17 +979,21 @@ START_TEST(test_ptb_kn5) {
     ck_assert_uint_eq(n, p.tokens);
     free(ids);
     free(text);
-    ck_assert_double_eq_tol(ngram_ppl_including(&p), 141.186, 141.186 * 1e-3);
+    /* ngram/README.md's table, to the three decimals it prints */
+    ck_assert_double_eq_tol(ngram_ppl_including(&p), 141.186, 5e-4);
+    ngram_score_file(&lm, valid, &p, NULL, 0, 0);
+    printf("PTB KN5 valid perplexity %.3f over %llu tokens (KenLM 148.007)\n", ngram_ppl_including(&p),
+           (unsigned long long)p.tokens);
+    ck_assert_uint_eq(p.tokens, 73760);
+    ck_assert_double_eq_tol(ngram_ppl_including(&p), 148.008, 5e-4);
     ngram_free(&lm);
 }
 END_TEST
 
 START_TEST(test_demo_quick) {
     char path[1024];
-    if (!data_path(path, sizeof path, "bible/words.train.txt")) {
-        printf("SKIP demo: %s not found (run `make data`)\n", path);
-        return;
-    }
+    if (!data_path(path, sizeof path, "bible/words.train.txt"))
+        SKIP_TEST("%s not found (run `make data`)", path);
     NgramDemoResult r;
     char out[512];
     snprintf(out, sizeof out, "%s", tmp_path("demo"));

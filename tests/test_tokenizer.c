@@ -85,10 +85,8 @@ START_TEST(test_gpt2_ids) {
     char dir[1024], err[512];
     bpe_gpt2_dir(dir, sizeof dir);
     Bpe *b;
-    if (bpe_read_gpt2(dir, &b, err, sizeof err) != 0) {
-        printf("SKIPPED GPT-2 ids: %s (set NLP_DATA_DIR to a folder with gpt2/)\n", err);
-        return;
-    }
+    if (bpe_read_gpt2(dir, &b, err, sizeof err) != 0)
+        SKIP_TEST("%s (set NLP_DATA_DIR to a folder with gpt2/)", err);
     ck_assert_int_eq(b->vocab_size, GPT2_VOCAB_SIZE);
     ck_assert_int_eq(b->n_merges, 50000);
     ck_assert_int_eq(b->eot, GPT2_EOT_ID);
@@ -699,10 +697,8 @@ static char *squeeze_spaces(const char *s) {
  * rnn/ and ngram/ score (the test stream predicts 82,430 tokens, as KN5's). */
 START_TEST(test_ptb_words) {
     char train[1024], test[1024];
-    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
-        printf("SKIPPED PTB checks: %s is missing (make data)\n", train);
-        return;
-    }
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt"))
+        SKIP_TEST("%s is missing (make data)", train);
     size_t len, n;
     char *text = text_load(train, &len);
     Tok tk;
