@@ -256,7 +256,7 @@ int nnlm_main(int argc, char **argv) {
     printf("valid ppl %.2f (%ld tokens), test ppl %.2f (%ld tokens)\n", exp(valid), sp[1].n, exp(test), sp[2].n);
     if (export_path) {
         Vectors *v = vectors_new(vocab->size, cfg.embed, (const char *const *)vocab->tokens);
-        memcpy(v->vecs, m.emb, (size_t)vocab->size * cfg.embed * sizeof(float));
+        memcpy(v->vecs, m.w.emb, (size_t)vocab->size * cfg.embed * sizeof(float));
         vectors_save(v, export_path, 1);
         printf("wrote the %d x %d lookup table to %s\n", vocab->size, cfg.embed, export_path);
         vectors_free(v);
