@@ -2,12 +2,14 @@
  * gradient of one update, vector files, evaluation, and bad input. */
 #include "../word2vec/eval.h"
 #include "../word2vec/nnlm.h"
+#include "../word2vec/nnlm_train.h"
 #include "../word2vec/train.h"
 #include "../word2vec/vocab.h"
 #include "gradcheck.h"
 #include "optim.h"
 #include "harness.h"
 #include "rng.h"
+#include "text.h"
 #include "util.h"
 #include "vectors.h"
 
@@ -709,11 +711,77 @@ START_TEST(test_nnlm_learns) {
 }
 END_TEST
 
+/* A tiny corpus whose validation loss worsens after epoch 6 with lr 0.05,
+ * batch 4, seed 5 (so the lr is halved before the interruption below). */
+static void tiny_nnlm_corpus(char *train, char *valid) {
+    strcpy(train, tmp_path("nnlm-train.txt"));
+    strcpy(valid, tmp_path("nnlm-valid.txt"));
+    write_text(train, "a b c d\nb c d a\nc d a b\nd a b c\na c b d\n");
+    write_text(valid, "a b c d\nd c b a\n");
+}
+
+/* 7 epochs in one run == 6 epochs, a checkpoint, and 1 more from it: the
+ * parameters, Adam's moments and the state bit for bit. */
+START_TEST(test_nnlm_resume_library) {
+    char train[512], valid[512], dir_a[512], dir_b[512];
+    tiny_nnlm_corpus(train, valid);
+    strcpy(dir_a, tmp_path("nnlm-a"));
+    strcpy(dir_b, tmp_path("nnlm-b"));
+    size_t len;
+    char *text = text_load(train, &len);
+    Vocab *vocab = vocab_build(VOCAB_WORD, text, len, 1, 0);
+    free(text);
+    const char *paths[3] = {train, valid, valid};
+    NnlmData d;
+    nnlm_data_load(&d, paths, vocab, 2);
+    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0};
+    NnlmTrainConfig c = {.epochs = 7, .lr = 0.05f, .seed = 5, .out = dir_a, .quiet = 1};
+    Nnlm a, b;
+    NnlmTrainState sa, sb;
+    double tps;
+    nnlm_build(&a, &cfg, 4);
+    nnlm_init(&a, 5);
+    nnlm_state_init(&sa, &c);
+    double va = nnlm_train(&a, &sa, &d, &c, &tps);
+
+    c.epochs = 6;
+    c.out = dir_b;
+    nnlm_build(&b, &cfg, 4);
+    nnlm_init(&b, 5);
+    nnlm_state_init(&sb, &c);
+    nnlm_train(&b, &sb, &d, &c, &tps);
+    ck_assert_float_eq(sb.lr, 0.025f);   /* halved after epoch 6: that state must carry over */
+    nnlm_free(&b);
+    c.epochs = 1;
+    c.seed = 99;   /* a resumed run takes its generator from the checkpoint, not the seed */
+    Vocab *vb = nnlm_checkpoint_load(dir_b, &b, 4, &sb, &c);
+    ck_assert_int_eq(sb.epoch, 6);
+    double vb_loss = nnlm_train(&b, &sb, &d, &c, &tps);
+
+    size_t bytes = a.pt.total * sizeof(float);
+    ck_assert_int_eq(memcmp(a.pt.values, b.pt.values, bytes), 0);
+    ck_assert_int_eq(memcmp(a.pt.m, b.pt.m, bytes), 0);
+    ck_assert_int_eq(memcmp(a.pt.v, b.pt.v, bytes), 0);
+    ck_assert_int_eq(sa.step, sb.step);
+    ck_assert_int_eq(sa.epoch, 7);
+    ck_assert_int_eq(sb.epoch, 7);
+    ck_assert_float_eq(sa.lr, sb.lr);
+    ck_assert_double_eq(sa.best_valid, sb.best_valid);
+    ck_assert_double_eq(va, vb_loss);
+    ck_assert_int_eq(memcmp(&sa.rng, &sb.rng, sizeof sa.rng), 0);
+    nnlm_free(&a);
+    nnlm_free(&b);
+    nnlm_data_free(&d);
+    vocab_free(vocab);
+    vocab_free(vb);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- the command line */
 
 static int run(const char *args) {
     const char *bin = getenv("BIN");
-    char cmd[1024];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s/word2vec %s >/dev/null 2>&1", bin && *bin ? bin : "bin", args);
     int rc = system(cmd);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -748,6 +816,42 @@ START_TEST(test_cli_exit_codes) {
 }
 END_TEST
 
+static int have_binary(void) {
+    const char *bin = getenv("BIN");
+    char path[512];
+    snprintf(path, sizeof path, "%s/word2vec", bin && *bin ? bin : "bin");
+    struct stat st;
+    if (stat(path, &st) == 0) return 1;
+    printf("skipped: %s not built\n", path);
+    return 0;
+}
+
+/* The same through the command line: the two runs' final checkpoints are the same bytes. */
+START_TEST(test_cli_nnlm_resume) {
+    if (!have_binary()) return;
+    char train[512], valid[512], dir_a[512], dir_b[512], flags[1700], args[2400], ck_a[600], ck_b[600];
+    tiny_nnlm_corpus(train, valid);
+    strcpy(dir_a, tmp_path("nnlm-cli-a"));
+    strcpy(dir_b, tmp_path("nnlm-cli-b"));
+    snprintf(flags, sizeof flags, "--train %s --valid %s --test %s --order 3 --embed 4 --hidden 8 --batch 4 "
+             "--lr 0.05 --seed 5 --threads 1", train, valid, valid);
+    snprintf(args, sizeof args, "nnlm %s --epochs 7 --out %s", flags, dir_a);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(args, sizeof args, "nnlm %s --epochs 6 --out %s", flags, dir_b);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(args, sizeof args, "nnlm %s --load %s --epochs 1 --out %s", flags, dir_b, dir_b);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(ck_a, sizeof ck_a, "%s/nnlm.ckpt", dir_a);
+    snprintf(ck_b, sizeof ck_b, "%s/nnlm.ckpt", dir_b);
+    size_t la, lb;
+    char *a = read_file(ck_a, &la), *b = read_file(ck_b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_int_eq(memcmp(a, b, la), 0);
+    free(a);
+    free(b);
+}
+END_TEST
+
 static Suite *word2vec_suite(void) {
     Suite *s = suite_create("word2vec");
     TCase *tc = tcase_create("core");
@@ -779,7 +883,9 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_nnlm_gradcheck);
     tcase_add_test(tc, test_nnlm_matches_pytorch);
     tcase_add_test(tc, test_nnlm_learns);
+    tcase_add_test(tc, test_nnlm_resume_library);
     tcase_add_test(tc, test_cli_exit_codes);
+    tcase_add_test(tc, test_cli_nnlm_resume);
     suite_add_tcase(s, tc);
     return s;
 }
