@@ -816,6 +816,15 @@ START_TEST(test_cli_exit_codes) {
 }
 END_TEST
 
+/* Run bin/word2vec with args, stdout and stderr into the file out; the exit status. */
+static int run_capture(const char *args, const char *out) {
+    const char *bin = getenv("BIN");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s/word2vec %s >%s 2>&1", bin && *bin ? bin : "bin", args, out);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
 static int have_binary(void) {
     const char *bin = getenv("BIN");
     char path[512];
@@ -826,10 +835,38 @@ static int have_binary(void) {
     return 0;
 }
 
+/* The whole output of a --quiet run must be its one RESULT line. */
+static void expect_only_result(const char *args) {
+    char out[512];
+    strcpy(out, tmp_path("quiet.out"));
+    ck_assert_int_eq(run_capture(args, out), 0);
+    size_t len;
+    char *got = read_file(out, &len);
+    if (strncmp(got, "RESULT ", 7) != 0 || strchr(got, '\n') != got + len - 1)
+        ck_abort_msg("--quiet printed more than the RESULT line:\n%s", got);
+    free(got);
+}
+
+START_TEST(test_cli_quiet) {
+    if (!have_binary()) return;
+    char corpus[512], valid[512], args[2048];
+    strcpy(corpus, tmp_path("quiet.txt"));
+    write_text(corpus, "the cat sat on the mat\nthe dog sat on the log\n");
+    snprintf(args, sizeof args, "train --train %s --output %s --size 8 --iter 1 --min-count 1 --threads 1 --quiet",
+             corpus, tmp_path("quiet.bin"));
+    expect_only_result(args);
+    strcpy(valid, tmp_path("quiet-valid.txt"));
+    write_text(valid, "the cat sat\n");
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --order 2 --embed 4 --hidden 4 --epochs 1 "
+             "--threads 1 --out %s --quiet", corpus, valid, valid, tmp_path("quiet-nnlm"));
+    expect_only_result(args);
+}
+END_TEST
+
 /* The same through the command line: the two runs' final checkpoints are the same bytes. */
 START_TEST(test_cli_nnlm_resume) {
     if (!have_binary()) return;
-    char train[512], valid[512], dir_a[512], dir_b[512], flags[1700], args[2400], ck_a[600], ck_b[600];
+    char train[512], valid[512], dir_a[512], dir_b[512], flags[1700], args[3000], ck_a[600], ck_b[600];
     tiny_nnlm_corpus(train, valid);
     strcpy(dir_a, tmp_path("nnlm-cli-a"));
     strcpy(dir_b, tmp_path("nnlm-cli-b"));
@@ -885,6 +922,7 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_nnlm_learns);
     tcase_add_test(tc, test_nnlm_resume_library);
     tcase_add_test(tc, test_cli_exit_codes);
+    tcase_add_test(tc, test_cli_quiet);
     tcase_add_test(tc, test_cli_nnlm_resume);
     suite_add_tcase(s, tc);
     return s;

@@ -67,7 +67,7 @@ static const char *TRAIN_HELP =
     "  --binary 0|1       write binary (1) or text (0) vectors (0)\n"
     "  --save-vocab FILE  also write 'word count' lines\n"
     "  --seed N           random seed (1)\n"
-    "  --quiet            no progress display\n"
+    "  --quiet            print only the RESULT line (no progress, no summary lines)\n"
     "\n"
     "example:\n"
     "  word2vec train --train corpus.txt --output vectors.bin --cbow 0 --size 100 --window 5 \\\n"
@@ -117,7 +117,7 @@ static int cmd_train(int argc, char **argv) {
     char err[256];
     W2vVocab *vocab = w2v_vocab_build(text, len, cfg.min_count, err, sizeof err);
     if (!vocab) die("'%s': %s", train, err);
-    printf("Vocab size: %d\nWords in train file: %lld\n", vocab->size, vocab->train_words);
+    if (!cfg.quiet) printf("Vocab size: %d\nWords in train file: %lld\n", vocab->size, vocab->train_words);
     if (save_vocab) w2v_vocab_save(vocab, save_vocab);
     size_t n;
     int *ids = w2v_encode(vocab, text, len, &n);
@@ -125,11 +125,12 @@ static int cmd_train(int argc, char **argv) {
     set_threads(1);   /* the trainer's own threads do the work; keep BLAS out of their way */
     W2vModel *m = w2v_model_new(&cfg, vocab);
     double wps = w2v_train(m, ids, n);
-    printf("trained %d passes over %zu words: %.0f words/s (%.0f words/s/thread)\n", cfg.iter, n, wps,
-           wps / cfg.threads);
+    if (!cfg.quiet)
+        printf("trained %d passes over %zu words: %.0f words/s (%.0f words/s/thread)\n", cfg.iter, n, wps,
+               wps / cfg.threads);
     Vectors *v = w2v_vectors(m);
     vectors_save(v, output, binary);
-    printf("wrote %d vectors of size %d to %s\n", v->V, v->D, output);
+    if (!cfg.quiet) printf("wrote %d vectors of size %d to %s\n", v->V, v->D, output);
     result_begin("word2vec");
     result_str("cmd", "train");
     result_str("model", cfg.cbow ? "cbow" : "skipgram");
