@@ -465,6 +465,30 @@ START_TEST(test_round_trip_trained) {
 }
 END_TEST
 
+/* A word repeated in a vector file keeps its first row, and the words after
+ * it keep their own rows (the table's entries are not rows then). */
+START_TEST(test_vectors_repeated_word) {
+    const char *path = tmp_path("rep.txt");
+    write_text(path, "4 1\nthe 1\nof 2\nthe 3\nand 4\n");
+    char err[256];
+    Vectors *v;
+    ck_assert_int_eq(vectors_read(path, VEC_TEXT, &v, err, sizeof err), 0);
+    ck_assert_int_eq(vectors_find(v, "the"), 0);
+    ck_assert_int_eq(vectors_find(v, "of"), 1);
+    ck_assert_int_eq(vectors_find(v, "and"), 3);
+    ck_assert_int_eq(vectors_find(v, "a"), -1);
+    vectors_free(v);
+}
+END_TEST
+
+/* word2vec's vocabulary lists each word once: ids are the table's entries. */
+START_TEST(test_vocab_repeated_word_dies) {
+    const char *words[] = {"</s>", "a", "a"};
+    long long counts[] = {1, 2, 2};
+    w2v_vocab_from_counts(words, counts, 3);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- bad vector files */
 
 static void expect_bad(const void *bytes, size_t n, int format, const char *needle) {
@@ -911,6 +935,8 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_binary_layout_byte_exact);
     tcase_add_test(tc, test_text_layout_byte_exact);
     tcase_add_test(tc, test_round_trip_trained);
+    tcase_add_test(tc, test_vectors_repeated_word);
+    tcase_add_exit_test(tc, test_vocab_repeated_word_dies, 1);
     tcase_add_test(tc, test_bad_vector_files);
     tcase_add_test(tc, test_analogy_known_answers);
     tcase_add_test(tc, test_spearman_known_values);

@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strmap.h"
+
 #define W2V_MAX_WORD 100   /* bytes per word, NUL included */
 #define W2V_MAX_CODE 40    /* longest Huffman code (the original's MAX_CODE_LENGTH) */
 #define W2V_EOS "</s>"
@@ -46,8 +48,7 @@ typedef struct {
     char **words;            /* (V) */
     long long *counts;       /* (V) */
     long long train_words;   /* sum of counts */
-    int *slots;              /* hash table of ids, -1 = empty */
-    size_t nslots;           /* a power of two, at least twice the size */
+    StrMap index;            /* word -> id (common/strmap.h): entry number == id */
     /* Huffman tree, filled by w2v_vocab_huffman() (NULL before) */
     int *codelen;            /* (V) */
     uint8_t *codes;          /* (V, W2V_MAX_CODE) */
@@ -63,7 +64,8 @@ size_t w2v_next_word(const char *buf, size_t len, size_t *pos, char *word);
  * NULL with a message in err when no word reaches min_count. */
 W2vVocab *w2v_vocab_build(const char *buf, size_t len, long long min_count, char *err, size_t errlen);
 /* A vocabulary from given words and counts, in the given order (tests, and
- * vocabularies of a vector file). words[0] should be "</s>". */
+ * vocabularies of a vector file). words[0] should be "</s>"; dies when a word
+ * is listed twice. */
 W2vVocab *w2v_vocab_from_counts(const char *const *words, const long long *counts, int n);
 void w2v_vocab_free(W2vVocab *v);
 
