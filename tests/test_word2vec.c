@@ -887,6 +887,69 @@ START_TEST(test_cli_quiet) {
 }
 END_TEST
 
+/* The text of file path (read_file), for checking a captured output. */
+static int output_has(const char *path, const char *needle) {
+    size_t len;
+    char *got = read_file(path, &len);
+    int ok = strstr(got, needle) != NULL;
+    if (!ok) printf("output lacks '%s':\n%s\n", needle, got);
+    free(got);
+    return ok;
+}
+
+/* A NUL byte is never text: every reader stops with the file, byte and line. */
+START_TEST(test_cli_nul_byte) {
+    if (!have_binary()) return;
+    char bad[512], good[512], out[512], args[2400], want[600];
+    strcpy(bad, tmp_path("nul.txt"));
+    strcpy(good, tmp_path("good.txt"));
+    strcpy(out, tmp_path("nul.out"));
+    write_bytes(bad, "the cat\nsat\0on the mat\n", 23);   /* the NUL is byte 11, on line 2 */
+    write_text(good, "the cat sat\non the mat\n");
+    snprintf(want, sizeof want, "'%s': NUL byte at byte 11 (line 2)", bad);
+    snprintf(args, sizeof args, "train --train %s --output %s --min-count 1 --threads 1 --quiet", bad, tmp_path("n.bin"));
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --epochs 1 --out %s --quiet", bad, good, good,
+             tmp_path("nul-nnlm"));
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --epochs 1 --out %s --quiet", good, bad, good,
+             tmp_path("nul-nnlm"));
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    char vec[512], questions[512];   /* the benchmark files of eval */
+    strcpy(vec, tmp_path("nul-vec.txt"));
+    write_text(vec, "2 2\nthe 1 2\ncat 3 4\n");
+    strcpy(questions, tmp_path("nul-questions.txt"));
+    write_text(questions, ": family\nthe cat cat the\n");
+    snprintf(args, sizeof args, "eval --vectors %s --questions %s --ws353 %s --simlex %s", vec, bad, good, good);
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    snprintf(args, sizeof args, "eval --vectors %s --questions %s --ws353 %s --simlex %s", vec, questions, bad, bad);
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+}
+END_TEST
+
+/* word2vec reads bytes, as the original tool: a corpus that is not UTF-8
+ * (here Latin-1) trains, with a warning naming the first bad byte. */
+START_TEST(test_cli_invalid_utf8_warns) {
+    if (!have_binary()) return;
+    char corpus[512], vocab[512], out[512], args[2400], want[600];
+    strcpy(corpus, tmp_path("latin1.txt"));
+    strcpy(vocab, tmp_path("latin1.vocab"));
+    strcpy(out, tmp_path("latin1.out"));
+    write_text(corpus, "un caf\xe9 noir\nun caf\xe9 cr\xe8me\n");   /* 0xe9 at byte 6, line 1 */
+    snprintf(args, sizeof args, "train --train %s --output %s --save-vocab %s --size 4 --min-count 2 --threads 1 --quiet",
+             corpus, tmp_path("l.bin"), vocab);
+    ck_assert_int_eq(run_capture(args, out), 0);
+    snprintf(want, sizeof want, "warning: '%s': invalid UTF-8 at byte 6 (line 1)", corpus);
+    ck_assert(output_has(out, want));
+    ck_assert(output_has(vocab, "caf\xe9 2\n"));
+}
+END_TEST
+
 /* The same through the command line: the two runs' final checkpoints are the same bytes. */
 START_TEST(test_cli_nnlm_resume) {
     if (!have_binary()) return;
@@ -950,6 +1013,8 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_cli_exit_codes);
     tcase_add_test(tc, test_cli_quiet);
     tcase_add_test(tc, test_cli_nnlm_resume);
+    tcase_add_test(tc, test_cli_nul_byte);
+    tcase_add_test(tc, test_cli_invalid_utf8_warns);
     suite_add_tcase(s, tc);
     return s;
 }

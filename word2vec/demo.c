@@ -179,7 +179,7 @@ int demo_main(int argc, char **argv) {
            "    --negative 5 --hs 0 --sample 1e-4 --threads %d --iter 5 --min-count 5 --binary 1\n",
            BIBLE_TRAIN, out, threads);
     size_t len, n;
-    char *text = read_file(BIBLE_TRAIN, &len);
+    char *text = w2v_corpus_load(BIBLE_TRAIN, &len);
     char err[512];
     W2vVocab *vocab = w2v_vocab_build(text, len, cfg.min_count, err, sizeof err);
     if (!vocab) die("'%s': %s", BIBLE_TRAIN, err);

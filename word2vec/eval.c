@@ -2,26 +2,21 @@
 #include "eval.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "matmul.h"
+#include "text.h"
 #include "util.h"
 #include "vocab.h"
 
 #define ANALOGY_BATCH 512
 
-/* Read a whole text file (NUL-terminated); NULL with err if it cannot. */
+/* Read a benchmark file: UTF-8 text without NUL bytes (text.h); NULL with err if not. */
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    fclose(f);
-    return read_file(path, len);
+    char *buf;
+    return text_read(path, &buf, len, NULL, err, errlen) == 0 ? buf : NULL;
 }
 
 static void upcase(char *s) {

@@ -113,7 +113,7 @@ static int cmd_train(int argc, char **argv) {
 
     size_t len;
     if (!file_exists(train)) die("cannot open training file '%s'", train);
-    char *text = read_file(train, &len);
+    char *text = w2v_corpus_load(train, &len);
     char err[256];
     W2vVocab *vocab = w2v_vocab_build(text, len, cfg.min_count, err, sizeof err);
     if (!vocab) die("'%s': %s", train, err);

@@ -21,9 +21,11 @@
  *
  * Differences from the original, on purpose: the whole corpus is read into
  * memory once (4 bytes per token after encoding) instead of being re-read from
- * disk by each thread, a last word without a final newline is kept, and the
+ * disk by each thread, a last word without a final newline is kept, a NUL
+ * byte is an error (the original silently cut the word there), and the
  * vocabulary is never pruned mid-count (ReduceVocab), which only matters
- * beyond ~21M distinct words.
+ * beyond ~21M distinct words. Like the original, words are bytes: a corpus
+ * that is not UTF-8 trains (with a warning).
  *
  * Hierarchical softmax (Morin & Bengio 2005; Mikolov et al. 2013b) walks a
  * Huffman tree built on the counts with the original's two-queue algorithm:
@@ -54,6 +56,12 @@ typedef struct {
     uint8_t *codes;          /* (V, W2V_MAX_CODE) */
     int *points;             /* (V, W2V_MAX_CODE) inner-node indices, 0..V-2 */
 } W2vVocab;
+
+/* Read a corpus file: any bytes but NUL, which ends a C string and so is
+ * never text (dies naming the file, byte and line, as common/text.h's
+ * readers). Text that is not UTF-8 is read as bytes, as the original does,
+ * with a warning naming the first bad byte. */
+char *w2v_corpus_load(const char *path, size_t *len);
 
 /* Read the next word of buf[*pos..len) into word (W2V_MAX_WORD bytes) and
  * advance *pos. A newline gives "</s>". Returns the word's length before
