@@ -1,17 +1,17 @@
 /* test_word2vec.c -- chapter 2: vocabulary, Huffman codes, sampling, the
  * gradient of one update, vector files, evaluation, and bad input. */
-#include "../word2vec/eval.h"
-#include "../word2vec/nnlm.h"
-#include "../word2vec/nnlm_train.h"
-#include "../word2vec/train.h"
-#include "../word2vec/vocab.h"
 #include "gradcheck.h"
-#include "optim.h"
 #include "harness.h"
+#include "optim.h"
 #include "rng.h"
 #include "text.h"
 #include "util.h"
 #include "vectors.h"
+#include "word2vec/eval.h"
+#include "word2vec/nnlm.h"
+#include "word2vec/nnlm_train.h"
+#include "word2vec/train.h"
+#include "word2vec/vocab.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -343,7 +343,7 @@ static void check_planted(int cbow, int hs) {
         snprintf(y, sizeof y, "y%d", g);
         int wx = vectors_find(v, x), idx;
         float sim;
-        nearest(v, v->vecs + (size_t)wx * v->D, &wx, 1, 1, &idx, &sim);
+        w2v_nearest(v, v->vecs + (size_t)wx * v->D, &wx, 1, 1, &idx, &sim);
         right += strcmp(v->words[idx], y) == 0;
     }
     printf("planted pairs nearest (cbow %d, hs %d): %d / 10\n", cbow, hs, right);
@@ -557,9 +557,9 @@ START_TEST(test_analogy_known_answers) {
                ": gram1-adjective-to-adverb\n"
                "king queen man woman\n");    /* syntactic, right */
     Vectors *v = hand_vectors();
-    AnalogyResult r;
+    W2vAnalogyResult r;
     char err[256];
-    ck_assert_int_eq(analogy_eval(v, q, 6, &r, stdout, err, sizeof err), 0);
+    ck_assert_int_eq(w2v_analogy_eval(v, q, 6, &r, stdout, err, sizeof err), 0);
     ck_assert_int_eq(r.nsections, 6);
     ck_assert_int_eq(r.total, 7);
     ck_assert_int_eq(r.seen, 5);
@@ -570,28 +570,28 @@ START_TEST(test_analogy_known_answers) {
     ck_assert_int_eq(r.syn_correct, 1);
     ck_assert_int_eq(r.sections[0].total, 6);
     ck_assert_str_eq(r.sections[5].name, "gram1-adjective-to-adverb");
-    analogy_result_free(&r);
+    w2v_analogy_result_free(&r);
     /* without the restriction 'far' is in: e2 - e1 + e5 is still nearest queen */
-    ck_assert_int_eq(analogy_eval(v, q, 30000, &r, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(w2v_analogy_eval(v, q, 30000, &r, NULL, err, sizeof err), 0);
     ck_assert_int_eq(r.seen, 6);
     ck_assert_int_eq(r.correct, 5);
-    analogy_result_free(&r);
+    w2v_analogy_result_free(&r);
     /* malformed and missing files */
     const char *badq = tmp_path("badq.txt");
     write_text(badq, ": s\nman woman king\n");
-    ck_assert_int_eq(analogy_eval(v, badq, 6, &r, NULL, err, sizeof err), -1);
-    ck_assert_int_eq(analogy_eval(v, "/nonexistent/q.txt", 6, &r, NULL, err, sizeof err), -1);
+    ck_assert_int_eq(w2v_analogy_eval(v, badq, 6, &r, NULL, err, sizeof err), -1);
+    ck_assert_int_eq(w2v_analogy_eval(v, "/nonexistent/q.txt", 6, &r, NULL, err, sizeof err), -1);
     vectors_free(v);
 }
 END_TEST
 
 START_TEST(test_spearman_known_values) {
     double x[] = {1, 2, 3, 4, 5}, up[] = {3, 5, 7, 9, 11}, down[] = {5, 4, 3, 2, 1}, ties[] = {5, 6, 7, 8, 7};
-    ck_assert_double_eq_tol(spearman(x, up, 5), 1.0, 1e-12);
-    ck_assert_double_eq_tol(spearman(x, down, 5), -1.0, 1e-12);
+    ck_assert_double_eq_tol(w2v_spearman(x, up, 5), 1.0, 1e-12);
+    ck_assert_double_eq_tol(w2v_spearman(x, down, 5), -1.0, 1e-12);
     /* ranks of ties = 1 2 3.5 5 3.5: rho = 8 / sqrt(10 * 9.5) */
-    ck_assert_double_eq_tol(spearman(x, ties, 5), 8.0 / sqrt(95.0), 1e-12);
-    ck_assert(isnan(spearman(x, up, 1)));
+    ck_assert_double_eq_tol(w2v_spearman(x, ties, 5), 8.0 / sqrt(95.0), 1e-12);
+    ck_assert(isnan(w2v_spearman(x, up, 1)));
 }
 END_TEST
 
@@ -600,14 +600,14 @@ START_TEST(test_similarity_with_coverage) {
     /* cosines: man-male 0.9988, king-queen 0.5, man-king 0.707, man-apple 0 */
     write_text(p, "man\tmale\t9.5\nKing\tqueen\t6\nman\tking\t7\nman\tapple\t1\nman\tzebra\t3\n");
     Vectors *v = hand_vectors();
-    SimilarityResult r;
+    W2vSimilarityResult r;
     char err[256];
-    ck_assert_int_eq(similarity_eval(v, p, &r, err, sizeof err), 0);
+    ck_assert_int_eq(w2v_similarity_eval(v, p, &r, err, sizeof err), 0);
     ck_assert_int_eq(r.total, 5);
     ck_assert_int_eq(r.found, 4);
     ck_assert_double_eq_tol(r.rho, 1.0, 1e-12);
     write_text(p, "man male\n");
-    ck_assert_int_eq(similarity_eval(v, p, &r, err, sizeof err), -1);
+    ck_assert_int_eq(w2v_similarity_eval(v, p, &r, err, sizeof err), -1);
     vectors_free(v);
 }
 END_TEST
@@ -618,7 +618,7 @@ START_TEST(test_nearest_and_pca) {
     int idx[3];
     float sim[3];
     int self = 0;
-    ck_assert_int_eq(nearest(v, v->vecs, &self, 1, 3, idx, sim), 3);
+    ck_assert_int_eq(w2v_nearest(v, v->vecs, &self, 1, 3, idx, sim), 3);
     ck_assert_str_eq(v->words[idx[0]], "male");
     ck_assert_str_eq(v->words[idx[1]], "king");
     ck_assert(sim[0] >= sim[1] && sim[1] >= sim[2]);
@@ -626,7 +626,7 @@ START_TEST(test_nearest_and_pca) {
     float X[4 * 5], out[4 * 2];
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 5; j++) X[i * 5 + j] = (float)i * (j == 1 ? 2.0f : j == 3 ? -1.0f : 0.0f);
-    pca_2d(out, X, 4, 5);
+    w2v_pca_2d(out, X, 4, 5);
     float scale = sqrtf(5.0f);
     for (int i = 0; i < 4; i++) {
         ck_assert_float_eq_tol(fabsf(out[2 * i] - out[0]), (float)i * scale, 1e-3f);

@@ -19,15 +19,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "demo.h"
-#include "eval.h"
 #include "matmul.h"
 #include "metrics.h"
-#include "nnlm.h"
-#include "train.h"
 #include "util.h"
 #include "vectors.h"
-#include "vocab.h"
+#include "word2vec/demo.h"
+#include "word2vec/eval.h"
+#include "word2vec/nnlm.h"
+#include "word2vec/train.h"
+#include "word2vec/vocab.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -194,7 +194,7 @@ static int cmd_similar(int argc, char **argv) {
             status = 1;
             continue;
         }
-        int got = nearest(v, v->vecs + (size_t)w * v->D, &w, 1, k, idx, sim);
+        int got = w2v_nearest(v, v->vecs + (size_t)w * v->D, &w, 1, k, idx, sim);
         printf("%s:", argv[a]);
         for (int i = 0; i < got; i++) printf(" %s %.3f", v->words[idx[i]], sim[i]);
         printf("\n");
@@ -217,7 +217,7 @@ static int cmd_analogy(int argc, char **argv) {
         q[j] = v->vecs[(size_t)w[1] * v->D + j] - v->vecs[(size_t)w[0] * v->D + j] + v->vecs[(size_t)w[2] * v->D + j];
     int *idx = xmalloc((size_t)k * sizeof(int));
     float *sim = xmalloc((size_t)k * sizeof(float));
-    int got = nearest(v, q, w, 3, k, idx, sim);
+    int got = w2v_nearest(v, q, w, 3, k, idx, sim);
     printf("%s : %s :: %s :", argv[optind], argv[optind + 1], argv[optind + 2]);
     for (int i = 0; i < got; i++) printf(" %s", v->words[idx[i]]);
     printf("\n");
@@ -257,7 +257,7 @@ static const char *dataset(const char *given, char *buf, size_t n, const char *r
 
 static int cmd_eval(int argc, char **argv) {
     const char *path = NULL, *qpath = NULL, *wpath = NULL, *spath = NULL, *name = NULL;
-    int format = VEC_AUTO, restrict_n = ANALOGY_RESTRICT;
+    int format = VEC_AUTO, restrict_n = W2V_ANALOGY_RESTRICT;
     static struct option opts[] = {
         {"vectors", 1, 0, 'v'}, {"binary", 1, 0, 'b'}, {"questions", 1, 0, 'q'}, {"ws353", 1, 0, 'w'},
         {"simlex", 1, 0, 's'}, {"restrict", 1, 0, 'r'}, {"data", 1, 0, 'd'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
@@ -284,11 +284,11 @@ static int cmd_eval(int argc, char **argv) {
     Vectors *v = vectors_load(path, format);
     printf("%s: %d vectors of size %d\n", path, v->V, v->D);
 
-    AnalogyResult ar = {0};
-    SimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
-    if (qpath && analogy_eval(v, qpath, restrict_n, &ar, stdout, err, sizeof err) != 0) die("%s", err);
-    if (wpath && similarity_eval(v, wpath, &ws, err, sizeof err) != 0) die("%s", err);
-    if (spath && similarity_eval(v, spath, &sl, err, sizeof err) != 0) die("%s", err);
+    W2vAnalogyResult ar = {0};
+    W2vSimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
+    if (qpath && w2v_analogy_eval(v, qpath, restrict_n, &ar, stdout, err, sizeof err) != 0) die("%s", err);
+    if (wpath && w2v_similarity_eval(v, wpath, &ws, err, sizeof err) != 0) die("%s", err);
+    if (spath && w2v_similarity_eval(v, spath, &sl, err, sizeof err) != 0) die("%s", err);
     if (wpath) printf("WordSim-353  rho %.3f over %d of %d pairs\n", ws.rho, ws.found, ws.total);
     if (spath) printf("SimLex-999   rho %.3f over %d of %d pairs\n", sl.rho, sl.found, sl.total);
 
@@ -306,7 +306,7 @@ static int cmd_eval(int argc, char **argv) {
     if (wpath) { result_num("ws353", ws.rho, 3); result_int("ws353_pairs", ws.found); }
     if (spath) { result_num("simlex", sl.rho, 3); result_int("simlex_pairs", sl.found); }
     result_end();
-    analogy_result_free(&ar);
+    w2v_analogy_result_free(&ar);
     vectors_free(v);
     return 0;
 }
@@ -340,6 +340,6 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "analogy") == 0) return cmd_analogy(argc, argv);
     if (strcmp(cmd, "eval") == 0) return cmd_eval(argc, argv);
     if (strcmp(cmd, "nnlm") == 0) return nnlm_main(argc, argv);
-    if (strcmp(cmd, "demo") == 0) return demo_main(argc, argv);
+    if (strcmp(cmd, "demo") == 0) return w2v_demo_main(argc, argv);
     usage_error("unknown command '%s'; see 'word2vec --help'", cmd);
 }

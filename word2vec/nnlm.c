@@ -1,5 +1,5 @@
 /* nnlm.c -- Bengio et al.'s (2003) neural language model. See nnlm.h. */
-#include "nnlm.h"
+#include "word2vec/nnlm.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* vocab.c -- word2vec's vocabulary, corpus encoding and Huffman tree. See vocab.h. */
-#include "vocab.h"
+#include "word2vec/vocab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
