@@ -859,6 +859,50 @@ static int have_binary(void) {
     return 0;
 }
 
+/* Every command: --help exits 0, an unknown option or a bad value exits 2,
+ * and the original tool's one-dash spelling (-alpha, alias of --lr) works. */
+START_TEST(test_cli_options) {
+    if (!have_binary()) return;
+    const char *cmds[] = {"train", "similar", "analogy", "eval", "nnlm", "demo"};
+    char args[2400];
+    for (int i = 0; i < 6; i++) {
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        ck_assert_int_eq(run(args), 0);
+        snprintf(args, sizeof args, "%s --bogus 1", cmds[i]);
+        ck_assert_int_eq(run(args), 2);
+    }
+    ck_assert_int_eq(run("train --size x --help"), 0);   /* --help wins wherever it stands */
+    ck_assert_int_eq(run("train --train a --output b --window 5x"), 2);
+    ck_assert_int_eq(run("train --train a --output b --seed -1"), 2);
+    ck_assert_int_eq(run("train --train a --output b --alpha 0"), 2);
+    ck_assert_int_eq(run("train --train a --output b --threads 0"), 2);
+    ck_assert_int_eq(run("similar --vectors v --k 0 god"), 2);
+    ck_assert_int_eq(run("similar --vectors v --binary maybe god"), 2);
+    ck_assert_int_eq(run("eval --vectors v --restrict -5"), 2);
+    ck_assert_int_eq(run("nnlm --data ptb --order 1x"), 2);
+    ck_assert_int_eq(run("nnlm --data ptb --batch 0"), 2);
+    ck_assert_int_eq(run("nnlm --data ptb extra.txt"), 2);
+    ck_assert_int_eq(run("demo --threads abc"), 2);
+
+    char corpus[512], a[512], b[512];
+    strcpy(corpus, tmp_path("dash.txt"));
+    strcpy(a, tmp_path("dash-a.txt"));
+    strcpy(b, tmp_path("dash-b.txt"));
+    write_text(corpus, "the cat sat on the mat\nthe dog sat on the log\n");
+    snprintf(args, sizeof args, "train -train %s -output %s -size 8 -cbow 0 -alpha 0.05 -min-count 1 -iter 2 "
+             "-threads 1 -binary 0 -quiet", corpus, a);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(args, sizeof args, "train --train=%s --output %s --size 8 --cbow 0 --lr 0.05 --min-count 1 --iter 2 "
+             "--threads 1 --binary 0 --quiet", corpus, b);
+    ck_assert_int_eq(run(args), 0);
+    size_t la, lb;
+    char *va = read_file(a, &la), *vb = read_file(b, &lb);
+    ck_assert_str_eq(va, vb);
+    free(va);
+    free(vb);
+}
+END_TEST
+
 /* The whole output of a --quiet run must be its one RESULT line. */
 static void expect_only_result(const char *args) {
     char out[512];
@@ -1011,6 +1055,7 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_nnlm_learns);
     tcase_add_test(tc, test_nnlm_resume_library);
     tcase_add_test(tc, test_cli_exit_codes);
+    tcase_add_test(tc, test_cli_options);
     tcase_add_test(tc, test_cli_quiet);
     tcase_add_test(tc, test_cli_nnlm_resume);
     tcase_add_test(tc, test_cli_nul_byte);

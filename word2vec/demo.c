@@ -1,7 +1,6 @@
 /* demo.c -- `word2vec demo`: the chapter's tour on the Bible. See demo.h. */
 #include "word2vec/demo.h"
 
-#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "util.h"
@@ -145,21 +145,13 @@ static double ngram_ppl(void) {
 }
 
 int w2v_demo_main(int argc, char **argv) {
-    int threads = 2, nnlm = 1;
+    int threads = 2, no_nnlm = 0;
     const char *out = "runs/word2vec/demo";
-    static struct option opts[] = {
-        {"threads", 1, 0, 't'}, {"out", 1, 0, 'o'}, {"no-nnlm", 0, 0, 'n'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': threads = (int)parse_long(optarg, "--threads", 1, 1024); break;
-        case 'o': out = optarg; break;
-        case 'n': nnlm = 0; break;
-        case 'h': fputs(DEMO_HELP, stdout); return 0;
-        default: usage_error("unknown option; see 'word2vec demo --help'");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'; see 'word2vec demo --help'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_THREADS(&threads), CLI_OUT(&out), CLI_OPT("no-nnlm", CLI_FLAG, &no_nnlm, 0, 0), CLI_END,
+    };
+    CliSpec spec = {.usage = DEMO_HELP, .options = opts};
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("unexpected argument '%s'; see 'word2vec demo --help'", argv[1]);
     if (!exists(BIBLE_TRAIN) && exists("scripts/data.sh")) {
         fprintf(stderr, "word2vec: %s missing, running scripts/data.sh bible\n", BIBLE_TRAIN);
         if (system("scripts/data.sh bible >&2") != 0) die("scripts/data.sh bible failed");
@@ -245,7 +237,7 @@ int w2v_demo_main(int argc, char **argv) {
     w2v_model_free(m);
     free(ids);
 
-    if (!nnlm) return 0;
+    if (no_nnlm) return 0;
     banner("5. Bengio's neural language model (2003), a short run");
     double kn = ngram_ppl();
     if (!isnan(kn)) printf("the 5-gram modified Kneser-Ney model (ngram eval, min-count 2): test perplexity %.2f\n\n", kn);
@@ -256,7 +248,6 @@ int w2v_demo_main(int argc, char **argv) {
                      "--out", nnlm_out, NULL};
     /* One thread: this small model gains little from two, and OpenMP threads
      * spinning beside OpenBLAS's can make two much slower on a busy machine. */
-    optind = 0;   /* let getopt start afresh on the new argument vector */
     printf("word2vec nnlm");
     for (int i = 1; nargv[i]; i++) printf(" %s", nargv[i]);
     printf("\n(one pass over 100k of the 824k training tokens: a taste, not a result;\n"

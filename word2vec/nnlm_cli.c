@@ -10,13 +10,13 @@
  *
  * It parses the flags, loads the data and calls nnlm_train.h.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "text.h"
@@ -49,9 +49,10 @@ static const char *NNLM_HELP =
     "  --min-count N      training words seen fewer times become <unk> (1)\n"
     "  --out DIR          run directory: metrics.tsv, config.txt, nnlm.ckpt, vocab.txt\n"
     "                     (runs/word2vec/nnlm)\n"
-    "  --load DIR         continue from DIR/nnlm.ckpt and DIR/vocab.txt: the model, Adam,\n"
-    "                     the epoch, learning rate and shuffling stream, so E1 epochs and\n"
-    "                     then E2 with --load equal E1+E2 epochs in one run (1 thread)\n"
+    "  --load DIR         continue from DIR/nnlm.ckpt and DIR/vocab.txt (also --model DIR):\n"
+    "                     the model, Adam, the epoch, learning rate and shuffling stream,\n"
+    "                     so E1 epochs, then E2 with --load, equal E1+E2 epochs in one\n"
+    "                     run (with --threads 1)\n"
     "  --export FILE      write the lookup table as word2vec binary vectors\n"
     "  --threads N        OpenBLAS threads (2)\n"
     "  --seed N           (1)\n"
@@ -69,40 +70,31 @@ int nnlm_main(int argc, char **argv) {
     int epochs = 3, B = 128, threads = 2, quiet = 0;
     long max_tokens = 0, min_count = 1;
     float lr = 2e-3f;
-    uint64_t seed = 1;
-    static struct option opts[] = {
-        {"data", 1, 0, 'd'}, {"train", 1, 0, 't'}, {"valid", 1, 0, 'v'}, {"test", 1, 0, 'T'},
-        {"order", 1, 0, 'n'}, {"embed", 1, 0, 'e'}, {"hidden", 1, 0, 'H'}, {"direct", 1, 0, 'D'},
-        {"epochs", 1, 0, 'E'}, {"batch", 1, 0, 'b'}, {"lr", 1, 0, 'l'}, {"max-tokens", 1, 0, 'm'},
-        {"out", 1, 0, 'o'}, {"load", 1, 0, 'L'}, {"export", 1, 0, 'x'}, {"threads", 1, 0, 'j'},
-        {"seed", 1, 0, 's'}, {"min-count", 1, 0, 'c'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data = optarg; break;
-        case 't': paths[0] = optarg; break;
-        case 'v': paths[1] = optarg; break;
-        case 'T': paths[2] = optarg; break;
-        case 'n': cfg.order = (int)parse_long(optarg, "--order", 2, 32); break;
-        case 'e': cfg.embed = (int)parse_long(optarg, "--embed", 1, 4096); break;
-        case 'H': cfg.hidden = (int)parse_long(optarg, "--hidden", 1, 16384); break;
-        case 'D': cfg.direct = (int)parse_long(optarg, "--direct", 0, 1); break;
-        case 'E': epochs = (int)parse_long(optarg, "--epochs", 0, 1000); break;
-        case 'b': B = (int)parse_long(optarg, "--batch", 1, 65536); break;
-        case 'l': lr = (float)parse_double(optarg, "--lr", 1e-9, 10); break;
-        case 'm': max_tokens = parse_long(optarg, "--max-tokens", 0, 1L << 40); break;
-        case 'o': out = optarg; break;
-        case 'L': load = optarg; break;
-        case 'x': export_path = optarg; break;
-        case 'j': threads = (int)parse_long(optarg, "--threads", 1, 1024); break;
-        case 's': seed = (uint64_t)parse_long(optarg, "--seed", 0, 1L << 62); break;
-        case 'c': min_count = parse_long(optarg, "--min-count", 1, 1L << 40); break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(NNLM_HELP, stdout); return 0;
-        default: usage_error("unknown option; see 'word2vec nnlm --help'");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'; see 'word2vec nnlm --help'", argv[optind]);
+    unsigned long long seed = 1;
+    const CliOption opts[] = {
+        CLI_DATA(&data),
+        CLI_OPT("train", CLI_STRING, &paths[SPLIT_TRAIN], 0, 0),
+        CLI_OPT("valid", CLI_STRING, &paths[SPLIT_VALID], 0, 0),
+        CLI_OPT("test", CLI_STRING, &paths[SPLIT_TEST], 0, 0),
+        CLI_OPT("order", CLI_INT, &cfg.order, 2, 32),
+        CLI_OPT("embed", CLI_INT, &cfg.embed, 1, 4096),
+        CLI_OPT("hidden", CLI_INT, &cfg.hidden, 1, 16384),
+        CLI_OPT("direct", CLI_INT, &cfg.direct, 0, 1),
+        CLI_OPT("epochs", CLI_INT, &epochs, 0, 1000),
+        CLI_BATCH(&B),
+        CLI_OPT("lr", CLI_FLOAT, &lr, 1e-9, 10),
+        CLI_OPT("max-tokens", CLI_LONG, &max_tokens, 0, 1L << 40),
+        CLI_OUT(&out),
+        {.name = "load", .type = CLI_STRING, .dst = &load, .alias = "model"},
+        CLI_OPT("export", CLI_STRING, &export_path, 0, 0),
+        CLI_THREADS(&threads),
+        CLI_SEED(&seed),
+        CLI_OPT("min-count", CLI_LONG, &min_count, 1, 1L << 40),
+        CLI_QUIET(&quiet),
+        CLI_END,
+    };
+    CliSpec spec = {.usage = NNLM_HELP, .options = opts};
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("unexpected argument '%s'; see 'word2vec nnlm --help'", argv[1]);
     char buf[3][1024];
     if (data) {
         const char *names[3] = {"train", "valid", "test"};
