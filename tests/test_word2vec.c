@@ -835,6 +835,11 @@ START_TEST(test_cli_exit_codes) {
     ck_assert_int_eq(run(args), 1);                               /* not a vector file */
     ck_assert_int_eq(run("similar --vectors /nonexistent/v.bin god"), 1);
     ck_assert_int_eq(run("nnlm --train /nonexistent/a --valid b --test c"), 1);
+    const char *words = tmp_path("words.txt");
+    write_text(words, "a b\n");
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --epochs 0 --out %s", words, empty, words,
+             tmp_path("nowords"));
+    ck_assert_int_eq(run(args), 1);                               /* a split of empty lines */
     ck_assert_int_eq(run("nnlm --data nowhere"), 2);
     ck_assert_int_eq(run("demo --bogus"), 2);
 }

@@ -13,24 +13,20 @@
 
 /* ---------------------------------------------------------------- data */
 
-/* Encode a file line by line, each line followed by </s>, into contexts and targets. */
+/* A file as the ladder's sentence stream (text.h: each line's words, then
+ * </s>), cut into contexts and targets. */
 static void split_load(NnlmSplit *s, const char *path, const Vocab *v, int N) {
-    Lines *lines = lines_load(path);
-    size_t total = 0;
-    for (size_t i = 0; i < lines->n; i++) total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
-    if (total == lines->n) die("'%s' has no words", path);
-    int *ids = xmalloc(total * sizeof(int));
-    size_t k = 0;
-    for (size_t i = 0; i < lines->n; i++) {
-        k += vocab_encode(v, lines->line[i], strlen(lines->line[i]), ids + k, total - k);
-        ids[k++] = VOCAB_EOS;
-    }
-    s->n = (long)total;
-    s->ctx = xmalloc(total * (size_t)N * sizeof(int));
-    s->targets = xmalloc(total * sizeof(int));
+    size_t len, n, words = 0;
+    char *text = text_load(path, &len);
+    int *ids = text_sentence_stream(v, text, len, 0, &n);
+    free(text);
+    for (size_t i = 0; i < n; i++) words += ids[i] != VOCAB_EOS;
+    if (words == 0) die("'%s' has no words", path);
+    s->n = (long)n;
+    s->ctx = xmalloc(n * (size_t)N * sizeof(int));
+    s->targets = xmalloc(n * sizeof(int));
     nnlm_windows(s->ctx, s->targets, ids, s->n, N, VOCAB_BOS, VOCAB_EOS);
     free(ids);
-    lines_free(lines);
 }
 
 void nnlm_data_load(NnlmData *d, const char *const paths[3], const Vocab *vocab, int N) {
