@@ -94,8 +94,8 @@ static size_t line_of(const char *s, size_t off) {
 
 /* Read the whole of path into a NUL-terminated buffer without dying. */
 static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     size_t cap = 1 << 16, n = 0;
     char *s = xmalloc(cap);
     for (;;) {
@@ -615,8 +615,8 @@ static int check_tokens_header(const char *path, const unsigned char *h, size_t 
 }
 
 int tokens_read(const char *path, int **ids, size_t *n, int *vocab_size, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return fail(err, errlen, "cannot seek in '%s'", path); }
     long file_size = ftell(f);
     rewind(f);

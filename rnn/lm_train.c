@@ -260,7 +260,7 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
         lm_init_uniform(m, opt.init_range, &init);
     }
     write_config(&opt, d, total);
-    Metrics *log = opt.resume ? metrics_append(opt.out, LM_COLUMNS) : metrics_create(opt.out, LM_COLUMNS);
+    Metrics *log = opt.resume ? metrics_resume(opt.out, LM_COLUMNS, step) : metrics_create(opt.out, LM_COLUMNS);
 
     LmActs a;
     lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)step);

@@ -290,10 +290,8 @@ END_TEST
 
 START_TEST(test_demo_quick_learns_the_bible) {
     char path[4096];
-    if (!data_path(path, sizeof path, "bible/chars.train.txt")) {
-        printf("SKIP demo quick: no Bible data (make data)\n");
-        return;
-    }
+    if (!data_path(path, sizeof path, "bible/chars.train.txt"))
+        SKIP_TEST("no Bible data (make data)");
     char va[4096];
     data_path(va, sizeof va, "bible/chars.valid.txt");
     LmData d;
@@ -639,10 +637,8 @@ END_TEST
 START_TEST(test_cnn_beats_majority_on_bible) {
     ClsSet train, test;
     Vocab *v = cls_load_bible_task(&train, &test, 40);
-    if (!v) {
-        printf("SKIP bible classification: no Bible data (make data)\n");
-        return;
-    }
+    if (!v)
+        SKIP_TEST("no Bible data (make data)");
     ClsTrainOptions o = { .model = { ENC_CNN, EMB_RAND, v->size, 32, 0, 32, BIBLE_DIVISIONS, 0.5f, 3.0f },
                           .batch = 50, .epochs = 1, .lr = 2e-3f, .seed = 1, .quiet = 1 };
     double acc = cls_train_eval(&o, &train, NULL, &test, NULL).test_acc;

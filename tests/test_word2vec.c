@@ -816,10 +816,8 @@ START_TEST(test_cli_exit_codes) {
     char path[512];
     snprintf(path, sizeof path, "%s/word2vec", bin && *bin ? bin : "bin");
     struct stat st;
-    if (stat(path, &st) != 0) {
-        printf("skipped: %s not built\n", path);
-        return;
-    }
+    if (stat(path, &st) != 0)
+        SKIP_TEST("%s not built", path);
     ck_assert_int_eq(run("--help"), 0);
     ck_assert_int_eq(run("train --help"), 0);
     ck_assert_int_eq(run("bogus"), 2);
@@ -859,15 +857,13 @@ static int have_binary(void) {
     char path[512];
     snprintf(path, sizeof path, "%s/word2vec", bin && *bin ? bin : "bin");
     struct stat st;
-    if (stat(path, &st) == 0) return 1;
-    printf("skipped: %s not built\n", path);
-    return 0;
+    return stat(path, &st) == 0;
 }
 
 /* Every command: --help exits 0, an unknown option or a bad value exits 2,
  * and the original tool's one-dash spelling (-alpha, alias of --lr) works. */
 START_TEST(test_cli_options) {
-    if (!have_binary()) return;
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
     const char *cmds[] = {"train", "similar", "analogy", "eval", "nnlm", "demo"};
     char args[2400];
     for (int i = 0; i < 6; i++) {
@@ -921,7 +917,7 @@ static void expect_only_result(const char *args) {
 }
 
 START_TEST(test_cli_quiet) {
-    if (!have_binary()) return;
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
     char corpus[512], valid[512], args[2048];
     strcpy(corpus, tmp_path("quiet.txt"));
     write_text(corpus, "the cat sat on the mat\nthe dog sat on the log\n");
@@ -948,7 +944,7 @@ static int output_has(const char *path, const char *needle) {
 
 /* A NUL byte is never text: every reader stops with the file, byte and line. */
 START_TEST(test_cli_nul_byte) {
-    if (!have_binary()) return;
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
     char bad[512], good[512], out[512], args[2400], want[600];
     strcpy(bad, tmp_path("nul.txt"));
     strcpy(good, tmp_path("good.txt"));
@@ -984,7 +980,7 @@ END_TEST
 /* word2vec reads bytes, as the original tool: a corpus that is not UTF-8
  * (here Latin-1) trains, with a warning naming the first bad byte. */
 START_TEST(test_cli_invalid_utf8_warns) {
-    if (!have_binary()) return;
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
     char corpus[512], vocab[512], out[512], args[2400], want[600];
     strcpy(corpus, tmp_path("latin1.txt"));
     strcpy(vocab, tmp_path("latin1.vocab"));
@@ -1001,7 +997,7 @@ END_TEST
 
 /* The same through the command line: the two runs' final checkpoints are the same bytes. */
 START_TEST(test_cli_nnlm_resume) {
-    if (!have_binary()) return;
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
     char train[512], valid[512], dir_a[512], dir_b[512], flags[1700], args[3000], ck_a[600], ck_b[600];
     tiny_nnlm_corpus(train, valid);
     strcpy(dir_a, tmp_path("nnlm-cli-a"));

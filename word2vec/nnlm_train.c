@@ -127,7 +127,7 @@ double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrain
     int B = m->B, N = m->N;
     long per_epoch = c->max_tokens > 0 && c->max_tokens < train->n ? c->max_tokens : train->n;
     long steps = (per_epoch + B - 1) / B;
-    Metrics *mt = s->step > 0 ? metrics_append(c->out, NNLM_COLUMNS) : metrics_create(c->out, NNLM_COLUMNS);
+    Metrics *mt = s->step > 0 ? metrics_resume(c->out, NNLM_COLUMNS, s->step) : metrics_create(c->out, NNLM_COLUMNS);
     char path[4096];
     run_file(path, sizeof path, c->out, "vocab.txt");   /* beside the checkpoint, which needs it */
     vocab_save(d->vocab, path);

@@ -78,8 +78,8 @@ void nnlm_checkpoint_save(const char *dir, const Nnlm *m, const NnlmTrainState *
 Vocab *nnlm_checkpoint_load(const char *dir, Nnlm *m, int B, NnlmTrainState *s, const NnlmTrainConfig *c);
 
 /* Train c->epochs more epochs on d's training split, validating after each;
- * appends to c->out/metrics.tsv when s->step > 0 (a resumed run), else starts
- * it. Updates s; returns the last validation loss (NAN when no epoch ran) and
+ * continues c->out/metrics.tsv from step s->step when s->step > 0 (a resumed
+ * run: rows logged after the checkpoint are dropped), else starts it. Updates s; returns the last validation loss (NAN when no epoch ran) and
  * the last epoch's training tokens per second in *tok_per_s. No allocation
  * inside a step. */
 double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrainConfig *c, double *tok_per_s);
