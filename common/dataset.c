@@ -101,15 +101,15 @@ double lset_majority_accuracy(const LabelledSet *train, const LabelledSet *test,
 }
 
 void lset_check_classes(const LabelledSet *s, int nclasses, const char *what) {
-    int *count = xcalloc((size_t)nclasses, sizeof(int));
-    for (int i = 0; i < s->n; i++) {
+    for (int i = 0; i < s->n; i++)
         if (s->label[i] < 0 || s->label[i] >= nclasses)
             die("%s: label %d outside 0..%d", what, s->label[i], nclasses - 1);
-        count[s->label[i]]++;
-    }
-    for (int k = 0; k < nclasses; k++)
-        if (!count[k]) die("%s: class %d has no examples (%d examples, %d classes)", what, k, s->n, nclasses);
+    int *count = xcalloc((size_t)nclasses, sizeof(int)), empty = -1;
+    for (int i = 0; i < s->n; i++) count[s->label[i]]++;
+    for (int k = nclasses - 1; k >= 0; k--)
+        if (!count[k]) empty = k;
     free(count);
+    if (empty >= 0) die("%s: class %d has no examples (%d examples, %d classes)", what, empty, s->n, nclasses);
 }
 
 int lset_parse_label(const char *line, int nclasses, const char **text) {
