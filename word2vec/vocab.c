@@ -36,25 +36,18 @@ size_t w2v_next_word(const char *buf, size_t len, size_t *pos, char *word) {
 
 /* ---------------------------------------------------------------- the corpus file */
 
-/* 1 + the number of newlines before byte off: the line it is on. */
-static size_t line_of(const char *buf, size_t off) {
-    size_t line = 1;
-    for (size_t i = 0; i < off; i++) line += buf[i] == '\n';
-    return line;
-}
-
 char *w2v_corpus_load(const char *path, size_t *len) {
     char *buf = read_file(path, len);
     const char *nul = memchr(buf, '\0', *len);
     if (nul) {
         size_t at = (size_t)(nul - buf);
         die("'%s': NUL byte at byte %zu (line %zu): not a text file\n"
-            "HINT: is it a binary file (a vector file or checkpoint)?", path, at, line_of(buf, at));
+            "HINT: is it a binary file (a vector file or checkpoint)?", path, at, text_line_of(buf, at));
     }
     size_t bad;
     if (!utf8_validate(buf, *len, &bad))
         warn("'%s': invalid UTF-8 at byte %zu (line %zu); its words are read as bytes, as the original "
-             "word2vec does", path, bad, line_of(buf, bad));
+             "word2vec does", path, bad, text_line_of(buf, bad));
     return buf;
 }
 
