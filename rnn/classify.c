@@ -15,43 +15,43 @@
 #include "util.h"
 #include "rnn/lm_train.h"
 
-const int cnn_widths[CNN_WIDTHS] = { 3, 4, 5 };
+const int rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS] = { 3, 4, 5 };
 static const char *enc_names[] = { "dnn", "cnn", "lstm" };
 
-const char *cls_encoder_name(EncoderKind e) { return enc_names[e]; }
+const char *rnn_cls_encoder_name(RnnClsEncoder e) { return enc_names[e]; }
 
-int cls_encoder_parse(const char *s, EncoderKind *e) {
-    for (int k = 0; k < 3; k++) if (strcmp(s, enc_names[k]) == 0) { *e = (EncoderKind)k; return 0; }
+int rnn_cls_encoder_parse(const char *s, RnnClsEncoder *e) {
+    for (int k = 0; k < 3; k++) if (strcmp(s, enc_names[k]) == 0) { *e = (RnnClsEncoder)k; return 0; }
     return -1;
 }
 
-int cls_feature_size(const ClsConfig *c) { return c->enc == ENC_CNN ? CNN_WIDTHS * c->F : c->H; }
-int cls_pad_left(const ClsConfig *c) { return c->enc == ENC_CNN ? cnn_widths[CNN_WIDTHS - 1] - 1 : 0; }
+int rnn_cls_feature_size(const RnnClsConfig *c) { return c->enc == RNN_CLS_CNN ? RNN_CLS_CNN_WIDTHS * c->F : c->H; }
+int rnn_cls_pad_left(const RnnClsConfig *c) { return c->enc == RNN_CLS_CNN ? rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1] - 1 : 0; }
 
 /* ------------------------------------------------------------ parameters */
 
-void cls_build(Classifier *m, const ClsConfig *cfg) {
+void rnn_cls_build(RnnCls *m, const RnnClsConfig *cfg) {
     if (cfg->V < VOCAB_NSPECIAL || cfg->E < 1 || cfg->NC < 2) die("classifier: needs a vocabulary, E >= 1 and at least 2 classes");
-    if (cfg->enc != ENC_CNN && cfg->H < 1) die("classifier: hidden size must be positive");
-    if (cfg->enc == ENC_CNN && cfg->F < 1) die("classifier: feature maps must be positive");
+    if (cfg->enc != RNN_CLS_CNN && cfg->H < 1) die("classifier: hidden size must be positive");
+    if (cfg->enc == RNN_CLS_CNN && cfg->F < 1) die("classifier: feature maps must be positive");
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
-    int D = cls_feature_size(cfg), E = cfg->E, H = cfg->H;
+    int D = rnn_cls_feature_size(cfg), E = cfg->E, H = cfg->H;
     char name[PARAM_NAME_MAX];
     params_init(&m->pt);
     params_add(&m->pt, "wte", 2, cfg->V, E);
-    if (cfg->enc == ENC_CNN)
-        for (int k = 0; k < CNN_WIDTHS; k++) {
-            snprintf(name, sizeof name, "conv%d.w", cnn_widths[k]); params_add(&m->pt, name, 2, cfg->F, cnn_widths[k] * E);
-            snprintf(name, sizeof name, "conv%d.b", cnn_widths[k]); params_add(&m->pt, name, 1, cfg->F);
+    if (cfg->enc == RNN_CLS_CNN)
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            snprintf(name, sizeof name, "conv%d.w", rnn_cls_cnn_widths[k]); params_add(&m->pt, name, 2, cfg->F, rnn_cls_cnn_widths[k] * E);
+            snprintf(name, sizeof name, "conv%d.b", rnn_cls_cnn_widths[k]); params_add(&m->pt, name, 1, cfg->F);
         }
-    if (cfg->enc == ENC_LSTM) {
+    if (cfg->enc == RNN_CLS_LSTM) {
         params_add(&m->pt, "lstm.w_ih", 2, 4 * H, E);
         params_add(&m->pt, "lstm.w_hh", 2, 4 * H, H);
         params_add(&m->pt, "lstm.b_ih", 1, 4 * H);
         params_add(&m->pt, "lstm.b_hh", 1, 4 * H);
     }
-    if (cfg->enc == ENC_DNN) {
+    if (cfg->enc == RNN_CLS_DNN) {
         params_add(&m->pt, "hid.w", 2, H, E);
         params_add(&m->pt, "hid.b", 1, H);
     }
@@ -59,38 +59,38 @@ void cls_build(Classifier *m, const ClsConfig *cfg) {
     params_add(&m->pt, "out.b", 1, cfg->NC);
     params_alloc(&m->pt);
     m->wte = params_get(&m->pt, "wte");
-    if (cfg->enc == ENC_CNN)
-        for (int k = 0; k < CNN_WIDTHS; k++) {
-            snprintf(name, sizeof name, "conv%d.w", cnn_widths[k]); m->conv_w[k] = params_get(&m->pt, name);
-            snprintf(name, sizeof name, "conv%d.b", cnn_widths[k]); m->conv_b[k] = params_get(&m->pt, name);
+    if (cfg->enc == RNN_CLS_CNN)
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            snprintf(name, sizeof name, "conv%d.w", rnn_cls_cnn_widths[k]); m->conv_w[k] = params_get(&m->pt, name);
+            snprintf(name, sizeof name, "conv%d.b", rnn_cls_cnn_widths[k]); m->conv_b[k] = params_get(&m->pt, name);
         }
-    if (cfg->enc == ENC_LSTM) {
+    if (cfg->enc == RNN_CLS_LSTM) {
         m->w_ih = params_get(&m->pt, "lstm.w_ih"); m->w_hh = params_get(&m->pt, "lstm.w_hh");
         m->b_ih = params_get(&m->pt, "lstm.b_ih"); m->b_hh = params_get(&m->pt, "lstm.b_hh");
     }
-    if (cfg->enc == ENC_DNN) { m->w_hid = params_get(&m->pt, "hid.w"); m->b_hid = params_get(&m->pt, "hid.b"); }
+    if (cfg->enc == RNN_CLS_DNN) { m->w_hid = params_get(&m->pt, "hid.w"); m->b_hid = params_get(&m->pt, "hid.b"); }
     m->w_out = params_get(&m->pt, "out.w");
     m->b_out = params_get(&m->pt, "out.b");
 }
 
-void cls_free(Classifier *m) { params_free(&m->pt); }
+void rnn_cls_free(RnnCls *m) { params_free(&m->pt); }
 
-void cls_init(Classifier *m, Rng *rng) {
+void rnn_cls_init(RnnCls *m, Rng *rng) {
     for (int k = 0; k < m->pt.count; k++) {
         const ParamInfo *p = &m->pt.info[k];
         float *w = m->pt.values + p->offset;
         if (p->ndim == 1) memset(w, 0, p->size * sizeof(float));
         else rng_fill_uniform(rng, w, p->size, k == 0 ? -0.25f : -0.1f, k == 0 ? 0.25f : 0.1f);
     }
-    cls_after_step(m);
+    rnn_cls_after_step(m);
 }
 
-void cls_after_step(Classifier *m) {
-    const ClsConfig *c = &m->cfg;
+void rnn_cls_after_step(RnnCls *m) {
+    const RnnClsConfig *c = &m->cfg;
     memset(m->wte + (size_t)VOCAB_PAD * c->E, 0, (size_t)c->E * sizeof(float));
     if (c->max_norm <= 0) return;
     /* Kim: rescale a weight vector to norm s whenever a step takes it beyond s */
-    int D = cls_feature_size(c);
+    int D = rnn_cls_feature_size(c);
     for (int k = 0; k < c->NC; k++) {
         float *w = m->w_out + (size_t)k * D;
         double n = 0.0;
@@ -104,19 +104,19 @@ void cls_after_step(Classifier *m) {
 
 static float *fbuf(size_t n) { return xcalloc(n ? n : 1, sizeof(float)); }
 
-void cls_acts_build(ClsActs *a, const Classifier *m, int B, int T, uint64_t seed) {
-    const ClsConfig *c = &m->cfg;
+void rnn_cls_acts_build(RnnClsActs *a, const RnnCls *m, int B, int T, uint64_t seed) {
+    const RnnClsConfig *c = &m->cfg;
     memset(a, 0, sizeof *a);
     a->B = B; a->T = T;
-    size_t BT = (size_t)B * T, D = (size_t)cls_feature_size(c);
+    size_t BT = (size_t)B * T, D = (size_t)rnn_cls_feature_size(c);
     a->ids = xcalloc(BT, sizeof(int)); a->tm_ids = xcalloc(BT, sizeof(int));
     a->lens = xcalloc((size_t)B, sizeof(int)); a->labels = xcalloc((size_t)B, sizeof(int));
     a->emb = fbuf(BT * c->E); a->demb = fbuf(BT * c->E);
     a->argmax = xcalloc((size_t)B * D, sizeof(int));
-    if (c->enc == ENC_CNN) {
+    if (c->enc == RNN_CLS_CNN) {
         size_t most = 0;
-        for (int k = 0; k < CNN_WIDTHS; k++) {
-            size_t cs = conv1d_cols_size(B, T, c->E, cnn_widths[k]);
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            size_t cs = conv1d_cols_size(B, T, c->E, rnn_cls_cnn_widths[k]);
             a->cols[k] = fbuf(cs);
             a->conv[k] = fbuf(BT * c->F);
             a->dconv[k] = fbuf(BT * c->F);
@@ -124,8 +124,8 @@ void cls_acts_build(ClsActs *a, const Classifier *m, int B, int T, uint64_t seed
         }
         a->dcols = fbuf(most);
     }
-    if (c->enc == ENC_DNN) { a->mean = fbuf((size_t)B * c->E); a->dmean = fbuf((size_t)B * c->E); }
-    if (c->enc == ENC_LSTM) {
+    if (c->enc == RNN_CLS_DNN) { a->mean = fbuf((size_t)B * c->E); a->dmean = fbuf((size_t)B * c->E); }
+    if (c->enc == RNN_CLS_LSTM) {
         a->h_all = fbuf(BT * c->H); a->dh_all = fbuf(BT * c->H);
         a->act = fbuf(rnn_act_size(RNN_LSTM, T, B, c->H));
         a->scratch = fbuf(rnn_scratch_size(RNN_LSTM, T, B, c->H));
@@ -136,10 +136,10 @@ void cls_acts_build(ClsActs *a, const Classifier *m, int B, int T, uint64_t seed
     rng_seed(&a->rng, seed, 9);
 }
 
-void cls_acts_free(ClsActs *a) {
+void rnn_cls_acts_free(RnnClsActs *a) {
     free(a->ids); free(a->tm_ids); free(a->lens); free(a->labels); free(a->emb); free(a->demb);
     free(a->argmax); free(a->dcols);
-    for (int k = 0; k < CNN_WIDTHS; k++) { free(a->cols[k]); free(a->conv[k]); free(a->dconv[k]); }
+    for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) { free(a->cols[k]); free(a->conv[k]); free(a->dconv[k]); }
     free(a->mean); free(a->dmean); free(a->h_all); free(a->dh_all); free(a->act); free(a->scratch);
     free(a->feat); free(a->mask); free(a->featd); free(a->dfeat); free(a->dfeatd);
     free(a->logits); free(a->probs);
@@ -148,27 +148,27 @@ void cls_acts_free(ClsActs *a) {
 
 /* ------------------------------------------------------------ forward */
 
-double cls_forward(Classifier *m, ClsActs *a, const int *ids, const int *lens, const int *labels,
+double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens, const int *labels,
                    int B, int T, int train) {
-    const ClsConfig *c = &m->cfg;
+    const RnnClsConfig *c = &m->cfg;
     if (B < 1 || B > a->B || T < 1 || T > a->T) die("classifier: batch %dx%d outside the buffers' %dx%d", B, T, a->B, a->T);
-    int E = c->E, H = c->H, D = cls_feature_size(c);
+    int E = c->E, H = c->H, D = rnn_cls_feature_size(c);
     a->b = B; a->t = T;
     memcpy(a->ids, ids, (size_t)B * T * sizeof(int));
     memcpy(a->lens, lens, (size_t)B * sizeof(int));
     for (int b = 0; b < B; b++) if (lens[b] < 1) die("classifier: an empty sentence (length 0) in the batch");
     if (labels) memcpy(a->labels, labels, (size_t)B * sizeof(int));
 
-    if (c->enc == ENC_CNN) {
+    if (c->enc == RNN_CLS_CNN) {
         embedding_forward(a->emb, a->ids, m->wte, B * T, c->V, E);
-        for (int k = 0; k < CNN_WIDTHS; k++) {
-            int K = cnn_widths[k], TO = T - K + 1;
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            int K = rnn_cls_cnn_widths[k], TO = T - K + 1;
             conv1d_forward(a->conv[k], a->cols[k], a->emb, m->conv_w[k], m->conv_b[k], B, T, E, K, c->F);
             relu_forward(a->conv[k], a->conv[k], (size_t)B * TO * c->F);
         }
         /* max over time of each width's maps, side by side: feat (B, 3F) */
-        for (int k = 0; k < CNN_WIDTHS; k++) {
-            int TO = T - cnn_widths[k] + 1;
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            int TO = T - rnn_cls_cnn_widths[k] + 1;
             for (int b = 0; b < B; b++)
                 for (int f = 0; f < c->F; f++) {
                     const float *x = a->conv[k] + (size_t)b * TO * c->F + f;
@@ -178,7 +178,7 @@ double cls_forward(Classifier *m, ClsActs *a, const int *ids, const int *lens, c
                     a->argmax[(size_t)b * D + k * c->F + f] = best;
                 }
         }
-    } else if (c->enc == ENC_DNN) {
+    } else if (c->enc == RNN_CLS_DNN) {
         embedding_forward(a->emb, a->ids, m->wte, B * T, c->V, E);
         for (int b = 0; b < B; b++) {
             float *mean = a->mean + (size_t)b * E;
@@ -211,7 +211,7 @@ double cls_forward(Classifier *m, ClsActs *a, const int *ids, const int *lens, c
     return crossentropy_forward(a->probs, a->logits, a->labels, B, c->NC, -1, 0.0f);
 }
 
-void cls_predict(const Classifier *m, const ClsActs *a, int *pred) {
+void rnn_cls_predict(const RnnCls *m, const RnnClsActs *a, int *pred) {
     int NC = m->cfg.NC;
     for (int b = 0; b < a->b; b++) {
         const float *l = a->logits + (size_t)b * NC;
@@ -223,12 +223,12 @@ void cls_predict(const Classifier *m, const ClsActs *a, int *pred) {
 
 /* ------------------------------------------------------------ backward */
 
-void cls_backward(Classifier *m, ClsActs *a) {
-    const ClsConfig *c = &m->cfg;
+void rnn_cls_backward(RnnCls *m, RnnClsActs *a) {
+    const RnnClsConfig *c = &m->cfg;
     ParamTable *pt = &m->pt;
     float *g = pt->grads;
 #define GRAD(p) (g + ((p) - pt->values))
-    int B = a->b, T = a->t, E = c->E, H = c->H, D = cls_feature_size(c);
+    int B = a->b, T = a->t, E = c->E, H = c->H, D = rnn_cls_feature_size(c);
     float *dlogits = a->logits;
     memset(dlogits, 0, (size_t)B * c->NC * sizeof(float));
     crossentropy_backward(dlogits, a->probs, a->labels, B, c->NC, -1, 0.0f, 1.0f);
@@ -236,12 +236,12 @@ void cls_backward(Classifier *m, ClsActs *a) {
     linear_backward(a->dfeatd, GRAD(m->w_out), GRAD(m->b_out), dlogits, a->featd, m->w_out, B, D, c->NC);
     memset(a->dfeat, 0, (size_t)B * D * sizeof(float));
     dropout_backward(a->dfeat, a->dfeatd, a->mask, (size_t)B * D);
-    int train_emb = c->emb != EMB_STATIC;
+    int train_emb = c->emb != RNN_CLS_EMB_STATIC;
     memset(a->demb, 0, (size_t)B * T * E * sizeof(float));
 
-    if (c->enc == ENC_CNN) {
-        for (int k = 0; k < CNN_WIDTHS; k++) {
-            int K = cnn_widths[k], TO = T - K + 1;
+    if (c->enc == RNN_CLS_CNN) {
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            int K = rnn_cls_cnn_widths[k], TO = T - K + 1;
             memset(a->dconv[k], 0, (size_t)B * TO * c->F * sizeof(float));
             for (int b = 0; b < B; b++)
                 for (int f = 0; f < c->F; f++) {
@@ -254,7 +254,7 @@ void cls_backward(Classifier *m, ClsActs *a) {
                             a->dconv[k], a->cols[k], m->conv_w[k], B, T, E, K, c->F);
         }
         if (train_emb) embedding_backward(GRAD(m->wte), a->demb, a->ids, B * T, c->V, E);
-    } else if (c->enc == ENC_DNN) {
+    } else if (c->enc == RNN_CLS_DNN) {
         for (size_t i = 0; i < (size_t)B * H; i++) if (a->feat[i] <= 0.0f) a->dfeat[i] = 0.0f;   /* ReLU */
         float *dmean = a->dmean;
         memset(dmean, 0, (size_t)B * E * sizeof(float));
@@ -282,7 +282,7 @@ void cls_backward(Classifier *m, ClsActs *a) {
 
 /* ------------------------------------------------------------ data */
 
-int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxlen) {
+int rnn_cls_set_add(RnnClsSet *s, const Vocab *v, const char *line, int label, int maxlen) {
     if (maxlen < 1) die("classifier: the sentence length limit must be at least 1 word (got %d)", maxlen);
     size_t len = strlen(line);
     size_t n = vocab_encode(v, line, len, NULL, 0);
@@ -305,12 +305,12 @@ int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxle
     return 1;
 }
 
-void clsset_free(ClsSet *s) {
+void rnn_cls_set_free(RnnClsSet *s) {
     free(s->start); free(s->len); free(s->ids); free(s->label);
     memset(s, 0, sizeof *s);
 }
 
-double cls_majority_accuracy(const ClsSet *train, const ClsSet *test, int NC) {
+double rnn_cls_majority_accuracy(const RnnClsSet *train, const RnnClsSet *test, int NC) {
     int *count = xcalloc((size_t)NC, sizeof(int)), best = 0, hit = 0;
     for (int i = 0; i < train->n; i++) count[train->label[i]]++;
     for (int k = 1; k < NC; k++) if (count[k] > count[best]) best = k;
@@ -319,7 +319,7 @@ double cls_majority_accuracy(const ClsSet *train, const ClsSet *test, int NC) {
     return (double)hit / (test->n ? test->n : 1);
 }
 
-void clsset_check_classes(const ClsSet *s, int NC, const char *what) {
+void rnn_cls_set_check_classes(const RnnClsSet *s, int NC, const char *what) {
     for (int i = 0; i < s->n; i++)
         if (s->label[i] < 0 || s->label[i] >= NC) die("%s: label %d outside 0..%d", what, s->label[i], NC - 1);
     for (int k = 0; k < NC; k++) {
@@ -332,11 +332,11 @@ void clsset_check_classes(const ClsSet *s, int NC, const char *what) {
 /* ------------------------------------------------------------ training */
 
 /* Lay sentences order[0..B) out as a padded batch; returns its length T. */
-static int make_batch(int *ids, int *lens, int *labels, const ClsSet *s, const int *order, int B, int pad, int T_cap) {
+static int make_batch(int *ids, int *lens, int *labels, const RnnClsSet *s, const int *order, int B, int pad, int T_cap) {
     int T = 0;
     for (int b = 0; b < B; b++) if (s->len[order[b]] > T) T = s->len[order[b]];
     T += 2 * pad;
-    if (T < cnn_widths[CNN_WIDTHS - 1]) T = cnn_widths[CNN_WIDTHS - 1];
+    if (T < rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1]) T = rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1];
     if (T > T_cap) T = T_cap;
     for (int b = 0; b < B; b++) {
         int i = order[b], n = s->len[i];
@@ -350,8 +350,8 @@ static int make_batch(int *ids, int *lens, int *labels, const ClsSet *s, const i
     return T;
 }
 
-double cls_accuracy(Classifier *m, ClsActs *a, const ClsSet *s) {
-    int pad = cls_pad_left(&m->cfg);
+double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const RnnClsSet *s) {
+    int pad = rnn_cls_pad_left(&m->cfg);
     int B = a->B, correct = 0;
     int *order = xmalloc((size_t)B * sizeof(int)), *ids = xmalloc((size_t)a->B * a->T * sizeof(int));
     int *lens = xmalloc((size_t)B * sizeof(int)), *labels = xmalloc((size_t)B * sizeof(int)), *pred = xmalloc((size_t)B * sizeof(int));
@@ -359,39 +359,39 @@ double cls_accuracy(Classifier *m, ClsActs *a, const ClsSet *s) {
         int b = s->n - i < B ? s->n - i : B;
         for (int k = 0; k < b; k++) order[k] = i + k;
         int T = make_batch(ids, lens, labels, s, order, b, pad, a->T);
-        cls_forward(m, a, ids, lens, NULL, b, T, 0);
-        cls_predict(m, a, pred);
+        rnn_cls_forward(m, a, ids, lens, NULL, b, T, 0);
+        rnn_cls_predict(m, a, pred);
         for (int k = 0; k < b; k++) correct += pred[k] == labels[k];
     }
     free(order); free(ids); free(lens); free(labels); free(pred);
     return (double)correct / (s->n ? s->n : 1);
 }
 
-ClsScore cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *dev,
-                        const ClsSet *test, const float *init_emb) {
+RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const RnnClsSet *train, const RnnClsSet *dev,
+                        const RnnClsSet *test, const float *init_emb) {
     if (train->n < 1 || test->n < 1 || (dev && dev->n < 1)) die("classifier: empty training, dev or test set");
-    Classifier m;
-    cls_build(&m, &o->model);
-    const ClsConfig *c = &m.cfg;
-    clsset_check_classes(train, c->NC, "classifier: the training set");
+    RnnCls m;
+    rnn_cls_build(&m, &o->model);
+    const RnnClsConfig *c = &m.cfg;
+    rnn_cls_set_check_classes(train, c->NC, "classifier: the training set");
     Rng rng;
     rng_seed(&rng, o->seed, 1);
-    cls_init(&m, &rng);
+    rnn_cls_init(&m, &rng);
     if (init_emb) memcpy(m.wte, init_emb, (size_t)c->V * c->E * sizeof(float));
-    else if (c->emb != EMB_RAND) die("classifier: static and non-static embeddings need pretrained vectors");
-    cls_after_step(&m);
-    int pad = cls_pad_left(c), maxlen = 0;
-    const ClsSet *sets[3] = { train, dev, test };
+    else if (c->emb != RNN_CLS_EMB_RAND) die("classifier: static and non-static embeddings need pretrained vectors");
+    rnn_cls_after_step(&m);
+    int pad = rnn_cls_pad_left(c), maxlen = 0;
+    const RnnClsSet *sets[3] = { train, dev, test };
     for (int k = 0; k < 3; k++)
         for (int i = 0; sets[k] && i < sets[k]->n; i++) if (sets[k]->len[i] > maxlen) maxlen = sets[k]->len[i];
     int T_cap = maxlen + 2 * pad + 5, B = o->batch < train->n ? o->batch : train->n;
-    ClsActs a;
-    cls_acts_build(&a, &m, B, T_cap, o->seed);
+    RnnClsActs a;
+    rnn_cls_acts_build(&a, &m, B, T_cap, o->seed);
     int *order = xmalloc((size_t)train->n * sizeof(int));
     int *ids = xmalloc((size_t)B * T_cap * sizeof(int)), *lens = xmalloc((size_t)B * sizeof(int)), *labels = xmalloc((size_t)B * sizeof(int));
     for (int i = 0; i < train->n; i++) order[i] = i;
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
-    ClsScore best = { 0.0, NAN, 0 };
+    RnnClsScore best = { 0.0, NAN, 0 };
     int t = 0;
     for (int ep = 0; ep < o->epochs; ep++) {
         rng_shuffle_int(&rng, order, (size_t)train->n);
@@ -399,46 +399,46 @@ ClsScore cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const Cls
         int nb = 0;
         for (int i = 0; i + B <= train->n; i += B) {   /* full batches, as Kim */
             int T = make_batch(ids, lens, labels, train, order + i, B, pad, T_cap);
-            sum += cls_forward(&m, &a, ids, lens, labels, B, T, 1);
+            sum += rnn_cls_forward(&m, &a, ids, lens, labels, B, T, 1);
             params_zero_grad(&m.pt);
-            cls_backward(&m, &a);
+            rnn_cls_backward(&m, &a);
             adam_step(&m.pt, &adam, o->lr, ++t);
-            cls_after_step(&m);
+            rnn_cls_after_step(&m);
             nb++;
         }
-        double dev_acc = dev ? cls_accuracy(&m, &a, dev) : NAN;
+        double dev_acc = dev ? rnn_cls_accuracy(&m, &a, dev) : NAN;
         /* test is scored only for an epoch that could be the answer */
         int better = dev ? ep == 0 || dev_acc > best.dev_acc : ep == o->epochs - 1;
-        if (better) best = (ClsScore){ cls_accuracy(&m, &a, test), dev_acc, ep + 1 };
-        if (better && o->save_dir) cls_save(&m, o->save_vocab, o->save_dir);
+        if (better) best = (RnnClsScore){ rnn_cls_accuracy(&m, &a, test), dev_acc, ep + 1 };
+        if (better && o->save_dir) rnn_cls_save(&m, o->save_vocab, o->save_dir);
         if (!o->quiet) {
-            fprintf(stderr, "  %s epoch %d: train loss %.4f", cls_encoder_name(c->enc), ep + 1, sum / (nb ? nb : 1));
+            fprintf(stderr, "  %s epoch %d: train loss %.4f", rnn_cls_encoder_name(c->enc), ep + 1, sum / (nb ? nb : 1));
             if (dev) fprintf(stderr, "  dev %.2f%%%s", 100 * dev_acc, better ? "  (best so far)" : "");
             fprintf(stderr, "\n");
         }
     }
     free(order); free(ids); free(lens); free(labels);
-    cls_acts_free(&a);
-    cls_free(&m);
+    rnn_cls_acts_free(&a);
+    rnn_cls_free(&m);
     return best;
 }
 
 /* ------------------------------------------------------------ corpora */
 
-void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen) {
+void rnn_cls_load_bible(RnnClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen) {
     Lines *w = lines_load(words_path), *l = lines_load(labels_path);
     if (w->n != l->n) die("'%s' has %zu lines but '%s' has %zu", words_path, w->n, labels_path, l->n);
     for (size_t i = 0; i < w->n; i++) {
         int k = bible_division(l->line[i]);
         if (k < 0) die("'%s' line %zu: unknown division '%.*s'", labels_path, i + 1,
                        (int)strcspn(l->line[i], "\t"), l->line[i]);
-        clsset_add(s, v, w->line[i], k, maxlen);
+        rnn_cls_set_add(s, v, w->line[i], k, maxlen);
     }
     lines_free(w);
     lines_free(l);
 }
 
-Vocab *cls_load_bible_task(ClsSet *train, ClsSet *test, int maxlen) {
+Vocab *rnn_cls_load_bible_task(RnnClsSet *train, RnnClsSet *test, int maxlen) {
     char tr[4096], trl[4096], te[4096], tel[4096];
     if (!data_path(tr, sizeof tr, "bible/words.train.txt")) return NULL;
     data_path(trl, sizeof trl, "bible/labels.train.tsv");
@@ -450,12 +450,12 @@ Vocab *cls_load_bible_task(ClsSet *train, ClsSet *test, int maxlen) {
     free(text);
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
-    cls_load_bible(train, v, tr, trl, maxlen);
-    cls_load_bible(test, v, te, tel, maxlen);
+    rnn_cls_load_bible(train, v, tr, trl, maxlen);
+    rnn_cls_load_bible(test, v, te, tel, maxlen);
     return v;
 }
 
-void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen) {
+void rnn_cls_load_mr(RnnClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen) {
     Lines *p = lines_load(pos), *n = lines_load(neg);
     Vocab *full = vocab_new(VOCAB_WORD);
     for (size_t i = 0; i < p->n; i++) vocab_count(full, p->line[i], strlen(p->line[i]));
@@ -465,8 +465,8 @@ void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int max
     /* interleave the classes so that folds by index are balanced */
     size_t most = p->n > n->n ? p->n : n->n;
     for (size_t i = 0; i < most; i++) {
-        if (i < p->n) clsset_add(s, *v, p->line[i], 1, maxlen);
-        if (i < n->n) clsset_add(s, *v, n->line[i], 0, maxlen);
+        if (i < p->n) rnn_cls_set_add(s, *v, p->line[i], 1, maxlen);
+        if (i < n->n) rnn_cls_set_add(s, *v, n->line[i], 0, maxlen);
     }
     lines_free(p);
     lines_free(n);
@@ -482,24 +482,24 @@ static int split_label(char *line, int NC, char **words) {
 }
 
 /* The lines of one "LABEL word word ..." file into s, with the vocabulary v. */
-static void add_labelled_lines(ClsSet *s, const Vocab *v, const Lines *l, const char *path, int NC, int maxlen) {
+static void add_labelled_lines(RnnClsSet *s, const Vocab *v, const Lines *l, const char *path, int NC, int maxlen) {
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < l->n; i++) {
         char *words = NULL;
         int k = split_label(l->line[i], NC, &words);
         if (k < 0) die("%s:%zu: a line must start with its label, an integer in 0..%d", path, i + 1, NC - 1);
-        if (!clsset_add(s, v, words, k, maxlen)) die("%s:%zu: label %d but no words", path, i + 1, k);
+        if (!rnn_cls_set_add(s, v, words, k, maxlen)) die("%s:%zu: label %d but no words", path, i + 1, k);
     }
     if (s->n == 0) die("'%s': no sentences (expected lines 'LABEL word word ...')", path);
 }
 
-void cls_load_labelled_file(ClsSet *s, const Vocab *v, const char *path, int NC, int maxlen) {
+void rnn_cls_load_labelled_file(RnnClsSet *s, const Vocab *v, const char *path, int NC, int maxlen) {
     Lines *l = lines_load(path);
     add_labelled_lines(s, v, l, path, NC, maxlen);
     lines_free(l);
 }
 
-void cls_load_labelled(ClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen) {
+void rnn_cls_load_labelled(RnnClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen) {
     Lines **l = xmalloc((size_t)nfiles * sizeof(Lines *));
     Vocab *full = vocab_new(VOCAB_WORD);
     for (int f = 0; f < nfiles; f++) {
@@ -511,7 +511,7 @@ void cls_load_labelled(ClsSet *sets, Vocab **v, const char *const *paths, int nf
             vocab_count(full, words, strlen(words));
         }
     }
-    *v = vocab_prune(full, 1, 0);   /* over every split, as Kim (and cls_load_mr) */
+    *v = vocab_prune(full, 1, 0);   /* over every split, as Kim (and rnn_cls_load_mr) */
     vocab_free(full);
     for (int f = 0; f < nfiles; f++) {
         add_labelled_lines(&sets[f], *v, l[f], paths[f], NC, maxlen);
@@ -520,7 +520,7 @@ void cls_load_labelled(ClsSet *sets, Vocab **v, const char *const *paths, int nf
     free(l);
 }
 
-void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int keep) {
+void rnn_cls_set_subset(RnnClsSet *out, const RnnClsSet *s, const int *fold, int k, int keep) {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < s->n; i++) {
         if ((fold[i] == k) != keep) continue;
@@ -530,7 +530,7 @@ void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int kee
             out->len = xrealloc(out->len, (size_t)out->cap * sizeof(int));
             out->label = xrealloc(out->label, (size_t)out->cap * sizeof(int));
         }
-        out->start[out->n] = s->start[i];   /* ids are shared with s: see clsset_view_free */
+        out->start[out->n] = s->start[i];   /* ids are shared with s: see rnn_cls_set_view_free */
         out->len[out->n] = s->len[i];
         out->label[out->n] = s->label[i];
         out->n++;
@@ -539,7 +539,7 @@ void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int kee
     out->nids = s->nids;
 }
 
-void clsset_view_free(ClsSet *s) {
+void rnn_cls_set_view_free(RnnClsSet *s) {
     free(s->start); free(s->len); free(s->label);
     memset(s, 0, sizeof *s);
 }
@@ -548,23 +548,23 @@ void clsset_view_free(ClsSet *s) {
 
 /* The input embedding of an LM run, as word vectors (specials included). */
 static Vectors *vectors_of_lm(const char *dir) {
-    Lm lm;
+    RnnLm lm;
     Vocab *lv;
-    lm_load(&lm, &lv, dir, NULL);
+    rnn_lm_load(&lm, &lv, dir, NULL);
     Vectors *vec = vectors_new(lv->size, lm.cfg.E, (const char *const *)lv->tokens);
     memcpy(vec->vecs, lm.wte, (size_t)lv->size * lm.cfg.E * sizeof(float));
     vocab_free(lv);
-    lm_free(&lm);
+    rnn_lm_free(&lm);
     return vec;
 }
 
-Vectors *cls_vectors_load(const char *src) {
+Vectors *rnn_cls_vectors_load(const char *src) {
     struct stat st;
     if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) return vectors_of_lm(src);
     return vectors_load(src, VEC_AUTO);
 }
 
-int cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec, const char *src,
+int rnn_cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec, const char *src,
                         Rng *rng, float *a_out) {
     if (vec->D != E)
         die("'%s': its vectors have dimension %d but the classifier's embeddings have %d (set --emb %d)",
@@ -592,8 +592,8 @@ int cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec,
 
 #define CLS_STAGE "rnn-classify"
 
-void cls_save(const Classifier *m, const Vocab *v, const char *dir) {
-    const ClsConfig *c = &m->cfg;
+void rnn_cls_save(const RnnCls *m, const Vocab *v, const char *dir) {
+    const RnnClsConfig *c = &m->cfg;
     char cfg[512], path[4096];
     snprintf(cfg, sizeof cfg, "encoder=%d\nembeddings=%d\nV=%d\nE=%d\nH=%d\nF=%d\nNC=%d\ndropout=%.9g\nmax_norm=%.9g\n",
              (int)c->enc, (int)c->emb, c->V, c->E, c->H, c->F, c->NC, c->dropout, c->max_norm);
@@ -604,24 +604,24 @@ void cls_save(const Classifier *m, const Vocab *v, const char *dir) {
     checkpoint_save(path, CLS_STAGE, cfg, &m->pt, 0, 0);
 }
 
-void cls_load(Classifier *m, Vocab **v, const char *dir) {
+void rnn_cls_load(RnnCls *m, Vocab **v, const char *dir) {
     char path[4096], err[512];
     snprintf(path, sizeof path, "%s/model.ckpt", dir);
     CheckpointInfo ck;
     if (checkpoint_read(path, CLS_STAGE, &ck, err, sizeof err)) die("%s", err);
-    ClsConfig c = {
-        .enc = (EncoderKind)config_long(ck.config, "encoder", -1),
-        .emb = (EmbeddingMode)config_long(ck.config, "embeddings", -1),
+    RnnClsConfig c = {
+        .enc = (RnnClsEncoder)config_long(ck.config, "encoder", -1),
+        .emb = (RnnClsEmbedding)config_long(ck.config, "embeddings", -1),
         .V = (int)config_long(ck.config, "V", 0), .E = (int)config_long(ck.config, "E", 0),
         .H = (int)config_long(ck.config, "H", 0), .F = (int)config_long(ck.config, "F", 0),
         .NC = (int)config_long(ck.config, "NC", 0),
         .dropout = (float)config_double(ck.config, "dropout", 0.0),
         .max_norm = (float)config_double(ck.config, "max_norm", 0.0),
     };
-    if (c.enc < ENC_DNN || c.enc > ENC_LSTM || c.emb < EMB_RAND || c.emb > EMB_NONSTATIC ||
+    if (c.enc < RNN_CLS_DNN || c.enc > RNN_CLS_LSTM || c.emb < RNN_CLS_EMB_RAND || c.emb > RNN_CLS_EMB_NONSTATIC ||
         c.V < 5 || c.E < 1 || c.H < 1 || c.F < 1 || c.NC < 2)
         die("'%s': not a classifier checkpoint (bad config)", path);
-    cls_build(m, &c);
+    rnn_cls_build(m, &c);
     if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("%s", err);
     checkpoint_free(&ck);
     snprintf(path, sizeof path, "%s/vocab.txt", dir);

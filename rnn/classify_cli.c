@@ -59,7 +59,7 @@ static const char *usage_classify =
     "  --seed N   --threads N   --quiet\n";
 
 typedef struct {
-    ClsTrainOptions t;
+    RnnClsTrainOptions t;
     const char *task, *vectors;
     int folds, maxlen, emb_given;
     long threads;
@@ -88,20 +88,20 @@ static const char *parse_task(const char *s) {
     return NULL;
 }
 
-static EmbeddingMode parse_mode(const char *s) {
-    if (strcmp(s, "rand") == 0) return EMB_RAND;
-    if (strcmp(s, "static") == 0) return EMB_STATIC;
-    if (strcmp(s, "nonstatic") == 0 || strcmp(s, "non-static") == 0) return EMB_NONSTATIC;
+static RnnClsEmbedding parse_mode(const char *s) {
+    if (strcmp(s, "rand") == 0) return RNN_CLS_EMB_RAND;
+    if (strcmp(s, "static") == 0) return RNN_CLS_EMB_STATIC;
+    if (strcmp(s, "nonstatic") == 0 || strcmp(s, "non-static") == 0) return RNN_CLS_EMB_NONSTATIC;
     usage_error("--embeddings must be rand, static or nonstatic");
 }
 
-static const char *mode_name(EmbeddingMode m) { return m == EMB_RAND ? "rand" : m == EMB_STATIC ? "static" : "nonstatic"; }
+static const char *mode_name(RnnClsEmbedding m) { return m == RNN_CLS_EMB_RAND ? "rand" : m == RNN_CLS_EMB_STATIC ? "static" : "nonstatic"; }
 
 /* The epochs of the runs in rnn/README.md: what fits 10 folds of MR into
  * ~20 minutes of one shared core; SST-2 keeps the best dev epoch of 10. */
-static int preset_epochs(const char *task, EncoderKind e) {
+static int preset_epochs(const char *task, RnnClsEncoder e) {
     if (strcmp(task, "bible") == 0) return 3;
-    if (strcmp(task, "mr") == 0) return e == ENC_CNN ? 4 : e == ENC_LSTM ? 5 : 10;
+    if (strcmp(task, "mr") == 0) return e == RNN_CLS_CNN ? 4 : e == RNN_CLS_LSTM ? 5 : 10;
     return 10;
 }
 
@@ -115,29 +115,29 @@ static void cls_preset(ClsOptions *o, const char *name) {
     if (!(o->task = parse_task(task))) usage_error("unknown preset '%s'", name);
     char *mode = strchr(rest, '-');
     if (mode) *mode++ = '\0';
-    EncoderKind e;
-    if (cls_encoder_parse(rest, &e)) usage_error("unknown preset '%s'", name);
+    RnnClsEncoder e;
+    if (rnn_cls_encoder_parse(rest, &e)) usage_error("unknown preset '%s'", name);
     o->t.model.enc = e;
-    o->t.model.emb = mode ? parse_mode(mode) : EMB_RAND;
+    o->t.model.emb = mode ? parse_mode(mode) : RNN_CLS_EMB_RAND;
     o->t.model.E = strcmp(o->task, "bible") == 0 ? 128 : 300;
     o->t.epochs = preset_epochs(o->task, e);
-    o->vectors = o->t.model.emb == EMB_RAND ? NULL : PRETRAINED_VECTORS;
+    o->vectors = o->t.model.emb == RNN_CLS_EMB_RAND ? NULL : PRETRAINED_VECTORS;
 }
 
 static void cls_parse(ClsOptions *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
-    o->t.model = (ClsConfig){ .enc = ENC_CNN, .emb = EMB_RAND, .E = 300, .H = 100, .F = 100,
+    o->t.model = (RnnClsConfig){ .enc = RNN_CLS_CNN, .emb = RNN_CLS_EMB_RAND, .E = 300, .H = 100, .F = 100,
                               .dropout = 0.5f, .max_norm = 3.0f };
     o->t.batch = 50; o->t.epochs = 10; o->t.lr = 1e-3f; o->t.seed = 1337;
     o->task = "mr"; o->folds = 10; o->maxlen = 64;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", cls_options, NULL)) != -1) {
-        ClsConfig *m = &o->t.model;
+        RnnClsConfig *m = &o->t.model;
         switch (c) {
         case C_PRESET: cls_preset(o, optarg); break;
         case C_TASK: if (!(o->task = parse_task(optarg))) usage_error("--task must be mr, sst2 or bible"); break;
-        case C_ENC: if (cls_encoder_parse(optarg, &m->enc)) usage_error("--encoder must be dnn, cnn or lstm"); break;
+        case C_ENC: if (rnn_cls_encoder_parse(optarg, &m->enc)) usage_error("--encoder must be dnn, cnn or lstm"); break;
         case C_EMBMODE: m->emb = parse_mode(optarg); break;
         case C_VECTORS: o->vectors = optarg; break;
         case C_EMB: m->E = (int)parse_long(optarg, "--emb", 1, 4096); o->emb_given = 1; break;
@@ -162,7 +162,7 @@ static void cls_parse(ClsOptions *o, int argc, char **argv) {
     if (o->t.save_dir && strcmp(o->task, "mr") == 0)
         usage_error("--out saves one model; MR's 10-fold cross-validation trains ten (use --task sst2 or bible)");
     if (o->threads > 0) set_threads((int)o->threads);
-    if (o->t.model.emb == EMB_RAND) o->vectors = NULL;
+    if (o->t.model.emb == RNN_CLS_EMB_RAND) o->vectors = NULL;
     else if (!o->vectors)
         usage_error("static and non-static embeddings need --vectors FILE (word2vec format) or DIR (an rnn lm-train run)");
     else if (strcmp(o->vectors, PRETRAINED_VECTORS) == 0 && access(o->vectors, R_OK) != 0)
@@ -173,14 +173,14 @@ static void cls_parse(ClsOptions *o, int argc, char **argv) {
 /* The pretrained table (V,E) for v, or NULL for rand; sets E from the vectors
  * unless --emb was given. */
 static float *pretrained(ClsOptions *o, const Vocab *v) {
-    if (o->t.model.emb == EMB_RAND) return NULL;
-    Vectors *vec = cls_vectors_load(o->vectors);
+    if (o->t.model.emb == RNN_CLS_EMB_RAND) return NULL;
+    Vectors *vec = rnn_cls_vectors_load(o->vectors);
     if (!o->emb_given) o->t.model.E = vec->D;
     float *table = xmalloc((size_t)v->size * o->t.model.E * sizeof(float));
     Rng rng;
     rng_seed(&rng, o->t.seed, 5);
     float a;
-    int found = cls_pretrained_rows(table, v, o->t.model.E, vec, o->vectors, &rng, &a);
+    int found = rnn_cls_pretrained_rows(table, v, o->t.model.E, vec, o->vectors, &rng, &a);
     if (!o->t.quiet)
         fprintf(stderr, "rnn: %d of %d words have pretrained vectors (%s, %d x %d); the others U[-%.3f, %.3f]\n",
                 found, v->size - VOCAB_NSPECIAL, o->vectors, vec->V, vec->D, a, a);
@@ -188,9 +188,9 @@ static float *pretrained(ClsOptions *o, const Vocab *v) {
     return table;
 }
 
-static void print_cls_result(const ClsOptions *o, int folds, const ClsScore *s, int n) {
+static void print_cls_result(const ClsOptions *o, int folds, const RnnClsScore *s, int n) {
     char model[64];
-    snprintf(model, sizeof model, "%s-%s", cls_encoder_name(o->t.model.enc), mode_name(o->t.model.emb));
+    snprintf(model, sizeof model, "%s-%s", rnn_cls_encoder_name(o->t.model.enc), mode_name(o->t.model.emb));
     result_begin("rnn");
     result_str("task", o->task);
     result_str("model", model);
@@ -207,20 +207,20 @@ static void print_cls_result(const ClsOptions *o, int folds, const ClsScore *s, 
 
 /* Train on the Bible's train verses, score its test verses; *majority gets the
  * majority-class baseline when non-NULL, *n the test verses. */
-static ClsScore run_bible(ClsOptions *o, double *majority, int *n) {
-    ClsSet train, test;
-    Vocab *v = cls_load_bible_task(&train, &test, o->maxlen);
+static RnnClsScore run_bible(ClsOptions *o, double *majority, int *n) {
+    RnnClsSet train, test;
+    Vocab *v = rnn_cls_load_bible_task(&train, &test, o->maxlen);
     if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
     o->t.model.V = v->size;
     o->t.model.NC = BIBLE_DIVISIONS;
     float *table = pretrained(o, v);
     o->t.save_vocab = v;
-    ClsScore s = cls_train_eval(&o->t, &train, NULL, &test, table);
-    if (majority) *majority = cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
+    RnnClsScore s = rnn_cls_train_eval(&o->t, &train, NULL, &test, table);
+    if (majority) *majority = rnn_cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
     if (n) *n = test.n;
     free(table);
-    clsset_free(&train);
-    clsset_free(&test);
+    rnn_cls_set_free(&train);
+    rnn_cls_set_free(&test);
     vocab_free(v);
     return s;
 }
@@ -233,9 +233,9 @@ static void run_mr(ClsOptions *o) {
     char pos[4096], neg[4096];
     data_path(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
     data_path(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
-    ClsSet all = {0};
+    RnnClsSet all = {0};
     Vocab *v;
-    cls_load_mr(&all, &v, pos, neg, o->maxlen);
+    rnn_cls_load_mr(&all, &v, pos, neg, o->maxlen);
     o->t.model.V = v->size;
     o->t.model.NC = 2;
     float *table = pretrained(o, v);
@@ -245,20 +245,20 @@ static void run_mr(ClsOptions *o) {
     rng_seed(&rng, o->t.seed, 2);
     rng_shuffle_int(&rng, perm, (size_t)all.n);
     for (int i = 0; i < all.n; i++) fold[perm[i]] = i % 10;
-    ClsScore mean = { 0.0, NAN, o->t.epochs };
+    RnnClsScore mean = { 0.0, NAN, o->t.epochs };
     for (int k = 0; k < o->folds; k++) {
-        ClsSet train, test;
-        clsset_subset(&train, &all, fold, k, 0);
-        clsset_subset(&test, &all, fold, k, 1);
-        double acc = cls_train_eval(&o->t, &train, NULL, &test, table).test_acc;
+        RnnClsSet train, test;
+        rnn_cls_set_subset(&train, &all, fold, k, 0);
+        rnn_cls_set_subset(&test, &all, fold, k, 1);
+        double acc = rnn_cls_train_eval(&o->t, &train, NULL, &test, table).test_acc;
         fprintf(stderr, "MR fold %d/10: test accuracy %.2f%%\n", k + 1, 100 * acc);
         mean.test_acc += acc / o->folds;
-        clsset_view_free(&train);
-        clsset_view_free(&test);
+        rnn_cls_set_view_free(&train);
+        rnn_cls_set_view_free(&test);
     }
     print_cls_result(o, o->folds, &mean, all.n);
     free(fold); free(perm); free(table);
-    clsset_free(&all);
+    rnn_cls_set_free(&all);
     vocab_free(v);
 }
 
@@ -271,23 +271,23 @@ static void run_sst2(ClsOptions *o) {
         if (!data_path(path[k], sizeof path[k], rel[k])) die("'%s' is missing: run scripts/data.sh sst", path[k]);
         paths[k] = path[k];
     }
-    ClsSet s[3];
+    RnnClsSet s[3];
     Vocab *v;
-    cls_load_labelled(s, &v, paths, 3, 2, o->maxlen);
+    rnn_cls_load_labelled(s, &v, paths, 3, 2, o->maxlen);
     o->t.model.V = v->size;
     o->t.model.NC = 2;
     float *table = pretrained(o, v);
     o->t.save_vocab = v;
-    ClsScore r = cls_train_eval(&o->t, &s[0], &s[1], &s[2], table);
+    RnnClsScore r = rnn_cls_train_eval(&o->t, &s[0], &s[1], &s[2], table);
     fprintf(stderr, "SST-2: best dev accuracy %.2f%% at epoch %d, its test accuracy %.2f%%\n",
             100 * r.dev_acc, r.epoch, 100 * r.test_acc);
     print_cls_result(o, 0, &r, s[2].n);
     free(table);
-    for (int k = 0; k < 3; k++) clsset_free(&s[k]);
+    for (int k = 0; k < 3; k++) rnn_cls_set_free(&s[k]);
     vocab_free(v);
 }
 
-int cmd_classify_train(int argc, char **argv) {
+int rnn_cmd_classify_train(int argc, char **argv) {
     ClsOptions o;
     cls_parse(&o, argc, argv);
     if (strcmp(o.task, "mr") == 0) run_mr(&o);
@@ -295,7 +295,7 @@ int cmd_classify_train(int argc, char **argv) {
     else {
         double majority;
         int n;
-        ClsScore s = run_bible(&o, &majority, &n);
+        RnnClsScore s = run_bible(&o, &majority, &n);
         fprintf(stderr, "bible divisions: test accuracy %.2f%% (majority class %.2f%%)\n", 100 * s.test_acc, 100 * majority);
         print_cls_result(&o, 0, &s, n);
     }
@@ -312,7 +312,7 @@ static const char *usage_classify_eval =
     "a task's test split. Words the model never saw become <unk>. Ends with\n"
     "RESULT ... acc=\n";
 
-int cmd_classify_eval(int argc, char **argv) {
+int rnn_cmd_classify_eval(int argc, char **argv) {
     enum { E_MODEL = 400, E_DATA, E_TASK, E_THREADS, E_HELP };
     static const struct option opts[] = {
         { "model", required_argument, 0, E_MODEL }, { "data", required_argument, 0, E_DATA },
@@ -336,40 +336,40 @@ int cmd_classify_eval(int argc, char **argv) {
     if (!model) usage_error("--model DIR is required");
     if (!data == !task) usage_error("give one of --data FILE or --task sst2|bible");
     if (task && strcmp(task, "sst2") != 0 && strcmp(task, "bible") != 0) usage_error("--task must be sst2 or bible");
-    Classifier m;
+    RnnCls m;
     Vocab *v;
-    cls_load(&m, &v, model);
-    ClsSet set = {0};
+    rnn_cls_load(&m, &v, model);
+    RnnClsSet set = {0};
     char path[4096], labels[4096];
     if (data || strcmp(task, "sst2") == 0) {
         if (!data) {
             if (!data_path(path, sizeof path, "sst/stsa.binary.test")) die("'%s' is missing: run make data", path);
             data = path;
         }
-        cls_load_labelled_file(&set, v, data, m.cfg.NC, 1000000);
+        rnn_cls_load_labelled_file(&set, v, data, m.cfg.NC, 1000000);
     } else {
         if (m.cfg.NC != BIBLE_DIVISIONS) die("'%s' has %d classes, the Bible task %d", model, m.cfg.NC, BIBLE_DIVISIONS);
         if (!data_path(path, sizeof path, "bible/words.test.txt")) die("'%s' is missing: run make data", path);
         data_path(labels, sizeof labels, "bible/labels.test.tsv");
-        cls_load_bible(&set, v, path, labels, 1000000);
+        rnn_cls_load_bible(&set, v, path, labels, 1000000);
         data = path;
     }
     int maxlen = 0;
     for (int i = 0; i < set.n; i++) if (set.len[i] > maxlen) maxlen = set.len[i];
-    ClsActs a;
-    cls_acts_build(&a, &m, 50, maxlen + 2 * cls_pad_left(&m.cfg) + 5, 1);
-    double acc = cls_accuracy(&m, &a, &set);
+    RnnClsActs a;
+    rnn_cls_acts_build(&a, &m, 50, maxlen + 2 * rnn_cls_pad_left(&m.cfg) + 5, 1);
+    double acc = rnn_cls_accuracy(&m, &a, &set);
     fprintf(stderr, "%s: %d sentences, accuracy %.2f%%\n", data, set.n, 100 * acc);
     result_begin("rnn");
     result_str("task", "classify-eval");
-    result_str("model", cls_encoder_name(m.cfg.enc));
+    result_str("model", rnn_cls_encoder_name(m.cfg.enc));
     result_str("data", data);
     result_int("sentences", set.n);
     result_num("acc", 100 * acc, 2);
     result_end();
-    cls_acts_free(&a);
-    clsset_free(&set);
-    cls_free(&m);
+    rnn_cls_acts_free(&a);
+    rnn_cls_set_free(&set);
+    rnn_cls_free(&m);
     vocab_free(v);
     return 0;
 }

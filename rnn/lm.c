@@ -11,9 +11,9 @@
 
 static const char *kind_names[] = { "rnn", "lstm", "gru" };
 
-const char *lm_kind_name(RnnKind kind) { return kind_names[kind]; }
+const char *rnn_lm_kind_name(RnnKind kind) { return kind_names[kind]; }
 
-int lm_kind_parse(const char *s, RnnKind *kind) {
+int rnn_lm_kind_parse(const char *s, RnnKind *kind) {
     for (int k = 0; k < 3; k++)
         if (strcmp(s, kind_names[k]) == 0) { *kind = (RnnKind)k; return 0; }
     if (strcmp(s, "elman") == 0) { *kind = RNN_ELMAN; return 0; }
@@ -22,9 +22,9 @@ int lm_kind_parse(const char *s, RnnKind *kind) {
 
 /* ------------------------------------------------------------ parameters */
 
-void lm_build(Lm *m, const LmConfig *cfg) {
+void rnn_lm_build(RnnLm *m, const RnnLmConfig *cfg) {
     if (cfg->V < 1 || cfg->E < 1 || cfg->H < 1) die("lm: vocabulary, embedding and hidden sizes must be positive");
-    if (cfg->L < 1 || cfg->L > LM_MAX_LAYERS) die("lm: layers must be in 1..%d (got %d)", LM_MAX_LAYERS, cfg->L);
+    if (cfg->L < 1 || cfg->L > RNN_LM_MAX_LAYERS) die("lm: layers must be in 1..%d (got %d)", RNN_LM_MAX_LAYERS, cfg->L);
     if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f)) die("lm: dropout must be in [0, 1)");
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
@@ -53,18 +53,18 @@ void lm_build(Lm *m, const LmConfig *cfg) {
     m->b_out = params_get(&m->pt, "b_out");
 }
 
-void lm_free(Lm *m) { params_free(&m->pt); }
+void rnn_lm_free(RnnLm *m) { params_free(&m->pt); }
 
-void lm_init_uniform(Lm *m, float range, Rng *rng) {
+void rnn_lm_init_uniform(RnnLm *m, float range, Rng *rng) {
     rng_fill_uniform(rng, m->pt.values, m->pt.total, -range, range);
 }
 
-void lm_config_text(const LmConfig *cfg, char *buf, size_t n) {
+void rnn_lm_config_text(const RnnLmConfig *cfg, char *buf, size_t n) {
     snprintf(buf, n, "kind=%d\nvocab=%d\nemb=%d\nhidden=%d\nlayers=%d\ndropout=%.6f\n",
              (int)cfg->kind, cfg->V, cfg->E, cfg->H, cfg->L, cfg->dropout);
 }
 
-int lm_config_parse(const char *text, LmConfig *cfg) {
+int rnn_lm_config_parse(const char *text, RnnLmConfig *cfg) {
     long kind = config_long(text, "kind", -1);
     if (kind < 0 || kind > 2) return -1;
     cfg->kind = (RnnKind)kind;
@@ -73,7 +73,7 @@ int lm_config_parse(const char *text, LmConfig *cfg) {
     cfg->H = (int)config_long(text, "hidden", 0);
     cfg->L = (int)config_long(text, "layers", 0);
     cfg->dropout = (float)config_double(text, "dropout", 0.0);
-    if (cfg->V < 1 || cfg->E < 1 || cfg->H < 1 || cfg->L < 1 || cfg->L > LM_MAX_LAYERS) return -1;
+    if (cfg->V < 1 || cfg->E < 1 || cfg->H < 1 || cfg->L < 1 || cfg->L > RNN_LM_MAX_LAYERS) return -1;
     if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f)) return -1;
     return 0;
 }
@@ -82,8 +82,8 @@ int lm_config_parse(const char *text, LmConfig *cfg) {
 
 static float *fbuf(size_t n) { return xcalloc(n ? n : 1, sizeof(float)); }
 
-void lm_acts_build(LmActs *a, const Lm *m, int T, int B, uint64_t seed) {
-    const LmConfig *c = &m->cfg;
+void rnn_lm_acts_build(RnnLmActs *a, const RnnLm *m, int T, int B, uint64_t seed) {
+    const RnnLmConfig *c = &m->cfg;
     if (T < 1 || B < 1) die("lm: sequence length and batch must be at least 1 (got T=%d, B=%d)", T, B);
     memset(a, 0, sizeof *a);
     a->T = T; a->B = B;
@@ -113,10 +113,10 @@ void lm_acts_build(LmActs *a, const Lm *m, int T, int B, uint64_t seed) {
     rng_seed(&a->rng, seed, 7);
 }
 
-void lm_acts_free(LmActs *a) {
+void rnn_lm_acts_free(RnnLmActs *a) {
     free(a->inp); free(a->tgt); free(a->emb);
-    for (int l = 0; l <= LM_MAX_LAYERS; l++) { free(a->xin[l]); free(a->mask[l]); }
-    for (int l = 0; l < LM_MAX_LAYERS; l++) {
+    for (int l = 0; l <= RNN_LM_MAX_LAYERS; l++) { free(a->xin[l]); free(a->mask[l]); }
+    for (int l = 0; l < RNN_LM_MAX_LAYERS; l++) {
         free(a->h_all[l]); free(a->act[l]);
         free(a->h0[l]); free(a->c0[l]); free(a->h[l]); free(a->c[l]);
     }
@@ -124,7 +124,7 @@ void lm_acts_free(LmActs *a) {
     memset(a, 0, sizeof *a);
 }
 
-void lm_reset_state(LmActs *a, const Lm *m) {
+void rnn_lm_reset_state(RnnLmActs *a, const RnnLm *m) {
     size_t bh = (size_t)a->B * m->cfg.H;
     for (int l = 0; l < m->cfg.L; l++) {
         memset(a->h[l], 0, bh * sizeof(float));
@@ -134,9 +134,9 @@ void lm_reset_state(LmActs *a, const Lm *m) {
 
 /* ------------------------------------------------------------ forward */
 
-double lm_forward(Lm *m, LmActs *a, const int *inp, const int *tgt, int T, int train) {
-    const LmConfig *c = &m->cfg;
-    if (T < 1 || T > a->T) die("lm_forward: chunk of %d steps, buffers hold 1..%d", T, a->T);
+double rnn_lm_forward(RnnLm *m, RnnLmActs *a, const int *inp, const int *tgt, int T, int train) {
+    const RnnLmConfig *c = &m->cfg;
+    if (T < 1 || T > a->T) die("rnn_lm_forward: chunk of %d steps, buffers hold 1..%d", T, a->T);
     int B = a->B, N = T * B;
     size_t bh = (size_t)B * c->H;
     float p = train ? c->dropout : 0.0f;
@@ -165,8 +165,8 @@ double lm_forward(Lm *m, LmActs *a, const int *inp, const int *tgt, int T, int t
 /* ------------------------------------------------------------ backward */
 
 /* The forward list in reverse: loss, decoder, then each layer from the top. */
-void lm_backward(Lm *m, LmActs *a, float dloss) {
-    const LmConfig *c = &m->cfg;
+void rnn_lm_backward(RnnLm *m, RnnLmActs *a, float dloss) {
+    const RnnLmConfig *c = &m->cfg;
     ParamTable *pt = &m->pt;
     int T = a->last_T, B = a->B, N = T * B;
     float *g = pt->grads;

@@ -36,7 +36,7 @@ static int *encode_words(const Vocab *v, const char *text, size_t len, size_t *n
     return ids;
 }
 
-int *lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n) {
+int *rnn_lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n) {
     if (!char_level) return encode_words(v, text, len, n);
     size_t count = vocab_encode(v, text, len, NULL, 0);
     int *ids = xmalloc((count ? count : 1) * sizeof(int));
@@ -49,7 +49,7 @@ static void need_tokens(const char *path, size_t n) {
     if (n < 2) die("'%s': needs at least two tokens to predict anything", path);
 }
 
-void lm_data_words(LmData *d, const char *train, const char *valid, const char *test) {
+void rnn_lm_data_words(RnnLmData *d, const char *train, const char *valid, const char *test) {
     memset(d, 0, sizeof *d);
     const char *paths[3] = { train, valid, test };
     size_t len;
@@ -65,7 +65,7 @@ void lm_data_words(LmData *d, const char *train, const char *valid, const char *
     }
 }
 
-void lm_data_chars(LmData *d, const char *train, const char *valid, const char *test) {
+void rnn_lm_data_chars(RnnLmData *d, const char *train, const char *valid, const char *test) {
     memset(d, 0, sizeof *d);
     d->char_level = 1;
     size_t len;
@@ -74,7 +74,7 @@ void lm_data_chars(LmData *d, const char *train, const char *valid, const char *
         /* one file: the vocabulary of all of it (as nanoGPT), train 90%, valid 10% */
         d->vocab = vocab_build(VOCAB_CHAR, text, len, 1, 0);
         size_t n;
-        int *ids = lm_encode_text(d->vocab, 1, text, len, &n);
+        int *ids = rnn_lm_encode_text(d->vocab, 1, text, len, &n);
         free(text);
         need_tokens(train, n);
         size_t cut = (size_t)(0.9 * (double)n);
@@ -93,13 +93,13 @@ void lm_data_chars(LmData *d, const char *train, const char *valid, const char *
     for (int s = 0; s < 3; s++) {
         if (!paths[s]) continue;
         if (s > 0) text = text_load(paths[s], &len);
-        d->split[s] = lm_encode_text(d->vocab, 1, text, len, &d->len[s]);
+        d->split[s] = rnn_lm_encode_text(d->vocab, 1, text, len, &d->len[s]);
         free(text);
         need_tokens(paths[s], d->len[s]);
     }
 }
 
-void lm_data_free(LmData *d) {
+void rnn_lm_data_free(RnnLmData *d) {
     vocab_free(d->vocab);
     for (int s = 0; s < 3; s++) free(d->split[s]);
     memset(d, 0, sizeof *d);
@@ -107,12 +107,12 @@ void lm_data_free(LmData *d) {
 
 /* ------------------------------------------------------------ evaluation */
 
-double lm_evaluate(Lm *m, const int *stream, size_t n, int T, long max_tokens) {
+double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_tokens) {
     if (n < 2) die("evaluation needs at least two tokens");
     size_t todo = n - 1;
     if (max_tokens > 0 && (size_t)max_tokens < todo) todo = (size_t)max_tokens;
-    LmActs a;
-    lm_acts_build(&a, m, T, 1, 0);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, T, 1, 0);
     /* one row at a time: the per-step products are too small to share out,
      * and waking a second thread for each costs more than it saves */
     int threads = get_threads();
@@ -120,26 +120,26 @@ double lm_evaluate(Lm *m, const int *stream, size_t n, int T, long max_tokens) {
     double nats = 0.0;
     for (size_t pos = 0; pos < todo; pos += (size_t)T) {
         int t = (int)(todo - pos < (size_t)T ? todo - pos : (size_t)T);
-        nats += lm_forward(m, &a, stream + pos, stream + pos + 1, t, 0) * t;
+        nats += rnn_lm_forward(m, &a, stream + pos, stream + pos + 1, t, 0) * t;
     }
     set_threads(threads);
-    lm_acts_free(&a);
+    rnn_lm_acts_free(&a);
     return nats / (double)todo;
 }
 
 /* ------------------------------------------------------------ save / load */
 
-void lm_save(const Lm *m, const Vocab *v, const char *dir, long step, int with_optimizer) {
+void rnn_lm_save(const RnnLm *m, const Vocab *v, const char *dir, long step, int with_optimizer) {
     char cfg[512], path[4096];
     make_dirs(dir);
-    lm_config_text(&m->cfg, cfg, sizeof cfg);
+    rnn_lm_config_text(&m->cfg, cfg, sizeof cfg);
     snprintf(path, sizeof path, "%s/vocab.txt", dir);
     vocab_save(v, path);
     snprintf(path, sizeof path, "%s/model.ckpt", dir);
     checkpoint_save(path, "rnn", cfg, &m->pt, step, with_optimizer);
 }
 
-void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
+void rnn_lm_load(RnnLm *m, Vocab **v, const char *path, long *step) {
     char ckpt[4096], vocab[4096], err[512];
     size_t n = strlen(path);
     if (n > 5 && strcmp(path + n - 5, ".ckpt") == 0) {
@@ -153,9 +153,9 @@ void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
     }
     CheckpointInfo ck;
     if (checkpoint_read(ckpt, "rnn", &ck, err, sizeof err)) die("%s", err);
-    LmConfig cfg;
-    if (lm_config_parse(ck.config, &cfg)) die("'%s': not a recurrent LM checkpoint (bad config)", ckpt);
-    lm_build(m, &cfg);
+    RnnLmConfig cfg;
+    if (rnn_lm_config_parse(ck.config, &cfg)) die("'%s': not a recurrent LM checkpoint (bad config)", ckpt);
+    rnn_lm_build(m, &cfg);
     if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("'%s': %s", ckpt, err);
     if (step) *step = ck.step;
     checkpoint_free(&ck);
@@ -166,9 +166,9 @@ void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
 
 /* ------------------------------------------------------------ training */
 
-void lm_train_defaults(LmTrainOptions *o) {
+void rnn_lm_train_defaults(RnnLmTrainOptions *o) {
     memset(o, 0, sizeof *o);
-    o->model = (LmConfig){ .kind = RNN_LSTM, .V = 0, .E = 128, .H = 128, .L = 2, .dropout = 0.0f };
+    o->model = (RnnLmConfig){ .kind = RNN_LSTM, .V = 0, .E = 128, .H = 128, .L = 2, .dropout = 0.0f };
     o->init_range = 0.1f;
     o->T = 50; o->B = 50;
     o->epochs = 1;
@@ -181,7 +181,7 @@ void lm_train_defaults(LmTrainOptions *o) {
     o->out = "runs/rnn/lm";
 }
 
-static float epoch_lr(const LmTrainOptions *o, long epoch) {
+static float epoch_lr(const RnnLmTrainOptions *o, long epoch) {
     long past = epoch + 1 - o->decay_start;   /* epochs run after the flat ones */
     return past > 0 ? o->lr * powf(o->decay, (float)past) : o->lr;
 }
@@ -196,9 +196,9 @@ static void fill_chunk(int *inp, int *tgt, const int *s, size_t row_len, long k,
         }
 }
 
-static void write_config(const LmTrainOptions *o, const LmData *d, long total) {
+static void write_config(const RnnLmTrainOptions *o, const RnnLmData *d, long total) {
     RunConfig *c = config_begin(o->out);
-    config_str(c, "model", lm_kind_name(o->model.kind));
+    config_str(c, "model", rnn_lm_kind_name(o->model.kind));
     config_str(c, "level", d->char_level ? "char" : "word");
     config_int(c, "vocab", o->model.V);
     config_int(c, "emb", o->model.E);
@@ -224,15 +224,15 @@ static void write_config(const LmTrainOptions *o, const LmData *d, long total) {
 
 /* A learner watches the text improve: a short sample at temperature 0.8 from
  * the model as it stands (its own state buffers, so training is untouched). */
-static void print_checkpoint_sample(Lm *m, const Vocab *v, const LmTrainOptions *o, long step) {
-    char *s = lm_sample(m, v, o->sample_prompt, o->sample_len, 0.8f, o->seed + (unsigned long)step);
+static void print_checkpoint_sample(RnnLm *m, const Vocab *v, const RnnLmTrainOptions *o, long step) {
+    char *s = rnn_lm_sample(m, v, o->sample_prompt, o->sample_len, 0.8f, o->seed + (unsigned long)step);
     printf("--- sample at step %ld (temperature 0.8):\n%s\n", step, s);
     fflush(stdout);
     free(s);
 }
 
-double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
-    LmTrainOptions opt = *o;
+double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
+    RnnLmTrainOptions opt = *o;
     opt.model.V = d->vocab->size;
     if (opt.T < 1) die("sequence length must be at least 1 (got %d)", opt.T);
     if (opt.B < 1) die("batch must be at least 1 (got %d)", opt.B);
@@ -248,22 +248,22 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
     long step = 0;
     if (opt.resume) {
         Vocab *v;
-        lm_load(m, &v, opt.out, &step);
+        rnn_lm_load(m, &v, opt.out, &step);
         if (v->size != opt.model.V) die("'%s': its vocabulary differs from the corpus's", opt.out);
         vocab_free(v);
         opt.model = m->cfg;
         if (!opt.quiet) fprintf(stderr, "rnn: resuming %s at step %ld\n", opt.out, step);
     } else {
-        lm_build(m, &opt.model);
+        rnn_lm_build(m, &opt.model);
         Rng init;
         rng_seed(&init, opt.seed, 1);
-        lm_init_uniform(m, opt.init_range, &init);
+        rnn_lm_init_uniform(m, opt.init_range, &init);
     }
     write_config(&opt, d, total);
     Metrics *log = opt.resume ? metrics_append(opt.out, LM_COLUMNS) : metrics_create(opt.out, LM_COLUMNS);
 
-    LmActs a;
-    lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)step);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)step);
     int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
     int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
@@ -276,13 +276,13 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
     for (; step < total; ) {
         /* ---- one training step: no allocation from here ... */
         long epoch = step / per_epoch, k = step % per_epoch;
-        if (k == 0) lm_reset_state(&a, m);   /* each epoch starts from a zero state */
+        if (k == 0) rnn_lm_reset_state(&a, m);   /* each epoch starts from a zero state */
         float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
         fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, opt.B);
-        double loss = lm_forward(m, &a, inp, tgt, opt.T, 1);
+        double loss = rnn_lm_forward(m, &a, inp, tgt, opt.T, 1);
         if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, step);
         params_zero_grad(&m->pt);
-        lm_backward(m, &a, dloss);
+        rnn_lm_backward(m, &a, dloss);
         norm = opt.clip > 0 ? clip_grad_norm(&m->pt, opt.clip) : 0.0f;
         if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(step + 1));
         else sgd_step(&m->pt, lr, 0.0f, 0.0f);
@@ -309,7 +309,7 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
         }
         int do_eval = step % eval_every == 0 || step == total;
         if (do_eval && d->split[SPLIT_VALID]) {
-            valid_loss = lm_evaluate(m, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_T, opt.eval_tokens);
+            valid_loss = rnn_lm_evaluate(m, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_T, opt.eval_tokens);
             metrics_num(log, "step", step);
             metrics_num(log, "epoch", (double)step / per_epoch);
             metrics_num(log, "tokens", tokens);
@@ -326,12 +326,12 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
             }
             if (opt.sample_prompt) print_checkpoint_sample(m, d->vocab, &opt, step);
         }
-        if (step % ckpt_every == 0 || step == total) lm_save(m, d->vocab, opt.out, step, 1);
+        if (step % ckpt_every == 0 || step == total) rnn_lm_save(m, d->vocab, opt.out, step, 1);
     }
     if (!opt.quiet) progress_end();
     metrics_close(log);
     free(inp); free(tgt);
-    lm_acts_free(&a);
+    rnn_lm_acts_free(&a);
     return valid_loss;
 }
 
@@ -344,16 +344,16 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s) {
     *len += n;
 }
 
-char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed) {
+char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed) {
     if (!(temperature > 0.0f)) die("temperature must be positive (got %g)", temperature);
     int char_level = v->kind == VOCAB_CHAR, V = m->cfg.V;
-    LmActs a;
-    lm_acts_build(&a, m, 1, 1, seed);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, 1, 1, seed);
     Rng rng;
     rng_seed(&rng, seed, 3);
     size_t np = 0;
     int *ids = NULL;
-    if (prime && *prime && char_level) ids = lm_encode_text(v, 1, prime, strlen(prime), &np);
+    if (prime && *prime && char_level) ids = rnn_lm_encode_text(v, 1, prime, strlen(prime), &np);
     if (prime && *prime && !char_level) {   /* a word prime starts a sentence */
         np = vocab_encode(v, prime, strlen(prime), NULL, 0);
         ids = xmalloc((np + 1) * sizeof(int));
@@ -372,7 +372,7 @@ char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperatu
     size_t len = 0, cap = 0;
     append(&out, &len, &cap, prime ? prime : "");
     int tok = 0;
-    for (size_t i = 0; i < np; i++) { tok = ids[i]; lm_forward(m, &a, &tok, NULL, 1, 0); }
+    for (size_t i = 0; i < np; i++) { tok = ids[i]; rnn_lm_forward(m, &a, &tok, NULL, 1, 0); }
     free(ids);
     float *p = a.probs;
     for (int i = 0; i < n; i++) {
@@ -389,8 +389,8 @@ char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperatu
             if (len > 0 && out[len - 1] != '\n') append(&out, &len, &cap, " ");
             append(&out, &len, &cap, tok == VOCAB_EOS ? "\n" : vocab_token(v, tok));
         }
-        lm_forward(m, &a, &tok, NULL, 1, 0);
+        rnn_lm_forward(m, &a, &tok, NULL, 1, 0);
     }
-    lm_acts_free(&a);
+    rnn_lm_acts_free(&a);
     return out;
 }

@@ -28,7 +28,7 @@
 
 /* Everything a command can be told; each command reads the fields it needs. */
 typedef struct {
-    LmTrainOptions lm;
+    RnnLmTrainOptions lm;
     const char *corpus;       /* --corpus: ptb, bible-words, bible-chars, shakespeare */
     const char *train, *valid, *test;   /* --train/--valid/--test: your own files */
     int char_level;           /* --char with --train */
@@ -195,14 +195,14 @@ static void corpus_paths(Options *o, const char *corpus) {
 }
 
 static void apply_preset(Options *o, const char *name) {
-    LmTrainOptions *t = &o->lm;
+    RnnLmTrainOptions *t = &o->lm;
     static char out[256];
     snprintf(out, sizeof out, "runs/rnn/%s", name);
     t->out = out;
     if (strcmp(name, "ptb-small") == 0 || strcmp(name, "ptb-rnn") == 0) {
         corpus_paths(o, "ptb");
         int elman = name[4] == 'r';
-        t->model = (LmConfig){ .kind = elman ? RNN_ELMAN : RNN_LSTM, .E = 200, .H = 200, .L = 2 };
+        t->model = (RnnLmConfig){ .kind = elman ? RNN_ELMAN : RNN_LSTM, .E = 200, .H = 200, .L = 2 };
         t->init_range = 0.1f;
         t->T = 20; t->B = 20; t->steps = 0;
         /* The Elman rung gets a shorter schedule (6 epochs, halving after 3)
@@ -212,13 +212,13 @@ static void apply_preset(Options *o, const char *name) {
         t->clip = 5.0f; t->time_sum = 1; t->eval_T = 35; t->log_every = 100;
     } else if (strncmp(name, "shakespeare-", 12) == 0) {
         corpus_paths(o, "shakespeare");
-        if (lm_kind_parse(name + 12, &t->model.kind)) usage_error("unknown preset '%s'", name);
+        if (rnn_lm_kind_parse(name + 12, &t->model.kind)) usage_error("unknown preset '%s'", name);
         t->model.E = 128; t->model.H = 128; t->model.L = 2; t->model.dropout = 0.0f;
         t->T = 50; t->B = 50; t->steps = 2000; t->optimizer = 1; t->lr = 2e-3f;
         t->clip = 5.0f; t->eval_every = 500; t->log_every = 10;
     } else if (strcmp(name, "bible-chars") == 0) {
         corpus_paths(o, "bible-chars");
-        t->model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = 128, .L = 2 };
+        t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 128, .H = 128, .L = 2 };
         t->T = 50; t->B = 50; t->steps = 2000; t->optimizer = 1; t->lr = 2e-3f;
         t->clip = 5.0f; t->eval_every = 500; t->eval_tokens = 50000;
     } else {
@@ -227,12 +227,12 @@ static void apply_preset(Options *o, const char *name) {
 }
 
 static void parse(Options *o, int argc, char **argv, const char *usage) {
-    lm_train_defaults(&o->lm);
+    rnn_lm_train_defaults(&o->lm);
     o->count = 500; o->temperature = 0.8; o->threads = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        LmTrainOptions *t = &o->lm;
+        RnnLmTrainOptions *t = &o->lm;
         switch (c) {
         case OPT_PRESET: apply_preset(o, optarg); break;
         case OPT_CORPUS: corpus_paths(o, optarg); break;
@@ -240,10 +240,10 @@ static void parse(Options *o, int argc, char **argv, const char *usage) {
         case OPT_VALID: o->valid = optarg; break;
         case OPT_TEST: o->test = optarg; break;
         case OPT_CHAR: o->char_level = 1; break;
-        case OPT_KIND: if (lm_kind_parse(optarg, &t->model.kind)) usage_error("--cell must be rnn, lstm or gru"); break;
+        case OPT_KIND: if (rnn_lm_kind_parse(optarg, &t->model.kind)) usage_error("--cell must be rnn, lstm or gru"); break;
         case OPT_EMB: t->model.E = (int)parse_long(optarg, "--emb", 1, 65536); break;
         case OPT_HIDDEN: t->model.H = (int)parse_long(optarg, "--hidden", 1, 65536); break;
-        case OPT_LAYERS: t->model.L = (int)parse_long(optarg, "--layers", 1, LM_MAX_LAYERS); break;
+        case OPT_LAYERS: t->model.L = (int)parse_long(optarg, "--layers", 1, RNN_LM_MAX_LAYERS); break;
         case OPT_DROPOUT: t->model.dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
         case OPT_SEQ: t->T = (int)parse_long(optarg, "--seq-len", 1, 100000); break;
         case OPT_BATCH: t->B = (int)parse_long(optarg, "--batch", 1, 100000); break;
@@ -279,15 +279,15 @@ static void parse(Options *o, int argc, char **argv, const char *usage) {
     if (o->threads > 0) set_threads((int)o->threads);
 }
 
-static void load_corpus(const Options *o, LmData *d) {
+static void load_corpus(const Options *o, RnnLmData *d) {
     if (!o->train) usage_error("no training data: give --preset, --corpus or --train (see --help)");
-    if (o->char_level) lm_data_chars(d, o->train, o->valid, o->test);
-    else lm_data_words(d, o->train, o->valid, o->test);
+    if (o->char_level) rnn_lm_data_chars(d, o->train, o->valid, o->test);
+    else rnn_lm_data_words(d, o->train, o->valid, o->test);
 }
 
-static void print_result(const Lm *m, const char *data, const char *split, size_t tokens, double loss) {
+static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss) {
     result_begin("rnn");
-    result_str("model", lm_kind_name(m->cfg.kind));
+    result_str("model", rnn_lm_kind_name(m->cfg.kind));
     result_str("data", data);
     result_str("split", split);
     result_int("tokens", (long long)tokens);
@@ -300,22 +300,22 @@ static int cmd_lm_train(int argc, char **argv) {
     Options o = {0};
     parse(&o, argc, argv, usage_train);
     if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
-    LmData d;
+    RnnLmData d;
     load_corpus(&o, &d);
     if (!o.lm.quiet)
         fprintf(stderr, "rnn: %s %zu train tokens, vocabulary %d\n", o.char_level ? "chars" : "words",
                 d.len[SPLIT_TRAIN], d.vocab->size);
-    Lm m;
-    double valid = lm_train(&m, &d, &o.lm);
+    RnnLm m;
+    double valid = rnn_lm_train(&m, &d, &o.lm);
     const char *name = o.name ? o.name : "custom";
     if (d.split[SPLIT_TEST]) {
-        double loss = lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
+        double loss = rnn_lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
         print_result(&m, name, "test", d.len[SPLIT_TEST] - 1, loss);
     } else if (d.split[SPLIT_VALID]) {
         print_result(&m, name, "valid", d.len[SPLIT_VALID] - 1, valid);
     }
-    lm_free(&m);
-    lm_data_free(&d);
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
     return 0;
 }
 
@@ -323,21 +323,21 @@ static int cmd_lm_eval(int argc, char **argv) {
     Options o = {0};
     parse(&o, argc, argv, usage_eval);
     if (!o.model) usage_error("lm-eval needs --model DIR");
-    Lm m;
+    RnnLm m;
     Vocab *v;
-    lm_load(&m, &v, o.model, NULL);
+    rnn_lm_load(&m, &v, o.model, NULL);
     const char *path = optind < argc ? argv[optind] : o.test;
     if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
     size_t len, n;
     char *text = text_load(path, &len);
-    int *ids = lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
+    int *ids = rnn_lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
     free(text);
     if (n < 2) die("'%s': needs at least two tokens to score", path);
-    double loss = lm_evaluate(&m, ids, n, 100, 0);
+    double loss = rnn_lm_evaluate(&m, ids, n, 100, 0);
     print_result(&m, o.name ? o.name : path, o.name ? "test" : "file", n - 1, loss);
     free(ids);
     vocab_free(v);
-    lm_free(&m);
+    rnn_lm_free(&m);
     return 0;
 }
 
@@ -345,14 +345,14 @@ static int cmd_sample(int argc, char **argv) {
     Options o = {0};
     parse(&o, argc, argv, usage_sample);
     if (!o.model) usage_error("sample needs --model DIR");
-    Lm m;
+    RnnLm m;
     Vocab *v;
-    lm_load(&m, &v, o.model, NULL);
-    char *text = lm_sample(&m, v, o.prime, (int)o.count, (float)o.temperature, o.lm.seed);
+    rnn_lm_load(&m, &v, o.model, NULL);
+    char *text = rnn_lm_sample(&m, v, o.prime, (int)o.count, (float)o.temperature, o.lm.seed);
     printf("%s\n", text);
     free(text);
     vocab_free(v);
-    lm_free(&m);
+    rnn_lm_free(&m);
     return 0;
 }
 
@@ -362,7 +362,7 @@ static int cmd_gradnorm(int argc, char **argv) {
     int T = o.lm.steps > 0 ? (int)o.lm.steps : 60;
     int H = o.lm.model.H != 128 ? o.lm.model.H : 64;
     const char *out = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/gradnorm" : o.lm.out;
-    gradnorm_run(out, T, H, o.lm.seed);
+    rnn_gradnorm_run(out, T, H, o.lm.seed);
     return 0;
 }
 
@@ -381,29 +381,29 @@ static int cmd_demo(int argc, char **argv) {
     o.lm.sample_len = 120;
     printf("== 1. a char-level LSTM (2x128) on the King James Bible, %ld steps of 50x50 chars\n", o.lm.steps);
     fflush(stdout);
-    LmData d;
+    RnnLmData d;
     load_corpus(&o, &d);
-    Lm m;
-    double valid = lm_train(&m, &d, &o.lm);
+    RnnLm m;
+    double valid = rnn_lm_train(&m, &d, &o.lm);
     printf("valid loss %.4f nats/char (ppl %.2f) on the first %ld valid chars\n", valid, exp(valid), o.lm.eval_tokens);
     for (int k = 0; k < 2; k++) {
         float temp = k == 0 ? 0.5f : 1.0f;
-        char *s = lm_sample(&m, d.vocab, "And God said", 200, temp, 42);
+        char *s = rnn_lm_sample(&m, d.vocab, "And God said", 200, temp, 42);
         printf("--- sample, temperature %.1f:\n%s\n", temp, s);
         free(s);
     }
     metrics_plot(dir);
     print_result(&m, "bible-chars", "valid", (size_t)o.lm.eval_tokens, valid);
-    lm_free(&m);
-    lm_data_free(&d);
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
 
     printf("\n== 2. vanishing gradients: ||dL_T/dh_t|| for an RNN and an LSTM\n");
     snprintf(dir, sizeof dir, "%s/gradnorm", root);
-    gradnorm_run(dir, 60, 64, 1);
+    rnn_gradnorm_run(dir, 60, 64, 1);
 
     printf("\n== 3. which division of the Bible is a verse from? (8 classes, test verses)\n");
     fflush(stdout);
-    cls_demo_table(root, o.quick);
+    rnn_cls_demo_table(root, o.quick);
     return 0;
 }
 
@@ -435,30 +435,30 @@ static int cmd_elmo(int argc, char **argv) {
     if (exists) fclose(exists);
     else {
         corpus_paths(&o, "bible-words");
-        LmData d;
+        RnnLmData d;
         load_corpus(&o, &d);
-        LmTrainOptions t = o.lm;
-        t.model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = o.lm.model.H, .L = 1 };
+        RnnLmTrainOptions t = o.lm;
+        t.model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 128, .H = o.lm.model.H, .L = 1 };
         t.T = 35; t.B = 20; t.steps = o.lm.steps > 0 ? o.lm.steps : 600;
         t.eval_every = t.steps; t.eval_tokens = 20000; t.quiet = 1;
-        Lm m;
+        RnnLm m;
         t.out = fdir;
-        double lf = lm_train(&m, &d, &t);
-        lm_free(&m);
+        double lf = rnn_lm_train(&m, &d, &t);
+        rnn_lm_free(&m);
         /* the backward LM: the same model on the reversed streams */
-        LmData r = d;
-        for (int s = 0; s < 3; s++) r.split[s] = d.split[s] ? elmo_reverse(d.split[s], d.len[s]) : NULL;
+        RnnLmData r = d;
+        for (int s = 0; s < 3; s++) r.split[s] = d.split[s] ? rnn_elmo_reverse(d.split[s], d.len[s]) : NULL;
         t.out = bdir;
-        double lb = lm_train(&m, &r, &t);
-        lm_free(&m);
+        double lb = rnn_lm_train(&m, &r, &t);
+        rnn_lm_free(&m);
         printf("trained forward and backward LSTM LMs (%ld steps each): valid ppl %.1f / %.1f\n", t.steps, exp(lf), exp(lb));
         for (int s = 0; s < 3; s++) free(r.split[s]);
-        lm_data_free(&d);
+        rnn_lm_data_free(&d);
     }
-    Lm fwd, bwd;
+    RnnLm fwd, bwd;
     Vocab *v, *vb;
-    lm_load(&fwd, &v, fdir, NULL);
-    lm_load(&bwd, &vb, bdir, NULL);
+    rnn_lm_load(&fwd, &v, fdir, NULL);
+    rnn_lm_load(&bwd, &vb, bdir, NULL);
     if (vb->size != v->size) die("'%s' and '%s' have different vocabularies", fdir, bdir);
     vocab_free(vb);
     int H2 = 2 * fwd.cfg.H;
@@ -472,7 +472,7 @@ static int cmd_elmo(int argc, char **argv) {
     int *verse_of = xmalloc((size_t)verses * cap * sizeof(int)), *pos_of = xmalloc((size_t)verses * cap * sizeof(int));
     for (int i = 0; i < verses; i++) {
         if (vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) == 0) continue;
-        int n = elmo_embed(pool + (size_t)total * H2, cap, &fwd, &bwd, v, lines->line[i]);
+        int n = rnn_elmo_embed(pool + (size_t)total * H2, cap, &fwd, &bwd, v, lines->line[i]);
         for (int k = 0; k < n; k++) { verse_of[total + k] = i; pos_of[total + k] = k; }
         total += n;
     }
@@ -487,7 +487,7 @@ static int cmd_elmo(int argc, char **argv) {
     if (H2 > 2 * 1024) die("elmo: hidden size too large for this demo");
     for (int s = 0; s < 2; s++) {
         float tmp[8 * 2 * 1024];
-        elmo_embed(tmp, 8, &fwd, &bwd, v, sent[s]);
+        rnn_elmo_embed(tmp, 8, &fwd, &bwd, v, sent[s]);
         for (int q = 0; q < H2; q++) vec[s][q] = tmp[(size_t)1 * H2 + q] - (float)mean[q];   /* "flies" is word 1 */
         printf("\n\"flies\" in \"%s\": nearest of %d tokens in context\n", sent[s], total);
         int best[5] = { -1, -1, -1, -1, -1 };
@@ -528,7 +528,7 @@ static int cmd_elmo(int argc, char **argv) {
     lines_free(lines);
     free(pool); free(verse_of); free(pos_of); free(mean);
     vocab_free(v);
-    lm_free(&fwd); lm_free(&bwd);
+    rnn_lm_free(&fwd); rnn_lm_free(&bwd);
     return 0;
 }
 
@@ -554,24 +554,24 @@ static int cmd_bench(int argc, char **argv) {
     set_threads((int)threads);
     int ptb = strcmp(which, "ptb") == 0;
     if (!ptb && strcmp(which, "char") != 0) usage_error("--case must be char or ptb");
-    LmConfig cfg = { RNN_LSTM, ptb ? 10000 : 65, ptb ? 200 : 128, ptb ? 200 : 128, 2, 0.0f };
+    RnnLmConfig cfg = { RNN_LSTM, ptb ? 10000 : 65, ptb ? 200 : 128, ptb ? 200 : 128, 2, 0.0f };
     int T = ptb ? 20 : 50, B = ptb ? 20 : 50, N = T * B;
-    Lm m;
-    lm_build(&m, &cfg);
+    RnnLm m;
+    rnn_lm_build(&m, &cfg);
     Rng r;
     rng_seed(&r, 1, 0);
-    lm_init_uniform(&m, 0.1f, &r);
-    LmActs a;
-    lm_acts_build(&a, &m, T, B, 1);
+    rnn_lm_init_uniform(&m, 0.1f, &r);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, &m, T, B, 1);
     int *inp = xmalloc((size_t)N * sizeof(int)), *tgt = xmalloc((size_t)N * sizeof(int));
     for (int i = 0; i < N; i++) { inp[i] = (int)rng_below(&r, (uint32_t)cfg.V); tgt[i] = (int)rng_below(&r, (uint32_t)cfg.V); }
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
     double *ms = xmalloc((size_t)(reps + 3) * sizeof(double));
     for (long k = 0; k < reps + 3; k++) {
         double t0 = now_seconds();
-        lm_forward(&m, &a, inp, tgt, T, 1);
+        rnn_lm_forward(&m, &a, inp, tgt, T, 1);
         params_zero_grad(&m.pt);
-        lm_backward(&m, &a, 1.0f);
+        rnn_lm_backward(&m, &a, 1.0f);
         clip_grad_norm(&m.pt, 5.0f);
         if (ptb) sgd_step(&m.pt, 1.0f, 0.0f, 0.0f);
         else adam_step(&m.pt, &adam, 2e-3f, (int)k + 1);
@@ -587,8 +587,8 @@ static int cmd_bench(int argc, char **argv) {
     result_num("tok_per_s", N / (med / 1e3), 0);
     result_end();
     free(ms); free(inp); free(tgt);
-    lm_acts_free(&a);
-    lm_free(&m);
+    rnn_lm_acts_free(&a);
+    rnn_lm_free(&m);
     return 0;
 }
 
@@ -601,8 +601,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "lm-train") == 0) return cmd_lm_train(argc, argv);
     if (strcmp(cmd, "lm-eval") == 0) return cmd_lm_eval(argc, argv);
     if (strcmp(cmd, "sample") == 0) return cmd_sample(argc, argv);
-    if (strcmp(cmd, "classify-train") == 0) return cmd_classify_train(argc, argv);
-    if (strcmp(cmd, "classify-eval") == 0) return cmd_classify_eval(argc, argv);
+    if (strcmp(cmd, "classify-train") == 0) return rnn_cmd_classify_train(argc, argv);
+    if (strcmp(cmd, "classify-eval") == 0) return rnn_cmd_classify_eval(argc, argv);
     if (strcmp(cmd, "gradnorm") == 0) return cmd_gradnorm(argc, argv);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);

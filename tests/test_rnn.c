@@ -70,17 +70,17 @@
 START_TEST(test_lstm_lm_matches_pytorch) {
     Fixture *fx = fixture_load("rnnlm_lstm");
     const int V = 7, E = 5, H = 6, L = 2, T = 4, B = 3;
-    LmConfig cfg = { RNN_LSTM, V, E, H, L, 0.0f };
-    Lm m;
-    lm_build(&m, &cfg);
+    RnnLmConfig cfg = { RNN_LSTM, V, E, H, L, 0.0f };
+    RnnLm m;
+    rnn_lm_build(&m, &cfg);
     for (int k = 0; k < m.pt.count; k++) {
         size_t n;
         float *w = fixture_get(fx, m.pt.info[k].name, &n);
         ck_assert_uint_eq(n, m.pt.info[k].size);
         memcpy(m.pt.values + m.pt.info[k].offset, w, n * sizeof(float));
     }
-    LmActs a;
-    lm_acts_build(&a, &m, T, B, 0);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, &m, T, B, 0);
     float *h0 = fixture_get(fx, "h0", NULL), *c0 = fixture_get(fx, "c0", NULL);
     for (int l = 0; l < L; l++) {
         memcpy(a.h[l], h0 + l * B * H, B * H * sizeof(float));
@@ -88,7 +88,7 @@ START_TEST(test_lstm_lm_matches_pytorch) {
     }
     int inp[12], tgt[12];
     for (int i = 0; i < T * B; i++) { inp[i] = fixture_int(fx, "inp", i); tgt[i] = fixture_int(fx, "tgt", i); }
-    float loss = (float)lm_forward(&m, &a, inp, tgt, T, 1);
+    float loss = (float)rnn_lm_forward(&m, &a, inp, tgt, T, 1);
     ck_assert(check_tensor("loss", &loss, fixture_get(fx, "loss", NULL), 1, FIXTURE_TOL));
     float *hT = fixture_get(fx, "hT", NULL), *cT = fixture_get(fx, "cT", NULL);
     for (int l = 0; l < L; l++) {
@@ -96,15 +96,15 @@ START_TEST(test_lstm_lm_matches_pytorch) {
         ck_assert(check_tensor("c_T", a.c[l], cT + l * B * H, B * H, FIXTURE_TOL));
     }
     params_zero_grad(&m.pt);
-    lm_backward(&m, &a, 1.0f);
+    rnn_lm_backward(&m, &a, 1.0f);
     for (int k = 0; k < m.pt.count; k++) {
         char name[80];
         snprintf(name, sizeof name, "d.%s", m.pt.info[k].name);
         ck_assert(check_tensor(name, m.pt.grads + m.pt.info[k].offset, fixture_get(fx, name, NULL),
                                m.pt.info[k].size, FIXTURE_TOL));
     }
-    lm_acts_free(&a);
-    lm_free(&m);
+    rnn_lm_acts_free(&a);
+    rnn_lm_free(&m);
     fixture_free(fx);
 }
 END_TEST
@@ -112,11 +112,11 @@ END_TEST
 /* ------------------------------------------------------------ gradient check */
 
 typedef struct {
-    Lm m;
-    LmActs a;
+    RnnLm m;
+    RnnLmActs a;
     int T, B;
     int inp[64], tgt[64];
-    float h0[LM_MAX_LAYERS][64], c0[LM_MAX_LAYERS][64];
+    float h0[RNN_LM_MAX_LAYERS][64], c0[RNN_LM_MAX_LAYERS][64];
 } Tiny;
 
 /* The same chunk, initial state and dropout mask on every call. */
@@ -126,7 +126,7 @@ static double tiny_forward(Tiny *t) {
         memcpy(t->a.c[l], t->c0[l], (size_t)t->B * t->m.cfg.H * sizeof(float));
     }
     rng_seed(&t->a.rng, 99, 7);
-    return lm_forward(&t->m, &t->a, t->inp, t->tgt, t->T, 1) * t->T;   /* Zaremba's scale */
+    return rnn_lm_forward(&t->m, &t->a, t->inp, t->tgt, t->T, 1) * t->T;   /* Zaremba's scale */
 }
 
 static double tiny_loss(void *ctx) { return tiny_forward(ctx); }
@@ -134,12 +134,12 @@ static double tiny_loss(void *ctx) { return tiny_forward(ctx); }
 static void check_kind(RnnKind kind) {
     Tiny *t = calloc(1, sizeof *t);
     t->T = 3; t->B = 2;
-    LmConfig cfg = { kind, 6, 4, 5, 2, 0.3f };
-    lm_build(&t->m, &cfg);
+    RnnLmConfig cfg = { kind, 6, 4, 5, 2, 0.3f };
+    rnn_lm_build(&t->m, &cfg);
     Rng r;
     rng_seed(&r, 5, 0);
-    lm_init_uniform(&t->m, 0.5f, &r);
-    lm_acts_build(&t->a, &t->m, t->T, t->B, 0);
+    rnn_lm_init_uniform(&t->m, 0.5f, &r);
+    rnn_lm_acts_build(&t->a, &t->m, t->T, t->B, 0);
     for (int i = 0; i < t->T * t->B; i++) { t->inp[i] = (int)rng_below(&r, 6); t->tgt[i] = (int)rng_below(&r, 6); }
     for (int l = 0; l < cfg.L; l++) {
         rng_fill_normal(&r, t->h0[l], 10, 0.0f, 0.5f);
@@ -147,12 +147,12 @@ static void check_kind(RnnKind kind) {
     }
     tiny_forward(t);
     params_zero_grad(&t->m.pt);
-    lm_backward(&t->m, &t->a, (float)t->T);
-    double err = gradcheck(lm_kind_name(kind), tiny_loss, t, t->m.pt.values, t->m.pt.grads, t->m.pt.total, 1e-2f);
-    printf("gradcheck %-4s LM: max relative error %.2e over %zu parameters\n", lm_kind_name(kind), err, t->m.pt.total);
-    ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", lm_kind_name(kind), err);
-    lm_acts_free(&t->a);
-    lm_free(&t->m);
+    rnn_lm_backward(&t->m, &t->a, (float)t->T);
+    double err = gradcheck(rnn_lm_kind_name(kind), tiny_loss, t, t->m.pt.values, t->m.pt.grads, t->m.pt.total, 1e-2f);
+    printf("gradcheck %-4s LM: max relative error %.2e over %zu parameters\n", rnn_lm_kind_name(kind), err, t->m.pt.total);
+    ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", rnn_lm_kind_name(kind), err);
+    rnn_lm_acts_free(&t->a);
+    rnn_lm_free(&t->m);
     free(t);
 }
 
@@ -165,46 +165,46 @@ END_TEST
 
 /* ------------------------------------------------------------ truncated BPTT */
 
-static void small_model(Lm *m, RnnKind kind, int V) {
-    LmConfig cfg = { kind, V, 8, 8, 2, 0.0f };
-    lm_build(m, &cfg);
+static void small_model(RnnLm *m, RnnKind kind, int V) {
+    RnnLmConfig cfg = { kind, V, 8, 8, 2, 0.0f };
+    rnn_lm_build(m, &cfg);
     Rng r;
     rng_seed(&r, 11, 0);
-    lm_init_uniform(m, 0.3f, &r);
+    rnn_lm_init_uniform(m, 0.3f, &r);
 }
 
 START_TEST(test_state_carried_across_chunks) {
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_LSTM, 9);
     int B = 2, inp[8] = { 1, 4, 5, 6, 7, 8, 2, 3 }, tgt[8] = { 4, 5, 6, 7, 8, 1, 3, 2 };
-    LmActs whole, half;
-    lm_acts_build(&whole, &m, 4, B, 0);
-    lm_acts_build(&half, &m, 2, B, 0);
-    double one = lm_forward(&m, &whole, inp, tgt, 4, 0);
-    double first = lm_forward(&m, &half, inp, tgt, 2, 0);
-    double second = lm_forward(&m, &half, inp + 2 * B, tgt + 2 * B, 2, 0);
+    RnnLmActs whole, half;
+    rnn_lm_acts_build(&whole, &m, 4, B, 0);
+    rnn_lm_acts_build(&half, &m, 2, B, 0);
+    double one = rnn_lm_forward(&m, &whole, inp, tgt, 4, 0);
+    double first = rnn_lm_forward(&m, &half, inp, tgt, 2, 0);
+    double second = rnn_lm_forward(&m, &half, inp + 2 * B, tgt + 2 * B, 2, 0);
     ck_assert_double_eq_tol(one, (first + second) / 2, 1e-6);
     /* and the state mattered: the second half from a zero state scores otherwise */
-    lm_reset_state(&half, &m);
-    double fresh = lm_forward(&m, &half, inp + 2 * B, tgt + 2 * B, 2, 0);
+    rnn_lm_reset_state(&half, &m);
+    double fresh = rnn_lm_forward(&m, &half, inp + 2 * B, tgt + 2 * B, 2, 0);
     ck_assert(fabs(fresh - second) > 1e-4);
-    lm_acts_free(&whole);
-    lm_acts_free(&half);
-    lm_free(&m);
+    rnn_lm_acts_free(&whole);
+    rnn_lm_acts_free(&half);
+    rnn_lm_free(&m);
 }
 END_TEST
 
 START_TEST(test_eval_independent_of_chunk_length) {
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_GRU, 9);
     int stream[23];
     for (int i = 0; i < 23; i++) stream[i] = (i * 7 + 3) % 9;
-    double a = lm_evaluate(&m, stream, 23, 1, 0);
-    double b = lm_evaluate(&m, stream, 23, 5, 0);
-    double c = lm_evaluate(&m, stream, 23, 100, 0);
+    double a = rnn_lm_evaluate(&m, stream, 23, 1, 0);
+    double b = rnn_lm_evaluate(&m, stream, 23, 5, 0);
+    double c = rnn_lm_evaluate(&m, stream, 23, 100, 0);
     ck_assert_double_eq_tol(a, b, 1e-5);
     ck_assert_double_eq_tol(a, c, 1e-5);
-    lm_free(&m);
+    rnn_lm_free(&m);
 }
 END_TEST
 
@@ -215,21 +215,21 @@ static Vocab *char_vocab(const char *text) { return vocab_build(VOCAB_CHAR, text
 START_TEST(test_checkpoint_round_trip_and_sampling) {
     const char *text = "in the beginning god created the heaven and the earth.\n";
     Vocab *v = char_vocab(text);
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_LSTM, v->size);
     const char *dir = tmp_path("rnn_ckpt");
-    lm_save(&m, v, dir, 7, 0);
+    rnn_lm_save(&m, v, dir, 7, 0);
     size_t n;
-    int *ids = lm_encode_text(v, 1, text, strlen(text), &n);
-    double before = lm_evaluate(&m, ids, n, 16, 0);
-    Lm m2;
+    int *ids = rnn_lm_encode_text(v, 1, text, strlen(text), &n);
+    double before = rnn_lm_evaluate(&m, ids, n, 16, 0);
+    RnnLm m2;
     Vocab *v2;
     long step;
-    lm_load(&m2, &v2, dir, &step);
+    rnn_lm_load(&m2, &v2, dir, &step);
     ck_assert_int_eq(step, 7);
     ck_assert_int_eq(v2->size, v->size);
-    ck_assert_double_eq_tol(lm_evaluate(&m2, ids, n, 16, 0), before, 1e-7);
-    char *s1 = lm_sample(&m2, v2, "the ", 40, 0.8f, 5), *s2 = lm_sample(&m2, v2, "the ", 40, 0.8f, 5);
+    ck_assert_double_eq_tol(rnn_lm_evaluate(&m2, ids, n, 16, 0), before, 1e-7);
+    char *s1 = rnn_lm_sample(&m2, v2, "the ", 40, 0.8f, 5), *s2 = rnn_lm_sample(&m2, v2, "the ", 40, 0.8f, 5);
     ck_assert_str_eq(s1, s2);
     ck_assert(strncmp(s1, "the ", 4) == 0);
     size_t cps = 0;
@@ -237,7 +237,7 @@ START_TEST(test_checkpoint_round_trip_and_sampling) {
     ck_assert_uint_eq(cps, 44);
     free(s1); free(s2); free(ids);
     vocab_free(v); vocab_free(v2);
-    lm_free(&m); lm_free(&m2);
+    rnn_lm_free(&m); rnn_lm_free(&m2);
 }
 END_TEST
 
@@ -246,29 +246,29 @@ END_TEST
 START_TEST(test_elmo_vectors_depend_on_context) {
     const char *text = "time flies like an arrow fruit flies like a banana";
     Vocab *v = vocab_build(VOCAB_WORD, text, strlen(text), 1, 0);
-    Lm fwd, bwd;
+    RnnLm fwd, bwd;
     small_model(&fwd, RNN_LSTM, v->size);
     small_model(&bwd, RNN_LSTM, v->size);
     Rng r;
     rng_seed(&r, 2, 0);
-    lm_init_uniform(&bwd, 0.3f, &r);   /* a different backward model */
+    rnn_lm_init_uniform(&bwd, 0.3f, &r);   /* a different backward model */
     float a[5 * 16], b[5 * 16], c[5 * 16];
-    ck_assert_int_eq(elmo_embed(a, 5, &fwd, &bwd, v, "time flies like an arrow"), 5);
-    elmo_embed(b, 5, &fwd, &bwd, v, "fruit flies like a banana");
-    elmo_embed(c, 5, &fwd, &bwd, v, "time flies like an arrow");
+    ck_assert_int_eq(rnn_elmo_embed(a, 5, &fwd, &bwd, v, "time flies like an arrow"), 5);
+    rnn_elmo_embed(b, 5, &fwd, &bwd, v, "fruit flies like a banana");
+    rnn_elmo_embed(c, 5, &fwd, &bwd, v, "time flies like an arrow");
     ck_assert_mem_eq(a, c, sizeof a);                          /* deterministic */
     double diff = 0.0;
     for (int q = 0; q < 16; q++) diff += fabs(a[16 + q] - b[16 + q]);
     ck_assert(diff > 1e-3);                                    /* "flies" differs by context */
     /* the forward half of word 0 sees only "time": the same as a one-word sentence */
     float one[16];
-    elmo_embed(one, 1, &fwd, &bwd, v, "time");
+    rnn_elmo_embed(one, 1, &fwd, &bwd, v, "time");
     for (int q = 0; q < 8; q++) ck_assert_float_eq_tol(one[q], a[q], 1e-6f);
-    int ids[4] = { 1, 2, 3, 4 }, *rev = elmo_reverse(ids, 4);
+    int ids[4] = { 1, 2, 3, 4 }, *rev = rnn_elmo_reverse(ids, 4);
     ck_assert(rev[0] == 4 && rev[3] == 1);
     free(rev);
     vocab_free(v);
-    lm_free(&fwd); lm_free(&bwd);
+    rnn_lm_free(&fwd); rnn_lm_free(&bwd);
 }
 END_TEST
 
@@ -277,8 +277,8 @@ END_TEST
 START_TEST(test_rnn_gradient_vanishes_faster_than_lstm) {
     enum { T = 40 };
     double rnn[T], lstm[T];
-    gradnorm_measure(rnn, RNN_ELMAN, T, 8, 32, 0.0f, 1);
-    gradnorm_measure(lstm, RNN_LSTM, T, 8, 32, 3.0f, 1);
+    rnn_gradnorm_measure(rnn, RNN_ELMAN, T, 8, 32, 0.0f, 1);
+    rnn_gradnorm_measure(lstm, RNN_LSTM, T, 8, 32, 3.0f, 1);
     printf("||dL/dh|| 30 steps back: rnn %.3g, lstm %.3g (1 at the last step)\n", rnn[30], lstm[30]);
     ck_assert_double_eq_tol(rnn[0], 1.0, 1e-5);
     ck_assert(rnn[30] < 1e-3 * rnn[0]);
@@ -296,45 +296,45 @@ START_TEST(test_demo_quick_learns_the_bible) {
     }
     char va[4096];
     data_path(va, sizeof va, "bible/chars.valid.txt");
-    LmData d;
-    lm_data_chars(&d, path, va, NULL);
-    LmTrainOptions o;
-    lm_train_defaults(&o);
+    RnnLmData d;
+    rnn_lm_data_chars(&d, path, va, NULL);
+    RnnLmTrainOptions o;
+    rnn_lm_train_defaults(&o);
     o.steps = 150; o.eval_every = 150; o.eval_tokens = 5000; o.quiet = 1;
     o.out = tmp_path("rnn_demo_quick");
-    Lm m;
-    double valid = lm_train(&m, &d, &o);
+    RnnLm m;
+    double valid = rnn_lm_train(&m, &d, &o);
     printf("demo quick: valid loss %.4f nats/char after 150 steps\n", valid);
     ck_assert_msg(valid < 2.4, "valid loss %g", valid);
-    lm_free(&m);
-    lm_data_free(&d);
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
 }
 END_TEST
 
 /* ------------------------------------------------------------ classifiers */
 
 typedef struct {
-    Classifier m;
-    ClsActs a;
+    RnnCls m;
+    RnnClsActs a;
     int ids[3 * 9], lens[3], labels[3];
 } TinyCls;
 
 static double cls_loss(void *p) {
     TinyCls *t = p;
     rng_seed(&t->a.rng, 4, 9);   /* the same dropout mask every call */
-    return cls_forward(&t->m, &t->a, t->ids, t->lens, t->labels, 3, 9, 1);
+    return rnn_cls_forward(&t->m, &t->a, t->ids, t->lens, t->labels, 3, 9, 1);
 }
 
-static void check_encoder(EncoderKind enc, EmbeddingMode mode) {
+static void check_encoder(RnnClsEncoder enc, RnnClsEmbedding mode) {
     TinyCls *t = calloc(1, sizeof *t);
-    ClsConfig cfg = { enc, mode, 10, 4, 5, 3, 3, 0.3f, 0.0f };
-    cls_build(&t->m, &cfg);
+    RnnClsConfig cfg = { enc, mode, 10, 4, 5, 3, 3, 0.3f, 0.0f };
+    rnn_cls_build(&t->m, &cfg);
     Rng r;
     rng_seed(&r, 6, 0);
     rng_fill_uniform(&r, t->m.pt.values, t->m.pt.total, -0.5f, 0.5f);
-    cls_after_step(&t->m);
-    cls_acts_build(&t->a, &t->m, 3, 9, 0);
-    int pad = cls_pad_left(&cfg), lens[3] = { 2, 5, 3 };
+    rnn_cls_after_step(&t->m);
+    rnn_cls_acts_build(&t->a, &t->m, 3, 9, 0);
+    int pad = rnn_cls_pad_left(&cfg), lens[3] = { 2, 5, 3 };
     for (int b = 0; b < 3; b++) {
         t->lens[b] = lens[b];
         t->labels[b] = b;
@@ -345,59 +345,59 @@ static void check_encoder(EncoderKind enc, EmbeddingMode mode) {
     }
     cls_loss(t);
     params_zero_grad(&t->m.pt);
-    cls_backward(&t->m, &t->a);
+    rnn_cls_backward(&t->m, &t->a);
     char label[32];
-    snprintf(label, sizeof label, "%s emb %d", cls_encoder_name(enc), (int)mode);
-    /* the <pad> row is kept at zero by cls_after_step, never trained: skip the
+    snprintf(label, sizeof label, "%s emb %d", rnn_cls_encoder_name(enc), (int)mode);
+    /* the <pad> row is kept at zero by rnn_cls_after_step, never trained: skip the
      * table when it is frozen (its gradient must then be zero) */
     size_t skip = 0;
-    if (mode == EMB_STATIC) {
+    if (mode == RNN_CLS_EMB_STATIC) {
         skip = (size_t)cfg.V * cfg.E;
         for (size_t i = 0; i < skip; i++) ck_assert(t->m.pt.grads[i] == 0.0f);
     }
     /* max pooling has kinks: a smaller step keeps the argmax where it is */
-    float eps = enc == ENC_CNN ? 1e-3f : 1e-2f;
+    float eps = enc == RNN_CLS_CNN ? 1e-3f : 1e-2f;
     double err = gradcheck(label, cls_loss, t, t->m.pt.values + skip, t->m.pt.grads + skip, t->m.pt.total - skip, eps);
     ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", label, err);
-    cls_acts_free(&t->a);
-    cls_free(&t->m);
+    rnn_cls_acts_free(&t->a);
+    rnn_cls_free(&t->m);
     free(t);
 }
 
 START_TEST(test_gradcheck_classifiers) {
-    check_encoder(ENC_DNN, EMB_NONSTATIC);
-    check_encoder(ENC_CNN, EMB_NONSTATIC);
-    check_encoder(ENC_LSTM, EMB_NONSTATIC);
-    check_encoder(ENC_CNN, EMB_STATIC);
+    check_encoder(RNN_CLS_DNN, RNN_CLS_EMB_NONSTATIC);
+    check_encoder(RNN_CLS_CNN, RNN_CLS_EMB_NONSTATIC);
+    check_encoder(RNN_CLS_LSTM, RNN_CLS_EMB_NONSTATIC);
+    check_encoder(RNN_CLS_CNN, RNN_CLS_EMB_STATIC);
 }
 END_TEST
 
 START_TEST(test_empty_sentence_dies) {
-    ClsConfig cfg = { ENC_CNN, EMB_RAND, 10, 4, 5, 3, 2, 0.5f, 3.0f };
-    Classifier m;
-    cls_build(&m, &cfg);
-    ClsActs a;
-    cls_acts_build(&a, &m, 1, 6, 0);
+    RnnClsConfig cfg = { RNN_CLS_CNN, RNN_CLS_EMB_RAND, 10, 4, 5, 3, 2, 0.5f, 3.0f };
+    RnnCls m;
+    rnn_cls_build(&m, &cfg);
+    RnnClsActs a;
+    rnn_cls_acts_build(&a, &m, 1, 6, 0);
     int ids[6] = { 3, 3, 3, 3, 3, 3 }, lens[1] = { 0 }, labels[1] = { 0 };
-    cls_forward(&m, &a, ids, lens, labels, 1, 6, 1);
+    rnn_cls_forward(&m, &a, ids, lens, labels, 1, 6, 1);
 }
 END_TEST
 
 START_TEST(test_empty_training_set_dies) {
-    ClsSet train = {0}, test = {0};
+    RnnClsSet train = {0}, test = {0};
     Vocab *v = vocab_build(VOCAB_WORD, "a b c", 5, 1, 0);
-    clsset_add(&test, v, "a b", 0, 10);
-    ClsTrainOptions o = { .model = { ENC_DNN, EMB_RAND, v->size, 4, 5, 3, 2, 0.5f, 3.0f }, .batch = 2, .epochs = 1, .lr = 1e-3f, .quiet = 1 };
-    cls_train_eval(&o, &train, NULL, &test, NULL);
+    rnn_cls_set_add(&test, v, "a b", 0, 10);
+    RnnClsTrainOptions o = { .model = { RNN_CLS_DNN, RNN_CLS_EMB_RAND, v->size, 4, 5, 3, 2, 0.5f, 3.0f }, .batch = 2, .epochs = 1, .lr = 1e-3f, .quiet = 1 };
+    rnn_cls_train_eval(&o, &train, NULL, &test, NULL);
 }
 END_TEST
 
 START_TEST(test_kim_cnn_matches_pytorch) {
     Fixture *fx = fixture_load("rnn_classify");
     const int V = 10, E = 4, F = 3, NC = 3, B = 3, T = 11;
-    ClsConfig cfg = { ENC_CNN, EMB_NONSTATIC, V, E, 0, F, NC, 0.0f, 0.0f };
-    Classifier m;
-    cls_build(&m, &cfg);
+    RnnClsConfig cfg = { RNN_CLS_CNN, RNN_CLS_EMB_NONSTATIC, V, E, 0, F, NC, 0.0f, 0.0f };
+    RnnCls m;
+    rnn_cls_build(&m, &cfg);
     for (int k = 0; k < m.pt.count; k++) {
         size_t n;
         float *w = fixture_get(fx, m.pt.info[k].name, &n);
@@ -407,13 +407,13 @@ START_TEST(test_kim_cnn_matches_pytorch) {
     int ids[3 * 11], lens[3], labels[3];
     for (int i = 0; i < B * T; i++) ids[i] = fixture_int(fx, "ids", (size_t)i);
     for (int b = 0; b < B; b++) { lens[b] = fixture_int(fx, "lens", (size_t)b); labels[b] = fixture_int(fx, "labels", (size_t)b); }
-    ClsActs a;
-    cls_acts_build(&a, &m, B, T, 0);
-    float loss = (float)cls_forward(&m, &a, ids, lens, labels, B, T, 1);
+    RnnClsActs a;
+    rnn_cls_acts_build(&a, &m, B, T, 0);
+    float loss = (float)rnn_cls_forward(&m, &a, ids, lens, labels, B, T, 1);
     int ok = check_tensor("cnn logits", a.logits, fixture_get(fx, "logits", NULL), (size_t)B * NC, FIXTURE_TOL);
     ok &= check_tensor("cnn loss", &loss, fixture_get(fx, "loss", NULL), 1, FIXTURE_TOL);
     params_zero_grad(&m.pt);
-    cls_backward(&m, &a);
+    rnn_cls_backward(&m, &a);
     for (int k = 0; k < m.pt.count; k++) {
         char name[PARAM_NAME_MAX + 2];
         snprintf(name, sizeof name, "d.%s", m.pt.info[k].name);
@@ -421,8 +421,8 @@ START_TEST(test_kim_cnn_matches_pytorch) {
                            m.pt.info[k].size, FIXTURE_TOL);
     }
     ck_assert(ok);
-    cls_acts_free(&a);
-    cls_free(&m);
+    rnn_cls_acts_free(&a);
+    rnn_cls_free(&m);
     fixture_free(fx);
 }
 END_TEST
@@ -441,11 +441,11 @@ static const char *tiny_vectors_file(int D) {
 START_TEST(test_pretrained_rows_kim) {
     Vocab *v = vocab_build(VOCAB_WORD, "in the beginning god", 20, 1, 0);
     const char *p = tiny_vectors_file(8);
-    Vectors *vec = cls_vectors_load(p);
+    Vectors *vec = rnn_cls_vectors_load(p);
     float table[8 * 8], a;
     Rng r;
     rng_seed(&r, 1, 1);
-    ck_assert_int_eq(cls_pretrained_rows(table, v, 8, vec, p, &r, &a), 2);
+    ck_assert_int_eq(rnn_cls_pretrained_rows(table, v, 8, vec, p, &r, &a), 2);
     /* values 0.1, -0.3, 0.5 (mean 0.1, variance 0.32/3): a = sqrt(3 var) */
     ck_assert_float_eq_tol(a, sqrtf(0.32f), 1e-5f);
     const float *the = table + (size_t)vocab_find(v, "the", 3) * 8, *god = table + (size_t)vocab_find(v, "god", 3) * 8;
@@ -458,16 +458,16 @@ START_TEST(test_pretrained_rows_kim) {
     }
     vectors_free(vec);
     /* an LM run as the source: its input embedding, row for row */
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_LSTM, v->size);   /* E = 8 */
     const char *dir = tmp_path("rnn_vectors");
-    lm_save(&m, v, dir, 0, 0);
-    vec = cls_vectors_load(dir);
-    ck_assert_int_eq(cls_pretrained_rows(table, v, 8, vec, dir, &r, NULL), 4);
+    rnn_lm_save(&m, v, dir, 0, 0);
+    vec = rnn_cls_vectors_load(dir);
+    ck_assert_int_eq(rnn_cls_pretrained_rows(table, v, 8, vec, dir, &r, NULL), 4);
     int w = vocab_find(v, "beginning", 9);
     ck_assert_int_eq(memcmp(table + (size_t)w * 8, m.wte + (size_t)w * 8, 8 * sizeof(float)), 0);
     vectors_free(vec);
-    lm_free(&m);
+    rnn_lm_free(&m);
     vocab_free(v);
 }
 END_TEST
@@ -475,71 +475,71 @@ END_TEST
 START_TEST(test_vectors_dimension_mismatch_dies) {
     Vocab *v = vocab_build(VOCAB_WORD, "in the beginning", 16, 1, 0);
     const char *p = tiny_vectors_file(8);
-    Vectors *vec = cls_vectors_load(p);
+    Vectors *vec = rnn_cls_vectors_load(p);
     float table[64 * 16];
     Rng r;
     rng_seed(&r, 1, 1);
-    cls_pretrained_rows(table, v, 16, vec, p, &r, NULL);   /* E = 16, the file's 8: exit 1 */
+    rnn_cls_pretrained_rows(table, v, 16, vec, p, &r, NULL);   /* E = 16, the file's 8: exit 1 */
 }
 END_TEST
 
 /* A classification file of the given text; loading it as SST's files are. */
-static void load_labelled_text(const char *text, ClsSet *s) {
+static void load_labelled_text(const char *text, RnnClsSet *s) {
     const char *p = tmp_path("cls_labelled");
     FILE *f = fopen(p, "w");
     fputs(text, f);
     fclose(f);
     Vocab *v;
-    cls_load_labelled(s, &v, &p, 1, 2, 64);
+    rnn_cls_load_labelled(s, &v, &p, 1, 2, 64);
     vocab_free(v);
 }
 
 START_TEST(test_labelled_file_loads) {
-    ClsSet s;
+    RnnClsSet s;
     load_labelled_text("1 a fine film\n0 dull , dull\n", &s);
     ck_assert_int_eq(s.n, 2);
     ck_assert_int_eq(s.label[0], 1);
     ck_assert_int_eq(s.len[0], 3);
     ck_assert_int_eq(s.len[1], 3);
-    clsset_free(&s);
+    rnn_cls_set_free(&s);
 }
 END_TEST
 
 START_TEST(test_empty_class_dies) {
-    ClsSet s;
+    RnnClsSet s;
     load_labelled_text("1 a fine film\n1 fine , fine\n", &s);
-    clsset_check_classes(&s, 2, "test");   /* class 0 has no sentences: exit 1 */
+    rnn_cls_set_check_classes(&s, 2, "test");   /* class 0 has no sentences: exit 1 */
 }
 END_TEST
 
 START_TEST(test_empty_classification_file_dies) {
-    ClsSet s;
+    RnnClsSet s;
     load_labelled_text("", &s);
 }
 END_TEST
 
 START_TEST(test_label_without_words_dies) {
-    ClsSet s;
+    RnnClsSet s;
     load_labelled_text("1 a fine film\n0\n", &s);
 }
 END_TEST
 
 START_TEST(test_bad_label_dies) {
-    ClsSet s;
+    RnnClsSet s;
     load_labelled_text("1 a fine film\n2 out of range\n", &s);
 }
 END_TEST
 
 START_TEST(test_sentence_limit_zero_dies) {
-    ClsSet s = {0};
+    RnnClsSet s = {0};
     Vocab *v = vocab_build(VOCAB_WORD, "a b c", 5, 1, 0);
-    clsset_add(&s, v, "a b", 0, 0);
+    rnn_cls_set_add(&s, v, "a b", 0, 0);
 }
 END_TEST
 
 START_TEST(test_maxlen_zero_rejected) {
     char *argv[] = { "classify-train", "--task", "bible", "--maxlen", "0", NULL };
-    cmd_classify_train(5, argv);   /* usage error: exit 2 */
+    rnn_cmd_classify_train(5, argv);   /* usage error: exit 2 */
 }
 END_TEST
 
@@ -557,44 +557,44 @@ static void corrupt_checkpoint_byte(const char *dir, long offset) {
 }
 
 /* A small CNN trained two epochs on a toy labelled file and saved as --out
- * does: cls_load gives back a model with the same accuracy, and
+ * does: rnn_cls_load gives back a model with the same accuracy, and
  * classify-eval scores the file with it. */
 static const char *toy_reviews =
     "1 a fine film\n1 a fine , fine cast\n1 fine acting\n0 a dull film\n0 dull , dull plot\n0 dull acting\n";
 
-static ClsScore train_toy_classifier(const char *dir, const char *p, ClsSet *s, Vocab **v) {
+static RnnClsScore train_toy_classifier(const char *dir, const char *p, RnnClsSet *s, Vocab **v) {
     FILE *f = fopen(p, "w");
     fputs(toy_reviews, f);
     fclose(f);
-    cls_load_labelled(s, v, &p, 1, 2, 64);
-    ClsTrainOptions o = { .model = { .enc = ENC_CNN, .emb = EMB_RAND, .V = (*v)->size, .E = 8, .H = 8,
+    rnn_cls_load_labelled(s, v, &p, 1, 2, 64);
+    RnnClsTrainOptions o = { .model = { .enc = RNN_CLS_CNN, .emb = RNN_CLS_EMB_RAND, .V = (*v)->size, .E = 8, .H = 8,
                                      .F = 4, .NC = 2, .dropout = 0.0f, .max_norm = 3.0f },
                           .batch = 3, .epochs = 2, .lr = 1e-2f, .seed = 7, .quiet = 1,
                           .save_dir = dir, .save_vocab = *v };
-    return cls_train_eval(&o, s, NULL, s, NULL);
+    return rnn_cls_train_eval(&o, s, NULL, s, NULL);
 }
 
 START_TEST(test_classifier_save_load_round_trip) {
     const char *dir = tmp_path("cls_saved");
-    ClsSet s;
+    RnnClsSet s;
     Vocab *v;
     const char *data = tmp_path("cls_toy");
-    ClsScore trained = train_toy_classifier(dir, data, &s, &v);
-    Classifier m;
+    RnnClsScore trained = train_toy_classifier(dir, data, &s, &v);
+    RnnCls m;
     Vocab *v2;
-    cls_load(&m, &v2, dir);
+    rnn_cls_load(&m, &v2, dir);
     ck_assert_int_eq(v2->size, v->size);
     ck_assert_int_eq(m.cfg.F, 4);
-    ClsActs a;
-    cls_acts_build(&a, &m, 3, 20, 1);
-    double acc = cls_accuracy(&m, &a, &s);
+    RnnClsActs a;
+    rnn_cls_acts_build(&a, &m, 3, 20, 1);
+    double acc = rnn_cls_accuracy(&m, &a, &s);
     ck_assert_msg(acc == trained.test_acc, "loaded %g, trained %g", acc, trained.test_acc);
     /* The saved model answers exactly as the one the eval command loads. */
     char *argv[] = { "classify-eval", "--model", (char *)dir, "--data", (char *)data, NULL };
-    ck_assert_int_eq(cmd_classify_eval(5, argv), 0);
-    cls_acts_free(&a);
-    cls_free(&m);
-    clsset_free(&s);
+    ck_assert_int_eq(rnn_cmd_classify_eval(5, argv), 0);
+    rnn_cls_acts_free(&a);
+    rnn_cls_free(&m);
+    rnn_cls_set_free(&s);
     vocab_free(v);
     vocab_free(v2);
 }
@@ -602,56 +602,56 @@ END_TEST
 
 START_TEST(test_corrupted_classifier_dies) {
     const char *dir = tmp_path("cls_corrupt");
-    ClsSet s;
+    RnnClsSet s;
     Vocab *v;
     train_toy_classifier(dir, tmp_path("cls_toy"), &s, &v);
     corrupt_checkpoint_byte(dir, 150);
-    Classifier m;
+    RnnCls m;
     Vocab *v2;
-    cls_load(&m, &v2, dir);   /* the checksum fails: exit 1 */
+    rnn_cls_load(&m, &v2, dir);   /* the checksum fails: exit 1 */
 }
 END_TEST
 
 START_TEST(test_classify_eval_needs_a_model) {
     char *argv[] = { "classify-eval", "--task", "sst2", NULL };
-    cmd_classify_eval(3, argv);   /* usage error: exit 2 */
+    rnn_cmd_classify_eval(3, argv);   /* usage error: exit 2 */
 }
 END_TEST
 
 START_TEST(test_classify_eval_missing_model_dies) {
     char *argv[] = { "classify-eval", "--model", (char *)tmp_path("no_such_model"), "--task", "bible", NULL };
-    cmd_classify_eval(5, argv);   /* no model.ckpt there: exit 1 */
+    rnn_cmd_classify_eval(5, argv);   /* no model.ckpt there: exit 1 */
 }
 END_TEST
 
 START_TEST(test_lm_checkpoint_is_not_a_classifier) {
     Vocab *v = char_vocab("abcabc\n");
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_LSTM, v->size);
     const char *dir = tmp_path("cls_foreign");
-    lm_save(&m, v, dir, 1, 0);
-    Classifier c;
+    rnn_lm_save(&m, v, dir, 1, 0);
+    RnnCls c;
     Vocab *v2;
-    cls_load(&c, &v2, dir);   /* stage "rnn", not "rnn-classify": exit 1 */
+    rnn_cls_load(&c, &v2, dir);   /* stage "rnn", not "rnn-classify": exit 1 */
 }
 END_TEST
 
 START_TEST(test_cnn_beats_majority_on_bible) {
-    ClsSet train, test;
-    Vocab *v = cls_load_bible_task(&train, &test, 40);
+    RnnClsSet train, test;
+    Vocab *v = rnn_cls_load_bible_task(&train, &test, 40);
     if (!v) {
         printf("SKIP bible classification: no Bible data (make data)\n");
         return;
     }
-    ClsTrainOptions o = { .model = { ENC_CNN, EMB_RAND, v->size, 32, 0, 32, BIBLE_DIVISIONS, 0.5f, 3.0f },
+    RnnClsTrainOptions o = { .model = { RNN_CLS_CNN, RNN_CLS_EMB_RAND, v->size, 32, 0, 32, BIBLE_DIVISIONS, 0.5f, 3.0f },
                           .batch = 50, .epochs = 1, .lr = 2e-3f, .seed = 1, .quiet = 1 };
-    double acc = cls_train_eval(&o, &train, NULL, &test, NULL).test_acc;
-    double majority = cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
+    double acc = rnn_cls_train_eval(&o, &train, NULL, &test, NULL).test_acc;
+    double majority = rnn_cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
     printf("bible divisions: CNN %.2f%% vs majority class %.2f%% (%d training verses, 1 epoch)\n",
            100 * acc, 100 * majority, train.n);
     ck_assert_msg(acc > majority + 0.25, "CNN %.4f, majority %.4f", acc, majority);
-    clsset_free(&train);
-    clsset_free(&test);
+    rnn_cls_set_free(&train);
+    rnn_cls_set_free(&test);
     vocab_free(v);
 }
 END_TEST
@@ -659,32 +659,32 @@ END_TEST
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_sequence_length_zero_dies) {
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_LSTM, 9);
-    LmActs a;
-    lm_acts_build(&a, &m, 0, 4, 0);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, &m, 0, 4, 0);
 }
 END_TEST
 
 START_TEST(test_corrupted_checkpoint_dies) {
     Vocab *v = char_vocab("abcabc\n");
-    Lm m;
+    RnnLm m;
     small_model(&m, RNN_GRU, v->size);
     const char *dir = tmp_path("rnn_bad");
-    lm_save(&m, v, dir, 1, 0);
+    rnn_lm_save(&m, v, dir, 1, 0);
     corrupt_checkpoint_byte(dir, 200);
-    Lm m2;
+    RnnLm m2;
     Vocab *v2;
-    lm_load(&m2, &v2, dir, NULL);   /* the checksum fails: exit 1 */
+    rnn_lm_load(&m2, &v2, dir, NULL);   /* the checksum fails: exit 1 */
 }
 END_TEST
 
 START_TEST(test_bad_config_rejected) {
-    LmConfig cfg;
-    ck_assert_int_eq(lm_config_parse("kind=1\nvocab=10\nemb=4\nhidden=0\nlayers=2\n", &cfg), -1);
-    ck_assert_int_eq(lm_config_parse("kind=5\nvocab=10\nemb=4\nhidden=4\nlayers=2\n", &cfg), -1);
-    ck_assert_int_eq(lm_config_parse("kind=2\nvocab=10\nemb=4\nhidden=4\nlayers=99\n", &cfg), -1);
-    ck_assert_int_eq(lm_config_parse("kind=2\nvocab=10\nemb=4\nhidden=4\nlayers=2\n", &cfg), 0);
+    RnnLmConfig cfg;
+    ck_assert_int_eq(rnn_lm_config_parse("kind=1\nvocab=10\nemb=4\nhidden=0\nlayers=2\n", &cfg), -1);
+    ck_assert_int_eq(rnn_lm_config_parse("kind=5\nvocab=10\nemb=4\nhidden=4\nlayers=2\n", &cfg), -1);
+    ck_assert_int_eq(rnn_lm_config_parse("kind=2\nvocab=10\nemb=4\nhidden=4\nlayers=99\n", &cfg), -1);
+    ck_assert_int_eq(rnn_lm_config_parse("kind=2\nvocab=10\nemb=4\nhidden=4\nlayers=2\n", &cfg), 0);
 }
 END_TEST
 
@@ -693,13 +693,13 @@ START_TEST(test_text_too_short_dies) {
     FILE *f = fopen(p, "w");
     fputs("abc", f);
     fclose(f);
-    LmData d;
-    lm_data_chars(&d, p, p, NULL);
-    LmTrainOptions o;
-    lm_train_defaults(&o);
+    RnnLmData d;
+    rnn_lm_data_chars(&d, p, p, NULL);
+    RnnLmTrainOptions o;
+    rnn_lm_train_defaults(&o);
     o.quiet = 1; o.out = tmp_path("rnn_short_run");
-    Lm m;
-    lm_train(&m, &d, &o);   /* 3 chars make no chunk of 50 steps: exit 1 */
+    RnnLm m;
+    rnn_lm_train(&m, &d, &o);   /* 3 chars make no chunk of 50 steps: exit 1 */
 }
 END_TEST
 
