@@ -30,6 +30,27 @@ int rnn_cls_pad_left(const RnnClsConfig *c) { return c->enc == RNN_CLS_CNN ? rnn
 
 /* ------------------------------------------------------------ parameters */
 
+/* Point the fields of t that the encoder has at their tensors: get is
+ * params_get (the values) or params_grad (the gradients). */
+static void point_tensors(RnnClsTensors *t, const RnnClsConfig *cfg, const ParamTable *pt,
+                          float *(*get)(const ParamTable *, const char *)) {
+    char name[PARAM_NAME_MAX];
+    memset(t, 0, sizeof *t);
+    t->wte = get(pt, "wte");
+    if (cfg->enc == RNN_CLS_CNN)
+        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+            snprintf(name, sizeof name, "conv%d.w", rnn_cls_cnn_widths[k]); t->conv_w[k] = get(pt, name);
+            snprintf(name, sizeof name, "conv%d.b", rnn_cls_cnn_widths[k]); t->conv_b[k] = get(pt, name);
+        }
+    if (cfg->enc == RNN_CLS_LSTM) {
+        t->w_ih = get(pt, "lstm.w_ih"); t->w_hh = get(pt, "lstm.w_hh");
+        t->b_ih = get(pt, "lstm.b_ih"); t->b_hh = get(pt, "lstm.b_hh");
+    }
+    if (cfg->enc == RNN_CLS_DNN) { t->w_hid = get(pt, "hid.w"); t->b_hid = get(pt, "hid.b"); }
+    t->w_out = get(pt, "out.w");
+    t->b_out = get(pt, "out.b");
+}
+
 void rnn_cls_build(RnnCls *m, const RnnClsConfig *cfg) {
     if (cfg->V < VOCAB_NSPECIAL || cfg->E < 1 || cfg->NC < 2) die("classifier: needs a vocabulary, E >= 1 and at least 2 classes");
     if (cfg->enc != RNN_CLS_CNN && cfg->H < 1) die("classifier: hidden size must be positive");
@@ -58,19 +79,8 @@ void rnn_cls_build(RnnCls *m, const RnnClsConfig *cfg) {
     params_add(&m->pt, "out.w", 2, cfg->NC, D);
     params_add(&m->pt, "out.b", 1, cfg->NC);
     params_alloc(&m->pt);
-    m->wte = params_get(&m->pt, "wte");
-    if (cfg->enc == RNN_CLS_CNN)
-        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
-            snprintf(name, sizeof name, "conv%d.w", rnn_cls_cnn_widths[k]); m->conv_w[k] = params_get(&m->pt, name);
-            snprintf(name, sizeof name, "conv%d.b", rnn_cls_cnn_widths[k]); m->conv_b[k] = params_get(&m->pt, name);
-        }
-    if (cfg->enc == RNN_CLS_LSTM) {
-        m->w_ih = params_get(&m->pt, "lstm.w_ih"); m->w_hh = params_get(&m->pt, "lstm.w_hh");
-        m->b_ih = params_get(&m->pt, "lstm.b_ih"); m->b_hh = params_get(&m->pt, "lstm.b_hh");
-    }
-    if (cfg->enc == RNN_CLS_DNN) { m->w_hid = params_get(&m->pt, "hid.w"); m->b_hid = params_get(&m->pt, "hid.b"); }
-    m->w_out = params_get(&m->pt, "out.w");
-    m->b_out = params_get(&m->pt, "out.b");
+    point_tensors(&m->w, cfg, &m->pt, params_get);
+    point_tensors(&m->g, cfg, &m->pt, params_grad);
 }
 
 void rnn_cls_free(RnnCls *m) { params_free(&m->pt); }
@@ -87,12 +97,12 @@ void rnn_cls_init(RnnCls *m, Rng *rng) {
 
 void rnn_cls_after_step(RnnCls *m) {
     const RnnClsConfig *c = &m->cfg;
-    memset(m->wte + (size_t)VOCAB_PAD * c->E, 0, (size_t)c->E * sizeof(float));
+    memset(m->w.wte + (size_t)VOCAB_PAD * c->E, 0, (size_t)c->E * sizeof(float));
     if (c->max_norm <= 0) return;
     /* Kim: rescale a weight vector to norm s whenever a step takes it beyond s */
     int D = rnn_cls_feature_size(c);
     for (int k = 0; k < c->NC; k++) {
-        float *w = m->w_out + (size_t)k * D;
+        float *w = m->w.w_out + (size_t)k * D;
         double n = 0.0;
         for (int j = 0; j < D; j++) n += (double)w[j] * w[j];
         n = sqrt(n);
@@ -102,47 +112,44 @@ void rnn_cls_after_step(RnnCls *m) {
 
 /* ------------------------------------------------------------ activations */
 
-static float *fbuf(size_t n) { return xcalloc(n ? n : 1, sizeof(float)); }
-
 void rnn_cls_acts_build(RnnClsActs *a, const RnnCls *m, int B, int T, uint64_t seed) {
     const RnnClsConfig *c = &m->cfg;
     memset(a, 0, sizeof *a);
     a->B = B; a->T = T;
     size_t BT = (size_t)B * T, D = (size_t)rnn_cls_feature_size(c);
-    a->ids = xcalloc(BT, sizeof(int)); a->tm_ids = xcalloc(BT, sizeof(int));
-    a->lens = xcalloc((size_t)B, sizeof(int)); a->labels = xcalloc((size_t)B, sizeof(int));
-    a->emb = fbuf(BT * c->E); a->demb = fbuf(BT * c->E);
-    a->argmax = xcalloc((size_t)B * D, sizeof(int));
-    if (c->enc == RNN_CLS_CNN) {
-        size_t most = 0;
-        for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
-            size_t cs = conv1d_cols_size(B, T, c->E, rnn_cls_cnn_widths[k]);
-            a->cols[k] = fbuf(cs);
-            a->conv[k] = fbuf(BT * c->F);
-            a->dconv[k] = fbuf(BT * c->F);
-            if (cs > most) most = cs;
-        }
-        a->dcols = fbuf(most);
+    int cnn = c->enc == RNN_CLS_CNN, dnn = c->enc == RNN_CLS_DNN, lstm = c->enc == RNN_CLS_LSTM;
+    size_t cols[RNN_CLS_CNN_WIDTHS], most = 0;
+    for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
+        cols[k] = cnn ? conv1d_cols_size(B, T, c->E, rnn_cls_cnn_widths[k]) : 0;
+        if (cols[k] > most) most = cols[k];
     }
-    if (c->enc == RNN_CLS_DNN) { a->mean = fbuf((size_t)B * c->E); a->dmean = fbuf((size_t)B * c->E); }
-    if (c->enc == RNN_CLS_LSTM) {
-        a->h_all = fbuf(BT * c->H); a->dh_all = fbuf(BT * c->H);
-        a->act = fbuf(rnn_act_size(RNN_LSTM, T, B, c->H));
-        a->scratch = fbuf(rnn_scratch_size(RNN_LSTM, T, B, c->H));
-    }
-    a->feat = fbuf(B * D); a->mask = fbuf(B * D); a->featd = fbuf(B * D);
-    a->dfeat = fbuf(B * D); a->dfeatd = fbuf(B * D);
-    a->logits = fbuf((size_t)B * c->NC); a->probs = fbuf((size_t)B * c->NC);
+    /* the float buffers and their sizes, then the int ones (0: the encoder has none) */
+    float **fptr[] = { &a->emb, &a->demb, &a->cols[0], &a->cols[1], &a->cols[2], &a->conv[0], &a->conv[1],
+                       &a->conv[2], &a->dconv[0], &a->dconv[1], &a->dconv[2], &a->dcols, &a->mean, &a->dmean,
+                       &a->h_all, &a->dh_all, &a->act, &a->scratch, &a->feat, &a->mask, &a->featd, &a->dfeat,
+                       &a->dfeatd, &a->logits, &a->probs };
+    size_t conv = cnn ? BT * c->F : 0, mean = dnn ? (size_t)B * c->E : 0, hall = lstm ? BT * c->H : 0;
+    size_t fsize[] = { BT * c->E, BT * c->E, cols[0], cols[1], cols[2], conv, conv, conv, conv, conv, conv, most,
+                       mean, mean, hall, hall, lstm ? rnn_act_size(RNN_LSTM, T, B, c->H) : 0,
+                       lstm ? rnn_scratch_size(RNN_LSTM, T, B, c->H) : 0,
+                       B * D, B * D, B * D, B * D, B * D, (size_t)B * c->NC, (size_t)B * c->NC };
+    int **iptr[] = { &a->ids, &a->tm_ids, &a->lens, &a->labels, &a->argmax };
+    size_t isize[] = { BT, BT, (size_t)B, (size_t)B, B * D };
+    _Static_assert(RNN_CLS_CNN_WIDTHS == 3, "one entry per width above");
+    _Static_assert(sizeof fptr / sizeof *fptr == sizeof fsize / sizeof *fsize, "a size for every float buffer");
+    _Static_assert(sizeof(int) == sizeof(float), "the ints are carved from the float allocation");
+    size_t nf = sizeof fsize / sizeof *fsize, ni = sizeof isize / sizeof *isize, total = 0;
+    for (size_t i = 0; i < nf; i++) total += fsize[i];
+    for (size_t i = 0; i < ni; i++) total += isize[i];
+    a->memory = xcalloc(total, sizeof(float));
+    float *p = a->memory;
+    for (size_t i = 0; i < nf; i++) { *fptr[i] = fsize[i] ? p : NULL; p += fsize[i]; }
+    for (size_t i = 0; i < ni; i++) { *iptr[i] = isize[i] ? (int *)p : NULL; p += isize[i]; }
     rng_seed(&a->rng, seed, 9);
 }
 
 void rnn_cls_acts_free(RnnClsActs *a) {
-    free(a->ids); free(a->tm_ids); free(a->lens); free(a->labels); free(a->emb); free(a->demb);
-    free(a->argmax); free(a->dcols);
-    for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) { free(a->cols[k]); free(a->conv[k]); free(a->dconv[k]); }
-    free(a->mean); free(a->dmean); free(a->h_all); free(a->dh_all); free(a->act); free(a->scratch);
-    free(a->feat); free(a->mask); free(a->featd); free(a->dfeat); free(a->dfeatd);
-    free(a->logits); free(a->probs);
+    free(a->memory);
     memset(a, 0, sizeof *a);
 }
 
@@ -151,6 +158,7 @@ void rnn_cls_acts_free(RnnClsActs *a) {
 double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens, const int *labels,
                    int B, int T, int train) {
     const RnnClsConfig *c = &m->cfg;
+    const RnnClsTensors *w = &m->w;
     if (B < 1 || B > a->B || T < 1 || T > a->T) die("classifier: batch %dx%d outside the buffers' %dx%d", B, T, a->B, a->T);
     int E = c->E, H = c->H, D = rnn_cls_feature_size(c);
     a->b = B; a->t = T;
@@ -160,10 +168,10 @@ double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens
     if (labels) memcpy(a->labels, labels, (size_t)B * sizeof(int));
 
     if (c->enc == RNN_CLS_CNN) {
-        embedding_forward(a->emb, a->ids, m->wte, B * T, c->V, E);
+        embedding_forward(a->emb, a->ids, w->wte, B * T, c->V, E);
         for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
             int K = rnn_cls_cnn_widths[k], TO = T - K + 1;
-            conv1d_forward(a->conv[k], a->cols[k], a->emb, m->conv_w[k], m->conv_b[k], B, T, E, K, c->F);
+            conv1d_forward(a->conv[k], a->cols[k], a->emb, w->conv_w[k], w->conv_b[k], B, T, E, K, c->F);
             relu_forward(a->conv[k], a->conv[k], (size_t)B * TO * c->F);
         }
         /* max over time of each width's maps, side by side: feat (B, 3F) */
@@ -179,7 +187,7 @@ double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens
                 }
         }
     } else if (c->enc == RNN_CLS_DNN) {
-        embedding_forward(a->emb, a->ids, m->wte, B * T, c->V, E);
+        embedding_forward(a->emb, a->ids, w->wte, B * T, c->V, E);
         for (int b = 0; b < B; b++) {
             float *mean = a->mean + (size_t)b * E;
             memset(mean, 0, (size_t)E * sizeof(float));
@@ -187,14 +195,14 @@ double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens
                 for (int e = 0; e < E; e++) mean[e] += a->emb[((size_t)b * T + t) * E + e];
             for (int e = 0; e < E; e++) mean[e] /= (float)lens[b];
         }
-        linear_forward(a->feat, a->mean, m->w_hid, m->b_hid, B, E, H);
+        linear_forward(a->feat, a->mean, w->w_hid, w->b_hid, B, E, H);
         relu_forward(a->feat, a->feat, (size_t)B * H);
     } else {
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++) a->tm_ids[t * B + b] = ids[b * T + t];
-        embedding_forward(a->emb, a->tm_ids, m->wte, B * T, c->V, E);
+        embedding_forward(a->emb, a->tm_ids, w->wte, B * T, c->V, E);
         rnn_layer_forward(RNN_LSTM, a->h_all, NULL, NULL, a->act, a->emb, NULL, NULL,
-                          m->w_ih, m->w_hh, m->b_ih, m->b_hh, T, B, E, H);
+                          w->w_ih, w->w_hh, w->b_ih, w->b_hh, T, B, E, H);
         /* max over the sentence's own steps (not the padding after it) */
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
@@ -206,7 +214,7 @@ double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens
             }
     }
     dropout_forward(a->featd, a->mask, a->feat, train ? c->dropout : 0.0f, (size_t)B * D, &a->rng);
-    linear_forward(a->logits, a->featd, m->w_out, m->b_out, B, D, c->NC);
+    linear_forward(a->logits, a->featd, w->w_out, w->b_out, B, D, c->NC);
     if (!labels) return 0.0;
     return crossentropy_forward(a->probs, a->logits, a->labels, B, c->NC, -1, 0.0f);
 }
@@ -225,15 +233,13 @@ void rnn_cls_predict(const RnnCls *m, const RnnClsActs *a, int *pred) {
 
 void rnn_cls_backward(RnnCls *m, RnnClsActs *a) {
     const RnnClsConfig *c = &m->cfg;
-    ParamTable *pt = &m->pt;
-    float *g = pt->grads;
-#define GRAD(p) (g + ((p) - pt->values))
+    const RnnClsTensors *w = &m->w, *g = &m->g;
     int B = a->b, T = a->t, E = c->E, H = c->H, D = rnn_cls_feature_size(c);
     float *dlogits = a->logits;
     memset(dlogits, 0, (size_t)B * c->NC * sizeof(float));
     crossentropy_backward(dlogits, a->probs, a->labels, B, c->NC, -1, 0.0f, 1.0f);
     memset(a->dfeatd, 0, (size_t)B * D * sizeof(float));
-    linear_backward(a->dfeatd, GRAD(m->w_out), GRAD(m->b_out), dlogits, a->featd, m->w_out, B, D, c->NC);
+    linear_backward(a->dfeatd, g->w_out, g->b_out, dlogits, a->featd, w->w_out, B, D, c->NC);
     memset(a->dfeat, 0, (size_t)B * D * sizeof(float));
     dropout_backward(a->dfeat, a->dfeatd, a->mask, (size_t)B * D);
     int train_emb = c->emb != RNN_CLS_EMB_STATIC;
@@ -250,21 +256,21 @@ void rnn_cls_backward(RnnCls *m, RnnClsActs *a) {
                     size_t at = ((size_t)b * TO + a->argmax[i]) * c->F + f;
                     if (a->conv[k][at] > 0.0f) a->dconv[k][at] += a->dfeat[i];
                 }
-            conv1d_backward(train_emb ? a->demb : NULL, GRAD(m->conv_w[k]), GRAD(m->conv_b[k]), a->dcols,
-                            a->dconv[k], a->cols[k], m->conv_w[k], B, T, E, K, c->F);
+            conv1d_backward(train_emb ? a->demb : NULL, g->conv_w[k], g->conv_b[k], a->dcols,
+                            a->dconv[k], a->cols[k], w->conv_w[k], B, T, E, K, c->F);
         }
-        if (train_emb) embedding_backward(GRAD(m->wte), a->demb, a->ids, B * T, c->V, E);
+        if (train_emb) embedding_backward(g->wte, a->demb, a->ids, B * T, c->V, E);
     } else if (c->enc == RNN_CLS_DNN) {
         for (size_t i = 0; i < (size_t)B * H; i++) if (a->feat[i] <= 0.0f) a->dfeat[i] = 0.0f;   /* ReLU */
         float *dmean = a->dmean;
         memset(dmean, 0, (size_t)B * E * sizeof(float));
-        linear_backward(dmean, GRAD(m->w_hid), GRAD(m->b_hid), a->dfeat, a->mean, m->w_hid, B, E, H);
+        linear_backward(dmean, g->w_hid, g->b_hid, a->dfeat, a->mean, w->w_hid, B, E, H);
         if (train_emb) {
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < a->lens[b]; t++)
                     for (int e = 0; e < E; e++)
                         a->demb[((size_t)b * T + t) * E + e] = dmean[(size_t)b * E + e] / (float)a->lens[b];
-            embedding_backward(GRAD(m->wte), a->demb, a->ids, B * T, c->V, E);
+            embedding_backward(g->wte, a->demb, a->ids, B * T, c->V, E);
         }
     } else {
         memset(a->dh_all, 0, (size_t)T * B * H * sizeof(float));
@@ -272,12 +278,11 @@ void rnn_cls_backward(RnnCls *m, RnnClsActs *a) {
             for (int j = 0; j < H; j++)
                 a->dh_all[((size_t)a->argmax[(size_t)b * H + j] * B + b) * H + j] += a->dfeat[(size_t)b * H + j];
         rnn_layer_backward(RNN_LSTM, train_emb ? a->demb : NULL, NULL, NULL,
-                           GRAD(m->w_ih), GRAD(m->w_hh), GRAD(m->b_ih), GRAD(m->b_hh), a->scratch,
+                           g->w_ih, g->w_hh, g->b_ih, g->b_hh, a->scratch,
                            a->dh_all, NULL, NULL, a->emb, NULL, NULL, a->h_all, a->act,
-                           m->w_ih, m->w_hh, T, B, E, H);
-        if (train_emb) embedding_backward(GRAD(m->wte), a->demb, a->tm_ids, B * T, c->V, E);
+                           w->w_ih, w->w_hh, T, B, E, H);
+        if (train_emb) embedding_backward(g->wte, a->demb, a->tm_ids, B * T, c->V, E);
     }
-#undef GRAD
 }
 
 /* ------------------------------------------------------------ data */
@@ -377,7 +382,7 @@ RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const RnnClsSet *tra
     Rng rng;
     rng_seed(&rng, o->seed, 1);
     rnn_cls_init(&m, &rng);
-    if (init_emb) memcpy(m.wte, init_emb, (size_t)c->V * c->E * sizeof(float));
+    if (init_emb) memcpy(m.w.wte, init_emb, (size_t)c->V * c->E * sizeof(float));
     else if (c->emb != RNN_CLS_EMB_RAND) die("classifier: static and non-static embeddings need pretrained vectors");
     rnn_cls_after_step(&m);
     int pad = rnn_cls_pad_left(c), maxlen = 0;
@@ -552,7 +557,7 @@ static Vectors *vectors_of_lm(const char *dir) {
     Vocab *lv;
     rnn_lm_load(&lm, &lv, dir, NULL);
     Vectors *vec = vectors_new(lv->size, lm.cfg.E, (const char *const *)lv->tokens);
-    memcpy(vec->vecs, lm.wte, (size_t)lv->size * lm.cfg.E * sizeof(float));
+    memcpy(vec->vecs, lm.w.wte, (size_t)lv->size * lm.cfg.E * sizeof(float));
     vocab_free(lv);
     rnn_lm_free(&lm);
     return vec;

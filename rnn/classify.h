@@ -44,19 +44,29 @@ typedef struct {
     float max_norm;     /* l2 bound on each softmax weight row (0: none) */
 } RnnClsConfig;
 
+/* Pointers into a ParamTable's values (or its grads); NULL where the encoder
+ * has no such tensor. */
 typedef struct {
-    RnnClsConfig cfg;
-    ParamTable pt;
     float *wte;                                    /* (V,E) */
-    float *conv_w[RNN_CLS_CNN_WIDTHS], *conv_b[RNN_CLS_CNN_WIDTHS]; /* (F, K*E), (F) */
+    float *conv_w[RNN_CLS_CNN_WIDTHS], *conv_b[RNN_CLS_CNN_WIDTHS]; /* CNN (F, K*E), (F) */
     float *w_ih, *w_hh, *b_ih, *b_hh;              /* LSTM (4H,E), (4H,H), (4H), (4H) */
     float *w_hid, *b_hid;                          /* DNN (H,E), (H) */
     float *w_out, *b_out;                          /* (NC,D), (NC) */
+} RnnClsTensors;
+
+typedef struct {
+    RnnClsConfig cfg;
+    ParamTable pt;
+    RnnClsTensors w;                /* into pt.values */
+    RnnClsTensors g;                /* into pt.grads */
 } RnnCls;
 
+/* Activations for batches up to (B,T), carved from one allocation (memory);
+ * the buffers an encoder does not use are NULL. */
 typedef struct {
     int B, T;                       /* capacity */
     int b, t;                       /* sizes of the last forward */
+    float *memory;                  /* the one allocation every field points into */
     int *ids, *tm_ids, *lens, *labels;       /* (B,T), (T,B), (B), (B) */
     float *emb, *demb;              /* (B,T,E) (LSTM: time-major (T,B,E)) */
     float *cols[RNN_CLS_CNN_WIDTHS], *conv[RNN_CLS_CNN_WIDTHS], *dconv[RNN_CLS_CNN_WIDTHS];

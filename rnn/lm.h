@@ -23,7 +23,10 @@
  *
  * Two structs, so that one set of weights can run at several shapes (a
  * training batch, a B=1 evaluation, a T=1 sampler): RnnLm holds the config and
- * the parameters, RnnLmActs the activations and carried state for one (T,B).
+ * the parameters (one ParamTable; w and g point into its values and
+ * gradients, as gpt.h's), RnnLmActs the activations and carried state for one
+ * (T,B), carved from one allocation made by rnn_lm_acts_build, so a training
+ * step allocates nothing.
  */
 #ifndef RNN_LM_H
 #define RNN_LM_H
@@ -40,35 +43,43 @@ typedef struct {
     float dropout;    /* probability of dropping a vertical activation (0 = none) */
 } RnnLmConfig;
 
+/* Pointers into a ParamTable's values (or its grads): one per tensor. */
 typedef struct {
-    RnnLmConfig cfg;
-    ParamTable pt;                    /* every weight in one buffer */
-    float *wte;                       /* (V,E) token embedding */
-    float *w_ih[RNN_LM_MAX_LAYERS];       /* (GH, E or H) */
+    float *wte;                           /* (V,E) token embedding */
+    float *w_ih[RNN_LM_MAX_LAYERS];       /* (GH, E or H), GH = gates * H */
     float *w_hh[RNN_LM_MAX_LAYERS];       /* (GH,H) */
     float *b_ih[RNN_LM_MAX_LAYERS];       /* (GH) */
     float *b_hh[RNN_LM_MAX_LAYERS];       /* (GH) */
-    float *w_out;                     /* (V,H) decoder */
-    float *b_out;                     /* (V) */
-} RnnLm;
+    float *w_out;                         /* (V,H) decoder */
+    float *b_out;                         /* (V) */
+} RnnLmTensors;
 
 typedef struct {
-    int T, B;                         /* the largest chunk these buffers hold */
-    int *inp, *tgt;                   /* (N) token ids, targets */
+    RnnLmConfig cfg;
+    ParamTable pt;                        /* every weight in one buffer */
+    RnnLmTensors w;                       /* into pt.values */
+    RnnLmTensors g;                       /* into pt.grads */
+} RnnLm;
+
+/* What one (T,B) chunk needs, carved from one allocation (memory). */
+typedef struct {
+    int T, B;                             /* the largest chunk these buffers hold */
+    float *memory;                        /* the one allocation every field points into */
+    int *inp, *tgt;                       /* (N) token ids, targets */
     float *xin[RNN_LM_MAX_LAYERS + 1];    /* (N, E or H): layer l's input after dropout; xin[L] feeds the decoder */
     float *mask[RNN_LM_MAX_LAYERS + 1];   /* (N, E or H) dropout masks */
-    float *emb;                       /* (N,E) embedding rows before dropout */
+    float *emb;                           /* (N,E) embedding rows before dropout */
     float *h_all[RNN_LM_MAX_LAYERS];      /* (N,H) every step's output */
     float *act[RNN_LM_MAX_LAYERS];        /* rnn_act_size(): what BPTT needs */
     float *h0[RNN_LM_MAX_LAYERS], *c0[RNN_LM_MAX_LAYERS];   /* (B,H) state this chunk started from */
     float *h[RNN_LM_MAX_LAYERS], *c[RNN_LM_MAX_LAYERS];     /* (B,H) state after it, carried */
-    float *logits;                    /* (N,V); reused as dlogits by backward */
-    float *probs;                     /* (N,V) softmax saved by the loss */
-    float *dx, *dh;                   /* (N, max(E,H)), (N,H) backward carries */
-    float *scratch;                   /* rnn_scratch_size() */
-    int last_T;                       /* T of the last forward (backward repeats it) */
-    int train;                        /* 1 if the last forward used dropout */
-    Rng rng;                          /* dropout masks */
+    float *logits;                        /* (N,V); reused as dlogits by backward */
+    float *probs;                         /* (N,V) softmax saved by the loss */
+    float *dx, *dh;                       /* (N, max(E,H)), (N,H) backward carries */
+    float *scratch;                       /* rnn_scratch_size() */
+    int last_T;                           /* T of the last forward (backward repeats it) */
+    int train;                            /* 1 if the last forward used dropout */
+    Rng rng;                              /* dropout masks */
 } RnnLmActs;
 
 const char *rnn_lm_kind_name(RnnKind kind);          /* "rnn", "lstm", "gru" */

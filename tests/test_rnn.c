@@ -465,7 +465,7 @@ START_TEST(test_pretrained_rows_kim) {
     vec = rnn_cls_vectors_load(dir);
     ck_assert_int_eq(rnn_cls_pretrained_rows(table, v, 8, vec, dir, &r, NULL), 4);
     int w = vocab_find(v, "beginning", 9);
-    ck_assert_int_eq(memcmp(table + (size_t)w * 8, m.wte + (size_t)w * 8, 8 * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(table + (size_t)w * 8, m.w.wte + (size_t)w * 8, 8 * sizeof(float)), 0);
     vectors_free(vec);
     rnn_lm_free(&m);
     vocab_free(v);
