@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "matmul.h"
@@ -107,24 +108,32 @@ void rnn_lm_data_free(RnnLmData *d) {
 
 /* ------------------------------------------------------------ evaluation */
 
-double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_tokens) {
+/* Mean nats per predicted token of stream[0..n) through a (B = 1), from a
+ * zero state, in chunks of a->T with the state carried. */
+static double evaluate_with(RnnLm *m, RnnLmActs *a, const int *stream, size_t n, long max_tokens) {
     if (n < 2) die("evaluation needs at least two tokens");
-    size_t todo = n - 1;
+    size_t todo = n - 1, T = (size_t)a->T;
     if (max_tokens > 0 && (size_t)max_tokens < todo) todo = (size_t)max_tokens;
-    RnnLmActs a;
-    rnn_lm_acts_build(&a, m, T, 1, 0);
+    rnn_lm_reset_state(a, m);
     /* one row at a time: the per-step products are too small to share out,
      * and waking a second thread for each costs more than it saves */
     int threads = get_threads();
     set_threads(1);
     double nats = 0.0;
-    for (size_t pos = 0; pos < todo; pos += (size_t)T) {
-        int t = (int)(todo - pos < (size_t)T ? todo - pos : (size_t)T);
-        nats += rnn_lm_forward(m, &a, stream + pos, stream + pos + 1, t, 0) * t;
+    for (size_t pos = 0; pos < todo; pos += T) {
+        int t = (int)(todo - pos < T ? todo - pos : T);
+        nats += rnn_lm_forward(m, a, stream + pos, stream + pos + 1, t, 0) * t;
     }
     set_threads(threads);
-    rnn_lm_acts_free(&a);
     return nats / (double)todo;
+}
+
+double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_tokens) {
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, T, 1, 0);
+    double loss = evaluate_with(m, &a, stream, n, max_tokens);
+    rnn_lm_acts_free(&a);
+    return loss;
 }
 
 /* ------------------------------------------------------------ save / load */
@@ -231,6 +240,126 @@ static void print_checkpoint_sample(RnnLm *m, const Vocab *v, const RnnLmTrainOp
     free(s);
 }
 
+/* ------------------------------------------------------------ training state */
+
+/*
+ * What carries a run from one step to the next besides the weights and
+ * Adam's moments (model.ckpt): the hidden (and LSTM cell) state of every
+ * layer and row, the dropout generator, the position in the text, the
+ * learning rate, and the metrics row being averaged. DIR/train_state.ckpt
+ * (stage "rnn-state") holds them, the states as tensors "h.l0", "c.l0", ...
+ * of shape (B,H) and the rest as its config text. It is written after
+ * model.ckpt at every checkpoint, so that --resume goes on bit for bit where
+ * the run stopped.
+ */
+#define STATE_STAGE "rnn-state"
+
+typedef struct {
+    long step;            /* steps done */
+    long per_epoch;       /* chunks per epoch (the text, B and T decide it) */
+    float lr;             /* the learning rate of the last step */
+    double window_loss;   /* train loss summed since the last metrics row ... */
+    long window;          /* ... over this many steps */
+    double elapsed;       /* seconds of training so far */
+} Progress;
+
+static void state_path(char *buf, size_t n, const char *dir) { snprintf(buf, n, "%s/train_state.ckpt", dir); }
+
+/* The table of carried states: h (and the LSTM's c) of each layer, (B,H). */
+static void state_table(ParamTable *st, const RnnLm *m, int B) {
+    char name[PARAM_NAME_MAX];
+    params_init(st);
+    for (int l = 0; l < m->cfg.L; l++) {
+        snprintf(name, sizeof name, "h.l%d", l);
+        params_add(st, name, 2, B, m->cfg.H);
+        if (m->cfg.kind != RNN_LSTM) continue;
+        snprintf(name, sizeof name, "c.l%d", l);
+        params_add(st, name, 2, B, m->cfg.H);
+    }
+    params_alloc(st);
+}
+
+/* Copy the carried states from the activations into the table (save = 1) or back. */
+static void copy_states(ParamTable *st, RnnLmActs *a, const RnnLm *m, int save) {
+    size_t bytes = (size_t)a->B * m->cfg.H * sizeof(float);
+    char name[PARAM_NAME_MAX];
+    for (int l = 0; l < m->cfg.L; l++) {
+        float *state[2] = { a->h[l], a->c[l] };
+        for (int s = 0; s < (m->cfg.kind == RNN_LSTM ? 2 : 1); s++) {
+            snprintf(name, sizeof name, "%c.l%d", "hc"[s], l);
+            float *saved = params_get(st, name);
+            if (save) memcpy(saved, state[s], bytes);
+            else memcpy(state[s], saved, bytes);
+        }
+    }
+}
+
+/* The generator's two 64-bit words go through config_long as their bits. */
+_Static_assert(sizeof(long) == sizeof(uint64_t), "a long holds a generator word");
+
+static void save_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, const Progress *p) {
+    char cfg[1024], path[4096];
+    copy_states(st, a, m, 1);
+    snprintf(cfg, sizeof cfg,
+             "step=%ld\nepoch=%ld\nchunk=%ld\nchunks_per_epoch=%ld\nbatch=%d\nseq_len=%d\nlr=%.9g\n"
+             "window_loss=%.17g\nwindow=%ld\nelapsed_s=%.17g\ndropout_rng_state=%ld\ndropout_rng_inc=%ld\n",
+             p->step, p->step / p->per_epoch, p->step % p->per_epoch, p->per_epoch, a->B, a->T, p->lr,
+             p->window_loss, p->window, p->elapsed, (long)a->rng.state, (long)a->rng.inc);
+    state_path(path, sizeof path, dir);
+    checkpoint_save(path, STATE_STAGE, cfg, st, p->step, 0);
+}
+
+/* Restore what save_train_state wrote for a run resumed at p->step. Returns
+ * 0, or -1 with the reason in why when there is nothing to restore (no file,
+ * or one from another step): the carried state then starts from zero. Dies on
+ * a damaged file or one from a run with another batch, length or text. */
+static int restore_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, Progress *p,
+                               char *why, size_t n) {
+    char path[4096], err[512];
+    state_path(path, sizeof path, dir);
+    if (access(path, F_OK) != 0) { snprintf(why, n, "'%s' is missing", path); return -1; }
+    CheckpointInfo ck;
+    if (checkpoint_read(path, STATE_STAGE, &ck, err, sizeof err)) die("%s", err);
+    if (ck.step != p->step) {
+        snprintf(why, n, "'%s' is from step %ld, the model from step %ld", path, ck.step, p->step);
+        checkpoint_free(&ck);
+        return -1;
+    }
+    int B = (int)config_long(ck.config, "batch", -1), T = (int)config_long(ck.config, "seq_len", -1);
+    long per_epoch = config_long(ck.config, "chunks_per_epoch", -1);
+    if (B != a->B || T != a->T || per_epoch != p->per_epoch)
+        die("'%s' comes from a run with --batch %d --seq-len %d and %ld chunks per epoch, this one has %d, %d "
+            "and %ld: resume with the run's options and corpus", path, B, T, per_epoch, a->B, a->T, p->per_epoch);
+    if (checkpoint_restore(&ck, st, err, sizeof err)) die("'%s': %s", path, err);
+    copy_states(st, a, m, 0);
+    a->rng.state = (uint64_t)config_long(ck.config, "dropout_rng_state", 0);
+    a->rng.inc = (uint64_t)config_long(ck.config, "dropout_rng_inc", 0);
+    p->lr = (float)config_double(ck.config, "lr", 0.0);
+    p->window_loss = config_double(ck.config, "window_loss", 0.0);
+    p->window = config_long(ck.config, "window", 0);
+    p->elapsed = config_double(ck.config, "elapsed_s", 0.0);
+    checkpoint_free(&ck);
+    return 0;
+}
+
+/* ------------------------------------------------------------ training */
+
+/* One metrics row (the columns a validation row has no value for stay empty). */
+static void log_row(Metrics *log, const char *split, long step, const Progress *p, long tokens, double loss,
+                    float lr, float norm, double tps, double elapsed) {
+    metrics_num(log, "step", step);
+    metrics_num(log, "epoch", (double)step / p->per_epoch);
+    metrics_num(log, "tokens", tokens);
+    metrics_str(log, "split", split);
+    metrics_num(log, "loss", loss);
+    metrics_num(log, "ppl", exp(loss));
+    metrics_num(log, "lr", lr);
+    if (!isnan(norm)) metrics_num(log, "grad_norm", norm);
+    if (!isnan(tps)) metrics_num(log, "tok_per_s", tps);
+    metrics_num(log, "elapsed_s", elapsed);
+    metrics_write(log);
+}
+
 double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     RnnLmTrainOptions opt = *o;
     opt.model.V = d->vocab->size;
@@ -245,14 +374,14 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     long eval_every = opt.eval_every > 0 ? opt.eval_every : per_epoch;
     long ckpt_every = opt.ckpt_every > 0 ? opt.ckpt_every : eval_every;
 
-    long step = 0;
+    Progress p = { .per_epoch = per_epoch };
     if (opt.resume) {
         Vocab *v;
-        rnn_lm_load(m, &v, opt.out, &step);
+        rnn_lm_load(m, &v, opt.out, &p.step);
         if (v->size != opt.model.V) die("'%s': its vocabulary differs from the corpus's", opt.out);
         vocab_free(v);
         opt.model = m->cfg;
-        if (!opt.quiet) fprintf(stderr, "rnn: resuming %s at step %ld\n", opt.out, step);
+        if (!opt.quiet) fprintf(stderr, "rnn: resuming %s at step %ld\n", opt.out, p.step);
     } else {
         rnn_lm_build(m, &opt.model);
         Rng init;
@@ -262,63 +391,64 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     write_config(&opt, d, total);
     Metrics *log = opt.resume ? metrics_append(opt.out, LM_COLUMNS) : metrics_create(opt.out, LM_COLUMNS);
 
-    RnnLmActs a;
-    rnn_lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)step);
+    /* every buffer of the loop, allocated once */
+    RnnLmActs a, eval;
+    rnn_lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)p.step);
+    if (d->split[SPLIT_VALID]) rnn_lm_acts_build(&eval, m, opt.eval_T, 1, 0);
+    ParamTable st;
+    state_table(&st, m, opt.B);
     int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
     int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
+
+    if (opt.resume && p.step > 0) {
+        char why[4200];
+        if (restore_train_state(opt.out, &st, m, &a, &p, why, sizeof why) == 0) {
+            float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, (p.step - 1) / per_epoch);
+            if (lr != p.lr)
+                fprintf(stderr, "rnn: note: the run's learning rate was %g at step %ld, the options give %g: "
+                        "going on with %g\n", p.lr, p.step, lr, lr);
+        } else {
+            fprintf(stderr, "rnn: note: %s, so the carried state restarts at zero\n", why);
+        }
+    }
+
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
     float dloss = opt.time_sum ? (float)opt.T : 1.0f;
-    double t0 = now_seconds(), window_loss = 0.0, valid_loss = NAN;
-    long window = 0, tokens = (long)step * opt.T * opt.B;
+    double t0 = now_seconds(), elapsed0 = p.elapsed, valid_loss = NAN;
+    long tokens = p.step * opt.T * opt.B;
     long tokens0 = tokens;   /* the rate counts this run's tokens only */
     float norm = 0.0f;
     if (!opt.quiet) progress_start(total, "train");
-    for (; step < total; ) {
+    while (p.step < total) {
         /* ---- one training step: no allocation from here ... */
-        long epoch = step / per_epoch, k = step % per_epoch;
+        long epoch = p.step / per_epoch, k = p.step % per_epoch;
         if (k == 0) rnn_lm_reset_state(&a, m);   /* each epoch starts from a zero state */
         float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
         fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, opt.B);
         double loss = rnn_lm_forward(m, &a, inp, tgt, opt.T, 1);
-        if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, step);
+        if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, p.step);
         params_zero_grad(&m->pt);
         rnn_lm_backward(m, &a, dloss);
         norm = opt.clip > 0 ? clip_grad_norm(&m->pt, opt.clip) : 0.0f;
-        if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(step + 1));
+        if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(p.step + 1));
         else sgd_step(&m->pt, lr, 0.0f, 0.0f);
         /* ---- ... to here */
-        step++;
+        long step = ++p.step;
+        p.lr = lr;
         tokens += (long)opt.T * opt.B;
-        window_loss += loss; window++;
-        double elapsed = now_seconds() - t0;
-        double tps = (double)(tokens - tokens0) / (elapsed > 0 ? elapsed : 1e-9);
+        p.window_loss += loss; p.window++;
+        double run_time = now_seconds() - t0;
+        double tps = (double)(tokens - tokens0) / (run_time > 0 ? run_time : 1e-9);
+        p.elapsed = elapsed0 + run_time;
         if (!opt.quiet) progress_update(step, loss, tps);
         if (step % opt.log_every == 0 || step == total) {
-            metrics_num(log, "step", step);
-            metrics_num(log, "epoch", (double)step / per_epoch);
-            metrics_num(log, "tokens", tokens);
-            metrics_str(log, "split", "train");
-            metrics_num(log, "loss", window_loss / window);
-            metrics_num(log, "ppl", exp(window_loss / window));
-            metrics_num(log, "lr", lr);
-            metrics_num(log, "grad_norm", norm);
-            metrics_num(log, "tok_per_s", tps);
-            metrics_num(log, "elapsed_s", elapsed);
-            metrics_write(log);
-            window_loss = 0.0; window = 0;
+            log_row(log, "train", step, &p, tokens, p.window_loss / p.window, lr, norm, tps, p.elapsed);
+            p.window_loss = 0.0; p.window = 0;
         }
         int do_eval = step % eval_every == 0 || step == total;
         if (do_eval && d->split[SPLIT_VALID]) {
-            valid_loss = rnn_lm_evaluate(m, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_T, opt.eval_tokens);
-            metrics_num(log, "step", step);
-            metrics_num(log, "epoch", (double)step / per_epoch);
-            metrics_num(log, "tokens", tokens);
-            metrics_str(log, "split", "valid");
-            metrics_num(log, "loss", valid_loss);
-            metrics_num(log, "ppl", exp(valid_loss));
-            metrics_num(log, "lr", lr);
-            metrics_num(log, "elapsed_s", now_seconds() - t0);
-            metrics_write(log);
+            valid_loss = evaluate_with(m, &eval, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_tokens);
+            log_row(log, "valid", step, &p, tokens, valid_loss, lr, NAN, NAN, elapsed0 + now_seconds() - t0);
             if (!opt.quiet) {
                 progress_end();
                 fprintf(stderr, "step %ld epoch %.2f lr %.4g  valid loss %.4f ppl %.2f  (%.0f tok/s)\n",
@@ -326,12 +456,17 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
             }
             if (opt.sample_prompt) print_checkpoint_sample(m, d->vocab, &opt, step);
         }
-        if (step % ckpt_every == 0 || step == total) rnn_lm_save(m, d->vocab, opt.out, step, 1);
+        if (step % ckpt_every == 0 || step == total) {
+            rnn_lm_save(m, d->vocab, opt.out, step, 1);
+            save_train_state(opt.out, &st, m, &a, &p);
+        }
     }
     if (!opt.quiet) progress_end();
     metrics_close(log);
     free(inp); free(tgt);
+    params_free(&st);
     rnn_lm_acts_free(&a);
+    if (d->split[SPLIT_VALID]) rnn_lm_acts_free(&eval);
     return valid_loss;
 }
 

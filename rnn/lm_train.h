@@ -18,6 +18,13 @@
  * `decay` each epoch after `decay_start`) or Adam. Evaluation runs one stream
  * (B=1) through the whole split with the state carried, so the perplexity is
  * exactly exp(mean nats over every token), independent of the chunk length.
+ *
+ * Checkpoints. At every checkpoint a run writes DIR/model.ckpt (weights and
+ * Adam's moments) and DIR/train_state.ckpt (the carried hidden and cell
+ * states, the dropout generator, the position in the text, the learning rate,
+ * the metrics row being averaged). --resume restores both, so a run stopped
+ * and resumed gives the same weights and metrics rows, bit for bit (one
+ * thread), as one that never stopped.
  */
 #ifndef RNN_LM_TRAIN_H
 #define RNN_LM_TRAIN_H
@@ -62,8 +69,8 @@ typedef struct {
     long ckpt_every;      /* steps between checkpoints (0: each validation) */
     int eval_T;           /* chunk length of evaluation */
     unsigned long seed;
-    const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, vocab.txt */
-    int resume;           /* continue from out/model.ckpt */
+    const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, train_state.ckpt, vocab.txt */
+    int resume;           /* continue from out/model.ckpt and out/train_state.ckpt */
     int quiet;
     const char *sample_prompt;   /* if set: print a sample from it at each validation */
     int sample_len;              /* tokens per such sample */

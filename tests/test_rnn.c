@@ -11,6 +11,9 @@
  *     loss of one chunk of 4; evaluation does not depend on its chunk length;
  *   - a checkpoint round trip gives the same loss; sampling repeats with its
  *     seed and stays inside the vocabulary;
+ *   - resume: 40 steps straight through and 20 + 20 with a --resume between
+ *     give the same weights, Adam moments and metrics rows, bit for bit (an
+ *     LSTM with SGD, per-epoch decay and dropout; a GRU with Adam);
  *   - ELMo: "flies" gets different vectors in two sentences; the forward
  *     half of a word sees only its left context;
  *   - the vanishing gradient: 30 steps back, the RNN's ||dL/dh|| is below
@@ -51,6 +54,7 @@
 
 #include "gradcheck.h"
 #include "harness.h"
+#include "matmul.h"
 #include "params.h"
 #include "rnn/classify.h"
 #include "rnn/classify_cli.h"
@@ -656,6 +660,114 @@ START_TEST(test_cnn_beats_majority_on_bible) {
 }
 END_TEST
 
+/* ------------------------------------------------------------ resume */
+
+/* A char corpus of ~470 characters: with T 8 and B 4 an epoch is 13 chunks,
+ * so a 40-step run turns three epochs and a stop at step 20 falls mid-epoch. */
+static const char *resume_corpus(void) {
+    const char *p = tmp_path("rnn_resume.txt");
+    FILE *f = fopen(p, "w");
+    for (int i = 0; i < 6; i++)
+        fputs("in the beginning god created the heaven and the earth. and the earth was without form.\n", f);
+    fclose(f);
+    return p;
+}
+
+/* sgd: an LSTM with SGD, lr halved each epoch after the first, Zaremba's
+ * time-summed loss; else a GRU with Adam. Dropout on, so the mask
+ * generator's state matters too. */
+static void resume_options(RnnLmTrainOptions *o, int sgd, const char *out, long steps) {
+    rnn_lm_train_defaults(o);
+    o->model = (RnnLmConfig){ sgd ? RNN_LSTM : RNN_GRU, 0, 12, 16, 2, 0.25f };
+    o->T = 8; o->B = 4; o->steps = steps;
+    o->optimizer = !sgd; o->lr = sgd ? 1.0f : 3e-3f; o->decay = 0.5f; o->decay_start = 1; o->time_sum = sgd;
+    o->log_every = 5; o->eval_every = 10; o->eval_T = 16; o->seed = 5; o->quiet = 1;
+    o->out = out;
+}
+
+/* The rows of DIR/metrics.tsv without their two timing columns (tok_per_s, elapsed_s). */
+static char *metrics_without_timing(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.tsv", dir);
+    Lines *l = lines_load(path);
+    size_t cap = 1, len = 0;
+    for (size_t i = 0; i < l->n; i++) cap += strlen(l->line[i]) + 1;
+    char *out = calloc(cap, 1);
+    for (size_t i = 0; i < l->n; i++) {
+        int tabs = 0;
+        for (const char *c = l->line[i]; *c && !(*c == '\t' && ++tabs == 8); c++) out[len++] = *c;
+        out[len++] = '\n';
+    }
+    lines_free(l);
+    return out;
+}
+
+static void copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert(in && out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+/* Copy DIR's model.ckpt and train_state.ckpt to or from DIR/keep.* */
+static void keep_checkpoint(const char *dir, int restore) {
+    const char *names[2] = { "model.ckpt", "train_state.ckpt" };
+    for (int k = 0; k < 2; k++) {
+        char file[4200], kept[4200];
+        snprintf(file, sizeof file, "%s/%s", dir, names[k]);
+        snprintf(kept, sizeof kept, "%s/keep.%s", dir, names[k]);
+        if (restore) copy_file(kept, file);
+        else copy_file(file, kept);
+    }
+}
+
+/* Two runs of the same 40 steps: one straight through, one stopped at step
+ * 20 and resumed. They must agree bit for bit: the weights, Adam's moments,
+ * every metrics row. With stop_again, the resumed run is then rolled back to
+ * its step-20 checkpoint and resumed once more, as when a run dies after
+ * logging past its last checkpoint: metrics.tsv must still hold each step once. */
+static void check_resume(int sgd, int stop_again) {
+    set_threads(1);
+    RnnLmData d;
+    rnn_lm_data_chars(&d, resume_corpus(), NULL, NULL);
+    const char *whole = tmp_path("rnn_whole"), *parts = tmp_path("rnn_parts");
+    RnnLmTrainOptions o;
+    RnnLm a, b;
+    resume_options(&o, sgd, whole, 40);
+    rnn_lm_train(&a, &d, &o);
+    resume_options(&o, sgd, parts, 20);
+    rnn_lm_train(&b, &d, &o);
+    rnn_lm_free(&b);
+    keep_checkpoint(parts, 0);
+    o.steps = 40; o.resume = 1;
+    for (int round = 0; round < (stop_again ? 2 : 1); round++) {
+        if (round == 1) {
+            rnn_lm_free(&b);
+            keep_checkpoint(parts, 1);
+        }
+        rnn_lm_train(&b, &d, &o);
+        size_t bytes = a.pt.total * sizeof(float);
+        ck_assert_msg(memcmp(a.pt.values, b.pt.values, bytes) == 0, "the resumed run's weights differ");
+        ck_assert_msg(memcmp(a.pt.m, b.pt.m, bytes) == 0 && memcmp(a.pt.v, b.pt.v, bytes) == 0,
+                      "the resumed run's Adam moments differ");
+        char *ra = metrics_without_timing(whole), *rb = metrics_without_timing(parts);
+        ck_assert_str_eq(rb, ra);
+        free(ra);
+        free(rb);
+    }
+    rnn_lm_free(&a);
+    rnn_lm_free(&b);
+    rnn_lm_data_free(&d);
+}
+
+START_TEST(test_resume_is_bit_identical_sgd_lstm) { check_resume(1, 0); }
+END_TEST
+START_TEST(test_resume_is_bit_identical_adam_gru) { check_resume(0, 0); }
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_sequence_length_zero_dies) {
@@ -712,6 +824,8 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_gradcheck_lstm_lm);
     tcase_add_test(tc, test_gradcheck_gru_lm);
     tcase_add_test(tc, test_state_carried_across_chunks);
+    tcase_add_test(tc, test_resume_is_bit_identical_sgd_lstm);
+    tcase_add_test(tc, test_resume_is_bit_identical_adam_gru);
     tcase_add_test(tc, test_eval_independent_of_chunk_length);
     tcase_add_test(tc, test_checkpoint_round_trip_and_sampling);
     tcase_add_test(tc, test_rnn_gradient_vanishes_faster_than_lstm);
