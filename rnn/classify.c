@@ -446,9 +446,9 @@ void rnn_cls_load_bible(RnnClsSet *s, const Vocab *v, const char *words_path, co
 Vocab *rnn_cls_load_bible_task(RnnClsSet *train, RnnClsSet *test, int maxlen) {
     char tr[4096], trl[4096], te[4096], tel[4096];
     if (!data_path(tr, sizeof tr, "bible/words.train.txt")) return NULL;
-    data_path(trl, sizeof trl, "bible/labels.train.tsv");
-    data_path(te, sizeof te, "bible/words.test.txt");
-    data_path(tel, sizeof tel, "bible/labels.test.tsv");
+    data_path_or_die(trl, sizeof trl, "bible/labels.train.tsv");
+    data_path_or_die(te, sizeof te, "bible/words.test.txt");
+    data_path_or_die(tel, sizeof tel, "bible/labels.test.tsv");
     size_t len;
     char *text = text_load(tr, &len);
     Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);

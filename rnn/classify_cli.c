@@ -209,8 +209,9 @@ static void print_cls_result(const ClsOptions *o, int folds, const RnnClsScore *
  * majority-class baseline when non-NULL, *n the test verses. */
 static RnnClsScore run_bible(ClsOptions *o, double *majority, int *n) {
     RnnClsSet train, test;
+    char words[4096];
+    data_path_or_die(words, sizeof words, "bible/words.train.txt");
     Vocab *v = rnn_cls_load_bible_task(&train, &test, o->maxlen);
-    if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
     o->t.model.V = v->size;
     o->t.model.NC = BIBLE_DIVISIONS;
     float *table = pretrained(o, v);
@@ -231,8 +232,8 @@ static RnnClsScore run_bible(ClsOptions *o, double *majority, int *n) {
  * test accuracy of the first o->folds, each after the last epoch. */
 static void run_mr(ClsOptions *o) {
     char pos[4096], neg[4096];
-    data_path(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
-    data_path(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
+    data_path_or_die(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
+    data_path_or_die(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
     RnnClsSet all = {0};
     Vocab *v;
     rnn_cls_load_mr(&all, &v, pos, neg, o->maxlen);
@@ -268,7 +269,7 @@ static void run_sst2(ClsOptions *o) {
     char path[3][4096];
     const char *paths[3];
     for (int k = 0; k < 3; k++) {
-        if (!data_path(path[k], sizeof path[k], rel[k])) die("'%s' is missing: run scripts/data.sh sst", path[k]);
+        data_path_or_die(path[k], sizeof path[k], rel[k]);
         paths[k] = path[k];
     }
     RnnClsSet s[3];
@@ -343,14 +344,14 @@ int rnn_cmd_classify_eval(int argc, char **argv) {
     char path[4096], labels[4096];
     if (data || strcmp(task, "sst2") == 0) {
         if (!data) {
-            if (!data_path(path, sizeof path, "sst/stsa.binary.test")) die("'%s' is missing: run make data", path);
+            data_path_or_die(path, sizeof path, "sst/stsa.binary.test");
             data = path;
         }
         rnn_cls_load_labelled_file(&set, v, data, m.cfg.NC, 1000000);
     } else {
+        data_path_or_die(path, sizeof path, "bible/words.test.txt");
+        data_path_or_die(labels, sizeof labels, "bible/labels.test.tsv");
         if (m.cfg.NC != BIBLE_DIVISIONS) die("'%s' has %d classes, the Bible task %d", model, m.cfg.NC, BIBLE_DIVISIONS);
-        if (!data_path(path, sizeof path, "bible/words.test.txt")) die("'%s' is missing: run make data", path);
-        data_path(labels, sizeof labels, "bible/labels.test.tsv");
         rnn_cls_load_bible(&set, v, path, labels, 1000000);
         data = path;
     }

@@ -52,9 +52,8 @@ static Vectors *bible_vectors(const char *path, const char *out) {
 void rnn_cls_demo_table(const char *root, int quick) {
     char tr[4096], vec_path[4096], table_path[4096];
     RnnClsSet all, test, train;
+    data_path_or_die(tr, sizeof tr, "bible/words.train.txt");   /* word2vec reads the same verses */
     Vocab *v = rnn_cls_load_bible_task(&all, &test, 64);
-    if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
-    data_path(tr, sizeof tr, "bible/words.train.txt");   /* word2vec reads the same verses */
     snprintf(vec_path, sizeof vec_path, "%s/bible-vectors.bin", root);
     snprintf(table_path, sizeof table_path, "%s/classify.tsv", root);
     make_dirs(root);

@@ -29,8 +29,9 @@
 /* Everything a command can be told; each command reads the fields it needs. */
 typedef struct {
     RnnLmTrainOptions lm;
-    const char *corpus;       /* --corpus: ptb, bible-words, bible-chars, shakespeare */
-    const char *train, *valid, *test;   /* --train/--valid/--test: your own files */
+    /* each split's file (SPLIT_TRAIN, _VALID, _TEST): a dataset's, relative to the
+     * data folder (--corpus, --preset), or your own (--train, --valid, --test) */
+    const char *rel[3], *path[3];
     int char_level;           /* --char with --train */
     const char *model;        /* --model: a run folder or .ckpt (eval, sample) */
     const char *prime;        /* --prime: text to start sampling from */
@@ -168,30 +169,36 @@ static const char *usage_demo =
 
 static void __attribute__((noreturn)) help(const char *text) { fputs(text, stdout); exit(0); }
 
+/* The corpora `make data` fetches: their files under the data folder. */
+static const struct {
+    const char *name, *result_name, *rel[3];   /* rel: train, valid, test (NULL: none) */
+    int char_level;
+} corpora[] = {
+    { "ptb", "ptb", { "ptb/ptb.train.txt", "ptb/ptb.valid.txt", "ptb/ptb.test.txt" }, 0 },
+    { "bible-words", "bible-words", { "bible/words.train.txt", "bible/words.valid.txt", "bible/words.test.txt" }, 0 },
+    { "bible-chars", "bible-chars", { "bible/chars.train.txt", "bible/chars.valid.txt", "bible/chars.test.txt" }, 1 },
+    /* one file, split 90/10 (lm_train.h) */
+    { "shakespeare", "tinyshakespeare", { "tinyshakespeare/input.txt", NULL, NULL }, 1 },
+};
+
 static void corpus_paths(Options *o, const char *corpus) {
-    static char tr[4096], va[4096], te[4096];
-    if (strcmp(corpus, "ptb") == 0) {
-        data_path(tr, sizeof tr, "ptb/ptb.train.txt");
-        data_path(va, sizeof va, "ptb/ptb.valid.txt");
-        data_path(te, sizeof te, "ptb/ptb.test.txt");
-        o->char_level = 0;
-    } else if (strcmp(corpus, "bible-words") == 0 || strcmp(corpus, "bible-chars") == 0) {
-        const char *kind = strcmp(corpus, "bible-words") == 0 ? "words" : "chars";
-        char rel[64];
-        snprintf(rel, sizeof rel, "bible/%s.train.txt", kind); data_path(tr, sizeof tr, rel);
-        snprintf(rel, sizeof rel, "bible/%s.valid.txt", kind); data_path(va, sizeof va, rel);
-        snprintf(rel, sizeof rel, "bible/%s.test.txt", kind); data_path(te, sizeof te, rel);
-        o->char_level = kind[0] == 'c';
-    } else if (strcmp(corpus, "shakespeare") == 0) {
-        data_path(tr, sizeof tr, "tinyshakespeare/input.txt");
-        o->train = tr; o->valid = NULL; o->test = NULL; o->char_level = 1;
-        o->corpus = corpus; o->name = "tinyshakespeare";
+    for (size_t k = 0; k < sizeof corpora / sizeof *corpora; k++) {
+        if (strcmp(corpus, corpora[k].name) != 0) continue;
+        for (int s = 0; s < 3; s++) { o->rel[s] = corpora[k].rel[s]; o->path[s] = NULL; }
+        o->char_level = corpora[k].char_level;
+        o->name = corpora[k].result_name;
         return;
-    } else {
-        usage_error("unknown corpus '%s' (ptb, bible-words, bible-chars, shakespeare)", corpus);
     }
-    o->train = tr; o->valid = va; o->test = te;
-    o->corpus = corpus; o->name = corpus;
+    usage_error("unknown corpus '%s' (ptb, bible-words, bible-chars, shakespeare)", corpus);
+}
+
+/* The file of split s (NULL when there is none); a dataset file that is
+ * missing is an error that says how to get it. */
+static const char *split_file(const Options *o, int s) {
+    static char found[3][4096];
+    if (!o->rel[s]) return o->path[s];
+    data_path_or_die(found[s], sizeof found[s], o->rel[s]);
+    return found[s];
 }
 
 static void apply_preset(Options *o, const char *name) {
@@ -236,9 +243,14 @@ static void parse(Options *o, int argc, char **argv, const char *usage) {
         switch (c) {
         case OPT_PRESET: apply_preset(o, optarg); break;
         case OPT_CORPUS: corpus_paths(o, optarg); break;
-        case OPT_TRAIN: o->train = optarg; o->valid = o->test = NULL; o->name = "custom"; break;
-        case OPT_VALID: o->valid = optarg; break;
-        case OPT_TEST: o->test = optarg; break;
+        case OPT_TRAIN:
+            o->path[SPLIT_TRAIN] = optarg;
+            o->path[SPLIT_VALID] = o->path[SPLIT_TEST] = NULL;
+            for (int s = 0; s < 3; s++) o->rel[s] = NULL;
+            o->name = "custom";
+            break;
+        case OPT_VALID: o->path[SPLIT_VALID] = optarg; o->rel[SPLIT_VALID] = NULL; break;
+        case OPT_TEST: o->path[SPLIT_TEST] = optarg; o->rel[SPLIT_TEST] = NULL; break;
         case OPT_CHAR: o->char_level = 1; break;
         case OPT_KIND: if (rnn_lm_kind_parse(optarg, &t->model.kind)) usage_error("--cell must be rnn, lstm or gru"); break;
         case OPT_EMB: t->model.E = (int)parse_long(optarg, "--emb", 1, 65536); break;
@@ -280,9 +292,12 @@ static void parse(Options *o, int argc, char **argv, const char *usage) {
 }
 
 static void load_corpus(const Options *o, RnnLmData *d) {
-    if (!o->train) usage_error("no training data: give --preset, --corpus or --train (see --help)");
-    if (o->char_level) rnn_lm_data_chars(d, o->train, o->valid, o->test);
-    else rnn_lm_data_words(d, o->train, o->valid, o->test);
+    if (!o->rel[SPLIT_TRAIN] && !o->path[SPLIT_TRAIN])
+        usage_error("no training data: give --preset, --corpus or --train (see --help)");
+    const char *train = split_file(o, SPLIT_TRAIN), *valid = split_file(o, SPLIT_VALID);
+    const char *test = split_file(o, SPLIT_TEST);
+    if (o->char_level) rnn_lm_data_chars(d, train, valid, test);
+    else rnn_lm_data_words(d, train, valid, test);
 }
 
 static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss) {
@@ -326,7 +341,7 @@ static int cmd_lm_eval(int argc, char **argv) {
     RnnLm m;
     Vocab *v;
     rnn_lm_load(&m, &v, o.model, NULL);
-    const char *path = optind < argc ? argv[optind] : o.test;
+    const char *path = optind < argc ? argv[optind] : split_file(&o, SPLIT_TEST);
     if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
     size_t len, n;
     char *text = text_load(path, &len);
@@ -465,7 +480,7 @@ static int cmd_elmo(int argc, char **argv) {
 
     /* a pool of contextual vectors: every token of 400 validation verses */
     char va[4096];
-    data_path(va, sizeof va, "bible/words.valid.txt");
+    data_path_or_die(va, sizeof va, "bible/words.valid.txt");
     Lines *lines = lines_load(va);
     int verses = lines->n < 400 ? (int)lines->n : 400, cap = 128, total = 0;
     float *pool = xmalloc((size_t)verses * cap * H2 * sizeof(float));

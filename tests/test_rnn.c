@@ -51,6 +51,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gradcheck.h"
 #include "harness.h"
@@ -768,6 +770,139 @@ END_TEST
 START_TEST(test_resume_is_bit_identical_adam_gru) { check_resume(0, 0); }
 END_TEST
 
+/* ------------------------------------------------------------ the command line */
+
+/* bin/rnn as an absolute path (so a test can run it from another folder), or
+ * NULL when it is not built. */
+static const char *rnn_binary(void) {
+    static char path[4096];
+    const char *bin = getenv("BIN");
+    char rel[4096];
+    snprintf(rel, sizeof rel, "%s/rnn", bin && *bin ? bin : "bin");
+    if (!realpath(rel, path) || access(path, X_OK) != 0) return NULL;
+    return path;
+}
+
+/* Runs `rnn ARGS` in folder cwd with NLP_DATA_DIR=data_dir; returns its exit
+ * status and leaves its stderr in *err (free it). */
+static int run_rnn(const char *cwd, const char *data_dir, const char *args, char **err) {
+    const char *errfile = tmp_path("rnn_stderr");
+    char cmd[32768];
+    snprintf(cmd, sizeof cmd, "cd '%s' && NLP_DATA_DIR='%s' '%s' %s > /dev/null 2> '%s'", cwd, data_dir,
+             rnn_binary(), args, errfile);
+    int st = system(cmd);
+    size_t len;
+    *err = read_file(errfile, &len);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A folder with no data/cache in it, and an empty one for NLP_DATA_DIR:
+ * as on a machine where `make data` never ran. */
+static void no_data(char *cwd, char *empty, size_t n) {
+    snprintf(cwd, n, "%s", tmp_path("rnn_cwd"));
+    snprintf(empty, n, "%s", tmp_path("rnn_no_data"));
+    make_dirs(cwd);
+    make_dirs(empty);
+}
+
+START_TEST(test_missing_dataset_says_make_data) {
+    if (!rnn_binary()) { printf("SKIP missing datasets: bin/rnn is not built\n"); return; }
+    char cwd[4096], empty[4096], lm[4096], cls[4096];
+    no_data(cwd, empty, sizeof cwd);
+    /* a saved LM and classifier, for the commands that load one first */
+    snprintf(lm, sizeof lm, "%s", tmp_path("rnn_missing_lm"));
+    snprintf(cls, sizeof cls, "%s", tmp_path("rnn_missing_cls"));
+    Vocab *v = char_vocab("abcabc\n");
+    RnnLm m;
+    small_model(&m, RNN_LSTM, v->size);
+    rnn_lm_save(&m, v, lm, 1, 0);
+    RnnClsSet s;
+    Vocab *cv;
+    train_toy_classifier(cls, tmp_path("cls_toy"), &s, &cv);
+    struct { const char *fmt, *arg; } cases[] = {   /* fmt: the arguments, with arg for its %s */
+        { "lm-train --preset ptb-small", NULL }, { "lm-train --preset ptb-rnn --steps 1", NULL },
+        { "lm-train --corpus bible-words", NULL }, { "lm-train --preset bible-chars", NULL },
+        { "lm-train --preset shakespeare-gru", NULL }, { "lm-eval --model '%s' --corpus ptb", lm },
+        { "classify-train --preset mr-cnn-rand", NULL }, { "classify-train --preset sst2-cnn-rand", NULL },
+        { "classify-train --preset bible-cnn", NULL }, { "classify-eval --model '%s' --task sst2", cls },
+        { "classify-eval --model '%s' --task bible", cls }, { "demo --quick", NULL },
+        { "elmo --out '%s'", tmp_path("rnn_elmo") },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char args[4200], *err;
+        snprintf(args, sizeof args, cases[k].fmt, cases[k].arg);
+        int status = run_rnn(cwd, empty, args, &err);
+        ck_assert_msg(status == 1, "rnn %s: exit %d, stderr: %s", args, status, err);
+        ck_assert_msg(strstr(err, "' is missing (run `make data`, or set NLP_DATA_DIR to the datasets' folder)"),
+                      "rnn %s: %s", args, err);
+        ck_assert_msg(strstr(err, "'data/cache/"), "rnn %s does not name the file: %s", args, err);
+        free(err);
+    }
+    rnn_lm_free(&m);
+    vocab_free(v);
+    rnn_cls_set_free(&s);
+    vocab_free(cv);
+}
+END_TEST
+
+/* A text file with a NUL byte on its second line, which is no text (text.h). */
+static const char *nul_file(const char *stem, const char *first_line) {
+    const char *p = tmp_path(stem);
+    FILE *f = fopen(p, "wb");
+    fputs(first_line, f);
+    fputs("in the beginning\n", f);
+    fwrite("and god\0said\n", 1, 13, f);
+    fclose(f);
+    return p;
+}
+
+START_TEST(test_nul_byte_is_rejected_with_file_and_line) {
+    if (!rnn_binary()) { printf("SKIP NUL bytes: bin/rnn is not built\n"); return; }
+    char cwd[4096], empty[4096], sst[4600], cls[4096], args[8192];
+    no_data(cwd, empty, sizeof cwd);
+    snprintf(cls, sizeof cls, "%s", tmp_path("rnn_nul_cls"));
+    RnnClsSet s;
+    Vocab *cv;
+    train_toy_classifier(cls, tmp_path("cls_toy"), &s, &cv);
+    /* SST's three files from NLP_DATA_DIR, the training one with the NUL */
+    snprintf(sst, sizeof sst, "%s/sst", empty);
+    make_dirs(sst);
+    const char *splits[3] = { "train", "dev", "test" };
+    for (int k = 0; k < 3; k++) {
+        char path[4700];
+        snprintf(path, sizeof path, "%s/stsa.binary.%s", sst, splits[k]);
+        FILE *f = fopen(path, "wb");
+        fputs("1 a fine film\n", f);
+        if (k == 0) fwrite("0 a dull\0film\n", 1, 14, f);
+        else fputs("0 a dull film\n", f);
+        fclose(f);
+    }
+    const char *lm_text = nul_file("rnn_nul.txt", "");
+    const char *labelled = nul_file("rnn_nul_labelled.txt", "1 a fine film\n");
+    /* fmt: the arguments, with the file for the first %s and the classifier's folder for a second */
+    struct { const char *fmt, *file; int line; } cases[] = {
+        { "lm-train --train '%s' --char --steps 1 --quiet", lm_text, 2 },
+        { "lm-train --train '%s' --steps 1 --quiet", lm_text, 2 },
+        { "lm-train --corpus bible-words --train '%s' --steps 1 --quiet", lm_text, 2 },
+        { "classify-train --task sst2 --epochs 1 --quiet", "sst/stsa.binary.train", 2 },
+        { "classify-eval --data '%s' --model '%s'", labelled, 3 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char *err, want[4700];
+        snprintf(args, sizeof args, cases[k].fmt, cases[k].file, cls);
+        int status = run_rnn(cwd, empty, args, &err);
+        ck_assert_msg(status == 1, "rnn %s: exit %d, stderr: %s", args, status, err);
+        snprintf(want, sizeof want, "%s': NUL byte at byte", cases[k].file);
+        ck_assert_msg(strstr(err, want), "rnn %s does not name the file: %s", args, err);
+        snprintf(want, sizeof want, "(line %d)", cases[k].line);
+        ck_assert_msg(strstr(err, want), "rnn %s does not name the line: %s", args, err);
+        free(err);
+    }
+    rnn_cls_set_free(&s);
+    vocab_free(cv);
+}
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_sequence_length_zero_dies) {
@@ -852,6 +987,8 @@ static Suite *rnn_suite(void) {
     tcase_add_exit_test(tc, test_lm_checkpoint_is_not_a_classifier, 1);
     tcase_add_exit_test(tc, test_classify_eval_needs_a_model, 2);
     tcase_add_exit_test(tc, test_classify_eval_missing_model_dies, 1);
+    tcase_add_test(tc, test_missing_dataset_says_make_data);
+    tcase_add_test(tc, test_nul_byte_is_rejected_with_file_and_line);
     suite_add_tcase(s, tc);
     TCase *q = tcase_create("quality");
     tcase_set_timeout(q, 900);   /* ~15 s in release; ASan on a busy machine is far slower */
