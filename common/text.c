@@ -184,44 +184,19 @@ void lines_free(Lines *l) {
 
 /* ------------------------------------------------------------ vocabularies */
 
-/* The slot holding s[0..len), or the empty slot where it would go. */
-static size_t slot_of(const Vocab *v, const char *s, size_t len) {
-    size_t mask = v->nslots - 1;
-    size_t i = (size_t)hash_bytes(s, len) & mask;
-    for (;;) {
-        int id = v->slots[i];
-        if (id < 0) return i;
-        const char *t = v->tokens[id];
-        if (strnlen(t, len + 1) == len && memcmp(t, s, len) == 0) return i;
-        i = (i + 1) & mask;   /* linear probing */
-    }
-}
-
-static void rehash(Vocab *v, size_t nslots) {
-    free(v->slots);
-    v->nslots = nslots;
-    v->slots = xmalloc(nslots * sizeof(int));
-    for (size_t i = 0; i < nslots; i++) v->slots[i] = -1;
-    for (int id = 0; id < v->size; id++) {
-        const char *t = v->tokens[id];
-        v->slots[slot_of(v, t, strlen(t))] = id;
-    }
-}
-
 static Vocab *vocab_empty(VocabKind kind) {
     Vocab *v = xcalloc(1, sizeof *v);
     v->kind = kind;
     v->cap = 64;
     v->tokens = xmalloc((size_t)v->cap * sizeof(char *));
     v->counts = xmalloc((size_t)v->cap * sizeof(long));
-    rehash(v, 128);
+    strmap_init(&v->index);
     return v;
 }
 
 /* Append a token known to be absent; returns its id. */
 static int append_token(Vocab *v, const char *s, size_t len, long count) {
     if (v->size == INT32_MAX - 1) die("vocabulary too large (over %d tokens)", v->size);
-    if ((size_t)(v->size + 1) * 2 > v->nslots) rehash(v, v->nslots * 2);
     if (v->size == v->cap) {
         v->cap = v->cap > INT32_MAX / 2 ? INT32_MAX : v->cap * 2;
         v->tokens = xrealloc(v->tokens, (size_t)v->cap * sizeof(char *));
@@ -233,7 +208,7 @@ static int append_token(Vocab *v, const char *s, size_t len, long count) {
     int id = v->size++;
     v->tokens[id] = t;
     v->counts[id] = count;
-    v->slots[slot_of(v, s, len)] = id;
+    strmap_intern(&v->index, s, len, NULL);   /* entry number == id: ids are added in order */
     return id;
 }
 
@@ -248,12 +223,12 @@ void vocab_free(Vocab *v) {
     for (int i = 0; i < v->size; i++) free(v->tokens[i]);
     free(v->tokens);
     free(v->counts);
-    free(v->slots);
+    strmap_free(&v->index);
     free(v);
 }
 
 int vocab_find(const Vocab *v, const char *s, size_t len) {
-    return v->slots[slot_of(v, s, len)];
+    return strmap_find(&v->index, s, len);
 }
 
 int vocab_id(const Vocab *v, const char *token) {
@@ -356,6 +331,24 @@ size_t vocab_encode(const Vocab *v, const char *text, size_t len, int *out, size
         count++;
     }
     return count;
+}
+
+int *text_sentence_stream(const Vocab *v, const char *text, size_t len, int lead_eos, size_t *n) {
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    Lines *lines = lines_from_buffer(copy, len);
+    size_t total = lead_eos ? 1 : 0, k = 0;
+    for (size_t i = 0; i < lines->n; i++) total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
+    int *ids = xmalloc((total ? total : 1) * sizeof(int));
+    if (lead_eos) ids[k++] = VOCAB_EOS;
+    for (size_t i = 0; i < lines->n; i++) {
+        k += vocab_encode(v, lines->line[i], strlen(lines->line[i]), ids + k, total - k);
+        ids[k++] = VOCAB_EOS;
+    }
+    lines_free(lines);
+    *n = k;
+    return ids;
 }
 
 /* ---- vocabulary files */

@@ -30,8 +30,7 @@
  * A literal "<unk>" in the text (PTB has 45k of them) IS the <unk> token. When
  * pruning, the counts of the tokens cut add to <unk>'s count, so counts[0] is
  * the number of <unk>s that encoding the counted text will produce.
- * Lookup token -> id is a hash table (FNV-1a, open addressing); id -> token is
- * an array.
+ * Lookup token -> id is common/strmap.h's hash map; id -> token is an array.
  *
  * Vocabulary file: plain text, one header line then one token per line,
  * in id order, as "token<TAB>count":
@@ -74,6 +73,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "strmap.h"
 
 /* ------------------------------------------------------------------ UTF-8 */
 
@@ -119,8 +120,7 @@ typedef struct {
     char **tokens;     /* (V) id -> NUL-terminated UTF-8 token */
     long *counts;      /* (V) occurrences in the counted text */
     int cap;           /* allocated length of tokens and counts */
-    int *slots;        /* (nslots) hash table: an id, or -1 for an empty slot */
-    size_t nslots;     /* a power of two, kept at least twice the size */
+    StrMap index;      /* token bytes -> id (strmap.h) */
 } Vocab;
 
 /* A vocabulary holding only the four specials (counts 0), ready for counting. */
@@ -149,6 +149,13 @@ const char *vocab_token(const Vocab *v, int id);
  * ids to out (out may be NULL when cap is 0) and returns how many ids the whole
  * text makes, so a first call with cap 0 sizes the buffer. */
 size_t vocab_encode(const Vocab *v, const char *text, size_t len, int *out, size_t cap);
+
+/* The ladder's word stream (DESIGN.md): each line's words (unknown ones
+ * <unk>), each line followed by </s>, so every model of the word ladder scores
+ * the same tokens. lead_eos = 1 puts one more </s> first: the context the
+ * first sentence is predicted from, as the recurrent LMs and the GPT read
+ * text; it is never a target. Returns the ids (malloc'd), *n of them. */
+int *text_sentence_stream(const Vocab *v, const char *text, size_t len, int lead_eos, size_t *n);
 
 /* Write the vocabulary file atomically; dies on I/O errors. */
 void vocab_save(const Vocab *v, const char *path);

@@ -434,6 +434,29 @@ static Lines *try_lines(const char *path) {
     return lines_load(path);
 }
 
+/* Each line, then </s>; with lead_eos one more </s> before all (the context of the first word). */
+START_TEST(test_sentence_stream) {
+    const char text[] = "a b\n\nb zzz\nb";   /* an empty line is a sentence of no words; no final \n */
+    Vocab *v = vocab_build(VOCAB_WORD, "a b b", 5, 1, 0);
+    int a = vocab_id(v, "a"), b = vocab_id(v, "b"), E = VOCAB_EOS, U = VOCAB_UNK;
+    size_t n;
+    int *ids = text_sentence_stream(v, text, strlen(text), 0, &n);
+    int want[] = { a, b, E, E, b, U, E, b, E };
+    ck_assert_uint_eq(n, 9);
+    for (size_t i = 0; i < n; i++) ck_assert_int_eq(ids[i], want[i]);
+    free(ids);
+    ids = text_sentence_stream(v, text, strlen(text), 1, &n);
+    ck_assert_uint_eq(n, 10);
+    ck_assert_int_eq(ids[0], E);
+    for (size_t i = 1; i < n; i++) ck_assert_int_eq(ids[i], want[i - 1]);
+    free(ids);
+    ids = text_sentence_stream(v, "", 0, 1, &n);
+    ck_assert_uint_eq(n, 1);
+    free(ids);
+    vocab_free(v);
+}
+END_TEST
+
 START_TEST(test_bible_files_aligned) {
     const char *splits[] = {"train", "valid", "test"};
     size_t total = 0;
@@ -524,6 +547,7 @@ Suite *text_suite(void) {
     tcase_add_test(tc, test_split_interleaved);
     tcase_add_test(tc, test_tokens_round_trip);
     tcase_add_test(tc, test_tokens_bad_files);
+    tcase_add_test(tc, test_sentence_stream);
     tcase_add_test(tc, test_bible_files_aligned);
     tcase_add_test(tc, test_bible_division_names);
     tcase_add_test(tc, test_mr_polarity_encoding);
