@@ -15,30 +15,8 @@
 
 /* ------------------------------------------------------------ corpora */
 
-/* Word stream of a text: </s>, then each line's words followed by </s>. */
-static int *encode_words(const Vocab *v, const char *text, size_t len, size_t *n) {
-    char *copy = xmalloc(len + 1);
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    Lines *lines = lines_from_buffer(copy, len);
-    size_t total = 1;
-    for (size_t i = 0; i < lines->n; i++)
-        total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
-    int *ids = xmalloc(total * sizeof(int));
-    size_t k = 0;
-    ids[k++] = VOCAB_EOS;
-    for (size_t i = 0; i < lines->n; i++) {
-        const char *s = lines->line[i];
-        k += vocab_encode(v, s, strlen(s), ids + k, total - k);
-        ids[k++] = VOCAB_EOS;
-    }
-    lines_free(lines);
-    *n = k;
-    return ids;
-}
-
 int *rnn_lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n) {
-    if (!char_level) return encode_words(v, text, len, n);
+    if (!char_level) return text_sentence_stream(v, text, len, 1, n);   /* </s> first, as context */
     size_t count = vocab_encode(v, text, len, NULL, 0);
     int *ids = xmalloc((count ? count : 1) * sizeof(int));
     vocab_encode(v, text, len, ids, count);
@@ -60,7 +38,7 @@ void rnn_lm_data_words(RnnLmData *d, const char *train, const char *valid, const
     for (int s = 0; s < 3; s++) {
         if (!paths[s]) continue;
         text = text_load(paths[s], &len);
-        d->split[s] = encode_words(d->vocab, text, len, &d->len[s]);
+        d->split[s] = text_sentence_stream(d->vocab, text, len, 1, &d->len[s]);
         free(text);
         need_tokens(paths[s], d->len[s]);
     }
