@@ -149,3 +149,14 @@ void lset_load_bible(LabelledSet *s, const char *text_path, const char *labels_p
     lines_free(text);
     lines_free(labels);
 }
+
+void lset_load_polarity(LabelledSet *s, const char *pos_path, const char *neg_path, LsetEncoder enc, int maxlen) {
+    Lines *pos = lines_load(pos_path), *neg = lines_load(neg_path);
+    size_t most = pos->n > neg->n ? pos->n : neg->n;
+    for (size_t i = 0; i < most; i++) {
+        if (i < pos->n) lset_add_text(s, 1, pos->line[i], enc, maxlen);
+        if (i < neg->n) lset_add_text(s, 0, neg->line[i], enc, maxlen);
+    }
+    lines_free(pos);
+    lines_free(neg);
+}

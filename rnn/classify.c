@@ -285,69 +285,22 @@ void rnn_cls_backward(RnnCls *m, RnnClsActs *a) {
     }
 }
 
-/* ------------------------------------------------------------ data */
-
-int rnn_cls_set_add(RnnClsSet *s, const Vocab *v, const char *line, int label, int maxlen) {
-    if (maxlen < 1) die("classifier: the sentence length limit must be at least 1 word (got %d)", maxlen);
-    size_t len = strlen(line);
-    size_t n = vocab_encode(v, line, len, NULL, 0);
-    if (n == 0) return 0;
-    if (n > (size_t)maxlen) n = (size_t)maxlen;
-    if (s->n == s->cap) {
-        s->cap = s->cap * 2 + 256;
-        s->start = xrealloc(s->start, (size_t)s->cap * sizeof(int));
-        s->len = xrealloc(s->len, (size_t)s->cap * sizeof(int));
-        s->label = xrealloc(s->label, (size_t)s->cap * sizeof(int));
-    }
-    size_t all = vocab_encode(v, line, len, NULL, 0);
-    while (s->nids + all > s->capids) { s->capids = s->capids * 2 + 4096; s->ids = xrealloc(s->ids, s->capids * sizeof(int)); }
-    vocab_encode(v, line, len, s->ids + s->nids, all);
-    s->start[s->n] = (int)s->nids;
-    s->len[s->n] = (int)n;
-    s->label[s->n] = label;
-    s->nids += n;
-    s->n++;
-    return 1;
-}
-
-void rnn_cls_set_free(RnnClsSet *s) {
-    free(s->start); free(s->len); free(s->ids); free(s->label);
-    memset(s, 0, sizeof *s);
-}
-
-double rnn_cls_majority_accuracy(const RnnClsSet *train, const RnnClsSet *test, int NC) {
-    int *count = xcalloc((size_t)NC, sizeof(int)), best = 0, hit = 0;
-    for (int i = 0; i < train->n; i++) count[train->label[i]]++;
-    for (int k = 1; k < NC; k++) if (count[k] > count[best]) best = k;
-    for (int i = 0; i < test->n; i++) hit += test->label[i] == best;
-    free(count);
-    return (double)hit / (test->n ? test->n : 1);
-}
-
-void rnn_cls_set_check_classes(const RnnClsSet *s, int NC, const char *what) {
-    for (int i = 0; i < s->n; i++)
-        if (s->label[i] < 0 || s->label[i] >= NC) die("%s: label %d outside 0..%d", what, s->label[i], NC - 1);
-    for (int k = 0; k < NC; k++) {
-        int count = 0;
-        for (int i = 0; i < s->n && !count; i++) count = s->label[i] == k;
-        if (!count) die("%s: class %d has no sentences (%d sentences, %d classes)", what, k, s->n, NC);
-    }
-}
-
 /* ------------------------------------------------------------ training */
 
 /* Lay sentences order[0..B) out as a padded batch; returns its length T. */
-static int make_batch(int *ids, int *lens, int *labels, const RnnClsSet *s, const int *order, int B, int pad, int T_cap) {
+static int make_batch(int *ids, int *lens, int *labels, const LabelledSet *s, const int *order, int B, int pad,
+                      int T_cap) {
     int T = 0;
     for (int b = 0; b < B; b++) if (s->len[order[b]] > T) T = s->len[order[b]];
     T += 2 * pad;
     if (T < rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1]) T = rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1];
     if (T > T_cap) T = T_cap;
     for (int b = 0; b < B; b++) {
-        int i = order[b], n = s->len[i];
+        int i = order[b], n;
+        const int *words = lset_seq(s, i, 0, &n);
         for (int t = 0; t < T; t++) {
             int w = t - pad;
-            ids[b * T + t] = (w >= 0 && w < n) ? s->ids[s->start[i] + w] : VOCAB_PAD;
+            ids[b * T + t] = (w >= 0 && w < n) ? words[w] : VOCAB_PAD;
         }
         lens[b] = n;
         labels[b] = s->label[i];
@@ -355,7 +308,7 @@ static int make_batch(int *ids, int *lens, int *labels, const RnnClsSet *s, cons
     return T;
 }
 
-double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const RnnClsSet *s) {
+double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const LabelledSet *s) {
     int pad = rnn_cls_pad_left(&m->cfg);
     int B = a->B, correct = 0;
     int *order = xmalloc((size_t)B * sizeof(int)), *ids = xmalloc((size_t)a->B * a->T * sizeof(int));
@@ -372,13 +325,13 @@ double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const RnnClsSet *s) {
     return (double)correct / (s->n ? s->n : 1);
 }
 
-RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const RnnClsSet *train, const RnnClsSet *dev,
-                        const RnnClsSet *test, const float *init_emb) {
+RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const LabelledSet *train, const LabelledSet *dev,
+                        const LabelledSet *test, const float *init_emb) {
     if (train->n < 1 || test->n < 1 || (dev && dev->n < 1)) die("classifier: empty training, dev or test set");
     RnnCls m;
     rnn_cls_build(&m, &o->model);
     const RnnClsConfig *c = &m.cfg;
-    rnn_cls_set_check_classes(train, c->NC, "classifier: the training set");
+    lset_check_classes(train, c->NC, "classifier: the training set");
     Rng rng;
     rng_seed(&rng, o->seed, 1);
     rnn_cls_init(&m, &rng);
@@ -386,7 +339,7 @@ RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const RnnClsSet *tra
     else if (c->emb != RNN_CLS_EMB_RAND) die("classifier: static and non-static embeddings need pretrained vectors");
     rnn_cls_after_step(&m);
     int pad = rnn_cls_pad_left(c), maxlen = 0;
-    const RnnClsSet *sets[3] = { train, dev, test };
+    const LabelledSet *sets[3] = { train, dev, test };
     for (int k = 0; k < 3; k++)
         for (int i = 0; sets[k] && i < sets[k]->n; i++) if (sets[k]->len[i] > maxlen) maxlen = sets[k]->len[i];
     int T_cap = maxlen + 2 * pad + 5, B = o->batch < train->n ? o->batch : train->n;
@@ -430,20 +383,7 @@ RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const RnnClsSet *tra
 
 /* ------------------------------------------------------------ corpora */
 
-void rnn_cls_load_bible(RnnClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen) {
-    Lines *w = lines_load(words_path), *l = lines_load(labels_path);
-    if (w->n != l->n) die("'%s' has %zu lines but '%s' has %zu", words_path, w->n, labels_path, l->n);
-    for (size_t i = 0; i < w->n; i++) {
-        int k = bible_division(l->line[i]);
-        if (k < 0) die("'%s' line %zu: unknown division '%.*s'", labels_path, i + 1,
-                       (int)strcspn(l->line[i], "\t"), l->line[i]);
-        rnn_cls_set_add(s, v, w->line[i], k, maxlen);
-    }
-    lines_free(w);
-    lines_free(l);
-}
-
-Vocab *rnn_cls_load_bible_task(RnnClsSet *train, RnnClsSet *test, int maxlen) {
+Vocab *rnn_cls_load_bible_task(LabelledSet *train, LabelledSet *test, int maxlen) {
     char tr[4096], trl[4096], te[4096], tel[4096];
     if (!data_path(tr, sizeof tr, "bible/words.train.txt")) return NULL;
     data_path_or_die(trl, sizeof trl, "bible/labels.train.tsv");
@@ -453,100 +393,46 @@ Vocab *rnn_cls_load_bible_task(RnnClsSet *train, RnnClsSet *test, int maxlen) {
     char *text = text_load(tr, &len);
     Vocab *v = vocab_build(VOCAB_WORD, text, len, 2, 0);
     free(text);
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
-    rnn_cls_load_bible(train, v, tr, trl, maxlen);
-    rnn_cls_load_bible(test, v, te, tel, maxlen);
+    lset_init(train, 1);
+    lset_init(test, 1);
+    lset_load_bible(train, tr, trl, lset_words(v), maxlen, 0);
+    lset_load_bible(test, te, tel, lset_words(v), maxlen, 0);
     return v;
 }
 
-void rnn_cls_load_mr(RnnClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen) {
-    Lines *p = lines_load(pos), *n = lines_load(neg);
+void rnn_cls_load_mr(LabelledSet *s, Vocab **v, const char *pos, const char *neg, int maxlen) {
     Vocab *full = vocab_new(VOCAB_WORD);
-    for (size_t i = 0; i < p->n; i++) vocab_count(full, p->line[i], strlen(p->line[i]));
-    for (size_t i = 0; i < n->n; i++) vocab_count(full, n->line[i], strlen(n->line[i]));
+    const char *paths[2] = { pos, neg };
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        char *text = text_load(paths[k], &len);
+        vocab_count(full, text, len);
+        free(text);
+    }
     *v = vocab_prune(full, 1, 0);   /* Kim builds the vocabulary over the whole data set */
     vocab_free(full);
-    /* interleave the classes so that folds by index are balanced */
-    size_t most = p->n > n->n ? p->n : n->n;
-    for (size_t i = 0; i < most; i++) {
-        if (i < p->n) rnn_cls_set_add(s, *v, p->line[i], 1, maxlen);
-        if (i < n->n) rnn_cls_set_add(s, *v, n->line[i], 0, maxlen);
-    }
-    lines_free(p);
-    lines_free(n);
+    lset_init(s, 1);
+    lset_load_polarity(s, pos, neg, lset_words(*v), maxlen);
 }
 
-/* "LABEL words..." -> the label (or -1 if it is not an integer in [0, NC)) and the words */
-static int split_label(char *line, int NC, char **words) {
-    char *end;
-    long k = strtol(line, &end, 10);
-    if (end == line || (*end != ' ' && *end != '\t' && *end != '\0') || k < 0 || k >= NC) return -1;
-    *words = end;
-    return (int)k;
-}
-
-/* The lines of one "LABEL word word ..." file into s, with the vocabulary v. */
-static void add_labelled_lines(RnnClsSet *s, const Vocab *v, const Lines *l, const char *path, int NC, int maxlen) {
-    memset(s, 0, sizeof *s);
-    for (size_t i = 0; i < l->n; i++) {
-        char *words = NULL;
-        int k = split_label(l->line[i], NC, &words);
-        if (k < 0) die("%s:%zu: a line must start with its label, an integer in 0..%d", path, i + 1, NC - 1);
-        if (!rnn_cls_set_add(s, v, words, k, maxlen)) die("%s:%zu: label %d but no words", path, i + 1, k);
-    }
-    if (s->n == 0) die("'%s': no sentences (expected lines 'LABEL word word ...')", path);
-}
-
-void rnn_cls_load_labelled_file(RnnClsSet *s, const Vocab *v, const char *path, int NC, int maxlen) {
-    Lines *l = lines_load(path);
-    add_labelled_lines(s, v, l, path, NC, maxlen);
-    lines_free(l);
-}
-
-void rnn_cls_load_labelled(RnnClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen) {
-    Lines **l = xmalloc((size_t)nfiles * sizeof(Lines *));
+void rnn_cls_load_labelled(LabelledSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen) {
     Vocab *full = vocab_new(VOCAB_WORD);
     for (int f = 0; f < nfiles; f++) {
-        l[f] = lines_load(paths[f]);
-        for (size_t i = 0; i < l[f]->n; i++) {
-            char *words;
-            if (split_label(l[f]->line[i], NC, &words) < 0)
+        Lines *l = lines_load(paths[f]);
+        for (size_t i = 0; i < l->n; i++) {
+            const char *words;
+            if (lset_parse_label(l->line[i], NC, &words) < 0)
                 die("%s:%zu: a line must start with its label, an integer in 0..%d", paths[f], i + 1, NC - 1);
             vocab_count(full, words, strlen(words));
         }
+        lines_free(l);
     }
     *v = vocab_prune(full, 1, 0);   /* over every split, as Kim (and rnn_cls_load_mr) */
     vocab_free(full);
     for (int f = 0; f < nfiles; f++) {
-        add_labelled_lines(&sets[f], *v, l[f], paths[f], NC, maxlen);
-        lines_free(l[f]);
+        lset_init(&sets[f], 1);
+        lset_load_labelled_file(&sets[f], paths[f], NC, lset_words(*v), maxlen);
     }
-    free(l);
-}
-
-void rnn_cls_set_subset(RnnClsSet *out, const RnnClsSet *s, const int *fold, int k, int keep) {
-    memset(out, 0, sizeof *out);
-    for (int i = 0; i < s->n; i++) {
-        if ((fold[i] == k) != keep) continue;
-        if (out->n == out->cap) {
-            out->cap = out->cap * 2 + 256;
-            out->start = xrealloc(out->start, (size_t)out->cap * sizeof(int));
-            out->len = xrealloc(out->len, (size_t)out->cap * sizeof(int));
-            out->label = xrealloc(out->label, (size_t)out->cap * sizeof(int));
-        }
-        out->start[out->n] = s->start[i];   /* ids are shared with s: see rnn_cls_set_view_free */
-        out->len[out->n] = s->len[i];
-        out->label[out->n] = s->label[i];
-        out->n++;
-    }
-    out->ids = s->ids;
-    out->nids = s->nids;
-}
-
-void rnn_cls_set_view_free(RnnClsSet *s) {
-    free(s->start); free(s->len); free(s->label);
-    memset(s, 0, sizeof *s);
 }
 
 /* ------------------------------------------------------------ pretrained rows */

@@ -25,6 +25,7 @@
 #ifndef RNN_CLASSIFY_H
 #define RNN_CLASSIFY_H
 
+#include "dataset.h"
 #include "params.h"
 #include "rng.h"
 #include "text.h"
@@ -104,50 +105,28 @@ void rnn_cls_predict(const RnnCls *m, const RnnClsActs *a, int *pred);
 
 /* ------------------------------------------------------------ data and training */
 
-typedef struct {
-    int n, cap;        /* sentences */
-    int *start, *len;  /* (n) offsets into ids and lengths */
-    int *ids;          /* every sentence's word ids, one after another */
-    size_t nids, capids;
-    int *label;        /* (n) in [0, NC) */
-} RnnClsSet;
+/* The sentences are common/dataset.h's LabelledSet (one field, the word ids;
+ * the label in [0, NC)), encoded with lset_words(v). What is the classifiers'
+ * own is the vocabulary each task builds (Kim's: over all of its files). */
 
-/* Add one whitespace-tokenised sentence (cut to maxlen >= 1 words; unknown
- * words become <unk>). An empty sentence is skipped; returns 1 if added. */
-int rnn_cls_set_add(RnnClsSet *s, const Vocab *v, const char *line, int label, int maxlen);
-void rnn_cls_set_free(RnnClsSet *s);
-/* The baseline: the accuracy on test of always answering train's most
- * frequent class. */
-double rnn_cls_majority_accuracy(const RnnClsSet *train, const RnnClsSet *test, int NC);
-/* Dies unless each of the NC classes has at least one sentence in s. */
-void rnn_cls_set_check_classes(const RnnClsSet *s, int NC, const char *what);
-
-/* words.SPLIT.txt with labels.SPLIT.tsv, one verse per line, v built beforehand. */
-void rnn_cls_load_bible(RnnClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen);
 /* The Bible task from the data cache: the vocabulary (training words seen at
  * least twice), the training and the test verses (at most maxlen words).
  * Returns NULL, loading nothing, when the Bible data is absent (make data). */
-Vocab *rnn_cls_load_bible_task(RnnClsSet *train, RnnClsSet *test, int maxlen);
-/* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved;
- * builds the vocabulary over both files, as Kim. */
-void rnn_cls_load_mr(RnnClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);
+Vocab *rnn_cls_load_bible_task(LabelledSet *train, LabelledSet *test, int maxlen);
+/* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved
+ * (lset_load_polarity); builds the vocabulary over both files, as Kim. */
+void rnn_cls_load_mr(LabelledSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);
 /* Files of "LABEL word word ..." lines (SST's stsa.binary.*: LABEL 0 or 1),
  * LABEL an integer in [0, NC). Builds the vocabulary over all nfiles files, as
- * Kim, then loads file i into sets[i]. Dies on a bad label, a line with a
- * label but no words, or a file without sentences (path:line). */
-/* One such file with an existing vocabulary (unknown words become <unk>). */
-void rnn_cls_load_labelled_file(RnnClsSet *s, const Vocab *v, const char *path, int NC, int maxlen);
-void rnn_cls_load_labelled(RnnClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen);
-/* The sentences of s whose fold is (keep=1) or is not (keep=0) k, sharing
- * s's ids: free with rnn_cls_set_view_free. */
-void rnn_cls_set_subset(RnnClsSet *out, const RnnClsSet *s, const int *fold, int k, int keep);
-void rnn_cls_set_view_free(RnnClsSet *s);
+ * Kim, then loads file i into sets[i] (lset_load_labelled_file, which dies on
+ * a bad label, a label without words, or a file without sentences). */
+void rnn_cls_load_labelled(LabelledSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen);
 
 typedef struct {
     RnnClsConfig model;
     int batch, epochs;
     float lr;
-    unsigned long seed;
+    unsigned long long seed;
     int quiet;
     const char *save_dir;     /* if set: the chosen epoch's model goes to DIR/model.ckpt */
     const Vocab *save_vocab;  /* ... with this vocabulary, as DIR/vocab.txt */
@@ -163,11 +142,11 @@ typedef struct {
  * dev and the test accuracy of the best dev epoch is kept (early stopping by
  * dev accuracy, as Kim); dev NULL: the last epoch's. init_emb (V,E) holds the
  * pretrained rows for static and non-static embeddings (NULL for rand). */
-RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const RnnClsSet *train, const RnnClsSet *dev,
-                        const RnnClsSet *test, const float *init_emb);
+RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const LabelledSet *train, const LabelledSet *dev,
+                        const LabelledSet *test, const float *init_emb);
 
 /* Fraction of s classified correctly (a's capacity must fit s's sentences). */
-double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const RnnClsSet *s);
+double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const LabelledSet *s);
 
 /* A trained classifier as DIR/model.ckpt (stage "rnn-classify", atomic) and
  * DIR/vocab.txt; rnn_cls_load rebuilds it and dies on a missing, corrupted or

@@ -208,7 +208,7 @@ static void print_cls_result(const ClsOptions *o, int folds, const RnnClsScore *
 /* Train on the Bible's train verses, score its test verses; *majority gets the
  * majority-class baseline when non-NULL, *n the test verses. */
 static RnnClsScore run_bible(ClsOptions *o, double *majority, int *n) {
-    RnnClsSet train, test;
+    LabelledSet train, test;
     char words[4096];
     data_path_or_die(words, sizeof words, "bible/words.train.txt");
     Vocab *v = rnn_cls_load_bible_task(&train, &test, o->maxlen);
@@ -217,11 +217,11 @@ static RnnClsScore run_bible(ClsOptions *o, double *majority, int *n) {
     float *table = pretrained(o, v);
     o->t.save_vocab = v;
     RnnClsScore s = rnn_cls_train_eval(&o->t, &train, NULL, &test, table);
-    if (majority) *majority = rnn_cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
+    if (majority) *majority = lset_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
     if (n) *n = test.n;
     free(table);
-    rnn_cls_set_free(&train);
-    rnn_cls_set_free(&test);
+    lset_free(&train);
+    lset_free(&test);
     vocab_free(v);
     return s;
 }
@@ -234,7 +234,7 @@ static void run_mr(ClsOptions *o) {
     char pos[4096], neg[4096];
     data_path_or_die(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
     data_path_or_die(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
-    RnnClsSet all = {0};
+    LabelledSet all;
     Vocab *v;
     rnn_cls_load_mr(&all, &v, pos, neg, o->maxlen);
     o->t.model.V = v->size;
@@ -248,18 +248,18 @@ static void run_mr(ClsOptions *o) {
     for (int i = 0; i < all.n; i++) fold[perm[i]] = i % 10;
     RnnClsScore mean = { 0.0, NAN, o->t.epochs };
     for (int k = 0; k < o->folds; k++) {
-        RnnClsSet train, test;
-        rnn_cls_set_subset(&train, &all, fold, k, 0);
-        rnn_cls_set_subset(&test, &all, fold, k, 1);
+        LabelledSet train, test;
+        lset_subset(&train, &all, fold, k, 0);
+        lset_subset(&test, &all, fold, k, 1);
         double acc = rnn_cls_train_eval(&o->t, &train, NULL, &test, table).test_acc;
         fprintf(stderr, "MR fold %d/10: test accuracy %.2f%%\n", k + 1, 100 * acc);
         mean.test_acc += acc / o->folds;
-        rnn_cls_set_view_free(&train);
-        rnn_cls_set_view_free(&test);
+        lset_free(&train);
+        lset_free(&test);
     }
     print_cls_result(o, o->folds, &mean, all.n);
     free(fold); free(perm); free(table);
-    rnn_cls_set_free(&all);
+    lset_free(&all);
     vocab_free(v);
 }
 
@@ -272,7 +272,7 @@ static void run_sst2(ClsOptions *o) {
         data_path_or_die(path[k], sizeof path[k], rel[k]);
         paths[k] = path[k];
     }
-    RnnClsSet s[3];
+    LabelledSet s[3];
     Vocab *v;
     rnn_cls_load_labelled(s, &v, paths, 3, 2, o->maxlen);
     o->t.model.V = v->size;
@@ -284,7 +284,7 @@ static void run_sst2(ClsOptions *o) {
             100 * r.dev_acc, r.epoch, 100 * r.test_acc);
     print_cls_result(o, 0, &r, s[2].n);
     free(table);
-    for (int k = 0; k < 3; k++) rnn_cls_set_free(&s[k]);
+    for (int k = 0; k < 3; k++) lset_free(&s[k]);
     vocab_free(v);
 }
 
@@ -340,19 +340,20 @@ int rnn_cmd_classify_eval(int argc, char **argv) {
     RnnCls m;
     Vocab *v;
     rnn_cls_load(&m, &v, model);
-    RnnClsSet set = {0};
+    LabelledSet set;
+    lset_init(&set, 1);
     char path[4096], labels[4096];
     if (data || strcmp(task, "sst2") == 0) {
         if (!data) {
             data_path_or_die(path, sizeof path, "sst/stsa.binary.test");
             data = path;
         }
-        rnn_cls_load_labelled_file(&set, v, data, m.cfg.NC, 1000000);
+        lset_load_labelled_file(&set, data, m.cfg.NC, lset_words(v), 0);
     } else {
         data_path_or_die(path, sizeof path, "bible/words.test.txt");
         data_path_or_die(labels, sizeof labels, "bible/labels.test.tsv");
         if (m.cfg.NC != BIBLE_DIVISIONS) die("'%s' has %d classes, the Bible task %d", model, m.cfg.NC, BIBLE_DIVISIONS);
-        rnn_cls_load_bible(&set, v, path, labels, 1000000);
+        lset_load_bible(&set, path, labels, lset_words(v), 0, 0);
         data = path;
     }
     int maxlen = 0;
@@ -369,7 +370,7 @@ int rnn_cmd_classify_eval(int argc, char **argv) {
     result_num("acc", 100 * acc, 2);
     result_end();
     rnn_cls_acts_free(&a);
-    rnn_cls_set_free(&set);
+    lset_free(&set);
     rnn_cls_free(&m);
     vocab_free(v);
     return 0;

@@ -51,7 +51,7 @@ static Vectors *bible_vectors(const char *path, const char *out) {
 
 void rnn_cls_demo_table(const char *root, int quick) {
     char tr[4096], vec_path[4096], table_path[4096];
-    RnnClsSet all, test, train;
+    LabelledSet all, test, train;
     data_path_or_die(tr, sizeof tr, "bible/words.train.txt");   /* word2vec reads the same verses */
     Vocab *v = rnn_cls_load_bible_task(&all, &test, 64);
     snprintf(vec_path, sizeof vec_path, "%s/bible-vectors.bin", root);
@@ -61,7 +61,7 @@ void rnn_cls_demo_table(const char *root, int quick) {
 
     int *every = xmalloc((size_t)all.n * sizeof(int));
     for (int i = 0; i < all.n; i++) every[i] = i % DEMO_LABELLED_EVERY;
-    rnn_cls_set_subset(&train, &all, every, 0, 1);
+    lset_subset(&train, &all, every, 0, 1);
 
     float *pre = NULL;
     if (!quick) {
@@ -93,12 +93,12 @@ void rnn_cls_demo_table(const char *root, int quick) {
         fflush(stdout);
     }
     atomic_commit(f, tmp, table_path);
-    printf("  majority class: %.2f%%   (%.0f s; table: %s)\n", 100 * rnn_cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS),
+    printf("  majority class: %.2f%%   (%.0f s; table: %s)\n", 100 * lset_majority_accuracy(&train, &test, BIBLE_DIVISIONS),
            now_seconds() - t0, table_path);
     free(pre);
     free(every);
-    rnn_cls_set_view_free(&train);
-    rnn_cls_set_free(&all);
-    rnn_cls_set_free(&test);
+    lset_free(&train);
+    lset_free(&all);
+    lset_free(&test);
     vocab_free(v);
 }

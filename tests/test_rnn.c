@@ -40,7 +40,7 @@
  *     present;
  *   - bad input: vectors whose dimension is not the model's, a classification
  *     file with an empty class, an empty file, a label without words, a
- *     sentence length limit of 0 (library and --maxlen 0), an empty sentence,
+ *     negative sentence length limit (library) and --maxlen 0, an empty sentence,
  *     an empty training set, a corrupted classifier checkpoint and an LM
  *     checkpoint given as a classifier;
  *   - a saved classifier loads back and `classify-eval` scores a file with it;
@@ -390,9 +390,11 @@ START_TEST(test_empty_sentence_dies) {
 END_TEST
 
 START_TEST(test_empty_training_set_dies) {
-    RnnClsSet train = {0}, test = {0};
+    LabelledSet train, test;
+    lset_init(&train, 1);
+    lset_init(&test, 1);
     Vocab *v = vocab_build(VOCAB_WORD, "a b c", 5, 1, 0);
-    rnn_cls_set_add(&test, v, "a b", 0, 10);
+    lset_add_text(&test, 0, "a b", lset_words(v), 10);
     RnnClsTrainOptions o = { .model = { RNN_CLS_DNN, RNN_CLS_EMB_RAND, v->size, 4, 5, 3, 2, 0.5f, 3.0f }, .batch = 2, .epochs = 1, .lr = 1e-3f, .quiet = 1 };
     rnn_cls_train_eval(&o, &train, NULL, &test, NULL);
 }
@@ -490,7 +492,7 @@ START_TEST(test_vectors_dimension_mismatch_dies) {
 END_TEST
 
 /* A classification file of the given text; loading it as SST's files are. */
-static void load_labelled_text(const char *text, RnnClsSet *s) {
+static void load_labelled_text(const char *text, LabelledSet *s) {
     const char *p = tmp_path("cls_labelled");
     FILE *f = fopen(p, "w");
     fputs(text, f);
@@ -501,45 +503,46 @@ static void load_labelled_text(const char *text, RnnClsSet *s) {
 }
 
 START_TEST(test_labelled_file_loads) {
-    RnnClsSet s;
+    LabelledSet s;
     load_labelled_text("1 a fine film\n0 dull , dull\n", &s);
     ck_assert_int_eq(s.n, 2);
     ck_assert_int_eq(s.label[0], 1);
     ck_assert_int_eq(s.len[0], 3);
     ck_assert_int_eq(s.len[1], 3);
-    rnn_cls_set_free(&s);
+    lset_free(&s);
 }
 END_TEST
 
 START_TEST(test_empty_class_dies) {
-    RnnClsSet s;
+    LabelledSet s;
     load_labelled_text("1 a fine film\n1 fine , fine\n", &s);
-    rnn_cls_set_check_classes(&s, 2, "test");   /* class 0 has no sentences: exit 1 */
+    lset_check_classes(&s, 2, "test");   /* class 0 has no sentences: exit 1 */
 }
 END_TEST
 
 START_TEST(test_empty_classification_file_dies) {
-    RnnClsSet s;
+    LabelledSet s;
     load_labelled_text("", &s);
 }
 END_TEST
 
 START_TEST(test_label_without_words_dies) {
-    RnnClsSet s;
+    LabelledSet s;
     load_labelled_text("1 a fine film\n0\n", &s);
 }
 END_TEST
 
 START_TEST(test_bad_label_dies) {
-    RnnClsSet s;
+    LabelledSet s;
     load_labelled_text("1 a fine film\n2 out of range\n", &s);
 }
 END_TEST
 
-START_TEST(test_sentence_limit_zero_dies) {
-    RnnClsSet s = {0};
+START_TEST(test_sentence_limit_negative_dies) {
+    LabelledSet s;
+    lset_init(&s, 1);
     Vocab *v = vocab_build(VOCAB_WORD, "a b c", 5, 1, 0);
-    rnn_cls_set_add(&s, v, "a b", 0, 0);
+    lset_add_text(&s, 0, "a b", lset_words(v), -1);   /* 0 means no limit (dataset.h); below it is an error */
 }
 END_TEST
 
@@ -568,7 +571,7 @@ static void corrupt_checkpoint_byte(const char *dir, long offset) {
 static const char *toy_reviews =
     "1 a fine film\n1 a fine , fine cast\n1 fine acting\n0 a dull film\n0 dull , dull plot\n0 dull acting\n";
 
-static RnnClsScore train_toy_classifier(const char *dir, const char *p, RnnClsSet *s, Vocab **v) {
+static RnnClsScore train_toy_classifier(const char *dir, const char *p, LabelledSet *s, Vocab **v) {
     FILE *f = fopen(p, "w");
     fputs(toy_reviews, f);
     fclose(f);
@@ -582,7 +585,7 @@ static RnnClsScore train_toy_classifier(const char *dir, const char *p, RnnClsSe
 
 START_TEST(test_classifier_save_load_round_trip) {
     const char *dir = tmp_path("cls_saved");
-    RnnClsSet s;
+    LabelledSet s;
     Vocab *v;
     const char *data = tmp_path("cls_toy");
     RnnClsScore trained = train_toy_classifier(dir, data, &s, &v);
@@ -600,7 +603,7 @@ START_TEST(test_classifier_save_load_round_trip) {
     ck_assert_int_eq(rnn_cmd_classify_eval(5, argv), 0);
     rnn_cls_acts_free(&a);
     rnn_cls_free(&m);
-    rnn_cls_set_free(&s);
+    lset_free(&s);
     vocab_free(v);
     vocab_free(v2);
 }
@@ -608,7 +611,7 @@ END_TEST
 
 START_TEST(test_corrupted_classifier_dies) {
     const char *dir = tmp_path("cls_corrupt");
-    RnnClsSet s;
+    LabelledSet s;
     Vocab *v;
     train_toy_classifier(dir, tmp_path("cls_toy"), &s, &v);
     corrupt_checkpoint_byte(dir, 150);
@@ -643,7 +646,7 @@ START_TEST(test_lm_checkpoint_is_not_a_classifier) {
 END_TEST
 
 START_TEST(test_cnn_beats_majority_on_bible) {
-    RnnClsSet train, test;
+    LabelledSet train, test;
     Vocab *v = rnn_cls_load_bible_task(&train, &test, 40);
     if (!v) {
         printf("SKIP bible classification: no Bible data (make data)\n");
@@ -652,12 +655,12 @@ START_TEST(test_cnn_beats_majority_on_bible) {
     RnnClsTrainOptions o = { .model = { RNN_CLS_CNN, RNN_CLS_EMB_RAND, v->size, 32, 0, 32, BIBLE_DIVISIONS, 0.5f, 3.0f },
                           .batch = 50, .epochs = 1, .lr = 2e-3f, .seed = 1, .quiet = 1 };
     double acc = rnn_cls_train_eval(&o, &train, NULL, &test, NULL).test_acc;
-    double majority = rnn_cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
+    double majority = lset_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
     printf("bible divisions: CNN %.2f%% vs majority class %.2f%% (%d training verses, 1 epoch)\n",
            100 * acc, 100 * majority, train.n);
     ck_assert_msg(acc > majority + 0.25, "CNN %.4f, majority %.4f", acc, majority);
-    rnn_cls_set_free(&train);
-    rnn_cls_set_free(&test);
+    lset_free(&train);
+    lset_free(&test);
     vocab_free(v);
 }
 END_TEST
@@ -816,7 +819,7 @@ START_TEST(test_missing_dataset_says_make_data) {
     RnnLm m;
     small_model(&m, RNN_LSTM, v->size);
     rnn_lm_save(&m, v, lm, 1, 0);
-    RnnClsSet s;
+    LabelledSet s;
     Vocab *cv;
     train_toy_classifier(cls, tmp_path("cls_toy"), &s, &cv);
     struct { const char *fmt, *arg; } cases[] = {   /* fmt: the arguments, with arg for its %s */
@@ -840,7 +843,7 @@ START_TEST(test_missing_dataset_says_make_data) {
     }
     rnn_lm_free(&m);
     vocab_free(v);
-    rnn_cls_set_free(&s);
+    lset_free(&s);
     vocab_free(cv);
 }
 END_TEST
@@ -861,7 +864,7 @@ START_TEST(test_nul_byte_is_rejected_with_file_and_line) {
     char cwd[4096], empty[4096], sst[4600], cls[4096], args[8192];
     no_data(cwd, empty, sizeof cwd);
     snprintf(cls, sizeof cls, "%s", tmp_path("rnn_nul_cls"));
-    RnnClsSet s;
+    LabelledSet s;
     Vocab *cv;
     train_toy_classifier(cls, tmp_path("cls_toy"), &s, &cv);
     /* SST's three files from NLP_DATA_DIR, the training one with the NUL */
@@ -898,7 +901,7 @@ START_TEST(test_nul_byte_is_rejected_with_file_and_line) {
         ck_assert_msg(strstr(err, want), "rnn %s does not name the line: %s", args, err);
         free(err);
     }
-    rnn_cls_set_free(&s);
+    lset_free(&s);
     vocab_free(cv);
 }
 END_TEST
@@ -974,7 +977,7 @@ static Suite *rnn_suite(void) {
     tcase_add_exit_test(tc, test_empty_classification_file_dies, 1);
     tcase_add_exit_test(tc, test_label_without_words_dies, 1);
     tcase_add_exit_test(tc, test_bad_label_dies, 1);
-    tcase_add_exit_test(tc, test_sentence_limit_zero_dies, 1);
+    tcase_add_exit_test(tc, test_sentence_limit_negative_dies, 1);
     tcase_add_exit_test(tc, test_maxlen_zero_rejected, 2);
     tcase_add_exit_test(tc, test_empty_sentence_dies, 1);
     tcase_add_exit_test(tc, test_empty_training_set_dies, 1);
