@@ -16,12 +16,13 @@
 #include "rnn/lm_train.h"
 
 const int rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS] = { 3, 4, 5 };
-static const char *enc_names[] = { "dnn", "cnn", "lstm" };
+const char *const rnn_cls_encoder_names[] = { "dnn", "cnn", "lstm", NULL };
 
-const char *rnn_cls_encoder_name(RnnClsEncoder e) { return enc_names[e]; }
+const char *rnn_cls_encoder_name(RnnClsEncoder e) { return rnn_cls_encoder_names[e]; }
 
 int rnn_cls_encoder_parse(const char *s, RnnClsEncoder *e) {
-    for (int k = 0; k < 3; k++) if (strcmp(s, enc_names[k]) == 0) { *e = (RnnClsEncoder)k; return 0; }
+    for (int k = 0; rnn_cls_encoder_names[k]; k++)
+        if (strcmp(s, rnn_cls_encoder_names[k]) == 0) { *e = (RnnClsEncoder)k; return 0; }
     return -1;
 }
 

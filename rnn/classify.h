@@ -80,6 +80,8 @@ typedef struct {
     Rng rng;
 } RnnClsActs;
 
+/* "dnn", "cnn", "lstm" in the order of RnnClsEncoder, then NULL */
+extern const char *const rnn_cls_encoder_names[];
 const char *rnn_cls_encoder_name(RnnClsEncoder e);
 int rnn_cls_encoder_parse(const char *s, RnnClsEncoder *e);
 int rnn_cls_feature_size(const RnnClsConfig *c);

@@ -9,13 +9,13 @@
  */
 #include "rnn/classify_cli.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "rnn/classify.h"
@@ -62,40 +62,16 @@ typedef struct {
     RnnClsTrainOptions t;
     const char *task, *vectors;
     int folds, maxlen, emb_given;
-    long threads;
+    int threads;
 } ClsOptions;
 
-enum { C_PRESET = 300, C_TASK, C_ENC, C_EMBMODE, C_VECTORS, C_EMB, C_HIDDEN, C_MAPS, C_DROPOUT,
-       C_MAXNORM, C_EPOCHS, C_BATCH, C_LR, C_FOLDS, C_MAXLEN, C_SEED, C_THREADS, C_QUIET, C_OUT, C_HELP };
+static const char *const tasks[] = { "mr", "sst2", "bible", NULL };
+/* Kim's three ways with the embeddings, in the order of RnnClsEmbedding (and a spelling of the third) */
+static const char *const modes[] = { "rand", "static", "nonstatic", "non-static", NULL };
 
-static const struct option cls_options[] = {
-    { "preset", required_argument, 0, C_PRESET }, { "task", required_argument, 0, C_TASK },
-    { "encoder", required_argument, 0, C_ENC }, { "embeddings", required_argument, 0, C_EMBMODE },
-    { "vectors", required_argument, 0, C_VECTORS }, { "emb", required_argument, 0, C_EMB },
-    { "hidden", required_argument, 0, C_HIDDEN }, { "maps", required_argument, 0, C_MAPS },
-    { "dropout", required_argument, 0, C_DROPOUT }, { "max-norm", required_argument, 0, C_MAXNORM },
-    { "epochs", required_argument, 0, C_EPOCHS }, { "batch", required_argument, 0, C_BATCH },
-    { "lr", required_argument, 0, C_LR }, { "folds", required_argument, 0, C_FOLDS },
-    { "maxlen", required_argument, 0, C_MAXLEN }, { "seed", required_argument, 0, C_SEED },
-    { "threads", required_argument, 0, C_THREADS }, { "quiet", no_argument, 0, C_QUIET },
-    { "out", required_argument, 0, C_OUT }, { "help", no_argument, 0, C_HELP }, { 0, 0, 0, 0 },
-};
+static RnnClsEmbedding mode_of(int k) { return k == 3 ? RNN_CLS_EMB_NONSTATIC : (RnnClsEmbedding)k; }
 
-static const char *tasks[] = { "mr", "sst2", "bible" };
-
-static const char *parse_task(const char *s) {
-    for (int k = 0; k < 3; k++) if (strcmp(s, tasks[k]) == 0) return tasks[k];
-    return NULL;
-}
-
-static RnnClsEmbedding parse_mode(const char *s) {
-    if (strcmp(s, "rand") == 0) return RNN_CLS_EMB_RAND;
-    if (strcmp(s, "static") == 0) return RNN_CLS_EMB_STATIC;
-    if (strcmp(s, "nonstatic") == 0 || strcmp(s, "non-static") == 0) return RNN_CLS_EMB_NONSTATIC;
-    usage_error("--embeddings must be rand, static or nonstatic");
-}
-
-static const char *mode_name(RnnClsEmbedding m) { return m == RNN_CLS_EMB_RAND ? "rand" : m == RNN_CLS_EMB_STATIC ? "static" : "nonstatic"; }
+static const char *mode_name(RnnClsEmbedding m) { return modes[m]; }
 
 /* The epochs of the runs in rnn/README.md: what fits 10 folds of MR into
  * ~20 minutes of one shared core; SST-2 keeps the best dev epoch of 10. */
@@ -105,63 +81,72 @@ static int preset_epochs(const char *task, RnnClsEncoder e) {
     return 10;
 }
 
-/* TASK-ENCODER[-MODE] */
-static void cls_preset(ClsOptions *o, const char *name) {
+/* Index of s among the NULL-terminated words, or -1. */
+static int word_index(const char *const *words, const char *s) {
+    for (int k = 0; words[k]; k++) if (strcmp(words[k], s) == 0) return k;
+    return -1;
+}
+
+/* Preset TASK-ENCODER[-MODE] (cli.h applies it before the flags); 0 when
+ * name is not one. */
+static int cls_preset(void *ctx, const char *name) {
+    ClsOptions *o = ctx;
     char task[16] = {0}, rest[32] = {0};
     const char *dash = strchr(name, '-');
-    if (!dash || (size_t)(dash - name) >= sizeof task) usage_error("unknown preset '%s'", name);
+    if (!dash || (size_t)(dash - name) >= sizeof task) return 0;
     memcpy(task, name, (size_t)(dash - name));
     snprintf(rest, sizeof rest, "%s", dash + 1);
-    if (!(o->task = parse_task(task))) usage_error("unknown preset '%s'", name);
+    int t = word_index(tasks, task);
     char *mode = strchr(rest, '-');
     if (mode) *mode++ = '\0';
+    int m = mode ? word_index(modes, mode) : 0;
     RnnClsEncoder e;
-    if (rnn_cls_encoder_parse(rest, &e)) usage_error("unknown preset '%s'", name);
+    if (t < 0 || m < 0 || rnn_cls_encoder_parse(rest, &e)) return 0;
+    o->task = tasks[t];
     o->t.model.enc = e;
-    o->t.model.emb = mode ? parse_mode(mode) : RNN_CLS_EMB_RAND;
-    o->t.model.E = strcmp(o->task, "bible") == 0 ? 128 : 300;
+    o->t.model.emb = mode_of(m);
+    o->t.model.E = t == 2 ? 128 : 300;   /* the Bible's runs are smaller */
     o->t.epochs = preset_epochs(o->task, e);
     o->vectors = o->t.model.emb == RNN_CLS_EMB_RAND ? NULL : PRETRAINED_VECTORS;
+    return 1;
 }
 
 static void cls_parse(ClsOptions *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
     o->t.model = (RnnClsConfig){ .enc = RNN_CLS_CNN, .emb = RNN_CLS_EMB_RAND, .E = 300, .H = 100, .F = 100,
-                              .dropout = 0.5f, .max_norm = 3.0f };
+                                 .dropout = 0.5f, .max_norm = 3.0f };
     o->t.batch = 50; o->t.epochs = 10; o->t.lr = 1e-3f; o->t.seed = 1337;
     o->task = "mr"; o->folds = 10; o->maxlen = 64;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", cls_options, NULL)) != -1) {
-        RnnClsConfig *m = &o->t.model;
-        switch (c) {
-        case C_PRESET: cls_preset(o, optarg); break;
-        case C_TASK: if (!(o->task = parse_task(optarg))) usage_error("--task must be mr, sst2 or bible"); break;
-        case C_ENC: if (rnn_cls_encoder_parse(optarg, &m->enc)) usage_error("--encoder must be dnn, cnn or lstm"); break;
-        case C_EMBMODE: m->emb = parse_mode(optarg); break;
-        case C_VECTORS: o->vectors = optarg; break;
-        case C_EMB: m->E = (int)parse_long(optarg, "--emb", 1, 4096); o->emb_given = 1; break;
-        case C_HIDDEN: m->H = (int)parse_long(optarg, "--hidden", 1, 4096); break;
-        case C_MAPS: m->F = (int)parse_long(optarg, "--maps", 1, 4096); break;
-        case C_DROPOUT: m->dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
-        case C_MAXNORM: m->max_norm = (float)parse_double(optarg, "--max-norm", 0.0, 1e6); break;
-        case C_EPOCHS: o->t.epochs = (int)parse_long(optarg, "--epochs", 1, 10000); break;
-        case C_BATCH: o->t.batch = (int)parse_long(optarg, "--batch", 1, 100000); break;
-        case C_LR: o->t.lr = (float)parse_double(optarg, "--lr", 1e-9, 10.0); break;
-        case C_FOLDS: o->folds = (int)parse_long(optarg, "--folds", 1, 10); break;
-        case C_MAXLEN: o->maxlen = (int)parse_long(optarg, "--maxlen", 1, 100000); break;
-        case C_SEED: o->t.seed = (unsigned long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case C_THREADS: o->threads = parse_long(optarg, "--threads", 1, 256); break;
-        case C_QUIET: o->t.quiet = 1; break;
-        case C_OUT: o->t.save_dir = optarg; break;
-        case C_HELP: fputs(usage_classify, stdout); exit(0);
-        default: usage_error("see rnn classify-train --help");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    RnnClsConfig *m = &o->t.model;
+    int task = -1, enc = -1, mode = -1, emb = 0;   /* -1, 0: not given */
+    const CliOption opts[] = {
+        { .name = "task", .type = CLI_CHOICE, .dst = &task, .choices = tasks },
+        { .name = "encoder", .type = CLI_CHOICE, .dst = &enc, .choices = rnn_cls_encoder_names },
+        { .name = "embeddings", .type = CLI_CHOICE, .dst = &mode, .choices = modes },
+        CLI_OPT("vectors", CLI_STRING, &o->vectors, 0, 0),
+        CLI_OPT("emb", CLI_INT, &emb, 1, 4096),
+        CLI_OPT("hidden", CLI_INT, &m->H, 1, 4096),
+        CLI_OPT("maps", CLI_INT, &m->F, 1, 4096),
+        CLI_OPT("dropout", CLI_FLOAT, &m->dropout, 0, 0.99),
+        CLI_OPT("max-norm", CLI_FLOAT, &m->max_norm, 0, 1e6),
+        CLI_OPT("epochs", CLI_INT, &o->t.epochs, 1, 10000),
+        CLI_BATCH(&o->t.batch),
+        CLI_LR_F(&o->t.lr),
+        CLI_OPT("folds", CLI_INT, &o->folds, 1, 10),
+        CLI_OPT("maxlen", CLI_INT, &o->maxlen, 1, 100000),
+        CLI_SEED(&o->t.seed), CLI_THREADS(&o->threads), CLI_QUIET(&o->t.quiet), CLI_OUT(&o->t.save_dir),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage_classify, .options = opts, .preset = cls_preset, .ctx = o,
+                     .presets = "TASK-ENCODER[-MODE]: mr-cnn-rand, sst2-cnn-static, bible-lstm, ..." };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("classify-train: unexpected argument '%s'", argv[1]);
+    if (task >= 0) o->task = tasks[task];
+    if (enc >= 0) m->enc = (RnnClsEncoder)enc;
+    if (mode >= 0) m->emb = mode_of(mode);
+    if (emb > 0) { m->E = emb; o->emb_given = 1; }
     if (o->t.save_dir && strcmp(o->task, "mr") == 0)
         usage_error("--out saves one model; MR's 10-fold cross-validation trains ten (use --task sst2 or bible)");
-    if (o->threads > 0) set_threads((int)o->threads);
+    if (o->threads > 0) set_threads(o->threads);
     if (o->t.model.emb == RNN_CLS_EMB_RAND) o->vectors = NULL;
     else if (!o->vectors)
         usage_error("static and non-static embeddings need --vectors FILE (word2vec format) or DIR (an rnn lm-train run)");
@@ -314,29 +299,22 @@ static const char *usage_classify_eval =
     "RESULT ... acc=\n";
 
 int rnn_cmd_classify_eval(int argc, char **argv) {
-    enum { E_MODEL = 400, E_DATA, E_TASK, E_THREADS, E_HELP };
-    static const struct option opts[] = {
-        { "model", required_argument, 0, E_MODEL }, { "data", required_argument, 0, E_DATA },
-        { "task", required_argument, 0, E_TASK }, { "threads", required_argument, 0, E_THREADS },
-        { "help", no_argument, 0, E_HELP }, { 0, 0, 0, 0 },
-    };
+    static const char *const eval_tasks[] = { "sst2", "bible", NULL };
     const char *model = NULL, *data = NULL, *task = NULL;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case E_MODEL: model = optarg; break;
-        case E_DATA: data = optarg; break;
-        case E_TASK: task = optarg; break;
-        case E_THREADS: set_threads((int)parse_long(optarg, "--threads", 1, 256)); break;
-        case E_HELP: fputs(usage_classify_eval, stdout); exit(0);
-        default: usage_error("see rnn classify-eval --help");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    int task_k = -1, threads = 0;
+    const CliOption opts[] = {
+        CLI_OPT("model", CLI_STRING, &model, 0, 0),
+        CLI_DATA(&data),
+        { .name = "task", .type = CLI_CHOICE, .dst = &task_k, .choices = eval_tasks },
+        CLI_THREADS(&threads),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage_classify_eval, .options = opts };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("classify-eval: unexpected argument '%s'", argv[1]);
+    if (task_k >= 0) task = eval_tasks[task_k];
+    if (threads > 0) set_threads(threads);
     if (!model) usage_error("--model DIR is required");
     if (!data == !task) usage_error("give one of --data FILE or --task sst2|bible");
-    if (task && strcmp(task, "sst2") != 0 && strcmp(task, "bible") != 0) usage_error("--task must be sst2 or bible");
     RnnCls m;
     Vocab *v;
     rnn_cls_load(&m, &v, model);

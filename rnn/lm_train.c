@@ -212,7 +212,8 @@ static void write_config(const RnnLmTrainOptions *o, const RnnLmData *d, long to
 /* A learner watches the text improve: a short sample at temperature 0.8 from
  * the model as it stands (its own state buffers, so training is untouched). */
 static void print_checkpoint_sample(RnnLm *m, const Vocab *v, const RnnLmTrainOptions *o, long step) {
-    char *s = rnn_lm_sample(m, v, o->sample_prompt, o->sample_len, 0.8f, o->seed + (unsigned long)step);
+    SamplerConfig warm = { .temperature = 0.8f, .top_k = 0, .top_p = 1.0f };
+    char *s = rnn_lm_sample(m, v, o->sample_prompt, o->sample_len, &warm, o->seed + (uint64_t)step);
     printf("--- sample at step %ld (temperature 0.8):\n%s\n", step, s);
     fflush(stdout);
     free(s);
@@ -457,8 +458,8 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s) {
     *len += n;
 }
 
-char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed) {
-    if (!(temperature > 0.0f)) die("temperature must be positive (got %g)", temperature);
+char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, const SamplerConfig *s, uint64_t seed) {
+    sampler_check(s);
     int char_level = v->kind == VOCAB_CHAR, V = m->cfg.V;
     RnnLmActs a;
     rnn_lm_acts_build(&a, m, 1, 1, seed);
@@ -484,19 +485,14 @@ char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, float te
     char *out = NULL;
     size_t len = 0, cap = 0;
     append(&out, &len, &cap, prime ? prime : "");
-    int tok = 0;
+    int tok = 0, *order = xmalloc((size_t)V * sizeof(int));   /* the sampler's scratch, with a.probs */
     for (size_t i = 0; i < np; i++) { tok = ids[i]; rnn_lm_forward(m, &a, &tok, NULL, 1, 0); }
     free(ids);
-    float *p = a.probs;
     for (int i = 0; i < n; i++) {
-        /* softmax(logits / temperature), never the <s> and <pad> that no text holds */
-        float mx = -INFINITY;
-        for (int j = 0; j < V; j++) if (a.logits[j] > mx) mx = a.logits[j];
-        for (int j = 0; j < V; j++) p[j] = expf((a.logits[j] - mx) / temperature);
-        p[VOCAB_BOS] = 0.0f;
-        p[VOCAB_PAD] = 0.0f;
-        if (char_level) p[VOCAB_UNK] = p[VOCAB_EOS] = 0.0f;   /* no char text holds them */
-        tok = rng_categorical(&rng, p, V);
+        /* never the <s> and <pad> that no text holds (nor, in a char model, <unk> and </s>) */
+        a.logits[VOCAB_BOS] = a.logits[VOCAB_PAD] = -INFINITY;
+        if (char_level) a.logits[VOCAB_UNK] = a.logits[VOCAB_EOS] = -INFINITY;
+        tok = sampler_draw(s, a.logits, V, a.probs, order, &rng);
         if (char_level) append(&out, &len, &cap, vocab_token(v, tok));
         else {
             if (len > 0 && out[len - 1] != '\n') append(&out, &len, &cap, " ");
@@ -504,6 +500,7 @@ char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, float te
         }
         rnn_lm_forward(m, &a, &tok, NULL, 1, 0);
     }
+    free(order);
     rnn_lm_acts_free(&a);
     return out;
 }

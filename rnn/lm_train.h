@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 
+#include "common/sample.h"
 #include "rnn/lm.h"
 #include "text.h"
 
@@ -68,7 +69,7 @@ typedef struct {
     long log_every;       /* steps between train rows in metrics.tsv */
     long ckpt_every;      /* steps between checkpoints (0: each validation) */
     int eval_T;           /* chunk length of evaluation */
-    unsigned long seed;
+    unsigned long long seed;
     const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, train_state.ckpt, vocab.txt */
     int resume;           /* continue from out/model.ckpt and out/train_state.ckpt */
     int quiet;
@@ -92,9 +93,11 @@ void rnn_lm_save(const RnnLm *m, const Vocab *v, const char *dir, long step, int
 /* Load DIR/model.ckpt (or a .ckpt path, vocab beside it) or die with a message. */
 void rnn_lm_load(RnnLm *m, Vocab **v, const char *path, long *step);
 
-/* Sample n tokens after the prime text (may be empty) with the given
- * temperature (> 0; lower is greedier) into out (a NUL-terminated string
- * the caller frees). */
-char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed);
+/* Generate n tokens after the prime text (may be empty) with the sampler s
+ * (common/sample.h: temperature, 0 for the argmax, top-k, top-p), drawing
+ * from the generator seeded by seed; never a special token that no text
+ * holds. Returns the prime and the sample as one NUL-terminated string (the
+ * caller frees it). */
+char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, const SamplerConfig *s, uint64_t seed);
 
 #endif

@@ -10,7 +10,9 @@
  *   - truncated BPTT: two chunks of 2 steps with the state carried give the
  *     loss of one chunk of 4; evaluation does not depend on its chunk length;
  *   - a checkpoint round trip gives the same loss; sampling repeats with its
- *     seed and stays inside the vocabulary;
+ *     seed and stays inside the vocabulary; temperature 0, top-k 1 and a tiny
+ *     top-p all give the argmax at every step (checked by hand), whatever the
+ *     seed;
  *   - resume: 40 steps straight through and 20 + 20 with a --resume between
  *     give the same weights, Adam moments and metrics rows, bit for bit (an
  *     LSTM with SGD, per-epoch decay and dropout; a GRU with Adam);
@@ -46,6 +48,17 @@
  *   - a saved classifier loads back and `classify-eval` scores a file with it;
  *     classify-eval without --model is a usage error, with a missing model an
  *     error.
+ *
+ * And bin/rnn (when built), run from a folder without data/cache and with an
+ * empty NLP_DATA_DIR:
+ *   - every preset and corpus whose files are missing says "'PATH' is
+ *     missing (run `make data`, or set NLP_DATA_DIR ...)" and exits 1;
+ *   - a NUL byte in an LM's text, in SST's training file or in a file given
+ *     to classify-eval is an error naming the file and the line (exit 1);
+ *   - common/cli.h's rules: --help exits 0; an unknown option, a bad number,
+ *     a bad choice or preset, a stray argument, bad sampler settings exit 2;
+ *     a flag overrides the preset before or after it, and the older
+ *     spellings (--seq-len, --eval-interval, --train) still work.
  */
 #include <math.h>
 #include <stdio.h>
@@ -235,7 +248,8 @@ START_TEST(test_checkpoint_round_trip_and_sampling) {
     ck_assert_int_eq(step, 7);
     ck_assert_int_eq(v2->size, v->size);
     ck_assert_double_eq_tol(rnn_lm_evaluate(&m2, ids, n, 16, 0), before, 1e-7);
-    char *s1 = rnn_lm_sample(&m2, v2, "the ", 40, 0.8f, 5), *s2 = rnn_lm_sample(&m2, v2, "the ", 40, 0.8f, 5);
+    SamplerConfig warm = { .temperature = 0.8f, .top_k = 0, .top_p = 1.0f };
+    char *s1 = rnn_lm_sample(&m2, v2, "the ", 40, &warm, 5), *s2 = rnn_lm_sample(&m2, v2, "the ", 40, &warm, 5);
     ck_assert_str_eq(s1, s2);
     ck_assert(strncmp(s1, "the ", 4) == 0);
     size_t cps = 0;
@@ -244,6 +258,50 @@ START_TEST(test_checkpoint_round_trip_and_sampling) {
     free(s1); free(s2); free(ids);
     vocab_free(v); vocab_free(v2);
     rnn_lm_free(&m); rnn_lm_free(&m2);
+}
+END_TEST
+
+/* Sampling goes through common/sample.h: the same seed gives the same text,
+ * and temperature 0 (or top-k 1, or a tiny top-p) is the argmax at every
+ * step, whatever the seed: here recomputed by hand, token by token. */
+START_TEST(test_sampling_is_seeded_and_greedy_at_temperature_zero) {
+    const char *text = "in the beginning god created the heaven and the earth.\n";
+    Vocab *v = char_vocab(text);
+    RnnLm m;
+    small_model(&m, RNN_LSTM, v->size);
+    SamplerConfig greedy = { .temperature = 0.0f, .top_k = 0, .top_p = 1.0f };
+    SamplerConfig top1 = { .temperature = 1.0f, .top_k = 1, .top_p = 1.0f };
+    SamplerConfig nucleus = { .temperature = 1.0f, .top_k = 0, .top_p = 1e-6f };
+    SamplerConfig hot = { .temperature = 1.5f, .top_k = 5, .top_p = 0.9f };
+    char *g1 = rnn_lm_sample(&m, v, "the ", 30, &greedy, 1), *g2 = rnn_lm_sample(&m, v, "the ", 30, &greedy, 99);
+    char *k1 = rnn_lm_sample(&m, v, "the ", 30, &top1, 7), *p1 = rnn_lm_sample(&m, v, "the ", 30, &nucleus, 8);
+    char *h1 = rnn_lm_sample(&m, v, "the ", 30, &hot, 3), *h2 = rnn_lm_sample(&m, v, "the ", 30, &hot, 3);
+    ck_assert_str_eq(g1, g2);
+    ck_assert_str_eq(k1, g1);
+    ck_assert_str_eq(p1, g1);
+    ck_assert_str_eq(h1, h2);
+    /* the argmax by hand, over the tokens a char text can hold */
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, &m, 1, 1, 0);
+    char want[256] = "the ";
+    int tok = 0;
+    for (const char *c = "the "; *c; c++) {
+        tok = vocab_find(v, c, 1);
+        rnn_lm_forward(&m, &a, &tok, NULL, 1, 0);
+    }
+    for (int i = 0; i < 30; i++) {
+        int best = -1;
+        for (int j = VOCAB_NSPECIAL; j < v->size; j++)
+            if (best < 0 || a.logits[j] > a.logits[best]) best = j;
+        strcat(want, vocab_token(v, best));
+        tok = best;
+        rnn_lm_forward(&m, &a, &tok, NULL, 1, 0);
+    }
+    ck_assert_str_eq(g1, want);
+    rnn_lm_acts_free(&a);
+    free(g1); free(g2); free(k1); free(p1); free(h1); free(h2);
+    rnn_lm_free(&m);
+    vocab_free(v);
 }
 END_TEST
 
@@ -906,6 +964,82 @@ START_TEST(test_nul_byte_is_rejected_with_file_and_line) {
 }
 END_TEST
 
+/* common/cli.h's rules: unknown options, bad numbers and bad choices are
+ * usage errors (exit 2), --help prints the usage (exit 0). */
+START_TEST(test_command_line_usage) {
+    if (!rnn_binary()) { printf("SKIP command line: bin/rnn is not built\n"); return; }
+    char cwd[4096], empty[4096], lm[4096];
+    no_data(cwd, empty, sizeof cwd);
+    snprintf(lm, sizeof lm, "%s", tmp_path("rnn_cli_lm"));
+    Vocab *v = char_vocab("abcabc\n");
+    RnnLm m;
+    small_model(&m, RNN_LSTM, v->size);
+    rnn_lm_save(&m, v, lm, 1, 0);
+    struct { const char *fmt; int status; } cases[] = {   /* %s: a saved LM */
+        { "lm-train --help", 0 }, { "lm-train --preset ptb-small --help", 0 }, { "lm-eval -h", 0 },
+        { "sample --help", 0 }, { "classify-train --help", 0 }, { "classify-eval --help", 0 },
+        { "bench --help", 0 }, { "demo --help", 0 },
+        { "lm-train --no-such-option", 2 }, { "classify-train --no-such-option 1", 2 },
+        { "classify-eval --no-such-option", 2 }, { "bench --no-such-option", 2 },
+        { "lm-train --steps 12x", 2 }, { "lm-train --context 0", 2 }, { "lm-train --lr", 2 },
+        { "lm-train --cell tree", 2 }, { "lm-train --preset no-such-preset", 2 },
+        { "lm-train --corpus ptb stray-argument", 2 }, { "classify-train --epochs many", 2 },
+        { "classify-train --preset mr-rnn", 2 }, { "classify-eval --task mr --model x", 2 },
+        { "bench --case huge", 2 }, { "sample --model '%s' --top-p 0", 2 },
+        { "sample --model '%s' --temperature -1", 2 }, { "sample --model '%s' --top-k -3", 2 },
+        { "sample --model '%s' --n 5 --temperature 0 --top-k 3 --top-p 0.5", 0 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char args[4200], *err;
+        snprintf(args, sizeof args, cases[k].fmt, lm);
+        int status = run_rnn(cwd, empty, args, &err);
+        ck_assert_msg(status == cases[k].status, "rnn %s: exit %d, want %d; stderr: %s", args, status,
+                      cases[k].status, err);
+        free(err);
+    }
+    rnn_lm_free(&m);
+    vocab_free(v);
+}
+END_TEST
+
+/* A preset is applied first; a flag overrides it wherever it stands, and
+ * the older spellings (--seq-len, --eval-interval, --train) still work. */
+START_TEST(test_flags_override_the_preset) {
+    if (!rnn_binary()) { printf("SKIP presets: bin/rnn is not built\n"); return; }
+    char cwd[4096], empty[4096], out[4096], args[8192], *err;
+    no_data(cwd, empty, sizeof cwd);
+    const char *text = tmp_path("rnn_preset.txt");
+    FILE *f = fopen(text, "w");
+    for (int i = 0; i < 20; i++) fputs("in the beginning god created the heaven and the earth.\n", f);
+    fclose(f);
+    const char *spellings[2][3] = { { "--context", "--eval-every", "--data" }, { "--seq-len", "--eval-interval", "--train" } };
+    for (int k = 0; k < 2; k++) {
+        snprintf(out, sizeof out, "%s", tmp_path("rnn_preset_run"));
+        /* ptb-small: PTB words, SGD lr 1, 13 epochs, T 20, B 20, H 200; --hidden stands before it */
+        snprintf(args, sizeof args, "lm-train --hidden 8 --preset ptb-small %s '%s' --char --emb 8 --steps 3 %s 4 "
+                 "--batch 2 %s 2 --eval-tokens 10 --out '%s' --quiet --threads 1",
+                 spellings[k][2], text, spellings[k][0], spellings[k][1], out);
+        int status = run_rnn(cwd, empty, args, &err);
+        ck_assert_msg(status == 0, "rnn %s: exit %d: %s", args, status, err);
+        free(err);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/config.txt", out);
+        size_t len;
+        char *config = read_file(path, &len);
+        const char *want[] = { "level = char\n", "hidden = 8\n", "emb = 8\n", "seq_len = 4\n", "batch = 2\n",
+                               "steps = 3\n", "optimizer = sgd\n", "lr = 1\n", "time_sum = 1\n" };
+        for (size_t w = 0; w < sizeof want / sizeof *want; w++)
+            ck_assert_msg(strstr(config, want[w]), "%s: no '%s' in\n%s", args, want[w], config);
+        free(config);
+        /* --eval-every 2 of 3 steps: validation rows at steps 2 and 3 */
+        snprintf(path, sizeof path, "%s/metrics.tsv", out);
+        char *rows = read_file(path, &len);
+        ck_assert_msg(strstr(rows, "\n2\t") && strstr(rows, "valid"), "%s", rows);
+        free(rows);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------ bad input */
 
 START_TEST(test_sequence_length_zero_dies) {
@@ -966,6 +1100,7 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_resume_is_bit_identical_adam_gru);
     tcase_add_test(tc, test_eval_independent_of_chunk_length);
     tcase_add_test(tc, test_checkpoint_round_trip_and_sampling);
+    tcase_add_test(tc, test_sampling_is_seeded_and_greedy_at_temperature_zero);
     tcase_add_test(tc, test_rnn_gradient_vanishes_faster_than_lstm);
     tcase_add_test(tc, test_elmo_vectors_depend_on_context);
     tcase_add_test(tc, test_bad_config_rejected);
@@ -992,6 +1127,8 @@ static Suite *rnn_suite(void) {
     tcase_add_exit_test(tc, test_classify_eval_missing_model_dies, 1);
     tcase_add_test(tc, test_missing_dataset_says_make_data);
     tcase_add_test(tc, test_nul_byte_is_rejected_with_file_and_line);
+    tcase_add_test(tc, test_command_line_usage);
+    tcase_add_test(tc, test_flags_override_the_preset);
     suite_add_tcase(s, tc);
     TCase *q = tcase_create("quality");
     tcase_set_timeout(q, 900);   /* ~15 s in release; ASan on a busy machine is far slower */
