@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "rng.h"
 #include "text.h"
 
 typedef struct {
@@ -69,6 +70,10 @@ const int *lset_seq(const LabelledSet *s, int i, int f, int *len);
 /* A view of the examples of s whose fold is k (keep = 1) or is not (keep = 0):
  * k-fold cross-validation without copying ids. Free it with lset_free. */
 void lset_subset(LabelledSet *out, const LabelledSet *s, const int *fold, int k, int keep);
+
+/* fold[i] in [0, k) for each of n examples: a seeded shuffle dealt round
+ * the k folds, so they differ in size by at most one (for lset_subset). */
+void lset_assign_folds(int *fold, int n, int k, Rng *r);
 
 /* The accuracy on test of always answering train's most frequent class. */
 double lset_majority_accuracy(const LabelledSet *train, const LabelledSet *test, int nclasses);

@@ -27,7 +27,9 @@ int rnn_cls_encoder_parse(const char *s, RnnClsEncoder *e) {
 }
 
 int rnn_cls_feature_size(const RnnClsConfig *c) { return c->enc == RNN_CLS_CNN ? RNN_CLS_CNN_WIDTHS * c->F : c->H; }
-int rnn_cls_pad_left(const RnnClsConfig *c) { return c->enc == RNN_CLS_CNN ? rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1] - 1 : 0; }
+int rnn_cls_pad_left(const RnnClsConfig *c) {
+    return c->enc == RNN_CLS_CNN ? rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS - 1] - 1 : 0;
+}
 
 /* ------------------------------------------------------------ parameters */
 
@@ -53,7 +55,8 @@ static void point_tensors(RnnClsTensors *t, const RnnClsConfig *cfg, const Param
 }
 
 void rnn_cls_build(RnnCls *m, const RnnClsConfig *cfg) {
-    if (cfg->V < VOCAB_NSPECIAL || cfg->E < 1 || cfg->NC < 2) die("classifier: needs a vocabulary, E >= 1 and at least 2 classes");
+    if (cfg->V < VOCAB_NSPECIAL || cfg->E < 1 || cfg->NC < 2)
+        die("classifier: needs a vocabulary, E >= 1 and at least 2 classes");
     if (cfg->enc != RNN_CLS_CNN && cfg->H < 1) die("classifier: hidden size must be positive");
     if (cfg->enc == RNN_CLS_CNN && cfg->F < 1) die("classifier: feature maps must be positive");
     memset(m, 0, sizeof *m);
@@ -64,8 +67,9 @@ void rnn_cls_build(RnnCls *m, const RnnClsConfig *cfg) {
     params_add(&m->pt, "wte", 2, cfg->V, E);
     if (cfg->enc == RNN_CLS_CNN)
         for (int k = 0; k < RNN_CLS_CNN_WIDTHS; k++) {
-            snprintf(name, sizeof name, "conv%d.w", rnn_cls_cnn_widths[k]); params_add(&m->pt, name, 2, cfg->F, rnn_cls_cnn_widths[k] * E);
-            snprintf(name, sizeof name, "conv%d.b", rnn_cls_cnn_widths[k]); params_add(&m->pt, name, 1, cfg->F);
+            int K = rnn_cls_cnn_widths[k];
+            snprintf(name, sizeof name, "conv%d.w", K); params_add(&m->pt, name, 2, cfg->F, K * E);
+            snprintf(name, sizeof name, "conv%d.b", K); params_add(&m->pt, name, 1, cfg->F);
         }
     if (cfg->enc == RNN_CLS_LSTM) {
         params_add(&m->pt, "lstm.w_ih", 2, 4 * H, E);

@@ -225,12 +225,10 @@ static void run_mr(ClsOptions *o) {
     o->t.model.V = v->size;
     o->t.model.NC = 2;
     float *table = pretrained(o, v);
-    int *fold = xmalloc((size_t)all.n * sizeof(int)), *perm = xmalloc((size_t)all.n * sizeof(int));
-    for (int i = 0; i < all.n; i++) perm[i] = i;
+    int *fold = xmalloc((size_t)all.n * sizeof(int));
     Rng rng;
     rng_seed(&rng, o->t.seed, 2);
-    rng_shuffle_int(&rng, perm, (size_t)all.n);
-    for (int i = 0; i < all.n; i++) fold[perm[i]] = i % 10;
+    lset_assign_folds(fold, all.n, 10, &rng);
     RnnClsScore mean = { 0.0, NAN, o->t.epochs };
     for (int k = 0; k < o->folds; k++) {
         LabelledSet train, test;
@@ -243,7 +241,7 @@ static void run_mr(ClsOptions *o) {
         lset_free(&test);
     }
     print_cls_result(o, o->folds, &mean, all.n);
-    free(fold); free(perm); free(table);
+    free(fold); free(table);
     lset_free(&all);
     vocab_free(v);
 }

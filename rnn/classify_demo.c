@@ -88,8 +88,9 @@ void rnn_cls_demo_table(const char *root, int quick) {
             o.model.emb = (RnnClsEmbedding)mode;
             acc[mode] = rnn_cls_train_eval(&o, &train, NULL, &test, mode ? pre : NULL).test_acc;
         }
-        printf("  %-7s  %6.2f  %6.2f  %6.2f\n", rnn_cls_encoder_name((RnnClsEncoder)e), 100 * acc[0], 100 * acc[1], 100 * acc[2]);
-        fprintf(f, "%s\t%.2f\t%.2f\t%.2f\n", rnn_cls_encoder_name((RnnClsEncoder)e), 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        const char *name = rnn_cls_encoder_name((RnnClsEncoder)e);
+        printf("  %-7s  %6.2f  %6.2f  %6.2f\n", name, 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        fprintf(f, "%s\t%.2f\t%.2f\t%.2f\n", name, 100 * acc[0], 100 * acc[1], 100 * acc[2]);
         fflush(stdout);
     }
     atomic_commit(f, tmp, table_path);

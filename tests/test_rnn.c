@@ -453,7 +453,8 @@ START_TEST(test_empty_training_set_dies) {
     lset_init(&test, 1);
     Vocab *v = vocab_build(VOCAB_WORD, "a b c", 5, 1, 0);
     lset_add_text(&test, 0, "a b", lset_words(v), 10);
-    RnnClsTrainOptions o = { .model = { RNN_CLS_DNN, RNN_CLS_EMB_RAND, v->size, 4, 5, 3, 2, 0.5f, 3.0f }, .batch = 2, .epochs = 1, .lr = 1e-3f, .quiet = 1 };
+    RnnClsTrainOptions o = { .model = { RNN_CLS_DNN, RNN_CLS_EMB_RAND, v->size, 4, 5, 3, 2, 0.5f, 3.0f },
+                             .batch = 2, .epochs = 1, .lr = 1e-3f, .quiet = 1 };
     rnn_cls_train_eval(&o, &train, NULL, &test, NULL);
 }
 END_TEST
@@ -1012,7 +1013,8 @@ START_TEST(test_flags_override_the_preset) {
     FILE *f = fopen(text, "w");
     for (int i = 0; i < 20; i++) fputs("in the beginning god created the heaven and the earth.\n", f);
     fclose(f);
-    const char *spellings[2][3] = { { "--context", "--eval-every", "--data" }, { "--seq-len", "--eval-interval", "--train" } };
+    const char *spellings[2][3] = { { "--context", "--eval-every", "--data" },
+                                    { "--seq-len", "--eval-interval", "--train" } };
     for (int k = 0; k < 2; k++) {
         snprintf(out, sizeof out, "%s", tmp_path("rnn_preset_run"));
         /* ptb-small: PTB words, SGD lr 1, 13 epochs, T 20, B 20, H 200; --hidden stands before it */
