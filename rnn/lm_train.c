@@ -307,7 +307,7 @@ static int restore_train_state(const char *dir, ParamTable *st, const RnnLm *m, 
     int B = (int)config_long(ck.config, "batch", -1), T = (int)config_long(ck.config, "seq_len", -1);
     long per_epoch = config_long(ck.config, "chunks_per_epoch", -1);
     if (B != a->B || T != a->T || per_epoch != p->per_epoch)
-        die("'%s' comes from a run with --batch %d --seq-len %d and %ld chunks per epoch, this one has %d, %d "
+        die("'%s' comes from a run with --batch %d --context %d and %ld chunks per epoch, this one has %d, %d "
             "and %ld: resume with the run's options and corpus", path, B, T, per_epoch, a->B, a->T, p->per_epoch);
     if (checkpoint_restore(&ck, st, err, sizeof err)) die("'%s': %s", path, err);
     copy_states(st, a, m, 0);

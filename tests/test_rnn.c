@@ -15,7 +15,9 @@
  *     seed;
  *   - resume: 40 steps straight through and 20 + 20 with a --resume between
  *     give the same weights, Adam moments and metrics rows, bit for bit (an
- *     LSTM with SGD, per-epoch decay and dropout; a GRU with Adam);
+ *     LSTM with SGD, per-epoch decay and dropout; a GRU with Adam); without
+ *     train_state.ckpt a run still resumes (its state from zero); resuming
+ *     with another batch is an error;
  *   - ELMo: "flies" gets different vectors in two sentences; the forward
  *     half of a word sees only its left context;
  *   - the vanishing gradient: 30 steps back, the RNN's ||dL/dh|| is below
@@ -827,6 +829,44 @@ static void check_resume(int sgd, int stop_again) {
     rnn_lm_data_free(&d);
 }
 
+/* A run folder without train_state.ckpt (or with one from another step)
+ * still resumes: the weights and Adam's moments go on, the carried state
+ * from zero. */
+START_TEST(test_resume_without_train_state) {
+    RnnLmData d;
+    rnn_lm_data_chars(&d, resume_corpus(), NULL, NULL);
+    const char *dir = tmp_path("rnn_no_state");
+    RnnLmTrainOptions o;
+    RnnLm m;
+    resume_options(&o, 0, dir, 10);
+    rnn_lm_train(&m, &d, &o);
+    rnn_lm_free(&m);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/train_state.ckpt", dir);
+    ck_assert_int_eq(remove(path), 0);
+    o.steps = 20; o.resume = 1;
+    double valid = rnn_lm_train(&m, &d, &o);
+    ck_assert(isfinite(valid));
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
+}
+END_TEST
+
+/* Resuming with another batch would read the text at other places: an error. */
+START_TEST(test_resume_with_another_batch_dies) {
+    RnnLmData d;
+    rnn_lm_data_chars(&d, resume_corpus(), NULL, NULL);
+    const char *dir = tmp_path("rnn_other_batch");
+    RnnLmTrainOptions o;
+    RnnLm m;
+    resume_options(&o, 0, dir, 10);
+    rnn_lm_train(&m, &d, &o);
+    rnn_lm_free(&m);
+    o.steps = 20; o.resume = 1; o.B = 2;
+    rnn_lm_train(&m, &d, &o);   /* exit 1 */
+}
+END_TEST
+
 START_TEST(test_resume_is_bit_identical_sgd_lstm) { check_resume(1, 0); }
 END_TEST
 START_TEST(test_resume_is_bit_identical_adam_gru) { check_resume(0, 0); }
@@ -1100,6 +1140,8 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_state_carried_across_chunks);
     tcase_add_test(tc, test_resume_is_bit_identical_sgd_lstm);
     tcase_add_test(tc, test_resume_is_bit_identical_adam_gru);
+    tcase_add_test(tc, test_resume_without_train_state);
+    tcase_add_exit_test(tc, test_resume_with_another_batch_dies, 1);
     tcase_add_test(tc, test_eval_independent_of_chunk_length);
     tcase_add_test(tc, test_checkpoint_round_trip_and_sampling);
     tcase_add_test(tc, test_sampling_is_seeded_and_greedy_at_temperature_zero);
