@@ -29,6 +29,9 @@ STAGES     := $(foreach s,$(ALL_STAGES),$(if $(wildcard $(s)/main.c),$(s)))
 ifeq ($(SAN),1)
   VARIANT  := san
   OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  # Sanitized code (and the stage binaries the CLI tests run) is several times
+  # slower: Check's per-test timeouts scale with it.
+  export CK_TIMEOUT_MULTIPLIER ?= 4
 else ifeq ($(DEBUG),1)
   VARIANT  := debug
   OPTFLAGS := -O0 -g
@@ -54,6 +57,11 @@ OMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/
 
 # Libraries only some stages link, found through pkg-config.
 gpt_PKGS := libpcre2-8 libcjson
+
+# Every pkg-config module the build needs, whichever stage or common/ links it
+# ("a|b": either will do). Checked once before the first compile, so a missing
+# one is named with its apt-get line instead of a compiler error.
+BUILD_PKGS := openblas|blas check libpcre2-8 libcjson
 STAGE_PKGS := $(foreach s,$(STAGES),$($(s)_PKGS))
 STAGE_CFLAGS := $(if $(STAGE_PKGS),$(shell pkg-config --cflags $(STAGE_PKGS) 2>/dev/null))
 STAGE_LIBS   := $(if $(STAGE_PKGS),$(shell pkg-config --libs $(STAGE_PKGS) 2>/dev/null))
@@ -81,12 +89,13 @@ STAGE_BINS := $(STAGES:%=$(BIN)/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test demo bench plots notebooks data vectors fixtures clean deps $(ALL_STAGES)
+.PHONY: all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
 .DEFAULT_GOAL := all
 
 all: $(LIBCOMMON) $(STAGE_BINS)
 
-$(BUILD)/%.o: %.c
+# Order-only: it runs once per make, and never makes an object out of date.
+$(BUILD)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -126,6 +135,9 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCOMMON)
 
 deps:
 	@scripts/deps.sh base
+
+pkgcheck:
+	@scripts/deps.sh pkg-config '$(BUILD_PKGS)'
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)

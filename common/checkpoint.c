@@ -102,8 +102,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
 }
 
 static int read_whole(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "cannot open checkpoint '%s': %s", path, strerror(errno));
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return fail(err, errlen, "cannot seek in '%s'", path); }
     long size = ftell(f);
     rewind(f);

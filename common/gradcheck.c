@@ -22,7 +22,13 @@ double gradcheck(const char *label, LossFn loss, void *ctx,
         double analytic = grad[i];
         double scale = fmax(fmax(fabs(analytic), fabs(numeric)), GRADCHECK_FLOOR);
         double err = fabs(analytic - numeric) / scale;
-        if (!(err <= worst)) { worst = err; worst_i = i; worst_num = numeric; }
+        if (!isfinite(analytic) || !isfinite(numeric)) {
+            /* no running maximum can hold a NaN: stop at the first one */
+            printf("GRADCHECK %-28s n=%-6zu non-finite at [%zu]: analytic %.6g numeric %.6g (loss %.6g / %.6g)\n",
+                   label, n, i, analytic, numeric, plus, minus);
+            return INFINITY;
+        }
+        if (err > worst) { worst = err; worst_i = i; worst_num = numeric; }
     }
     if (n > 0)
         printf("GRADCHECK %-28s n=%-6zu max rel err=%.2e (at [%zu]: analytic %.6g numeric %.6g)\n",

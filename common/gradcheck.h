@@ -11,7 +11,9 @@
  * which perturbs each x[i] by +-eps, estimates dL/dx[i] = (L+ - L-) / 2eps, and
  * returns the worst relative error
  *     |analytic - numeric| / max(|analytic|, |numeric|, GRADCHECK_FLOOR)
- * (the floor keeps near-zero gradients from dividing by noise). For float ops
+ * (the floor keeps near-zero gradients from dividing by noise), or INFINITY,
+ * naming the index, as soon as an analytic or a numeric gradient is NaN or
+ * Inf, so that every `err < tol` fails. For float ops
  * with eps = 1e-2 and a double-accumulated loss, errors below 1e-3 are typical.
  * The same call with x = pt->values and grad = pt->grads sweeps every
  * parameter of a model.

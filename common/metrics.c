@@ -79,28 +79,82 @@ Metrics *metrics_create(const char *run_dir, const char *columns) {
     return m;
 }
 
-Metrics *metrics_append(const char *run_dir, const char *columns) {
-    /* Checked before anything is allocated, so dying here leaks nothing. */
-    char path[4096], want[4096], line[4096];
-    snprintf(path, sizeof path, "%s/metrics.tsv", run_dir);
-    FILE *old = fopen(path, "r");
-    int resumed = old && fgets(line, sizeof line, old);
-    if (old) fclose(old);
-    if (!resumed) return metrics_create(run_dir, columns);   /* no log yet, or an empty one */
+/* The first line of path, without its newline, when path exists and is not empty. */
+static int first_line(const char *path, char *line, size_t n) {
+    FILE *f = fopen(path, "r");
+    int got = f && fgets(line, (int)n, f);
+    if (f) fclose(f);
+    if (got) line[strcspn(line, "\r\n")] = '\0';
+    return got;
+}
 
-    /* A resumed run must log the same columns, or its rows would be misread. */
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *p = line; *p; p++) if (*p == '\t') *p = ' ';
+/* A resumed run must log the same columns, or its rows would be misread.
+ * header: the file's first line (its tabs become spaces). */
+static void check_header(const char *path, char *header, const char *columns) {
+    char want[4096];
+    for (char *p = header; *p; p++) if (*p == '\t') *p = ' ';
     size_t n = 0;
     for (const char *p = columns; *p && n + 1 < sizeof want; p++)   /* collapse runs of spaces */
         if (*p != ' ' || (n > 0 && want[n - 1] != ' ')) want[n++] = *p;
     while (n > 0 && want[n - 1] == ' ') n--;
     want[n] = '\0';
-    if (strcmp(line, want) != 0)
+    if (strcmp(header, want) != 0)
         die("'%s' has columns '%s' but this run logs '%s'\n"
             "HINT: resume into the run's own directory, or start a new one with --out",
-            path, line, want);
+            path, header, want);
+}
+
+Metrics *metrics_append(const char *run_dir, const char *columns) {
+    /* Checked before anything is allocated, so dying here leaks nothing. */
+    char path[4096], line[4096];
+    snprintf(path, sizeof path, "%s/metrics.tsv", run_dir);
+    if (!first_line(path, line, sizeof line)) return metrics_create(run_dir, columns);   /* no log yet, or an empty one */
+    check_header(path, line, columns);
     Metrics *m = metrics_new(run_dir, columns);
+    m->f = xfopen(m->path, "a");
+    return m;
+}
+
+/* Is the row [row, end)'s value in column col a number <= step? */
+static int row_at_or_before(const char *row, const char *end, int col, long step) {
+    const char *c = row;
+    for (int i = 0; i < col; i++) {
+        c = memchr(c, '\t', (size_t)(end - c));
+        if (!c) return 0;
+        c++;
+    }
+    if (c >= end || isspace((unsigned char)*c)) return 0;   /* empty: strtod would skip to the next cell */
+    char *stop;
+    double v = strtod(c, &stop);
+    return stop > c && (stop == end || *stop == '\t') && v <= (double)step;
+}
+
+Metrics *metrics_resume(const char *run_dir, const char *columns, long step) {
+    /* Checked before anything is allocated, so dying here leaks nothing. */
+    char path[4096], line[4096];
+    snprintf(path, sizeof path, "%s/metrics.tsv", run_dir);
+    if (!first_line(path, line, sizeof line)) return metrics_create(run_dir, columns);
+    check_header(path, line, columns);
+    int col = -1, i = 0;
+    for (char *save = NULL, *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save), i++)
+        if (strcmp(t, "step") == 0) col = i;
+    if (col < 0) die("cannot resume '%s' at step %ld: it has no 'step' column", path, step);
+
+    /* Rewrite it with the header and the rows up to the checkpoint's step:
+     * what the interrupted run logged after it, the resumed run logs again. */
+    Metrics *m = metrics_new(run_dir, columns);
+    size_t len;
+    char *text = read_file(path, &len), *tmp;
+    FILE *out = atomic_open(path, &tmp);
+    const char *end = text + len, *row = memchr(text, '\n', len);
+    row = row ? row + 1 : end;
+    xfwrite(text, 1, (size_t)(row - text), out, tmp);
+    if (row == end && (row == text || row[-1] != '\n')) xfwrite("\n", 1, 1, out, tmp);
+    for (const char *nl; row < end && (nl = memchr(row, '\n', (size_t)(end - row))) != NULL; row = nl + 1)
+        if (row_at_or_before(row, nl, col, step)) xfwrite(row, 1, (size_t)(nl + 1 - row), out, tmp);
+    /* a last row without its newline was cut short by the kill: dropped */
+    atomic_commit(out, tmp, path);
+    free(text);
     m->f = xfopen(m->path, "a");
     return m;
 }

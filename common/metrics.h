@@ -18,8 +18,9 @@
  *       metrics_close(m);
  *
  *                Setting a column that is not in the header is a programming
- *                error and dies. metrics_append() reopens a file when a run is
- *                resumed from a checkpoint (the header must match).
+ *                error and dies. metrics_resume() reopens a file when a run is
+ *                resumed from a checkpoint (the header must match), dropping
+ *                the rows logged after that checkpoint.
  *
  *   config.txt   "key = value" lines describing the run, written atomically:
  *
@@ -79,6 +80,11 @@ Metrics *metrics_create(const char *run_dir, const char *columns);
 /* Reopen an existing <run_dir>/metrics.tsv to add rows (a resumed run); its
  * header must equal columns. Creates the file when it does not exist. */
 Metrics *metrics_append(const char *run_dir, const char *columns);
+/* The same for a run resumed from its checkpoint of step `step`: first rewrite
+ * the file (atomically) with its header and only the rows whose step is <= step,
+ * so the steps logged after that checkpoint by the interrupted run do not
+ * appear twice; a last row cut short is dropped too. columns must have "step". */
+Metrics *metrics_resume(const char *run_dir, const char *columns, long step);
 /* Set one column of the current row. Numbers that are whole print as integers
  * (step 1200, tokens 614400), others with 7 significant digits (float precision). */
 void metrics_num(Metrics *m, const char *column, double value);

@@ -92,25 +92,21 @@ static size_t line_of(const char *s, size_t off) {
     return line;
 }
 
-/* Read the whole of path into a NUL-terminated buffer without dying. */
-static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *s = xmalloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) s = xrealloc(s, cap *= 2);
-        size_t got = fread(s + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
+int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, char *err, size_t errlen) {
+    size_t bad;
+    if (!utf8_validate(s, n, &bad)) {
+        if (bad_offset) *bad_offset = bad;
+        return fail(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
+                    "HINT: convert it first, e.g. iconv -f latin1 -t utf-8 '%s' > '%s.utf8'",
+                    name, bad, line_of(s, bad), name, name);
     }
-    int bad = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (bad) { free(s); return fail(err, errlen, "cannot read '%s': %s", path, strerror(e)); }
-    s[n] = '\0';
-    *buf = s;
-    *len = n;
+    const char *nul = memchr(s, '\0', n);
+    if (nul) {
+        bad = (size_t)(nul - s);
+        if (bad_offset) *bad_offset = bad;
+        return fail(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
+                    "HINT: is it a binary file (a token file or checkpoint)?", name, bad, line_of(s, bad));
+    }
     return 0;
 }
 
@@ -118,23 +114,9 @@ int text_read(const char *path, char **buf, size_t *len, size_t *bad_offset, cha
     if (bad_offset) *bad_offset = SIZE_MAX;
     char *s = NULL;
     size_t n = 0;
-    if (slurp(path, &s, &n, err, errlen) != 0) return -1;
-    size_t bad;
-    if (!utf8_validate(s, n, &bad)) {
-        fail(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
-             "HINT: convert it first, e.g. iconv -f latin1 -t utf-8 '%s' > '%s.utf8'",
-             path, bad, line_of(s, bad), path, path);
+    if (file_read(path, &s, &n, err, errlen) != 0) return -1;
+    if (text_check(path, s, n, bad_offset, err, errlen) != 0) {
         free(s);
-        if (bad_offset) *bad_offset = bad;
-        return -1;
-    }
-    const char *nul = memchr(s, '\0', n);
-    if (nul) {
-        bad = (size_t)(nul - s);
-        fail(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
-             "HINT: is it a binary file (a token file or checkpoint)?", path, bad, line_of(s, bad));
-        free(s);
-        if (bad_offset) *bad_offset = bad;
         return -1;
     }
     *buf = s;
@@ -615,8 +597,8 @@ static int check_tokens_header(const char *path, const unsigned char *h, size_t 
 }
 
 int tokens_read(const char *path, int **ids, size_t *n, int *vocab_size, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return fail(err, errlen, "cannot seek in '%s'", path); }
     long file_size = ftell(f);
     rewind(f);

@@ -87,6 +87,11 @@ int utf8_encode(uint32_t cp, char *out);
 /* 1 if s[0..n) is valid UTF-8; else 0 and *bad_offset = first byte of the first bad sequence. */
 int utf8_validate(const char *s, size_t n, size_t *bad_offset);
 
+/* 0 when s[0..n) is text: valid UTF-8 without NUL bytes. Else -1, *bad_offset
+ * (may be NULL) = the first bad byte, and err = "'NAME': invalid UTF-8 at byte N
+ * (line L)" (or "NUL byte at ..."), for text that did not come from a file. */
+int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, char *err, size_t errlen);
+
 /* Read a whole text file (NUL-terminated buffer, *len bytes) and check that it is
  * UTF-8 without NUL bytes. On failure returns -1 with a message in err and, if the
  * file was read but is not valid text, *bad_offset = the offset of the bad byte

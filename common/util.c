@@ -1,9 +1,12 @@
 /* util.c -- errors, checked allocation and file I/O. See util.h. */
 #include "util.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +82,34 @@ char *strdup_check(const char *s, const char *file, int line) {
     return d;
 }
 
+int path_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Did fopen give (or refuse, for writing) a directory? Closes f if so. */
+static int opened_dir(FILE *f) {
+    if (!f) return errno == EISDIR;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISDIR(st.st_mode)) return 0;
+    fclose(f);
+    return 1;
+}
+
+FILE *fopen_file(const char *path, const char *mode, char *err, size_t errlen) {
+    FILE *f = fopen(path, mode);
+    int e = errno;
+    if (opened_dir(f)) {
+        snprintf(err, errlen, "'%s' is a directory, expected a file", path);
+        return NULL;
+    }
+    if (!f) snprintf(err, errlen, "cannot open '%s': %s", path, strerror(e));
+    return f;
+}
+
 FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
     FILE *f = fopen(path, mode);
+    if (opened_dir(f)) die("'%s' is a directory, expected a file", path);
     if (!f)
         die("cannot open '%s' (mode %s): %s (%s:%d)\n"
             "HINT: check the path; datasets come from 'make data' or $NLP_DATA_DIR",
@@ -111,24 +140,69 @@ void fclose_check(FILE *f, const char *path, const char *file, int line) {
         die("cannot close '%s': %s (%s:%d)", path, strerror(errno), file, line);
 }
 
-char *read_file(const char *path, size_t *len) {
-    FILE *f = xfopen(path, "rb");
+int file_read(const char *path, char **buf, size_t *len, char *err, size_t errlen) {
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
+    char *s = xmalloc(cap);
     for (;;) {
-        if (n + 1 >= cap) buf = xrealloc(buf, cap *= 2);
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        if (n + 1 >= cap) s = xrealloc(s, cap *= 2);
+        size_t got = fread(s + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0) break;
     }
-    if (ferror(f)) die("read error in '%s': %s", path, strerror(errno));
+    int bad = ferror(f), e = errno;
     fclose(f);
-    buf[n] = '\0';
+    if (bad) {
+        free(s);
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(e));
+        return -1;
+    }
+    s[n] = '\0';
+    *buf = s;
     if (len) *len = n;
+    return 0;
+}
+
+char *read_file(const char *path, size_t *len) {
+    char err[1024], *buf;
+    if (file_read(path, &buf, len, err, sizeof err) != 0)
+        die("%s\nHINT: check the path; datasets come from 'make data' or $NLP_DATA_DIR", err);
     return buf;
 }
 
+/* A save killed before its rename leaves "<path>.tmp.<pid>" behind. Remove
+ * those of this path whose process no longer exists (kill(pid, 0) fails with
+ * ESRCH); a running process's file is a save in progress and stays. */
+static void remove_stale_temps(const char *path) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t base_len = strlen(base);
+    char dir[PATH_MAX];
+    if (!slash) strcpy(dir, ".");
+    else if (slash == path) strcpy(dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    DIR *d = opendir(dir);
+    if (!d) return;   /* atomic_open's fopen reports the real problem */
+    for (struct dirent *e; (e = readdir(d)) != NULL; ) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tmp.", 5) != 0) continue;
+        const char *digits = name + base_len + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (!isdigit((unsigned char)*digits) || *end != '\0' || errno || pid <= 0 || pid > INT_MAX) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char stale[PATH_MAX];
+        if (snprintf(stale, sizeof stale, "%s/%s", dir, name) < (int)sizeof stale && unlink(stale) == 0)
+            warn("removed '%s', left by an interrupted save (process %ld is gone)", stale, pid);
+    }
+    closedir(d);
+}
+
 FILE *atomic_open(const char *path, char **tmp_path) {
+    if (path_is_dir(path)) die("'%s' is a directory, expected a file", path);
+    remove_stale_temps(path);
     size_t n = strlen(path) + 32;
     char *tmp = xmalloc(n);
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());

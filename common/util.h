@@ -49,12 +49,29 @@ void fclose_check(FILE *f, const char *path, const char *file, int line);
 #define xfwrite(src, size, n, f, path) fwrite_check((src), (size), (n), (f), (path), __FILE__, __LINE__)
 #define xfclose(f, path)     fclose_check((f), (path), __FILE__, __LINE__)
 
-/* Read a whole file into a NUL-terminated buffer; *len gets its size in bytes. */
+/* Read a whole file into a NUL-terminated buffer (malloc'd); *len gets its size
+ * in bytes (len may be NULL). The one whole-file reader: file_read returns 0, or
+ * -1 with the reason in err; read_file dies with it. */
+int file_read(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 char *read_file(const char *path, size_t *len);
 
 /*
+ * A directory where a file is expected: fopen(dir, "r") succeeds on Linux and
+ * only the reads fail, later and strangely (ftell gives LONG_MAX, a parser
+ * finds no header). xfopen/read_file die with "'PATH' is a directory,
+ * expected a file", and loaders that report instead of dying open through
+ * fopen_file, which returns NULL with that message, or "cannot open 'PATH':
+ * REASON", in err.
+ */
+int path_is_dir(const char *path);   /* 1 when path names a directory */
+FILE *fopen_file(const char *path, const char *mode, char *err, size_t errlen);
+
+/*
  * Atomic writes: write to "<path>.tmp.<pid>", fsync, then rename over path,
- * so a crash never leaves a half-written model or checkpoint behind.
+ * so a crash never leaves a half-written model or checkpoint behind. A path
+ * that is a directory dies before anything is written. A save that was
+ * killed leaves its "<path>.tmp.<pid>"; atomic_open removes those of the same
+ * path whose process is gone (with a warning), never a running one's.
  *     FILE *f = atomic_open(path, &tmp);  ... xfwrite(...) ...  atomic_commit(f, tmp, path);
  */
 FILE *atomic_open(const char *path, char **tmp_path);

@@ -224,11 +224,8 @@ static int parse(Reader *r, int format, Vectors **out) {
 
 int vectors_read(const char *path, int format, Vectors **out, char *err, size_t errlen) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     size_t cap = 1 << 16, len = 0, got;
     char *buf = xmalloc(cap);
     while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {

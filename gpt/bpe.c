@@ -500,11 +500,8 @@ static int unspell(const char *s, char *out) {
 
 /* Whole file into a NUL-terminated buffer, or NULL and a message (never dies). */
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return NULL;
     size_t cap = 1 << 16, n = 0, got;
     char *buf = xmalloc(cap);
     while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {

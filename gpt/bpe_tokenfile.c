@@ -30,11 +30,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
 
 /* Whole file, or NULL and a message (never dies). */
 static unsigned char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return NULL;
     size_t cap = 1 << 16, n = 0, got;
     unsigned char *buf = xmalloc(cap);
     while ((got = fread(buf + n, 1, cap - n, f)) > 0)

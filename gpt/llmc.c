@@ -69,8 +69,8 @@ void llmc_model_save(const Gpt *m, const char *path) {
 }
 
 int llmc_model_read(const char *path, Gpt *m, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, "cannot open the llm.c model file", path);
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     int32_t h[256];
     if (fread(h, sizeof(int32_t), 256, f) != 256) {
         fclose(f);

@@ -121,7 +121,7 @@ double gpt_train(Gpt *m, const TrainConfig *tc, const int *train, size_t n_train
     char ckpt[4096];
     if (tc->out_dir) {
         make_dirs(tc->out_dir);
-        mt = start > 0 ? metrics_append(tc->out_dir, METRIC_COLUMNS) : metrics_create(tc->out_dir, METRIC_COLUMNS);
+        mt = start > 0 ? metrics_resume(tc->out_dir, METRIC_COLUMNS, start) : metrics_create(tc->out_dir, METRIC_COLUMNS);
         snprintf(ckpt, sizeof ckpt, "%s/ckpt.bin", tc->out_dir);
     }
     Rng r;

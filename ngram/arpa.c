@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ writing */
@@ -57,14 +57,14 @@ static char *put_float(char *p, float x) {
     return p;
 }
 
-void arpa_write(const Lm *lm, const char *path) {
+void ngram_arpa_write(const NgramLm *lm, const char *path) {
     if (!lm->has_arpa) die("internal: model has no ARPA tables");
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
     static char buf[1 << 20];
     setvbuf(f, buf, _IOFBF, sizeof buf);
     fprintf(f, "\\data\\\n");
-    for (int n = 1; n <= lm->order; n++) fprintf(f, "ngram %d=%zu\n", n, lm_ngram_count(lm, n));
+    for (int n = 1; n <= lm->order; n++) fprintf(f, "ngram %d=%zu\n", n, ngram_entries(lm, n));
     size_t longest = 0;
     for (int id = 0; id < lm->vocab->size; id++) {
         size_t l = strlen(lm->vocab->tokens[id]);
@@ -219,7 +219,7 @@ static int read_header(Reader *r, size_t *counts, int *order) {
 }
 
 /* One "log10p words [backoff]" line of order n into the model. */
-static int read_entry(Reader *r, Lm *lm, int n, char *line) {
+static int read_entry(Reader *r, NgramLm *lm, int n, char *line) {
     char *field[NGRAM_MAX_ORDER + 2];
     int k = split_fields(line, field, n + 2);
     if (k != n + 1 && k != n + 2)
@@ -250,7 +250,7 @@ static int read_entry(Reader *r, Lm *lm, int n, char *line) {
         }
     }
     size_t before = t->len;
-    size_t e = table_insert(t, g);
+    size_t e = ngram_table_insert(t, g);
     if (e < before && !(n == 1 && isnan(t->logp[e])))
         return fail(r, "duplicate %d-gram '%s'", n, field[1]);
     t->logp[e] = logp;
@@ -258,7 +258,7 @@ static int read_entry(Reader *r, Lm *lm, int n, char *line) {
     return 0;
 }
 
-static int read_sections(Reader *r, Lm *lm, const size_t *counts) {
+static int read_sections(Reader *r, NgramLm *lm, const size_t *counts) {
     for (int n = 1; n <= lm->order; n++) {
         char want[32];
         snprintf(want, sizeof want, "\\%d-grams:", n);
@@ -284,22 +284,22 @@ static int read_sections(Reader *r, Lm *lm, const size_t *counts) {
 
 /* Specials the file lacks: <unk> gets log10 p = -100 as in KenLM; <s>, </s>
  * and <pad> -99 (only a missing </s> deserves a warning). */
-static void fill_missing_specials(Lm *lm, const char *path) {
+static void fill_missing_specials(NgramLm *lm, const char *path) {
     NgramTable *t = &lm->tab[1];
     for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {
         if (!isnan(t->logp[id])) continue;
-        if (!never_predicted(id)) warn("%s has no %s unigram; giving it log10 p = %d", path,
-                                       lm->vocab->tokens[id], id == VOCAB_UNK ? -100 : -99);
-        t->logp[id] = id == VOCAB_UNK ? -100.0f : LOG10_ZERO;
+        if (!ngram_never_predicted(id)) warn("%s has no %s unigram; giving it log10 p = %d", path,
+                                             lm->vocab->tokens[id], id == VOCAB_UNK ? -100 : -99);
+        t->logp[id] = id == VOCAB_UNK ? -100.0f : NGRAM_LOG10_ZERO;
         t->logbo[id] = 0.0f;
     }
 }
 
-int arpa_read(Lm *lm, const char *path, int char_level, char *err, size_t errlen) {
+int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen) {
     memset(lm, 0, sizeof *lm);
     Reader r = { 0 };
-    r.f = fopen(path, "rb");
-    if (!r.f) { snprintf(err, errlen, "cannot open '%s'", path); return -1; }
+    r.f = fopen_file(path, "rb", err, errlen);
+    if (!r.f) return -1;
     r.path = path;
     r.err = err;
     r.errlen = errlen;
@@ -308,23 +308,23 @@ int arpa_read(Lm *lm, const char *path, int char_level, char *err, size_t errlen
     if (rc == 0) {
         lm->order = order;
         lm->char_level = char_level;
-        lm->est = EST_MKN;
+        lm->est = NGRAM_EST_MKN;
         lm->vocab = vocab_new(VOCAB_WORD);
         for (int n = 1; n <= order; n++) {
             NgramTable *t = &lm->tab[n];
-            table_init(t, n, counts[n] + (n == 1 ? VOCAB_NSPECIAL : 0), 0);
+            ngram_table_init(t, n, counts[n] + (n == 1 ? VOCAB_NSPECIAL : 0), 0);
             t->logp = xmalloc(t->cap * sizeof *t->logp);
             t->logbo = xmalloc(t->cap * sizeof *t->logbo);
         }
         for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {   /* the specials' entries, p unknown yet */
-            size_t e = table_insert(&lm->tab[1], &id);
+            size_t e = ngram_table_insert(&lm->tab[1], &id);
             lm->tab[1].logp[e] = NAN;
         }
         rc = read_sections(&r, lm, counts);
     }
     free(r.buf);
     fclose(r.f);
-    if (rc != 0) { lm_free(lm); return -1; }
+    if (rc != 0) { ngram_free(lm); return -1; }
     fill_missing_specials(lm, path);
     lm->has_arpa = 1;
     return 0;

@@ -21,14 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
 static const char MAGIC[8] = { 'N', 'G', 'R', 'A', 'M', 'B', 'I', 'N' };
 static const char END[8] = { 'N', 'G', 'R', 'A', 'M', 'E', 'N', 'D' };
 #define BINARY_VERSION 2u
 
-int binary_is_model(const char *path) {
+int ngram_binary_is_model(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
     char m[8];
@@ -37,7 +37,7 @@ int binary_is_model(const char *path) {
     return yes;
 }
 
-void binary_write(const Lm *lm, const char *path) {
+void ngram_binary_write(const NgramLm *lm, const char *path) {
     if (!lm->has_arpa) die("internal: model has no ARPA tables");
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
@@ -67,10 +67,10 @@ static int get(void *dst, size_t size, size_t n, FILE *f) {
     return n == 0 || fread(dst, size, n, f) == n ? 0 : -1;
 }
 
-int binary_read(Lm *lm, const char *path, char *err, size_t errlen) {
+int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen) {
     memset(lm, 0, sizeof *lm);
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, errlen, "cannot open '%s'", path); return -1; }
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return -1;
     fseek(f, 0, SEEK_END);
     uint64_t file_size = (uint64_t)ftell(f);   /* no table can claim more bytes than this */
     rewind(f);
@@ -85,7 +85,7 @@ int binary_read(Lm *lm, const char *path, char *err, size_t errlen) {
     if (vsize < VOCAB_NSPECIAL || vsize >= INT32_MAX || alen > file_size) { why = "bad vocabulary size"; goto fail; }
     lm->order = (int)head[1];
     lm->char_level = (int)head[2];
-    lm->est = head[3] >= 1 && head[3] <= 5 ? (Estimator)(head[3] - 1) : EST_MKN;
+    lm->est = head[3] >= 1 && head[3] <= 5 ? (NgramEstimator)(head[3] - 1) : NGRAM_EST_MKN;
     lm->est_known = head[3] >= 1 && head[3] <= 5;
     lm->vocab = vocab_new(VOCAB_WORD);
     arena = xmalloc(alen + 1);
@@ -104,7 +104,7 @@ int binary_read(Lm *lm, const char *path, char *err, size_t errlen) {
         if (get(&len, 8, 1, f)) { why = "truncated tables"; goto fail; }
         uint64_t bytes = len * (4u * (uint64_t)n + (n < lm->order ? 8u : 4u));
         if (len > UINT32_MAX - 1 || (n == 1 && len != vsize) || bytes > file_size) { why = "bad table size"; goto fail; }
-        table_init(t, n, (size_t)len, 0);   /* room for len entries */
+        ngram_table_init(t, n, (size_t)len, 0);   /* room for len entries */
         t->logp = xmalloc((t->cap + 1) * sizeof *t->logp);
         t->logbo = xcalloc(t->cap + 1, sizeof *t->logbo);
         if (get(t->words, sizeof *t->words, (size_t)len * n, f) || get(t->logp, sizeof *t->logp, (size_t)len, f) ||
@@ -115,7 +115,7 @@ int binary_read(Lm *lm, const char *path, char *err, size_t errlen) {
         for (size_t i = 0; i < (size_t)len * n; i++)
             if (t->words[i] >= vsize) { why = "word id out of range"; goto fail; }
         t->len = (size_t)len;
-        table_index(t);
+        ngram_table_index(t);
     }
     if (get(magic, 1, 8, f) || memcmp(magic, END, 8) != 0) { why = "truncated (no end marker)"; goto fail; }
     free(arena);
@@ -126,6 +126,6 @@ fail:
     snprintf(err, errlen, "%s: %s", path, why);
     free(arena);
     fclose(f);
-    lm_free(lm);
+    ngram_free(lm);
     return -1;
 }

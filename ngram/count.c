@@ -3,7 +3,7 @@
  *
  * First the vocabulary (common/text.h's Vocab): a scan of the words with their
  * counts, then the kept ones (count >= --min-count, listed in --vocab) in order
- * of first use; a char model's tokens are its bytes (byte_token).
+ * of first use; a char model's tokens are its bytes (ngram_byte_token).
  *
  * Each order has its own table (ngram.h): the n-grams are packed word-id
  * arrays in one growing buffer, found through an open-addressing index of
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ tables */
@@ -59,7 +59,7 @@ static size_t table_slot(const NgramTable *t, const uint32_t *w) {
     return probe(t, w, hash_words(w, t->n));
 }
 
-long table_find(const NgramTable *t, const uint32_t *words) {
+long ngram_table_find(const NgramTable *t, const uint32_t *words) {
     if (!t->nslot) return -1;
     uint64_t s = t->slot[table_slot(t, words)];
     return s ? (long)(s & 0xffffffffu) - 1 : -1;
@@ -96,14 +96,14 @@ static void table_rehash(NgramTable *t, size_t nslot) {
 }
 
 /* After filling words and len directly (binary.c), build the index over them. */
-void table_index(NgramTable *t) {
+void ngram_table_index(NgramTable *t) {
     size_t nslot = t->nslot;
     while (3 * nslot < 4 * t->len) nslot *= 2;
     table_rehash(t, nslot);
 }
 
 /* An empty table of order n with room for about `expect` entries. */
-void table_init(NgramTable *t, int n, size_t expect, int with_counts) {
+void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts) {
     memset(t, 0, sizeof *t);
     t->n = n;
     if (expect < 16) expect = 16;
@@ -118,13 +118,13 @@ void table_init(NgramTable *t, int n, size_t expect, int with_counts) {
     table_rehash(t, nslot);
 }
 
-void table_free(NgramTable *t) {
+void ngram_table_free(NgramTable *t) {
     free(t->words); free(t->count); free(t->adj); free(t->prefix); free(t->suffix); free(t->ctx_sum); free(t->ctx_low);
     free(t->ctx_nk); free(t->logp); free(t->logbo); free(t->slot);
     memset(t, 0, sizeof *t);
 }
 
-/* table_insert with the hash already computed (so counting can prefetch). */
+/* ngram_table_insert with the hash already computed (so counting can prefetch). */
 static size_t insert_hashed(NgramTable *t, const uint32_t *words, uint64_t h) {
     size_t i = probe(t, words, h);
     if (t->slot[i]) return (t->slot[i] & 0xffffffffu) - 1;
@@ -138,7 +138,7 @@ static size_t insert_hashed(NgramTable *t, const uint32_t *words, uint64_t h) {
     return e;
 }
 
-size_t table_insert(NgramTable *t, const uint32_t *words) {
+size_t ngram_table_insert(NgramTable *t, const uint32_t *words) {
     return insert_hashed(t, words, hash_words(words, t->n));
 }
 
@@ -168,19 +168,19 @@ static int is_reserved(const char *w, size_t len) {
            (len == 5 && memcmp(w, "<pad>", 5) == 0);
 }
 
-int lm_vocab_size(const Lm *lm) { return lm->vocab->size - 1; }
+int ngram_vocab_size(const NgramLm *lm) { return lm->vocab->size - 1; }
 
 /* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary id. */
-size_t lm_ngram_count(const Lm *lm, int n) { return lm->tab[n].len - (n == 1); }
+size_t ngram_entries(const NgramLm *lm, int n) { return lm->tab[n].len - (n == 1); }
 
-int never_predicted(uint32_t w) { return w == VOCAB_BOS || w == VOCAB_PAD; }
+int ngram_never_predicted(uint32_t w) { return w == VOCAB_BOS || w == VOCAB_PAD; }
 
-void byte_token(char out[8], unsigned char b) {
+void ngram_byte_token(char out[8], unsigned char b) {
     if (b > 0x20 && b < 0x7f && b != '<') snprintf(out, 8, "%c", b);
     else snprintf(out, 8, "<0x%02X>", b);
 }
 
-size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap) {
+size_t ngram_line_ids(const NgramLm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap) {
     const char *p = s, *end = s + len, *w;
     size_t wlen, n = 0;
     while (next_word(&p, end, &w, &wlen)) {
@@ -197,10 +197,10 @@ size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8
 
 /* ------------------------------------------------------------------ counting */
 
-void train_config_default(TrainConfig *c) {
+void ngram_train_config_default(NgramTrainConfig *c) {
     memset(c, 0, sizeof *c);
     c->order = 5;
-    c->est = EST_MKN;
+    c->est = NGRAM_EST_MKN;
     c->addk = 1.0;
     c->min_count = 1;
 }
@@ -231,7 +231,7 @@ static void scan_words(Vocab *all, const char *text, size_t len, const char *nam
 /* The words of a --vocab file (whitespace-separated, any number per line). */
 static Vocab *read_word_list(const char *path) {
     size_t flen;
-    char *ftext = read_file(path, &flen);
+    char *ftext = text_load(path, &flen);
     Vocab *listed = vocab_new(VOCAB_WORD);
     const char *end = ftext + flen;
     for (const char *line = ftext; line < end; ) {
@@ -249,7 +249,7 @@ static Vocab *read_word_list(const char *path) {
 
 /* The model's vocabulary: the specials, then the kept words in order of first
  * use, with their counts (those of the words cut go to <unk>, as in common/text.h). */
-static Vocab *choose_vocab(const Vocab *all, const TrainConfig *cfg, uint32_t *remap) {
+static Vocab *choose_vocab(const Vocab *all, const NgramTrainConfig *cfg, uint32_t *remap) {
     Vocab *listed = cfg->vocab_file ? read_word_list(cfg->vocab_file) : NULL;
     Vocab *v = vocab_new(VOCAB_WORD);
     for (int id = 0; id < all->size; id++) {
@@ -275,7 +275,7 @@ static Vocab *choose_vocab(const Vocab *all, const TrainConfig *cfg, uint32_t *r
 /* Hash the n-grams ending at position j and prefetch their slots: counting is
  * bound by memory latency, and the N look-ups of one position are independent,
  * so their cache misses can overlap with the work on the position before. */
-static void hash_position(const Lm *lm, const uint32_t *seq, size_t j, uint64_t *h) {
+static void hash_position(const NgramLm *lm, const uint32_t *seq, size_t j, uint64_t *h) {
     for (int n = 1; n <= lm->order && (size_t)n <= j + 1; n++) {
         const NgramTable *t = &lm->tab[n];
         h[n] = hash_words(seq + j + 1 - n, n);
@@ -283,7 +283,7 @@ static void hash_position(const Lm *lm, const uint32_t *seq, size_t j, uint64_t 
     }
 }
 
-static void count_sequence(Lm *lm, const uint32_t *seq, size_t L, size_t first) {
+static void count_sequence(NgramLm *lm, const uint32_t *seq, size_t L, size_t first) {
     size_t prev[NGRAM_MAX_ORDER + 1] = { 0 }, cur[NGRAM_MAX_ORDER + 1] = { 0 };
     uint64_t h[NGRAM_MAX_ORDER + 1], hnext[NGRAM_MAX_ORDER + 1];
     if (first > 0) prev[1] = seq[first - 1];       /* unigram entry == word id */
@@ -307,16 +307,16 @@ static void count_sequence(Lm *lm, const uint32_t *seq, size_t L, size_t first) 
     }
 }
 
-static void init_tables(Lm *lm, size_t positions) {
+static void init_tables(NgramLm *lm, size_t positions) {
     for (int n = 1; n <= lm->order; n++) {
         size_t expect = n == 1 ? (size_t)lm->vocab->size : positions / (n == 2 ? 4 : 2);
-        table_init(&lm->tab[n], n, expect, 1);
+        ngram_table_init(&lm->tab[n], n, expect, 1);
     }
     /* every word has a unigram entry, and entry id == word id (<pad>'s stays at count 0) */
-    for (uint32_t id = 0; id < (uint32_t)lm->vocab->size; id++) table_insert(&lm->tab[1], &id);
+    for (uint32_t id = 0; id < (uint32_t)lm->vocab->size; id++) ngram_table_insert(&lm->tab[1], &id);
 }
 
-static void count_words(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
+static void count_words(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
     Vocab *all = vocab_new(VOCAB_WORD);
     uint64_t ntokens = 0, nlines = 0;
     scan_words(all, text, len, name, &ntokens, &nlines);
@@ -325,7 +325,13 @@ static void count_words(Lm *lm, const TrainConfig *cfg, const char *text, size_t
     lm->vocab = choose_vocab(all, cfg, remap);
     init_tables(lm, (size_t)(ntokens + nlines));
 
-    /* pass 2: each line as <s> ids </s> */
+    /* pass 2: each line as <s> ids </s>. The tokens are those of the ladder's
+     * sentence stream (common/text.h's text_sentence_stream: the words split at
+     * ASCII whitespace, one </s> per line; a test checks that they agree), but
+     * the framing is KenLM's own and stays here: the n-grams stop at the
+     * line's end and begin with the <s> context, which the stream (sentences
+     * joined by </s>, no <s>) does not carry, and the vocabulary is chosen by
+     * this same scan (first use, --min-count, --vocab) rather than given. */
     size_t cap = 1024;
     uint32_t *seq = xmalloc(cap * sizeof *seq);
     const char *line = text, *end = text + len;
@@ -351,7 +357,7 @@ static void count_words(Lm *lm, const TrainConfig *cfg, const char *text, size_t
 
 /* A char model: the raw bytes as one stream, no sentence markers. The bytes
  * get ids in order of first use; bytes the corpus lacks map to <unk>. */
-static void count_bytes(Lm *lm, const char *text, size_t len, const char *name) {
+static void count_bytes(NgramLm *lm, const char *text, size_t len, const char *name) {
     if (len == 0) die("%s: the corpus is empty", name);
     long count[256] = { 0 };
     uint32_t byte_id[256];
@@ -361,7 +367,7 @@ static void count_bytes(Lm *lm, const char *text, size_t len, const char *name) 
         unsigned char b = (unsigned char)text[i];
         if (count[b]++ == 0) {
             char tok[8];
-            byte_token(tok, b);
+            ngram_byte_token(tok, b);
             byte_id[b] = (uint32_t)vocab_add(lm->vocab, tok, strlen(tok), 0);
         }
     }
@@ -373,7 +379,17 @@ static void count_bytes(Lm *lm, const char *text, size_t len, const char *name) 
     free(seq);
 }
 
-void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name) {
+/* Text that arrives in memory (a string, a slice of a file, stdin) gets the
+ * check that common/text's text_read gives a file: valid UTF-8 and no NUL
+ * byte. Without it a NUL would cut a word short for the vocabulary while the
+ * counter still saw it whole, and the word would be counted as nothing. */
+void ngram_check_text(const char *text, size_t len, const char *name) {
+    char err[1024];
+    if (text_check(name, text, len, NULL, err, sizeof err) != 0) die("%s", err);
+}
+
+/* Count text that has passed the check. */
+static void count_text(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
     if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
         die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
     memset(lm, 0, sizeof *lm);
@@ -387,15 +403,20 @@ void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len,
     lm->has_counts = 1;
 }
 
-void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path) {
+void ngram_count_text(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
+    ngram_check_text(text, len, name);
+    count_text(lm, cfg, text, len, name);
+}
+
+void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path) {
     size_t len;
-    char *text = read_file(path, &len);
-    lm_count_text(lm, cfg, text, len, path);
+    char *text = text_load(path, &len);   /* valid UTF-8 without NUL bytes, or exit 1 */
+    count_text(lm, cfg, text, len, path);
     free(text);
 }
 
-void lm_free(Lm *lm) {
-    for (int n = 1; n <= NGRAM_MAX_ORDER; n++) table_free(&lm->tab[n]);
+void ngram_free(NgramLm *lm) {
+    for (int n = 1; n <= NGRAM_MAX_ORDER; n++) ngram_table_free(&lm->tab[n]);
     vocab_free(lm->vocab);
     memset(lm, 0, sizeof *lm);
 }

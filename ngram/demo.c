@@ -12,7 +12,7 @@
  *      than whether it is (add-k).
  *   3. Samples from orders 1..5, to see text get better.
  * The counts are taken once at order 6; each (order, estimator) pair re-estimates
- * from them (lm_reset_estimate), which is why the whole grid is fast.
+ * from them (ngram_reset_estimate), which is why the whole grid is fast.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
 #define DEMO_MAX_ORDER 6
@@ -34,21 +34,21 @@ static size_t cut_lines(char *text, size_t len, size_t bytes) {
     return (size_t)(nl + 1 - text);
 }
 
-static void estimate_as(Lm *lm, int order, Estimator e) {
-    lm_reset_estimate(lm);
+static void estimate_as(NgramLm *lm, int order, NgramEstimator e) {
+    ngram_reset_estimate(lm);
     lm->order = order;
     lm->est = e;
-    lm_estimate(lm);
+    ngram_estimate(lm);
 }
 
-static uint32_t count_of(const Lm *lm, const uint32_t *g, int n) {
-    long i = table_find(&lm->tab[n], g);
+static uint32_t count_of(const NgramLm *lm, const uint32_t *g, int n) {
+    long i = ngram_table_find(&lm->tab[n], g);
     return i < 0 ? 0 : lm->tab[n].count[i];
 }
 
 /* The first held-out trigram of frequent words whose two bigrams were seen in
  * training but which itself never was; also the share of unseen trigrams. */
-static int find_unseen_trigram(const Lm *lm, const char *text, size_t len, uint32_t g[3], double *unseen_share) {
+static int find_unseen_trigram(const NgramLm *lm, const char *text, size_t len, uint32_t g[3], double *unseen_share) {
     size_t cap = 4096, total = 0, unseen = 0;
     uint32_t *seq = xmalloc((cap + 2) * sizeof *seq);
     uint8_t *oov = xmalloc(cap + 2);
@@ -56,7 +56,7 @@ static int find_unseen_trigram(const Lm *lm, const char *text, size_t len, uint3
     for (const char *line = text; line < text + len; ) {
         const char *eol = memchr(line, '\n', (size_t)(text + len - line));
         if (!eol) eol = text + len;
-        size_t m = lm_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap);
+        size_t m = ngram_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap);
         if (m > cap) m = cap;
         seq[0] = VOCAB_BOS;
         seq[m + 1] = VOCAB_EOS;
@@ -82,7 +82,7 @@ static int find_unseen_trigram(const Lm *lm, const char *text, size_t len, uint3
     return found;
 }
 
-static void sparsity_lesson(Lm *lm, const char *valid, size_t vlen, FILE *out, DemoResult *res) {
+static void sparsity_lesson(NgramLm *lm, const char *valid, size_t vlen, FILE *out, NgramDemoResult *res) {
     uint32_t g[3];
     double share;
     int found = find_unseen_trigram(lm, valid, vlen, g, &share);
@@ -92,13 +92,14 @@ static void sparsity_lesson(Lm *lm, const char *valid, size_t vlen, FILE *out, D
     if (out) fprintf(out, "   \"%s %s %s\" is one (c(%s %s) = %u, c(%s %s) = %u):\n",
                      w[g[0]], w[g[1]], w[g[2]], w[g[0]], w[g[1]], count_of(lm, g, 2),
                      w[g[1]], w[g[2]], count_of(lm, g + 1, 2));
-    for (int e = EST_MLE; e <= EST_MKN; e++) {
-        estimate_as(lm, 3, (Estimator)e);
-        double p = lm_prob_counts(lm, g, 2, g[2]);
-        if (e == EST_MLE) res->mle_unseen_p = p;
+    for (int e = NGRAM_EST_MLE; e <= NGRAM_EST_MKN; e++) {
+        estimate_as(lm, 3, (NgramEstimator)e);
+        double p = ngram_prob_counts(lm, g, 2, g[2]);
+        if (e == NGRAM_EST_MLE) res->mle_unseen_p = p;
         res->smoothed_p[e] = p;
-        if (out) fprintf(out, "   %-8s P(%s | %s %s) = %.3g%s\n", estimator_name((Estimator)e), w[g[2]], w[g[0]],
-                         w[g[1]], p, e == EST_MLE ? "   <- impossible, so held-out perplexity is infinite" : "");
+        if (out) fprintf(out, "   %-8s P(%s | %s %s) = %.3g%s\n", ngram_estimator_name((NgramEstimator)e),
+                         w[g[2]], w[g[0]], w[g[1]], p,
+                         e == NGRAM_EST_MLE ? "   <- impossible, so held-out perplexity is infinite" : "");
     }
 }
 
@@ -119,17 +120,18 @@ static void plot(const char *tsv, const char *png, FILE *out) {
     if (out) fprintf(out, "   plot: %s%s\n", png, rc == 0 ? "" : " (gnuplot failed)");
 }
 
-static void perplexity_grid(Lm *lm, const char *valid, size_t vlen, const char *out_dir, FILE *out, DemoResult *res) {
+static void perplexity_grid(NgramLm *lm, const char *valid, size_t vlen, const char *out_dir, FILE *out,
+                            NgramDemoResult *res) {
     if (out) fprintf(out, "\n2. Held-out perplexity by order and estimator:\n\n   order");
-    for (int e = 0; e < 5; e++) if (out) fprintf(out, " %10s", estimator_name((Estimator)e));
+    for (int e = 0; e < 5; e++) if (out) fprintf(out, " %10s", ngram_estimator_name((NgramEstimator)e));
     if (out) fprintf(out, "\n");
     for (int n = 1; n <= DEMO_MAX_ORDER; n++) {
         if (out) fprintf(out, "   %5d", n);
         for (int e = 0; e < 5; e++) {
-            estimate_as(lm, n, (Estimator)e);
-            Perplexity p;
-            lm_score_text(lm, valid, vlen, &p, NULL, 0, 0);
-            res->ppl[n][e] = ppl_including(&p);
+            estimate_as(lm, n, (NgramEstimator)e);
+            NgramPerplexity p;
+            ngram_score_text(lm, valid, vlen, "valid", &p, NULL, 0, 0);
+            res->ppl[n][e] = ngram_ppl_including(&p);
             if (out) fprintf(out, " %10.1f", res->ppl[n][e]);
             if (out) fflush(out);
         }
@@ -142,7 +144,7 @@ static void perplexity_grid(Lm *lm, const char *valid, size_t vlen, const char *
     char *tmp;
     FILE *f = atomic_open(tsv, &tmp);
     fprintf(f, "order");
-    for (int e = 0; e < 5; e++) fprintf(f, "\t%s", estimator_name((Estimator)e));
+    for (int e = 0; e < 5; e++) fprintf(f, "\t%s", ngram_estimator_name((NgramEstimator)e));
     fprintf(f, "\n");
     for (int n = 1; n <= DEMO_MAX_ORDER; n++) {
         fprintf(f, "%d", n);
@@ -154,15 +156,16 @@ static void perplexity_grid(Lm *lm, const char *valid, size_t vlen, const char *
     plot(tsv, png, out);
 }
 
-static void samples(Lm *lm, FILE *out) {
+static void samples(NgramLm *lm, FILE *out) {
     if (!out) return;
     fprintf(out, "\n3. Samples (modified Kneser-Ney, temperature 1, seed 1):\n");
+    SamplerConfig s = { .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };   /* the model as it is */
     Rng rng;
     rng_seed(&rng, 1, 1);
     for (int n = 1; n <= 5; n++) {
-        estimate_as(lm, n, EST_MKN);
+        estimate_as(lm, n, NGRAM_EST_MKN);
         fprintf(out, "   order %d: ", n);
-        lm_sample(lm, &rng, 1.0, 30, out);
+        ngram_sample(lm, &s, &rng, 30, out);
     }
 }
 
@@ -172,7 +175,7 @@ static void dataset_file(char *buf, size_t n, const char *dir, const char *rel) 
     else data_path(buf, n, rel);
 }
 
-void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, DemoResult *res) {
+void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, NgramDemoResult *res) {
     memset(res, 0, sizeof *res);
     char train_path[1024], valid_path[1024];
     dataset_file(train_path, sizeof train_path, dir, "bible/words.train.txt");
@@ -182,28 +185,28 @@ void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, Demo
             "NLP_DATA_DIR at the datasets)", train_path);
     double t0 = now_seconds();
     size_t tlen, vlen;
-    char *train = read_file(train_path, &tlen);
-    char *valid = read_file(valid_path, &vlen);
+    char *train = text_load(train_path, &tlen);
+    char *valid = text_load(valid_path, &vlen);
     if (quick) {   /* a fifth of the training verses, a quarter of the held-out ones */
         tlen = cut_lines(train, tlen, tlen / 5);
         vlen = cut_lines(valid, vlen, vlen / 4);
     }
-    TrainConfig cfg;
-    train_config_default(&cfg);
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
     cfg.order = DEMO_MAX_ORDER;
     cfg.min_count = 2;   /* words seen once become <unk>, so <unk> has counts to learn from */
-    Lm lm;
-    lm_count_text(&lm, &cfg, train, tlen, train_path);
+    NgramLm lm;
+    ngram_count_text(&lm, &cfg, train, tlen, train_path);
     lm.quiet = 1;   /* order 1 with a cutoff has no singletons: MKN's expected fallback */
     FILE *out = quiet ? NULL : stdout;
     if (out) fprintf(out, "ngram demo: King James Bible, %llu training tokens, %d words in the vocabulary "
                           "(words seen once -> <unk>)%s\n", (unsigned long long)lm.train_tokens,
-                     lm_vocab_size(&lm), quick ? " [quick: a slice]" : "");
+                     ngram_vocab_size(&lm), quick ? " [quick: a slice]" : "");
     sparsity_lesson(&lm, valid, vlen, out, res);
     perplexity_grid(&lm, valid, vlen, out_dir, out, res);
     samples(&lm, out);
     if (out) fprintf(out, "\ndone in %.1f s\n", now_seconds() - t0);
-    lm_free(&lm);
+    ngram_free(&lm);
     free(train);
     free(valid);
 }

@@ -28,31 +28,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
-static const char *est_names[] = { "mle", "addk", "absdisc", "kn", "mkn" };
+const char *const ngram_estimator_names[] = { "mle", "addk", "absdisc", "kn", "mkn", NULL };
 
-const char *estimator_name(Estimator e) { return est_names[e]; }
+const char *ngram_estimator_name(NgramEstimator e) { return ngram_estimator_names[e]; }
 
-int estimator_parse(const char *s, Estimator *e) {
-    for (int i = 0; i < 5; i++)
-        if (strcmp(s, est_names[i]) == 0) { *e = (Estimator)i; return 0; }
-    return -1;
+int ngram_estimator_is_backoff(NgramEstimator e) {
+    return e == NGRAM_EST_ABSDISC || e == NGRAM_EST_KN || e == NGRAM_EST_MKN;
 }
 
-int estimator_is_backoff(Estimator e) { return e == EST_ABSDISC || e == EST_KN || e == EST_MKN; }
-
-static int is_kn(const Lm *lm) { return lm->est == EST_KN || lm->est == EST_MKN; }
+static int is_kn(const NgramLm *lm) { return lm->est == NGRAM_EST_KN || lm->est == NGRAM_EST_MKN; }
 
 /* The count the estimator smooths for entry i of order n. */
-static uint32_t est_count(const Lm *lm, int n, size_t i) {
+static uint32_t est_count(const NgramLm *lm, int n, size_t i) {
     const NgramTable *t = &lm->tab[n];
     return t->adj ? t->adj[i] : t->count[i];
 }
 
 /* Continuation counts for orders below N (KenLM's adjust_counts). */
-static void adjust_counts(Lm *lm) {
+static void adjust_counts(NgramLm *lm) {
     for (int n = 1; n < lm->order; n++) {
         NgramTable *t = &lm->tab[n], *up = &lm->tab[n + 1];
         t->adj = xcalloc(t->cap, sizeof *t->adj);
@@ -62,7 +58,7 @@ static void adjust_counts(Lm *lm) {
     }
 }
 
-int mkn_discounts(const uint64_t t[5], double D[4]) {
+int ngram_mkn_discounts(const uint64_t t[5], double D[4]) {
     D[0] = 0;
     for (int k = 1; k <= 3; k++) if (t[k] == 0) return -1;
     double y = (double)t[1] / ((double)t[1] + 2.0 * (double)t[2]);
@@ -78,7 +74,7 @@ static double single_discount(const uint64_t t[5]) {
     return t[1] ? (double)t[1] / ((double)t[1] + 2.0 * (double)t[2]) : 0.5;
 }
 
-static void discounts(Lm *lm) {
+static void discounts(NgramLm *lm) {
     for (int n = 1; n <= lm->order; n++) {
         uint64_t t[5] = { 0 };
         for (size_t e = 0; e < lm->tab[n].len; e++) {
@@ -86,8 +82,8 @@ static void discounts(Lm *lm) {
             if (c >= 1 && c <= 4) t[c]++;
         }
         double *D = lm->D[n];
-        if (lm->est == EST_MKN) {
-            if (mkn_discounts(t, D) != 0) {
+        if (lm->est == NGRAM_EST_MKN) {
+            if (ngram_mkn_discounts(t, D) != 0) {
                 if (!lm->quiet) warn("cannot estimate the modified Kneser-Ney discounts of order %d from "
                      "count-of-counts %llu %llu %llu %llu (small or artificial data?); "
                      "using D1=0.5 D2=1 D3+=1.5 as KenLM's --discount_fallback does", n,
@@ -103,7 +99,7 @@ static void discounts(Lm *lm) {
 }
 
 /* S(h) and Nk(h) of every history h, stored on h's entry one order down. */
-static void context_stats(Lm *lm) {
+static void context_stats(NgramLm *lm) {
     for (int n = 1; n <= lm->order; n++) {
         NgramTable *t = &lm->tab[n];
         if (n < lm->order) {
@@ -128,19 +124,19 @@ static void context_stats(Lm *lm) {
 }
 
 /* Absolute discounting's backoff needs sum_{x seen after h} p(x | h') per history. */
-static void absdisc_lower_sums(Lm *lm) {
+static void absdisc_lower_sums(NgramLm *lm) {
     for (int n = 2; n <= lm->order; n++) {
         NgramTable *t = &lm->tab[n], *down = &lm->tab[n - 1];
         down->ctx_low = xcalloc(down->cap, sizeof *down->ctx_low);
         for (size_t e = 0; e < t->len; e++) {
             const uint32_t *g = t->words + e * n;
             if (t->count[e] == 0) continue;
-            down->ctx_low[t->prefix[e]] += lm_prob_counts(lm, g + 1, n - 2, g[n - 1]);
+            down->ctx_low[t->prefix[e]] += ngram_prob_counts(lm, g + 1, n - 2, g[n - 1]);
         }
     }
 }
 
-void lm_drop_index(Lm *lm) {
+void ngram_drop_index(NgramLm *lm) {
     for (int n = 1; n <= lm->order; n++) {
         free(lm->tab[n].slot);
         lm->tab[n].slot = NULL;
@@ -148,7 +144,7 @@ void lm_drop_index(Lm *lm) {
     }
 }
 
-void lm_drop_lower_counts(Lm *lm) {
+void ngram_drop_lower_counts(NgramLm *lm) {
     for (int n = 1; n < lm->order; n++) {
         if (!lm->tab[n].adj) continue;
         free(lm->tab[n].count);
@@ -156,7 +152,7 @@ void lm_drop_lower_counts(Lm *lm) {
     }
 }
 
-void lm_reset_estimate(Lm *lm) {
+void ngram_reset_estimate(NgramLm *lm) {
     for (int n = 1; n <= NGRAM_MAX_ORDER; n++) {
         NgramTable *t = &lm->tab[n];
         free(t->adj); free(t->ctx_sum); free(t->ctx_nk); free(t->ctx_low); free(t->logp); free(t->logbo);
@@ -165,19 +161,19 @@ void lm_reset_estimate(Lm *lm) {
     lm->has_arpa = 0;
 }
 
-void lm_estimate(Lm *lm) {
+void ngram_estimate(NgramLm *lm) {
     if (!lm->has_counts) die("this model has no counts to estimate from");
     if (is_kn(lm)) adjust_counts(lm);
     discounts(lm);
     context_stats(lm);
-    if (lm->est == EST_ABSDISC) absdisc_lower_sums(lm);
+    if (lm->est == NGRAM_EST_ABSDISC) absdisc_lower_sums(lm);
 }
 
 /* The statistics of history hist (n-1 words) for order n; 0 when never seen. */
-static int history(const Lm *lm, int n, const uint32_t *hist, double *S, const uint32_t **nk, double *low) {
+static int history(const NgramLm *lm, int n, const uint32_t *hist, double *S, const uint32_t **nk, double *low) {
     if (n == 1) { *S = lm->ctx0_sum; *nk = lm->ctx0_nk; *low = 0; return 1; }
     const NgramTable *t = &lm->tab[n - 1];
-    long i = table_find(t, hist);
+    long i = ngram_table_find(t, hist);
     if (i < 0) return 0;
     *S = t->ctx_sum[i];
     *nk = t->ctx_nk + (size_t)i * 3;
@@ -190,10 +186,10 @@ static double gamma_kn(const double *D, const uint32_t *nk, double S) {
 }
 
 /* |V|: the size of the distribution, the base of the uniform order 0. */
-static double predicted_size(const Lm *lm) { return (double)lm_vocab_size(lm) - 1.0; }
+static double predicted_size(const NgramLm *lm) { return (double)ngram_vocab_size(lm) - 1.0; }
 
-double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w) {
-    if (never_predicted(w)) return 0.0;
+double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w) {
+    if (ngram_never_predicted(w)) return 0.0;
     double V = predicted_size(lm);
     double p = 1.0 / V;                      /* order 0: uniform over V */
     int top = hlen + 1 < lm->order ? hlen + 1 : lm->order;
@@ -206,20 +202,20 @@ double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w) {
         if (S <= 0) continue;
         if (n > 1) memcpy(g, hist, (size_t)(n - 1) * sizeof *g);
         g[n - 1] = w;
-        long i = table_find(&lm->tab[n], g);
+        long i = ngram_table_find(&lm->tab[n], g);
         double c = i < 0 ? 0.0 : (double)est_count(lm, n, (size_t)i);
         const double *D = lm->D[n];
         double n1p = (double)nk[0] + nk[1] + nk[2];
         switch (lm->est) {
-        case EST_MLE: p = c / S; break;
-        case EST_ADDK: p = (c + lm->addk) / (S + lm->addk * V); break;
-        case EST_ABSDISC:
+        case NGRAM_EST_MLE: p = c / S; break;
+        case NGRAM_EST_ADDK: p = (c + lm->addk) / (S + lm->addk * V); break;
+        case NGRAM_EST_ABSDISC:
             if (n == 1) p = (fmax(c - D[1], 0.0) + D[1] * n1p / V) / S;
             else if (c > 0) p = (c - D[1]) / S;
             else p = low < 1.0 - 1e-12 ? (D[1] * n1p / S) / (1.0 - low) * p : 0.0;
             break;
-        case EST_KN:
-        case EST_MKN: {
+        case NGRAM_EST_KN:
+        case NGRAM_EST_MKN: {
             double Dc = c == 0 ? 0.0 : D[c < 3 ? (int)c : 3];
             p = (c - Dc) / S + gamma_kn(D, nk, S) * p;
             break;
@@ -230,18 +226,18 @@ double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w) {
 }
 
 static float log10_or_zero(double p) {
-    return p > 0 ? (float)fmin(0.0, log10(p)) : LOG10_ZERO;   /* p may round above 1 */
+    return p > 0 ? (float)fmin(0.0, log10(p)) : NGRAM_LOG10_ZERO;   /* p may round above 1 */
 }
 
 /* The backoff weight of history entry i of order n (1 when it is no history). */
-static double backoff_weight(const Lm *lm, int n, size_t i) {
+static double backoff_weight(const NgramLm *lm, int n, size_t i) {
     const NgramTable *t = &lm->tab[n];
     double S = t->ctx_sum[i];
     uint32_t last = t->words[i * n + n - 1];
     if (S <= 0 || last == VOCAB_EOS) return 1.0;
     const uint32_t *nk = t->ctx_nk + i * 3;
     const double *D = lm->D[n + 1];
-    if (lm->est == EST_ABSDISC) {
+    if (lm->est == NGRAM_EST_ABSDISC) {
         double low = t->ctx_low[i];
         return low < 1.0 - 1e-12 ? (D[1] * (nk[0] + nk[1] + nk[2]) / S) / (1.0 - low) : 1.0;
     }
@@ -250,7 +246,7 @@ static double backoff_weight(const Lm *lm, int n, size_t i) {
 
 /* p of entry e of order n for the KNs, through the prefix and suffix links:
  * the suffix's probability is the lower order's, already computed. */
-static double kn_entry_prob(const Lm *lm, int n, size_t e) {
+static double kn_entry_prob(const NgramLm *lm, int n, size_t e) {
     const NgramTable *t = &lm->tab[n];
     double lower = 1.0 / predicted_size(lm);
     if (n > 1) lower = pow(10.0, lm->tab[n - 1].logp[t->suffix[e]]);
@@ -269,10 +265,10 @@ static double kn_entry_prob(const Lm *lm, int n, size_t e) {
     return (c - Dc) / S + gamma_kn(D, nk, S) * lower;
 }
 
-void lm_compile_arpa(Lm *lm) {
-    if (!estimator_is_backoff(lm->est))
+void ngram_compile_arpa(NgramLm *lm) {
+    if (!ngram_estimator_is_backoff(lm->est))
         die("the %s estimator is not a backoff model, so it has no ARPA form "
-            "(score it with `ngram eval --train`)", estimator_name(lm->est));
+            "(score it with `ngram eval --train`)", ngram_estimator_name(lm->est));
     for (int n = 1; n <= lm->order; n++) {
         NgramTable *t = &lm->tab[n];
         t->logp = xmalloc(t->cap * sizeof *t->logp);
@@ -281,9 +277,9 @@ void lm_compile_arpa(Lm *lm) {
         for (size_t e = 0; e < t->len; e++) {
             const uint32_t *g = t->words + e * n;
             double p;
-            if (n == 1 && never_predicted(g[0])) p = 0.0;
+            if (n == 1 && ngram_never_predicted(g[0])) p = 0.0;
             else if (is_kn(lm)) p = kn_entry_prob(lm, n, e);
-            else p = lm_prob_counts(lm, g, n - 1, g[n - 1]);
+            else p = ngram_prob_counts(lm, g, n - 1, g[n - 1]);
             t->logp[e] = log10_or_zero(p);
             if (n < lm->order) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
         }

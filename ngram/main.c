@@ -4,25 +4,28 @@
  *   ngram train --order 5 --out ptb5.arpa ptb.train.txt
  *   ngram eval --model ptb5.arpa ptb.test.txt          (ends with a RESULT line)
  *   echo "the cat sat" | ngram query --model ptb5.arpa
- *   ngram sample --model ptb5.arpa --temperature 0.8
+ *   ngram sample --model ptb5.arpa --temperature 0.8 --top-p 0.9
  *   ngram demo
  *
  * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
  */
-#include <getopt.h>
+#include <ctype.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
+#include "cli.h"
 #include "matmul.h"
+#include "metrics.h"
 #include "util.h"
 
 /* Everything a command can be told; each command reads the fields it needs. */
 typedef struct {
-    TrainConfig train;
+    NgramTrainConfig train;
+    int est;                  /* --estimator: an index of ngram_estimator_names, copied to train.est */
     const char *model_path;   /* --model: an ARPA file */
     const char *train_path;   /* --train: build the model in memory instead */
     const char *out;          /* --out: the ARPA file (train) or run folder (demo) */
@@ -30,39 +33,36 @@ typedef struct {
     const char *model_name;   /* --model-name: the RESULT line's model= */
     int sentences;            /* --sentences: per-sentence log10 p */
     int quiet, quick;
-    long seed, threads, count, max_tokens;
-    double temperature;
+    unsigned long long seed;  /* --seed (default 1) */
+    int threads;              /* --threads: accepted for uniformity; counting runs on one thread */
+    long count, max_tokens;   /* --n, --max-tokens */
+    SamplerConfig sampler;    /* --temperature, --top-k, --top-p (common/sample.h) */
     double holdout;           /* --holdout F: train on the first 1-F of --train, score the rest */
 } Options;
 
-enum { OPT_ORDER = 256, OPT_ESTIMATOR, OPT_K, OPT_MIN_COUNT, OPT_VOCAB, OPT_CHAR, OPT_MODEL,
-       OPT_TRAIN, OPT_OUT, OPT_DATA, OPT_SENTENCES, OPT_QUIET, OPT_SEED, OPT_THREADS, OPT_COUNT,
-       OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_QUICK, OPT_MODEL_NAME, OPT_HOLDOUT, OPT_HELP };
+static void options_default(Options *o) {
+    memset(o, 0, sizeof *o);
+    ngram_train_config_default(&o->train);
+    o->est = (int)o->train.est;
+    o->seed = 1;
+    o->threads = 1;
+    o->count = 5;
+    o->sampler = (SamplerConfig){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
+}
 
-static const struct option long_options[] = {
-    { "order", required_argument, 0, OPT_ORDER },
-    { "estimator", required_argument, 0, OPT_ESTIMATOR },
-    { "k", required_argument, 0, OPT_K },
-    { "min-count", required_argument, 0, OPT_MIN_COUNT },
-    { "vocab", required_argument, 0, OPT_VOCAB },
-    { "char", no_argument, 0, OPT_CHAR },
-    { "model", required_argument, 0, OPT_MODEL },
-    { "train", required_argument, 0, OPT_TRAIN },
-    { "out", required_argument, 0, OPT_OUT },
-    { "data", required_argument, 0, OPT_DATA },
-    { "sentences", no_argument, 0, OPT_SENTENCES },
-    { "quiet", no_argument, 0, OPT_QUIET },
-    { "seed", required_argument, 0, OPT_SEED },
-    { "threads", required_argument, 0, OPT_THREADS },
-    { "n", required_argument, 0, OPT_COUNT },
-    { "temperature", required_argument, 0, OPT_TEMPERATURE },
-    { "max-tokens", required_argument, 0, OPT_MAX_TOKENS },
-    { "quick", no_argument, 0, OPT_QUICK },
-    { "model-name", required_argument, 0, OPT_MODEL_NAME },
-    { "holdout", required_argument, 0, OPT_HOLDOUT },
-    { "help", no_argument, 0, OPT_HELP },
-    { 0, 0, 0, 0 },
-};
+/* The options, in the groups the commands share (common/cli.h); each command's
+ * table lists its groups and ends with CLI_END. */
+#define MODEL_OPTIONS(o)                                                                  \
+    CLI_OPT("model", CLI_STRING, &(o)->model_path, 0, 0),                                 \
+    CLI_OPT("train", CLI_STRING, &(o)->train_path, 0, 0)
+#define TRAINING_OPTIONS(o)                                                               \
+    CLI_OPT("order", CLI_INT, &(o)->train.order, 1, NGRAM_MAX_ORDER),                     \
+    { .name = "estimator", .type = CLI_CHOICE, .dst = &(o)->est, .choices = ngram_estimator_names }, \
+    CLI_OPT("k", CLI_DOUBLE, &(o)->train.addk, 1e-9, 1e9),                                \
+    CLI_OPT("min-count", CLI_LONG, &(o)->train.min_count, 1, 1e9),                        \
+    CLI_OPT("vocab", CLI_STRING, &(o)->train.vocab_file, 0, 0),                           \
+    CLI_OPT("char", CLI_FLAG, &(o)->train.char_level, 0, 0)
+#define COMMON_OPTIONS(o) CLI_QUIET(&(o)->quiet), CLI_SEED(&(o)->seed), CLI_THREADS(&(o)->threads)
 
 static const char *usage_main =
     "usage: ngram COMMAND [options] [files]\n"
@@ -78,150 +78,129 @@ static const char *usage_main =
     "\n"
     "`ngram COMMAND --help` describes each command's options.\n";
 
-static const char *usage_model =
-    "model (eval, query, sample): either\n"
-    "  --model FILE        an ARPA file (ours, KenLM's or SRILM's) or our .bin model\n"
-    "or build one in memory from a corpus:\n"
-    "  --train CORPUS      with the training options below\n"
-    "training:\n"
-    "  --order N           n-gram order, 1..16 (default 5)\n"
-    "  --estimator E       mle | addk | absdisc | kn | mkn (default mkn, as KenLM lmplz)\n"
-    "  --k K               add-k's k (default 1: Laplace)\n"
-    "  --min-count C       words seen fewer than C times become <unk> (default 1: keep all)\n"
-    "  --vocab FILE        words not listed in FILE become <unk>\n"
-    "  --char              a character (byte) model of the raw stream, no sentence markers\n"
-    "common:\n"
-    "  --quiet             no progress on stderr\n"
-    "  --seed S            random seed (default 1)\n"
-    "  --threads T         accepted for uniformity; counting runs on one thread\n";
+#define USAGE_MODEL                                                                                 \
+    "model (eval, query, sample): either\n"                                                         \
+    "  --model FILE        an ARPA file (ours, KenLM's or SRILM's) or our .bin model\n"             \
+    "or build one in memory from a corpus:\n"                                                       \
+    "  --train CORPUS      with the training options below\n"                                       \
+    "training:\n"                                                                                   \
+    "  --order N           n-gram order, 1..16 (default 5)\n"                                       \
+    "  --estimator E       mle | addk | absdisc | kn | mkn (default mkn, as KenLM lmplz)\n"         \
+    "  --k K               add-k's k (default 1: Laplace)\n"                                        \
+    "  --min-count C       words seen fewer than C times become <unk> (default 1: keep all)\n"      \
+    "  --vocab FILE        words not listed in FILE become <unk>\n"                                 \
+    "  --char              a character (byte) model of the raw stream, no sentence markers\n"       \
+    "common:\n"                                                                                     \
+    "  --quiet             no progress on stderr\n"                                                 \
+    "  --seed S            random seed (default 1)\n"                                               \
+    "  --threads T         accepted for uniformity; counting runs on one thread\n"
 
-static void print_usage(const char *cmd) {
-    if (!cmd) { fputs(usage_main, stdout); return; }
-    if (strcmp(cmd, "train") == 0)
-        printf("usage: ngram train [options] --out MODEL.arpa CORPUS\n\n"
-               "Count every n-gram of CORPUS (one sentence per line, words split at whitespace),\n"
-               "smooth with the estimator and write the model as an ARPA file (atomically),\n"
-               "or, when the --out name ends in .bin, in our binary format (loads ~3x faster).\n"
-               "mle and addk have no ARPA form; score them with `ngram eval --train`.\n\n"
-               "example: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n\n");
-    else if (strcmp(cmd, "eval") == 0)
-        printf("usage: ngram eval (--model MODEL.arpa | --train CORPUS) [options] FILE...\n\n"
-               "Perplexity of each FILE as KenLM's query counts it (every word plus one </s>\n"
-               "per line; OOV words scored as <unk>), then a RESULT line.\n"
-               "  --sentences         also print each sentence's log10 probability\n"
-               "  --model-name NAME   the RESULT line's model= (default: estimator+order)\n"
-               "  --holdout F         no FILE: train on the first 1-F of --train's bytes (cut at a\n"
-               "                      line end for words) and score the rest (the char ladder: 0.1)\n\n"
-               "examples: ngram eval --model ptb5.arpa data/cache/ptb/ptb.test.txt\n"
-               "          ngram eval --char --order 8 --train data/cache/tinyshakespeare/input.txt --holdout 0.1\n\n");
-    else if (strcmp(cmd, "query") == 0)
-        printf("usage: ngram query (--model MODEL.arpa | --train CORPUS) [options] < text\n\n"
-               "Score each line of stdin like KenLM's query: word=id ngram-length log10p for\n"
-               "every token, the sentence total, then the perplexity summary.\n\n");
-    else if (strcmp(cmd, "sample") == 0)
-        printf("usage: ngram sample (--model MODEL.arpa | --train CORPUS) [options]\n\n"
-               "Generate text: each next token drawn from p(w | h)^(1/T), renormalised.\n"
-               "  --n N               sentences to sample (default 5)\n"
-               "  --temperature T     1 = the model, <1 sharper, >1 flatter (default 1)\n"
-               "  --max-tokens M      stop a sample after M tokens (default 60; char: 300)\n\n");
-    else if (strcmp(cmd, "demo") == 0) {
-        printf("usage: ngram demo [--quick] [--data DIR] [--out DIR] [--quiet]\n\n"
-               "The chapter's demo on the King James Bible (DIR/bible/words.*.txt, made by\n"
-               "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
-               "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
-               "samples from orders 1..5. --quick uses a slice of the data.\n"
-               "  --data DIR          datasets folder (default data/cache, else $NLP_DATA_DIR)\n"
-               "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n");
-        return;
-    } else { fputs(usage_main, stdout); return; }
-    fputs(usage_model, stdout);
-}
+static const char *usage_train =
+    "usage: ngram train [options] --out MODEL.arpa CORPUS\n\n"
+    "Count every n-gram of CORPUS (one sentence per line, words split at whitespace),\n"
+    "smooth with the estimator and write the model as an ARPA file (atomically),\n"
+    "or, when the --out name ends in .bin, in our binary format (loads ~3x faster).\n"
+    "mle and addk have no ARPA form; score them with `ngram eval --train`.\n\n"
+    "example: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n\n"
+    USAGE_MODEL;
 
-static void parse_options(int argc, char **argv, const char *cmd, Options *o) {
-    memset(o, 0, sizeof *o);
-    train_config_default(&o->train);
-    o->seed = 1;
-    o->count = 5;
-    o->temperature = 1.0;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_ORDER: o->train.order = (int)parse_long(optarg, "--order", 1, NGRAM_MAX_ORDER); break;
-        case OPT_ESTIMATOR:
-            if (estimator_parse(optarg, &o->train.est) != 0)
-                usage_error("unknown estimator '%s' (mle, addk, absdisc, kn or mkn)", optarg);
-            break;
-        case OPT_K: o->train.addk = parse_double(optarg, "--k", 1e-9, 1e9); break;
-        case OPT_MIN_COUNT: o->train.min_count = parse_long(optarg, "--min-count", 1, 1000000000L); break;
-        case OPT_VOCAB: o->train.vocab_file = optarg; break;
-        case OPT_CHAR: o->train.char_level = 1; break;
-        case OPT_MODEL: o->model_path = optarg; break;
-        case OPT_TRAIN: o->train_path = optarg; break;
-        case OPT_OUT: o->out = optarg; break;
-        case OPT_DATA: o->data = optarg; break;
-        case OPT_SENTENCES: o->sentences = 1; break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_SEED: o->seed = parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case OPT_THREADS: o->threads = parse_long(optarg, "--threads", 1, 1024); break;
-        case OPT_COUNT: o->count = parse_long(optarg, "--n", 1, 1000000); break;
-        case OPT_TEMPERATURE: o->temperature = parse_double(optarg, "--temperature", 1e-3, 1e3); break;
-        case OPT_MAX_TOKENS: o->max_tokens = parse_long(optarg, "--max-tokens", 1, 1000000); break;
-        case OPT_QUICK: o->quick = 1; break;
-        case OPT_MODEL_NAME: o->model_name = optarg; break;
-        case OPT_HOLDOUT: o->holdout = parse_double(optarg, "--holdout", 1e-6, 0.999999); break;
-        case OPT_HELP: print_usage(cmd); exit(0);
-        default:
-            usage_error("%s: unknown option '%s' (see `ngram %s --help`)", cmd, argv[optind - 1], cmd);
-        }
-    }
+static const char *usage_eval =
+    "usage: ngram eval (--model MODEL.arpa | --train CORPUS) [options] FILE...\n\n"
+    "Perplexity of each FILE as KenLM's query counts it (every word plus one </s>\n"
+    "per line; OOV words scored as <unk>), then a RESULT line.\n"
+    "  --sentences         also print each sentence's log10 probability\n"
+    "  --model-name NAME   the RESULT line's model= (default: estimator+order)\n"
+    "  --holdout F         no FILE: train on the first 1-F of --train's bytes (cut at a\n"
+    "                      line end for words) and score the rest (the char ladder: 0.1)\n\n"
+    "examples: ngram eval --model ptb5.arpa data/cache/ptb/ptb.test.txt\n"
+    "          ngram eval --char --order 8 --train data/cache/tinyshakespeare/input.txt --holdout 0.1\n\n"
+    USAGE_MODEL;
+
+static const char *usage_query =
+    "usage: ngram query (--model MODEL.arpa | --train CORPUS) [options] < text\n\n"
+    "Score each line of stdin like KenLM's query: word=id ngram-length log10p for\n"
+    "every token, the sentence total, then the perplexity summary.\n\n"
+    USAGE_MODEL;
+
+static const char *usage_sample =
+    "usage: ngram sample (--model MODEL.arpa | --train CORPUS) [options]\n\n"
+    "Generate text: each next token drawn from p(w | h)^(1/T), renormalised, among\n"
+    "the K most likely tokens and the smallest set of them holding mass P.\n"
+    "  --n N               sentences to sample (default 5)\n"
+    "  --temperature T     1 = the model, <1 sharper, >1 flatter, 0 = the most likely (default 1)\n"
+    "  --top-k K           sample among the K most likely tokens, 0 = all (default 0)\n"
+    "  --top-p P           nucleus: the most likely tokens up to mass P, in (0,1] (default 1)\n"
+    "  --max-tokens M      stop a sample after M tokens (default 60; char: 300)\n\n"
+    USAGE_MODEL;
+
+static const char *usage_demo =
+    "usage: ngram demo [--quick] [--data DIR] [--out DIR] [--quiet]\n\n"
+    "The chapter's demo on the King James Bible (DIR/bible/words.*.txt, made by\n"
+    "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
+    "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
+    "samples from orders 1..5. --quick uses a slice of the data.\n"
+    "  --data DIR          datasets folder (default data/cache, else $NLP_DATA_DIR)\n"
+    "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n";
+
+/* Parse a command's options (argv[0] is the command's name): --help prints
+ * usage and exits 0, a bad option or value exits 2. Returns the number of
+ * file arguments, now argv[1..n]. */
+static int parse_options(Options *o, const char *usage, const CliOption *opts, int argc, char **argv) {
+    CliSpec spec = { .usage = usage, .options = opts };
+    int nfiles = cli_parse(&spec, argc, argv);
+    o->train.est = (NgramEstimator)o->est;
+    if (o->model_name && (!*o->model_name || strpbrk(o->model_name, " \t\n\r\v\f")))
+        usage_error("--model-name '%s' must be one word (it is the RESULT line's model=)", o->model_name);
+    return nfiles;
 }
 
 /* Train in memory. for_writing: the model is only going to be written, so
- * the Kneser-Neys can drop what they no longer need (lm_trim_for_writing). */
-static void build_model(Lm *lm, const TrainConfig *cfg, const char *path, int quiet, int for_writing) {
+ * the Kneser-Neys can drop what they no longer need (ngram_drop_index, ngram_drop_lower_counts). */
+static void build_model(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, int quiet, int for_writing) {
     double t0 = now_seconds();
-    lm_count_file(lm, cfg, path);
-    int trim = for_writing && (lm->est == EST_KN || lm->est == EST_MKN);
-    if (trim) lm_drop_index(lm);
-    lm_estimate(lm);
-    if (trim) lm_drop_lower_counts(lm);
-    if (estimator_is_backoff(lm->est)) lm_compile_arpa(lm);
+    ngram_count_file(lm, cfg, path);
+    int trim = for_writing && (lm->est == NGRAM_EST_KN || lm->est == NGRAM_EST_MKN);
+    if (trim) ngram_drop_index(lm);
+    ngram_estimate(lm);
+    if (trim) ngram_drop_lower_counts(lm);
+    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm);
     if (!quiet) {
         fprintf(stderr, "ngram: %s %d-gram model of %s: %d words, %llu tokens,",
-                estimator_name(lm->est), lm->order, path, lm_vocab_size(lm),
+                ngram_estimator_name(lm->est), lm->order, path, ngram_vocab_size(lm),
                 (unsigned long long)lm->train_tokens);
-        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", lm_ngram_count(lm, n));
+        for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", ngram_entries(lm, n));
         fprintf(stderr, " n-grams (%.2f s)\n", now_seconds() - t0);
     }
 }
 
-static void load_model(Lm *lm, const Options *o, const char *cmd) {
+static void load_model(NgramLm *lm, const Options *o, const char *cmd) {
     if (!!o->model_path == !!o->train_path)
         usage_error("%s needs exactly one of --model FILE.arpa or --train CORPUS", cmd);
     if (o->train_path) { build_model(lm, &o->train, o->train_path, o->quiet, 0); return; }
     char err[512];
-    int rc = binary_is_model(o->model_path) ? binary_read(lm, o->model_path, err, sizeof err)
-                                             : arpa_read(lm, o->model_path, o->train.char_level, err, sizeof err);
+    int rc = ngram_binary_is_model(o->model_path) ? ngram_binary_read(lm, o->model_path, err, sizeof err)
+                                             : ngram_arpa_read(lm, o->model_path, o->train.char_level, err, sizeof err);
     if (rc != 0) die("%s", err);
 }
 
 static int cmd_train(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "train", &o);
-    if (optind != argc - 1) usage_error("train needs exactly one corpus file (see `ngram train --help`)");
+    options_default(&o);
+    const CliOption opts[] = { TRAINING_OPTIONS(&o), CLI_OUT(&o.out), COMMON_OPTIONS(&o), CLI_END };
+    if (parse_options(&o, usage_train, opts, argc, argv) != 1)
+        usage_error("train needs exactly one corpus file (see `ngram train --help`)");
     if (!o.out) usage_error("train needs --out MODEL.arpa");
-    if (!estimator_is_backoff(o.train.est))
+    if (!ngram_estimator_is_backoff(o.train.est))
         usage_error("the %s estimator has no ARPA form; evaluate it with `ngram eval --train CORPUS "
-                    "--estimator %s`", estimator_name(o.train.est), estimator_name(o.train.est));
-    Lm lm;
-    build_model(&lm, &o.train, argv[optind], o.quiet, 1);
+                    "--estimator %s`", ngram_estimator_name(o.train.est), ngram_estimator_name(o.train.est));
+    NgramLm lm;
+    build_model(&lm, &o.train, argv[1], o.quiet, 1);
     double t0 = now_seconds();
     size_t olen = strlen(o.out);
-    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) binary_write(&lm, o.out);
-    else arpa_write(&lm, o.out);
+    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) ngram_binary_write(&lm, o.out);
+    else ngram_arpa_write(&lm, o.out);
     if (!o.quiet) fprintf(stderr, "ngram: wrote %s (%.2f s)\n", o.out, now_seconds() - t0);
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
@@ -241,79 +220,107 @@ static void name_of_file(const char *path, char *data, char *split, size_t cap) 
         snprintf(data, cap, "%s", basename(dirname(dirbuf)));
 }
 
-static void print_result(const Options *o, const Lm *lm, const char *path, const Perplexity *p) {
+/* A RESULT value is one word: whitespace in a file name becomes '_'. */
+static void one_word(char *s) {
+    for (; *s; s++)
+        if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s)) *s = '_';
+}
+
+/* KenLM query's summary, then the RESULT line (common/metrics.h) with both of
+ * its perplexities: ppl= including the OOV words (scored as <unk>),
+ * ppl_excl_oov= without them (see score.c for what counts as an OOV). */
+static void print_result(const Options *o, const NgramLm *lm, const char *path, const NgramPerplexity *p) {
     char model[64], data[256], split[256];
     if (o->model_name) snprintf(model, sizeof model, "%s", o->model_name);
-    else if (lm->est_known) snprintf(model, sizeof model, "%s%d", estimator_name(lm->est), lm->order);
+    else if (lm->est_known) snprintf(model, sizeof model, "%s%d", ngram_estimator_name(lm->est), lm->order);
     else snprintf(model, sizeof model, "arpa%d", lm->order);   /* an ARPA file does not say */
     name_of_file(path, data, split, sizeof data);
+    one_word(data);
+    one_word(split);
     double loss = -p->logprob * log(10.0) / (double)p->tokens;
-    printf("Perplexity including OOVs:\t%.3f\n", ppl_including(p));
-    printf("Perplexity excluding OOVs:\t%.3f\n", ppl_excluding(p));
+    printf("Perplexity including OOVs:\t%.3f\n", ngram_ppl_including(p));
+    printf("Perplexity excluding OOVs:\t%.3f\n", ngram_ppl_excluding(p));
     printf("OOVs:\t%llu\n", (unsigned long long)p->oov);
     printf("Tokens:\t%llu\n", (unsigned long long)p->tokens);
-    printf("RESULT stage=ngram model=%s data=%s split=%s tokens=%llu oov=%llu loss=%.4f ppl=%.2f\n",
-           model, data, split, (unsigned long long)p->tokens, (unsigned long long)p->oov, loss,
-           ppl_including(p));
+    result_begin("ngram");
+    result_str("model", model);
+    result_str("data", data);
+    result_str("split", split);
+    result_int("tokens", (long long)p->tokens);
+    result_int("oov", (long long)p->oov);
+    result_num("loss", loss, 4);
+    result_num("ppl", ngram_ppl_including(p), 2);
+    result_num("ppl_excl_oov", ngram_ppl_excluding(p), 2);
+    result_end();
 }
 
 /* --holdout: one file split into a training head and a scored tail. */
 static int eval_holdout(const Options *o) {
     if (!o->train_path) usage_error("--holdout needs --train CORPUS");
     size_t len;
-    char *text = read_file(o->train_path, &len);
+    char *text = text_load(o->train_path, &len);
     size_t cut = (size_t)((double)len * (1.0 - o->holdout));
     if (!o->train.char_level) {   /* words: whole lines on each side */
         char *nl = memchr(text + cut, '\n', len - cut);
         cut = nl ? (size_t)(nl + 1 - text) : len;
     }
     if (cut == 0 || cut >= len) die("%s: --holdout %g leaves nothing to train on or to score", o->train_path, o->holdout);
-    Lm lm;
+    NgramLm lm;
     double t0 = now_seconds();
-    lm_count_text(&lm, &o->train, text, cut, o->train_path);
-    lm_estimate(&lm);
-    if (estimator_is_backoff(lm.est)) lm_compile_arpa(&lm);
+    ngram_count_text(&lm, &o->train, text, cut, o->train_path);
+    ngram_estimate(&lm);
+    if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm);
     if (!o->quiet)
         fprintf(stderr, "ngram: %s %d-gram model of the first %zu bytes of %s (%.2f s)\n",
-                estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
-    Perplexity p;
-    lm_score_text(&lm, text + cut, len - cut, &p, stdout, o->sentences, 0);
+                ngram_estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
+    NgramPerplexity p;
+    ngram_score_text(&lm, text + cut, len - cut, o->train_path, &p, stdout, o->sentences, 0);
     char label[1100];
     snprintf(label, sizeof label, "%s", o->train_path);
     char *dot = strrchr(label, '.');
     if (dot && strcmp(dot, ".txt") == 0) *dot = '\0';
     strcat(label, ".valid.txt");   /* the RESULT line names the held-out tail split=valid */
     print_result(o, &lm, label, &p);
-    lm_free(&lm);
+    ngram_free(&lm);
     free(text);
     return 0;
 }
 
 static int cmd_eval(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "eval", &o);
+    options_default(&o);
+    const CliOption opts[] = {
+        MODEL_OPTIONS(&o), TRAINING_OPTIONS(&o),
+        CLI_OPT("sentences", CLI_FLAG, &o.sentences, 0, 0),
+        CLI_OPT("model-name", CLI_STRING, &o.model_name, 0, 0),
+        CLI_OPT("holdout", CLI_DOUBLE, &o.holdout, 1e-6, 0.999999),
+        COMMON_OPTIONS(&o), CLI_END,
+    };
+    int nfiles = parse_options(&o, usage_eval, opts, argc, argv);
     if (o.holdout > 0) {
-        if (optind != argc) usage_error("eval --holdout scores the tail of --train; no file arguments");
+        if (nfiles != 0) usage_error("eval --holdout scores the tail of --train; no file arguments");
         return eval_holdout(&o);
     }
-    if (optind >= argc) usage_error("eval needs at least one text file (see `ngram eval --help`)");
-    Lm lm;
+    if (nfiles == 0) usage_error("eval needs at least one text file (see `ngram eval --help`)");
+    NgramLm lm;
     load_model(&lm, &o, "eval");
-    for (int i = optind; i < argc; i++) {
-        Perplexity p;
-        lm_score_file(&lm, argv[i], &p, stdout, o.sentences, 0);
+    for (int i = 1; i <= nfiles; i++) {
+        NgramPerplexity p;
+        ngram_score_file(&lm, argv[i], &p, stdout, o.sentences, 0);
         if (p.tokens == 0) die("%s: no tokens to score", argv[i]);
         print_result(&o, &lm, argv[i], &p);
     }
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
 static int cmd_query(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "query", &o);
-    if (optind != argc) usage_error("query reads its sentences from stdin; no file arguments");
-    Lm lm;
+    options_default(&o);
+    const CliOption opts[] = { MODEL_OPTIONS(&o), TRAINING_OPTIONS(&o), COMMON_OPTIONS(&o), CLI_END };
+    if (parse_options(&o, usage_query, opts, argc, argv) != 0)
+        usage_error("query reads its sentences from stdin; no file arguments");
+    NgramLm lm;
     load_model(&lm, &o, "query");
     size_t cap = 1 << 16, len = 0, got;
     char *text = xmalloc(cap);
@@ -321,38 +328,51 @@ static int cmd_query(int argc, char **argv) {
         len += got;
         if (len == cap) text = xrealloc(text, cap *= 2);
     }
-    Perplexity p;
-    lm_score_text(&lm, text, len, &p, stdout, 0, 1);
-    printf("Perplexity including OOVs:\t%g\n", ppl_including(&p));
-    printf("Perplexity excluding OOVs:\t%g\n", ppl_excluding(&p));
+    NgramPerplexity p;
+    ngram_score_text(&lm, text, len, "stdin", &p, stdout, 0, 1);
+    printf("Perplexity including OOVs:\t%g\n", ngram_ppl_including(&p));
+    printf("Perplexity excluding OOVs:\t%g\n", ngram_ppl_excluding(&p));
     printf("OOVs:\t%llu\nTokens:\t%llu\n", (unsigned long long)p.oov, (unsigned long long)p.tokens);
     free(text);
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
 static int cmd_sample(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "sample", &o);
-    if (optind != argc) usage_error("sample takes no file arguments");
-    Lm lm;
+    options_default(&o);
+    const CliOption opts[] = {
+        MODEL_OPTIONS(&o), TRAINING_OPTIONS(&o),
+        CLI_OPT("n", CLI_LONG, &o.count, 1, 1000000),
+        CLI_OPT("temperature", CLI_FLOAT, &o.sampler.temperature, 0, 100),   /* sample.h's ranges */
+        CLI_OPT("top-k", CLI_INT, &o.sampler.top_k, 0, 1e9),
+        CLI_OPT("top-p", CLI_FLOAT, &o.sampler.top_p, 0, 1),
+        CLI_OPT("max-tokens", CLI_LONG, &o.max_tokens, 1, 1000000),
+        COMMON_OPTIONS(&o), CLI_END,
+    };
+    if (parse_options(&o, usage_sample, opts, argc, argv) != 0) usage_error("sample takes no file arguments");
+    sampler_check(&o.sampler);   /* a setting out of range: exit 2 */
+    NgramLm lm;
     load_model(&lm, &o, "sample");
     Rng rng;
     rng_seed(&rng, (uint64_t)o.seed, 1);
     int max = o.max_tokens ? (int)o.max_tokens : lm.char_level ? 300 : 60;
     for (long i = 0; i < o.count; i++) {
-        lm_sample(&lm, &rng, o.temperature, max, stdout);
+        ngram_sample(&lm, &o.sampler, &rng, max, stdout);
         if (lm.char_level) printf("\n---\n");
     }
-    lm_free(&lm);
+    ngram_free(&lm);
     return 0;
 }
 
 static int cmd_demo(int argc, char **argv) {
     Options o;
-    parse_options(argc, argv, "demo", &o);
-    if (optind != argc) usage_error("demo takes no file arguments");
-    DemoResult res;
+    options_default(&o);
+    const CliOption opts[] = {
+        CLI_OPT("quick", CLI_FLAG, &o.quick, 0, 0), CLI_DATA(&o.data), CLI_OUT(&o.out), CLI_QUIET(&o.quiet), CLI_END,
+    };
+    if (parse_options(&o, usage_demo, opts, argc, argv) != 0) usage_error("demo takes no file arguments");
+    NgramDemoResult res;
     ngram_demo(o.data, o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
     return 0;
 }
@@ -363,11 +383,10 @@ int main(int argc, char **argv) {
     if (argc < 2) { fputs(usage_main, stderr); return 2; }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        print_usage(NULL);
+        fputs(usage_main, stdout);
         return 0;
     }
-    argv[1] = argv[0];
-    argc--, argv++;
+    argc--, argv++;   /* argv[0] is now the command, as cli_parse's messages name it */
     if (strcmp(cmd, "train") == 0) return cmd_train(argc, argv);
     if (strcmp(cmd, "eval") == 0) return cmd_eval(argc, argv);
     if (strcmp(cmd, "query") == 0) return cmd_query(argc, argv);

@@ -24,8 +24,8 @@
  * counts, writes, predicts or samples it (its unigram entry exists only so
  * that a unigram's entry number is its word id, and has p = 0). So the
  * vocabulary over which p sums to 1 is every token but <s> and <pad>:
- * |V| = lm_vocab_size(lm) - 1. A char model reads the raw byte stream as one
- * sequence with no markers; its tokens are the bytes, named by byte_token.
+ * |V| = ngram_vocab_size(lm) - 1. A char model reads the raw byte stream as one
+ * sequence with no markers; its tokens are the bytes, named by ngram_byte_token.
  *
  * Legend: N = model order, n = order of one table (1..N), V = vocabulary size.
  */
@@ -36,17 +36,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rng.h"
-#include "text.h"
+#include "common/rng.h"
+#include "common/sample.h"
+#include "common/text.h"
 
 #define NGRAM_MAX_ORDER 16
-#define LOG10_ZERO (-99.0f)   /* how ARPA files write log10(0), e.g. <s>'s p */
+#define NGRAM_LOG10_ZERO (-99.0f)   /* how ARPA files write log10(0), e.g. <s>'s p */
 
 /* ------------------------------------------------------------------ tokens */
 
 /* The token naming byte b in a char model: itself if printable, else "<0xHH>"
  * (never whitespace, so a char model's vocabulary is a VOCAB_WORD one). */
-void byte_token(char out[8], unsigned char b);
+void ngram_byte_token(char out[8], unsigned char b);
 
 /* ------------------------------------------------------------------ tables */
 
@@ -70,20 +71,20 @@ typedef struct {
     size_t nslot;            /* a power of two */
 } NgramTable;
 
-void table_init(NgramTable *t, int n, size_t expect, int with_counts);
-void table_index(NgramTable *t);                   /* rebuild the hash index over len entries */
-void table_free(NgramTable *t);
-long table_find(const NgramTable *t, const uint32_t *words);
-size_t table_insert(NgramTable *t, const uint32_t *words);      /* find or insert, count 0 */
+void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts);
+void ngram_table_index(NgramTable *t);                        /* rebuild the hash index over len entries */
+void ngram_table_free(NgramTable *t);
+long ngram_table_find(const NgramTable *t, const uint32_t *words);
+size_t ngram_table_insert(NgramTable *t, const uint32_t *words);   /* find or insert, count 0 */
 
 /* ------------------------------------------------------------------ the model */
 
-typedef enum { EST_MLE, EST_ADDK, EST_ABSDISC, EST_KN, EST_MKN } Estimator;
+typedef enum { NGRAM_EST_MLE, NGRAM_EST_ADDK, NGRAM_EST_ABSDISC, NGRAM_EST_KN, NGRAM_EST_MKN } NgramEstimator;
 
 typedef struct {
     int order;               /* N */
     int char_level;          /* 1: tokens are bytes, one stream, no <s> </s> */
-    Estimator est;
+    NgramEstimator est;
     int est_known;           /* est is the model's own (trained here, or read from a .bin) */
     double addk;             /* k of add-k */
     double D[NGRAM_MAX_ORDER + 1][4];   /* D[n][1..3]: discounts of order n (KN: all equal) */
@@ -95,84 +96,92 @@ typedef struct {
     int has_arpa;            /* logp/logbo filled: scoring by the backoff recursion */
     uint64_t train_tokens;   /* tokens counted (words + </s>) */
     int quiet;               /* no warnings (the demo's order-1 models with a cutoff have no t1) */
-} Lm;
+} NgramLm;
 
 typedef struct {
     int order;               /* N, 1..NGRAM_MAX_ORDER */
-    Estimator est;
+    NgramEstimator est;
     double addk;             /* default 1 (Laplace) */
     int char_level;
     long min_count;          /* words seen fewer times become <unk> (1 = keep all) */
     const char *vocab_file;  /* if set, words not in it become <unk> */
-} TrainConfig;
+} NgramTrainConfig;
 
-void train_config_default(TrainConfig *c);
-const char *estimator_name(Estimator e);
-int estimator_parse(const char *s, Estimator *e);   /* 0 on success */
+void ngram_train_config_default(NgramTrainConfig *c);
+/* The estimators' names in NgramEstimator's order, NULL-terminated (a CLI_CHOICE's words). */
+extern const char *const ngram_estimator_names[];
+const char *ngram_estimator_name(NgramEstimator e);
 /* Whether an estimator is a backoff model that an ARPA file can hold. */
-int estimator_is_backoff(Estimator e);
+int ngram_estimator_is_backoff(NgramEstimator e);
 
-/* count.c: read a training text and count every order. Dies on bad input. */
-void lm_count_text(Lm *lm, const TrainConfig *cfg, const char *text, size_t len, const char *name);
-void lm_count_file(Lm *lm, const TrainConfig *cfg, const char *path);
-void lm_free(Lm *lm);
+/* count.c: read a training text and count every order. Dies on bad input: an
+ * empty corpus, a reserved token, text that is not valid UTF-8 or holds a NUL
+ * byte (common/text.h's rule, which ngram_check_text applies to text in memory). */
+void ngram_check_text(const char *text, size_t len, const char *name);
+void ngram_count_text(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name);
+void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path);
+void ngram_free(NgramLm *lm);
 /* Vocabulary entries the model uses: all but <pad>. */
-int lm_vocab_size(const Lm *lm);
+int ngram_vocab_size(const NgramLm *lm);
 /* The model's n-grams of order n: the table's entries but <pad>'s unigram. */
-size_t lm_ngram_count(const Lm *lm, int n);
+size_t ngram_entries(const NgramLm *lm, int n);
 /* 1 if w is never predicted (p = 0): <s>, context only, and the unused <pad>. */
-int never_predicted(uint32_t w);
+int ngram_never_predicted(uint32_t w);
 /* A line's words as ids, OOV -> <unk> with oov[i] = 1. Returns the number of
  * words; only the first cap are stored (call again with more room). */
-size_t lm_line_ids(const Lm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap);
+size_t ngram_line_ids(const NgramLm *lm, const char *s, size_t len, uint32_t *ids, uint8_t *oov, size_t cap);
 
 /* estimate.c */
 /* Chen & Goodman's D1, D2, D3+ from count-of-counts t[1..4]; -1 if undefined. */
-int mkn_discounts(const uint64_t t[5], double D[4]);
-void lm_estimate(Lm *lm);                 /* discounts + context statistics (needs counts) */
-/* Drop what lm_estimate and lm_compile_arpa derived, keeping the counts, so the
- * same counts can be estimated again with another estimator or a lower order
- * (set lm->est, lm->order <= the counted order, then lm_estimate). */
-void lm_reset_estimate(Lm *lm);
+int ngram_mkn_discounts(const uint64_t t[5], double D[4]);
+void ngram_estimate(NgramLm *lm);         /* discounts + context statistics (needs counts) */
+/* Drop what ngram_estimate and ngram_compile_arpa derived, keeping the counts,
+ * so the same counts can be estimated again with another estimator or a lower
+ * order (set lm->est, lm->order <= the counted order, then ngram_estimate). */
+void ngram_reset_estimate(NgramLm *lm);
 /* For a Kneser-Ney model that will only be written (ngram train): the
  * estimator follows the prefix/suffix links and never hashes, so the hash
- * indexes (a fifth of the memory) can go before lm_estimate, and the raw counts
- * below the top order after it. No look-ups or re-estimation afterwards. */
-void lm_drop_index(Lm *lm);
-void lm_drop_lower_counts(Lm *lm);
+ * indexes (a fifth of the memory) can go before ngram_estimate, and the raw
+ * counts below the top order after it. No look-ups or re-estimation afterwards. */
+void ngram_drop_index(NgramLm *lm);
+void ngram_drop_lower_counts(NgramLm *lm);
 /* p(w | h) from the counts for any estimator; h has hlen words, oldest first. */
-double lm_prob_counts(const Lm *lm, const uint32_t *h, int hlen, uint32_t w);
-void lm_compile_arpa(Lm *lm);             /* fill logp/logbo (backoff estimators only) */
+double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w);
+void ngram_compile_arpa(NgramLm *lm);     /* fill logp/logbo (backoff estimators only) */
 
 /* arpa.c */
-void arpa_write(const Lm *lm, const char *path);
+void ngram_arpa_write(const NgramLm *lm, const char *path);
 /* Read any ARPA file into lm (zeroed). Returns 0, or -1 with a message in err. */
-int arpa_read(Lm *lm, const char *path, int char_level, char *err, size_t errlen);
+int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen);
 
 /* binary.c: our own model file (the tables as in memory), loaded in a few freads */
-int binary_is_model(const char *path);    /* the file starts with the binary magic */
-void binary_write(const Lm *lm, const char *path);
-int binary_read(Lm *lm, const char *path, char *err, size_t errlen);
+int ngram_binary_is_model(const char *path);   /* the file starts with the binary magic */
+void ngram_binary_write(const NgramLm *lm, const char *path);
+int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen);
 
 /* score.c: log10 p(w | h) by the model: the backoff recursion when has_arpa,
  * the counts otherwise. *matched gets the length of the n-gram found. */
-double lm_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched);
+double ngram_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched);
 
 typedef struct {
     double logprob;          /* sum of log10 p over all tokens */
     double logprob_iv;       /* ... over in-vocabulary tokens only */
     uint64_t tokens, oov, sentences;
-} Perplexity;
+} NgramPerplexity;
 
-double ppl_including(const Perplexity *p);
-double ppl_excluding(const Perplexity *p);
-/* Score a text. per_sentence: print each sentence's log10 p; query: KenLM
+double ngram_ppl_including(const NgramPerplexity *p);
+double ngram_ppl_excluding(const NgramPerplexity *p);
+/* Score a text (name: for messages; it must be valid UTF-8 without NUL bytes,
+ * or exit 1). per_sentence: print each sentence's log10 p; query: KenLM
  * query's per-word lines. out may be NULL. */
-void lm_score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
-                   FILE *out, int per_sentence, int query);
-void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query);
-/* Sample one sentence (word model) or max_tokens bytes (char model) into out. */
-void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out);
+void ngram_score_text(const NgramLm *lm, const char *text, size_t len, const char *name, NgramPerplexity *res,
+                      FILE *out, int per_sentence, int query);
+void ngram_score_file(const NgramLm *lm, const char *path, NgramPerplexity *res, FILE *out, int per_sentence,
+                      int query);
+/* Sample one sentence (word model, at most max_tokens words) or max_tokens
+ * bytes (char model) into out, each token drawn from p(w | h) by the sampler s
+ * (common/sample.h: temperature, top-k, top-p; temperature 0 = the most likely). */
+void ngram_sample(const NgramLm *lm, const SamplerConfig *s, Rng *rng, int max_tokens, FILE *out);
 
 /* demo.c: the chapter's demo; quick uses a small slice; dies if the Bible corpus is missing.
  * dir: the datasets folder holding bible/, or NULL for data_path()'s choice. */
@@ -180,7 +189,7 @@ typedef struct {
     double ppl[7][5];        /* [order 1..6][estimator] validation perplexity */
     double mle_unseen_p;     /* the unseen n-gram's MLE probability (0) */
     double smoothed_p[5];    /* its probability under each estimator */
-} DemoResult;
-void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, DemoResult *res);
+} NgramDemoResult;
+void ngram_demo(const char *dir, const char *out_dir, int quick, int quiet, NgramDemoResult *res);
 
 #endif

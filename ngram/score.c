@@ -9,32 +9,42 @@
  * their ARPA p* already includes the lower orders and bo(h) = gamma(h).
  * Models without an ARPA form (mle, addk) are scored from their counts.
  *
- * Perplexity counts as query does: every word plus one </s> per sentence,
- * <s> as context only, OOV words scored as <unk>; "excluding OOVs" drops
- * them from both the sum and the count. PPL = 10^(-sum log10 p / tokens).
+ * Perplexity counts as query does (KenLM's lm/ngram_query.hh): every word
+ * plus one </s> per sentence, <s> as context only, OOV words scored as <unk>.
+ * PPL = 10^(-sum log10 p / tokens). "Excluding OOVs" drops the OOV tokens'
+ * log10 p from the sum and the OOV tokens from the count; the words after an
+ * OOV stay (scored with <unk> in their history), and </s> is never an OOV.
+ * An OOV is a word the model's vocabulary lacks, or one of the markers <s>,
+ * </s>, <pad> written in the text. A literal "<unk>" is not: it is the <unk>
+ * word (DESIGN.md), so PTB, which spells its rare words <unk>, has no OOVs.
+ * KenLM's vocabulary answers 0 (= <unk> = not found) for both, so its query
+ * counts a literal <unk> as an OOV too (PTB test: "OOVs: 4794"); the
+ * perplexity including OOVs is the same either way. A last line without its
+ * newline is scored like the others (KenLM's query gives it no </s>).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ngram.h"
+#include "ngram/ngram.h"
+#include "sample.h"
 #include "util.h"
 
 /* The backoff recursion over the ARPA tables (longest match first). */
-static double backoff_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
+static double backoff_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
     int k = hlen < lm->order - 1 ? hlen : lm->order - 1;
     uint32_t g[NGRAM_MAX_ORDER];
     double bo = 0.0;
     for (; k >= 0; k--) {
         if (k > 0) memcpy(g, h + hlen - k, (size_t)k * sizeof *g);
         g[k] = w;
-        long i = table_find(&lm->tab[k + 1], g);
+        long i = ngram_table_find(&lm->tab[k + 1], g);
         if (i >= 0) {
             if (matched) *matched = k + 1;
             return bo + lm->tab[k + 1].logp[i];
         }
         if (k > 0) {
-            long j = table_find(&lm->tab[k], g);     /* the history alone */
+            long j = ngram_table_find(&lm->tab[k], g);     /* the history alone */
             if (j >= 0) bo += lm->tab[k].logbo[j];
         }
     }
@@ -42,27 +52,27 @@ static double backoff_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint3
     return -INFINITY;                     /* w has no unigram: not in this model */
 }
 
-double lm_log10prob(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
+double ngram_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
     if (lm->has_arpa) return backoff_log10prob(lm, h, hlen, w, matched);
     if (matched) *matched = hlen + 1 < lm->order ? hlen + 1 : lm->order;
-    double p = lm_prob_counts(lm, h, hlen, w);
+    double p = ngram_prob_counts(lm, h, hlen, w);
     return p > 0 ? log10(p) : -INFINITY;
 }
 
-double ppl_including(const Perplexity *p) {
+double ngram_ppl_including(const NgramPerplexity *p) {
     return p->tokens ? pow(10.0, -p->logprob / (double)p->tokens) : NAN;
 }
 
-double ppl_excluding(const Perplexity *p) {
+double ngram_ppl_excluding(const NgramPerplexity *p) {
     uint64_t n = p->tokens - p->oov;
     return n ? pow(10.0, -p->logprob_iv / (double)n) : NAN;
 }
 
 /* Score one token, with its history; write query's "word=id n logp" if asked. */
-static double score_token(const Lm *lm, const uint32_t *h, int hlen, uint32_t w, int oov,
-                          const char *word, int wlen, Perplexity *res, FILE *out) {
+static double score_token(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int oov,
+                          const char *word, int wlen, NgramPerplexity *res, FILE *out) {
     int matched;
-    double lp = lm_log10prob(lm, h, hlen, w, &matched);
+    double lp = ngram_log10prob(lm, h, hlen, w, &matched);
     res->logprob += lp;
     res->tokens++;
     if (oov) res->oov++;
@@ -71,7 +81,11 @@ static double score_token(const Lm *lm, const uint32_t *h, int hlen, uint32_t w,
     return lp;
 }
 
-static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *res,
+/* Each line as <s> w1 .. wm </s>, framed here as count.c frames it (the
+ * sentence stream's tokens, KenLM's framing). Scoring needs the words' text
+ * as well: an OOV is told from a literal <unk> (the stream gives both id 0)
+ * and query prints each word as written. */
+static void score_words(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res,
                         FILE *out, int per_sentence, int query) {
     size_t cap = 256;
     uint32_t *seq = xmalloc((cap + 2) * sizeof *seq);
@@ -81,7 +95,7 @@ static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *
         const char *eol = memchr(line, '\n', (size_t)(end - line));
         if (!eol) eol = end;
         size_t m;
-        while ((m = lm_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap)) > cap) {
+        while ((m = ngram_line_ids(lm, line, (size_t)(eol - line), seq + 1, oov, cap)) > cap) {
             cap = 2 * m;
             seq = xrealloc(seq, (cap + 2) * sizeof *seq);
             oov = xrealloc(oov, cap + 2);
@@ -115,12 +129,12 @@ static void score_words(const Lm *lm, const char *text, size_t len, Perplexity *
 }
 
 /* A char model scores the raw byte stream; the history is the previous N-1 bytes. */
-static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *res, FILE *out, int query) {
+static void score_bytes(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res, FILE *out, int query) {
     uint32_t byte_id[256];
     uint8_t known[256];
     for (int b = 0; b < 256; b++) {
         char tok[8];
-        byte_token(tok, (unsigned char)b);
+        ngram_byte_token(tok, (unsigned char)b);
         int id = vocab_find(lm->vocab, tok, strlen(tok));
         known[b] = id >= 0;
         byte_id[b] = id < 0 ? VOCAB_UNK : (uint32_t)id;
@@ -132,7 +146,7 @@ static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *
         seq[i] = byte_id[b];
         int hlen = (int)(i < (size_t)H ? i : (size_t)H);
         char tok[8];
-        byte_token(tok, b);
+        ngram_byte_token(tok, b);
         score_token(lm, seq + i - hlen, hlen, seq[i], !known[b], tok, (int)strlen(tok), res,
                     query ? out : NULL);
     }
@@ -140,48 +154,43 @@ static void score_bytes(const Lm *lm, const char *text, size_t len, Perplexity *
     free(seq);
 }
 
-void lm_score_text(const Lm *lm, const char *text, size_t len, Perplexity *res,
-                   FILE *out, int per_sentence, int query) {
+/* Score text that has passed the check. */
+static void score_text(const NgramLm *lm, const char *text, size_t len, NgramPerplexity *res,
+                       FILE *out, int per_sentence, int query) {
     memset(res, 0, sizeof *res);
     if (lm->char_level) score_bytes(lm, text, len, res, out, query);
     else score_words(lm, text, len, res, out, per_sentence, query);
 }
 
-void lm_score_file(const Lm *lm, const char *path, Perplexity *res, FILE *out, int per_sentence, int query) {
+void ngram_score_text(const NgramLm *lm, const char *text, size_t len, const char *name, NgramPerplexity *res,
+                      FILE *out, int per_sentence, int query) {
+    ngram_check_text(text, len, name);
+    score_text(lm, text, len, res, out, per_sentence, query);
+}
+
+void ngram_score_file(const NgramLm *lm, const char *path, NgramPerplexity *res, FILE *out, int per_sentence,
+                      int query) {
     size_t len;
-    char *text = read_file(path, &len);
-    lm_score_text(lm, text, len, res, out, per_sentence, query);
+    char *text = text_load(path, &len);   /* valid UTF-8 without NUL bytes, or exit 1 */
+    score_text(lm, text, len, res, out, per_sentence, query);
     free(text);
 }
 
 /* ------------------------------------------------------------------ sampling */
 
-/* Draw the next token: p(w | h) over V, sharpened or flattened by 1/temperature.
- * Logs are shifted by their maximum first, so a low temperature cannot
- * underflow every weight to zero. */
-static uint32_t sample_next(const Lm *lm, Rng *rng, const uint32_t *h, int hlen, double temperature,
-                            double *p) {
-    uint32_t V = (uint32_t)lm->vocab->size;
-    double top = -INFINITY;
-    for (uint32_t w = 0; w < V; w++) {
-        int never = never_predicted(w) || (lm->char_level && w == VOCAB_EOS);
-        p[w] = never ? -INFINITY : lm_log10prob(lm, h, hlen, w, NULL);
-        if (p[w] > top) top = p[w];
+/* The next token. The ladder's one sampler (common/sample.h: temperature,
+ * top-k, top-p) takes logits, and an n-gram model's logits are its natural-log
+ * probabilities, ln p = log10 p * ln 10: softmax(ln p / T) is p^(1/T),
+ * renormalised. Tokens the model never predicts (<s>, <pad>; </s> in a char
+ * model, which has no sentences) get -inf, which the sampler never draws. */
+static uint32_t sample_next(const NgramLm *lm, const SamplerConfig *s, Rng *rng, const uint32_t *h, int hlen,
+                            float *logits, float *probs, int *order) {
+    int V = lm->vocab->size;
+    for (int w = 0; w < V; w++) {
+        int never = ngram_never_predicted((uint32_t)w) || (lm->char_level && w == VOCAB_EOS);
+        logits[w] = never ? -INFINITY : (float)(ngram_log10prob(lm, h, hlen, (uint32_t)w, NULL) * M_LN10);
     }
-    double total = 0.0;
-    for (uint32_t w = 0; w < V; w++) {
-        p[w] = isfinite(p[w]) ? pow(10.0, (p[w] - top) / temperature) : 0.0;
-        total += p[w];
-    }
-    double r = rng_uniform_double(rng) * total, acc = 0.0;
-    uint32_t last = VOCAB_EOS;
-    for (uint32_t w = 0; w < V; w++) {
-        if (p[w] <= 0) continue;
-        acc += p[w];
-        last = w;
-        if (r < acc) return w;
-    }
-    return last;
+    return (uint32_t)sampler_draw(s, logits, V, probs, order, rng);
 }
 
 /* Print a char model's token back as its byte. */
@@ -191,20 +200,24 @@ static void print_byte_token(const char *tok, FILE *out) {
     else fputs(tok, out);
 }
 
-void lm_sample(const Lm *lm, Rng *rng, double temperature, int max_tokens, FILE *out) {
-    double *p = xmalloc((size_t)lm->vocab->size * sizeof *p);
+void ngram_sample(const NgramLm *lm, const SamplerConfig *s, Rng *rng, int max_tokens, FILE *out) {
+    size_t V = (size_t)lm->vocab->size;
+    float *logits = xmalloc(V * sizeof *logits), *probs = xmalloc(V * sizeof *probs);
+    int *order = xmalloc(V * sizeof *order);
     uint32_t *seq = xmalloc(((size_t)max_tokens + 2) * sizeof *seq);
     int L = 0, H = lm->order - 1;
     if (!lm->char_level) seq[L++] = VOCAB_BOS;
     for (int t = 0; t < max_tokens; t++) {
         int hlen = L < H ? L : H;
-        uint32_t w = sample_next(lm, rng, seq + L - hlen, hlen, temperature, p);
+        uint32_t w = sample_next(lm, s, rng, seq + L - hlen, hlen, logits, probs, order);
         if (w == VOCAB_EOS) break;
         seq[L++] = w;
         if (lm->char_level) print_byte_token(lm->vocab->tokens[w], out);
         else fprintf(out, "%s%s", t ? " " : "", lm->vocab->tokens[w]);
     }
     if (!lm->char_level) fputc('\n', out);
-    free(p);
+    free(logits);
+    free(probs);
+    free(order);
     free(seq);
 }

@@ -368,7 +368,7 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
         rnn_lm_init_uniform(m, opt.init_range, &init);
     }
     write_config(&opt, d, total);
-    Metrics *log = opt.resume ? metrics_append(opt.out, LM_COLUMNS) : metrics_create(opt.out, LM_COLUMNS);
+    Metrics *log = opt.resume ? metrics_resume(opt.out, LM_COLUMNS, p.step) : metrics_create(opt.out, LM_COLUMNS);
 
     /* every buffer of the loop, allocated once */
     RnnLmActs a, eval;

@@ -4,10 +4,54 @@
 #   scripts/deps.sh base        build, tests and demos (make test, make demo)
 #   scripts/deps.sh notebooks   base + Jupyter's nbconvert and a Python kernel
 #   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
+#   scripts/deps.sh pkg-config 'openblas|blas check ...'
+#                               install nothing: check that pkg-config finds each module
+#                               ("a|b": either will do); if not, name the missing ones and the
+#                               apt-get line, and exit 1 (the Makefile runs this before compiling)
 #
 # Does nothing when everything is present. Runs apt-get as root, or through
 # sudo otherwise; when neither works it prints the command to run by hand.
 set -euo pipefail
+
+# The Debian package that provides a pkg-config module.
+deb_of() {
+  case "$1" in
+    openblas|blas) echo libopenblas-dev ;;
+    check)         echo check ;;
+    libpcre2-8)    echo libpcre2-dev ;;
+    libcjson)      echo libcjson-dev ;;
+    *)             echo "$1" ;;   # unknown here: its own name is the best guess
+  esac
+}
+
+if [ "${1:-}" = pkg-config ]; then
+  missing_pc=() missing_deb=()
+  have_pc=1
+  command -v pkg-config >/dev/null 2>&1 || { have_pc=0; missing_deb+=(pkg-config); }
+  for spec in ${2:-}; do
+    found=0
+    for mod in ${spec//|/ }; do
+      if [ $have_pc = 1 ] && pkg-config --exists "$mod"; then found=1; break; fi
+    done
+    if [ $found = 0 ]; then
+      missing_pc+=("${spec//|/ or }")
+      deb=$(deb_of "${spec%%|*}")
+      [[ " ${missing_deb[*]} " == *" $deb "* ]] || missing_deb+=("$deb")
+    fi
+  done
+  [ ${#missing_deb[@]} -eq 0 ] && exit 0
+  {
+    if [ $have_pc = 0 ]; then
+      echo "deps.sh: error: pkg-config is not installed, so the build cannot find its libraries."
+    else
+      echo "deps.sh: error: pkg-config cannot find: ${missing_pc[*]}"
+    fi
+    echo "Install the missing packages with"
+    echo "    sudo apt-get install -y ${missing_deb[*]}"
+    echo "or run 'make test' or 'make demo', which install them through scripts/deps.sh."
+  } >&2
+  exit 1
+fi
 
 # libpcre2-dev and libcjson-dev: GPT-2's pre-tokenisation pattern (Unicode classes) and encoder.json.
 base=(build-essential libopenblas-dev check pkg-config gnuplot-nox bible-kjv bible-kjv-text libpcre2-dev libcjson-dev)

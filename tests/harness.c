@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,17 +76,37 @@ void fixture_free(Fixture *fx) {
 }
 
 int check_tensor(const char *label, const float *got, const float *want, size_t n, float tol) {
+    /* A NaN or an Inf on either side fails outright: no running maximum can
+     * hold a NaN (every comparison with it is false), and Inf - Inf is NaN. */
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(got[i]) || !isfinite(want[i])) {
+            printf("TENSOR NOT OK  %-28s non-finite at [%zu]: got %.7g want %.7g\n", label, i, got[i], want[i]);
+            return 0;
+        }
     float maxdiff = 0.0f;
     size_t worst = 0;
     for (size_t i = 0; i < n; i++) {
         float d = fabsf(got[i] - want[i]);
-        if (!(d <= maxdiff)) { maxdiff = d; worst = i; }   /* NaN counts as worst */
+        if (d > maxdiff) { maxdiff = d; worst = i; }
     }
     int ok = maxdiff <= tol;
     printf("TENSOR %s  %-28s maxdiff=%.3e (tol %.0e)", ok ? "OK    " : "NOT OK", label, maxdiff, tol);
     if (!ok) printf("  at [%zu]: got %.7g want %.7g", worst, got[worst], want[worst]);
     printf("\n");
     return ok;
+}
+
+void test_skipped(const char *func, const char *fmt, ...) {
+    /* START_TEST(name) defines name_fn: print the test's own name */
+    size_t n = strlen(func);
+    if (n > 3 && strcmp(func + n - 3, "_fn") == 0) n -= 3;
+    printf("SKIPPED: %.*s: ", (int)n, func);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
 }
 
 const char *tmp_path(const char *stem) {

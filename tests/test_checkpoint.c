@@ -3,8 +3,12 @@
 #include "harness.h"
 #include "rng.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *CONFIG = "n_layer=2\nn_embd=8\nlr=0.001\n";
 
@@ -166,6 +170,52 @@ START_TEST(test_restore_rejects_shape_mismatch) {
 }
 END_TEST
 
+/* A save killed before its rename leaves <path>.tmp.<pid>: the next save of
+ * the same path removes it when that process is gone, and only then. */
+static void touch(const char *dir, const char *name) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("half a checkpoint", f);
+    fclose(f);
+}
+
+static int exists_in(const char *dir, const char *name) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+START_TEST(test_save_removes_stale_temp_files) {
+    char dir[512], path[600], dead_tmp[64], live_tmp[64], other_tmp[64];
+    snprintf(dir, sizeof dir, "%s", tmp_path("stale"));
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/x.ckpt", dir);
+    long dead = 999999;   /* a process that does not exist: kill(pid, 0) says ESRCH */
+    while (kill((pid_t)dead, 0) == 0 || errno != ESRCH) dead++;
+    snprintf(dead_tmp, sizeof dead_tmp, "x.ckpt.tmp.%ld", dead);
+    snprintf(live_tmp, sizeof live_tmp, "x.ckpt.tmp.%ld", (long)getppid());   /* a running save */
+    snprintf(other_tmp, sizeof other_tmp, "y.ckpt.tmp.%ld", dead);           /* another file's */
+    touch(dir, dead_tmp);
+    touch(dir, live_tmp);
+    touch(dir, other_tmp);
+    touch(dir, "x.ckpt.tmp.12ab");                                           /* not a pid */
+    ParamTable pt;
+    make_model(&pt, 8);
+    checkpoint_save(path, "gpt", CONFIG, &pt, 1, 0);
+    ck_assert_msg(!exists_in(dir, dead_tmp), "%s (pid %ld is gone) was left behind", dead_tmp, dead);
+    ck_assert_msg(exists_in(dir, live_tmp), "%s of a running process was removed", live_tmp);
+    ck_assert(exists_in(dir, other_tmp));
+    ck_assert(exists_in(dir, "x.ckpt.tmp.12ab"));
+    ck_assert(exists_in(dir, "x.ckpt"));
+    params_free(&pt);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *checkpoint_suite(void) {
     Suite *s = suite_create("checkpoint");
     TCase *tc = tcase_create("checkpoint");
@@ -176,6 +226,7 @@ static Suite *checkpoint_suite(void) {
     tcase_add_test(tc, test_rejects_corrupted_values);
     tcase_add_test(tc, test_rejects_other_stage_and_missing_file);
     tcase_add_test(tc, test_restore_rejects_shape_mismatch);
+    tcase_add_test(tc, test_save_removes_stale_temp_files);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,14 +1,20 @@
 /* test_core.c -- the parameter table, the RNG, the matmul wrapper and util's parsers. */
+#include "checkpoint.h"
 #include "gradcheck.h"
 #include "harness.h"
 #include "matmul.h"
 #include "params.h"
 #include "rng.h"
+#include "text.h"
 #include "util.h"
+#include "vectors.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------- params */
 
@@ -183,6 +189,166 @@ START_TEST(test_gradcheck_accepts_right_and_catches_wrong) {
 }
 END_TEST
 
+/* ------------------------------------------------- NaN and Inf in the comparators */
+
+/* stdout into a scratch file between capture_start and capture_end, which
+ * returns what was printed (malloc'd): the comparators' lines name the index. */
+static int saved_stdout = -1;
+static const char *capture_file;
+
+static void capture_start(void) {
+    fflush(stdout);
+    capture_file = tmp_path("stdout");
+    FILE *f = fopen(capture_file, "w");
+    ck_assert_ptr_nonnull(f);
+    saved_stdout = dup(1);
+    dup2(fileno(f), 1);
+    fclose(f);
+}
+
+static char *capture_end(void) {
+    fflush(stdout);
+    dup2(saved_stdout, 1);
+    close(saved_stdout);
+    size_t len;
+    char *text = read_file(capture_file, &len);
+    remove(capture_file);
+    /* still shown in the log, indented so that scripts/run_tests.sh reads no line of it */
+    for (const char *line = text; *line; ) {
+        size_t n = strcspn(line, "\n");
+        printf("  | %.*s\n", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    return text;
+}
+
+/* check_tensor must fail, naming index `at`, when got/want hold a non-finite value there. */
+static void expect_tensor_fails(const char *label, const float *got, const float *want, size_t at) {
+    capture_start();
+    int ok = check_tensor(label, got, want, 5, 1e-3f);
+    char *out = capture_end();
+    char idx[32];
+    snprintf(idx, sizeof idx, "[%zu]", at);
+    ck_assert_msg(!ok, "%s: check_tensor accepted a non-finite value at [%zu]", label, at);
+    ck_assert_msg(strstr(out, "NOT OK") && strstr(out, idx), "%s: message '%s' does not name %s", label, out, idx);
+    free(out);
+}
+
+START_TEST(test_check_tensor_rejects_nan_and_inf) {
+    const float want[5] = {1, 2, 3, 4, 5};
+    for (size_t at = 0; at < 5; at += 2) {   /* first, middle, last */
+        float got[5] = {1, 2, 3, 4, 5}, bad_want[5] = {1, 2, 3, 4, 5};
+        got[at] = NAN;
+        expect_tensor_fails("must fail: NaN computed", got, want, at);
+        bad_want[at] = NAN;
+        expect_tensor_fails("must fail: NaN expected", want, bad_want, at);
+        got[at] = INFINITY;
+        expect_tensor_fails("must fail: Inf computed", got, want, at);
+        got[at] = -INFINITY;
+        bad_want[at] = -INFINITY;   /* equal infinities differ by NaN */
+        expect_tensor_fails("must fail: -Inf in both", got, bad_want, at);
+    }
+    ck_assert(check_tensor("finite", want, want, 5, 0.0f));
+}
+END_TEST
+
+/* L = sum x_i^2, but NaN once x[bad] moves: a loss that blows up at one element. */
+static int nan_at = -1;
+static double square_loss_nan(void *ctx) {
+    const float *x = ctx;
+    static const float x0[5] = {0.5f, -1.0f, 2.0f, 0.1f, -0.3f};
+    double s = 0;
+    for (int i = 0; i < 5; i++) s += (double)x[i] * x[i];
+    return nan_at >= 0 && x[nan_at] != x0[nan_at] ? NAN : s;
+}
+
+/* gradcheck must return +inf (so every `err < tol` fails) and name index `at`. */
+static void expect_gradcheck_fails(const char *label, float *x, const float *grad, size_t at) {
+    capture_start();
+    double err = gradcheck(label, square_loss_nan, x, x, grad, 5, 1e-2f);
+    char *out = capture_end();
+    char idx[32];
+    snprintf(idx, sizeof idx, "[%zu]", at);
+    ck_assert_msg(isinf(err) && err > 0, "%s: gradcheck returned %g for a non-finite value at [%zu]", label, err, at);
+    ck_assert_msg(strstr(out, idx) != NULL, "%s: message '%s' does not name %s", label, out, idx);
+    free(out);
+}
+
+START_TEST(test_gradcheck_rejects_nan_and_inf) {
+    float x[5] = {0.5f, -1.0f, 2.0f, 0.1f, -0.3f};
+    for (int at = 0; at < 5; at += 2) {   /* first, middle, last */
+        float g[5];
+        for (int i = 0; i < 5; i++) g[i] = 2 * x[i];
+        g[at] = NAN;
+        expect_gradcheck_fails("must fail: NaN analytic", x, g, (size_t)at);
+        g[at] = INFINITY;
+        expect_gradcheck_fails("must fail: Inf analytic", x, g, (size_t)at);
+        g[at] = 2 * x[at];
+        nan_at = at;
+        expect_gradcheck_fails("must fail: NaN loss", x, g, (size_t)at);
+        nan_at = -1;
+        ck_assert_double_lt(gradcheck("square right", square_loss_nan, x, x, g, 5, 1e-2f), 1e-3);
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------- skips */
+
+/* SKIP_TEST prints one "SKIPPED: <test>: <why>" line and returns from the test. */
+static int after_skip = 0;
+static void skipping_fn(int n) {
+    SKIP_TEST("no data here (%d)", n);
+    after_skip = 1;
+}
+
+START_TEST(test_skip_prints_one_line_and_returns) {
+    capture_start();
+    skipping_fn(42);
+    char *out = capture_end();
+    ck_assert_str_eq(out, "SKIPPED: skipping: no data here (42)\n");
+    ck_assert_int_eq(after_skip, 0);
+    free(out);
+}
+END_TEST
+
+/* Run scripts/run_tests.sh (from the repository root) on a fake suite that
+ * reports 3 checks, one of them skipped; returns its exit status, *log its output. */
+static int run_runner(const char *env, char **log) {
+    const char *fake = tmp_path("fake_suite"), *out = tmp_path("runner_log");
+    FILE *f = fopen(fake, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "#!/bin/sh\necho 'SKIPPED: test_needs_data: data/cache/x not found'\n"
+               "echo '100%%: Checks: 3, Failures: 0, Errors: 0'\n");
+    fclose(f);
+    chmod(fake, 0755);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s scripts/run_tests.sh %s > %s 2>&1", env, fake, out);
+    int st = system(cmd);
+    *log = read_file(out, NULL);
+    printf("%s:\n", cmd);
+    for (const char *line = *log; *line; ) {   /* indented: the runner running us must not count it */
+        size_t n = strcspn(line, "\n");
+        printf("  | %.*s\n", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    remove(fake);
+    remove(out);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_runner_counts_skips_apart) {
+    char *log;
+    ck_assert_int_eq(run_runner("TESTS_NO_SKIP=0", &log), 0);
+    ck_assert_msg(strstr(log, "\ntests: 2 passed, 0 failed, 1 skipped\n"), "closing line wrong in:\n%s", log);
+    free(log);
+    /* CI's mode: a skipped check fails the run, and is named */
+    ck_assert_int_eq(run_runner("TESTS_NO_SKIP=1", &log), 1);
+    ck_assert_msg(strstr(log, "tests: 2 passed, 0 failed, 1 skipped\n"), "closing line wrong in:\n%s", log);
+    ck_assert_msg(strstr(log, "test_needs_data: data/cache/x not found"), "skip not listed in:\n%s", log);
+    free(log);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- util */
 
 START_TEST(test_parse_numbers) {
@@ -220,6 +386,55 @@ START_TEST(test_open_missing_file_dies) {
 }
 END_TEST
 
+/* A directory where a file is expected: every common loader says so (fopen
+ * accepts a directory for reading, and the reads used to fail strangely). */
+START_TEST(test_loaders_reject_a_directory) {
+    char dir[512], want[600], err[1024];
+    snprintf(dir, sizeof dir, "%s", tmp_path("a_dir"));
+    ck_assert_int_eq(mkdir(dir, 0777), 0);
+    snprintf(want, sizeof want, "'%s' is a directory, expected a file", dir);
+    ck_assert(path_is_dir(dir) && !path_is_dir("/nonexistent") && !path_is_dir("tests/harness.c"));
+    ck_assert_ptr_null(fopen_file(dir, "rb", err, sizeof err));
+    ck_assert_str_eq(err, want);
+    ck_assert_ptr_null(fopen_file(dir, "wb", err, sizeof err));
+    ck_assert_str_eq(err, want);
+    CheckpointInfo ck;
+    ck_assert_int_eq(checkpoint_read(dir, NULL, &ck, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "checkpoint_read: %s", err);
+    char *buf;
+    size_t len;
+    ck_assert_int_eq(text_read(dir, &buf, &len, NULL, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "text_read: %s", err);
+    int *ids, vocab_size;
+    ck_assert_int_eq(tokens_read(dir, &ids, &len, &vocab_size, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "tokens_read: %s", err);
+    Vectors *v;
+    ck_assert_int_eq(vectors_read(dir, VEC_AUTO, &v, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, want), "vectors_read: %s", err);
+    rmdir(dir);
+}
+END_TEST
+
+/* xfopen and read_file die (status 1) with the same message. */
+START_TEST(test_read_file_of_a_directory_dies) {
+    util_set_prog("test");
+    read_file("tests", NULL);
+}
+END_TEST
+
+START_TEST(test_xfopen_of_a_directory_dies) {
+    util_set_prog("test");
+    xfopen("tests", "rb");
+}
+END_TEST
+
+START_TEST(test_atomic_open_of_a_directory_dies) {
+    util_set_prog("test");
+    char *tmp;
+    atomic_open("tests", &tmp);
+}
+END_TEST
+
 static Suite *core_suite(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
@@ -232,12 +447,23 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_matmul_all_transposes);
     tcase_add_test(tc, test_threads_setting);
     tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);
+    tcase_add_test(tc, test_check_tensor_rejects_nan_and_inf);
+    tcase_add_test(tc, test_gradcheck_rejects_nan_and_inf);
+    tcase_add_test(tc, test_skip_prints_one_line_and_returns);
     tcase_add_test(tc, test_parse_numbers);
     tcase_add_exit_test(tc, test_parse_long_rejects_garbage, 2);
     tcase_add_exit_test(tc, test_parse_long_rejects_out_of_range, 2);
     tcase_add_test(tc, test_atomic_write_replaces_file);
     tcase_add_exit_test(tc, test_open_missing_file_dies, 1);
+    tcase_add_test(tc, test_loaders_reject_a_directory);
+    tcase_add_exit_test(tc, test_read_file_of_a_directory_dies, 1);
+    tcase_add_exit_test(tc, test_xfopen_of_a_directory_dies, 1);
+    tcase_add_exit_test(tc, test_atomic_open_of_a_directory_dies, 1);
     suite_add_tcase(s, tc);
+    TCase *tr = tcase_create("runner");   /* two runs of a shell script: more than the default 4 s on a busy machine */
+    tcase_set_timeout(tr, 30);
+    tcase_add_test(tr, test_runner_counts_skips_apart);
+    suite_add_tcase(s, tr);
     return s;
 }
 

@@ -86,10 +86,8 @@ START_TEST(test_gpt2_ids) {
     char dir[1024], err[512];
     bpe_gpt2_dir(dir, sizeof dir);
     Bpe *b;
-    if (bpe_read_gpt2(dir, &b, err, sizeof err) != 0) {
-        printf("SKIPPED GPT-2 ids: %s (set NLP_DATA_DIR to a folder with gpt2/)\n", err);
-        return;
-    }
+    if (bpe_read_gpt2(dir, &b, err, sizeof err) != 0)
+        SKIP_TEST("%s (set NLP_DATA_DIR to a folder with gpt2/)", err);
     ck_assert_int_eq(b->vocab_size, GPT2_VOCAB_SIZE);
     ck_assert_int_eq(b->n_merges, 50000);
     ck_assert_int_eq(b->eot, GPT2_EOT_ID);
@@ -570,10 +568,8 @@ START_TEST(test_cli) {
     const char *bin = getenv("BIN");
     char gpt[600];
     snprintf(gpt, sizeof gpt, "%s/gpt", bin && *bin ? bin : "bin");
-    if (access(gpt, X_OK) != 0) {
-        printf("SKIPPED CLI checks: %s is not built\n", gpt);
-        return;
-    }
+    if (access(gpt, X_OK) != 0)
+        SKIP_TEST("%s is not built", gpt);
     Bpe *b = toy_vocab();
     char dir[512], cmd[4096];
     snprintf(dir, sizeof dir, "%s", tmp_path("clivocab"));
@@ -885,10 +881,8 @@ START_TEST(test_model_cli) {
     const char *bin = getenv("BIN");
     char gpt[600], cmd[8192];
     snprintf(gpt, sizeof gpt, "%s/gpt", bin && *bin ? bin : "bin");
-    if (access(gpt, X_OK) != 0) {
-        printf("SKIPPED model CLI checks: %s is not built\n", gpt);
-        return;
-    }
+    if (access(gpt, X_OK) != 0)
+        SKIP_TEST("%s is not built", gpt);
     char text[600], run_dir[600], ck[700], llmc[600], back[600], out1[600], out2[600];
     snprintf(text, sizeof text, "%s", tmp_path("tiny.txt"));
     snprintf(run_dir, sizeof run_dir, "%s", tmp_path("tinyrun"));
@@ -1231,10 +1225,8 @@ static char *squeeze_spaces(const char *s) {
  * rnn/ and ngram/ score (the test stream predicts 82,430 tokens, as KN5's). */
 START_TEST(test_ptb_words) {
     char train[1024], test[1024];
-    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
-        printf("SKIPPED PTB checks: %s is missing (make data)\n", train);
-        return;
-    }
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt"))
+        SKIP_TEST("%s is missing (make data)", train);
     size_t len, n;
     char *text = text_load(train, &len);
     Tokenizer tk;

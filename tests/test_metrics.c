@@ -115,6 +115,73 @@ START_TEST(test_metrics_append_other_columns_dies) {
 }
 END_TEST
 
+/* Resuming from the checkpoint of step 3: the rows the killed run logged after
+ * it (steps 4 and 5, and a row cut short by the kill) are dropped, so the
+ * resumed run's steps 4, 5, ... are not in the file twice. */
+static void write_rows(Metrics *m, long from, long to) {
+    for (long step = from; step <= to; step++) {
+        metrics_num(m, "step", step);
+        metrics_str(m, "split", "train");
+        metrics_num(m, "loss", 10.0 - step);
+        metrics_write(m);
+        if (step % 2 == 0) {
+            metrics_num(m, "step", step);
+            metrics_str(m, "split", "valid");
+            metrics_num(m, "loss", 20.0 - step);
+            metrics_write(m);
+        }
+    }
+}
+
+START_TEST(test_metrics_resume_drops_rows_after_the_checkpoint) {
+    const char *dir = tmp_path("run");
+    Metrics *m = metrics_create(dir, "step split loss");
+    write_rows(m, 1, 5);
+    fputs("6\ttra", m->f);   /* killed in the middle of a row */
+    metrics_close(m);
+    m = metrics_resume(dir, "step split loss", 3);
+    char *mid = slurp(path_in(dir, "metrics.tsv"));
+    ck_assert_str_eq(mid, "step\tsplit\tloss\n1\ttrain\t9\n2\ttrain\t8\n2\tvalid\t18\n3\ttrain\t7\n");
+    free(mid);
+    write_rows(m, 4, 4);
+    metrics_close(m);
+    char *text = slurp(path_in(dir, "metrics.tsv"));
+    ck_assert_str_eq(text, "step\tsplit\tloss\n1\ttrain\t9\n2\ttrain\t8\n2\tvalid\t18\n3\ttrain\t7\n"
+                           "4\ttrain\t6\n4\tvalid\t16\n");
+    free(text);
+    /* rewritten atomically: no temporary file is left beside it */
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "test \"$(ls '%s')\" = metrics.tsv", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    /* resuming from the last step keeps everything; a run without a log starts one */
+    metrics_close(metrics_resume(dir, "step split loss", 4));
+    text = slurp(path_in(dir, "metrics.tsv"));
+    ck_assert_str_eq(text, "step\tsplit\tloss\n1\ttrain\t9\n2\ttrain\t8\n2\tvalid\t18\n3\ttrain\t7\n"
+                           "4\ttrain\t6\n4\tvalid\t16\n");
+    free(text);
+    remove_run(dir);
+    metrics_close(metrics_resume(dir, "step split loss", 7));
+    text = slurp(path_in(dir, "metrics.tsv"));
+    ck_assert_str_eq(text, "step\tsplit\tloss\n");
+    free(text);
+    remove_run(dir);
+}
+END_TEST
+
+START_TEST(test_metrics_resume_other_columns_dies) {
+    const char *dir = tmp_path("run");
+    metrics_close(metrics_create(dir, "step loss"));
+    metrics_resume(dir, "step loss ppl", 1);   /* exits 1 */
+}
+END_TEST
+
+START_TEST(test_metrics_resume_without_step_dies) {
+    const char *dir = tmp_path("run");
+    metrics_close(metrics_create(dir, "epoch loss"));
+    metrics_resume(dir, "epoch loss", 1);   /* exits 1: no step column to cut at */
+}
+END_TEST
+
 START_TEST(test_metrics_unknown_column_dies) {
     dying = metrics_create(tmp_path("run"), "step loss");
     metrics_num(dying, "ppl", 1.0);   /* exits 1 */
@@ -237,6 +304,9 @@ Suite *metrics_suite(void) {
     tcase_add_test(tc, test_metrics_header_and_rows);
     tcase_add_test(tc, test_metrics_append_resumes);
     tcase_add_exit_test(tc, test_metrics_append_other_columns_dies, 1);
+    tcase_add_test(tc, test_metrics_resume_drops_rows_after_the_checkpoint);
+    tcase_add_exit_test(tc, test_metrics_resume_other_columns_dies, 1);
+    tcase_add_exit_test(tc, test_metrics_resume_without_step_dies, 1);
     tcase_add_exit_test(tc, test_metrics_unknown_column_dies, 1);
     tcase_add_exit_test(tc, test_metrics_value_with_tab_dies, 1);
     tcase_add_test(tc, test_config_lines);

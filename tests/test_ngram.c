@@ -9,9 +9,12 @@
  *                   order and estimator (counts: 1e-6 in double; ARPA floats: 1e-5)
  *   <pad>           id 3 of the common vocabulary: never counted, written, predicted
  *                   or sampled
+ *   sampling        a seed reproduces, temperature 0 / top-k 1 / a tiny nucleus
+ *                   give the argmax chain
  *   ARPA            round trip with identical perplexity, a hand-written file
- *                   with backoffs scored by hand, malformed files rejected
- *   bad input       empty corpora, bad orders, missing files: exit status 1 / 2
+ *                   with backoffs scored by hand (OOVs included), malformed files rejected
+ *   bad input       empty corpora, bad orders, missing files, NUL bytes and invalid
+ *                   UTF-8: exit status 1 / 2; the CLI's messages and RESULT line
  *   PTB             KN5 test perplexity 141.19 +- 0.1% (KenLM) when the data is here
  *   demo            the quick demo: MKN beats add-k at every order above 1
  */
@@ -24,7 +27,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "../ngram/ngram.h"
+#include "ngram/ngram.h"
 #include "util.h"
 
 #define TOY "tests/fixtures/ngram_toy.txt"
@@ -32,52 +35,52 @@
 
 static const char *tiny = "a b a\nb a\na b\n";
 
-static void train_text(Lm *lm, const char *text, int order, Estimator est) {
-    TrainConfig cfg;
-    train_config_default(&cfg);
+static void train_text(NgramLm *lm, const char *text, int order, NgramEstimator est) {
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
     cfg.order = order;
     cfg.est = est;
-    lm_count_text(lm, &cfg, text, strlen(text), "test");
-    lm_estimate(lm);
+    ngram_count_text(lm, &cfg, text, strlen(text), "test");
+    ngram_estimate(lm);
 }
 
-static void train_file(Lm *lm, const char *path, int order, Estimator est) {
-    TrainConfig cfg;
-    train_config_default(&cfg);
+static void train_file(NgramLm *lm, const char *path, int order, NgramEstimator est) {
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
     cfg.order = order;
     cfg.est = est;
-    lm_count_file(lm, &cfg, path);
-    lm_estimate(lm);
+    ngram_count_file(lm, &cfg, path);
+    ngram_estimate(lm);
 }
 
 /* Ids of a space-separated history ("" for none); unknown words -> <unk>. */
-static int ids_of(const Lm *lm, const char *words, uint32_t *ids) {
+static int ids_of(const NgramLm *lm, const char *words, uint32_t *ids) {
     uint8_t oov[NGRAM_MAX_ORDER];
-    return (int)lm_line_ids(lm, words, strlen(words), ids, oov, NGRAM_MAX_ORDER);
+    return (int)ngram_line_ids(lm, words, strlen(words), ids, oov, NGRAM_MAX_ORDER);
 }
 
-static uint32_t id_of(const Lm *lm, const char *w) {
+static uint32_t id_of(const NgramLm *lm, const char *w) {
     int id = vocab_find(lm->vocab, w, strlen(w));
     ck_assert_msg(id >= 0, "word %s not in the vocabulary", w);
     return (uint32_t)id;
 }
 
 /* p(w | h) from the counts; h's words are given as a string, "<s>" allowed. */
-static double P(const Lm *lm, const char *h, const char *w) {
+static double P(const NgramLm *lm, const char *h, const char *w) {
     uint32_t ids[NGRAM_MAX_ORDER];
     int n = 0;
     if (strncmp(h, "<s>", 3) == 0) { ids[n++] = VOCAB_BOS; h += 3; }
     n += ids_of(lm, h, ids + n);
-    return lm_prob_counts(lm, ids, n, id_of(lm, w));
+    return ngram_prob_counts(lm, ids, n, id_of(lm, w));
 }
 
 /* The same through the ARPA tables and the backoff recursion. */
-static double P_arpa(const Lm *lm, const char *h, const char *w) {
+static double P_arpa(const NgramLm *lm, const char *h, const char *w) {
     uint32_t ids[NGRAM_MAX_ORDER];
     int n = 0;
     if (strncmp(h, "<s>", 3) == 0) { ids[n++] = VOCAB_BOS; h += 3; }
     n += ids_of(lm, h, ids + n);
-    return pow(10.0, lm_log10prob(lm, ids, n, id_of(lm, w), NULL));
+    return pow(10.0, ngram_log10prob(lm, ids, n, id_of(lm, w), NULL));
 }
 
 /* ------------------------------------------------------------------ hand-computed */
@@ -89,25 +92,25 @@ static double P_arpa(const Lm *lm, const char *h, const char *w) {
  * Continuation counts: a(a) = |{<s>, b}| = 2, a(b) = |{<s>, a}| = 2, a(</s>) = |{a, b}| = 2.
  */
 START_TEST(test_hand_mle_addk) {
-    Lm lm;
-    train_text(&lm, tiny, 2, EST_MLE);
+    NgramLm lm;
+    train_text(&lm, tiny, 2, NGRAM_EST_MLE);
     ck_assert_double_eq_tol(P(&lm, "", "a"), 4.0 / 10, 1e-12);
     ck_assert_double_eq_tol(P(&lm, "a", "b"), 2.0 / 4, 1e-12);        /* c(a b) / S(a) */
     ck_assert_double_eq_tol(P(&lm, "<s>", "a"), 2.0 / 3, 1e-12);
     ck_assert_double_eq_tol(P(&lm, "a", "a"), 0.0, 1e-12);            /* unseen: impossible */
     ck_assert_double_eq_tol(P(&lm, "<s>", "<unk>"), 0.0, 1e-12);
-    lm_free(&lm);
-    train_text(&lm, tiny, 2, EST_ADDK);
+    ngram_free(&lm);
+    train_text(&lm, tiny, 2, NGRAM_EST_ADDK);
     ck_assert_double_eq_tol(P(&lm, "a", "b"), 3.0 / 8, 1e-12);        /* (2+1) / (4+4) */
     ck_assert_double_eq_tol(P(&lm, "a", "a"), 1.0 / 8, 1e-12);
     ck_assert_double_eq_tol(P(&lm, "<s>", "<unk>"), 1.0 / 7, 1e-12);  /* (0+1) / (3+4) */
-    lm_free(&lm);
+    ngram_free(&lm);
 }
 END_TEST
 
 START_TEST(test_hand_kn) {
-    Lm lm;
-    train_text(&lm, tiny, 2, EST_KN);
+    NgramLm lm;
+    train_text(&lm, tiny, 2, NGRAM_EST_KN);
     /* continuation counts */
     ck_assert_uint_eq(lm.tab[1].adj[id_of(&lm, "a")], 2);
     ck_assert_uint_eq(lm.tab[1].adj[id_of(&lm, "b")], 2);
@@ -123,7 +126,7 @@ START_TEST(test_hand_kn) {
     ck_assert_double_eq_tol(P(&lm, "a", "b"), 0.48125, 1e-12);
     /* unseen a a: gamma(a) p1(a) = 0.1 * 0.3125 */
     ck_assert_double_eq_tol(P(&lm, "a", "a"), 0.03125, 1e-12);
-    lm_free(&lm);
+    ngram_free(&lm);
 }
 END_TEST
 
@@ -131,44 +134,44 @@ START_TEST(test_mkn_discount_formula) {
     /* Y = 10 / (10 + 2*4) = 5/9; D1 = 1 - 2Y*4/10 = 0.5556; D2 = 2 - 3Y*2/4 = 1.1667; D3 = 3 - 4Y*1/2 = 1.8889 */
     uint64_t t[5] = { 0, 10, 4, 2, 1 };
     double D[4];
-    ck_assert_int_eq(mkn_discounts(t, D), 0);
+    ck_assert_int_eq(ngram_mkn_discounts(t, D), 0);
     double Y = 10.0 / 18.0;
     ck_assert_double_eq_tol(D[1], 1 - 2 * Y * 4 / 10, 1e-12);
     ck_assert_double_eq_tol(D[2], 2 - 3 * Y * 2 / 4, 1e-12);
     ck_assert_double_eq_tol(D[3], 3 - 4 * Y * 1 / 2, 1e-12);
     uint64_t bad[5] = { 0, 0, 3, 1, 1 };
-    ck_assert_int_eq(mkn_discounts(bad, D), -1);
+    ck_assert_int_eq(ngram_mkn_discounts(bad, D), -1);
 }
 END_TEST
 
 START_TEST(test_unk_cutoff_and_vocab_file) {
     /* ngram_toy.txt: c 5 times, d e f twice each; --min-count 3 maps d e f to <unk> */
-    TrainConfig cfg;
-    train_config_default(&cfg);
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
     cfg.order = 2;
     cfg.min_count = 3;
-    Lm lm;
-    lm_count_file(&lm, &cfg, TOY);
-    ck_assert_int_eq(lm_vocab_size(&lm), 6);             /* <unk> <s> </s> a b c (and the unused <pad>) */
+    NgramLm lm;
+    ngram_count_file(&lm, &cfg, TOY);
+    ck_assert_int_eq(ngram_vocab_size(&lm), 6);             /* <unk> <s> </s> a b c (and the unused <pad>) */
     ck_assert_uint_eq(lm.tab[1].count[VOCAB_UNK], 6);
     ck_assert_int_lt(vocab_find(lm.vocab, "d", 1), 0);
-    lm_free(&lm);
+    ngram_free(&lm);
     /* a vocabulary file: unlisted words -> <unk>; listed but unseen words are words */
     const char *path = tmp_path("vocab.txt");
     FILE *f = fopen(path, "w");
     fputs("a b\nc\nzzz\n", f);
     fclose(f);
-    train_config_default(&cfg);
+    ngram_train_config_default(&cfg);
     cfg.order = 2;
     cfg.vocab_file = path;
-    lm_count_file(&lm, &cfg, TOY);
-    lm_estimate(&lm);
-    ck_assert_int_eq(lm_vocab_size(&lm), 7);             /* + zzz */
+    ngram_count_file(&lm, &cfg, TOY);
+    ngram_estimate(&lm);
+    ck_assert_int_eq(ngram_vocab_size(&lm), 7);             /* + zzz */
     ck_assert_uint_eq(lm.tab[1].count[VOCAB_UNK], 6);
     ck_assert_uint_eq(lm.tab[1].count[id_of(&lm, "zzz")], 0);
     ck_assert_double_gt(P(&lm, "a", "zzz"), 0.0);        /* smoothing reaches it */
     unlink(path);
-    lm_free(&lm);
+    ngram_free(&lm);
 }
 END_TEST
 
@@ -194,28 +197,29 @@ static const double toy_want[5][8] = {
 
 START_TEST(test_toy_known_answers) {
     for (int e = 0; e < 5; e++) {
-        Lm lm;
-        train_file(&lm, TOY, 3, (Estimator)e);
-        if (estimator_is_backoff((Estimator)e)) lm_compile_arpa(&lm);
+        NgramLm lm;
+        train_file(&lm, TOY, 3, (NgramEstimator)e);
+        if (ngram_estimator_is_backoff((NgramEstimator)e)) ngram_compile_arpa(&lm);
         for (int q = 0; q < 8; q++) {
             double got = P(&lm, toy_query[q][0], toy_query[q][1]);
             ck_assert_msg(fabs(got - toy_want[e][q]) < 1e-11, "%s p(%s | %s) = %.12g, want %.12g",
-                          estimator_name((Estimator)e), toy_query[q][1], toy_query[q][0], got, toy_want[e][q]);
-            if (!estimator_is_backoff((Estimator)e)) continue;
+                          ngram_estimator_name((NgramEstimator)e), toy_query[q][1], toy_query[q][0], got,
+                          toy_want[e][q]);
+            if (!ngram_estimator_is_backoff((NgramEstimator)e)) continue;
             double arpa = P_arpa(&lm, toy_query[q][0], toy_query[q][1]);
             ck_assert_msg(fabs(arpa - toy_want[e][q]) < 1e-6 * toy_want[e][q],
-                          "%s via ARPA p(%s | %s) = %.12g, want %.12g", estimator_name((Estimator)e),
+                          "%s via ARPA p(%s | %s) = %.12g, want %.12g", ngram_estimator_name((NgramEstimator)e),
                           toy_query[q][1], toy_query[q][0], arpa, toy_want[e][q]);
         }
-        lm_free(&lm);
+        ngram_free(&lm);
     }
 }
 END_TEST
 
 START_TEST(test_toy_mkn_discounts) {
     /* adjusted count-of-counts (t1..t4): unigrams 1 2 1 1, bigrams 11 7 2 1, trigrams 23 5 2 0 */
-    Lm lm;
-    train_file(&lm, TOY, 3, EST_MKN);
+    NgramLm lm;
+    train_file(&lm, TOY, 3, NGRAM_EST_MKN);
     double y1 = 1.0 / 5, y2 = 11.0 / 25, y3 = 23.0 / 33;
     ck_assert_double_eq_tol(lm.D[1][1], 1 - 2 * y1 * 2 / 1, 1e-12);
     ck_assert_double_eq_tol(lm.D[1][2], 2 - 3 * y1 * 1 / 2, 1e-12);
@@ -226,29 +230,29 @@ START_TEST(test_toy_mkn_discounts) {
     ck_assert_double_eq_tol(lm.D[3][1], 1 - 2 * y3 * 5 / 23, 1e-12);
     ck_assert_double_eq_tol(lm.D[3][2], 2 - 3 * y3 * 2 / 5, 1e-12);
     ck_assert_double_eq_tol(lm.D[3][3], 3.0, 1e-12);
-    lm_free(&lm);
+    ngram_free(&lm);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ the invariant */
 
 /* sum_{w in V} p(w | h) for one history, from the counts and (if any) the ARPA tables. */
-static void check_sums(const Lm *lm, const uint32_t *h, int hlen) {
+static void check_sums(const NgramLm *lm, const uint32_t *h, int hlen) {
     double sum = 0.0, sum_arpa = 0.0;
     for (uint32_t w = 0; w < (uint32_t)lm->vocab->size; w++) {
-        if (never_predicted(w)) continue;   /* <s>, <pad> */
-        sum += lm_prob_counts(lm, h, hlen, w);
-        if (lm->has_arpa) sum_arpa += pow(10.0, lm_log10prob(lm, h, hlen, w, NULL));
+        if (ngram_never_predicted(w)) continue;   /* <s>, <pad> */
+        sum += ngram_prob_counts(lm, h, hlen, w);
+        if (lm->has_arpa) sum_arpa += pow(10.0, ngram_log10prob(lm, h, hlen, w, NULL));
     }
     ck_assert_msg(fabs(sum - 1.0) < 1e-6, "%s order %d, history of %d words: sum p = %.12f",
-                  estimator_name(lm->est), lm->order, hlen, sum);
+                  ngram_estimator_name(lm->est), lm->order, hlen, sum);
     if (lm->has_arpa)
         ck_assert_msg(fabs(sum_arpa - 1.0) < 1e-5, "%s order %d via ARPA, history of %d words: sum p = %.9f",
-                      estimator_name(lm->est), lm->order, hlen, sum_arpa);
+                      ngram_estimator_name(lm->est), lm->order, hlen, sum_arpa);
 }
 
 /* Every seen history (up to `per_order` sampled per order), plus random unseen ones. */
-static void check_invariant(const Lm *lm, Rng *rng, int per_order) {
+static void check_invariant(const NgramLm *lm, Rng *rng, int per_order) {
     check_sums(lm, NULL, 0);
     for (int n = 1; n < lm->order; n++) {
         const NgramTable *t = &lm->tab[n];
@@ -270,11 +274,11 @@ START_TEST(test_invariant_toy) {
     rng_seed(&rng, 7, 0);
     for (int e = 0; e < 5; e++)
         for (int order = 1; order <= 4; order++) {
-            Lm lm;
-            train_file(&lm, TOY, order, (Estimator)e);
-            if (estimator_is_backoff((Estimator)e)) lm_compile_arpa(&lm);
+            NgramLm lm;
+            train_file(&lm, TOY, order, (NgramEstimator)e);
+            if (ngram_estimator_is_backoff((NgramEstimator)e)) ngram_compile_arpa(&lm);
             check_invariant(&lm, &rng, 1000);
-            lm_free(&lm);
+            ngram_free(&lm);
         }
 }
 END_TEST
@@ -298,20 +302,20 @@ static char *real_text(size_t max_bytes, size_t *len) {
 START_TEST(test_invariant_real_text) {
     size_t len;
     char *text = real_text(60000, &len);
-    if (!text) { printf("SKIP invariant on real text: no PTB or Bible data (run `make data`)\n"); return; }
+    if (!text) SKIP_TEST("no PTB or Bible data (run `make data`)");
     Rng rng;
     rng_seed(&rng, 11, 0);
     for (int e = 0; e < 5; e++) {
-        Lm lm;
-        TrainConfig cfg;
-        train_config_default(&cfg);
+        NgramLm lm;
+        NgramTrainConfig cfg;
+        ngram_train_config_default(&cfg);
         cfg.order = 4;
-        cfg.est = (Estimator)e;
-        lm_count_text(&lm, &cfg, text, len, "slice");
-        lm_estimate(&lm);
-        if (estimator_is_backoff(lm.est)) lm_compile_arpa(&lm);
+        cfg.est = (NgramEstimator)e;
+        ngram_count_text(&lm, &cfg, text, len, "slice");
+        ngram_estimate(&lm);
+        if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm);
         check_invariant(&lm, &rng, 8);
-        lm_free(&lm);
+        ngram_free(&lm);
     }
     free(text);
 }
@@ -319,93 +323,170 @@ END_TEST
 
 /* <pad> (id 3 of the common vocabulary) is never counted, written, predicted or sampled. */
 START_TEST(test_pad_never_used) {
-    Lm lm;
-    train_file(&lm, TOY, 3, EST_MKN);
-    lm_compile_arpa(&lm);
+    NgramLm lm;
+    train_file(&lm, TOY, 3, NGRAM_EST_MKN);
+    ngram_compile_arpa(&lm);
     ck_assert_str_eq(vocab_token(lm.vocab, VOCAB_PAD), "<pad>");
     ck_assert_uint_eq(lm.tab[1].count[VOCAB_PAD], 0);
-    ck_assert_double_eq(lm_prob_counts(&lm, NULL, 0, VOCAB_PAD), 0.0);
-    ck_assert_double_eq(lm_log10prob(&lm, NULL, 0, VOCAB_PAD, NULL), LOG10_ZERO);
+    ck_assert_double_eq(ngram_prob_counts(&lm, NULL, 0, VOCAB_PAD), 0.0);
+    ck_assert_double_eq(ngram_log10prob(&lm, NULL, 0, VOCAB_PAD, NULL), NGRAM_LOG10_ZERO);
     /* the ARPA file: every unigram but <pad>'s */
     const char *path = tmp_path("pad.arpa");
-    arpa_write(&lm, path);
+    ngram_arpa_write(&lm, path);
     size_t len;
     char *text = read_file(path, &len);
     ck_assert_ptr_null(strstr(text, "<pad>"));
     char want[64];
-    snprintf(want, sizeof want, "ngram 1=%d\n", lm_vocab_size(&lm));
+    snprintf(want, sizeof want, "ngram 1=%d\n", ngram_vocab_size(&lm));
     ck_assert_ptr_nonnull(strstr(text, want));
     free(text);
     unlink(path);
     /* "<pad>" in text to score is an unknown word, like "<s>" */
-    Perplexity p;
-    lm_score_text(&lm, "a <pad> b\n", 10, &p, NULL, 0, 0);
+    NgramPerplexity p;
+    ngram_score_text(&lm, "a <pad> b\n", 10, "pad", &p, NULL, 0, 0);
     ck_assert_uint_eq(p.oov, 1);
     /* samples */
     char *buf;
     FILE *mem = open_memstream(&buf, &len);
     Rng rng;
     rng_seed(&rng, 3, 0);
-    for (int i = 0; i < 200; i++) lm_sample(&lm, &rng, 2.0, 20, mem);
+    SamplerConfig flat = { .temperature = 2.0f, .top_k = 0, .top_p = 1.0f };
+    for (int i = 0; i < 200; i++) ngram_sample(&lm, &flat, &rng, 20, mem);
     fclose(mem);
     ck_assert_ptr_null(strstr(buf, "<pad>"));
     free(buf);
-    lm_free(&lm);
+    ngram_free(&lm);
     /* a char model: its |V| is every byte seen, <unk> and </s>; the sums still hold */
-    TrainConfig cfg;
-    train_config_default(&cfg);
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
     cfg.order = 3;
     cfg.char_level = 1;
     const char *bytes = "abracadabra\n<s> \xc3\xa9\n";
-    lm_count_text(&lm, &cfg, bytes, strlen(bytes), "bytes");
+    ngram_count_text(&lm, &cfg, bytes, strlen(bytes), "bytes");
     lm.quiet = 1;
-    lm_estimate(&lm);
-    lm_compile_arpa(&lm);
-    ck_assert_int_eq(lm_vocab_size(&lm), 3 + 12);   /* <unk> <s> </s>, then a b r c d \n < s > space \xc3 \xa9 */
+    ngram_estimate(&lm);
+    ngram_compile_arpa(&lm);
+    ck_assert_int_eq(ngram_vocab_size(&lm), 3 + 12);   /* <unk> <s> </s>, then a b r c d \n < s > space \xc3 \xa9 */
     rng_seed(&rng, 5, 0);
     check_invariant(&lm, &rng, 50);
-    lm_free(&lm);
+    ngram_free(&lm);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ sampling */
+
+/* n sentences drawn with sampler s and seed, as one string (free it). */
+static char *samples(const NgramLm *lm, SamplerConfig s, uint64_t seed, int n) {
+    char *buf;
+    size_t len;
+    FILE *mem = open_memstream(&buf, &len);
+    Rng rng;
+    rng_seed(&rng, seed, 0);
+    for (int i = 0; i < n; i++) ngram_sample(lm, &s, &rng, 20, mem);
+    fclose(mem);
+    return buf;
+}
+
+/* The most likely sentence, word by word, as a sentence of the sampler at
+ * temperature 0 must be: argmax of p(w | h) over the predicted tokens, the
+ * lower id on a tie, until </s> or 20 words. */
+static char *argmax_chain(const NgramLm *lm) {
+    char *buf;
+    size_t len;
+    FILE *mem = open_memstream(&buf, &len);
+    uint32_t seq[22] = { VOCAB_BOS };
+    int L = 1;
+    for (int t = 0; t < 20; t++) {
+        int hlen = L < lm->order - 1 ? L : lm->order - 1;
+        uint32_t best = VOCAB_UNK;
+        for (uint32_t w = 1; w < (uint32_t)lm->vocab->size; w++) {
+            if (ngram_never_predicted(w)) continue;
+            if (ngram_log10prob(lm, seq + L - hlen, hlen, w, NULL) >
+                ngram_log10prob(lm, seq + L - hlen, hlen, best, NULL)) best = w;
+        }
+        if (best == VOCAB_EOS) break;
+        seq[L++] = best;
+        fprintf(mem, "%s%s", t ? " " : "", lm->vocab->tokens[best]);
+    }
+    fputc('\n', mem);
+    fclose(mem);
+    return buf;
+}
+
+START_TEST(test_sampling) {
+    NgramLm lm;
+    train_text(&lm, "the cat sat on the mat\nthe cat sat\nthe dog sat on the mat .\na dog ran\n", 3,
+               NGRAM_EST_MKN);
+    ngram_compile_arpa(&lm);
+    SamplerConfig model = { .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
+    /* a seed gives the same sentences every time; another seed, others */
+    char *a = samples(&lm, model, 1, 20), *b = samples(&lm, model, 1, 20), *c = samples(&lm, model, 2, 20);
+    ck_assert_str_eq(a, b);
+    ck_assert_str_ne(a, c);
+    ck_assert_ptr_null(strstr(a, "<s>"));
+    printf("samples, seed 1:\n%s", a);
+    /* temperature 0, top-k 1 and a tiny nucleus all give the most likely chain, whatever the seed */
+    char *want = argmax_chain(&lm);
+    SamplerConfig greedy = { .temperature = 0.0f, .top_k = 0, .top_p = 1.0f };
+    SamplerConfig top1 = { .temperature = 1.0f, .top_k = 1, .top_p = 1.0f };
+    SamplerConfig nucleus = { .temperature = 1.0f, .top_k = 0, .top_p = 1e-6f };
+    SamplerConfig cuts[3] = { greedy, top1, nucleus };
+    for (int i = 0; i < 3; i++) {
+        char *got = samples(&lm, cuts[i], (uint64_t)(7 + i), 1);
+        ck_assert_msg(strcmp(got, want) == 0, "sampler %d gave '%s', the argmax chain is '%s'", i, got, want);
+        free(got);
+    }
+    /* by the counts: the (3 of 4 starts), cat (2 of 3), sat, then on and </s> tie at 1 after
+     * "cat sat" and the bigram decides (sat on: 2), the, mat, and </s> beats "." on
+     * continuation counts (4 words precede </s>, one precedes ".") */
+    ck_assert_str_eq(want, "the cat sat on the mat\n");
+    printf("the argmax chain: %s", want);
+    free(a);
+    free(b);
+    free(c);
+    free(want);
+    ngram_free(&lm);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ ARPA */
 
-static void score(const Lm *lm, const char *text, Perplexity *p) {
-    lm_score_text(lm, text, strlen(text), p, NULL, 0, 0);
+static void score(const NgramLm *lm, const char *text, NgramPerplexity *p) {
+    ngram_score_text(lm, text, strlen(text), "text", p, NULL, 0, 0);
 }
 
 START_TEST(test_arpa_round_trip) {
     const char *eval = "a b c\nb a d e\nzz a b\nc c c c\n";
-    for (int e = EST_ABSDISC; e <= EST_MKN; e++) {
-        Lm lm, back;
-        train_file(&lm, TOY, 3, (Estimator)e);
-        lm_compile_arpa(&lm);
+    for (int e = NGRAM_EST_ABSDISC; e <= NGRAM_EST_MKN; e++) {
+        NgramLm lm, back;
+        train_file(&lm, TOY, 3, (NgramEstimator)e);
+        ngram_compile_arpa(&lm);
         const char *path = tmp_path("round.arpa");
-        arpa_write(&lm, path);
+        ngram_arpa_write(&lm, path);
         char err[512];
-        ck_assert_msg(arpa_read(&back, path, 0, err, sizeof err) == 0, "%s", err);
+        ck_assert_msg(ngram_arpa_read(&back, path, 0, err, sizeof err) == 0, "%s", err);
         ck_assert_uint_eq(back.order, 3);
         for (int n = 1; n <= 3; n++) ck_assert_uint_eq(back.tab[n].len, lm.tab[n].len);
-        Perplexity a, b;
+        NgramPerplexity a, b;
         score(&lm, eval, &a);
         score(&back, eval, &b);
         ck_assert_uint_eq(a.tokens, 18);
         ck_assert_uint_eq(a.oov, 1);
         ck_assert_uint_eq(b.oov, 1);
         ck_assert_msg(a.logprob == b.logprob && a.logprob_iv == b.logprob_iv,
-                      "%s: %.17g vs %.17g after the round trip", estimator_name((Estimator)e),
+                      "%s: %.17g vs %.17g after the round trip", ngram_estimator_name((NgramEstimator)e),
                       a.logprob, b.logprob);
         unlink(path);
-        lm_free(&lm);
-        lm_free(&back);
+        ngram_free(&lm);
+        ngram_free(&back);
     }
 }
 END_TEST
 
 START_TEST(test_arpa_hand_written) {
-    Lm lm;
+    NgramLm lm;
     char err[512];
-    ck_assert_msg(arpa_read(&lm, HAND_ARPA, 0, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(ngram_arpa_read(&lm, HAND_ARPA, 0, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(lm.order, 3);
     /* found directly */
     ck_assert_double_eq_tol(log10(P_arpa(&lm, "<s> a", "b")), -0.1, 1e-6);
@@ -417,10 +498,10 @@ START_TEST(test_arpa_hand_written) {
     /* <s> a </s>: bo(<s> a) + bo(a) + p(</s>) = -0.15 - 0.2 - 1 */
     ck_assert_double_eq_tol(log10(P_arpa(&lm, "<s> a", "</s>")), -1.35, 1e-6);
     /* "a b" scores -0.3 - 0.1 - 0.2 over 3 tokens; "x" is OOV: p(<unk> | <s>) = bo(<s>) + -2 */
-    Perplexity p;
+    NgramPerplexity p;
     score(&lm, "a b\n", &p);
     ck_assert_double_eq_tol(p.logprob, -0.6, 1e-6);
-    ck_assert_double_eq_tol(ppl_including(&p), pow(10.0, 0.2), 1e-5);
+    ck_assert_double_eq_tol(ngram_ppl_including(&p), pow(10.0, 0.2), 1e-5);
     score(&lm, "x\n", &p);
     ck_assert_uint_eq(p.oov, 1);
     ck_assert_uint_eq(p.tokens, 2);
@@ -431,38 +512,106 @@ START_TEST(test_arpa_hand_written) {
     char *buf;
     size_t len;
     FILE *mem = open_memstream(&buf, &len);
-    lm_score_text(&lm, "a b\nb zz\n", 9, &p, mem, 0, 1);
+    ngram_score_text(&lm, "a b\nb zz\n", 9, "text", &p, mem, 0, 1);
     fclose(mem);
     ck_assert_str_eq(buf, "a=4 2 -0.3\tb=5 3 -0.1\t</s>=2 3 -0.2\tTotal: -0.6 OOV: 0\n"
                           "b=5 1 -1\tzz=0 1 -2.1\t</s>=2 1 -1\tTotal: -4.1 OOV: 1\n");
     /* b: bo(<s>) + p(b) = -0.30103 - 0.69897; zz as <unk>: bo(b) + p(<unk>) = -0.1 - 2 */
     free(buf);
     mem = open_memstream(&buf, &len);
-    lm_score_text(&lm, "a b\n", 4, &p, mem, 1, 0);
+    ngram_score_text(&lm, "a b\n", 4, "text", &p, mem, 1, 0);
     fclose(mem);
     ck_assert_str_eq(buf, "-0.600000\ta b\n");
     free(buf);
-    lm_free(&lm);
+    ngram_free(&lm);
+}
+END_TEST
+
+/*
+ * Perplexity with OOVs, by hand, under ngram_hand.arpa. "x" is not in the
+ * model: an OOV, scored as <unk>. A literal "<unk>" is the <unk> word, not an
+ * OOV (KenLM's query would count it as one too: its vocabulary answers 0 for both).
+ *   a | <s>          p*(<s> a)                                  -0.3
+ *   x | <s> a        bo(<s> a) + bo(a) + p(<unk>) = -0.15-0.2-2  -2.35   OOV
+ *   b | a <unk>      (a <unk> absent) bo(<unk>) = 0 + p(b)       -0.69897
+ *   </s> | <unk> b   (<unk> b absent) p*(b </s>)                 -0.4
+ *   <unk> | <s>      bo(<s>) + p(<unk>) = -0.30103 - 2           -2.30103
+ *   b | <s> <unk>    bo(<unk>) = 0 + p(b)                        -0.69897
+ *   </s> | <unk> b   p*(b </s>)                                  -0.4
+ * 7 tokens, sum -7.14897: ppl = 10^(7.14897/7) = 10.5022, loss = 7.14897 ln 10 / 7 = 2.3516;
+ * without the OOV, 6 tokens, sum -4.79897: ppl_excl_oov = 10^(4.79897/6) = 6.30708.
+ */
+static const char *oov_text = "a x b\n<unk> b\n";
+
+START_TEST(test_ppl_excluding_oovs) {
+    NgramLm lm;
+    char err[512];
+    ck_assert_msg(ngram_arpa_read(&lm, HAND_ARPA, 0, err, sizeof err) == 0, "%s", err);
+    NgramPerplexity p;
+    score(&lm, oov_text, &p);
+    ck_assert_uint_eq(p.tokens, 7);
+    ck_assert_uint_eq(p.oov, 1);
+    ck_assert_uint_eq(p.sentences, 2);
+    ck_assert_double_eq_tol(p.logprob, -7.14897, 1e-6);
+    ck_assert_double_eq_tol(p.logprob_iv, -4.79897, 1e-6);
+    ck_assert_double_eq_tol(ngram_ppl_including(&p), pow(10.0, 7.14897 / 7), 1e-5);
+    ck_assert_double_eq_tol(ngram_ppl_excluding(&p), pow(10.0, 4.79897 / 6), 1e-5);
+    /* no OOVs: the two are one */
+    score(&lm, "a b\n", &p);
+    ck_assert_double_eq(ngram_ppl_including(&p), ngram_ppl_excluding(&p));
+    ngram_free(&lm);
+}
+END_TEST
+
+/* The word ladder scores the same tokens in every stage (DESIGN.md): what
+ * ngram scores is common/text.h's text_sentence_stream, one </s> per line,
+ * whatever the whitespace, blank lines and a last line without its newline. */
+START_TEST(test_same_tokens_as_sentence_stream) {
+    const char *text = "a b\tc\r\n\n  d  zz a \nb\vc\fd\n\nc a";
+    NgramLm lm;
+    train_text(&lm, "a b c\nd a\n", 2, NGRAM_EST_KN);
+    ngram_compile_arpa(&lm);
+    size_t n;
+    int *ids = text_sentence_stream(lm.vocab, text, strlen(text), 0, &n);
+    NgramPerplexity p;
+    score(&lm, text, &p);
+    ck_assert_uint_eq(p.tokens, n);
+    ck_assert_uint_eq(p.sentences, 6);
+    ck_assert_uint_eq(p.oov, 1);
+    size_t k = 0;
+    for (const char *line = text, *end = text + strlen(text); line < end; ) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        uint32_t got[16];
+        uint8_t oov[16];
+        size_t m = ngram_line_ids(&lm, line, (size_t)(eol - line), got, oov, 16);
+        for (size_t j = 0; j < m; j++) ck_assert_int_eq(ids[k++], (int)got[j]);
+        ck_assert_int_eq(ids[k++], VOCAB_EOS);
+        line = eol + 1;
+    }
+    ck_assert_uint_eq(k, n);
+    free(ids);
+    ngram_free(&lm);
 }
 END_TEST
 
 START_TEST(test_binary_round_trip) {
     const char *eval = "a b c\nb a d e\nzz a b\nc c c c\n";
-    Lm lm, back;
-    train_file(&lm, TOY, 3, EST_MKN);
-    lm_compile_arpa(&lm);
+    NgramLm lm, back;
+    train_file(&lm, TOY, 3, NGRAM_EST_MKN);
+    ngram_compile_arpa(&lm);
     const char *path = tmp_path("model.bin");
-    binary_write(&lm, path);
-    ck_assert(binary_is_model(path));
-    ck_assert(!binary_is_model(HAND_ARPA));
+    ngram_binary_write(&lm, path);
+    ck_assert(ngram_binary_is_model(path));
+    ck_assert(!ngram_binary_is_model(HAND_ARPA));
     char err[512];
-    ck_assert_msg(binary_read(&back, path, err, sizeof err) == 0, "%s", err);
-    ck_assert_int_eq(back.est, EST_MKN);
-    Perplexity a, b;
+    ck_assert_msg(ngram_binary_read(&back, path, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(back.est, NGRAM_EST_MKN);
+    NgramPerplexity a, b;
     score(&lm, eval, &a);
     score(&back, eval, &b);
     ck_assert(a.logprob == b.logprob && a.oov == b.oov && a.tokens == b.tokens);
-    lm_free(&back);
+    ngram_free(&back);
     /* every truncation is an error with a message, never a crash */
     size_t len;
     char *bytes = read_file(path, &len);
@@ -471,7 +620,7 @@ START_TEST(test_binary_round_trip) {
         FILE *f = fopen(cut, "wb");
         fwrite(bytes, 1, keep, f);
         fclose(f);
-        ck_assert_msg(binary_read(&back, cut, err, sizeof err) != 0, "accepted %zu of %zu bytes", keep, len);
+        ck_assert_msg(ngram_binary_read(&back, cut, err, sizeof err) != 0, "accepted %zu of %zu bytes", keep, len);
     }
     printf("truncated binary rejected as expected: %s\n", err);
     /* a word id out of range */
@@ -483,24 +632,24 @@ START_TEST(test_binary_round_trip) {
     FILE *f = fopen(cut, "wb");
     fwrite(bytes, 1, len, f);
     fclose(f);
-    ck_assert_int_ne(binary_read(&back, cut, err, sizeof err), 0);
+    ck_assert_int_ne(ngram_binary_read(&back, cut, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "word id out of range"));
     free(bytes);
     unlink(cut);
     unlink(path);
-    lm_free(&lm);
+    ngram_free(&lm);
 }
 END_TEST
 
-/* Write text to a scratch file and expect arpa_read to fail with `want` in its message. */
+/* Write text to a scratch file and expect ngram_arpa_read to fail with `want` in its message. */
 static void expect_arpa_error(const char *text, const char *want) {
     const char *path = tmp_path("bad.arpa");
     FILE *f = fopen(path, "w");
     fputs(text, f);
     fclose(f);
-    Lm lm;
+    NgramLm lm;
     char err[512] = "";
-    ck_assert_msg(arpa_read(&lm, path, 0, err, sizeof err) != 0, "accepted a bad ARPA file (want '%s')", want);
+    ck_assert_msg(ngram_arpa_read(&lm, path, 0, err, sizeof err) != 0, "accepted a bad ARPA file (want '%s')", want);
     ck_assert_msg(strstr(err, want) != NULL, "message '%s' lacks '%s'", err, want);
     printf("rejected as expected: %s\n", err);
     unlink(path);
@@ -510,14 +659,14 @@ static void expect_arpa_error(const char *text, const char *want) {
 
 START_TEST(test_arpa_rejects) {
     const char *ok = HEAD "\\2-grams:\n-0.1\t<s> a\n-0.2\ta </s>\n\n\\end\\\n";
-    Lm lm;
+    NgramLm lm;
     char err[512];
     const char *path = tmp_path("ok.arpa");
     FILE *f = fopen(path, "w");
     fputs(ok, f);
     fclose(f);
-    ck_assert_msg(arpa_read(&lm, path, 0, err, sizeof err) == 0, "%s", err);   /* the control */
-    lm_free(&lm);
+    ck_assert_msg(ngram_arpa_read(&lm, path, 0, err, sizeof err) == 0, "%s", err);   /* the control */
+    ngram_free(&lm);
     unlink(path);
     expect_arpa_error(HEAD "\\2-grams:\n-0.1\t<s> a\n", "the 2-gram section has 1 entries but \\data\\ says 2");
     expect_arpa_error(HEAD "\\2-grams:\n-0.1\t<s> a\n-0.2\ta </s>\n-0.3\ta a\n\n\\end\\\n", "more entries");
@@ -534,7 +683,7 @@ START_TEST(test_arpa_rejects) {
     expect_arpa_error("\\data\\\n\\1-grams:\n", "no 'ngram N=COUNT' lines");
     expect_arpa_error("hello\nworld\n", "not an ARPA file");
     expect_arpa_error("", "not an ARPA file");
-    ck_assert_int_ne(arpa_read(&lm, "/nonexistent/model.arpa", 0, err, sizeof err), 0);
+    ck_assert_int_ne(ngram_arpa_read(&lm, "/nonexistent/model.arpa", 0, err, sizeof err), 0);
     ck_assert_ptr_nonnull(strstr(err, "cannot open"));
 }
 END_TEST
@@ -542,46 +691,130 @@ END_TEST
 /* ------------------------------------------------------------------ bad input */
 
 START_TEST(test_empty_corpus_dies) {
-    Lm lm;
-    train_text(&lm, "", 3, EST_MKN);
+    NgramLm lm;
+    train_text(&lm, "", 3, NGRAM_EST_MKN);
 }
 END_TEST
 
 START_TEST(test_blank_corpus_dies) {
-    Lm lm;
-    train_text(&lm, "\n  \n\t\n", 3, EST_MKN);
+    NgramLm lm;
+    train_text(&lm, "\n  \n\t\n", 3, NGRAM_EST_MKN);
 }
 END_TEST
 
 START_TEST(test_order_zero_dies) {
-    Lm lm;
-    train_text(&lm, tiny, 0, EST_MKN);
+    NgramLm lm;
+    train_text(&lm, tiny, 0, NGRAM_EST_MKN);
 }
 END_TEST
 
 START_TEST(test_order_too_high_dies) {
-    Lm lm;
-    train_text(&lm, tiny, NGRAM_MAX_ORDER + 1, EST_MKN);
+    NgramLm lm;
+    train_text(&lm, tiny, NGRAM_MAX_ORDER + 1, NGRAM_EST_MKN);
 }
 END_TEST
 
 START_TEST(test_missing_corpus_dies) {
-    Lm lm;
-    train_file(&lm, "/nonexistent/corpus.txt", 3, EST_MKN);
+    NgramLm lm;
+    train_file(&lm, "/nonexistent/corpus.txt", 3, NGRAM_EST_MKN);
 }
 END_TEST
 
 START_TEST(test_reserved_token_dies) {
-    Lm lm;
-    train_text(&lm, "a b\n<s> a\n", 3, EST_MKN);
+    NgramLm lm;
+    train_text(&lm, "a b\n<s> a\n", 3, NGRAM_EST_MKN);
 }
 END_TEST
 
 START_TEST(test_reserved_pad_dies) {
-    Lm lm;
-    train_text(&lm, "a b\na <pad>\n", 3, EST_MKN);
+    NgramLm lm;
+    train_text(&lm, "a b\na <pad>\n", 3, NGRAM_EST_MKN);
 }
 END_TEST
+
+/* Text that is not text: a NUL byte inside a word, an invalid UTF-8 byte.
+ * Training on it and scoring it both stop with exit status 1 (text.h's rule),
+ * in memory and from a file. */
+static const char nul_text[] = "a b a\nb a\0x b\na b\n";     /* the NUL: byte 9, line 2 */
+static const char bad_utf8[] = "a b a\nb \xff a\na b\n";     /* the 0xff: byte 8, line 2 */
+
+/* Write n bytes to path. */
+static void bytes_file_at(const char *path, const char *bytes, size_t n) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* Write n bytes to a scratch file and return its path. */
+static const char *bytes_file(const char *stem, const char *bytes, size_t n) {
+    const char *path = tmp_path(stem);
+    bytes_file_at(path, bytes, n);
+    return path;
+}
+
+START_TEST(test_nul_in_corpus_dies) {
+    NgramLm lm;
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
+    ngram_count_text(&lm, &cfg, nul_text, sizeof nul_text - 1, "nul");
+}
+END_TEST
+
+START_TEST(test_nul_in_corpus_file_dies) {
+    NgramLm lm;
+    train_file(&lm, bytes_file("nul.txt", nul_text, sizeof nul_text - 1), 3, NGRAM_EST_MKN);
+}
+END_TEST
+
+START_TEST(test_nul_in_char_corpus_dies) {
+    NgramLm lm;
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
+    cfg.char_level = 1;
+    ngram_count_text(&lm, &cfg, nul_text, sizeof nul_text - 1, "nul");
+}
+END_TEST
+
+START_TEST(test_nul_in_scored_text_dies) {
+    NgramLm lm;
+    train_text(&lm, tiny, 2, NGRAM_EST_MKN);
+    NgramPerplexity p;
+    ngram_score_text(&lm, nul_text, sizeof nul_text - 1, "nul", &p, NULL, 0, 0);
+}
+END_TEST
+
+START_TEST(test_nul_in_scored_file_dies) {
+    NgramLm lm;
+    train_text(&lm, tiny, 2, NGRAM_EST_MKN);
+    NgramPerplexity p;
+    ngram_score_file(&lm, bytes_file("nul.txt", nul_text, sizeof nul_text - 1), &p, NULL, 0, 0);
+}
+END_TEST
+
+START_TEST(test_bad_utf8_in_corpus_dies) {
+    NgramLm lm;
+    NgramTrainConfig cfg;
+    ngram_train_config_default(&cfg);
+    ngram_count_text(&lm, &cfg, bad_utf8, sizeof bad_utf8 - 1, "bad");
+}
+END_TEST
+
+START_TEST(test_bad_utf8_in_scored_text_dies) {
+    NgramLm lm;
+    train_text(&lm, tiny, 2, NGRAM_EST_MKN);
+    NgramPerplexity p;
+    ngram_score_text(&lm, bad_utf8, sizeof bad_utf8 - 1, "bad", &p, NULL, 0, 0);
+}
+END_TEST
+
+/* bin/ngram, or $BIN/ngram (make test sets BIN to the variant's binaries), or NULL if not built. */
+static const char *ngram_bin(void) {
+    static char path[600];
+    const char *bin = getenv("BIN");
+    snprintf(path, sizeof path, "%s/ngram", bin && *bin ? bin : "bin");
+    return access(path, X_OK) == 0 ? path : NULL;
+}
 
 /* The CLI's exit statuses, when bin/ngram has been built (make all). */
 static int run(const char *cmd) {
@@ -589,61 +822,190 @@ static int run(const char *cmd) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Run `ngram ARGS`, stdin from the file in (or none), stderr to a scratch file;
+ * expect exit status `status` and `want` in what it printed on stderr. */
+static void expect_cli(const char *args, const char *in, int status, const char *want) {
+    const char *bin = ngram_bin(), *errf = tmp_path("stderr.txt");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s < %s > /dev/null 2> %s", bin, args, in ? in : "/dev/null", errf);
+    int rc = run(cmd);
+    size_t len;
+    char *err = read_file(errf, &len);
+    ck_assert_msg(rc == status, "`ngram %s` exited %d, want %d (stderr: %s)", args, rc, status, err);
+    ck_assert_msg(strstr(err, want) != NULL, "`ngram %s` printed '%s', lacking '%s'", args, err, want);
+    printf("ngram %s -> %d: %s", args, rc, err);
+    free(err);
+    unlink(errf);
+}
+
+/* eval's summary and RESULT line (common/metrics.h) for the hand-computed OOV example. */
+START_TEST(test_cli_result_line) {
+    if (!ngram_bin()) SKIP_TEST("CLI RESULT line: $BIN/ngram not built");
+    char dir[512], path[600], cmd[2048];
+    snprintf(dir, sizeof dir, "%s", tmp_path("result"));
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/hand.test.txt", dir);   /* data=hand split=test */
+    bytes_file_at(path, oov_text, strlen(oov_text));
+    const char *out = tmp_path("result.txt");
+    snprintf(cmd, sizeof cmd, "%s eval --model %s %s > %s", ngram_bin(), HAND_ARPA, path, out);
+    ck_assert_int_eq(run(cmd), 0);
+    size_t len;
+    char *got = read_file(out, &len);
+    ck_assert_str_eq(got, "Perplexity including OOVs:\t10.502\n"
+                          "Perplexity excluding OOVs:\t6.307\n"
+                          "OOVs:\t1\n"
+                          "Tokens:\t7\n"
+                          "RESULT stage=ngram model=arpa3 data=hand split=test tokens=7 oov=1 loss=2.3516 "
+                          "ppl=10.50 ppl_excl_oov=6.31\n");
+    free(got);
+    unlink(out);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_cli_rejects_non_text) {
+    if (!ngram_bin()) SKIP_TEST("CLI text checks: $BIN/ngram not built");
+    char nul[512], bad[512], model[512], args[2048], want[1024];   /* tmp_path's buffers get reused */
+    snprintf(nul, sizeof nul, "%s", bytes_file("nul.txt", nul_text, sizeof nul_text - 1));
+    snprintf(bad, sizeof bad, "%s", bytes_file("bad.txt", bad_utf8, sizeof bad_utf8 - 1));
+    snprintf(model, sizeof model, "%s", tmp_path("nul.arpa"));
+    snprintf(want, sizeof want, "ngram: error: '%s': NUL byte at byte 9 (line 2)", nul);
+    snprintf(args, sizeof args, "train --quiet --out %s %s", model, nul);
+    expect_cli(args, NULL, 1, want);
+    ck_assert_int_ne(access(model, F_OK), 0);   /* no model written */
+    snprintf(args, sizeof args, "train --quiet --char --out %s %s", model, nul);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --model %s %s", HAND_ARPA, nul);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --quiet --train %s " TOY, nul);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --quiet --train %s --holdout 0.5", nul);
+    expect_cli(args, NULL, 1, want);
+    expect_cli("query --model " HAND_ARPA, nul, 1, "ngram: error: 'stdin': NUL byte at byte 9 (line 2)");
+    snprintf(want, sizeof want, "ngram: error: '%s': invalid UTF-8 at byte 8 (line 2)", bad);
+    snprintf(args, sizeof args, "train --quiet --out %s %s", model, bad);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --model %s %s", HAND_ARPA, bad);
+    expect_cli(args, NULL, 1, want);
+    snprintf(args, sizeof args, "eval --quiet --train " TOY " --vocab %s " TOY, bad);
+    expect_cli(args, NULL, 1, want);
+    expect_cli("query --model " HAND_ARPA, bad, 1, "ngram: error: 'stdin': invalid UTF-8 at byte 8 (line 2)");
+    unlink(nul);
+    unlink(bad);
+}
+END_TEST
+
+/* Exit status of `ngram ARGS`, output discarded. */
+static int ngram_status(const char *args) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1 </dev/null", ngram_bin(), args);
+    return run(cmd);
+}
+
 START_TEST(test_cli_exit_status) {
-    if (access("bin/ngram", X_OK) != 0) { printf("SKIP CLI exit codes: bin/ngram not built\n"); return; }
-    ck_assert_int_eq(run("bin/ngram train --order 0 --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram train --order 17 --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram train --estimator foo --out /dev/null " TOY " 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram frobnicate 2>/dev/null"), 2);
-    ck_assert_int_eq(run("bin/ngram eval " TOY " 2>/dev/null"), 2);   /* no model */
-    ck_assert_int_eq(run("bin/ngram train --out /dev/null /nonexistent.txt 2>/dev/null"), 1);
-    ck_assert_int_eq(run("bin/ngram eval --model /nonexistent.arpa " TOY " 2>/dev/null"), 1);
-    ck_assert_int_eq(run("bin/ngram eval --model " TOY " " TOY " 2>/dev/null"), 1);   /* not ARPA */
-    ck_assert_int_eq(run("bin/ngram eval --help >/dev/null"), 0);
-    ck_assert_int_eq(run("echo 'a b' | bin/ngram query --model " HAND_ARPA " >/dev/null"), 0);
+    if (!ngram_bin()) SKIP_TEST("CLI exit codes: $BIN/ngram not built");
+    ck_assert_int_eq(ngram_status("train --order 0 --out /dev/null " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --order 17 --out /dev/null " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --estimator foo --out /dev/null " TOY), 2);
+    ck_assert_int_eq(ngram_status("frobnicate"), 2);
+    ck_assert_int_eq(ngram_status(""), 2);
+    ck_assert_int_eq(ngram_status("eval " TOY), 2);   /* no model */
+    ck_assert_int_eq(ngram_status("train --out /dev/null /nonexistent.txt"), 1);
+    ck_assert_int_eq(ngram_status("eval --model /nonexistent.arpa " TOY), 1);
+    ck_assert_int_eq(ngram_status("eval --model " TOY " " TOY), 1);   /* not ARPA */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "echo 'a b' | %s query --model " HAND_ARPA " >/dev/null", ngram_bin());
+    ck_assert_int_eq(run(cmd), 0);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-k 2 --top-p 0.9"), 0);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-p 0"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-p 1.5"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --top-k -1"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --temperature -1"), 2);
+}
+END_TEST
+
+/* common/cli.h's rules on every command: --help, unknown options, bad values, files anywhere. */
+START_TEST(test_cli_parsing) {
+    if (!ngram_bin()) SKIP_TEST("CLI parsing: $BIN/ngram not built");
+    const char *cmds[] = { "train", "eval", "query", "sample", "demo" };
+    char args[512], cmd[1024];
+    for (int i = 0; i < 5; i++) {
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        ck_assert_int_eq(ngram_status(args), 0);
+        snprintf(cmd, sizeof cmd, "%s %s --help | head -1 | grep -q '^usage: ngram %s '", ngram_bin(), cmds[i],
+                 cmds[i]);
+        ck_assert_msg(run(cmd) == 0, "`ngram %s --help` does not start with its usage line", cmds[i]);
+        snprintf(args, sizeof args, "%s --no-such-option 1", cmds[i]);
+        ck_assert_int_eq(ngram_status(args), 2);
+    }
+    ck_assert_int_eq(ngram_status("--help"), 0);
+    ck_assert_int_eq(ngram_status("demo --order 3"), 2);           /* another command's option */
+    ck_assert_int_eq(ngram_status("train --out /dev/null --order 5x " TOY), 2);   /* bad numbers */
+    ck_assert_int_eq(ngram_status("train --out /dev/null --order= " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --out /dev/null --k abc " TOY), 2);
+    ck_assert_int_eq(ngram_status("train --out /dev/null --min-count 0 " TOY), 2);
+    ck_assert_int_eq(ngram_status("eval --train " TOY " --holdout 1.5"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --n 0"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --seed -1"), 2);
+    ck_assert_int_eq(ngram_status("sample --model " HAND_ARPA " --temperature 1e3"), 2);
+    ck_assert_int_eq(ngram_status("train --out /dev/null " TOY " --order"), 2);     /* value missing */
+    ck_assert_int_eq(ngram_status("eval --model " HAND_ARPA " --model-name 'a b' " TOY), 2);
+    /* options after the files, --name=value, one dash */
+    ck_assert_int_eq(ngram_status("eval " TOY " --model " HAND_ARPA), 0);
+    ck_assert_int_eq(ngram_status("eval --order=2 -estimator kn --train " TOY " " TOY), 0);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ PTB and the demo */
 
 START_TEST(test_ptb_kn5) {
-    char train[1024], test[1024];
-    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt")) {
-        printf("SKIP PTB KN5: %s not found (run `make data` or set NLP_DATA_DIR)\n", train);
-        return;
-    }
-    Lm lm;
-    train_file(&lm, train, 5, EST_MKN);
-    lm_compile_arpa(&lm);
-    Perplexity p;
-    lm_score_file(&lm, test, &p, NULL, 0, 0);
-    printf("PTB KN5 test perplexity %.3f over %llu tokens (KenLM 141.186)\n", ppl_including(&p),
+    char train[1024], test[1024], valid[1024];
+    if (!data_path(train, sizeof train, "ptb/ptb.train.txt") || !data_path(test, sizeof test, "ptb/ptb.test.txt") ||
+        !data_path(valid, sizeof valid, "ptb/ptb.valid.txt"))
+        SKIP_TEST("%s not found (run `make data` or set NLP_DATA_DIR)", train);
+    NgramLm lm;
+    train_file(&lm, train, 5, NGRAM_EST_MKN);
+    ngram_compile_arpa(&lm);
+    NgramPerplexity p;
+    ngram_score_file(&lm, test, &p, NULL, 0, 0);
+    printf("PTB KN5 test perplexity %.3f over %llu tokens (KenLM 141.186)\n", ngram_ppl_including(&p),
            (unsigned long long)p.tokens);
     ck_assert_uint_eq(p.tokens, 82430);
     ck_assert_uint_eq(p.oov, 0);
-    ck_assert_double_eq_tol(ppl_including(&p), 141.186, 141.186 * 1e-3);
-    lm_free(&lm);
+    size_t len, n;   /* the ladder's sentence stream has the same tokens */
+    char *text = text_load(test, &len);
+    int *ids = text_sentence_stream(lm.vocab, text, len, 0, &n);
+    ck_assert_uint_eq(n, p.tokens);
+    free(ids);
+    free(text);
+    /* ngram/README.md's table, to the three decimals it prints */
+    ck_assert_double_eq_tol(ngram_ppl_including(&p), 141.186, 5e-4);
+    ngram_score_file(&lm, valid, &p, NULL, 0, 0);
+    printf("PTB KN5 valid perplexity %.3f over %llu tokens (KenLM 148.007)\n", ngram_ppl_including(&p),
+           (unsigned long long)p.tokens);
+    ck_assert_uint_eq(p.tokens, 73760);
+    ck_assert_double_eq_tol(ngram_ppl_including(&p), 148.008, 5e-4);
+    ngram_free(&lm);
 }
 END_TEST
 
 START_TEST(test_demo_quick) {
     char path[1024];
-    if (!data_path(path, sizeof path, "bible/words.train.txt")) {
-        printf("SKIP demo: %s not found (run `make data`)\n", path);
-        return;
-    }
-    DemoResult r;
+    if (!data_path(path, sizeof path, "bible/words.train.txt"))
+        SKIP_TEST("%s not found (run `make data`)", path);
+    NgramDemoResult r;
     char out[512];
     snprintf(out, sizeof out, "%s", tmp_path("demo"));
     ngram_demo(NULL, out, 1, 1, &r);
     ck_assert_double_eq(r.mle_unseen_p, 0.0);
-    for (int e = EST_ADDK; e <= EST_MKN; e++) ck_assert_double_gt(r.smoothed_p[e], 0.0);
+    for (int e = NGRAM_EST_ADDK; e <= NGRAM_EST_MKN; e++) ck_assert_double_gt(r.smoothed_p[e], 0.0);
     for (int n = 2; n <= 6; n++) {
-        printf("demo order %d: add-k %.1f  mkn %.1f\n", n, r.ppl[n][EST_ADDK], r.ppl[n][EST_MKN]);
-        ck_assert_double_lt(r.ppl[n][EST_MKN], r.ppl[n][EST_ADDK]);
+        printf("demo order %d: add-k %.1f  mkn %.1f\n", n, r.ppl[n][NGRAM_EST_ADDK], r.ppl[n][NGRAM_EST_MKN]);
+        ck_assert_double_lt(r.ppl[n][NGRAM_EST_MKN], r.ppl[n][NGRAM_EST_ADDK]);
     }
-    ck_assert_double_lt(r.ppl[3][EST_MKN], 0.5 * r.ppl[1][EST_MKN]);   /* context helps */
-    ck_assert(isinf(r.ppl[3][EST_MLE]));   /* unseen trigrams in held-out text */
+    ck_assert_double_lt(r.ppl[3][NGRAM_EST_MKN], 0.5 * r.ppl[1][NGRAM_EST_MKN]);   /* context helps */
+    ck_assert(isinf(r.ppl[3][NGRAM_EST_MLE]));   /* unseen trigrams in held-out text */
 }
 END_TEST
 
@@ -662,14 +1024,18 @@ static Suite *ngram_suite(void) {
     tcase_add_test(tc, test_invariant_toy);
     tcase_add_test(tc, test_invariant_real_text);
     tcase_add_test(tc, test_pad_never_used);
+    tcase_add_test(tc, test_sampling);
     suite_add_tcase(s, tc);
     tc = tcase_create("arpa");
     tcase_add_test(tc, test_arpa_round_trip);
     tcase_add_test(tc, test_arpa_hand_written);
+    tcase_add_test(tc, test_ppl_excluding_oovs);
+    tcase_add_test(tc, test_same_tokens_as_sentence_stream);
     tcase_add_test(tc, test_arpa_rejects);
     tcase_add_test(tc, test_binary_round_trip);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad input");
+    tcase_set_timeout(tc, 60);   /* the CLI cases start bin/ngram some fifty times */
     tcase_add_exit_test(tc, test_empty_corpus_dies, 1);
     tcase_add_exit_test(tc, test_blank_corpus_dies, 1);
     tcase_add_exit_test(tc, test_order_zero_dies, 1);
@@ -677,7 +1043,17 @@ static Suite *ngram_suite(void) {
     tcase_add_exit_test(tc, test_missing_corpus_dies, 1);
     tcase_add_exit_test(tc, test_reserved_token_dies, 1);
     tcase_add_exit_test(tc, test_reserved_pad_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_corpus_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_corpus_file_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_char_corpus_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_scored_text_dies, 1);
+    tcase_add_exit_test(tc, test_nul_in_scored_file_dies, 1);
+    tcase_add_exit_test(tc, test_bad_utf8_in_corpus_dies, 1);
+    tcase_add_exit_test(tc, test_bad_utf8_in_scored_text_dies, 1);
     tcase_add_test(tc, test_cli_exit_status);
+    tcase_add_test(tc, test_cli_parsing);
+    tcase_add_test(tc, test_cli_rejects_non_text);
+    tcase_add_test(tc, test_cli_result_line);
     suite_add_tcase(s, tc);
     tc = tcase_create("benchmarks data");
     tcase_set_timeout(tc, 300);

@@ -15,7 +15,9 @@
  *     seed;
  *   - resume: 40 steps straight through and 20 + 20 with a --resume between
  *     give the same weights, Adam moments and metrics rows, bit for bit (an
- *     LSTM with SGD, per-epoch decay and dropout; a GRU with Adam); without
+ *     LSTM with SGD, per-epoch decay and dropout; a GRU with Adam); resumed
+ *     again from the step-20 checkpoint after running past it, metrics.tsv
+ *     still holds each step once (common/metrics' metrics_resume); without
  *     train_state.ckpt a run still resumes (its state from zero); resuming
  *     with another batch is an error;
  *   - ELMo: "flies" gets different vectors in two sentences; the forward
@@ -356,10 +358,8 @@ END_TEST
 
 START_TEST(test_demo_quick_learns_the_bible) {
     char path[4096];
-    if (!data_path(path, sizeof path, "bible/chars.train.txt")) {
-        printf("SKIP demo quick: no Bible data (make data)\n");
-        return;
-    }
+    if (!data_path(path, sizeof path, "bible/chars.train.txt"))
+        SKIP_TEST("no Bible data (make data)");
     char va[4096];
     data_path(va, sizeof va, "bible/chars.valid.txt");
     RnnLmData d;
@@ -709,10 +709,8 @@ END_TEST
 START_TEST(test_cnn_beats_majority_on_bible) {
     LabelledSet train, test;
     Vocab *v = rnn_cls_load_bible_task(&train, &test, 40);
-    if (!v) {
-        printf("SKIP bible classification: no Bible data (make data)\n");
-        return;
-    }
+    if (!v)
+        SKIP_TEST("no Bible data (make data)");
     RnnClsTrainOptions o = { .model = { RNN_CLS_CNN, RNN_CLS_EMB_RAND, v->size, 32, 0, 32, BIBLE_DIVISIONS, 0.5f, 3.0f },
                           .batch = 50, .epochs = 1, .lr = 2e-3f, .seed = 1, .quiet = 1 };
     double acc = rnn_cls_train_eval(&o, &train, NULL, &test, NULL).test_acc;
@@ -871,6 +869,8 @@ START_TEST(test_resume_is_bit_identical_sgd_lstm) { check_resume(1, 0); }
 END_TEST
 START_TEST(test_resume_is_bit_identical_adam_gru) { check_resume(0, 0); }
 END_TEST
+START_TEST(test_resume_logs_each_step_once) { check_resume(1, 1); }
+END_TEST
 
 /* ------------------------------------------------------------ the command line */
 
@@ -908,7 +908,7 @@ static void no_data(char *cwd, char *empty, size_t n) {
 }
 
 START_TEST(test_missing_dataset_says_make_data) {
-    if (!rnn_binary()) { printf("SKIP missing datasets: bin/rnn is not built\n"); return; }
+    if (!rnn_binary()) SKIP_TEST("bin/rnn is not built");
     char cwd[4096], empty[4096], lm[4096], cls[4096];
     no_data(cwd, empty, sizeof cwd);
     /* a saved LM and classifier, for the commands that load one first */
@@ -959,7 +959,7 @@ static const char *nul_file(const char *stem, const char *first_line) {
 }
 
 START_TEST(test_nul_byte_is_rejected_with_file_and_line) {
-    if (!rnn_binary()) { printf("SKIP NUL bytes: bin/rnn is not built\n"); return; }
+    if (!rnn_binary()) SKIP_TEST("bin/rnn is not built");
     char cwd[4096], empty[4096], sst[4600], cls[4096], args[8192];
     no_data(cwd, empty, sizeof cwd);
     snprintf(cls, sizeof cls, "%s", tmp_path("rnn_nul_cls"));
@@ -1008,7 +1008,7 @@ END_TEST
 /* common/cli.h's rules: unknown options, bad numbers and bad choices are
  * usage errors (exit 2), --help prints the usage (exit 0). */
 START_TEST(test_command_line_usage) {
-    if (!rnn_binary()) { printf("SKIP command line: bin/rnn is not built\n"); return; }
+    if (!rnn_binary()) SKIP_TEST("bin/rnn is not built");
     char cwd[4096], empty[4096], lm[4096];
     no_data(cwd, empty, sizeof cwd);
     snprintf(lm, sizeof lm, "%s", tmp_path("rnn_cli_lm"));
@@ -1046,7 +1046,7 @@ END_TEST
 /* A preset is applied first; a flag overrides it wherever it stands, and
  * the older spellings (--seq-len, --eval-interval, --train) still work. */
 START_TEST(test_flags_override_the_preset) {
-    if (!rnn_binary()) { printf("SKIP presets: bin/rnn is not built\n"); return; }
+    if (!rnn_binary()) SKIP_TEST("bin/rnn is not built");
     char cwd[4096], empty[4096], out[4096], args[8192], *err;
     no_data(cwd, empty, sizeof cwd);
     const char *text = tmp_path("rnn_preset.txt");
@@ -1140,6 +1140,7 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_state_carried_across_chunks);
     tcase_add_test(tc, test_resume_is_bit_identical_sgd_lstm);
     tcase_add_test(tc, test_resume_is_bit_identical_adam_gru);
+    tcase_add_test(tc, test_resume_logs_each_step_once);
     tcase_add_test(tc, test_resume_without_train_state);
     tcase_add_exit_test(tc, test_resume_with_another_batch_dies, 1);
     tcase_add_test(tc, test_eval_independent_of_chunk_length);

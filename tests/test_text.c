@@ -467,12 +467,11 @@ START_TEST(test_bible_files_aligned) {
         snprintf(lp, sizeof lp, "data/cache/bible/labels.%s.tsv", splits[s]);
         Lines *w = try_lines(wp), *c = try_lines(cp), *l = try_lines(lp);
         if (!w || !c || !l) {
-            printf("SKIP bible alignment: %s not found (run `make data` or `scripts/data.sh bible`)\n",
-                   !w ? wp : !c ? cp : lp);
+            const char *missing = !w ? wp : !c ? cp : lp;
             lines_free(w);
             lines_free(c);
             lines_free(l);
-            return;
+            SKIP_TEST("%s not found (run `make data` or `scripts/data.sh bible`)", missing);
         }
         ck_assert_msg(w->n == c->n && c->n == l->n, "%s: %zu words / %zu chars / %zu labels lines",
                       splits[s], w->n, c->n, l->n);
@@ -514,10 +513,8 @@ END_TEST
 
 START_TEST(test_mr_polarity_encoding) {
     const char *raw = "data/cache/mr-polarity/rt-polarity.pos", *utf8 = "data/cache/mr-polarity/rt-polarity.pos.utf8";
-    if (access(raw, R_OK) != 0 || access(utf8, R_OK) != 0) {
-        printf("SKIP MR encoding: %s not found (run `make data`)\n", raw);
-        return;
-    }
+    if (access(raw, R_OK) != 0 || access(utf8, R_OK) != 0)
+        SKIP_TEST("%s not found (run `make data`)", raw);
     char *buf, err[1024];
     size_t len, bad;
     ck_assert_int_eq(text_read(raw, &buf, &len, &bad, err, sizeof err), -1);

@@ -724,10 +724,8 @@ START_TEST(test_cli_exit_codes) {
     char path[512];
     snprintf(path, sizeof path, "%s/word2vec", bin && *bin ? bin : "bin");
     struct stat st;
-    if (stat(path, &st) != 0) {
-        printf("skipped: %s not built\n", path);
-        return;
-    }
+    if (stat(path, &st) != 0)
+        SKIP_TEST("%s not built", path);
     ck_assert_int_eq(run("--help"), 0);
     ck_assert_int_eq(run("train --help"), 0);
     ck_assert_int_eq(run("bogus"), 2);

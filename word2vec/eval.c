@@ -15,11 +15,8 @@
 
 /* Read a whole text file (NUL-terminated); NULL with err if it cannot. */
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
+    FILE *f = fopen_file(path, "rb", err, errlen);
+    if (!f) return NULL;
     fclose(f);
     return read_file(path, len);
 }

@@ -196,7 +196,7 @@ int nnlm_main(int argc, char **argv) {
     config_int(rc, "direct", cfg.direct); config_int(rc, "epochs", epochs); config_int(rc, "batch", B);
     config_num(rc, "lr", lr); config_int(rc, "max_tokens", max_tokens); config_int(rc, "min_count", min_count); config_int(rc, "seed", (long long)seed);
     config_end(rc);
-    Metrics *mt = load ? metrics_append(out, "step epoch split loss ppl lr tok_per_s elapsed_s")
+    Metrics *mt = load ? metrics_resume(out, "step epoch split loss ppl lr tok_per_s elapsed_s", step)
                        : metrics_create(out, "step epoch split loss ppl lr tok_per_s elapsed_s");
     snprintf(path, sizeof path, "%s/vocab.txt", out);
     vocab_save(vocab, path);
