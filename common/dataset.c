@@ -91,6 +91,15 @@ void lset_subset(LabelledSet *out, const LabelledSet *s, const int *fold, int k,
     out->is_view = 1;
 }
 
+void lset_assign_folds(int *fold, int n, int k, Rng *r) {
+    if (k < 1) die("folds: need at least one (got %d)", k);
+    int *perm = xmalloc((size_t)(n > 0 ? n : 1) * sizeof(int));
+    for (int i = 0; i < n; i++) perm[i] = i;
+    rng_shuffle_int(r, perm, (size_t)n);
+    for (int i = 0; i < n; i++) fold[perm[i]] = i % k;
+    free(perm);
+}
+
 double lset_majority_accuracy(const LabelledSet *train, const LabelledSet *test, int nclasses) {
     int *count = xcalloc((size_t)nclasses, sizeof(int)), best = 0, hit = 0;
     for (int i = 0; i < train->n; i++) count[train->label[i]]++;
@@ -101,15 +110,15 @@ double lset_majority_accuracy(const LabelledSet *train, const LabelledSet *test,
 }
 
 void lset_check_classes(const LabelledSet *s, int nclasses, const char *what) {
-    int *count = xcalloc((size_t)nclasses, sizeof(int));
-    for (int i = 0; i < s->n; i++) {
+    for (int i = 0; i < s->n; i++)
         if (s->label[i] < 0 || s->label[i] >= nclasses)
             die("%s: label %d outside 0..%d", what, s->label[i], nclasses - 1);
-        count[s->label[i]]++;
-    }
-    for (int k = 0; k < nclasses; k++)
-        if (!count[k]) die("%s: class %d has no examples (%d examples, %d classes)", what, k, s->n, nclasses);
+    int *count = xcalloc((size_t)nclasses, sizeof(int)), empty = -1;
+    for (int i = 0; i < s->n; i++) count[s->label[i]]++;
+    for (int k = nclasses - 1; k >= 0; k--)
+        if (!count[k]) empty = k;
     free(count);
+    if (empty >= 0) die("%s: class %d has no examples (%d examples, %d classes)", what, empty, s->n, nclasses);
 }
 
 int lset_parse_label(const char *line, int nclasses, const char **text) {
@@ -148,4 +157,15 @@ void lset_load_bible(LabelledSet *s, const char *text_path, const char *labels_p
     }
     lines_free(text);
     lines_free(labels);
+}
+
+void lset_load_polarity(LabelledSet *s, const char *pos_path, const char *neg_path, LsetEncoder enc, int maxlen) {
+    Lines *pos = lines_load(pos_path), *neg = lines_load(neg_path);
+    size_t most = pos->n > neg->n ? pos->n : neg->n;
+    for (size_t i = 0; i < most; i++) {
+        if (i < pos->n) lset_add_text(s, 1, pos->line[i], enc, maxlen);
+        if (i < neg->n) lset_add_text(s, 0, neg->line[i], enc, maxlen);
+    }
+    lines_free(pos);
+    lines_free(neg);
 }

@@ -24,7 +24,8 @@
  * The files: "LABEL text" lines, LABEL an integer in [0, nclasses) followed
  * by a space or a tab (SST's stsa.binary.*: "1 a gorgeous film"); the Bible's
  * verse files with their labels.SPLIT.tsv (scripts/bible.sh), a verse's class
- * the division of the Bible its book belongs to (text.h's bible_division).
+ * the division of the Bible its book belongs to (text.h's bible_division);
+ * and a class per file, one text per line (MR's positive and negative files).
  * Loaders die with "path:line: what is wrong".
  */
 #ifndef NLP_DATASET_H
@@ -32,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "rng.h"
 #include "text.h"
 
 typedef struct {
@@ -69,6 +71,10 @@ const int *lset_seq(const LabelledSet *s, int i, int f, int *len);
  * k-fold cross-validation without copying ids. Free it with lset_free. */
 void lset_subset(LabelledSet *out, const LabelledSet *s, const int *fold, int k, int keep);
 
+/* fold[i] in [0, k) for each of n examples: a seeded shuffle dealt round
+ * the k folds, so they differ in size by at most one (for lset_subset). */
+void lset_assign_folds(int *fold, int n, int k, Rng *r);
+
 /* The accuracy on test of always answering train's most frequent class. */
 double lset_majority_accuracy(const LabelledSet *train, const LabelledSet *test, int nclasses);
 /* Dies unless every label is in [0, nclasses) and every class has an example. */
@@ -85,5 +91,10 @@ void lset_load_labelled_file(LabelledSet *s, const char *path, int nclasses, Lse
  * file (the verses are in book order, so the first max would be Genesis). */
 void lset_load_bible(LabelledSet *s, const char *text_path, const char *labels_path, LsetEncoder enc,
                      int maxlen, int max);
+/* Two files of one text per line, one per class (MR's rt-polarity.pos and
+ * .neg, Pang & Lee 2005; Kim's Subj, CR, MPQA): pos_path's lines get label 1,
+ * neg_path's label 0. The classes are interleaved (pos 1, neg 1, pos 2, ...),
+ * so folds by index are balanced; empty lines are skipped. */
+void lset_load_polarity(LabelledSet *s, const char *pos_path, const char *neg_path, LsetEncoder enc, int maxlen);
 
 #endif

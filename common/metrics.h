@@ -45,7 +45,7 @@
  * The RESULT line (stdout). Every eval ends with exactly one line that the
  * ladder, the benchmarks and the notebooks parse instead of prose:
  *
- *       RESULT stage=ngram model=mkn5 data=ptb split=test tokens=82430 loss=4.9502 ppl=141.19
+ *       RESULT stage=ngram model=arpa5 data=ptb split=test tokens=82430 oov=0 loss=4.9501 ppl=141.19 ppl_excl_oov=141.19
  *
  *       result_begin("ngram");
  *       result_str("model", "mkn5");

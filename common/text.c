@@ -85,8 +85,7 @@ int utf8_validate(const char *s, size_t n, size_t *bad_offset) {
     return 1;
 }
 
-/* 1-based line number of byte offset off */
-static size_t line_of(const char *s, size_t off) {
+size_t text_line_of(const char *s, size_t off) {
     size_t line = 1;
     for (size_t i = 0; i < off; i++) line += s[i] == '\n';
     return line;
@@ -98,14 +97,14 @@ int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, ch
         if (bad_offset) *bad_offset = bad;
         return fail(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
                     "HINT: convert it first, e.g. iconv -f latin1 -t utf-8 '%s' > '%s.utf8'",
-                    name, bad, line_of(s, bad), name, name);
+                    name, bad, text_line_of(s, bad), name, name);
     }
     const char *nul = memchr(s, '\0', n);
     if (nul) {
         bad = (size_t)(nul - s);
         if (bad_offset) *bad_offset = bad;
         return fail(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
-                    "HINT: is it a binary file (a token file or checkpoint)?", name, bad, line_of(s, bad));
+                    "HINT: is it a binary file (a token file or checkpoint)?", name, bad, text_line_of(s, bad));
     }
     return 0;
 }

@@ -87,6 +87,8 @@ int utf8_encode(uint32_t cp, char *out);
 /* 1 if s[0..n) is valid UTF-8; else 0 and *bad_offset = first byte of the first bad sequence. */
 int utf8_validate(const char *s, size_t n, size_t *bad_offset);
 
+/* The line (1-based) that byte offset off of s is on: 1 + the newlines before it. */
+size_t text_line_of(const char *s, size_t off);
 /* 0 when s[0..n) is text: valid UTF-8 without NUL bytes. Else -1, *bad_offset
  * (may be NULL) = the first bad byte, and err = "'NAME': invalid UTF-8 at byte N
  * (line L)" (or "NUL byte at ..."), for text that did not come from a file. */

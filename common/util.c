@@ -300,3 +300,8 @@ int data_path(char *buf, size_t n, const char *rel) {
     snprintf(buf, n, "data/cache/%s", rel);
     return 0;
 }
+
+void data_path_or_die(char *buf, size_t n, const char *rel) {
+    if (!data_path(buf, n, rel))
+        die("'%s' is missing (run `make data`, or set NLP_DATA_DIR to the datasets' folder)", buf);
+}

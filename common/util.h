@@ -99,5 +99,8 @@ uint64_t hash_bytes(const char *s, size_t len);
  * "ptb/ptb.train.txt").
  */
 int data_path(char *buf, size_t n, const char *rel);
+/* data_path, or die with "'data/cache/<rel>' is missing (run `make data`, or
+ * set NLP_DATA_DIR to the datasets' folder)" when the file is in neither place. */
+void data_path_or_die(char *buf, size_t n, const char *rel);
 
 #endif

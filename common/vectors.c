@@ -17,22 +17,17 @@
 
 /* ---------------------------------------------------------------- the table */
 
-static size_t find_slot(const Vectors *v, const char *word) {
-    size_t mask = v->nslots - 1, i = (size_t)hash_bytes(word, strlen(word)) & mask;
-    while (v->slots[i] >= 0 && strcmp(v->words[v->slots[i]], word) != 0) i = (i + 1) & mask;
-    return i;
+int vectors_find(const Vectors *v, const char *word) {
+    int e = strmap_find(&v->index, word, strlen(word));
+    return e < 0 ? -1 : v->row_of[e];
 }
 
-int vectors_find(const Vectors *v, const char *word) { return v->slots[find_slot(v, word)]; }
-
 static void build_index(Vectors *v) {
-    v->nslots = 16;
-    while (v->nslots < (size_t)v->V * 2) v->nslots *= 2;
-    v->slots = xmalloc(v->nslots * sizeof(int));
-    memset(v->slots, -1, v->nslots * sizeof(int));
+    strmap_init(&v->index);
+    v->row_of = xmalloc((size_t)v->V * sizeof(int));
     for (int i = 0; i < v->V; i++) {
-        size_t s = find_slot(v, v->words[i]);
-        if (v->slots[s] < 0) v->slots[s] = i;   /* a repeated word keeps its first row */
+        int added, e = strmap_intern(&v->index, v->words[i], strlen(v->words[i]), &added);
+        if (added) v->row_of[e] = i;   /* a repeated word keeps its first row */
     }
 }
 
@@ -58,7 +53,8 @@ void vectors_free(Vectors *v) {
     for (int i = 0; i < v->V; i++) free(v->words[i]);
     free(v->words);
     free(v->vecs);
-    free(v->slots);
+    strmap_free(&v->index);
+    free(v->row_of);
     free(v);
 }
 

@@ -31,6 +31,8 @@
 
 #include <stddef.h>
 
+#include "strmap.h"
+
 /* bytes per word, NUL included: the original tool's MAX_STRING */
 #define VECTORS_MAX_WORD 100
 
@@ -38,8 +40,8 @@ typedef struct {
     int V, D;
     char **words;    /* (V) */
     float *vecs;     /* (V, D) row-major */
-    int *slots;      /* hash table of row ids, -1 = empty */
-    size_t nslots;
+    StrMap index;    /* word -> entry (strmap.h) */
+    int *row_of;     /* (index.n) entry -> its word's first row */
 } Vectors;
 
 enum { VEC_TEXT = 0, VEC_BINARY = 1, VEC_AUTO = 2 };

@@ -25,41 +25,52 @@
 #ifndef RNN_CLASSIFY_H
 #define RNN_CLASSIFY_H
 
+#include "dataset.h"
 #include "params.h"
 #include "rng.h"
 #include "text.h"
 #include "vectors.h"
 
-typedef enum { ENC_DNN, ENC_CNN, ENC_LSTM } EncoderKind;
-typedef enum { EMB_RAND, EMB_STATIC, EMB_NONSTATIC } EmbeddingMode;
+typedef enum { RNN_CLS_DNN, RNN_CLS_CNN, RNN_CLS_LSTM } RnnClsEncoder;
+typedef enum { RNN_CLS_EMB_RAND, RNN_CLS_EMB_STATIC, RNN_CLS_EMB_NONSTATIC } RnnClsEmbedding;
 
-#define CNN_WIDTHS 3
-extern const int cnn_widths[CNN_WIDTHS];   /* 3, 4, 5 */
+#define RNN_CLS_CNN_WIDTHS 3
+extern const int rnn_cls_cnn_widths[RNN_CLS_CNN_WIDTHS];   /* 3, 4, 5 */
 
 typedef struct {
-    EncoderKind enc;
-    EmbeddingMode emb;
+    RnnClsEncoder enc;
+    RnnClsEmbedding emb;
     int V, E, H, F, NC;
     float dropout;      /* on the features before the softmax */
     float max_norm;     /* l2 bound on each softmax weight row (0: none) */
-} ClsConfig;
+} RnnClsConfig;
 
+/* Pointers into a ParamTable's values (or its grads); NULL where the encoder
+ * has no such tensor. */
 typedef struct {
-    ClsConfig cfg;
-    ParamTable pt;
     float *wte;                                    /* (V,E) */
-    float *conv_w[CNN_WIDTHS], *conv_b[CNN_WIDTHS]; /* (F, K*E), (F) */
+    float *conv_w[RNN_CLS_CNN_WIDTHS], *conv_b[RNN_CLS_CNN_WIDTHS]; /* CNN (F, K*E), (F) */
     float *w_ih, *w_hh, *b_ih, *b_hh;              /* LSTM (4H,E), (4H,H), (4H), (4H) */
     float *w_hid, *b_hid;                          /* DNN (H,E), (H) */
     float *w_out, *b_out;                          /* (NC,D), (NC) */
-} Classifier;
+} RnnClsTensors;
 
+typedef struct {
+    RnnClsConfig cfg;
+    ParamTable pt;
+    RnnClsTensors w;                /* into pt.values */
+    RnnClsTensors g;                /* into pt.grads */
+} RnnCls;
+
+/* Activations for batches up to (B,T), carved from one allocation (memory);
+ * the buffers an encoder does not use are NULL. */
 typedef struct {
     int B, T;                       /* capacity */
     int b, t;                       /* sizes of the last forward */
+    float *memory;                  /* the one allocation every field points into */
     int *ids, *tm_ids, *lens, *labels;       /* (B,T), (T,B), (B), (B) */
     float *emb, *demb;              /* (B,T,E) (LSTM: time-major (T,B,E)) */
-    float *cols[CNN_WIDTHS], *conv[CNN_WIDTHS], *dconv[CNN_WIDTHS];
+    float *cols[RNN_CLS_CNN_WIDTHS], *conv[RNN_CLS_CNN_WIDTHS], *dconv[RNN_CLS_CNN_WIDTHS];
     int *argmax;                    /* (B,D) where each max came from */
     float *dcols;
     float *mean, *dmean;            /* DNN (B,E): the mean embedding and its gradient */
@@ -67,103 +78,83 @@ typedef struct {
     float *feat, *mask, *featd, *dfeat, *dfeatd;   /* (B,D) */
     float *logits, *probs;          /* (B,NC) */
     Rng rng;
-} ClsActs;
+} RnnClsActs;
 
-const char *cls_encoder_name(EncoderKind e);
-int cls_encoder_parse(const char *s, EncoderKind *e);
-int cls_feature_size(const ClsConfig *c);
-int cls_pad_left(const ClsConfig *c);
+/* "dnn", "cnn", "lstm" in the order of RnnClsEncoder, then NULL */
+extern const char *const rnn_cls_encoder_names[];
+const char *rnn_cls_encoder_name(RnnClsEncoder e);
+int rnn_cls_encoder_parse(const char *s, RnnClsEncoder *e);
+int rnn_cls_feature_size(const RnnClsConfig *c);
+int rnn_cls_pad_left(const RnnClsConfig *c);
 
-void cls_build(Classifier *m, const ClsConfig *cfg);
-void cls_free(Classifier *m);
+void rnn_cls_build(RnnCls *m, const RnnClsConfig *cfg);
+void rnn_cls_free(RnnCls *m);
 /* Weights U[-0.1, 0.1] (embedding U[-0.25, 0.25], Kim's range for unknown
  * words), biases 0, <pad> row 0. */
-void cls_init(Classifier *m, Rng *rng);
-void cls_acts_build(ClsActs *a, const Classifier *m, int B, int T, uint64_t seed);
-void cls_acts_free(ClsActs *a);
+void rnn_cls_init(RnnCls *m, Rng *rng);
+void rnn_cls_acts_build(RnnClsActs *a, const RnnCls *m, int B, int T, uint64_t seed);
+void rnn_cls_acts_free(RnnClsActs *a);
 
 /* ids (B,T) laid out as above, lens (B), labels (B) or NULL. Returns the mean
- * cross-entropy (0 without labels); predictions via cls_predict. */
-double cls_forward(Classifier *m, ClsActs *a, const int *ids, const int *lens, const int *labels,
+ * cross-entropy (0 without labels); predictions via rnn_cls_predict. */
+double rnn_cls_forward(RnnCls *m, RnnClsActs *a, const int *ids, const int *lens, const int *labels,
                    int B, int T, int train);
-void cls_backward(Classifier *m, ClsActs *a);
+void rnn_cls_backward(RnnCls *m, RnnClsActs *a);
 /* After an optimizer step: <pad> row back to zero, max-norm on the softmax rows. */
-void cls_after_step(Classifier *m);
+void rnn_cls_after_step(RnnCls *m);
 /* argmax of the last forward's logits, for each of its B sentences */
-void cls_predict(const Classifier *m, const ClsActs *a, int *pred);
+void rnn_cls_predict(const RnnCls *m, const RnnClsActs *a, int *pred);
 
 /* ------------------------------------------------------------ data and training */
 
-typedef struct {
-    int n, cap;        /* sentences */
-    int *start, *len;  /* (n) offsets into ids and lengths */
-    int *ids;          /* every sentence's word ids, one after another */
-    size_t nids, capids;
-    int *label;        /* (n) in [0, NC) */
-} ClsSet;
+/* The sentences are common/dataset.h's LabelledSet (one field, the word ids;
+ * the label in [0, NC)), encoded with lset_words(v). What is the classifiers'
+ * own is the vocabulary each task builds (Kim's: over all of its files). */
 
-/* Add one whitespace-tokenised sentence (cut to maxlen >= 1 words; unknown
- * words become <unk>). An empty sentence is skipped; returns 1 if added. */
-int clsset_add(ClsSet *s, const Vocab *v, const char *line, int label, int maxlen);
-void clsset_free(ClsSet *s);
-/* The baseline: the accuracy on test of always answering train's most
- * frequent class. */
-double cls_majority_accuracy(const ClsSet *train, const ClsSet *test, int NC);
-/* Dies unless each of the NC classes has at least one sentence in s. */
-void clsset_check_classes(const ClsSet *s, int NC, const char *what);
-
-/* words.SPLIT.txt with labels.SPLIT.tsv, one verse per line, v built beforehand. */
-void cls_load_bible(ClsSet *s, const Vocab *v, const char *words_path, const char *labels_path, int maxlen);
 /* The Bible task from the data cache: the vocabulary (training words seen at
  * least twice), the training and the test verses (at most maxlen words).
  * Returns NULL, loading nothing, when the Bible data is absent (make data). */
-Vocab *cls_load_bible_task(ClsSet *train, ClsSet *test, int maxlen);
-/* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved;
- * builds the vocabulary over both files, as Kim. */
-void cls_load_mr(ClsSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);
+Vocab *rnn_cls_load_bible_task(LabelledSet *train, LabelledSet *test, int maxlen);
+/* MR (Pang & Lee 2005): positive = 1, negative = 0, classes interleaved
+ * (lset_load_polarity); builds the vocabulary over both files, as Kim. */
+void rnn_cls_load_mr(LabelledSet *s, Vocab **v, const char *pos, const char *neg, int maxlen);
 /* Files of "LABEL word word ..." lines (SST's stsa.binary.*: LABEL 0 or 1),
  * LABEL an integer in [0, NC). Builds the vocabulary over all nfiles files, as
- * Kim, then loads file i into sets[i]. Dies on a bad label, a line with a
- * label but no words, or a file without sentences (path:line). */
-/* One such file with an existing vocabulary (unknown words become <unk>). */
-void cls_load_labelled_file(ClsSet *s, const Vocab *v, const char *path, int NC, int maxlen);
-void cls_load_labelled(ClsSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen);
-/* The sentences of s whose fold is (keep=1) or is not (keep=0) k, sharing
- * s's ids: free with clsset_view_free. */
-void clsset_subset(ClsSet *out, const ClsSet *s, const int *fold, int k, int keep);
-void clsset_view_free(ClsSet *s);
+ * Kim, then loads file i into sets[i] (lset_load_labelled_file, which dies on
+ * a bad label, a label without words, or a file without sentences). */
+void rnn_cls_load_labelled(LabelledSet *sets, Vocab **v, const char *const *paths, int nfiles, int NC, int maxlen);
 
 typedef struct {
-    ClsConfig model;
+    RnnClsConfig model;
     int batch, epochs;
     float lr;
-    unsigned long seed;
+    unsigned long long seed;
     int quiet;
     const char *save_dir;     /* if set: the chosen epoch's model goes to DIR/model.ckpt */
     const Vocab *save_vocab;  /* ... with this vocabulary, as DIR/vocab.txt */
-} ClsTrainOptions;
+} RnnClsTrainOptions;
 
 typedef struct {
     double test_acc;   /* test accuracy after the chosen epoch */
     double dev_acc;    /* dev accuracy of that epoch (NAN without a dev set) */
     int epoch;         /* 1-based: the best dev epoch, or the last one without a dev set */
-} ClsScore;
+} RnnClsScore;
 
 /* Train on train and score on test. With a dev set, every epoch is scored on
  * dev and the test accuracy of the best dev epoch is kept (early stopping by
  * dev accuracy, as Kim); dev NULL: the last epoch's. init_emb (V,E) holds the
  * pretrained rows for static and non-static embeddings (NULL for rand). */
-ClsScore cls_train_eval(const ClsTrainOptions *o, const ClsSet *train, const ClsSet *dev,
-                        const ClsSet *test, const float *init_emb);
+RnnClsScore rnn_cls_train_eval(const RnnClsTrainOptions *o, const LabelledSet *train, const LabelledSet *dev,
+                        const LabelledSet *test, const float *init_emb);
 
 /* Fraction of s classified correctly (a's capacity must fit s's sentences). */
-double cls_accuracy(Classifier *m, ClsActs *a, const ClsSet *s);
+double rnn_cls_accuracy(RnnCls *m, RnnClsActs *a, const LabelledSet *s);
 
 /* A trained classifier as DIR/model.ckpt (stage "rnn-classify", atomic) and
- * DIR/vocab.txt; cls_load rebuilds it and dies on a missing, corrupted or
+ * DIR/vocab.txt; rnn_cls_load rebuilds it and dies on a missing, corrupted or
  * foreign file. */
-void cls_save(const Classifier *m, const Vocab *v, const char *dir);
-void cls_load(Classifier *m, Vocab **v, const char *dir);
+void rnn_cls_save(const RnnCls *m, const Vocab *v, const char *dir);
+void rnn_cls_load(RnnCls *m, Vocab **v, const char *dir);
 
 /* ------------------------------------------------------------ pretrained rows */
 
@@ -171,7 +162,7 @@ void cls_load(Classifier *m, Vocab **v, const char *dir);
  * binary: ours, Google News, fastText's .vec) or, when src is a directory, a
  * word-level `rnn lm-train` run, whose input embedding is used. Dies with a
  * clear message when src is neither. */
-Vectors *cls_vectors_load(const char *src);
+Vectors *rnn_cls_vectors_load(const char *src);
 
 /* Kim's recipe for the table (V,E): a word of v found in vec takes its
  * vector; the others (and <unk>) start from U[-a, a], a = sqrt(3 s2) where s2
@@ -179,7 +170,7 @@ Vectors *cls_vectors_load(const char *src);
  * ones (U[-a, a] has variance a^2/3); <pad> is zero. Dies when vec's
  * dimension is not E. Returns how many words of v were found; *a_out gets a
  * when non-NULL. */
-int cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec, const char *src,
+int rnn_cls_pretrained_rows(float *table, const Vocab *v, int E, const Vectors *vec, const char *src,
                         Rng *rng, float *a_out);
 
 #endif

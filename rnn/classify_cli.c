@@ -9,13 +9,13 @@
  */
 #include "rnn/classify_cli.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "rnn/classify.h"
@@ -59,110 +59,95 @@ static const char *usage_classify =
     "  --seed N   --threads N   --quiet\n";
 
 typedef struct {
-    ClsTrainOptions t;
+    RnnClsTrainOptions t;
     const char *task, *vectors;
     int folds, maxlen, emb_given;
-    long threads;
+    int threads;
 } ClsOptions;
 
-enum { C_PRESET = 300, C_TASK, C_ENC, C_EMBMODE, C_VECTORS, C_EMB, C_HIDDEN, C_MAPS, C_DROPOUT,
-       C_MAXNORM, C_EPOCHS, C_BATCH, C_LR, C_FOLDS, C_MAXLEN, C_SEED, C_THREADS, C_QUIET, C_OUT, C_HELP };
+static const char *const tasks[] = { "mr", "sst2", "bible", NULL };
+/* Kim's three ways with the embeddings, in the order of RnnClsEmbedding (and a spelling of the third) */
+static const char *const modes[] = { "rand", "static", "nonstatic", "non-static", NULL };
 
-static const struct option cls_options[] = {
-    { "preset", required_argument, 0, C_PRESET }, { "task", required_argument, 0, C_TASK },
-    { "encoder", required_argument, 0, C_ENC }, { "embeddings", required_argument, 0, C_EMBMODE },
-    { "vectors", required_argument, 0, C_VECTORS }, { "emb", required_argument, 0, C_EMB },
-    { "hidden", required_argument, 0, C_HIDDEN }, { "maps", required_argument, 0, C_MAPS },
-    { "dropout", required_argument, 0, C_DROPOUT }, { "max-norm", required_argument, 0, C_MAXNORM },
-    { "epochs", required_argument, 0, C_EPOCHS }, { "batch", required_argument, 0, C_BATCH },
-    { "lr", required_argument, 0, C_LR }, { "folds", required_argument, 0, C_FOLDS },
-    { "maxlen", required_argument, 0, C_MAXLEN }, { "seed", required_argument, 0, C_SEED },
-    { "threads", required_argument, 0, C_THREADS }, { "quiet", no_argument, 0, C_QUIET },
-    { "out", required_argument, 0, C_OUT }, { "help", no_argument, 0, C_HELP }, { 0, 0, 0, 0 },
-};
+static RnnClsEmbedding mode_of(int k) { return k == 3 ? RNN_CLS_EMB_NONSTATIC : (RnnClsEmbedding)k; }
 
-static const char *tasks[] = { "mr", "sst2", "bible" };
-
-static const char *parse_task(const char *s) {
-    for (int k = 0; k < 3; k++) if (strcmp(s, tasks[k]) == 0) return tasks[k];
-    return NULL;
-}
-
-static EmbeddingMode parse_mode(const char *s) {
-    if (strcmp(s, "rand") == 0) return EMB_RAND;
-    if (strcmp(s, "static") == 0) return EMB_STATIC;
-    if (strcmp(s, "nonstatic") == 0 || strcmp(s, "non-static") == 0) return EMB_NONSTATIC;
-    usage_error("--embeddings must be rand, static or nonstatic");
-}
-
-static const char *mode_name(EmbeddingMode m) { return m == EMB_RAND ? "rand" : m == EMB_STATIC ? "static" : "nonstatic"; }
+static const char *mode_name(RnnClsEmbedding m) { return modes[m]; }
 
 /* The epochs of the runs in rnn/README.md: what fits 10 folds of MR into
  * ~20 minutes of one shared core; SST-2 keeps the best dev epoch of 10. */
-static int preset_epochs(const char *task, EncoderKind e) {
+static int preset_epochs(const char *task, RnnClsEncoder e) {
     if (strcmp(task, "bible") == 0) return 3;
-    if (strcmp(task, "mr") == 0) return e == ENC_CNN ? 4 : e == ENC_LSTM ? 5 : 10;
+    if (strcmp(task, "mr") == 0) return e == RNN_CLS_CNN ? 4 : e == RNN_CLS_LSTM ? 5 : 10;
     return 10;
 }
 
-/* TASK-ENCODER[-MODE] */
-static void cls_preset(ClsOptions *o, const char *name) {
+/* Index of s among the NULL-terminated words, or -1. */
+static int word_index(const char *const *words, const char *s) {
+    for (int k = 0; words[k]; k++) if (strcmp(words[k], s) == 0) return k;
+    return -1;
+}
+
+/* Preset TASK-ENCODER[-MODE] (cli.h applies it before the flags); 0 when
+ * name is not one. */
+static int cls_preset(void *ctx, const char *name) {
+    ClsOptions *o = ctx;
     char task[16] = {0}, rest[32] = {0};
     const char *dash = strchr(name, '-');
-    if (!dash || (size_t)(dash - name) >= sizeof task) usage_error("unknown preset '%s'", name);
+    if (!dash || (size_t)(dash - name) >= sizeof task) return 0;
     memcpy(task, name, (size_t)(dash - name));
     snprintf(rest, sizeof rest, "%s", dash + 1);
-    if (!(o->task = parse_task(task))) usage_error("unknown preset '%s'", name);
+    int t = word_index(tasks, task);
     char *mode = strchr(rest, '-');
     if (mode) *mode++ = '\0';
-    EncoderKind e;
-    if (cls_encoder_parse(rest, &e)) usage_error("unknown preset '%s'", name);
+    int m = mode ? word_index(modes, mode) : 0;
+    RnnClsEncoder e;
+    if (t < 0 || m < 0 || rnn_cls_encoder_parse(rest, &e)) return 0;
+    o->task = tasks[t];
     o->t.model.enc = e;
-    o->t.model.emb = mode ? parse_mode(mode) : EMB_RAND;
-    o->t.model.E = strcmp(o->task, "bible") == 0 ? 128 : 300;
+    o->t.model.emb = mode_of(m);
+    o->t.model.E = t == 2 ? 128 : 300;   /* the Bible's runs are smaller */
     o->t.epochs = preset_epochs(o->task, e);
-    o->vectors = o->t.model.emb == EMB_RAND ? NULL : PRETRAINED_VECTORS;
+    o->vectors = o->t.model.emb == RNN_CLS_EMB_RAND ? NULL : PRETRAINED_VECTORS;
+    return 1;
 }
 
 static void cls_parse(ClsOptions *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
-    o->t.model = (ClsConfig){ .enc = ENC_CNN, .emb = EMB_RAND, .E = 300, .H = 100, .F = 100,
-                              .dropout = 0.5f, .max_norm = 3.0f };
+    o->t.model = (RnnClsConfig){ .enc = RNN_CLS_CNN, .emb = RNN_CLS_EMB_RAND, .E = 300, .H = 100, .F = 100,
+                                 .dropout = 0.5f, .max_norm = 3.0f };
     o->t.batch = 50; o->t.epochs = 10; o->t.lr = 1e-3f; o->t.seed = 1337;
     o->task = "mr"; o->folds = 10; o->maxlen = 64;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", cls_options, NULL)) != -1) {
-        ClsConfig *m = &o->t.model;
-        switch (c) {
-        case C_PRESET: cls_preset(o, optarg); break;
-        case C_TASK: if (!(o->task = parse_task(optarg))) usage_error("--task must be mr, sst2 or bible"); break;
-        case C_ENC: if (cls_encoder_parse(optarg, &m->enc)) usage_error("--encoder must be dnn, cnn or lstm"); break;
-        case C_EMBMODE: m->emb = parse_mode(optarg); break;
-        case C_VECTORS: o->vectors = optarg; break;
-        case C_EMB: m->E = (int)parse_long(optarg, "--emb", 1, 4096); o->emb_given = 1; break;
-        case C_HIDDEN: m->H = (int)parse_long(optarg, "--hidden", 1, 4096); break;
-        case C_MAPS: m->F = (int)parse_long(optarg, "--maps", 1, 4096); break;
-        case C_DROPOUT: m->dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
-        case C_MAXNORM: m->max_norm = (float)parse_double(optarg, "--max-norm", 0.0, 1e6); break;
-        case C_EPOCHS: o->t.epochs = (int)parse_long(optarg, "--epochs", 1, 10000); break;
-        case C_BATCH: o->t.batch = (int)parse_long(optarg, "--batch", 1, 100000); break;
-        case C_LR: o->t.lr = (float)parse_double(optarg, "--lr", 1e-9, 10.0); break;
-        case C_FOLDS: o->folds = (int)parse_long(optarg, "--folds", 1, 10); break;
-        case C_MAXLEN: o->maxlen = (int)parse_long(optarg, "--maxlen", 1, 100000); break;
-        case C_SEED: o->t.seed = (unsigned long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case C_THREADS: o->threads = parse_long(optarg, "--threads", 1, 256); break;
-        case C_QUIET: o->t.quiet = 1; break;
-        case C_OUT: o->t.save_dir = optarg; break;
-        case C_HELP: fputs(usage_classify, stdout); exit(0);
-        default: usage_error("see rnn classify-train --help");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    RnnClsConfig *m = &o->t.model;
+    int task = -1, enc = -1, mode = -1, emb = 0;   /* -1, 0: not given */
+    const CliOption opts[] = {
+        { .name = "task", .type = CLI_CHOICE, .dst = &task, .choices = tasks },
+        { .name = "encoder", .type = CLI_CHOICE, .dst = &enc, .choices = rnn_cls_encoder_names },
+        { .name = "embeddings", .type = CLI_CHOICE, .dst = &mode, .choices = modes },
+        CLI_OPT("vectors", CLI_STRING, &o->vectors, 0, 0),
+        CLI_OPT("emb", CLI_INT, &emb, 1, 4096),
+        CLI_OPT("hidden", CLI_INT, &m->H, 1, 4096),
+        CLI_OPT("maps", CLI_INT, &m->F, 1, 4096),
+        CLI_OPT("dropout", CLI_FLOAT, &m->dropout, 0, 0.99),
+        CLI_OPT("max-norm", CLI_FLOAT, &m->max_norm, 0, 1e6),
+        CLI_OPT("epochs", CLI_INT, &o->t.epochs, 1, 10000),
+        CLI_BATCH(&o->t.batch),
+        CLI_LR_F(&o->t.lr),
+        CLI_OPT("folds", CLI_INT, &o->folds, 1, 10),
+        CLI_OPT("maxlen", CLI_INT, &o->maxlen, 1, 100000),
+        CLI_SEED(&o->t.seed), CLI_THREADS(&o->threads), CLI_QUIET(&o->t.quiet), CLI_OUT(&o->t.save_dir),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage_classify, .options = opts, .preset = cls_preset, .ctx = o,
+                     .presets = "TASK-ENCODER[-MODE]: mr-cnn-rand, sst2-cnn-static, bible-lstm, ..." };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("classify-train: unexpected argument '%s'", argv[1]);
+    if (task >= 0) o->task = tasks[task];
+    if (enc >= 0) m->enc = (RnnClsEncoder)enc;
+    if (mode >= 0) m->emb = mode_of(mode);
+    if (emb > 0) { m->E = emb; o->emb_given = 1; }
     if (o->t.save_dir && strcmp(o->task, "mr") == 0)
         usage_error("--out saves one model; MR's 10-fold cross-validation trains ten (use --task sst2 or bible)");
-    if (o->threads > 0) set_threads((int)o->threads);
-    if (o->t.model.emb == EMB_RAND) o->vectors = NULL;
+    if (o->threads > 0) set_threads(o->threads);
+    if (o->t.model.emb == RNN_CLS_EMB_RAND) o->vectors = NULL;
     else if (!o->vectors)
         usage_error("static and non-static embeddings need --vectors FILE (word2vec format) or DIR (an rnn lm-train run)");
     else if (strcmp(o->vectors, PRETRAINED_VECTORS) == 0 && access(o->vectors, R_OK) != 0)
@@ -173,14 +158,14 @@ static void cls_parse(ClsOptions *o, int argc, char **argv) {
 /* The pretrained table (V,E) for v, or NULL for rand; sets E from the vectors
  * unless --emb was given. */
 static float *pretrained(ClsOptions *o, const Vocab *v) {
-    if (o->t.model.emb == EMB_RAND) return NULL;
-    Vectors *vec = cls_vectors_load(o->vectors);
+    if (o->t.model.emb == RNN_CLS_EMB_RAND) return NULL;
+    Vectors *vec = rnn_cls_vectors_load(o->vectors);
     if (!o->emb_given) o->t.model.E = vec->D;
     float *table = xmalloc((size_t)v->size * o->t.model.E * sizeof(float));
     Rng rng;
     rng_seed(&rng, o->t.seed, 5);
     float a;
-    int found = cls_pretrained_rows(table, v, o->t.model.E, vec, o->vectors, &rng, &a);
+    int found = rnn_cls_pretrained_rows(table, v, o->t.model.E, vec, o->vectors, &rng, &a);
     if (!o->t.quiet)
         fprintf(stderr, "rnn: %d of %d words have pretrained vectors (%s, %d x %d); the others U[-%.3f, %.3f]\n",
                 found, v->size - VOCAB_NSPECIAL, o->vectors, vec->V, vec->D, a, a);
@@ -188,9 +173,9 @@ static float *pretrained(ClsOptions *o, const Vocab *v) {
     return table;
 }
 
-static void print_cls_result(const ClsOptions *o, int folds, const ClsScore *s, int n) {
+static void print_cls_result(const ClsOptions *o, int folds, const RnnClsScore *s, int n) {
     char model[64];
-    snprintf(model, sizeof model, "%s-%s", cls_encoder_name(o->t.model.enc), mode_name(o->t.model.emb));
+    snprintf(model, sizeof model, "%s-%s", rnn_cls_encoder_name(o->t.model.enc), mode_name(o->t.model.emb));
     result_begin("rnn");
     result_str("task", o->task);
     result_str("model", model);
@@ -207,20 +192,21 @@ static void print_cls_result(const ClsOptions *o, int folds, const ClsScore *s, 
 
 /* Train on the Bible's train verses, score its test verses; *majority gets the
  * majority-class baseline when non-NULL, *n the test verses. */
-static ClsScore run_bible(ClsOptions *o, double *majority, int *n) {
-    ClsSet train, test;
-    Vocab *v = cls_load_bible_task(&train, &test, o->maxlen);
-    if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
+static RnnClsScore run_bible(ClsOptions *o, double *majority, int *n) {
+    LabelledSet train, test;
+    char words[4096];
+    data_path_or_die(words, sizeof words, "bible/words.train.txt");
+    Vocab *v = rnn_cls_load_bible_task(&train, &test, o->maxlen);
     o->t.model.V = v->size;
     o->t.model.NC = BIBLE_DIVISIONS;
     float *table = pretrained(o, v);
     o->t.save_vocab = v;
-    ClsScore s = cls_train_eval(&o->t, &train, NULL, &test, table);
-    if (majority) *majority = cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
+    RnnClsScore s = rnn_cls_train_eval(&o->t, &train, NULL, &test, table);
+    if (majority) *majority = lset_majority_accuracy(&train, &test, BIBLE_DIVISIONS);
     if (n) *n = test.n;
     free(table);
-    clsset_free(&train);
-    clsset_free(&test);
+    lset_free(&train);
+    lset_free(&test);
     vocab_free(v);
     return s;
 }
@@ -231,34 +217,32 @@ static ClsScore run_bible(ClsOptions *o, double *majority, int *n) {
  * test accuracy of the first o->folds, each after the last epoch. */
 static void run_mr(ClsOptions *o) {
     char pos[4096], neg[4096];
-    data_path(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
-    data_path(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
-    ClsSet all = {0};
+    data_path_or_die(pos, sizeof pos, "mr-polarity/rt-polarity.pos.utf8");
+    data_path_or_die(neg, sizeof neg, "mr-polarity/rt-polarity.neg.utf8");
+    LabelledSet all;
     Vocab *v;
-    cls_load_mr(&all, &v, pos, neg, o->maxlen);
+    rnn_cls_load_mr(&all, &v, pos, neg, o->maxlen);
     o->t.model.V = v->size;
     o->t.model.NC = 2;
     float *table = pretrained(o, v);
-    int *fold = xmalloc((size_t)all.n * sizeof(int)), *perm = xmalloc((size_t)all.n * sizeof(int));
-    for (int i = 0; i < all.n; i++) perm[i] = i;
+    int *fold = xmalloc((size_t)all.n * sizeof(int));
     Rng rng;
     rng_seed(&rng, o->t.seed, 2);
-    rng_shuffle_int(&rng, perm, (size_t)all.n);
-    for (int i = 0; i < all.n; i++) fold[perm[i]] = i % 10;
-    ClsScore mean = { 0.0, NAN, o->t.epochs };
+    lset_assign_folds(fold, all.n, 10, &rng);
+    RnnClsScore mean = { 0.0, NAN, o->t.epochs };
     for (int k = 0; k < o->folds; k++) {
-        ClsSet train, test;
-        clsset_subset(&train, &all, fold, k, 0);
-        clsset_subset(&test, &all, fold, k, 1);
-        double acc = cls_train_eval(&o->t, &train, NULL, &test, table).test_acc;
+        LabelledSet train, test;
+        lset_subset(&train, &all, fold, k, 0);
+        lset_subset(&test, &all, fold, k, 1);
+        double acc = rnn_cls_train_eval(&o->t, &train, NULL, &test, table).test_acc;
         fprintf(stderr, "MR fold %d/10: test accuracy %.2f%%\n", k + 1, 100 * acc);
         mean.test_acc += acc / o->folds;
-        clsset_view_free(&train);
-        clsset_view_free(&test);
+        lset_free(&train);
+        lset_free(&test);
     }
     print_cls_result(o, o->folds, &mean, all.n);
-    free(fold); free(perm); free(table);
-    clsset_free(&all);
+    free(fold); free(table);
+    lset_free(&all);
     vocab_free(v);
 }
 
@@ -268,26 +252,26 @@ static void run_sst2(ClsOptions *o) {
     char path[3][4096];
     const char *paths[3];
     for (int k = 0; k < 3; k++) {
-        if (!data_path(path[k], sizeof path[k], rel[k])) die("'%s' is missing: run scripts/data.sh sst", path[k]);
+        data_path_or_die(path[k], sizeof path[k], rel[k]);
         paths[k] = path[k];
     }
-    ClsSet s[3];
+    LabelledSet s[3];
     Vocab *v;
-    cls_load_labelled(s, &v, paths, 3, 2, o->maxlen);
+    rnn_cls_load_labelled(s, &v, paths, 3, 2, o->maxlen);
     o->t.model.V = v->size;
     o->t.model.NC = 2;
     float *table = pretrained(o, v);
     o->t.save_vocab = v;
-    ClsScore r = cls_train_eval(&o->t, &s[0], &s[1], &s[2], table);
+    RnnClsScore r = rnn_cls_train_eval(&o->t, &s[0], &s[1], &s[2], table);
     fprintf(stderr, "SST-2: best dev accuracy %.2f%% at epoch %d, its test accuracy %.2f%%\n",
             100 * r.dev_acc, r.epoch, 100 * r.test_acc);
     print_cls_result(o, 0, &r, s[2].n);
     free(table);
-    for (int k = 0; k < 3; k++) clsset_free(&s[k]);
+    for (int k = 0; k < 3; k++) lset_free(&s[k]);
     vocab_free(v);
 }
 
-int cmd_classify_train(int argc, char **argv) {
+int rnn_cmd_classify_train(int argc, char **argv) {
     ClsOptions o;
     cls_parse(&o, argc, argv);
     if (strcmp(o.task, "mr") == 0) run_mr(&o);
@@ -295,7 +279,7 @@ int cmd_classify_train(int argc, char **argv) {
     else {
         double majority;
         int n;
-        ClsScore s = run_bible(&o, &majority, &n);
+        RnnClsScore s = run_bible(&o, &majority, &n);
         fprintf(stderr, "bible divisions: test accuracy %.2f%% (majority class %.2f%%)\n", 100 * s.test_acc, 100 * majority);
         print_cls_result(&o, 0, &s, n);
     }
@@ -312,64 +296,58 @@ static const char *usage_classify_eval =
     "a task's test split. Words the model never saw become <unk>. Ends with\n"
     "RESULT ... acc=\n";
 
-int cmd_classify_eval(int argc, char **argv) {
-    enum { E_MODEL = 400, E_DATA, E_TASK, E_THREADS, E_HELP };
-    static const struct option opts[] = {
-        { "model", required_argument, 0, E_MODEL }, { "data", required_argument, 0, E_DATA },
-        { "task", required_argument, 0, E_TASK }, { "threads", required_argument, 0, E_THREADS },
-        { "help", no_argument, 0, E_HELP }, { 0, 0, 0, 0 },
-    };
+int rnn_cmd_classify_eval(int argc, char **argv) {
+    static const char *const eval_tasks[] = { "sst2", "bible", NULL };
     const char *model = NULL, *data = NULL, *task = NULL;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case E_MODEL: model = optarg; break;
-        case E_DATA: data = optarg; break;
-        case E_TASK: task = optarg; break;
-        case E_THREADS: set_threads((int)parse_long(optarg, "--threads", 1, 256)); break;
-        case E_HELP: fputs(usage_classify_eval, stdout); exit(0);
-        default: usage_error("see rnn classify-eval --help");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
+    int task_k = -1, threads = 0;
+    const CliOption opts[] = {
+        CLI_OPT("model", CLI_STRING, &model, 0, 0),
+        CLI_DATA(&data),
+        { .name = "task", .type = CLI_CHOICE, .dst = &task_k, .choices = eval_tasks },
+        CLI_THREADS(&threads),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage_classify_eval, .options = opts };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("classify-eval: unexpected argument '%s'", argv[1]);
+    if (task_k >= 0) task = eval_tasks[task_k];
+    if (threads > 0) set_threads(threads);
     if (!model) usage_error("--model DIR is required");
     if (!data == !task) usage_error("give one of --data FILE or --task sst2|bible");
-    if (task && strcmp(task, "sst2") != 0 && strcmp(task, "bible") != 0) usage_error("--task must be sst2 or bible");
-    Classifier m;
+    RnnCls m;
     Vocab *v;
-    cls_load(&m, &v, model);
-    ClsSet set = {0};
+    rnn_cls_load(&m, &v, model);
+    LabelledSet set;
+    lset_init(&set, 1);
     char path[4096], labels[4096];
     if (data || strcmp(task, "sst2") == 0) {
         if (!data) {
-            if (!data_path(path, sizeof path, "sst/stsa.binary.test")) die("'%s' is missing: run make data", path);
+            data_path_or_die(path, sizeof path, "sst/stsa.binary.test");
             data = path;
         }
-        cls_load_labelled_file(&set, v, data, m.cfg.NC, 1000000);
+        lset_load_labelled_file(&set, data, m.cfg.NC, lset_words(v), 0);
     } else {
+        data_path_or_die(path, sizeof path, "bible/words.test.txt");
+        data_path_or_die(labels, sizeof labels, "bible/labels.test.tsv");
         if (m.cfg.NC != BIBLE_DIVISIONS) die("'%s' has %d classes, the Bible task %d", model, m.cfg.NC, BIBLE_DIVISIONS);
-        if (!data_path(path, sizeof path, "bible/words.test.txt")) die("'%s' is missing: run make data", path);
-        data_path(labels, sizeof labels, "bible/labels.test.tsv");
-        cls_load_bible(&set, v, path, labels, 1000000);
+        lset_load_bible(&set, path, labels, lset_words(v), 0, 0);
         data = path;
     }
     int maxlen = 0;
     for (int i = 0; i < set.n; i++) if (set.len[i] > maxlen) maxlen = set.len[i];
-    ClsActs a;
-    cls_acts_build(&a, &m, 50, maxlen + 2 * cls_pad_left(&m.cfg) + 5, 1);
-    double acc = cls_accuracy(&m, &a, &set);
+    RnnClsActs a;
+    rnn_cls_acts_build(&a, &m, 50, maxlen + 2 * rnn_cls_pad_left(&m.cfg) + 5, 1);
+    double acc = rnn_cls_accuracy(&m, &a, &set);
     fprintf(stderr, "%s: %d sentences, accuracy %.2f%%\n", data, set.n, 100 * acc);
     result_begin("rnn");
     result_str("task", "classify-eval");
-    result_str("model", cls_encoder_name(m.cfg.enc));
+    result_str("model", rnn_cls_encoder_name(m.cfg.enc));
     result_str("data", data);
     result_int("sentences", set.n);
     result_num("acc", 100 * acc, 2);
     result_end();
-    cls_acts_free(&a);
-    clsset_free(&set);
-    cls_free(&m);
+    rnn_cls_acts_free(&a);
+    lset_free(&set);
+    rnn_cls_free(&m);
     vocab_free(v);
     return 0;
 }

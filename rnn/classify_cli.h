@@ -4,8 +4,8 @@
 
 #include "rnn/classify.h"
 
-int cmd_classify_train(int argc, char **argv);
+int rnn_cmd_classify_train(int argc, char **argv);
 /* `rnn classify-eval`: a saved classifier's accuracy on a labelled file. */
-int cmd_classify_eval(int argc, char **argv);
+int rnn_cmd_classify_eval(int argc, char **argv);
 
 #endif

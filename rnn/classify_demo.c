@@ -49,12 +49,11 @@ static Vectors *bible_vectors(const char *path, const char *out) {
     return v;
 }
 
-void cls_demo_table(const char *root, int quick) {
+void rnn_cls_demo_table(const char *root, int quick) {
     char tr[4096], vec_path[4096], table_path[4096];
-    ClsSet all, test, train;
-    Vocab *v = cls_load_bible_task(&all, &test, 64);
-    if (!v) die("the Bible data is missing: run scripts/bible.sh (or make data)");
-    data_path(tr, sizeof tr, "bible/words.train.txt");   /* word2vec reads the same verses */
+    LabelledSet all, test, train;
+    data_path_or_die(tr, sizeof tr, "bible/words.train.txt");   /* word2vec reads the same verses */
+    Vocab *v = rnn_cls_load_bible_task(&all, &test, 64);
     snprintf(vec_path, sizeof vec_path, "%s/bible-vectors.bin", root);
     snprintf(table_path, sizeof table_path, "%s/classify.tsv", root);
     make_dirs(root);
@@ -62,7 +61,7 @@ void cls_demo_table(const char *root, int quick) {
 
     int *every = xmalloc((size_t)all.n * sizeof(int));
     for (int i = 0; i < all.n; i++) every[i] = i % DEMO_LABELLED_EVERY;
-    clsset_subset(&train, &all, every, 0, 1);
+    lset_subset(&train, &all, every, 0, 1);
 
     float *pre = NULL;
     if (!quick) {
@@ -70,12 +69,12 @@ void cls_demo_table(const char *root, int quick) {
         pre = xmalloc((size_t)v->size * DEMO_DIM * sizeof(float));
         Rng rng;
         rng_seed(&rng, 1, 5);
-        int found = cls_pretrained_rows(pre, v, DEMO_DIM, vec, vec_path, &rng, NULL);
+        int found = rnn_cls_pretrained_rows(pre, v, DEMO_DIM, vec, vec_path, &rng, NULL);
         printf("  %d of %d classifier words have a vector; %d labelled training verses of %d\n",
                found, v->size - VOCAB_NSPECIAL, train.n, all.n);
         vectors_free(vec);
     }
-    ClsTrainOptions o = { .model = { .V = v->size, .E = DEMO_DIM, .H = 64, .F = 50, .NC = BIBLE_DIVISIONS,
+    RnnClsTrainOptions o = { .model = { .V = v->size, .E = DEMO_DIM, .H = 64, .F = 50, .NC = BIBLE_DIVISIONS,
                                      .dropout = 0.5f, .max_norm = 3.0f },
                           .batch = 50, .epochs = 5, .lr = 2e-3f, .seed = 1337, .quiet = 1 };
     char *tmp;
@@ -83,23 +82,24 @@ void cls_demo_table(const char *root, int quick) {
     fprintf(f, "encoder\trand\tstatic\tnonstatic\n");
     printf("  encoder   rand    static  non-static   (test accuracy %%, %d epochs)\n", o.epochs);
     for (int e = 0; e < 3; e++) {
-        o.model.enc = (EncoderKind)e;
+        o.model.enc = (RnnClsEncoder)e;
         double acc[3] = { NAN, NAN, NAN };
         for (int mode = 0; mode < (quick ? 1 : 3); mode++) {
-            o.model.emb = (EmbeddingMode)mode;
-            acc[mode] = cls_train_eval(&o, &train, NULL, &test, mode ? pre : NULL).test_acc;
+            o.model.emb = (RnnClsEmbedding)mode;
+            acc[mode] = rnn_cls_train_eval(&o, &train, NULL, &test, mode ? pre : NULL).test_acc;
         }
-        printf("  %-7s  %6.2f  %6.2f  %6.2f\n", cls_encoder_name((EncoderKind)e), 100 * acc[0], 100 * acc[1], 100 * acc[2]);
-        fprintf(f, "%s\t%.2f\t%.2f\t%.2f\n", cls_encoder_name((EncoderKind)e), 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        const char *name = rnn_cls_encoder_name((RnnClsEncoder)e);
+        printf("  %-7s  %6.2f  %6.2f  %6.2f\n", name, 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        fprintf(f, "%s\t%.2f\t%.2f\t%.2f\n", name, 100 * acc[0], 100 * acc[1], 100 * acc[2]);
         fflush(stdout);
     }
     atomic_commit(f, tmp, table_path);
-    printf("  majority class: %.2f%%   (%.0f s; table: %s)\n", 100 * cls_majority_accuracy(&train, &test, BIBLE_DIVISIONS),
+    printf("  majority class: %.2f%%   (%.0f s; table: %s)\n", 100 * lset_majority_accuracy(&train, &test, BIBLE_DIVISIONS),
            now_seconds() - t0, table_path);
     free(pre);
     free(every);
-    clsset_view_free(&train);
-    clsset_free(&all);
-    clsset_free(&test);
+    lset_free(&train);
+    lset_free(&all);
+    lset_free(&test);
     vocab_free(v);
 }

@@ -13,6 +13,6 @@
  * verse in 20 (the labelled ones), and prints their test accuracy as
  * a table beside the majority class; writes ROOT/classify.tsv and the
  * vectors ROOT/bible-vectors.bin. quick: the rand column only, no vectors. */
-void cls_demo_table(const char *root, int quick);
+void rnn_cls_demo_table(const char *root, int quick);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "util.h"
 
-int *elmo_reverse(const int *ids, size_t n) {
+int *rnn_elmo_reverse(const int *ids, size_t n) {
     int *r = xmalloc((n ? n : 1) * sizeof(int));
     for (size_t i = 0; i < n; i++) r[i] = ids[n - 1 - i];
     return r;
@@ -14,20 +14,20 @@ int *elmo_reverse(const int *ids, size_t n) {
 
 /* Top-layer states of m reading </s> then ids[0..n): states (n, H), row i
  * is the state after reading ids[i]. */
-static void top_states(float *states, Lm *m, const int *ids, int n) {
+static void top_states(float *states, RnnLm *m, const int *ids, int n) {
     int H = m->cfg.H, L = m->cfg.L;
     int *inp = xmalloc((size_t)(n + 1) * sizeof(int));
     inp[0] = VOCAB_EOS;
     memcpy(inp + 1, ids, (size_t)n * sizeof(int));
-    LmActs a;
-    lm_acts_build(&a, m, n + 1, 1, 0);
-    lm_forward(m, &a, inp, NULL, n + 1, 0);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, n + 1, 1, 0);
+    rnn_lm_forward(m, &a, inp, NULL, n + 1, 0);
     memcpy(states, a.h_all[L - 1] + H, (size_t)n * H * sizeof(float));
-    lm_acts_free(&a);
+    rnn_lm_acts_free(&a);
     free(inp);
 }
 
-int elmo_embed(float *out, int cap, Lm *fwd, Lm *bwd, const Vocab *v, const char *sentence) {
+int rnn_elmo_embed(float *out, int cap, RnnLm *fwd, RnnLm *bwd, const Vocab *v, const char *sentence) {
     int H = fwd->cfg.H;
     if (bwd->cfg.H != H) die("elmo: the forward and backward models have different hidden sizes");
     size_t n = vocab_encode(v, sentence, strlen(sentence), NULL, 0);
@@ -39,7 +39,7 @@ int elmo_embed(float *out, int cap, Lm *fwd, Lm *bwd, const Vocab *v, const char
     vocab_encode(v, sentence, strlen(sentence), tmp, all);
     memcpy(ids, tmp, n * sizeof(int));
     free(tmp);
-    int *rev = elmo_reverse(ids, n);
+    int *rev = rnn_elmo_reverse(ids, n);
     float *f = xmalloc(n * H * sizeof(float)), *b = xmalloc(n * H * sizeof(float));
     top_states(f, fwd, ids, (int)n);
     top_states(b, bwd, rev, (int)n);

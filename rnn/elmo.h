@@ -20,11 +20,11 @@
 #include "text.h"
 
 /* The reversed copy of a token stream (the backward LM's training text). */
-int *elmo_reverse(const int *ids, size_t n);
+int *rnn_elmo_reverse(const int *ids, size_t n);
 
 /* Contextual vectors of the n words of a whitespace-tokenised sentence:
  * out (n, 2H), n = the number of words (at most cap). Returns n. Both models
  * must share the vocabulary v and the hidden size. */
-int elmo_embed(float *out, int cap, Lm *fwd, Lm *bwd, const Vocab *v, const char *sentence);
+int rnn_elmo_embed(float *out, int cap, RnnLm *fwd, RnnLm *bwd, const Vocab *v, const char *sentence);
 
 #endif

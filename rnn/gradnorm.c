@@ -15,7 +15,7 @@ static double rms_norm(const float *x, int B, int H) {
     return sqrt(s / B);
 }
 
-void gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float forget_bias, uint64_t seed) {
+void rnn_gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float forget_bias, uint64_t seed) {
     if (kind != RNN_ELMAN && kind != RNN_LSTM) die("gradnorm: only the RNN and the LSTM are measured");
     if (T < 1 || B < 1 || H < 1) die("gradnorm: T, B and H must be positive");
     int GH = rnn_gates(kind) * H, I = H;
@@ -65,12 +65,12 @@ void gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float for
     free(dh); free(dc); free(dh_prev); free(dc_prev); free(dgates);
 }
 
-void gradnorm_run(const char *dir, int T, int H, uint64_t seed) {
+void rnn_gradnorm_run(const char *dir, int T, int H, uint64_t seed) {
     double *rnn = xmalloc((size_t)T * sizeof(double)), *lstm = xmalloc((size_t)T * sizeof(double));
     double *lstm1 = xmalloc((size_t)T * sizeof(double));
-    gradnorm_measure(rnn, RNN_ELMAN, T, 16, H, 0.0f, seed);
-    gradnorm_measure(lstm, RNN_LSTM, T, 16, H, 0.0f, seed);
-    gradnorm_measure(lstm1, RNN_LSTM, T, 16, H, 3.0f, seed);
+    rnn_gradnorm_measure(rnn, RNN_ELMAN, T, 16, H, 0.0f, seed);
+    rnn_gradnorm_measure(lstm, RNN_LSTM, T, 16, H, 0.0f, seed);
+    rnn_gradnorm_measure(lstm1, RNN_LSTM, T, 16, H, 3.0f, seed);
     char tsv[4096], png[4096], cmd[12288];
     make_dirs(dir);
     snprintf(tsv, sizeof tsv, "%s/gradnorm.tsv", dir);

@@ -8,7 +8,7 @@
  * forget gates near 1 the gradient survives many more steps (Hochreiter &
  * Schmidhuber 1997; Gers et al. 2000).
  *
- * gradnorm_measure() runs a randomly initialised one-layer Elman RNN or LSTM
+ * rnn_gradnorm_measure() runs a randomly initialised one-layer Elman RNN or LSTM
  * (weights U[-1/sqrt(H), 1/sqrt(H)], as PyTorch) over T random inputs
  * x ~ N(0,1), takes L = sum_b r_b . h_T (r a random unit vector per sequence),
  * and walks the step functions of rnn_cells.h backwards recording
@@ -25,10 +25,10 @@
 /* norm (T): ||dL_T/dh_t|| by distance T-1-t, for kind RNN_ELMAN or RNN_LSTM;
  * forget_bias is added to the LSTM's forget-gate bias (Gers et al. 2000 start
  * it high so the cell remembers by default; Jozefowicz et al. 2015 use 1). */
-void gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float forget_bias, uint64_t seed);
+void rnn_gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float forget_bias, uint64_t seed);
 
 /* Both cells, written to DIR/gradnorm.tsv and drawn to DIR/gradnorm.png;
  * prints a short table on stdout. */
-void gradnorm_run(const char *dir, int T, int H, uint64_t seed);
+void rnn_gradnorm_run(const char *dir, int T, int H, uint64_t seed);
 
 #endif

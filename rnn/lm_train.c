@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "matmul.h"
@@ -14,30 +15,8 @@
 
 /* ------------------------------------------------------------ corpora */
 
-/* Word stream of a text: </s>, then each line's words followed by </s>. */
-static int *encode_words(const Vocab *v, const char *text, size_t len, size_t *n) {
-    char *copy = xmalloc(len + 1);
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    Lines *lines = lines_from_buffer(copy, len);
-    size_t total = 1;
-    for (size_t i = 0; i < lines->n; i++)
-        total += vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) + 1;
-    int *ids = xmalloc(total * sizeof(int));
-    size_t k = 0;
-    ids[k++] = VOCAB_EOS;
-    for (size_t i = 0; i < lines->n; i++) {
-        const char *s = lines->line[i];
-        k += vocab_encode(v, s, strlen(s), ids + k, total - k);
-        ids[k++] = VOCAB_EOS;
-    }
-    lines_free(lines);
-    *n = k;
-    return ids;
-}
-
-int *lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n) {
-    if (!char_level) return encode_words(v, text, len, n);
+int *rnn_lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n) {
+    if (!char_level) return text_sentence_stream(v, text, len, 1, n);   /* </s> first, as context */
     size_t count = vocab_encode(v, text, len, NULL, 0);
     int *ids = xmalloc((count ? count : 1) * sizeof(int));
     vocab_encode(v, text, len, ids, count);
@@ -49,7 +28,7 @@ static void need_tokens(const char *path, size_t n) {
     if (n < 2) die("'%s': needs at least two tokens to predict anything", path);
 }
 
-void lm_data_words(LmData *d, const char *train, const char *valid, const char *test) {
+void rnn_lm_data_words(RnnLmData *d, const char *train, const char *valid, const char *test) {
     memset(d, 0, sizeof *d);
     const char *paths[3] = { train, valid, test };
     size_t len;
@@ -59,13 +38,13 @@ void lm_data_words(LmData *d, const char *train, const char *valid, const char *
     for (int s = 0; s < 3; s++) {
         if (!paths[s]) continue;
         text = text_load(paths[s], &len);
-        d->split[s] = encode_words(d->vocab, text, len, &d->len[s]);
+        d->split[s] = text_sentence_stream(d->vocab, text, len, 1, &d->len[s]);
         free(text);
         need_tokens(paths[s], d->len[s]);
     }
 }
 
-void lm_data_chars(LmData *d, const char *train, const char *valid, const char *test) {
+void rnn_lm_data_chars(RnnLmData *d, const char *train, const char *valid, const char *test) {
     memset(d, 0, sizeof *d);
     d->char_level = 1;
     size_t len;
@@ -74,7 +53,7 @@ void lm_data_chars(LmData *d, const char *train, const char *valid, const char *
         /* one file: the vocabulary of all of it (as nanoGPT), train 90%, valid 10% */
         d->vocab = vocab_build(VOCAB_CHAR, text, len, 1, 0);
         size_t n;
-        int *ids = lm_encode_text(d->vocab, 1, text, len, &n);
+        int *ids = rnn_lm_encode_text(d->vocab, 1, text, len, &n);
         free(text);
         need_tokens(train, n);
         size_t cut = (size_t)(0.9 * (double)n);
@@ -93,13 +72,13 @@ void lm_data_chars(LmData *d, const char *train, const char *valid, const char *
     for (int s = 0; s < 3; s++) {
         if (!paths[s]) continue;
         if (s > 0) text = text_load(paths[s], &len);
-        d->split[s] = lm_encode_text(d->vocab, 1, text, len, &d->len[s]);
+        d->split[s] = rnn_lm_encode_text(d->vocab, 1, text, len, &d->len[s]);
         free(text);
         need_tokens(paths[s], d->len[s]);
     }
 }
 
-void lm_data_free(LmData *d) {
+void rnn_lm_data_free(RnnLmData *d) {
     vocab_free(d->vocab);
     for (int s = 0; s < 3; s++) free(d->split[s]);
     memset(d, 0, sizeof *d);
@@ -107,39 +86,47 @@ void lm_data_free(LmData *d) {
 
 /* ------------------------------------------------------------ evaluation */
 
-double lm_evaluate(Lm *m, const int *stream, size_t n, int T, long max_tokens) {
+/* Mean nats per predicted token of stream[0..n) through a (B = 1), from a
+ * zero state, in chunks of a->T with the state carried. */
+static double evaluate_with(RnnLm *m, RnnLmActs *a, const int *stream, size_t n, long max_tokens) {
     if (n < 2) die("evaluation needs at least two tokens");
-    size_t todo = n - 1;
+    size_t todo = n - 1, T = (size_t)a->T;
     if (max_tokens > 0 && (size_t)max_tokens < todo) todo = (size_t)max_tokens;
-    LmActs a;
-    lm_acts_build(&a, m, T, 1, 0);
+    rnn_lm_reset_state(a, m);
     /* one row at a time: the per-step products are too small to share out,
      * and waking a second thread for each costs more than it saves */
     int threads = get_threads();
     set_threads(1);
     double nats = 0.0;
-    for (size_t pos = 0; pos < todo; pos += (size_t)T) {
-        int t = (int)(todo - pos < (size_t)T ? todo - pos : (size_t)T);
-        nats += lm_forward(m, &a, stream + pos, stream + pos + 1, t, 0) * t;
+    for (size_t pos = 0; pos < todo; pos += T) {
+        int t = (int)(todo - pos < T ? todo - pos : T);
+        nats += rnn_lm_forward(m, a, stream + pos, stream + pos + 1, t, 0) * t;
     }
     set_threads(threads);
-    lm_acts_free(&a);
     return nats / (double)todo;
+}
+
+double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_tokens) {
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, T, 1, 0);
+    double loss = evaluate_with(m, &a, stream, n, max_tokens);
+    rnn_lm_acts_free(&a);
+    return loss;
 }
 
 /* ------------------------------------------------------------ save / load */
 
-void lm_save(const Lm *m, const Vocab *v, const char *dir, long step, int with_optimizer) {
+void rnn_lm_save(const RnnLm *m, const Vocab *v, const char *dir, long step, int with_optimizer) {
     char cfg[512], path[4096];
     make_dirs(dir);
-    lm_config_text(&m->cfg, cfg, sizeof cfg);
+    rnn_lm_config_text(&m->cfg, cfg, sizeof cfg);
     snprintf(path, sizeof path, "%s/vocab.txt", dir);
     vocab_save(v, path);
     snprintf(path, sizeof path, "%s/model.ckpt", dir);
     checkpoint_save(path, "rnn", cfg, &m->pt, step, with_optimizer);
 }
 
-void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
+void rnn_lm_load(RnnLm *m, Vocab **v, const char *path, long *step) {
     char ckpt[4096], vocab[4096], err[512];
     size_t n = strlen(path);
     if (n > 5 && strcmp(path + n - 5, ".ckpt") == 0) {
@@ -153,9 +140,9 @@ void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
     }
     CheckpointInfo ck;
     if (checkpoint_read(ckpt, "rnn", &ck, err, sizeof err)) die("%s", err);
-    LmConfig cfg;
-    if (lm_config_parse(ck.config, &cfg)) die("'%s': not a recurrent LM checkpoint (bad config)", ckpt);
-    lm_build(m, &cfg);
+    RnnLmConfig cfg;
+    if (rnn_lm_config_parse(ck.config, &cfg)) die("'%s': not a recurrent LM checkpoint (bad config)", ckpt);
+    rnn_lm_build(m, &cfg);
     if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("'%s': %s", ckpt, err);
     if (step) *step = ck.step;
     checkpoint_free(&ck);
@@ -166,9 +153,9 @@ void lm_load(Lm *m, Vocab **v, const char *path, long *step) {
 
 /* ------------------------------------------------------------ training */
 
-void lm_train_defaults(LmTrainOptions *o) {
+void rnn_lm_train_defaults(RnnLmTrainOptions *o) {
     memset(o, 0, sizeof *o);
-    o->model = (LmConfig){ .kind = RNN_LSTM, .V = 0, .E = 128, .H = 128, .L = 2, .dropout = 0.0f };
+    o->model = (RnnLmConfig){ .kind = RNN_LSTM, .V = 0, .E = 128, .H = 128, .L = 2, .dropout = 0.0f };
     o->init_range = 0.1f;
     o->T = 50; o->B = 50;
     o->epochs = 1;
@@ -181,7 +168,7 @@ void lm_train_defaults(LmTrainOptions *o) {
     o->out = "runs/rnn/lm";
 }
 
-static float epoch_lr(const LmTrainOptions *o, long epoch) {
+static float epoch_lr(const RnnLmTrainOptions *o, long epoch) {
     long past = epoch + 1 - o->decay_start;   /* epochs run after the flat ones */
     return past > 0 ? o->lr * powf(o->decay, (float)past) : o->lr;
 }
@@ -196,9 +183,9 @@ static void fill_chunk(int *inp, int *tgt, const int *s, size_t row_len, long k,
         }
 }
 
-static void write_config(const LmTrainOptions *o, const LmData *d, long total) {
+static void write_config(const RnnLmTrainOptions *o, const RnnLmData *d, long total) {
     RunConfig *c = config_begin(o->out);
-    config_str(c, "model", lm_kind_name(o->model.kind));
+    config_str(c, "model", rnn_lm_kind_name(o->model.kind));
     config_str(c, "level", d->char_level ? "char" : "word");
     config_int(c, "vocab", o->model.V);
     config_int(c, "emb", o->model.E);
@@ -224,15 +211,136 @@ static void write_config(const LmTrainOptions *o, const LmData *d, long total) {
 
 /* A learner watches the text improve: a short sample at temperature 0.8 from
  * the model as it stands (its own state buffers, so training is untouched). */
-static void print_checkpoint_sample(Lm *m, const Vocab *v, const LmTrainOptions *o, long step) {
-    char *s = lm_sample(m, v, o->sample_prompt, o->sample_len, 0.8f, o->seed + (unsigned long)step);
+static void print_checkpoint_sample(RnnLm *m, const Vocab *v, const RnnLmTrainOptions *o, long step) {
+    SamplerConfig warm = { .temperature = 0.8f, .top_k = 0, .top_p = 1.0f };
+    char *s = rnn_lm_sample(m, v, o->sample_prompt, o->sample_len, &warm, o->seed + (uint64_t)step);
     printf("--- sample at step %ld (temperature 0.8):\n%s\n", step, s);
     fflush(stdout);
     free(s);
 }
 
-double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
-    LmTrainOptions opt = *o;
+/* ------------------------------------------------------------ training state */
+
+/*
+ * What carries a run from one step to the next besides the weights and
+ * Adam's moments (model.ckpt): the hidden (and LSTM cell) state of every
+ * layer and row, the dropout generator, the position in the text, the
+ * learning rate, and the metrics row being averaged. DIR/train_state.ckpt
+ * (stage "rnn-state") holds them, the states as tensors "h.l0", "c.l0", ...
+ * of shape (B,H) and the rest as its config text. It is written after
+ * model.ckpt at every checkpoint, so that --resume goes on bit for bit where
+ * the run stopped.
+ */
+#define STATE_STAGE "rnn-state"
+
+typedef struct {
+    long step;            /* steps done */
+    long per_epoch;       /* chunks per epoch (the text, B and T decide it) */
+    float lr;             /* the learning rate of the last step */
+    double window_loss;   /* train loss summed since the last metrics row ... */
+    long window;          /* ... over this many steps */
+    double elapsed;       /* seconds of training so far */
+} Progress;
+
+static void state_path(char *buf, size_t n, const char *dir) { snprintf(buf, n, "%s/train_state.ckpt", dir); }
+
+/* The table of carried states: h (and the LSTM's c) of each layer, (B,H). */
+static void state_table(ParamTable *st, const RnnLm *m, int B) {
+    char name[PARAM_NAME_MAX];
+    params_init(st);
+    for (int l = 0; l < m->cfg.L; l++) {
+        snprintf(name, sizeof name, "h.l%d", l);
+        params_add(st, name, 2, B, m->cfg.H);
+        if (m->cfg.kind != RNN_LSTM) continue;
+        snprintf(name, sizeof name, "c.l%d", l);
+        params_add(st, name, 2, B, m->cfg.H);
+    }
+    params_alloc(st);
+}
+
+/* Copy the carried states from the activations into the table (save = 1) or back. */
+static void copy_states(ParamTable *st, RnnLmActs *a, const RnnLm *m, int save) {
+    size_t bytes = (size_t)a->B * m->cfg.H * sizeof(float);
+    char name[PARAM_NAME_MAX];
+    for (int l = 0; l < m->cfg.L; l++) {
+        float *state[2] = { a->h[l], a->c[l] };
+        for (int s = 0; s < (m->cfg.kind == RNN_LSTM ? 2 : 1); s++) {
+            snprintf(name, sizeof name, "%c.l%d", "hc"[s], l);
+            float *saved = params_get(st, name);
+            if (save) memcpy(saved, state[s], bytes);
+            else memcpy(state[s], saved, bytes);
+        }
+    }
+}
+
+/* The generator's two 64-bit words go through config_long as their bits. */
+_Static_assert(sizeof(long) == sizeof(uint64_t), "a long holds a generator word");
+
+static void save_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, const Progress *p) {
+    char cfg[1024], path[4096];
+    copy_states(st, a, m, 1);
+    snprintf(cfg, sizeof cfg,
+             "step=%ld\nepoch=%ld\nchunk=%ld\nchunks_per_epoch=%ld\nbatch=%d\nseq_len=%d\nlr=%.9g\n"
+             "window_loss=%.17g\nwindow=%ld\nelapsed_s=%.17g\ndropout_rng_state=%ld\ndropout_rng_inc=%ld\n",
+             p->step, p->step / p->per_epoch, p->step % p->per_epoch, p->per_epoch, a->B, a->T, p->lr,
+             p->window_loss, p->window, p->elapsed, (long)a->rng.state, (long)a->rng.inc);
+    state_path(path, sizeof path, dir);
+    checkpoint_save(path, STATE_STAGE, cfg, st, p->step, 0);
+}
+
+/* Restore what save_train_state wrote for a run resumed at p->step. Returns
+ * 0, or -1 with the reason in why when there is nothing to restore (no file,
+ * or one from another step): the carried state then starts from zero. Dies on
+ * a damaged file or one from a run with another batch, length or text. */
+static int restore_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, Progress *p,
+                               char *why, size_t n) {
+    char path[4096], err[512];
+    state_path(path, sizeof path, dir);
+    if (access(path, F_OK) != 0) { snprintf(why, n, "'%s' is missing", path); return -1; }
+    CheckpointInfo ck;
+    if (checkpoint_read(path, STATE_STAGE, &ck, err, sizeof err)) die("%s", err);
+    if (ck.step != p->step) {
+        snprintf(why, n, "'%s' is from step %ld, the model from step %ld", path, ck.step, p->step);
+        checkpoint_free(&ck);
+        return -1;
+    }
+    int B = (int)config_long(ck.config, "batch", -1), T = (int)config_long(ck.config, "seq_len", -1);
+    long per_epoch = config_long(ck.config, "chunks_per_epoch", -1);
+    if (B != a->B || T != a->T || per_epoch != p->per_epoch)
+        die("'%s' comes from a run with --batch %d --context %d and %ld chunks per epoch, this one has %d, %d "
+            "and %ld: resume with the run's options and corpus", path, B, T, per_epoch, a->B, a->T, p->per_epoch);
+    if (checkpoint_restore(&ck, st, err, sizeof err)) die("'%s': %s", path, err);
+    copy_states(st, a, m, 0);
+    a->rng.state = (uint64_t)config_long(ck.config, "dropout_rng_state", 0);
+    a->rng.inc = (uint64_t)config_long(ck.config, "dropout_rng_inc", 0);
+    p->lr = (float)config_double(ck.config, "lr", 0.0);
+    p->window_loss = config_double(ck.config, "window_loss", 0.0);
+    p->window = config_long(ck.config, "window", 0);
+    p->elapsed = config_double(ck.config, "elapsed_s", 0.0);
+    checkpoint_free(&ck);
+    return 0;
+}
+
+/* ------------------------------------------------------------ training */
+
+/* One metrics row (the columns a validation row has no value for stay empty). */
+static void log_row(Metrics *log, const char *split, long step, const Progress *p, long tokens, double loss,
+                    float lr, float norm, double tps, double elapsed) {
+    metrics_num(log, "step", step);
+    metrics_num(log, "epoch", (double)step / p->per_epoch);
+    metrics_num(log, "tokens", tokens);
+    metrics_str(log, "split", split);
+    metrics_num(log, "loss", loss);
+    metrics_num(log, "ppl", exp(loss));
+    metrics_num(log, "lr", lr);
+    if (!isnan(norm)) metrics_num(log, "grad_norm", norm);
+    if (!isnan(tps)) metrics_num(log, "tok_per_s", tps);
+    metrics_num(log, "elapsed_s", elapsed);
+    metrics_write(log);
+}
+
+double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
+    RnnLmTrainOptions opt = *o;
     opt.model.V = d->vocab->size;
     if (opt.T < 1) die("sequence length must be at least 1 (got %d)", opt.T);
     if (opt.B < 1) die("batch must be at least 1 (got %d)", opt.B);
@@ -245,80 +353,81 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
     long eval_every = opt.eval_every > 0 ? opt.eval_every : per_epoch;
     long ckpt_every = opt.ckpt_every > 0 ? opt.ckpt_every : eval_every;
 
-    long step = 0;
+    Progress p = { .per_epoch = per_epoch };
     if (opt.resume) {
         Vocab *v;
-        lm_load(m, &v, opt.out, &step);
+        rnn_lm_load(m, &v, opt.out, &p.step);
         if (v->size != opt.model.V) die("'%s': its vocabulary differs from the corpus's", opt.out);
         vocab_free(v);
         opt.model = m->cfg;
-        if (!opt.quiet) fprintf(stderr, "rnn: resuming %s at step %ld\n", opt.out, step);
+        if (!opt.quiet) fprintf(stderr, "rnn: resuming %s at step %ld\n", opt.out, p.step);
     } else {
-        lm_build(m, &opt.model);
+        rnn_lm_build(m, &opt.model);
         Rng init;
         rng_seed(&init, opt.seed, 1);
-        lm_init_uniform(m, opt.init_range, &init);
+        rnn_lm_init_uniform(m, opt.init_range, &init);
     }
     write_config(&opt, d, total);
-    Metrics *log = opt.resume ? metrics_resume(opt.out, LM_COLUMNS, step) : metrics_create(opt.out, LM_COLUMNS);
+    Metrics *log = opt.resume ? metrics_resume(opt.out, LM_COLUMNS, p.step) : metrics_create(opt.out, LM_COLUMNS);
 
-    LmActs a;
-    lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)step);
+    /* every buffer of the loop, allocated once */
+    RnnLmActs a, eval;
+    rnn_lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)p.step);
+    if (d->split[SPLIT_VALID]) rnn_lm_acts_build(&eval, m, opt.eval_T, 1, 0);
+    ParamTable st;
+    state_table(&st, m, opt.B);
     int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
     int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
+
+    if (opt.resume && p.step > 0) {
+        char why[4200];
+        if (restore_train_state(opt.out, &st, m, &a, &p, why, sizeof why) == 0) {
+            float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, (p.step - 1) / per_epoch);
+            if (lr != p.lr)
+                fprintf(stderr, "rnn: note: the run's learning rate was %g at step %ld, the options give %g: "
+                        "going on with %g\n", p.lr, p.step, lr, lr);
+        } else {
+            fprintf(stderr, "rnn: note: %s, so the carried state restarts at zero\n", why);
+        }
+    }
+
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
     float dloss = opt.time_sum ? (float)opt.T : 1.0f;
-    double t0 = now_seconds(), window_loss = 0.0, valid_loss = NAN;
-    long window = 0, tokens = (long)step * opt.T * opt.B;
+    double t0 = now_seconds(), elapsed0 = p.elapsed, valid_loss = NAN;
+    long tokens = p.step * opt.T * opt.B;
     long tokens0 = tokens;   /* the rate counts this run's tokens only */
     float norm = 0.0f;
     if (!opt.quiet) progress_start(total, "train");
-    for (; step < total; ) {
+    while (p.step < total) {
         /* ---- one training step: no allocation from here ... */
-        long epoch = step / per_epoch, k = step % per_epoch;
-        if (k == 0) lm_reset_state(&a, m);   /* each epoch starts from a zero state */
+        long epoch = p.step / per_epoch, k = p.step % per_epoch;
+        if (k == 0) rnn_lm_reset_state(&a, m);   /* each epoch starts from a zero state */
         float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
         fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, opt.B);
-        double loss = lm_forward(m, &a, inp, tgt, opt.T, 1);
-        if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, step);
+        double loss = rnn_lm_forward(m, &a, inp, tgt, opt.T, 1);
+        if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, p.step);
         params_zero_grad(&m->pt);
-        lm_backward(m, &a, dloss);
+        rnn_lm_backward(m, &a, dloss);
         norm = opt.clip > 0 ? clip_grad_norm(&m->pt, opt.clip) : 0.0f;
-        if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(step + 1));
+        if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(p.step + 1));
         else sgd_step(&m->pt, lr, 0.0f, 0.0f);
         /* ---- ... to here */
-        step++;
+        long step = ++p.step;
+        p.lr = lr;
         tokens += (long)opt.T * opt.B;
-        window_loss += loss; window++;
-        double elapsed = now_seconds() - t0;
-        double tps = (double)(tokens - tokens0) / (elapsed > 0 ? elapsed : 1e-9);
+        p.window_loss += loss; p.window++;
+        double run_time = now_seconds() - t0;
+        double tps = (double)(tokens - tokens0) / (run_time > 0 ? run_time : 1e-9);
+        p.elapsed = elapsed0 + run_time;
         if (!opt.quiet) progress_update(step, loss, tps);
         if (step % opt.log_every == 0 || step == total) {
-            metrics_num(log, "step", step);
-            metrics_num(log, "epoch", (double)step / per_epoch);
-            metrics_num(log, "tokens", tokens);
-            metrics_str(log, "split", "train");
-            metrics_num(log, "loss", window_loss / window);
-            metrics_num(log, "ppl", exp(window_loss / window));
-            metrics_num(log, "lr", lr);
-            metrics_num(log, "grad_norm", norm);
-            metrics_num(log, "tok_per_s", tps);
-            metrics_num(log, "elapsed_s", elapsed);
-            metrics_write(log);
-            window_loss = 0.0; window = 0;
+            log_row(log, "train", step, &p, tokens, p.window_loss / p.window, lr, norm, tps, p.elapsed);
+            p.window_loss = 0.0; p.window = 0;
         }
         int do_eval = step % eval_every == 0 || step == total;
         if (do_eval && d->split[SPLIT_VALID]) {
-            valid_loss = lm_evaluate(m, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_T, opt.eval_tokens);
-            metrics_num(log, "step", step);
-            metrics_num(log, "epoch", (double)step / per_epoch);
-            metrics_num(log, "tokens", tokens);
-            metrics_str(log, "split", "valid");
-            metrics_num(log, "loss", valid_loss);
-            metrics_num(log, "ppl", exp(valid_loss));
-            metrics_num(log, "lr", lr);
-            metrics_num(log, "elapsed_s", now_seconds() - t0);
-            metrics_write(log);
+            valid_loss = evaluate_with(m, &eval, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_tokens);
+            log_row(log, "valid", step, &p, tokens, valid_loss, lr, NAN, NAN, elapsed0 + now_seconds() - t0);
             if (!opt.quiet) {
                 progress_end();
                 fprintf(stderr, "step %ld epoch %.2f lr %.4g  valid loss %.4f ppl %.2f  (%.0f tok/s)\n",
@@ -326,12 +435,17 @@ double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o) {
             }
             if (opt.sample_prompt) print_checkpoint_sample(m, d->vocab, &opt, step);
         }
-        if (step % ckpt_every == 0 || step == total) lm_save(m, d->vocab, opt.out, step, 1);
+        if (step % ckpt_every == 0 || step == total) {
+            rnn_lm_save(m, d->vocab, opt.out, step, 1);
+            save_train_state(opt.out, &st, m, &a, &p);
+        }
     }
     if (!opt.quiet) progress_end();
     metrics_close(log);
     free(inp); free(tgt);
-    lm_acts_free(&a);
+    params_free(&st);
+    rnn_lm_acts_free(&a);
+    if (d->split[SPLIT_VALID]) rnn_lm_acts_free(&eval);
     return valid_loss;
 }
 
@@ -344,16 +458,16 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s) {
     *len += n;
 }
 
-char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed) {
-    if (!(temperature > 0.0f)) die("temperature must be positive (got %g)", temperature);
+char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, const SamplerConfig *s, uint64_t seed) {
+    sampler_check(s);
     int char_level = v->kind == VOCAB_CHAR, V = m->cfg.V;
-    LmActs a;
-    lm_acts_build(&a, m, 1, 1, seed);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, m, 1, 1, seed);
     Rng rng;
     rng_seed(&rng, seed, 3);
     size_t np = 0;
     int *ids = NULL;
-    if (prime && *prime && char_level) ids = lm_encode_text(v, 1, prime, strlen(prime), &np);
+    if (prime && *prime && char_level) ids = rnn_lm_encode_text(v, 1, prime, strlen(prime), &np);
     if (prime && *prime && !char_level) {   /* a word prime starts a sentence */
         np = vocab_encode(v, prime, strlen(prime), NULL, 0);
         ids = xmalloc((np + 1) * sizeof(int));
@@ -371,26 +485,22 @@ char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperatu
     char *out = NULL;
     size_t len = 0, cap = 0;
     append(&out, &len, &cap, prime ? prime : "");
-    int tok = 0;
-    for (size_t i = 0; i < np; i++) { tok = ids[i]; lm_forward(m, &a, &tok, NULL, 1, 0); }
+    int tok = 0, *order = xmalloc((size_t)V * sizeof(int));   /* the sampler's scratch, with a.probs */
+    for (size_t i = 0; i < np; i++) { tok = ids[i]; rnn_lm_forward(m, &a, &tok, NULL, 1, 0); }
     free(ids);
-    float *p = a.probs;
     for (int i = 0; i < n; i++) {
-        /* softmax(logits / temperature), never the <s> and <pad> that no text holds */
-        float mx = -INFINITY;
-        for (int j = 0; j < V; j++) if (a.logits[j] > mx) mx = a.logits[j];
-        for (int j = 0; j < V; j++) p[j] = expf((a.logits[j] - mx) / temperature);
-        p[VOCAB_BOS] = 0.0f;
-        p[VOCAB_PAD] = 0.0f;
-        if (char_level) p[VOCAB_UNK] = p[VOCAB_EOS] = 0.0f;   /* no char text holds them */
-        tok = rng_categorical(&rng, p, V);
+        /* never the <s> and <pad> that no text holds (nor, in a char model, <unk> and </s>) */
+        a.logits[VOCAB_BOS] = a.logits[VOCAB_PAD] = -INFINITY;
+        if (char_level) a.logits[VOCAB_UNK] = a.logits[VOCAB_EOS] = -INFINITY;
+        tok = sampler_draw(s, a.logits, V, a.probs, order, &rng);
         if (char_level) append(&out, &len, &cap, vocab_token(v, tok));
         else {
             if (len > 0 && out[len - 1] != '\n') append(&out, &len, &cap, " ");
             append(&out, &len, &cap, tok == VOCAB_EOS ? "\n" : vocab_token(v, tok));
         }
-        lm_forward(m, &a, &tok, NULL, 1, 0);
+        rnn_lm_forward(m, &a, &tok, NULL, 1, 0);
     }
-    lm_acts_free(&a);
+    free(order);
+    rnn_lm_acts_free(&a);
     return out;
 }

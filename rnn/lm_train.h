@@ -18,12 +18,20 @@
  * `decay` each epoch after `decay_start`) or Adam. Evaluation runs one stream
  * (B=1) through the whole split with the state carried, so the perplexity is
  * exactly exp(mean nats over every token), independent of the chunk length.
+ *
+ * Checkpoints. At every checkpoint a run writes DIR/model.ckpt (weights and
+ * Adam's moments) and DIR/train_state.ckpt (the carried hidden and cell
+ * states, the dropout generator, the position in the text, the learning rate,
+ * the metrics row being averaged). --resume restores both, so a run stopped
+ * and resumed gives the same weights and metrics rows, bit for bit (one
+ * thread), as one that never stopped.
  */
 #ifndef RNN_LM_TRAIN_H
 #define RNN_LM_TRAIN_H
 
 #include <stddef.h>
 
+#include "common/sample.h"
 #include "rnn/lm.h"
 #include "text.h"
 
@@ -32,19 +40,19 @@ typedef struct {
     int *split[3];        /* SPLIT_TRAIN/VALID/TEST streams (ids); NULL if absent */
     size_t len[3];        /* ids in each stream (context token included) */
     int char_level;
-} LmData;
+} RnnLmData;
 
 /* Word-level corpus: train, valid and test files (valid/test may be NULL). */
-void lm_data_words(LmData *d, const char *train, const char *valid, const char *test);
+void rnn_lm_data_words(RnnLmData *d, const char *train, const char *valid, const char *test);
 /* Char-level: three files, or one (valid NULL, test NULL) split 90/10. */
-void lm_data_chars(LmData *d, const char *train, const char *valid, const char *test);
+void rnn_lm_data_chars(RnnLmData *d, const char *train, const char *valid, const char *test);
 /* Encode a text with an existing vocabulary into a scoring stream (as above). */
-int *lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n);
-void lm_data_free(LmData *d);
+int *rnn_lm_encode_text(const Vocab *v, int char_level, const char *text, size_t len, size_t *n);
+void rnn_lm_data_free(RnnLmData *d);
 
 typedef struct {
     /* model */
-    LmConfig model;
+    RnnLmConfig model;
     float init_range;     /* U[-r, r] initialisation */
     /* schedule */
     int T, B;             /* unrolled steps, streams */
@@ -61,33 +69,35 @@ typedef struct {
     long log_every;       /* steps between train rows in metrics.tsv */
     long ckpt_every;      /* steps between checkpoints (0: each validation) */
     int eval_T;           /* chunk length of evaluation */
-    unsigned long seed;
-    const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, vocab.txt */
-    int resume;           /* continue from out/model.ckpt */
+    unsigned long long seed;
+    const char *out;      /* run folder: metrics.tsv, config.txt, model.ckpt, train_state.ckpt, vocab.txt */
+    int resume;           /* continue from out/model.ckpt and out/train_state.ckpt */
     int quiet;
     const char *sample_prompt;   /* if set: print a sample from it at each validation */
     int sample_len;              /* tokens per such sample */
-} LmTrainOptions;
+} RnnLmTrainOptions;
 
-void lm_train_defaults(LmTrainOptions *o);
+void rnn_lm_train_defaults(RnnLmTrainOptions *o);
 
 /* Train on d (fills the vocabulary size into the config); returns the last
  * validation loss (nats/token), or NAN when there is no valid split. The
- * trained model is left in m (built here; lm_free it). */
-double lm_train(Lm *m, const LmData *d, const LmTrainOptions *o);
+ * trained model is left in m (built here; rnn_lm_free it). */
+double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o);
 
 /* Mean nats per predicted token over stream[0..n) (n-1 predictions, or at
  * most max_tokens when > 0), B = 1, chunks of T. */
-double lm_evaluate(Lm *m, const int *stream, size_t n, int T, long max_tokens);
+double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_tokens);
 
 /* Save / load a model with its vocabulary: DIR/model.ckpt and DIR/vocab.txt. */
-void lm_save(const Lm *m, const Vocab *v, const char *dir, long step, int with_optimizer);
+void rnn_lm_save(const RnnLm *m, const Vocab *v, const char *dir, long step, int with_optimizer);
 /* Load DIR/model.ckpt (or a .ckpt path, vocab beside it) or die with a message. */
-void lm_load(Lm *m, Vocab **v, const char *path, long *step);
+void rnn_lm_load(RnnLm *m, Vocab **v, const char *path, long *step);
 
-/* Sample n tokens after the prime text (may be empty) with the given
- * temperature (> 0; lower is greedier) into out (a NUL-terminated string
- * the caller frees). */
-char *lm_sample(Lm *m, const Vocab *v, const char *prime, int n, float temperature, unsigned long seed);
+/* Generate n tokens after the prime text (may be empty) with the sampler s
+ * (common/sample.h: temperature, 0 for the argmax, top-k, top-p), drawing
+ * from the generator seeded by seed; never a special token that no text
+ * holds. Returns the prime and the sample as one NUL-terminated string (the
+ * caller frees it). */
+char *rnn_lm_sample(RnnLm *m, const Vocab *v, const char *prime, int n, const SamplerConfig *s, uint64_t seed);
 
 #endif

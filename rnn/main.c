@@ -10,12 +10,12 @@
  *
  * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "matmul.h"
 #include "optim.h"
 #include "metrics.h"
@@ -28,63 +28,24 @@
 
 /* Everything a command can be told; each command reads the fields it needs. */
 typedef struct {
-    LmTrainOptions lm;
-    const char *corpus;       /* --corpus: ptb, bible-words, bible-chars, shakespeare */
-    const char *train, *valid, *test;   /* --train/--valid/--test: your own files */
-    int char_level;           /* --char with --train */
+    RnnLmTrainOptions lm;
+    /* each split's file (SPLIT_TRAIN, _VALID, _TEST): a dataset's, relative to the
+     * data folder (--corpus, --preset), or your own (--train, --valid, --test) */
+    const char *rel[3], *path[3];
+    int char_level;           /* the corpus is read as characters */
     const char *model;        /* --model: a run folder or .ckpt (eval, sample) */
     const char *prime;        /* --prime: text to start sampling from */
     const char *name;         /* RESULT's data= */
     long count;               /* --n: tokens to sample */
-    double temperature;
-    long threads;
+    SamplerConfig sampler;    /* --temperature, --top-k, --top-p */
+    int threads;
     int quick;
+    /* flags whose effect depends on others, applied after the preset by parse() */
+    int corpus, cell;         /* indices into corpus_names, cell_names; -1: not given */
+    const char *train, *valid, *test;
+    int char_flag;            /* --char */
+    long epochs, steps;       /* -1: not given */
 } Options;
-
-enum { OPT_PRESET = 256, OPT_CORPUS, OPT_TRAIN, OPT_VALID, OPT_TEST, OPT_CHAR, OPT_KIND, OPT_EMB,
-       OPT_HIDDEN, OPT_LAYERS, OPT_DROPOUT, OPT_SEQ, OPT_BATCH, OPT_EPOCHS, OPT_STEPS, OPT_OPTIM,
-       OPT_LR, OPT_DECAY, OPT_DECAY_START, OPT_CLIP, OPT_INIT, OPT_TIME_SUM, OPT_EVAL_EVERY,
-       OPT_EVAL_TOKENS, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_RESUME, OPT_QUIET, OPT_MODEL,
-       OPT_COUNT, OPT_TEMP, OPT_PRIME, OPT_QUICK, OPT_HELP };
-
-static const struct option long_options[] = {
-    { "preset", required_argument, 0, OPT_PRESET },
-    { "corpus", required_argument, 0, OPT_CORPUS },
-    { "train", required_argument, 0, OPT_TRAIN },
-    { "valid", required_argument, 0, OPT_VALID },
-    { "test", required_argument, 0, OPT_TEST },
-    { "char", no_argument, 0, OPT_CHAR },
-    { "cell", required_argument, 0, OPT_KIND },
-    { "emb", required_argument, 0, OPT_EMB },
-    { "hidden", required_argument, 0, OPT_HIDDEN },
-    { "layers", required_argument, 0, OPT_LAYERS },
-    { "dropout", required_argument, 0, OPT_DROPOUT },
-    { "seq-len", required_argument, 0, OPT_SEQ },
-    { "batch", required_argument, 0, OPT_BATCH },
-    { "epochs", required_argument, 0, OPT_EPOCHS },
-    { "steps", required_argument, 0, OPT_STEPS },
-    { "optimizer", required_argument, 0, OPT_OPTIM },
-    { "lr", required_argument, 0, OPT_LR },
-    { "lr-decay", required_argument, 0, OPT_DECAY },
-    { "decay-start", required_argument, 0, OPT_DECAY_START },
-    { "clip", required_argument, 0, OPT_CLIP },
-    { "init", required_argument, 0, OPT_INIT },
-    { "time-sum", no_argument, 0, OPT_TIME_SUM },
-    { "eval-every", required_argument, 0, OPT_EVAL_EVERY },
-    { "eval-tokens", required_argument, 0, OPT_EVAL_TOKENS },
-    { "seed", required_argument, 0, OPT_SEED },
-    { "threads", required_argument, 0, OPT_THREADS },
-    { "out", required_argument, 0, OPT_OUT },
-    { "resume", no_argument, 0, OPT_RESUME },
-    { "quiet", no_argument, 0, OPT_QUIET },
-    { "model", required_argument, 0, OPT_MODEL },
-    { "n", required_argument, 0, OPT_COUNT },
-    { "temperature", required_argument, 0, OPT_TEMP },
-    { "prime", required_argument, 0, OPT_PRIME },
-    { "quick", no_argument, 0, OPT_QUICK },
-    { "help", no_argument, 0, OPT_HELP },
-    { 0, 0, 0, 0 },
-};
 
 static const char *usage_main =
     "usage: rnn COMMAND [options]\n"
@@ -110,7 +71,7 @@ static const char *usage_train =
     "Train a recurrent language model with truncated BPTT (state carried across\n"
     "chunks), global-norm clipping and SGD with decay or Adam.\n"
     "\n"
-    "presets (flags after --preset override them):\n"
+    "presets (--preset NAME is applied first; every other flag overrides it):\n"
     "  ptb-small          Zaremba 2014 small: PTB words, LSTM 2x200, T 20, B 20, U[-0.1,0.1],\n"
     "                     SGD lr 1 halved each epoch after 4, 13 epochs, clip 5, no dropout\n"
     "  ptb-rnn            the same with an Elman RNN, lr 0.1, 6 epochs halving after 3\n"
@@ -122,17 +83,18 @@ static const char *usage_train =
     "\n"
     "data:\n"
     "  --corpus NAME      ptb, bible-words, bible-chars, shakespeare (from `make data`)\n"
-    "  --train F [--valid F] [--test F] [--char]   your own UTF-8 files\n"
+    "  --train F [--valid F] [--test F] [--char]   your own UTF-8 files (--data F is --train F)\n"
     "model:\n"
     "  --cell rnn|lstm|gru (lstm)   --emb E (128)   --hidden H (128)   --layers L (2)\n"
     "  --dropout P (0)    between layers and around them, never on the recurrence\n"
     "  --init R (0.1)     weights from U[-R, R]\n"
     "training:\n"
-    "  --seq-len T (50)   --batch B (50)   --epochs N (1) | --steps N\n"
+    "  --context T (50)   steps per BPTT chunk (alias --seq-len)\n"
+    "  --batch B (50)     --epochs N (1) | --steps N (--steps wins)\n"
     "  --optimizer sgd|adam (adam)   --lr X (2e-3)   --lr-decay F (1)   --decay-start E (0)\n"
     "  --clip X (5)       global gradient norm (0 = off)\n"
     "  --time-sum         loss summed over time, averaged over batch (Zaremba's scale)\n"
-    "  --eval-every N     steps between validations (default once per epoch)\n"
+    "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
     "  --eval-tokens N    validate on the first N tokens only (default all)\n"
     "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n";
 
@@ -144,10 +106,14 @@ static const char *usage_eval =
     "  RESULT stage=rnn model=lstm data=... split=test tokens=N loss=... ppl=...\n";
 
 static const char *usage_sample =
-    "usage: rnn sample --model DIR [--n 500] [--temperature 0.8] [--prime TEXT] [--seed N]\n"
+    "usage: rnn sample --model DIR [--n 500] [--temperature 0.8] [--top-k K] [--top-p P]\n"
+    "                  [--prime TEXT] [--seed N]\n"
     "\n"
     "Sample from softmax(logits / temperature): 1 is the model's own distribution,\n"
-    "lower is greedier and more repetitive, higher is more surprising.\n";
+    "lower is greedier and more repetitive, higher is more surprising; 0 takes the\n"
+    "most likely token every time (the argmax). --top-k K keeps the K likeliest\n"
+    "tokens (0: all), --top-p P the fewest whose probability reaches P (nucleus\n"
+    "sampling, Holtzman et al. 2020; 1: all). The same seed gives the same text.\n";
 
 static const char *usage_gradnorm =
     "usage: rnn gradnorm [--steps T (60)] [--hidden H (64)] [--out DIR (runs/rnn/gradnorm)]\n"
@@ -168,41 +134,48 @@ static const char *usage_demo =
 
 static void __attribute__((noreturn)) help(const char *text) { fputs(text, stdout); exit(0); }
 
-static void corpus_paths(Options *o, const char *corpus) {
-    static char tr[4096], va[4096], te[4096];
-    if (strcmp(corpus, "ptb") == 0) {
-        data_path(tr, sizeof tr, "ptb/ptb.train.txt");
-        data_path(va, sizeof va, "ptb/ptb.valid.txt");
-        data_path(te, sizeof te, "ptb/ptb.test.txt");
-        o->char_level = 0;
-    } else if (strcmp(corpus, "bible-words") == 0 || strcmp(corpus, "bible-chars") == 0) {
-        const char *kind = strcmp(corpus, "bible-words") == 0 ? "words" : "chars";
-        char rel[64];
-        snprintf(rel, sizeof rel, "bible/%s.train.txt", kind); data_path(tr, sizeof tr, rel);
-        snprintf(rel, sizeof rel, "bible/%s.valid.txt", kind); data_path(va, sizeof va, rel);
-        snprintf(rel, sizeof rel, "bible/%s.test.txt", kind); data_path(te, sizeof te, rel);
-        o->char_level = kind[0] == 'c';
-    } else if (strcmp(corpus, "shakespeare") == 0) {
-        data_path(tr, sizeof tr, "tinyshakespeare/input.txt");
-        o->train = tr; o->valid = NULL; o->test = NULL; o->char_level = 1;
-        o->corpus = corpus; o->name = "tinyshakespeare";
-        return;
-    } else {
-        usage_error("unknown corpus '%s' (ptb, bible-words, bible-chars, shakespeare)", corpus);
-    }
-    o->train = tr; o->valid = va; o->test = te;
-    o->corpus = corpus; o->name = corpus;
+/* The corpora `make data` fetches (--corpus NAME), and their files under the data folder. */
+enum { CORPUS_PTB, CORPUS_BIBLE_WORDS, CORPUS_BIBLE_CHARS, CORPUS_SHAKESPEARE };
+static const char *const corpus_names[] = { "ptb", "bible-words", "bible-chars", "shakespeare", NULL };
+static const struct {
+    const char *result_name, *rel[3];   /* RESULT's data=; train, valid, test (NULL: none) */
+    int char_level;
+} corpora[] = {   /* in the order of corpus_names */
+    { "ptb", { "ptb/ptb.train.txt", "ptb/ptb.valid.txt", "ptb/ptb.test.txt" }, 0 },
+    { "bible-words", { "bible/words.train.txt", "bible/words.valid.txt", "bible/words.test.txt" }, 0 },
+    { "bible-chars", { "bible/chars.train.txt", "bible/chars.valid.txt", "bible/chars.test.txt" }, 1 },
+    { "tinyshakespeare", { "tinyshakespeare/input.txt", NULL, NULL }, 1 },   /* one file, split 90/10 */
+};
+
+/* Corpus k (CORPUS_*) as the data to read. */
+static void corpus_paths(Options *o, int k) {
+    for (int s = 0; s < 3; s++) { o->rel[s] = corpora[k].rel[s]; o->path[s] = NULL; }
+    o->char_level = corpora[k].char_level;
+    o->name = corpora[k].result_name;
 }
 
-static void apply_preset(Options *o, const char *name) {
-    LmTrainOptions *t = &o->lm;
+/* The file of split s (NULL when there is none); a dataset file that is
+ * missing is an error that says how to get it. */
+static const char *split_file(const Options *o, int s) {
+    static char found[3][4096];
+    if (!o->rel[s]) return o->path[s];
+    data_path_or_die(found[s], sizeof found[s], o->rel[s]);
+    return found[s];
+}
+
+/* The named configurations of lm-train (cli.h applies one before the flags);
+ * 0 when name is none of them. */
+static int apply_preset(void *ctx, const char *name) {
+    Options *o = ctx;
+    RnnLmTrainOptions *t = &o->lm;
+    RnnKind kind;
     static char out[256];
     snprintf(out, sizeof out, "runs/rnn/%s", name);
     t->out = out;
     if (strcmp(name, "ptb-small") == 0 || strcmp(name, "ptb-rnn") == 0) {
-        corpus_paths(o, "ptb");
+        corpus_paths(o, CORPUS_PTB);
         int elman = name[4] == 'r';
-        t->model = (LmConfig){ .kind = elman ? RNN_ELMAN : RNN_LSTM, .E = 200, .H = 200, .L = 2 };
+        t->model = (RnnLmConfig){ .kind = elman ? RNN_ELMAN : RNN_LSTM, .E = 200, .H = 200, .L = 2 };
         t->init_range = 0.1f;
         t->T = 20; t->B = 20; t->steps = 0;
         /* The Elman rung gets a shorter schedule (6 epochs, halving after 3)
@@ -210,84 +183,108 @@ static void apply_preset(Options *o, const char *name) {
         t->epochs = elman ? 6 : 13;
         t->optimizer = 0; t->lr = elman ? 0.1f : 1.0f; t->decay = 0.5f; t->decay_start = elman ? 3 : 4;
         t->clip = 5.0f; t->time_sum = 1; t->eval_T = 35; t->log_every = 100;
-    } else if (strncmp(name, "shakespeare-", 12) == 0) {
-        corpus_paths(o, "shakespeare");
-        if (lm_kind_parse(name + 12, &t->model.kind)) usage_error("unknown preset '%s'", name);
+    } else if (strncmp(name, "shakespeare-", 12) == 0 && rnn_lm_kind_parse(name + 12, &kind) == 0) {
+        corpus_paths(o, CORPUS_SHAKESPEARE);
+        t->model.kind = kind;
         t->model.E = 128; t->model.H = 128; t->model.L = 2; t->model.dropout = 0.0f;
         t->T = 50; t->B = 50; t->steps = 2000; t->optimizer = 1; t->lr = 2e-3f;
         t->clip = 5.0f; t->eval_every = 500; t->log_every = 10;
     } else if (strcmp(name, "bible-chars") == 0) {
-        corpus_paths(o, "bible-chars");
-        t->model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = 128, .L = 2 };
+        corpus_paths(o, CORPUS_BIBLE_CHARS);
+        t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 128, .H = 128, .L = 2 };
         t->T = 50; t->B = 50; t->steps = 2000; t->optimizer = 1; t->lr = 2e-3f;
         t->clip = 5.0f; t->eval_every = 500; t->eval_tokens = 50000;
     } else {
-        usage_error("unknown preset '%s' (see rnn lm-train --help)", name);
+        return 0;
     }
+    return 1;
 }
 
-static void parse(Options *o, int argc, char **argv, const char *usage) {
-    lm_train_defaults(&o->lm);
-    o->count = 500; o->temperature = 0.8; o->threads = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
-        LmTrainOptions *t = &o->lm;
-        switch (c) {
-        case OPT_PRESET: apply_preset(o, optarg); break;
-        case OPT_CORPUS: corpus_paths(o, optarg); break;
-        case OPT_TRAIN: o->train = optarg; o->valid = o->test = NULL; o->name = "custom"; break;
-        case OPT_VALID: o->valid = optarg; break;
-        case OPT_TEST: o->test = optarg; break;
-        case OPT_CHAR: o->char_level = 1; break;
-        case OPT_KIND: if (lm_kind_parse(optarg, &t->model.kind)) usage_error("--cell must be rnn, lstm or gru"); break;
-        case OPT_EMB: t->model.E = (int)parse_long(optarg, "--emb", 1, 65536); break;
-        case OPT_HIDDEN: t->model.H = (int)parse_long(optarg, "--hidden", 1, 65536); break;
-        case OPT_LAYERS: t->model.L = (int)parse_long(optarg, "--layers", 1, LM_MAX_LAYERS); break;
-        case OPT_DROPOUT: t->model.dropout = (float)parse_double(optarg, "--dropout", 0.0, 0.99); break;
-        case OPT_SEQ: t->T = (int)parse_long(optarg, "--seq-len", 1, 100000); break;
-        case OPT_BATCH: t->B = (int)parse_long(optarg, "--batch", 1, 100000); break;
-        case OPT_EPOCHS: t->epochs = parse_long(optarg, "--epochs", 1, 100000); t->steps = 0; break;
-        case OPT_STEPS: t->steps = parse_long(optarg, "--steps", 1, 1000000000L); break;
-        case OPT_OPTIM:
-            if (strcmp(optarg, "sgd") == 0) t->optimizer = 0;
-            else if (strcmp(optarg, "adam") == 0) t->optimizer = 1;
-            else usage_error("--optimizer must be sgd or adam");
-            break;
-        case OPT_LR: t->lr = (float)parse_double(optarg, "--lr", 1e-9, 100.0); break;
-        case OPT_DECAY: t->decay = (float)parse_double(optarg, "--lr-decay", 1e-6, 1.0); break;
-        case OPT_DECAY_START: t->decay_start = (int)parse_long(optarg, "--decay-start", 0, 100000); break;
-        case OPT_CLIP: t->clip = (float)parse_double(optarg, "--clip", 0.0, 1e9); break;
-        case OPT_INIT: t->init_range = (float)parse_double(optarg, "--init", 0.0, 10.0); break;
-        case OPT_TIME_SUM: t->time_sum = 1; break;
-        case OPT_EVAL_EVERY: t->eval_every = parse_long(optarg, "--eval-every", 1, 1000000000L); break;
-        case OPT_EVAL_TOKENS: t->eval_tokens = parse_long(optarg, "--eval-tokens", 1, 1000000000L); break;
-        case OPT_SEED: t->seed = (unsigned long)parse_long(optarg, "--seed", 0, 0x7fffffffL); break;
-        case OPT_THREADS: o->threads = parse_long(optarg, "--threads", 1, 256); break;
-        case OPT_OUT: t->out = optarg; break;
-        case OPT_RESUME: t->resume = 1; break;
-        case OPT_QUIET: t->quiet = 1; break;
-        case OPT_MODEL: o->model = optarg; break;
-        case OPT_COUNT: o->count = parse_long(optarg, "--n", 0, 100000000L); break;
-        case OPT_TEMP: o->temperature = parse_double(optarg, "--temperature", 1e-3, 100.0); break;
-        case OPT_PRIME: o->prime = optarg; break;
-        case OPT_QUICK: o->quick = 1; break;
-        case OPT_HELP: help(usage);
-        default: usage_error("see --help");
-        }
+static const char *const cell_names[] = { "rnn", "lstm", "gru", "elman", NULL };   /* elman = rnn */
+static const char *const optimizer_names[] = { "sgd", "adam", NULL };   /* RnnLmTrainOptions.optimizer */
+
+/* The options of every LM command (common/cli.h: --preset first, then the
+ * flags in order); returns how many files follow them, moved to argv[1..].
+ * max_files: how many the command takes. */
+static int parse(Options *o, int argc, char **argv, const char *usage, int max_files) {
+    RnnLmTrainOptions *t = &o->lm;
+    rnn_lm_train_defaults(t);
+    o->count = 500;
+    o->sampler = (SamplerConfig){ .temperature = 0.8f, .top_k = 0, .top_p = 1.0f };
+    o->corpus = o->cell = -1;
+    o->epochs = o->steps = -1;
+    const CliOption opts[] = {
+        { .name = "corpus", .type = CLI_CHOICE, .dst = &o->corpus, .choices = corpus_names },
+        { .name = "train", .type = CLI_STRING, .dst = &o->train, .alias = "data" },
+        CLI_OPT("valid", CLI_STRING, &o->valid, 0, 0),
+        CLI_OPT("test", CLI_STRING, &o->test, 0, 0),
+        CLI_OPT("char", CLI_FLAG, &o->char_flag, 0, 0),
+        { .name = "cell", .type = CLI_CHOICE, .dst = &o->cell, .choices = cell_names },
+        CLI_OPT("emb", CLI_INT, &t->model.E, 1, 65536),
+        CLI_OPT("hidden", CLI_INT, &t->model.H, 1, 65536),
+        CLI_OPT("layers", CLI_INT, &t->model.L, 1, RNN_LM_MAX_LAYERS),
+        CLI_OPT("dropout", CLI_FLOAT, &t->model.dropout, 0, 0.99),
+        CLI_OPT("init", CLI_FLOAT, &t->init_range, 0, 10),
+        { .name = "context", .type = CLI_INT, .dst = &t->T, .lo = 1, .hi = 100000, .alias = "seq-len" },
+        CLI_BATCH(&t->B),
+        CLI_OPT("epochs", CLI_LONG, &o->epochs, 1, 100000),
+        CLI_STEPS(&o->steps),
+        { .name = "optimizer", .type = CLI_CHOICE, .dst = &t->optimizer, .choices = optimizer_names },
+        CLI_LR_F(&t->lr),
+        CLI_OPT("lr-decay", CLI_FLOAT, &t->decay, 1e-6, 1),
+        CLI_OPT("decay-start", CLI_INT, &t->decay_start, 0, 100000),
+        CLI_OPT("clip", CLI_FLOAT, &t->clip, 0, 1e9),
+        CLI_OPT("time-sum", CLI_FLAG, &t->time_sum, 0, 0),
+        { .name = "eval-every", .type = CLI_LONG, .dst = &t->eval_every, .lo = 1, .hi = 1e9, .alias = "eval-interval" },
+        CLI_OPT("eval-tokens", CLI_LONG, &t->eval_tokens, 1, 1e9),
+        CLI_SEED(&t->seed), CLI_THREADS(&o->threads), CLI_OUT(&t->out), CLI_QUIET(&t->quiet),
+        CLI_OPT("resume", CLI_FLAG, &t->resume, 0, 0),
+        CLI_OPT("model", CLI_STRING, &o->model, 0, 0),
+        CLI_OPT("n", CLI_LONG, &o->count, 0, 1e8),
+        CLI_OPT("temperature", CLI_FLOAT, &o->sampler.temperature, 0, 100),
+        CLI_OPT("top-k", CLI_INT, &o->sampler.top_k, 0, 1 << 30),
+        CLI_OPT("top-p", CLI_FLOAT, &o->sampler.top_p, 0, 1),
+        CLI_OPT("prime", CLI_STRING, &o->prime, 0, 0),
+        CLI_OPT("quick", CLI_FLAG, &o->quick, 0, 0),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage, .options = opts, .preset = apply_preset, .ctx = o,
+                     .presets = "ptb-small, ptb-rnn, shakespeare-lstm, shakespeare-gru, shakespeare-rnn, bible-chars" };
+    int nfiles = cli_parse(&spec, argc, argv);
+    if (nfiles > max_files) usage_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[max_files + 1]);
+    /* a corpus, then your own files, each replacing what came before */
+    if (o->corpus >= 0) corpus_paths(o, o->corpus);
+    if (o->train) {
+        o->path[SPLIT_TRAIN] = o->train;
+        o->path[SPLIT_VALID] = o->path[SPLIT_TEST] = NULL;
+        for (int s = 0; s < 3; s++) o->rel[s] = NULL;
+        o->name = "custom";
     }
-    if (o->threads > 0) set_threads((int)o->threads);
+    if (o->valid) { o->path[SPLIT_VALID] = o->valid; o->rel[SPLIT_VALID] = NULL; }
+    if (o->test) { o->path[SPLIT_TEST] = o->test; o->rel[SPLIT_TEST] = NULL; }
+    if (o->char_flag) o->char_level = 1;
+    if (o->cell >= 0) t->model.kind = o->cell == 3 ? RNN_ELMAN : (RnnKind)o->cell;
+    /* --steps N trains N steps; --epochs N, without --steps, N passes */
+    if (o->epochs > 0) t->epochs = o->epochs;
+    if (o->steps >= 0) t->steps = o->steps;
+    else if (o->epochs > 0) t->steps = 0;
+    sampler_check(&o->sampler);
+    if (o->threads > 0) set_threads(o->threads);
+    return nfiles;
 }
 
-static void load_corpus(const Options *o, LmData *d) {
-    if (!o->train) usage_error("no training data: give --preset, --corpus or --train (see --help)");
-    if (o->char_level) lm_data_chars(d, o->train, o->valid, o->test);
-    else lm_data_words(d, o->train, o->valid, o->test);
+static void load_corpus(const Options *o, RnnLmData *d) {
+    if (!o->rel[SPLIT_TRAIN] && !o->path[SPLIT_TRAIN])
+        usage_error("no training data: give --preset, --corpus or --train (see --help)");
+    const char *train = split_file(o, SPLIT_TRAIN), *valid = split_file(o, SPLIT_VALID);
+    const char *test = split_file(o, SPLIT_TEST);
+    if (o->char_level) rnn_lm_data_chars(d, train, valid, test);
+    else rnn_lm_data_words(d, train, valid, test);
 }
 
-static void print_result(const Lm *m, const char *data, const char *split, size_t tokens, double loss) {
+static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss) {
     result_begin("rnn");
-    result_str("model", lm_kind_name(m->cfg.kind));
+    result_str("model", rnn_lm_kind_name(m->cfg.kind));
     result_str("data", data);
     result_str("split", split);
     result_int("tokens", (long long)tokens);
@@ -298,77 +295,76 @@ static void print_result(const Lm *m, const char *data, const char *split, size_
 
 static int cmd_lm_train(int argc, char **argv) {
     Options o = {0};
-    parse(&o, argc, argv, usage_train);
-    if (optind < argc) usage_error("unexpected argument '%s'", argv[optind]);
-    LmData d;
+    parse(&o, argc, argv, usage_train, 0);
+    RnnLmData d;
     load_corpus(&o, &d);
     if (!o.lm.quiet)
         fprintf(stderr, "rnn: %s %zu train tokens, vocabulary %d\n", o.char_level ? "chars" : "words",
                 d.len[SPLIT_TRAIN], d.vocab->size);
-    Lm m;
-    double valid = lm_train(&m, &d, &o.lm);
+    RnnLm m;
+    double valid = rnn_lm_train(&m, &d, &o.lm);
     const char *name = o.name ? o.name : "custom";
     if (d.split[SPLIT_TEST]) {
-        double loss = lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
+        double loss = rnn_lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
         print_result(&m, name, "test", d.len[SPLIT_TEST] - 1, loss);
     } else if (d.split[SPLIT_VALID]) {
         print_result(&m, name, "valid", d.len[SPLIT_VALID] - 1, valid);
     }
-    lm_free(&m);
-    lm_data_free(&d);
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
     return 0;
 }
 
 static int cmd_lm_eval(int argc, char **argv) {
     Options o = {0};
-    parse(&o, argc, argv, usage_eval);
+    int nfiles = parse(&o, argc, argv, usage_eval, 1);
     if (!o.model) usage_error("lm-eval needs --model DIR");
-    Lm m;
+    RnnLm m;
     Vocab *v;
-    lm_load(&m, &v, o.model, NULL);
-    const char *path = optind < argc ? argv[optind] : o.test;
+    rnn_lm_load(&m, &v, o.model, NULL);
+    const char *path = nfiles ? argv[1] : split_file(&o, SPLIT_TEST);
     if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
     size_t len, n;
     char *text = text_load(path, &len);
-    int *ids = lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
+    int *ids = rnn_lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
     free(text);
     if (n < 2) die("'%s': needs at least two tokens to score", path);
-    double loss = lm_evaluate(&m, ids, n, 100, 0);
+    double loss = rnn_lm_evaluate(&m, ids, n, 100, 0);
     print_result(&m, o.name ? o.name : path, o.name ? "test" : "file", n - 1, loss);
     free(ids);
     vocab_free(v);
-    lm_free(&m);
+    rnn_lm_free(&m);
     return 0;
 }
 
 static int cmd_sample(int argc, char **argv) {
     Options o = {0};
-    parse(&o, argc, argv, usage_sample);
+    parse(&o, argc, argv, usage_sample, 0);
     if (!o.model) usage_error("sample needs --model DIR");
-    Lm m;
+    RnnLm m;
     Vocab *v;
-    lm_load(&m, &v, o.model, NULL);
-    char *text = lm_sample(&m, v, o.prime, (int)o.count, (float)o.temperature, o.lm.seed);
+    rnn_lm_load(&m, &v, o.model, NULL);
+    char *text = rnn_lm_sample(&m, v, o.prime, (int)o.count, &o.sampler, o.lm.seed);
     printf("%s\n", text);
     free(text);
     vocab_free(v);
-    lm_free(&m);
+    rnn_lm_free(&m);
     return 0;
 }
 
 static int cmd_gradnorm(int argc, char **argv) {
     Options o = {0};
-    parse(&o, argc, argv, usage_gradnorm);
+    parse(&o, argc, argv, usage_gradnorm, 0);
     int T = o.lm.steps > 0 ? (int)o.lm.steps : 60;
     int H = o.lm.model.H != 128 ? o.lm.model.H : 64;
     const char *out = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/gradnorm" : o.lm.out;
-    gradnorm_run(out, T, H, o.lm.seed);
+    rnn_gradnorm_run(out, T, H, o.lm.seed);
     return 0;
 }
 
 static int cmd_demo(int argc, char **argv) {
     Options o = {0};
-    parse(&o, argc, argv, usage_demo);
+    parse(&o, argc, argv, usage_demo, 0);
     const char *root = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/demo" : o.lm.out;
     char dir[4096];
     apply_preset(&o, "bible-chars");
@@ -381,29 +377,29 @@ static int cmd_demo(int argc, char **argv) {
     o.lm.sample_len = 120;
     printf("== 1. a char-level LSTM (2x128) on the King James Bible, %ld steps of 50x50 chars\n", o.lm.steps);
     fflush(stdout);
-    LmData d;
+    RnnLmData d;
     load_corpus(&o, &d);
-    Lm m;
-    double valid = lm_train(&m, &d, &o.lm);
+    RnnLm m;
+    double valid = rnn_lm_train(&m, &d, &o.lm);
     printf("valid loss %.4f nats/char (ppl %.2f) on the first %ld valid chars\n", valid, exp(valid), o.lm.eval_tokens);
     for (int k = 0; k < 2; k++) {
-        float temp = k == 0 ? 0.5f : 1.0f;
-        char *s = lm_sample(&m, d.vocab, "And God said", 200, temp, 42);
-        printf("--- sample, temperature %.1f:\n%s\n", temp, s);
+        SamplerConfig sampler = { .temperature = k == 0 ? 0.5f : 1.0f, .top_k = 0, .top_p = 1.0f };
+        char *s = rnn_lm_sample(&m, d.vocab, "And God said", 200, &sampler, 42);
+        printf("--- sample, temperature %.1f:\n%s\n", sampler.temperature, s);
         free(s);
     }
     metrics_plot(dir);
     print_result(&m, "bible-chars", "valid", (size_t)o.lm.eval_tokens, valid);
-    lm_free(&m);
-    lm_data_free(&d);
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
 
     printf("\n== 2. vanishing gradients: ||dL_T/dh_t|| for an RNN and an LSTM\n");
     snprintf(dir, sizeof dir, "%s/gradnorm", root);
-    gradnorm_run(dir, 60, 64, 1);
+    rnn_gradnorm_run(dir, 60, 64, 1);
 
     printf("\n== 3. which division of the Bible is a verse from? (8 classes, test verses)\n");
     fflush(stdout);
-    cls_demo_table(root, o.quick);
+    rnn_cls_demo_table(root, o.quick);
     return 0;
 }
 
@@ -425,7 +421,7 @@ static double cosine(const float *a, const float *b, int n) {
 
 static int cmd_elmo(int argc, char **argv) {
     Options o = {0};
-    parse(&o, argc, argv, usage_elmo);
+    parse(&o, argc, argv, usage_elmo, 0);
     const char *root = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/elmo" : o.lm.out;
     char fdir[4096], bdir[4096], probe[4200];
     snprintf(fdir, sizeof fdir, "%s/fwd", root);
@@ -434,45 +430,45 @@ static int cmd_elmo(int argc, char **argv) {
     FILE *exists = fopen(probe, "rb");
     if (exists) fclose(exists);
     else {
-        corpus_paths(&o, "bible-words");
-        LmData d;
+        corpus_paths(&o, CORPUS_BIBLE_WORDS);
+        RnnLmData d;
         load_corpus(&o, &d);
-        LmTrainOptions t = o.lm;
-        t.model = (LmConfig){ .kind = RNN_LSTM, .E = 128, .H = o.lm.model.H, .L = 1 };
+        RnnLmTrainOptions t = o.lm;
+        t.model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 128, .H = o.lm.model.H, .L = 1 };
         t.T = 35; t.B = 20; t.steps = o.lm.steps > 0 ? o.lm.steps : 600;
         t.eval_every = t.steps; t.eval_tokens = 20000; t.quiet = 1;
-        Lm m;
+        RnnLm m;
         t.out = fdir;
-        double lf = lm_train(&m, &d, &t);
-        lm_free(&m);
+        double lf = rnn_lm_train(&m, &d, &t);
+        rnn_lm_free(&m);
         /* the backward LM: the same model on the reversed streams */
-        LmData r = d;
-        for (int s = 0; s < 3; s++) r.split[s] = d.split[s] ? elmo_reverse(d.split[s], d.len[s]) : NULL;
+        RnnLmData r = d;
+        for (int s = 0; s < 3; s++) r.split[s] = d.split[s] ? rnn_elmo_reverse(d.split[s], d.len[s]) : NULL;
         t.out = bdir;
-        double lb = lm_train(&m, &r, &t);
-        lm_free(&m);
+        double lb = rnn_lm_train(&m, &r, &t);
+        rnn_lm_free(&m);
         printf("trained forward and backward LSTM LMs (%ld steps each): valid ppl %.1f / %.1f\n", t.steps, exp(lf), exp(lb));
         for (int s = 0; s < 3; s++) free(r.split[s]);
-        lm_data_free(&d);
+        rnn_lm_data_free(&d);
     }
-    Lm fwd, bwd;
+    RnnLm fwd, bwd;
     Vocab *v, *vb;
-    lm_load(&fwd, &v, fdir, NULL);
-    lm_load(&bwd, &vb, bdir, NULL);
+    rnn_lm_load(&fwd, &v, fdir, NULL);
+    rnn_lm_load(&bwd, &vb, bdir, NULL);
     if (vb->size != v->size) die("'%s' and '%s' have different vocabularies", fdir, bdir);
     vocab_free(vb);
     int H2 = 2 * fwd.cfg.H;
 
     /* a pool of contextual vectors: every token of 400 validation verses */
     char va[4096];
-    data_path(va, sizeof va, "bible/words.valid.txt");
+    data_path_or_die(va, sizeof va, "bible/words.valid.txt");
     Lines *lines = lines_load(va);
     int verses = lines->n < 400 ? (int)lines->n : 400, cap = 128, total = 0;
     float *pool = xmalloc((size_t)verses * cap * H2 * sizeof(float));
     int *verse_of = xmalloc((size_t)verses * cap * sizeof(int)), *pos_of = xmalloc((size_t)verses * cap * sizeof(int));
     for (int i = 0; i < verses; i++) {
         if (vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) == 0) continue;
-        int n = elmo_embed(pool + (size_t)total * H2, cap, &fwd, &bwd, v, lines->line[i]);
+        int n = rnn_elmo_embed(pool + (size_t)total * H2, cap, &fwd, &bwd, v, lines->line[i]);
         for (int k = 0; k < n; k++) { verse_of[total + k] = i; pos_of[total + k] = k; }
         total += n;
     }
@@ -487,7 +483,7 @@ static int cmd_elmo(int argc, char **argv) {
     if (H2 > 2 * 1024) die("elmo: hidden size too large for this demo");
     for (int s = 0; s < 2; s++) {
         float tmp[8 * 2 * 1024];
-        elmo_embed(tmp, 8, &fwd, &bwd, v, sent[s]);
+        rnn_elmo_embed(tmp, 8, &fwd, &bwd, v, sent[s]);
         for (int q = 0; q < H2; q++) vec[s][q] = tmp[(size_t)1 * H2 + q] - (float)mean[q];   /* "flies" is word 1 */
         printf("\n\"flies\" in \"%s\": nearest of %d tokens in context\n", sent[s], total);
         int best[5] = { -1, -1, -1, -1, -1 };
@@ -528,7 +524,7 @@ static int cmd_elmo(int argc, char **argv) {
     lines_free(lines);
     free(pool); free(verse_of); free(pos_of); free(mean);
     vocab_free(v);
-    lm_free(&fwd); lm_free(&bwd);
+    rnn_lm_free(&fwd); rnn_lm_free(&bwd);
     return 0;
 }
 
@@ -540,38 +536,40 @@ static int cmp_double(const void *a, const void *b) {
 /* `rnn bench --case char|ptb`: median time of one training step (forward,
  * backward, clip, optimizer) on random tokens, for make bench (bench/rnn.c). */
 static int cmd_bench(int argc, char **argv) {
-    const char *which = "char";
-    long threads = 1, reps = 20;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) which = argv[++i];
-        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = parse_long(argv[++i], "--threads", 1, 256);
-        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = parse_long(argv[++i], "--reps", 1, 100000);
-        else if (strcmp(argv[i], "--help") == 0) help("usage: rnn bench [--case char|ptb] [--threads N] [--reps N]\n"
-                                                     "  char: LSTM 2x128, V 65, seq 50, batch 50, Adam (char-rnn's default)\n"
-                                                     "  ptb:  LSTM 2x200, V 10000, seq 20, batch 20, SGD (Zaremba small)\n");
-        else usage_error("see rnn bench --help");
-    }
-    set_threads((int)threads);
-    int ptb = strcmp(which, "ptb") == 0;
-    if (!ptb && strcmp(which, "char") != 0) usage_error("--case must be char or ptb");
-    LmConfig cfg = { RNN_LSTM, ptb ? 10000 : 65, ptb ? 200 : 128, ptb ? 200 : 128, 2, 0.0f };
+    static const char *const cases[] = { "char", "ptb", NULL };
+    int which = 0, threads = 1;
+    long reps = 20;
+    const CliOption opts[] = {
+        { .name = "case", .type = CLI_CHOICE, .dst = &which, .choices = cases },
+        CLI_THREADS(&threads),
+        CLI_OPT("reps", CLI_LONG, &reps, 1, 100000),
+        CLI_END
+    };
+    CliSpec spec = { .usage = "usage: rnn bench [--case char|ptb] [--threads N] [--reps N]\n"
+                              "  char: LSTM 2x128, V 65, seq 50, batch 50, Adam (char-rnn's default)\n"
+                              "  ptb:  LSTM 2x200, V 10000, seq 20, batch 20, SGD (Zaremba small)\n",
+                     .options = opts };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("bench: unexpected argument '%s'", argv[1]);
+    set_threads(threads);
+    int ptb = which == 1;
+    RnnLmConfig cfg = { RNN_LSTM, ptb ? 10000 : 65, ptb ? 200 : 128, ptb ? 200 : 128, 2, 0.0f };
     int T = ptb ? 20 : 50, B = ptb ? 20 : 50, N = T * B;
-    Lm m;
-    lm_build(&m, &cfg);
+    RnnLm m;
+    rnn_lm_build(&m, &cfg);
     Rng r;
     rng_seed(&r, 1, 0);
-    lm_init_uniform(&m, 0.1f, &r);
-    LmActs a;
-    lm_acts_build(&a, &m, T, B, 1);
+    rnn_lm_init_uniform(&m, 0.1f, &r);
+    RnnLmActs a;
+    rnn_lm_acts_build(&a, &m, T, B, 1);
     int *inp = xmalloc((size_t)N * sizeof(int)), *tgt = xmalloc((size_t)N * sizeof(int));
     for (int i = 0; i < N; i++) { inp[i] = (int)rng_below(&r, (uint32_t)cfg.V); tgt[i] = (int)rng_below(&r, (uint32_t)cfg.V); }
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
     double *ms = xmalloc((size_t)(reps + 3) * sizeof(double));
     for (long k = 0; k < reps + 3; k++) {
         double t0 = now_seconds();
-        lm_forward(&m, &a, inp, tgt, T, 1);
+        rnn_lm_forward(&m, &a, inp, tgt, T, 1);
         params_zero_grad(&m.pt);
-        lm_backward(&m, &a, 1.0f);
+        rnn_lm_backward(&m, &a, 1.0f);
         clip_grad_norm(&m.pt, 5.0f);
         if (ptb) sgd_step(&m.pt, 1.0f, 0.0f, 0.0f);
         else adam_step(&m.pt, &adam, 2e-3f, (int)k + 1);
@@ -581,14 +579,14 @@ static int cmd_bench(int argc, char **argv) {
     double med = ms[3 + reps / 2];
     result_begin("rnn");
     result_str("task", "bench");
-    result_str("case", which);
+    result_str("case", cases[which]);
     result_int("threads", threads);
     result_num("ms_per_step", med, 2);
     result_num("tok_per_s", N / (med / 1e3), 0);
     result_end();
     free(ms); free(inp); free(tgt);
-    lm_acts_free(&a);
-    lm_free(&m);
+    rnn_lm_acts_free(&a);
+    rnn_lm_free(&m);
     return 0;
 }
 
@@ -601,8 +599,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "lm-train") == 0) return cmd_lm_train(argc, argv);
     if (strcmp(cmd, "lm-eval") == 0) return cmd_lm_eval(argc, argv);
     if (strcmp(cmd, "sample") == 0) return cmd_sample(argc, argv);
-    if (strcmp(cmd, "classify-train") == 0) return cmd_classify_train(argc, argv);
-    if (strcmp(cmd, "classify-eval") == 0) return cmd_classify_eval(argc, argv);
+    if (strcmp(cmd, "classify-train") == 0) return rnn_cmd_classify_train(argc, argv);
+    if (strcmp(cmd, "classify-eval") == 0) return rnn_cmd_classify_eval(argc, argv);
     if (strcmp(cmd, "gradnorm") == 0) return cmd_gradnorm(argc, argv);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);

@@ -16,6 +16,11 @@ static const char *write_file(const char *stem, const char *content) {
 
 static Vocab *toy_vocab(void) { return vocab_build(VOCAB_WORD, "good bad film plot", 18, 1, 0); }
 
+/* What a test that dies holds, kept reachable so LeakSanitizer does not
+ * report the exit that the test expects. */
+static Vocab *dying_vocab;
+static LabelledSet dying_set;
+
 START_TEST(test_lset_pairs) {
     LabelledSet s;
     lset_init(&s, 2);   /* source, target */
@@ -74,11 +79,10 @@ END_TEST
 
 START_TEST(test_lset_missing_class_dies) {
     util_set_prog("test");
-    LabelledSet s;
-    lset_init(&s, 1);
-    Vocab *v = toy_vocab();
-    lset_add_text(&s, 0, "good", lset_words(v), 0);
-    lset_check_classes(&s, 2, "toy");   /* class 1 has no example */
+    lset_init(&dying_set, 1);
+    dying_vocab = toy_vocab();
+    lset_add_text(&dying_set, 0, "good", lset_words(dying_vocab), 0);
+    lset_check_classes(&dying_set, 2, "toy");   /* class 1 has no example */
 }
 END_TEST
 
@@ -109,10 +113,9 @@ END_TEST
 /* Each malformed file dies with exit 1. */
 static void load_dies(const char *content) {
     util_set_prog("test");
-    Vocab *v = toy_vocab();
-    LabelledSet s;
-    lset_init(&s, 1);
-    lset_load_labelled_file(&s, write_file("bad", content), 2, lset_words(v), 0);
+    dying_vocab = toy_vocab();
+    lset_init(&dying_set, 1);
+    lset_load_labelled_file(&dying_set, write_file("bad", content), 2, lset_words(dying_vocab), 0);
 }
 START_TEST(test_lset_bad_label_dies) { load_dies("1 good\n7 bad\n"); } END_TEST
 START_TEST(test_lset_label_without_text_dies) { load_dies("1 good\n0\n"); } END_TEST
@@ -138,12 +141,44 @@ START_TEST(test_lset_load_bible) {
 }
 END_TEST
 
-START_TEST(test_lset_bible_misaligned_dies) {
-    util_set_prog("test");
+START_TEST(test_lset_load_polarity) {
     Vocab *v = toy_vocab();
+    const char *pos = write_file("pos", "good film\n\ngood plot\ngood\n"), *neg = write_file("neg", "bad film\n");
     LabelledSet s;
     lset_init(&s, 1);
-    lset_load_bible(&s, write_file("verses", "good\nbad\n"), write_file("labels", "law\tgen\n"), lset_words(v), 0, 0);
+    lset_load_polarity(&s, pos, neg, lset_words(v), 0);
+    ck_assert_int_eq(s.n, 4);   /* the empty line is skipped */
+    int labels[] = { 1, 0, 1, 1 }, len;
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(s.label[i], labels[i]);
+    ck_assert_int_eq(lset_seq(&s, 1, 0, &len)[0], vocab_id(v, "bad"));
+    ck_assert_int_eq(lset_seq(&s, 2, 0, &len)[1], vocab_id(v, "plot"));
+    lset_free(&s);
+    vocab_free(v);
+}
+END_TEST
+
+START_TEST(test_lset_assign_folds) {
+    int fold[23], again[23], size[5] = { 0 };
+    Rng r;
+    rng_seed(&r, 4, 2);
+    lset_assign_folds(fold, 23, 5, &r);
+    rng_seed(&r, 4, 2);
+    lset_assign_folds(again, 23, 5, &r);
+    for (int i = 0; i < 23; i++) {
+        ck_assert(fold[i] >= 0 && fold[i] < 5);
+        ck_assert_int_eq(fold[i], again[i]);   /* the seed decides */
+        size[fold[i]]++;
+    }
+    for (int k = 0; k < 5; k++) ck_assert(size[k] == 4 || size[k] == 5);   /* 23 = 5 + 5 + 5 + 4 + 4 */
+}
+END_TEST
+
+START_TEST(test_lset_bible_misaligned_dies) {
+    util_set_prog("test");
+    dying_vocab = toy_vocab();
+    lset_init(&dying_set, 1);
+    lset_load_bible(&dying_set, write_file("verses", "good\nbad\n"), write_file("labels", "law\tgen\n"),
+                    lset_words(dying_vocab), 0, 0);
 }
 END_TEST
 
@@ -159,6 +194,8 @@ static Suite *dataset_suite(void) {
     tcase_add_exit_test(tc, test_lset_label_without_text_dies, 1);
     tcase_add_exit_test(tc, test_lset_empty_file_dies, 1);
     tcase_add_test(tc, test_lset_load_bible);
+    tcase_add_test(tc, test_lset_load_polarity);
+    tcase_add_test(tc, test_lset_assign_folds);
     tcase_add_exit_test(tc, test_lset_bible_misaligned_dies, 1);
     suite_add_tcase(s, tc);
     return s;

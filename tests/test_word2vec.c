@@ -1,15 +1,17 @@
 /* test_word2vec.c -- chapter 2: vocabulary, Huffman codes, sampling, the
  * gradient of one update, vector files, evaluation, and bad input. */
-#include "../word2vec/eval.h"
-#include "../word2vec/nnlm.h"
-#include "../word2vec/train.h"
-#include "../word2vec/vocab.h"
 #include "gradcheck.h"
-#include "optim.h"
 #include "harness.h"
+#include "optim.h"
 #include "rng.h"
+#include "text.h"
 #include "util.h"
 #include "vectors.h"
+#include "word2vec/eval.h"
+#include "word2vec/nnlm.h"
+#include "word2vec/nnlm_train.h"
+#include "word2vec/train.h"
+#include "word2vec/vocab.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -341,7 +343,7 @@ static void check_planted(int cbow, int hs) {
         snprintf(y, sizeof y, "y%d", g);
         int wx = vectors_find(v, x), idx;
         float sim;
-        nearest(v, v->vecs + (size_t)wx * v->D, &wx, 1, 1, &idx, &sim);
+        w2v_nearest(v, v->vecs + (size_t)wx * v->D, &wx, 1, 1, &idx, &sim);
         right += strcmp(v->words[idx], y) == 0;
     }
     printf("planted pairs nearest (cbow %d, hs %d): %d / 10\n", cbow, hs, right);
@@ -463,6 +465,30 @@ START_TEST(test_round_trip_trained) {
 }
 END_TEST
 
+/* A word repeated in a vector file keeps its first row, and the words after
+ * it keep their own rows (the table's entries are not rows then). */
+START_TEST(test_vectors_repeated_word) {
+    const char *path = tmp_path("rep.txt");
+    write_text(path, "4 1\nthe 1\nof 2\nthe 3\nand 4\n");
+    char err[256];
+    Vectors *v;
+    ck_assert_int_eq(vectors_read(path, VEC_TEXT, &v, err, sizeof err), 0);
+    ck_assert_int_eq(vectors_find(v, "the"), 0);
+    ck_assert_int_eq(vectors_find(v, "of"), 1);
+    ck_assert_int_eq(vectors_find(v, "and"), 3);
+    ck_assert_int_eq(vectors_find(v, "a"), -1);
+    vectors_free(v);
+}
+END_TEST
+
+/* word2vec's vocabulary lists each word once: ids are the table's entries. */
+START_TEST(test_vocab_repeated_word_dies) {
+    const char *words[] = {"</s>", "a", "a"};
+    long long counts[] = {1, 2, 2};
+    w2v_vocab_from_counts(words, counts, 3);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- bad vector files */
 
 static void expect_bad(const void *bytes, size_t n, int format, const char *needle) {
@@ -531,9 +557,9 @@ START_TEST(test_analogy_known_answers) {
                ": gram1-adjective-to-adverb\n"
                "king queen man woman\n");    /* syntactic, right */
     Vectors *v = hand_vectors();
-    AnalogyResult r;
+    W2vAnalogyResult r;
     char err[256];
-    ck_assert_int_eq(analogy_eval(v, q, 6, &r, stdout, err, sizeof err), 0);
+    ck_assert_int_eq(w2v_analogy_eval(v, q, 6, &r, stdout, err, sizeof err), 0);
     ck_assert_int_eq(r.nsections, 6);
     ck_assert_int_eq(r.total, 7);
     ck_assert_int_eq(r.seen, 5);
@@ -544,28 +570,28 @@ START_TEST(test_analogy_known_answers) {
     ck_assert_int_eq(r.syn_correct, 1);
     ck_assert_int_eq(r.sections[0].total, 6);
     ck_assert_str_eq(r.sections[5].name, "gram1-adjective-to-adverb");
-    analogy_result_free(&r);
+    w2v_analogy_result_free(&r);
     /* without the restriction 'far' is in: e2 - e1 + e5 is still nearest queen */
-    ck_assert_int_eq(analogy_eval(v, q, 30000, &r, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(w2v_analogy_eval(v, q, 30000, &r, NULL, err, sizeof err), 0);
     ck_assert_int_eq(r.seen, 6);
     ck_assert_int_eq(r.correct, 5);
-    analogy_result_free(&r);
+    w2v_analogy_result_free(&r);
     /* malformed and missing files */
     const char *badq = tmp_path("badq.txt");
     write_text(badq, ": s\nman woman king\n");
-    ck_assert_int_eq(analogy_eval(v, badq, 6, &r, NULL, err, sizeof err), -1);
-    ck_assert_int_eq(analogy_eval(v, "/nonexistent/q.txt", 6, &r, NULL, err, sizeof err), -1);
+    ck_assert_int_eq(w2v_analogy_eval(v, badq, 6, &r, NULL, err, sizeof err), -1);
+    ck_assert_int_eq(w2v_analogy_eval(v, "/nonexistent/q.txt", 6, &r, NULL, err, sizeof err), -1);
     vectors_free(v);
 }
 END_TEST
 
 START_TEST(test_spearman_known_values) {
     double x[] = {1, 2, 3, 4, 5}, up[] = {3, 5, 7, 9, 11}, down[] = {5, 4, 3, 2, 1}, ties[] = {5, 6, 7, 8, 7};
-    ck_assert_double_eq_tol(spearman(x, up, 5), 1.0, 1e-12);
-    ck_assert_double_eq_tol(spearman(x, down, 5), -1.0, 1e-12);
+    ck_assert_double_eq_tol(w2v_spearman(x, up, 5), 1.0, 1e-12);
+    ck_assert_double_eq_tol(w2v_spearman(x, down, 5), -1.0, 1e-12);
     /* ranks of ties = 1 2 3.5 5 3.5: rho = 8 / sqrt(10 * 9.5) */
-    ck_assert_double_eq_tol(spearman(x, ties, 5), 8.0 / sqrt(95.0), 1e-12);
-    ck_assert(isnan(spearman(x, up, 1)));
+    ck_assert_double_eq_tol(w2v_spearman(x, ties, 5), 8.0 / sqrt(95.0), 1e-12);
+    ck_assert(isnan(w2v_spearman(x, up, 1)));
 }
 END_TEST
 
@@ -574,14 +600,14 @@ START_TEST(test_similarity_with_coverage) {
     /* cosines: man-male 0.9988, king-queen 0.5, man-king 0.707, man-apple 0 */
     write_text(p, "man\tmale\t9.5\nKing\tqueen\t6\nman\tking\t7\nman\tapple\t1\nman\tzebra\t3\n");
     Vectors *v = hand_vectors();
-    SimilarityResult r;
+    W2vSimilarityResult r;
     char err[256];
-    ck_assert_int_eq(similarity_eval(v, p, &r, err, sizeof err), 0);
+    ck_assert_int_eq(w2v_similarity_eval(v, p, &r, err, sizeof err), 0);
     ck_assert_int_eq(r.total, 5);
     ck_assert_int_eq(r.found, 4);
     ck_assert_double_eq_tol(r.rho, 1.0, 1e-12);
     write_text(p, "man male\n");
-    ck_assert_int_eq(similarity_eval(v, p, &r, err, sizeof err), -1);
+    ck_assert_int_eq(w2v_similarity_eval(v, p, &r, err, sizeof err), -1);
     vectors_free(v);
 }
 END_TEST
@@ -592,7 +618,7 @@ START_TEST(test_nearest_and_pca) {
     int idx[3];
     float sim[3];
     int self = 0;
-    ck_assert_int_eq(nearest(v, v->vecs, &self, 1, 3, idx, sim), 3);
+    ck_assert_int_eq(w2v_nearest(v, v->vecs, &self, 1, 3, idx, sim), 3);
     ck_assert_str_eq(v->words[idx[0]], "male");
     ck_assert_str_eq(v->words[idx[1]], "king");
     ck_assert(sim[0] >= sim[1] && sim[1] >= sim[2]);
@@ -600,7 +626,7 @@ START_TEST(test_nearest_and_pca) {
     float X[4 * 5], out[4 * 2];
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 5; j++) X[i * 5 + j] = (float)i * (j == 1 ? 2.0f : j == 3 ? -1.0f : 0.0f);
-    pca_2d(out, X, 4, 5);
+    w2v_pca_2d(out, X, 4, 5);
     float scale = sqrtf(5.0f);
     for (int i = 0; i < 4; i++) {
         ck_assert_float_eq_tol(fabsf(out[2 * i] - out[0]), (float)i * scale, 1e-3f);
@@ -709,11 +735,77 @@ START_TEST(test_nnlm_learns) {
 }
 END_TEST
 
+/* A tiny corpus whose validation loss worsens after epoch 6 with lr 0.05,
+ * batch 4, seed 5 (so the lr is halved before the interruption below). */
+static void tiny_nnlm_corpus(char *train, char *valid) {
+    strcpy(train, tmp_path("nnlm-train.txt"));
+    strcpy(valid, tmp_path("nnlm-valid.txt"));
+    write_text(train, "a b c d\nb c d a\nc d a b\nd a b c\na c b d\n");
+    write_text(valid, "a b c d\nd c b a\n");
+}
+
+/* 7 epochs in one run == 6 epochs, a checkpoint, and 1 more from it: the
+ * parameters, Adam's moments and the state bit for bit. */
+START_TEST(test_nnlm_resume_library) {
+    char train[512], valid[512], dir_a[512], dir_b[512];
+    tiny_nnlm_corpus(train, valid);
+    strcpy(dir_a, tmp_path("nnlm-a"));
+    strcpy(dir_b, tmp_path("nnlm-b"));
+    size_t len;
+    char *text = text_load(train, &len);
+    Vocab *vocab = vocab_build(VOCAB_WORD, text, len, 1, 0);
+    free(text);
+    const char *paths[3] = {train, valid, valid};
+    NnlmData d;
+    nnlm_data_load(&d, paths, vocab, 2);
+    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0};
+    NnlmTrainConfig c = {.epochs = 7, .lr = 0.05f, .seed = 5, .out = dir_a, .quiet = 1};
+    Nnlm a, b;
+    NnlmTrainState sa, sb;
+    double tps;
+    nnlm_build(&a, &cfg, 4);
+    nnlm_init(&a, 5);
+    nnlm_state_init(&sa, &c);
+    double va = nnlm_train(&a, &sa, &d, &c, &tps);
+
+    c.epochs = 6;
+    c.out = dir_b;
+    nnlm_build(&b, &cfg, 4);
+    nnlm_init(&b, 5);
+    nnlm_state_init(&sb, &c);
+    nnlm_train(&b, &sb, &d, &c, &tps);
+    ck_assert_float_eq(sb.lr, 0.025f);   /* halved after epoch 6: that state must carry over */
+    nnlm_free(&b);
+    c.epochs = 1;
+    c.seed = 99;   /* a resumed run takes its generator from the checkpoint, not the seed */
+    Vocab *vb = nnlm_checkpoint_load(dir_b, &b, 4, &sb, &c);
+    ck_assert_int_eq(sb.epoch, 6);
+    double vb_loss = nnlm_train(&b, &sb, &d, &c, &tps);
+
+    size_t bytes = a.pt.total * sizeof(float);
+    ck_assert_int_eq(memcmp(a.pt.values, b.pt.values, bytes), 0);
+    ck_assert_int_eq(memcmp(a.pt.m, b.pt.m, bytes), 0);
+    ck_assert_int_eq(memcmp(a.pt.v, b.pt.v, bytes), 0);
+    ck_assert_int_eq(sa.step, sb.step);
+    ck_assert_int_eq(sa.epoch, 7);
+    ck_assert_int_eq(sb.epoch, 7);
+    ck_assert_float_eq(sa.lr, sb.lr);
+    ck_assert_double_eq(sa.best_valid, sb.best_valid);
+    ck_assert_double_eq(va, vb_loss);
+    ck_assert_int_eq(memcmp(&sa.rng, &sb.rng, sizeof sa.rng), 0);
+    nnlm_free(&a);
+    nnlm_free(&b);
+    nnlm_data_free(&d);
+    vocab_free(vocab);
+    vocab_free(vb);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- the command line */
 
 static int run(const char *args) {
     const char *bin = getenv("BIN");
-    char cmd[1024];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "%s/word2vec %s >/dev/null 2>&1", bin && *bin ? bin : "bin", args);
     int rc = system(cmd);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -741,8 +833,191 @@ START_TEST(test_cli_exit_codes) {
     ck_assert_int_eq(run(args), 1);                               /* not a vector file */
     ck_assert_int_eq(run("similar --vectors /nonexistent/v.bin god"), 1);
     ck_assert_int_eq(run("nnlm --train /nonexistent/a --valid b --test c"), 1);
+    const char *words = tmp_path("words.txt");
+    write_text(words, "a b\n");
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --epochs 0 --out %s", words, empty, words,
+             tmp_path("nowords"));
+    ck_assert_int_eq(run(args), 1);                               /* a split of empty lines */
     ck_assert_int_eq(run("nnlm --data nowhere"), 2);
     ck_assert_int_eq(run("demo --bogus"), 2);
+}
+END_TEST
+
+/* Run bin/word2vec with args, stdout and stderr into the file out; the exit status. */
+static int run_capture(const char *args, const char *out) {
+    const char *bin = getenv("BIN");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s/word2vec %s >%s 2>&1", bin && *bin ? bin : "bin", args, out);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int have_binary(void) {
+    const char *bin = getenv("BIN");
+    char path[512];
+    snprintf(path, sizeof path, "%s/word2vec", bin && *bin ? bin : "bin");
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Every command: --help exits 0, an unknown option or a bad value exits 2,
+ * and the original tool's one-dash spelling (-alpha, alias of --lr) works. */
+START_TEST(test_cli_options) {
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
+    const char *cmds[] = {"train", "similar", "analogy", "eval", "nnlm", "demo"};
+    char args[2400];
+    for (int i = 0; i < 6; i++) {
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        ck_assert_int_eq(run(args), 0);
+        snprintf(args, sizeof args, "%s --bogus 1", cmds[i]);
+        ck_assert_int_eq(run(args), 2);
+    }
+    ck_assert_int_eq(run("train --size x --help"), 0);   /* --help wins wherever it stands */
+    ck_assert_int_eq(run("train --train a --output b --window 5x"), 2);
+    ck_assert_int_eq(run("train --train a --output b --seed -1"), 2);
+    ck_assert_int_eq(run("train --train a --output b --alpha 0"), 2);
+    ck_assert_int_eq(run("train --train a --output b --threads 0"), 2);
+    ck_assert_int_eq(run("similar --vectors v --k 0 god"), 2);
+    ck_assert_int_eq(run("similar --vectors v --binary maybe god"), 2);
+    ck_assert_int_eq(run("eval --vectors v --restrict -5"), 2);
+    ck_assert_int_eq(run("nnlm --data ptb --order 1x"), 2);
+    ck_assert_int_eq(run("nnlm --data ptb --batch 0"), 2);
+    ck_assert_int_eq(run("nnlm --data ptb extra.txt"), 2);
+    ck_assert_int_eq(run("demo --threads abc"), 2);
+
+    char corpus[512], a[512], b[512];
+    strcpy(corpus, tmp_path("dash.txt"));
+    strcpy(a, tmp_path("dash-a.txt"));
+    strcpy(b, tmp_path("dash-b.txt"));
+    write_text(corpus, "the cat sat on the mat\nthe dog sat on the log\n");
+    snprintf(args, sizeof args, "train -train %s -output %s -size 8 -cbow 0 -alpha 0.05 -min-count 1 -iter 2 "
+             "-threads 1 -binary 0 -quiet", corpus, a);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(args, sizeof args, "train --train=%s --output %s --size 8 --cbow 0 --lr 0.05 --min-count 1 --iter 2 "
+             "--threads 1 --binary 0 --quiet", corpus, b);
+    ck_assert_int_eq(run(args), 0);
+    size_t la, lb;
+    char *va = read_file(a, &la), *vb = read_file(b, &lb);
+    ck_assert_str_eq(va, vb);
+    free(va);
+    free(vb);
+}
+END_TEST
+
+/* The whole output of a --quiet run must be its one RESULT line. */
+static void expect_only_result(const char *args) {
+    char out[512];
+    strcpy(out, tmp_path("quiet.out"));
+    ck_assert_int_eq(run_capture(args, out), 0);
+    size_t len;
+    char *got = read_file(out, &len);
+    if (strncmp(got, "RESULT ", 7) != 0 || strchr(got, '\n') != got + len - 1)
+        ck_abort_msg("--quiet printed more than the RESULT line:\n%s", got);
+    free(got);
+}
+
+START_TEST(test_cli_quiet) {
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
+    char corpus[512], valid[512], args[2048];
+    strcpy(corpus, tmp_path("quiet.txt"));
+    write_text(corpus, "the cat sat on the mat\nthe dog sat on the log\n");
+    snprintf(args, sizeof args, "train --train %s --output %s --size 8 --iter 1 --min-count 1 --threads 1 --quiet",
+             corpus, tmp_path("quiet.bin"));
+    expect_only_result(args);
+    strcpy(valid, tmp_path("quiet-valid.txt"));
+    write_text(valid, "the cat sat\n");
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --order 2 --embed 4 --hidden 4 --epochs 1 "
+             "--threads 1 --out %s --quiet", corpus, valid, valid, tmp_path("quiet-nnlm"));
+    expect_only_result(args);
+}
+END_TEST
+
+/* The text of file path (read_file), for checking a captured output. */
+static int output_has(const char *path, const char *needle) {
+    size_t len;
+    char *got = read_file(path, &len);
+    int ok = strstr(got, needle) != NULL;
+    if (!ok) printf("output lacks '%s':\n%s\n", needle, got);
+    free(got);
+    return ok;
+}
+
+/* A NUL byte is never text: every reader stops with the file, byte and line. */
+START_TEST(test_cli_nul_byte) {
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
+    char bad[512], good[512], out[512], args[2400], want[600];
+    strcpy(bad, tmp_path("nul.txt"));
+    strcpy(good, tmp_path("good.txt"));
+    strcpy(out, tmp_path("nul.out"));
+    write_bytes(bad, "the cat\nsat\0on the mat\n", 23);   /* the NUL is byte 11, on line 2 */
+    write_text(good, "the cat sat\non the mat\n");
+    snprintf(want, sizeof want, "'%s': NUL byte at byte 11 (line 2)", bad);
+    snprintf(args, sizeof args, "train --train %s --output %s --min-count 1 --threads 1 --quiet", bad, tmp_path("n.bin"));
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --epochs 1 --out %s --quiet", bad, good, good,
+             tmp_path("nul-nnlm"));
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    snprintf(args, sizeof args, "nnlm --train %s --valid %s --test %s --epochs 1 --out %s --quiet", good, bad, good,
+             tmp_path("nul-nnlm"));
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    char vec[512], questions[512];   /* the benchmark files of eval */
+    strcpy(vec, tmp_path("nul-vec.txt"));
+    write_text(vec, "2 2\nthe 1 2\ncat 3 4\n");
+    strcpy(questions, tmp_path("nul-questions.txt"));
+    write_text(questions, ": family\nthe cat cat the\n");
+    snprintf(args, sizeof args, "eval --vectors %s --questions %s --ws353 %s --simlex %s", vec, bad, good, good);
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+    snprintf(args, sizeof args, "eval --vectors %s --questions %s --ws353 %s --simlex %s", vec, questions, bad, bad);
+    ck_assert_int_eq(run_capture(args, out), 1);
+    ck_assert(output_has(out, want));
+}
+END_TEST
+
+/* word2vec reads bytes, as the original tool: a corpus that is not UTF-8
+ * (here Latin-1) trains, with a warning naming the first bad byte. */
+START_TEST(test_cli_invalid_utf8_warns) {
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
+    char corpus[512], vocab[512], out[512], args[2400], want[600];
+    strcpy(corpus, tmp_path("latin1.txt"));
+    strcpy(vocab, tmp_path("latin1.vocab"));
+    strcpy(out, tmp_path("latin1.out"));
+    write_text(corpus, "un caf\xe9 noir\nun caf\xe9 cr\xe8me\n");   /* 0xe9 at byte 6, line 1 */
+    snprintf(args, sizeof args, "train --train %s --output %s --save-vocab %s --size 4 --min-count 2 --threads 1 --quiet",
+             corpus, tmp_path("l.bin"), vocab);
+    ck_assert_int_eq(run_capture(args, out), 0);
+    snprintf(want, sizeof want, "warning: '%s': invalid UTF-8 at byte 6 (line 1)", corpus);
+    ck_assert(output_has(out, want));
+    ck_assert(output_has(vocab, "caf\xe9 2\n"));
+}
+END_TEST
+
+/* The same through the command line: the two runs' final checkpoints are the same bytes. */
+START_TEST(test_cli_nnlm_resume) {
+    if (!have_binary()) SKIP_TEST("bin/word2vec not built");
+    char train[512], valid[512], dir_a[512], dir_b[512], flags[1700], args[3000], ck_a[600], ck_b[600];
+    tiny_nnlm_corpus(train, valid);
+    strcpy(dir_a, tmp_path("nnlm-cli-a"));
+    strcpy(dir_b, tmp_path("nnlm-cli-b"));
+    snprintf(flags, sizeof flags, "--train %s --valid %s --test %s --order 3 --embed 4 --hidden 8 --batch 4 "
+             "--lr 0.05 --seed 5 --threads 1", train, valid, valid);
+    snprintf(args, sizeof args, "nnlm %s --epochs 7 --out %s", flags, dir_a);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(args, sizeof args, "nnlm %s --epochs 6 --out %s", flags, dir_b);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(args, sizeof args, "nnlm %s --load %s --epochs 1 --out %s", flags, dir_b, dir_b);
+    ck_assert_int_eq(run(args), 0);
+    snprintf(ck_a, sizeof ck_a, "%s/nnlm.ckpt", dir_a);
+    snprintf(ck_b, sizeof ck_b, "%s/nnlm.ckpt", dir_b);
+    size_t la, lb;
+    char *a = read_file(ck_a, &la), *b = read_file(ck_b, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_int_eq(memcmp(a, b, la), 0);
+    free(a);
+    free(b);
 }
 END_TEST
 
@@ -768,6 +1043,8 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_binary_layout_byte_exact);
     tcase_add_test(tc, test_text_layout_byte_exact);
     tcase_add_test(tc, test_round_trip_trained);
+    tcase_add_test(tc, test_vectors_repeated_word);
+    tcase_add_exit_test(tc, test_vocab_repeated_word_dies, 1);
     tcase_add_test(tc, test_bad_vector_files);
     tcase_add_test(tc, test_analogy_known_answers);
     tcase_add_test(tc, test_spearman_known_values);
@@ -777,7 +1054,13 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_nnlm_gradcheck);
     tcase_add_test(tc, test_nnlm_matches_pytorch);
     tcase_add_test(tc, test_nnlm_learns);
+    tcase_add_test(tc, test_nnlm_resume_library);
     tcase_add_test(tc, test_cli_exit_codes);
+    tcase_add_test(tc, test_cli_options);
+    tcase_add_test(tc, test_cli_quiet);
+    tcase_add_test(tc, test_cli_nnlm_resume);
+    tcase_add_test(tc, test_cli_nul_byte);
+    tcase_add_test(tc, test_cli_invalid_utf8_warns);
     suite_add_tcase(s, tc);
     return s;
 }

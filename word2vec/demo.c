@@ -1,7 +1,6 @@
 /* demo.c -- `word2vec demo`: the chapter's tour on the Bible. See demo.h. */
-#include "demo.h"
+#include "word2vec/demo.h"
 
-#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,14 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "eval.h"
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
-#include "nnlm.h"
-#include "train.h"
 #include "util.h"
 #include "vectors.h"
-#include "vocab.h"
+#include "word2vec/eval.h"
+#include "word2vec/nnlm.h"
+#include "word2vec/train.h"
+#include "word2vec/vocab.h"
 
 #define BIBLE_TRAIN "data/cache/bible/words.train.txt"
 #define BIBLE_TEST "data/cache/bible/words.test.txt"
@@ -79,7 +79,7 @@ static void neighbours(const Vectors *v, const char *word) {
     int w = vectors_find(v, word), idx[8];
     float sim[8];
     if (w < 0) return;
-    int got = nearest(v, v->vecs + (size_t)w * v->D, &w, 1, 8, idx, sim);
+    int got = w2v_nearest(v, v->vecs + (size_t)w * v->D, &w, 1, 8, idx, sim);
     printf("  %-10s", word);
     for (int i = 0; i < got; i++) printf(" %s (%.2f)", v->words[idx[i]], sim[i]);
     printf("\n");
@@ -92,7 +92,7 @@ static void analogy(const Vectors *v, const char *a, const char *b, const char *
     float *q = xmalloc((size_t)v->D * sizeof(float));
     for (int k = 0; k < v->D; k++)
         q[k] = v->vecs[(size_t)w[1] * v->D + k] - v->vecs[(size_t)w[0] * v->D + k] + v->vecs[(size_t)w[2] * v->D + k];
-    int got = nearest(v, q, w, 3, 3, idx, sim);
+    int got = w2v_nearest(v, q, w, 3, 3, idx, sim);
     printf("  %s : %s :: %s : ?   ->", a, b, c);
     for (int i = 0; i < got; i++) printf(" %s", v->words[idx[i]]);
     printf("   (expected %s%s)\n", want, got > 0 && strcmp(v->words[idx[0]], want) == 0 ? ", right" : "");
@@ -113,8 +113,8 @@ static void pca_picture(const Vectors *v, const char *png) {
         memcpy(X + (size_t)n * v->D, v->vecs + (size_t)w * v->D, (size_t)v->D * sizeof(float));
         labels[n++] = pick[i];
     }
-    pca_2d(xy, X, n, v->D);
-    if (pca_plot(png, labels, xy, n, "skip-gram vectors of the King James Bible, first two principal components") == 0)
+    w2v_pca_2d(xy, X, n, v->D);
+    if (w2v_pca_plot(png, labels, xy, n, "skip-gram vectors of the King James Bible, first two principal components") == 0)
         printf("wrote %s (%d words; the coordinates are in %s.tsv)\n", png, n, png);
     free(X);
     free(xy);
@@ -144,22 +144,14 @@ static double ngram_ppl(void) {
     return ppl;
 }
 
-int demo_main(int argc, char **argv) {
-    int threads = 2, nnlm = 1;
+int w2v_demo_main(int argc, char **argv) {
+    int threads = 2, no_nnlm = 0;
     const char *out = "runs/word2vec/demo";
-    static struct option opts[] = {
-        {"threads", 1, 0, 't'}, {"out", 1, 0, 'o'}, {"no-nnlm", 0, 0, 'n'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': threads = (int)parse_long(optarg, "--threads", 1, 1024); break;
-        case 'o': out = optarg; break;
-        case 'n': nnlm = 0; break;
-        case 'h': fputs(DEMO_HELP, stdout); return 0;
-        default: usage_error("unknown option; see 'word2vec demo --help'");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'; see 'word2vec demo --help'", argv[optind]);
+    const CliOption opts[] = {
+        CLI_THREADS(&threads), CLI_OUT(&out), CLI_OPT("no-nnlm", CLI_FLAG, &no_nnlm, 0, 0), CLI_END,
+    };
+    CliSpec spec = {.usage = DEMO_HELP, .options = opts};
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("unexpected argument '%s'; see 'word2vec demo --help'", argv[1]);
     if (!exists(BIBLE_TRAIN) && exists("scripts/data.sh")) {
         fprintf(stderr, "word2vec: %s missing, running scripts/data.sh bible\n", BIBLE_TRAIN);
         if (system("scripts/data.sh bible >&2") != 0) die("scripts/data.sh bible failed");
@@ -179,7 +171,7 @@ int demo_main(int argc, char **argv) {
            "    --negative 5 --hs 0 --sample 1e-4 --threads %d --iter 5 --min-count 5 --binary 1\n",
            BIBLE_TRAIN, out, threads);
     size_t len, n;
-    char *text = read_file(BIBLE_TRAIN, &len);
+    char *text = w2v_corpus_load(BIBLE_TRAIN, &len);
     char err[512];
     W2vVocab *vocab = w2v_vocab_build(text, len, cfg.min_count, err, sizeof err);
     if (!vocab) die("'%s': %s", BIBLE_TRAIN, err);
@@ -213,15 +205,15 @@ int demo_main(int argc, char **argv) {
     data_path(qpath, sizeof qpath, "word2vec-analogy/questions-words.txt");
     data_path(wpath, sizeof wpath, "word-similarity/EN-WS-353-ALL.txt");
     data_path(spath, sizeof spath, "word-similarity/EN-SIMLEX-999.txt");
-    AnalogyResult ar = {0};
-    SimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
+    W2vAnalogyResult ar = {0};
+    W2vSimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
     if (exists(qpath)) {
         printf("\nthe part of questions-words.txt the Bible can answer (compute-accuracy's rules):\n");
-        if (analogy_eval(v, qpath, ANALOGY_RESTRICT, &ar, stdout, err, sizeof err) != 0) die("%s", err);
+        if (w2v_analogy_eval(v, qpath, W2V_ANALOGY_RESTRICT, &ar, stdout, err, sizeof err) != 0) die("%s", err);
     }
-    if (exists(wpath) && similarity_eval(v, wpath, &ws, err, sizeof err) == 0)
+    if (exists(wpath) && w2v_similarity_eval(v, wpath, &ws, err, sizeof err) == 0)
         printf("WordSim-353  Spearman rho %.3f over the %d of %d pairs in the vocabulary\n", ws.rho, ws.found, ws.total);
-    if (exists(spath) && similarity_eval(v, spath, &sl, err, sizeof err) == 0)
+    if (exists(spath) && w2v_similarity_eval(v, spath, &sl, err, sizeof err) == 0)
         printf("SimLex-999   Spearman rho %.3f over the %d of %d pairs in the vocabulary\n", sl.rho, sl.found, sl.total);
     printf("(small corpus, small numbers: the chapter's README shows how they grow with more text)\n");
 
@@ -240,12 +232,12 @@ int demo_main(int argc, char **argv) {
     if (!isnan(ws.rho)) result_num("ws353", ws.rho, 3);
     if (!isnan(sl.rho)) result_num("simlex", sl.rho, 3);
     result_end();
-    analogy_result_free(&ar);
+    w2v_analogy_result_free(&ar);
     vectors_free(v);
     w2v_model_free(m);
     free(ids);
 
-    if (!nnlm) return 0;
+    if (no_nnlm) return 0;
     banner("5. Bengio's neural language model (2003), a short run");
     double kn = ngram_ppl();
     if (!isnan(kn)) printf("the 5-gram modified Kneser-Ney model (ngram eval, min-count 2): test perplexity %.2f\n\n", kn);
@@ -256,7 +248,6 @@ int demo_main(int argc, char **argv) {
                      "--out", nnlm_out, NULL};
     /* One thread: this small model gains little from two, and OpenMP threads
      * spinning beside OpenBLAS's can make two much slower on a busy machine. */
-    optind = 0;   /* let getopt start afresh on the new argument vector */
     printf("word2vec nnlm");
     for (int i = 1; nargv[i]; i++) printf(" %s", nargv[i]);
     printf("\n(one pass over 100k of the 824k training tokens: a taste, not a result;\n"

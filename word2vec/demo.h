@@ -7,6 +7,6 @@
 #ifndef W2V_DEMO_H
 #define W2V_DEMO_H
 
-int demo_main(int argc, char **argv);
+int w2v_demo_main(int argc, char **argv);
 
 #endif

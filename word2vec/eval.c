@@ -1,24 +1,22 @@
 /* eval.c -- analogies, word similarity, nearest neighbours, PCA. See eval.h. */
-#include "eval.h"
+#include "word2vec/eval.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "matmul.h"
+#include "text.h"
 #include "util.h"
-#include "vocab.h"
+#include "word2vec/vocab.h"
 
 #define ANALOGY_BATCH 512
 
-/* Read a whole text file (NUL-terminated); NULL with err if it cannot. */
+/* Read a benchmark file: UTF-8 text without NUL bytes (text.h); NULL with err if not. */
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen_file(path, "rb", err, errlen);
-    if (!f) return NULL;
-    fclose(f);
-    return read_file(path, len);
+    char *buf;
+    return text_read(path, &buf, len, NULL, err, errlen) == 0 ? buf : NULL;
 }
 
 static void upcase(char *s) {
@@ -34,7 +32,7 @@ typedef struct {
 } Batch;
 
 /* Score a batch: argmax over words of cos(b - a + c), excluding a, b, c. */
-static void score_batch(const Vectors *u, Batch *bt, float *Q, float *S, AnalogyResult *res) {
+static void score_batch(const Vectors *u, Batch *bt, float *Q, float *S, W2vAnalogyResult *res) {
     int D = u->D, N = u->V;
     for (int i = 0; i < bt->n; i++) {
         const float *a = u->vecs + (size_t)bt->q[i][0] * D, *b = u->vecs + (size_t)bt->q[i][1] * D,
@@ -51,9 +49,9 @@ static void score_batch(const Vectors *u, Batch *bt, float *Q, float *S, Analogy
         }
         /* compare words, not rows, as the original (two rows may share a word once upper-cased) */
         int ok = best >= 0 && strcmp(u->words[best], u->words[bt->q[i][3]]) == 0;
-        AnalogySection *sec = &res->sections[bt->section[i]];
+        W2vAnalogySection *sec = &res->sections[bt->section[i]];
         sec->correct += ok;
-        if (bt->section[i] < ANALOGY_SEMANTIC_SECTIONS) res->sem_correct += ok;
+        if (bt->section[i] < W2V_ANALOGY_SEMANTIC_SECTIONS) res->sem_correct += ok;
         else res->syn_correct += ok;
         res->correct += ok;
     }
@@ -77,8 +75,8 @@ static Vectors *restricted_copy(const Vectors *v, int n) {
 
 static double pct(long a, long b) { return b > 0 ? 100.0 * (double)a / (double)b : 0.0; }
 
-int analogy_eval(const Vectors *v, const char *path, int restrict_n, AnalogyResult *res, FILE *log,
-                 char *err, size_t errlen) {
+int w2v_analogy_eval(const Vectors *v, const char *path, int restrict_n, W2vAnalogyResult *res, FILE *log,
+                     char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
     size_t len;
     char *text = slurp(path, &len, err, errlen);
@@ -96,8 +94,8 @@ int analogy_eval(const Vectors *v, const char *path, int restrict_n, AnalogyResu
         for (char *t = strtok_r(line, " \t\r", &s2); t && nt < 5; t = strtok_r(NULL, " \t\r", &s2)) tok[nt++] = t;
         if (nt == 0) continue;
         if (strcmp(tok[0], ":") == 0) {
-            if (res->nsections == cap) res->sections = xrealloc(res->sections, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(AnalogySection));
-            AnalogySection *sec = &res->sections[res->nsections++];
+            if (res->nsections == cap) res->sections = xrealloc(res->sections, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(W2vAnalogySection));
+            W2vAnalogySection *sec = &res->sections[res->nsections++];
             memset(sec, 0, sizeof *sec);
             snprintf(sec->name, sizeof sec->name, "%s", nt > 1 ? tok[1] : "?");
             continue;
@@ -119,7 +117,7 @@ int analogy_eval(const Vectors *v, const char *path, int restrict_n, AnalogyResu
         if (!known) continue;
         res->sections[sec].seen++;
         res->seen++;
-        if (sec < ANALOGY_SEMANTIC_SECTIONS) res->sem_seen++;
+        if (sec < W2V_ANALOGY_SEMANTIC_SECTIONS) res->sem_seen++;
         else res->syn_seen++;
         memcpy(bt->q[bt->n], q, sizeof q);
         bt->section[bt->n++] = sec;
@@ -129,7 +127,7 @@ int analogy_eval(const Vectors *v, const char *path, int restrict_n, AnalogyResu
     if (rc == 0 && log) {
         fprintf(log, "%-28s %9s %8s %13s\n", "section", "accuracy", "correct", "seen / total");
         for (int i = 0; i < res->nsections; i++) {
-            const AnalogySection *s = &res->sections[i];
+            const W2vAnalogySection *s = &res->sections[i];
             fprintf(log, "%-28s %8.2f%% %8ld %6ld / %5ld\n", s->name, pct(s->correct, s->seen), s->correct, s->seen, s->total);
         }
         fprintf(log, "%-28s %8.2f%% %8ld %6ld\n", "semantic", pct(res->sem_correct, res->sem_seen), res->sem_correct, res->sem_seen);
@@ -142,11 +140,11 @@ int analogy_eval(const Vectors *v, const char *path, int restrict_n, AnalogyResu
     free(bt);
     vectors_free(u);
     free(text);
-    if (rc != 0) analogy_result_free(res);
+    if (rc != 0) w2v_analogy_result_free(res);
     return rc;
 }
 
-void analogy_result_free(AnalogyResult *res) {
+void w2v_analogy_result_free(W2vAnalogyResult *res) {
     free(res->sections);
     res->sections = NULL;
     res->nsections = 0;
@@ -176,7 +174,7 @@ static void rank(double *r, const double *x, int n) {
     free(order);
 }
 
-double spearman(const double *x, const double *y, int n) {
+double w2v_spearman(const double *x, const double *y, int n) {
     if (n < 2) return NAN;
     double *rx = xmalloc((size_t)n * sizeof(double)), *ry = xmalloc((size_t)n * sizeof(double));
     rank(rx, x, n);
@@ -211,7 +209,7 @@ static double cosine(const float *a, const float *b, int D) {
     return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : 0.0;
 }
 
-int similarity_eval(const Vectors *v, const char *path, SimilarityResult *res, char *err, size_t errlen) {
+int w2v_similarity_eval(const Vectors *v, const char *path, W2vSimilarityResult *res, char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
     res->rho = NAN;
     size_t len;
@@ -247,7 +245,7 @@ int similarity_eval(const Vectors *v, const char *path, SimilarityResult *res, c
     }
     if (rc == 0) {
         res->found = n;
-        res->rho = spearman(human, model, n);
+        res->rho = w2v_spearman(human, model, n);
     }
     free(human);
     free(model);
@@ -257,7 +255,7 @@ int similarity_eval(const Vectors *v, const char *path, SimilarityResult *res, c
 
 /* ---------------------------------------------------------------- neighbours */
 
-int nearest(const Vectors *v, const float *q, const int *exclude, int nexclude, int k, int *idx, float *sim) {
+int w2v_nearest(const Vectors *v, const float *q, const int *exclude, int nexclude, int k, int *idx, float *sim) {
     int found = 0;
     for (int w = 0; w < v->V; w++) {
         int skip = 0;
@@ -311,7 +309,7 @@ static void top_eigen(float *vec, const float *C, int D, const float *prev, int 
     if (vec[big] < 0) for (int i = 0; i < D; i++) vec[i] = -vec[i];
 }
 
-void pca_2d(float *out, const float *X, int n, int D) {
+void w2v_pca_2d(float *out, const float *X, int n, int D) {
     float *Xc = xmalloc((size_t)n * D * sizeof(float)), *C = xmalloc((size_t)D * D * sizeof(float));
     float *pc = xmalloc((size_t)2 * D * sizeof(float)), *tmp = xmalloc((size_t)D * sizeof(float));
     for (int j = 0; j < D; j++) {
@@ -330,7 +328,7 @@ void pca_2d(float *out, const float *X, int n, int D) {
     free(tmp);
 }
 
-int pca_plot(const char *png, const char *const *labels, const float *xy, int n, const char *title) {
+int w2v_pca_plot(const char *png, const char *const *labels, const float *xy, int n, const char *title) {
     if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
         fprintf(stderr, "%s: note: gnuplot not found, no plot drawn\n", util_prog());
         return -1;

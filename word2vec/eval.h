@@ -31,48 +31,48 @@
 
 #include "vectors.h"
 
-#define ANALOGY_RESTRICT 30000
-#define ANALOGY_SEMANTIC_SECTIONS 5
+#define W2V_ANALOGY_RESTRICT 30000
+#define W2V_ANALOGY_SEMANTIC_SECTIONS 5
 
 typedef struct {
     char name[64];
     long correct, seen, total;
-} AnalogySection;
+} W2vAnalogySection;
 
 typedef struct {
     int nsections;
-    AnalogySection *sections;   /* (nsections) in file order */
+    W2vAnalogySection *sections;   /* (nsections) in file order */
     long sem_correct, sem_seen, syn_correct, syn_seen;
-    long correct, seen, total;  /* all sections */
-} AnalogyResult;
+    long correct, seen, total;      /* all sections */
+} W2vAnalogyResult;
 
 /* Score the questions file against v (not modified). When log is non-NULL,
  * print each section's line and the summary there. 0, or -1 with err. */
-int analogy_eval(const Vectors *v, const char *path, int restrict_n, AnalogyResult *res, FILE *log,
-                 char *err, size_t errlen);
-void analogy_result_free(AnalogyResult *res);
+int w2v_analogy_eval(const Vectors *v, const char *path, int restrict_n, W2vAnalogyResult *res, FILE *log,
+                     char *err, size_t errlen);
+void w2v_analogy_result_free(W2vAnalogyResult *res);
 
 typedef struct {
     double rho;        /* NAN when fewer than 2 pairs are covered */
     int found, total;  /* pairs covered / pairs in the file */
-} SimilarityResult;
+} W2vSimilarityResult;
 
-int similarity_eval(const Vectors *v, const char *path, SimilarityResult *res, char *err, size_t errlen);
+int w2v_similarity_eval(const Vectors *v, const char *path, W2vSimilarityResult *res, char *err, size_t errlen);
 
 /* Spearman's rank correlation of x and y (n), average ranks for ties. */
-double spearman(const double *x, const double *y, int n);
+double w2v_spearman(const double *x, const double *y, int n);
 
 /* The k rows of v most cosine-similar to q (D), skipping rows in exclude
  * (nexclude). v must be normalised (vectors_normalize). Writes idx and sim
  * (k each), best first; returns how many were found (< k when V is small). */
-int nearest(const Vectors *v, const float *q, const int *exclude, int nexclude, int k, int *idx, float *sim);
+int w2v_nearest(const Vectors *v, const float *q, const int *exclude, int nexclude, int k, int *idx, float *sim);
 
 /* Project n points (n,D) onto their first two principal components:
  * out (n,2). Power iteration on the DxD covariance, deterministic. */
-void pca_2d(float *out, const float *X, int n, int D);
+void w2v_pca_2d(float *out, const float *X, int n, int D);
 
 /* Draw labelled points (n, xy as (n,2)) into a PNG with gnuplot (pngcairo).
  * Returns 0, or -1 with a note on stderr when gnuplot is missing. */
-int pca_plot(const char *png, const char *const *labels, const float *xy, int n, const char *title);
+int w2v_pca_plot(const char *png, const char *const *labels, const float *xy, int n, const char *title);
 
 #endif

@@ -8,26 +8,28 @@
  *   word2vec nnlm     --data DIR | --train/--valid/--test   Bengio's neural LM
  *   word2vec demo                                      the chapter, on the Bible
  *
- * Options are parsed with getopt_long_only, so the original tool's spelling
- * (-train x -cbow 0) works as well as --train x --cbow 0. Bad input exits 1,
- * bad usage 2.
+ * Options are parsed with common/cli.h, which takes one dash as well as two,
+ * so the original tool's spelling (-train x -cbow 0) works as well as
+ * --train x --cbow 0. The original's names stay; where a common flag of the
+ * toolkit means the same thing it is an alias (-alpha is --lr). Bad input
+ * exits 1, bad usage 2.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "demo.h"
-#include "eval.h"
+#include "cli.h"
 #include "matmul.h"
 #include "metrics.h"
-#include "nnlm.h"
-#include "train.h"
 #include "util.h"
 #include "vectors.h"
-#include "vocab.h"
+#include "word2vec/demo.h"
+#include "word2vec/eval.h"
+#include "word2vec/nnlm.h"
+#include "word2vec/train.h"
+#include "word2vec/vocab.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -36,12 +38,15 @@ static int file_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-/* An option getopt did not know (it has printed which): exit 2. */
-static void bad_option(const char *cmd) { usage_error("unknown option; see 'word2vec %s --help'", cmd); }
+/* --binary's words, in the order of VEC_TEXT, VEC_BINARY, VEC_AUTO. */
+static const char *const FORMATS[] = {"0", "1", "auto", NULL};
 
-static int parse_format(const char *s) {
-    if (strcmp(s, "auto") == 0) return VEC_AUTO;
-    return (int)parse_long(s, "--binary", 0, 1);
+/* Parse argv into opts; commands without file arguments take none. */
+static int parse_options(const char *usage, const CliOption *opts, int argc, char **argv, int files_allowed) {
+    CliSpec spec = {.usage = usage, .options = opts};
+    int n = cli_parse(&spec, argc, argv);
+    if (n > 0 && !files_allowed) usage_error("unexpected argument '%s'; see 'word2vec %s --help'", argv[1], argv[0]);
+    return n;
 }
 
 /* ---------------------------------------------------------------- train */
@@ -59,15 +64,16 @@ static const char *TRAIN_HELP =
     "  --sample X         subsampling threshold for frequent words (1e-3; 0 = off)\n"
     "  --hs 0|1           hierarchical softmax (0)\n"
     "  --negative N       negative samples per word (5; 0 = off)\n"
-    "  --threads N        Hogwild threads (the number of cores); only 1 is reproducible\n"
+    "  --threads N        Hogwild threads (the number of cores, at most 256); only 1 is\n"
+    "                     reproducible\n"
     "  --iter N           passes over the corpus (5)\n"
     "  --min-count N      drop words seen fewer times (5)\n"
-    "  --alpha X          starting learning rate (0.025 skip-gram, 0.05 CBOW)\n"
+    "  --alpha X          starting learning rate (0.025 skip-gram, 0.05 CBOW); also --lr\n"
     "  --cbow 0|1         1 CBOW, 0 skip-gram (1)\n"
     "  --binary 0|1       write binary (1) or text (0) vectors (0)\n"
     "  --save-vocab FILE  also write 'word count' lines\n"
     "  --seed N           random seed (1)\n"
-    "  --quiet            no progress display\n"
+    "  --quiet            print only the RESULT line (no progress, no summary lines)\n"
     "\n"
     "example:\n"
     "  word2vec train --train corpus.txt --output vectors.bin --cbow 0 --size 100 --window 5 \\\n"
@@ -78,46 +84,40 @@ static int cmd_train(int argc, char **argv) {
     w2v_config_default(&cfg);
     const char *train = NULL, *output = NULL, *save_vocab = NULL;
     int binary = 0;
-    static struct option opts[] = {
-        {"train", 1, 0, 't'}, {"output", 1, 0, 'o'}, {"size", 1, 0, 's'}, {"window", 1, 0, 'w'},
-        {"sample", 1, 0, 'S'}, {"hs", 1, 0, 'H'}, {"negative", 1, 0, 'n'}, {"threads", 1, 0, 'T'},
-        {"iter", 1, 0, 'i'}, {"min-count", 1, 0, 'm'}, {"alpha", 1, 0, 'a'}, {"cbow", 1, 0, 'c'},
-        {"binary", 1, 0, 'b'}, {"save-vocab", 1, 0, 'v'}, {"seed", 1, 0, 'r'}, {"quiet", 0, 0, 'q'},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': train = optarg; break;
-        case 'o': output = optarg; break;
-        case 's': cfg.size = (int)parse_long(optarg, "--size", 1, 10000); break;
-        case 'w': cfg.window = (int)parse_long(optarg, "--window", 1, 100); break;
-        case 'S': cfg.sample = parse_double(optarg, "--sample", 0, 1); break;
-        case 'H': cfg.hs = (int)parse_long(optarg, "--hs", 0, 1); break;
-        case 'n': cfg.negative = (int)parse_long(optarg, "--negative", 0, 1000); break;
-        case 'T': cfg.threads = (int)parse_long(optarg, "--threads", 1, 1024); break;
-        case 'i': cfg.iter = (int)parse_long(optarg, "--iter", 1, 100000); break;
-        case 'm': cfg.min_count = parse_long(optarg, "--min-count", 1, 1L << 40); break;
-        case 'a': cfg.alpha = (float)parse_double(optarg, "--alpha", 1e-9, 10); break;
-        case 'c': cfg.cbow = (int)parse_long(optarg, "--cbow", 0, 1); break;
-        case 'b': binary = (int)parse_long(optarg, "--binary", 0, 1); break;
-        case 'v': save_vocab = optarg; break;
-        case 'r': cfg.seed = (uint64_t)parse_long(optarg, "--seed", 0, 1L << 62); break;
-        case 'q': cfg.quiet = 1; break;
-        case 'h': fputs(TRAIN_HELP, stdout); return 0;
-        default: bad_option("train");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'; see 'word2vec train --help'", argv[optind]);
+    long min_count = (long)cfg.min_count;
+    unsigned long long seed = cfg.seed;
+    const CliOption opts[] = {
+        CLI_OPT("train", CLI_STRING, &train, 0, 0),
+        CLI_OPT("output", CLI_STRING, &output, 0, 0),
+        CLI_OPT("size", CLI_INT, &cfg.size, 1, 10000),
+        CLI_OPT("window", CLI_INT, &cfg.window, 1, 100),
+        CLI_OPT("sample", CLI_DOUBLE, &cfg.sample, 0, 1),
+        CLI_OPT("hs", CLI_INT, &cfg.hs, 0, 1),
+        CLI_OPT("negative", CLI_INT, &cfg.negative, 0, 1000),
+        CLI_THREADS(&cfg.threads),
+        CLI_OPT("iter", CLI_INT, &cfg.iter, 1, 100000),
+        CLI_OPT("min-count", CLI_LONG, &min_count, 1, 1L << 40),
+        {.name = "lr", .type = CLI_FLOAT, .dst = &cfg.alpha, .lo = 1e-9, .hi = 10, .alias = "alpha"},
+        CLI_OPT("cbow", CLI_INT, &cfg.cbow, 0, 1),
+        CLI_OPT("binary", CLI_INT, &binary, 0, 1),
+        CLI_OPT("save-vocab", CLI_STRING, &save_vocab, 0, 0),
+        CLI_SEED(&seed),
+        CLI_QUIET(&cfg.quiet),
+        CLI_END,
+    };
+    parse_options(TRAIN_HELP, opts, argc, argv, 0);
+    cfg.min_count = min_count;
+    cfg.seed = seed;
     if (!train || !output) usage_error("--train and --output are required; see 'word2vec train --help'");
     if (cfg.hs == 0 && cfg.negative == 0) usage_error("nothing to train: set --hs 1 or --negative > 0");
 
     size_t len;
     if (!file_exists(train)) die("cannot open training file '%s'", train);
-    char *text = read_file(train, &len);
+    char *text = w2v_corpus_load(train, &len);
     char err[256];
     W2vVocab *vocab = w2v_vocab_build(text, len, cfg.min_count, err, sizeof err);
     if (!vocab) die("'%s': %s", train, err);
-    printf("Vocab size: %d\nWords in train file: %lld\n", vocab->size, vocab->train_words);
+    if (!cfg.quiet) printf("Vocab size: %d\nWords in train file: %lld\n", vocab->size, vocab->train_words);
     if (save_vocab) w2v_vocab_save(vocab, save_vocab);
     size_t n;
     int *ids = w2v_encode(vocab, text, len, &n);
@@ -125,11 +125,12 @@ static int cmd_train(int argc, char **argv) {
     set_threads(1);   /* the trainer's own threads do the work; keep BLAS out of their way */
     W2vModel *m = w2v_model_new(&cfg, vocab);
     double wps = w2v_train(m, ids, n);
-    printf("trained %d passes over %zu words: %.0f words/s (%.0f words/s/thread)\n", cfg.iter, n, wps,
-           wps / cfg.threads);
+    if (!cfg.quiet)
+        printf("trained %d passes over %zu words: %.0f words/s (%.0f words/s/thread)\n", cfg.iter, n, wps,
+               wps / cfg.threads);
     Vectors *v = w2v_vectors(m);
     vectors_save(v, output, binary);
-    printf("wrote %d vectors of size %d to %s\n", v->V, v->D, output);
+    if (!cfg.quiet) printf("wrote %d vectors of size %d to %s\n", v->V, v->D, output);
     result_begin("word2vec");
     result_str("cmd", "train");
     result_str("model", cfg.cbow ? "cbow" : "skipgram");
@@ -157,43 +158,39 @@ static const char *ANALOGY_HELP =
     "A is to B as C is to ?: the N (5) words nearest to B - A + C (3CosAdd),\n"
     "excluding A, B and C. For the questions-words.txt benchmark use 'word2vec eval'.\n";
 
-/* Shared option parsing of similar and analogy. */
-static Vectors *query_options(int argc, char **argv, const char *cmd, const char *help, int *k) {
+/* Shared option parsing of similar and analogy: the vectors, normalised; the
+ * words are left in argv[1..*nwords]. */
+static Vectors *query_options(int argc, char **argv, const char *help, int *k, int *nwords) {
     const char *path = NULL;
     int format = VEC_AUTO;
-    static struct option opts[] = {
-        {"vectors", 1, 0, 'v'}, {"k", 1, 0, 'k'}, {"binary", 1, 0, 'b'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'v': path = optarg; break;
-        case 'k': *k = (int)parse_long(optarg, "--k", 1, 10000); break;
-        case 'b': format = parse_format(optarg); break;
-        case 'h': fputs(help, stdout); exit(0);
-        default: bad_option(cmd);
-        }
-    }
-    if (!path) usage_error("--vectors is required; see 'word2vec %s --help'", cmd);
+    const CliOption opts[] = {
+        CLI_OPT("vectors", CLI_STRING, &path, 0, 0),
+        CLI_OPT("k", CLI_INT, k, 1, 10000),
+        {.name = "binary", .type = CLI_CHOICE, .dst = &format, .choices = FORMATS},
+        CLI_END,
+    };
+    *nwords = parse_options(help, opts, argc, argv, 1);
+    if (!path) usage_error("--vectors is required; see 'word2vec %s --help'", argv[0]);
     Vectors *v = vectors_load(path, format);
     vectors_normalize(v);
     return v;
 }
 
 static int cmd_similar(int argc, char **argv) {
-    int k = 10;
-    Vectors *v = query_options(argc, argv, "similar", SIMILAR_HELP, &k);
-    if (optind >= argc) usage_error("give at least one word; see 'word2vec similar --help'");
+    int k = 10, nwords;
+    Vectors *v = query_options(argc, argv, SIMILAR_HELP, &k, &nwords);
+    if (nwords == 0) usage_error("give at least one word; see 'word2vec similar --help'");
     int *idx = xmalloc((size_t)k * sizeof(int));
     float *sim = xmalloc((size_t)k * sizeof(float));
     int status = 0;
-    for (int a = optind; a < argc; a++) {
+    for (int a = 1; a <= nwords; a++) {
         int w = vectors_find(v, argv[a]);
         if (w < 0) {
             fprintf(stderr, "word2vec: '%s' is not in the vocabulary\n", argv[a]);
             status = 1;
             continue;
         }
-        int got = nearest(v, v->vecs + (size_t)w * v->D, &w, 1, k, idx, sim);
+        int got = w2v_nearest(v, v->vecs + (size_t)w * v->D, &w, 1, k, idx, sim);
         printf("%s:", argv[a]);
         for (int i = 0; i < got; i++) printf(" %s %.3f", v->words[idx[i]], sim[i]);
         printf("\n");
@@ -205,19 +202,19 @@ static int cmd_similar(int argc, char **argv) {
 }
 
 static int cmd_analogy(int argc, char **argv) {
-    int k = 5;
-    Vectors *v = query_options(argc, argv, "analogy", ANALOGY_HELP, &k);
-    if (argc - optind != 3) usage_error("give three words A B C; see 'word2vec analogy --help'");
+    int k = 5, nwords;
+    Vectors *v = query_options(argc, argv, ANALOGY_HELP, &k, &nwords);
+    if (nwords != 3) usage_error("give three words A B C; see 'word2vec analogy --help'");
     int w[3];
     for (int i = 0; i < 3; i++)
-        if ((w[i] = vectors_find(v, argv[optind + i])) < 0) die("'%s' is not in the vocabulary", argv[optind + i]);
+        if ((w[i] = vectors_find(v, argv[1 + i])) < 0) die("'%s' is not in the vocabulary", argv[1 + i]);
     float *q = xmalloc((size_t)v->D * sizeof(float));
     for (int j = 0; j < v->D; j++)
         q[j] = v->vecs[(size_t)w[1] * v->D + j] - v->vecs[(size_t)w[0] * v->D + j] + v->vecs[(size_t)w[2] * v->D + j];
     int *idx = xmalloc((size_t)k * sizeof(int));
     float *sim = xmalloc((size_t)k * sizeof(float));
-    int got = nearest(v, q, w, 3, k, idx, sim);
-    printf("%s : %s :: %s :", argv[optind], argv[optind + 1], argv[optind + 2]);
+    int got = w2v_nearest(v, q, w, 3, k, idx, sim);
+    printf("%s : %s :: %s :", argv[1], argv[2], argv[3]);
     for (int i = 0; i < got; i++) printf(" %s", v->words[idx[i]]);
     printf("\n");
     free(q);
@@ -256,25 +253,18 @@ static const char *dataset(const char *given, char *buf, size_t n, const char *r
 
 static int cmd_eval(int argc, char **argv) {
     const char *path = NULL, *qpath = NULL, *wpath = NULL, *spath = NULL, *name = NULL;
-    int format = VEC_AUTO, restrict_n = ANALOGY_RESTRICT;
-    static struct option opts[] = {
-        {"vectors", 1, 0, 'v'}, {"binary", 1, 0, 'b'}, {"questions", 1, 0, 'q'}, {"ws353", 1, 0, 'w'},
-        {"simlex", 1, 0, 's'}, {"restrict", 1, 0, 'r'}, {"data", 1, 0, 'd'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'v': path = optarg; break;
-        case 'b': format = parse_format(optarg); break;
-        case 'q': qpath = optarg; break;
-        case 'w': wpath = optarg; break;
-        case 's': spath = optarg; break;
-        case 'r': restrict_n = (int)parse_long(optarg, "--restrict", 1, 1 << 30); break;
-        case 'd': name = optarg; break;
-        case 'h': fputs(EVAL_HELP, stdout); return 0;
-        default: bad_option("eval");
-        }
-    }
-    if (optind < argc) usage_error("unexpected argument '%s'; see 'word2vec eval --help'", argv[optind]);
+    int format = VEC_AUTO, restrict_n = W2V_ANALOGY_RESTRICT;
+    const CliOption opts[] = {
+        CLI_OPT("vectors", CLI_STRING, &path, 0, 0),
+        {.name = "binary", .type = CLI_CHOICE, .dst = &format, .choices = FORMATS},
+        CLI_OPT("questions", CLI_STRING, &qpath, 0, 0),
+        CLI_OPT("ws353", CLI_STRING, &wpath, 0, 0),
+        CLI_OPT("simlex", CLI_STRING, &spath, 0, 0),
+        CLI_OPT("restrict", CLI_INT, &restrict_n, 1, 1 << 30),
+        CLI_DATA(&name),
+        CLI_END,
+    };
+    parse_options(EVAL_HELP, opts, argc, argv, 0);
     if (!path) usage_error("--vectors is required; see 'word2vec eval --help'");
     char qbuf[1024], wbuf[1024], sbuf[1024], err[512];
     qpath = dataset(qpath, qbuf, sizeof qbuf, "word2vec-analogy/questions-words.txt");
@@ -283,11 +273,11 @@ static int cmd_eval(int argc, char **argv) {
     Vectors *v = vectors_load(path, format);
     printf("%s: %d vectors of size %d\n", path, v->V, v->D);
 
-    AnalogyResult ar = {0};
-    SimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
-    if (qpath && analogy_eval(v, qpath, restrict_n, &ar, stdout, err, sizeof err) != 0) die("%s", err);
-    if (wpath && similarity_eval(v, wpath, &ws, err, sizeof err) != 0) die("%s", err);
-    if (spath && similarity_eval(v, spath, &sl, err, sizeof err) != 0) die("%s", err);
+    W2vAnalogyResult ar = {0};
+    W2vSimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
+    if (qpath && w2v_analogy_eval(v, qpath, restrict_n, &ar, stdout, err, sizeof err) != 0) die("%s", err);
+    if (wpath && w2v_similarity_eval(v, wpath, &ws, err, sizeof err) != 0) die("%s", err);
+    if (spath && w2v_similarity_eval(v, spath, &sl, err, sizeof err) != 0) die("%s", err);
     if (wpath) printf("WordSim-353  rho %.3f over %d of %d pairs\n", ws.rho, ws.found, ws.total);
     if (spath) printf("SimLex-999   rho %.3f over %d of %d pairs\n", sl.rho, sl.found, sl.total);
 
@@ -305,7 +295,7 @@ static int cmd_eval(int argc, char **argv) {
     if (wpath) { result_num("ws353", ws.rho, 3); result_int("ws353_pairs", ws.found); }
     if (spath) { result_num("simlex", sl.rho, 3); result_int("simlex_pairs", sl.found); }
     result_end();
-    analogy_result_free(&ar);
+    w2v_analogy_result_free(&ar);
     vectors_free(v);
     return 0;
 }
@@ -333,12 +323,12 @@ int main(int argc, char **argv) {
         return 0;
     }
     argc--;
-    argv++;   /* getopt sees "COMMAND --opt ..." with the command as argv[0] */
+    argv++;   /* the parser sees "COMMAND --opt ..." with the command as argv[0] */
     if (strcmp(cmd, "train") == 0) return cmd_train(argc, argv);
     if (strcmp(cmd, "similar") == 0) return cmd_similar(argc, argv);
     if (strcmp(cmd, "analogy") == 0) return cmd_analogy(argc, argv);
     if (strcmp(cmd, "eval") == 0) return cmd_eval(argc, argv);
     if (strcmp(cmd, "nnlm") == 0) return nnlm_main(argc, argv);
-    if (strcmp(cmd, "demo") == 0) return demo_main(argc, argv);
+    if (strcmp(cmd, "demo") == 0) return w2v_demo_main(argc, argv);
     usage_error("unknown command '%s'; see 'word2vec --help'", cmd);
 }

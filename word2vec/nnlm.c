@@ -1,5 +1,5 @@
 /* nnlm.c -- Bengio et al.'s (2003) neural language model. See nnlm.h. */
-#include "nnlm.h"
+#include "word2vec/nnlm.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +11,34 @@
 #include "ops.h"
 #include "rng.h"
 #include "util.h"
+
+#define NNLM_NUM_TENSORS 6
+static const char *const nnlm_tensor_names[NNLM_NUM_TENSORS] = {"emb", "w1", "b1", "w2", "b2", "wd"};
+
+/* Point every field of t into buf (values or grads) by the table's offsets. */
+static void point_tensors(NnlmTensors *t, const ParamTable *pt, float *buf) {
+    float **field[NNLM_NUM_TENSORS] = {&t->emb, &t->w1, &t->b1, &t->w2, &t->b2, &t->wd};
+    for (int i = 0; i < NNLM_NUM_TENSORS; i++) {
+        int k = params_find(pt, nnlm_tensor_names[i]);
+        *field[i] = k < 0 ? NULL : buf + pt->info[k].offset;
+    }
+}
+
+/* One buffer for every activation of B rows, the fields of a pointing into it. */
+static void alloc_acts(Nnlm *m) {
+    size_t B = (size_t)m->B, V = (size_t)m->cfg.V, H = (size_t)m->cfg.hidden, NC = (size_t)m->N * m->cfg.embed;
+    /* the sizes, in the order of NnlmActs */
+    size_t sizes[] = {B * NC, B * H, B * V, B * V, B * NC, B * H, B * H, B * V};
+    float **ptrs[] = {&m->a.x, &m->a.h, &m->a.logits, &m->a.probs, &m->a.dx, &m->a.dh, &m->a.dhpre, &m->a.dlogits};
+    size_t n = sizeof sizes / sizeof *sizes, total = 0;
+    for (size_t i = 0; i < n; i++) total += sizes[i];
+    m->act_memory = xcalloc(total, sizeof(float));
+    float *p = m->act_memory;
+    for (size_t i = 0; i < n; i++) {
+        *ptrs[i] = p;
+        p += sizes[i];
+    }
+}
 
 void nnlm_build(Nnlm *m, const NnlmConfig *cfg, int B) {
     memset(m, 0, sizeof *m);
@@ -27,75 +55,63 @@ void nnlm_build(Nnlm *m, const NnlmConfig *cfg, int B) {
     params_add(&m->pt, "b2", 1, V);
     if (cfg->direct) params_add(&m->pt, "wd", 2, V, NC);
     params_alloc(&m->pt);
-    m->emb = params_get(&m->pt, "emb");   m->demb = params_grad(&m->pt, "emb");
-    m->w1 = params_get(&m->pt, "w1");     m->dw1 = params_grad(&m->pt, "w1");
-    m->b1 = params_get(&m->pt, "b1");     m->db1 = params_grad(&m->pt, "b1");
-    m->w2 = params_get(&m->pt, "w2");     m->dw2 = params_grad(&m->pt, "w2");
-    m->b2 = params_get(&m->pt, "b2");     m->db2 = params_grad(&m->pt, "b2");
-    if (cfg->direct) { m->wd = params_get(&m->pt, "wd"); m->dwd = params_grad(&m->pt, "wd"); }
-    m->x = xmalloc((size_t)B * NC * sizeof(float));
-    m->dx = xmalloc((size_t)B * NC * sizeof(float));
-    m->h = xmalloc((size_t)B * H * sizeof(float));
-    m->dh = xmalloc((size_t)B * H * sizeof(float));
-    m->dhpre = xmalloc((size_t)B * H * sizeof(float));
-    m->logits = xmalloc((size_t)B * V * sizeof(float));
-    m->probs = xmalloc((size_t)B * V * sizeof(float));
-    m->dlogits = xmalloc((size_t)B * V * sizeof(float));
+    point_tensors(&m->w, &m->pt, m->pt.values);
+    point_tensors(&m->g, &m->pt, m->pt.grads);
+    alloc_acts(m);
 }
 
 void nnlm_init(Nnlm *m, uint64_t seed) {
     Rng r;
     rng_seed(&r, seed, 0);
     int V = m->cfg.V, C = m->cfg.embed, H = m->cfg.hidden, NC = m->N * C;
-    rng_fill_normal(&r, m->emb, (size_t)V * C, 0.0f, 0.1f);
+    const NnlmTensors *w = &m->w;
+    rng_fill_normal(&r, w->emb, (size_t)V * C, 0.0f, 0.1f);
     float k1 = 1.0f / sqrtf((float)NC), k2 = 1.0f / sqrtf((float)H);
-    rng_fill_uniform(&r, m->w1, (size_t)H * NC, -k1, k1);
-    rng_fill_uniform(&r, m->w2, (size_t)V * H, -k2, k2);
-    if (m->wd) rng_fill_uniform(&r, m->wd, (size_t)V * NC, -k1, k1);
-    memset(m->b1, 0, (size_t)H * sizeof(float));
-    memset(m->b2, 0, (size_t)V * sizeof(float));
+    rng_fill_uniform(&r, w->w1, (size_t)H * NC, -k1, k1);
+    rng_fill_uniform(&r, w->w2, (size_t)V * H, -k2, k2);
+    if (w->wd) rng_fill_uniform(&r, w->wd, (size_t)V * NC, -k1, k1);
+    memset(w->b1, 0, (size_t)H * sizeof(float));
+    memset(w->b2, 0, (size_t)V * sizeof(float));
 }
 
 void nnlm_free(Nnlm *m) {
     params_free(&m->pt);
-    free(m->x);
-    free(m->dx);
-    free(m->h);
-    free(m->dh);
-    free(m->dhpre);
-    free(m->logits);
-    free(m->probs);
-    free(m->dlogits);
+    free(m->act_memory);
+    memset(m, 0, sizeof *m);
 }
 
 double nnlm_forward(Nnlm *m, const int *ctx, const int *targets, int B) {
     int V = m->cfg.V, C = m->cfg.embed, H = m->cfg.hidden, NC = m->N * C;
     if (B > m->B) die("nnlm: batch of %d rows, built for %d", B, m->B);
+    const NnlmTensors *w = &m->w;
+    NnlmActs *a = &m->a;
     /* x (B, N*C): the (B*N, C) rows of the lookup are already the concatenation */
-    embedding_forward(m->x, ctx, m->emb, B * m->N, V, C);
-    linear_forward(m->h, m->x, m->w1, m->b1, B, NC, H);            /* d + H x */
-    tanh_forward(m->h, m->h, (size_t)B * H);
-    linear_forward(m->logits, m->h, m->w2, m->b2, B, H, V);        /* b + U tanh(.) */
-    if (m->wd) matmul(0, 1, B, V, NC, 1.0f, m->x, m->wd, 1.0f, m->logits);   /* + W x */
-    return crossentropy_forward(m->probs, m->logits, targets, B, V, -1, 0.0f);
+    embedding_forward(a->x, ctx, w->emb, B * m->N, V, C);
+    linear_forward(a->h, a->x, w->w1, w->b1, B, NC, H);            /* d + H x */
+    tanh_forward(a->h, a->h, (size_t)B * H);
+    linear_forward(a->logits, a->h, w->w2, w->b2, B, H, V);        /* b + U tanh(.) */
+    if (w->wd) matmul(0, 1, B, V, NC, 1.0f, a->x, w->wd, 1.0f, a->logits);   /* + W x */
+    return crossentropy_forward(a->probs, a->logits, targets, B, V, -1, 0.0f);
 }
 
 /* The forward list, reversed. */
 void nnlm_backward(Nnlm *m, const int *ctx, const int *targets, int B) {
     int V = m->cfg.V, C = m->cfg.embed, H = m->cfg.hidden, NC = m->N * C;
-    memset(m->dlogits, 0, (size_t)B * V * sizeof(float));
-    memset(m->dh, 0, (size_t)B * H * sizeof(float));
-    memset(m->dhpre, 0, (size_t)B * H * sizeof(float));
-    memset(m->dx, 0, (size_t)B * NC * sizeof(float));
-    crossentropy_backward(m->dlogits, m->probs, targets, B, V, -1, 0.0f, 1.0f);
-    if (m->wd) {
-        matmul(1, 0, V, NC, B, 1.0f, m->dlogits, m->x, 1.0f, m->dwd);   /* dW += dy^T x */
-        matmul(0, 0, B, NC, V, 1.0f, m->dlogits, m->wd, 1.0f, m->dx);   /* dx += dy W */
+    const NnlmTensors *w = &m->w, *g = &m->g;
+    NnlmActs *a = &m->a;
+    memset(a->dlogits, 0, (size_t)B * V * sizeof(float));
+    memset(a->dh, 0, (size_t)B * H * sizeof(float));
+    memset(a->dhpre, 0, (size_t)B * H * sizeof(float));
+    memset(a->dx, 0, (size_t)B * NC * sizeof(float));
+    crossentropy_backward(a->dlogits, a->probs, targets, B, V, -1, 0.0f, 1.0f);
+    if (w->wd) {
+        matmul(1, 0, V, NC, B, 1.0f, a->dlogits, a->x, 1.0f, g->wd);   /* dW += dy^T x */
+        matmul(0, 0, B, NC, V, 1.0f, a->dlogits, w->wd, 1.0f, a->dx);  /* dx += dy W */
     }
-    linear_backward(m->dh, m->dw2, m->db2, m->dlogits, m->h, m->w2, B, H, V);
-    tanh_backward(m->dhpre, m->dh, m->h, (size_t)B * H);
-    linear_backward(m->dx, m->dw1, m->db1, m->dhpre, m->x, m->w1, B, NC, H);
-    embedding_backward(m->demb, m->dx, ctx, B * m->N, V, C);
+    linear_backward(a->dh, g->w2, g->b2, a->dlogits, a->h, w->w2, B, H, V);
+    tanh_backward(a->dhpre, a->dh, a->h, (size_t)B * H);
+    linear_backward(a->dx, g->w1, g->b1, a->dhpre, a->x, w->w1, B, NC, H);
+    embedding_backward(g->emb, a->dx, ctx, B * m->N, V, C);
 }
 
 void nnlm_config_text(const NnlmConfig *cfg, char *buf, int len) {

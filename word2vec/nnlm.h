@@ -42,18 +42,38 @@ typedef struct {
     int direct;   /* 1: direct connections W */
 } NnlmConfig;
 
+/* Pointers into a ParamTable's values (or its grads), one per tensor. */
 typedef struct {
-    NnlmConfig cfg;
-    int N, B;                  /* context words (order-1); batch capacity */
-    ParamTable pt;
-    float *emb, *w1, *b1, *w2, *b2, *wd;        /* into pt.values (wd NULL without direct) */
-    float *demb, *dw1, *db1, *dw2, *db2, *dwd;  /* into pt.grads */
-    /* activations for up to B rows */
+    float *emb;   /* (V, C)    the lookup table C */
+    float *w1;    /* (H, N*C)  H */
+    float *b1;    /* (H)       d */
+    float *w2;    /* (V, H)    U */
+    float *b2;    /* (V)       b */
+    float *wd;    /* (V, N*C)  W, or NULL without direct connections */
+} NnlmTensors;
+
+/* What the forward pass saves for the backward pass, and the backward pass's
+ * scratch, for up to B rows: one buffer allocated by nnlm_build, so training
+ * never allocates. */
+typedef struct {
     float *x;        /* (B, N*C) concatenated embeddings */
     float *h;        /* (B, H) tanh(d + H x) */
     float *logits;   /* (B, V) */
     float *probs;    /* (B, V) softmax, saved by the loss */
-    float *dx, *dh, *dhpre, *dlogits;
+    float *dx;       /* (B, N*C) */
+    float *dh;       /* (B, H) */
+    float *dhpre;    /* (B, H) gradient before the tanh */
+    float *dlogits;  /* (B, V) */
+} NnlmActs;
+
+typedef struct {
+    NnlmConfig cfg;
+    int N, B;            /* context words (order-1); batch capacity */
+    ParamTable pt;
+    NnlmTensors w;       /* into pt.values */
+    NnlmTensors g;       /* into pt.grads */
+    float *act_memory;   /* the one buffer behind a */
+    NnlmActs a;
 } Nnlm;
 
 /* Declare and allocate the parameters (zero) and activations for batches of up to B rows. */

@@ -1,5 +1,5 @@
 /* train.c -- word2vec training: CBOW / skip-gram, NS / HS, Hogwild threads. See train.h. */
-#include "train.h"
+#include "word2vec/train.h"
 
 #include <math.h>
 #include <pthread.h>

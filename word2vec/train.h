@@ -59,7 +59,7 @@
 
 #include "rng.h"
 #include "vectors.h"
-#include "vocab.h"
+#include "word2vec/vocab.h"
 
 #define W2V_EXP_TABLE_SIZE 1000
 #define W2V_MAX_EXP 6

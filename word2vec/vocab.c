@@ -1,10 +1,11 @@
 /* vocab.c -- word2vec's vocabulary, corpus encoding and Huffman tree. See vocab.h. */
-#include "vocab.h"
+#include "word2vec/vocab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- reading words */
@@ -33,37 +34,31 @@ size_t w2v_next_word(const char *buf, size_t len, size_t *pos, char *word) {
     return full;
 }
 
-/* ---------------------------------------------------------------- hash table */
+/* ---------------------------------------------------------------- the corpus file */
 
-/* Slot holding word, or the empty slot where it would go. */
-static size_t find_slot(const W2vVocab *v, const char *word) {
-    size_t mask = v->nslots - 1, i = (size_t)hash_bytes(word, strlen(word)) & mask;
-    while (v->slots[i] >= 0 && strcmp(v->words[v->slots[i]], word) != 0) i = (i + 1) & mask;
-    return i;
-}
-
-static void rehash(W2vVocab *v, size_t nslots) {
-    free(v->slots);
-    v->nslots = nslots;
-    v->slots = xmalloc(nslots * sizeof(int));
-    memset(v->slots, -1, nslots * sizeof(int));
-    for (int id = 0; id < v->size; id++) {
-        size_t s = find_slot(v, v->words[id]);
-        if (v->slots[s] < 0) v->slots[s] = id;   /* a duplicate keeps its first id */
+char *w2v_corpus_load(const char *path, size_t *len) {
+    char *buf = read_file(path, len);
+    const char *nul = memchr(buf, '\0', *len);
+    if (nul) {
+        size_t at = (size_t)(nul - buf);
+        die("'%s': NUL byte at byte %zu (line %zu): not a text file\n"
+            "HINT: is it a binary file (a vector file or checkpoint)?", path, at, text_line_of(buf, at));
     }
+    size_t bad;
+    if (!utf8_validate(buf, *len, &bad))
+        warn("'%s': invalid UTF-8 at byte %zu (line %zu); its words are read as bytes, as the original "
+             "word2vec does", path, bad, text_line_of(buf, bad));
+    return buf;
 }
+
+/* ---------------------------------------------------------------- the table */
 
 int w2v_vocab_find(const W2vVocab *v, const char *word) {
-    return v->slots[find_slot(v, word)];
+    return strmap_find(&v->index, word, strlen(word));
 }
 
-/* Add count to word, appending it if new. Keeps the table at most half full. */
-static int add_word(W2vVocab *v, int *cap, const char *word, long long count) {
-    size_t s = find_slot(v, word);
-    if (v->slots[s] >= 0) {
-        v->counts[v->slots[s]] += count;
-        return v->slots[s];
-    }
+/* Append word as the next id; the index's entry numbers are the ids. */
+static int append_word(W2vVocab *v, int *cap, const char *word, long long count) {
     if (v->size == *cap) {
         *cap *= 2;
         v->words = xrealloc(v->words, (size_t)*cap * sizeof(char *));
@@ -72,8 +67,16 @@ static int add_word(W2vVocab *v, int *cap, const char *word, long long count) {
     int id = v->size++;
     v->words[id] = xstrdup(word);
     v->counts[id] = count;
-    v->slots[s] = id;
-    if ((size_t)v->size * 2 > v->nslots) rehash(v, v->nslots * 2);
+    v->train_words += count;
+    return id;
+}
+
+/* Add count to word, appending it if new. */
+static int add_word(W2vVocab *v, int *cap, const char *word, long long count) {
+    int added, id = strmap_intern(&v->index, word, strlen(word), &added);
+    if (added) return append_word(v, cap, word, count);
+    v->counts[id] += count;
+    v->train_words += count;
     return id;
 }
 
@@ -82,9 +85,7 @@ static W2vVocab *vocab_empty(void) {
     int cap = 1024;
     v->words = xmalloc((size_t)cap * sizeof(char *));
     v->counts = xmalloc((size_t)cap * sizeof(long long));
-    v->nslots = 2048;
-    v->slots = xmalloc(v->nslots * sizeof(int));
-    memset(v->slots, -1, v->nslots * sizeof(int));
+    strmap_init(&v->index);
     return v;
 }
 
@@ -123,7 +124,6 @@ W2vVocab *w2v_vocab_build(const char *buf, size_t len, long long min_count, char
         int vcap = 1024;
         add_word(v, &vcap, W2V_EOS, full->counts[0]);
         for (int k = 0; k < n; k++) add_word(v, &vcap, full->words[order[k]], full->counts[order[k]]);
-        for (int id = 0; id < v->size; id++) v->train_words += v->counts[id];
     }
     free(order);
     w2v_vocab_free(full);
@@ -134,20 +134,11 @@ W2vVocab *w2v_vocab_from_counts(const char *const *words, const long long *count
     W2vVocab *v = vocab_empty();
     int cap = 1024;
     for (int i = 0; i < n; i++) {
-        if (v->size == cap) {
-            cap *= 2;
-            v->words = xrealloc(v->words, (size_t)cap * sizeof(char *));
-            v->counts = xrealloc(v->counts, (size_t)cap * sizeof(long long));
-        }
-        /* appended even when a word repeats, so ids match the caller's order */
-        v->words[v->size] = xstrdup(words[i]);
-        v->counts[v->size] = counts[i];
-        v->train_words += counts[i];
-        v->size++;
+        int added;
+        strmap_intern(&v->index, words[i], strlen(words[i]), &added);
+        if (!added) die("the vocabulary lists '%s' twice", words[i]);
+        append_word(v, &cap, words[i], counts[i]);
     }
-    size_t nslots = 2048;
-    while (nslots < (size_t)v->size * 2) nslots *= 2;
-    rehash(v, nslots);
     return v;
 }
 
@@ -156,7 +147,7 @@ void w2v_vocab_free(W2vVocab *v) {
     for (int i = 0; i < v->size; i++) free(v->words[i]);
     free(v->words);
     free(v->counts);
-    free(v->slots);
+    strmap_free(&v->index);
     free(v->codelen);
     free(v->codes);
     free(v->points);

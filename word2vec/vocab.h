@@ -21,9 +21,11 @@
  *
  * Differences from the original, on purpose: the whole corpus is read into
  * memory once (4 bytes per token after encoding) instead of being re-read from
- * disk by each thread, a last word without a final newline is kept, and the
+ * disk by each thread, a last word without a final newline is kept, a NUL
+ * byte is an error (the original silently cut the word there), and the
  * vocabulary is never pruned mid-count (ReduceVocab), which only matters
- * beyond ~21M distinct words.
+ * beyond ~21M distinct words. Like the original, words are bytes: a corpus
+ * that is not UTF-8 trains (with a warning).
  *
  * Hierarchical softmax (Morin & Bengio 2005; Mikolov et al. 2013b) walks a
  * Huffman tree built on the counts with the original's two-queue algorithm:
@@ -37,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strmap.h"
+
 #define W2V_MAX_WORD 100   /* bytes per word, NUL included */
 #define W2V_MAX_CODE 40    /* longest Huffman code (the original's MAX_CODE_LENGTH) */
 #define W2V_EOS "</s>"
@@ -46,13 +50,18 @@ typedef struct {
     char **words;            /* (V) */
     long long *counts;       /* (V) */
     long long train_words;   /* sum of counts */
-    int *slots;              /* hash table of ids, -1 = empty */
-    size_t nslots;           /* a power of two, at least twice the size */
+    StrMap index;            /* word -> id (common/strmap.h): entry number == id */
     /* Huffman tree, filled by w2v_vocab_huffman() (NULL before) */
     int *codelen;            /* (V) */
     uint8_t *codes;          /* (V, W2V_MAX_CODE) */
     int *points;             /* (V, W2V_MAX_CODE) inner-node indices, 0..V-2 */
 } W2vVocab;
+
+/* Read a corpus file: any bytes but NUL, which ends a C string and so is
+ * never text (dies naming the file, byte and line, as common/text.h's
+ * readers). Text that is not UTF-8 is read as bytes, as the original does,
+ * with a warning naming the first bad byte. */
+char *w2v_corpus_load(const char *path, size_t *len);
 
 /* Read the next word of buf[*pos..len) into word (W2V_MAX_WORD bytes) and
  * advance *pos. A newline gives "</s>". Returns the word's length before
@@ -63,7 +72,8 @@ size_t w2v_next_word(const char *buf, size_t len, size_t *pos, char *word);
  * NULL with a message in err when no word reaches min_count. */
 W2vVocab *w2v_vocab_build(const char *buf, size_t len, long long min_count, char *err, size_t errlen);
 /* A vocabulary from given words and counts, in the given order (tests, and
- * vocabularies of a vector file). words[0] should be "</s>". */
+ * vocabularies of a vector file). words[0] should be "</s>"; dies when a word
+ * is listed twice. */
 W2vVocab *w2v_vocab_from_counts(const char *const *words, const long long *counts, int n);
 void w2v_vocab_free(W2vVocab *v);
 
