@@ -498,35 +498,13 @@ static int unspell(const char *s, char *out) {
     return k;
 }
 
-/* Whole file into a NUL-terminated buffer, or NULL and a message (never dies). */
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen_file(path, "rb", err, errlen);
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = xmalloc(cap);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) buf = xrealloc(buf, cap *= 2);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        set_err(err, errlen, "read error in '%s'", path);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Parse encoder.json into tokens/lens (V entries), its spellings in names
  * (spelling -> entry, entry -> id in ids) and the EOT id. */
 static int read_encoder(const char *path, char ***tokens_out, int **lens_out, int *V_out, StrMap *names,
                         int **ids_out, int *eot, char *err, size_t errlen) {
     size_t len;
-    char *text = slurp(path, &len, err, errlen);
-    if (!text) return -1;
+    char *text;
+    if (file_read(path, &text, &len, err, errlen) != 0) return -1;
     int rc = -1;
     char **tokens = NULL;
     int *lens = NULL, *ids = NULL, V = 0;
@@ -601,8 +579,8 @@ done:
 static int read_merges(const char *path, const StrMap *names, const int *ids, int (**merges_out)[3], int *M_out,
                        char *err, size_t errlen) {
     size_t len;
-    char *text = slurp(path, &len, err, errlen);
-    if (!text) return -1;
+    char *text;
+    if (file_read(path, &text, &len, err, errlen) != 0) return -1;
     int (*merges)[3] = NULL;
     int M = 0, cap = 0, line_no = 1, rc = -1;
     char *line = text, *nl = memchr(text, '\n', len);

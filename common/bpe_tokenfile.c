@@ -28,25 +28,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Whole file, or NULL and a message (never dies). */
-static unsigned char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen_file(path, "rb", err, errlen);
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    unsigned char *buf = xmalloc(cap);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0)
-        if ((n += got) == cap) buf = xrealloc(buf, cap *= 2);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        set_err(err, errlen, "read error in '%s'", path);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 /* ------------------------------------------------------------- tokenizer */
 
 void llmc_tokenizer_save(const Bpe *b, const char *path) {
@@ -87,8 +68,8 @@ static Bpe *decode_only_vocab(unsigned char **tokens, const int *lens, int V, in
 int llmc_tokenizer_read(const char *path, Bpe **out, char *err, size_t errlen) {
     *out = NULL;
     size_t len;
-    unsigned char *buf = slurp(path, &len, err, errlen);
-    if (!buf) return -1;
+    unsigned char *buf;
+    if (file_read(path, (char **)&buf, &len, err, errlen) != 0) return -1;
     int rc = -1;
     unsigned char **tokens = NULL;
     int *lens = NULL;
@@ -169,8 +150,8 @@ int llmc_tokens_read(const char *path, int vocab_size, int **ids, size_t *n, cha
     *ids = NULL;
     *n = 0;
     size_t len;
-    unsigned char *buf = slurp(path, &len, err, errlen);
-    if (!buf) return -1;
+    unsigned char *buf;
+    if (file_read(path, (char **)&buf, &len, err, errlen) != 0) return -1;
     int rc = llmc_tokens_parse(buf, len, path, vocab_size, ids, n, err, errlen);
     free(buf);
     return rc;

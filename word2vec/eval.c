@@ -13,12 +13,6 @@
 
 #define ANALOGY_BATCH 512
 
-/* Read a benchmark file: UTF-8 text without NUL bytes (text.h); NULL with err if not. */
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen) {
-    char *buf;
-    return text_read(path, &buf, len, NULL, err, errlen) == 0 ? buf : NULL;
-}
-
 static void upcase(char *s) {
     for (; *s; s++) *s = (char)toupper((unsigned char)*s);
 }
@@ -79,8 +73,8 @@ int w2v_analogy_eval(const Vectors *v, const char *path, int restrict_n, W2vAnal
                      char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
     size_t len;
-    char *text = slurp(path, &len, err, errlen);
-    if (!text) return -1;
+    char *text;   /* UTF-8 text without NUL bytes (text.h) */
+    if (text_read(path, &text, &len, NULL, err, errlen) != 0) return -1;
     Vectors *u = restricted_copy(v, restrict_n < v->V ? restrict_n : v->V);
     Batch *bt = xcalloc(1, sizeof(Batch));
     float *Q = xmalloc((size_t)ANALOGY_BATCH * u->D * sizeof(float));
@@ -213,8 +207,8 @@ int w2v_similarity_eval(const Vectors *v, const char *path, W2vSimilarityResult 
     memset(res, 0, sizeof *res);
     res->rho = NAN;
     size_t len;
-    char *text = slurp(path, &len, err, errlen);
-    if (!text) return -1;
+    char *text;   /* UTF-8 text without NUL bytes (text.h) */
+    if (text_read(path, &text, &len, NULL, err, errlen) != 0) return -1;
     int cap = 256, n = 0, lineno = 0, rc = 0;
     double *human = xmalloc((size_t)cap * sizeof(double)), *model = xmalloc((size_t)cap * sizeof(double));
     char *save = NULL;
