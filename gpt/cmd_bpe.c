@@ -3,6 +3,7 @@
  * BPE vocabulary (common/bpe.h), `gpt encode` turns text into ids and
  * `gpt decode` ids into text, with GPT-2's vocabulary or ours.
  */
+#include "metrics.h"
 #include "gpt/commands.h"
 
 #include <ctype.h>
@@ -72,8 +73,15 @@ int gpt_cmd_bpe_train(int argc, char **argv) {
     printf("trained %d merges on %zu bytes in %.2f s; vocabulary %d (EOT %d); %.3f bytes/token on the corpus\n",
            b->n_merges, len, secs, b->vocab_size, b->eot, (double)len / (double)(ntok ? ntok : 1));
     printf("wrote %s/encoder.json, %s/vocab.bpe, %s\n", out, out, path);
-    printf("RESULT stage=gpt task=bpe-train data=%s vocab=%d merges=%d bytes=%zu tokens=%zu train_s=%.2f\n",
-           data ? data : "bible", b->vocab_size, b->n_merges, len, ntok, secs);
+    result_begin("gpt");
+    result_str("task", "bpe-train");
+    result_str("data", data ? data : "bible");
+    result_int("vocab", b->vocab_size);
+    result_int("merges", b->n_merges);
+    result_int("bytes", (long long)len);
+    result_int("tokens", (long long)ntok);
+    result_num("train_s", secs, 2);
+    result_end();
     bpe_free(b);
     free(text);
     return 0;

@@ -115,8 +115,8 @@ static void demo_model(const Bpe *b, const char *text, size_t len, const char *v
     Tok tk;
     tok_from_config(&tk, NULL, dir);
     size_t n, n_val, n_prompt;
-    int *ids = tok_encode(&tk, text, len, &n), *val = tok_encode(&tk, valid, vlen, &n_val);
-    int *prompt = tok_encode(&tk, "In the beginning", 16, &n_prompt);
+    int *ids = tok_encode(&tk, "bible train", text, len, &n), *val = tok_encode(&tk, "bible valid", valid, vlen, &n_val);
+    int *prompt = tok_encode(&tk, "prompt", "In the beginning", 16, &n_prompt);
     tok_config_text(&tk, dir, tok_config, sizeof tok_config);
     /* nanoGPT's baby shape, on BPE tokens */
     GptConfig cfg = {.max_seq_len = 64, .vocab_size = tk.vocab_size, .n_layer = 4, .n_head = 4, .channels = 128,
@@ -142,8 +142,17 @@ static void demo_model(const Bpe *b, const char *text, size_t len, const char *v
     int plots = metrics_plot(run);
     printf("  curves: %s/metrics.tsv%s; checkpoint %s/ckpt.bin\n", run, plots ? " and loss.png" : "", run);
     printf("  more: gpt sample --model %s/ckpt.bin --prompt 'And Jesus said'\n", run);
-    printf("RESULT stage=gpt task=demo data=bible vocab=%d params=%zu steps=%ld train_s=%.1f tok_per_s=%.0f "
-           "split=valid loss=%.4f\n", tk.vocab_size, params_count(&m.pt), steps, secs, tps, vl);
+    result_begin("gpt");
+    result_str("task", "demo");
+    result_str("data", "bible");
+    result_int("vocab", tk.vocab_size);
+    result_int("params", (long long)params_count(&m.pt));
+    result_int("steps", steps);
+    result_num("train_s", secs, 1);
+    result_num("tok_per_s", tps, 0);
+    result_str("split", "valid");
+    result_num("loss", vl, 4);
+    result_end();
     free(ids);
     free(val);
     free(prompt);
@@ -253,9 +262,15 @@ int gpt_cmd_demo(int argc, char **argv) {
     printf("  decode(encode(held-out text)) == held-out text: %s\n\n", exact ? "yes" : "NO");
     if (!exact) die("round trip failed: this is a bug");
 
-    printf("RESULT stage=gpt task=bpe-demo data=%s vocab=%d train_s=%.2f valid_bytes_per_token=%.3f "
-           "encode_mb_s=%.1f gpt2_encode_mb_s=%.1f\n",
-           data ? data : "bible", b->vocab_size, train_s, bpt_full, mbs, gmbs);
+    result_begin("gpt");
+    result_str("task", "bpe-demo");
+    result_str("data", data ? data : "bible");
+    result_int("vocab", b->vocab_size);
+    result_num("train_s", train_s, 2);
+    result_num("valid_bytes_per_token", bpt_full, 3);
+    result_num("encode_mb_s", mbs, 1);
+    result_num("gpt2_encode_mb_s", gmbs, 1);
+    result_end();
     if (model_steps > 0) {
         char run[1024];
         snprintf(run, sizeof run, "%s", out);
