@@ -105,13 +105,19 @@ void tok_free(Tok *tk) {
     memset(tk, 0, sizeof *tk);
 }
 
-int *tok_encode(Tok *tk, const char *text, size_t len, size_t *n) {
+int *tok_encode(Tok *tk, const char *name, const char *text, size_t len, size_t *n) {
     if (tk->kind == TOK_BPE) return bpe_encode_alloc(tk->bpe, text, len, 1, n);
-    if (tk->kind == TOK_WORD) return text_sentence_stream(tk->words, text, len, 1, n);
+    if (tk->kind == TOK_WORD) {
+        char err[1024];   /* words are text: UTF-8 without NUL bytes, as every word model reads */
+        if (text_check(name, text, len, NULL, err, sizeof err) != 0) die("%s", err);
+        return text_sentence_stream(tk->words, text, len, 1, n);
+    }
     int *ids = xmalloc((len ? len : 1) * sizeof(int));
     for (size_t i = 0; i < len; i++) {
         int id = tk->char_id[(unsigned char)text[i]];
-        if (id < 0) die("the byte 0x%02x (at offset %zu) is not in the model's character set", (unsigned char)text[i], i);
+        if (id < 0)
+            die("'%s': the byte 0x%02x at byte %zu (line %zu) is not in the model's character set", name,
+                (unsigned char)text[i], i, text_line_of(text, i));
         ids[i] = id;
     }
     *n = len;
@@ -140,7 +146,7 @@ static size_t lset_encode(const void *ctx, const char *text, size_t len, int *ou
         return k;
     }
     size_t n;
-    int *ids = tok_encode(tk, text, len, &n);
+    int *ids = tok_encode(tk, "a labelled example", text, len, &n);
     if (cap > 0) memcpy(out, ids, (n < cap ? n : cap) * sizeof(int));   /* out is NULL when sizing */
     free(ids);
     return n;

@@ -64,9 +64,12 @@ void tok_config_text(const Tok *tk, const char *vocab_path, char *buf, size_t n)
  * be built. */
 void tok_from_config(Tok *tk, const char *config, const char *vocab);
 void tok_free(Tok *tk);
-/* ids of text (malloc'd, *n of them); dies on a byte the char set lacks.
- * Words: the </s>-framed stream described above. */
-int *tok_encode(Tok *tk, const char *text, size_t len, size_t *n);
+/* ids of text (malloc'd, *n of them); name (a file, "prompt") is what an error
+ * names. Chars and BPE are byte-level: every byte is data, a NUL byte too, but
+ * a char model dies on a byte its set lacks ("'NAME': the byte 0x.. at byte N
+ * (line L) ..."). Words: the </s>-framed stream described above, of text
+ * that must be UTF-8 without NUL bytes (text_check). */
+int *tok_encode(Tok *tk, const char *name, const char *text, size_t len, size_t *n);
 /* Write token id's text to f: a char's byte, a BPE token's bytes, a word
  * followed by a space (</s> as a newline). */
 void tok_write(const Tok *tk, int id, FILE *f);

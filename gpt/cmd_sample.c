@@ -77,14 +77,14 @@ int gpt_cmd_sample(int argc, char **argv) {
     int *ids;
     if (ptext) {
         if (plen == 0) die("the prompt is empty\nHINT: leave out --prompt to start from the beginning of a text");
-        ids = tok_encode(&tk, ptext, plen, &n);
+        ids = tok_encode(&tk, "prompt", ptext, plen, &n);
         if (tk.kind == TOK_WORD && ptext[plen - 1] != '\n' && n > 1) n--;   /* the sentence goes on: no </s> yet */
     } else if (tk.eot >= 0) {
         ids = xmalloc(sizeof(int));
         ids[0] = tk.eot;
         n = 1;
     } else {
-        ids = tok_encode(&tk, "\n", 1, &n);   /* nanoGPT's default start */
+        ids = tok_encode(&tk, "prompt", "\n", 1, &n);   /* nanoGPT's default start */
     }
     if (n > (size_t)m.cfg.max_seq_len)
         warn("the prompt has %zu tokens, more than the context of %d: keeping its last %d", n, m.cfg.max_seq_len,

@@ -207,7 +207,7 @@ int gpt_cmd_train(int argc, char **argv) {
         free(text);
     }
     size_t n, n_val;
-    int *ids = words_text ? tok_encode(&tk, words_text, strlen(words_text), &n)
+    int *ids = words_text ? tok_encode(&tk, o.data, words_text, strlen(words_text), &n)
                           : gpt_cli_load_tokens(o.data, &tk, tk.vocab_size, &n), *val;
     free(words_text);
     if (o.val) {

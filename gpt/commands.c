@@ -54,7 +54,7 @@ int *gpt_cli_load_tokens(const char *path, Tok *tk, int vocab_size, size_t *n) {
     size_t len;
     char *text = read_file(path, &len);
     if (len == 0) die("'%s' is empty", path);
-    ids = tok_encode(tk, text, len, n);
+    ids = tok_encode(tk, path, text, len, n);
     free(text);
     return ids;
 }

@@ -467,6 +467,12 @@ START_TEST(test_model_cli) {
     snprintf(trunc_tok, sizeof trunc_tok, "%s", tmp_path("trunc_toks.bin"));
     snprintf(toy, sizeof toy, "%s", tmp_path("toyvocab"));
     snprintf(long_prompt, sizeof long_prompt, "%s", tmp_path("long_prompt.txt"));
+    char nul_text[600];   /* words are text: a NUL byte in a word model's data is an error */
+    snprintf(nul_text, sizeof nul_text, "%s", tmp_path("nul.txt"));
+    FILE *nf = fopen(nul_text, "wb");
+    ck_assert_ptr_nonnull(nf);
+    fwrite("the cat\nthe\0dog\n", 1, 17, nf);
+    fclose(nf);
     save_toy_vocab(toy);
     int ids[40];
     for (int i = 0; i < 40; i++) ids[i] = i % 7;
@@ -501,6 +507,7 @@ START_TEST(test_model_cli) {
         {"train --data LONG --context 8 --eval-stride 9 --steps 1", 2},       /* stride > context */
         {"train --data LONG --words --add-unlabelled /nonexistent --steps 1", 1},
         {"train --data LONG --words --add-unlabelled GARBAGE --steps 1", 1},  /* not UTF-8 text */
+        {"train --data NULTEXT --words --steps 1", 1},                        /* a NUL byte in words */
         {"eval --model %s", 2},
         {"eval --model %s --data LONG --context 4 --stride 5", 1},            /* stride > context */
         {"convert --in %s", 2},
@@ -513,17 +520,21 @@ START_TEST(test_model_cli) {
         a3 = replace_if(a2, "GARBAGE", garbage);
         a4 = replace_if(a3, "TOY", toy);
         a5 = replace_if(a4, "LONG", long_prompt);
-        char *a6 = replace_if(a5, "TOK", tok);
-        snprintf(cmd, sizeof cmd, "%s %s > /dev/null 2> %s", gpt, a6, out2);
+        char *a6 = replace_if(a5, "TOK", tok), *a7 = replace_if(a6, "NULTEXT", nul_text);
+        snprintf(cmd, sizeof cmd, "%s %s > /dev/null 2> %s", gpt, a7, out2);
         int st = run(cmd);
         size_t n;
         char *msg = read_all(out2, &n);
         printf("CLI %-60.60s exit %d  %.100s\n", cases[k].fmt, st, msg);
-        ck_assert_msg(st == cases[k].status, "gpt %s: exit %d, want %d", a6, st, cases[k].status);
-        if (st == 1) ck_assert_msg(strstr(msg, "gpt: error:") != NULL, "no error message for %s", a6);
+        ck_assert_msg(st == cases[k].status, "gpt %s: exit %d, want %d", a7, st, cases[k].status);
+        if (st == 1) ck_assert_msg(strstr(msg, "gpt: error:") != NULL, "no error message for %s", a7);
         if (strstr(cases[k].fmt, "prompt-file LONG")) ck_assert(strstr(msg, "keeping its last") != NULL);
+        if (strstr(cases[k].fmt, "\xc3\xa9"))   /* the message names the text, the byte and its place */
+            ck_assert_msg(strstr(msg, "'prompt': the byte 0xc3 at byte 4 (line 1)") != NULL, "%s", msg);
+        if (strstr(cases[k].fmt, "NULTEXT"))
+            ck_assert_msg(strstr(msg, "NUL byte at byte 11 (line 2)") != NULL && strstr(msg, nul_text), "%s", msg);
         free(msg);
-        free(a1), free(a2), free(a3), free(a4), free(a5), free(a6);
+        free(a1), free(a2), free(a3), free(a4), free(a5), free(a6), free(a7);
     }
 }
 END_TEST

@@ -577,7 +577,7 @@ START_TEST(test_char_tokenizer) {
     ck_assert_int_eq(tk.vocab_size, 8);   /* \n space a b d e n r */
     ck_assert_int_eq(tk.eot, -1);
     size_t n;
-    int *ids = tok_encode(&tk, "bread", 5, &n);
+    int *ids = tok_encode(&tk, "test", "bread", 5, &n);
     const int want[] = {3, 7, 5, 2, 4};
     ck_assert_uint_eq(n, 5);
     ck_assert_mem_eq(ids, want, sizeof want);
@@ -592,7 +592,7 @@ START_TEST(test_char_tokenizer) {
     ck_assert_int_eq(back.kind, TOK_CHAR);
     ck_assert_int_eq(back.vocab_size, 8);
     size_t n2;
-    int *ids2 = tok_encode(&back, "bread", 5, &n2);
+    int *ids2 = tok_encode(&back, "test", "bread", 5, &n2);
     ck_assert_uint_eq(n2, n);
     ck_assert_mem_eq(ids2, ids, n * sizeof(int));
     free(ids);
@@ -620,7 +620,7 @@ START_TEST(test_bpe_tokenizer) {
     ck_assert_int_eq(back.kind, TOK_BPE);
     const char *text = "the cat sat<|endoftext|>the mat";
     size_t n, nb;
-    int *ids = tok_encode(&back, text, strlen(text), &n);
+    int *ids = tok_encode(&back, "test", text, strlen(text), &n);
     int *want = bpe_encode_alloc(b, text, strlen(text), 1, &nb);
     ck_assert_uint_eq(n, nb);
     ck_assert_mem_eq(ids, want, n * sizeof(int));
@@ -647,7 +647,7 @@ START_TEST(test_word_tokenizer) {
     ck_assert_int_eq(tk.kind, TOK_WORD);
     ck_assert_int_eq(tk.vocab_size, 4 + 4);   /* specials + the cat sat dog */
     size_t n;
-    int *ids = tok_encode(&tk, "the cat\nbird dog", 16, &n);
+    int *ids = tok_encode(&tk, "test", "the cat\nbird dog", 16, &n);
     const char *want[] = {"</s>", "the", "cat", "</s>", "<unk>", "dog", "</s>"};
     ck_assert_uint_eq(n, 7);
     for (size_t i = 0; i < n; i++) ck_assert_str_eq(vocab_token(tk.words, ids[i]), want[i]);
@@ -665,7 +665,7 @@ START_TEST(test_word_tokenizer) {
     ck_assert_int_eq(back.kind, TOK_WORD);
     ck_assert_int_eq(back.vocab_size, tk.vocab_size);
     size_t n2;
-    int *ids2 = tok_encode(&back, "the cat\nbird dog", 16, &n2);
+    int *ids2 = tok_encode(&back, "test", "the cat\nbird dog", 16, &n2);
     ck_assert_uint_eq(n2, n);
     ck_assert_mem_eq(ids2, ids, n * sizeof(int));
     /* min count 2: words seen once are <unk> */
@@ -707,7 +707,7 @@ START_TEST(test_ptb_words) {
     /* PTB's 10,000 words count <unk> and the end of sentence: 9,999 + our 3 other specials */
     ck_assert_int_eq(tk.vocab_size, 9999 + 3);
     text = text_load(test, &len);
-    int *ids = tok_encode(&tk, text, len, &n);
+    int *ids = tok_encode(&tk, "test", text, len, &n);
     ck_assert_uint_eq(n - 1, 82430);
     /* written back, the stream is the file again (spaces aside: PTB's lines
      * start and end with one) */
