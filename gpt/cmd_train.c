@@ -35,7 +35,7 @@ static const char gtrain_usage[] =
     "                       labels (words seen twice): the pretrained model of `gpt finetune\n"
     "                       --task sst2`; 128 wide, context 64, dropout 0.1, 3000 steps\n"
     "  --data FILE          text (char-level, or BPE with --vocab) or an llm.c token file\n"
-    "  --val FILE           validation data (default: the last 10% of --data)\n"
+    "  --valid FILE         validation data (default: the last 10% of --data)\n"
     "  --vocab DIR          BPE vocabulary (encoder.json + vocab.bpe) instead of characters\n"
     "  --words              word tokens (the training text's words) instead of characters\n"
     "  --min-count N        words seen fewer times are <unk> (default 1)\n"
@@ -129,7 +129,7 @@ int gpt_cmd_train(int argc, char **argv) {
     const CliOption opts[] = {
         CLI_DATA(&o.data), CLI_OUT(&o.out), CLI_STEPS(&o.tc.steps), CLI_LR_F(&o.tc.lr), CLI_BATCH(&o.tc.batch),
         CLI_SEED(&o.tc.seed), CLI_THREADS(&o.threads), CLI_QUIET(&o.tc.quiet),
-        CLI_OPT("val", CLI_STRING, &o.val, 0, 0),
+        { .name = "valid", .type = CLI_STRING, .dst = &o.val, .alias = "val" },
         CLI_OPT("test", CLI_STRING, &o.test, 0, 0),
         CLI_OPT("vocab", CLI_STRING, &o.vocab, 0, 0),
         CLI_OPT("words", CLI_FLAG, &o.words, 0, 0),
@@ -276,7 +276,7 @@ int gpt_cmd_train(int argc, char **argv) {
         result_str("task", "train");
         result_str("model", o.name);
         result_str("data", gpt_cli_base_name(o.data));
-        result_str("split", "val");
+        result_str("split", "valid");
         result_int("batches", o.final_eval_iters);
         result_int("tokens", (long long)o.final_eval_iters * o.tc.batch * o.tc.seq_len);
         result_int("steps", o.tc.steps);

@@ -47,8 +47,8 @@ if [ ! -f "$MODEL" ]; then
     VERSES=data/cache/bible
     [ -f $VERSES/chars.train.txt ] || { echo "finetune_gain: $VERSES is missing: run make data" >&2; exit 1; }
     "$GPT" bpe-train --data $VERSES/chars.train.txt --vocab-size 2048 --out "$OUT/bpe" --quiet
-    "$GPT" train --data $VERSES/chars.train.txt --val $VERSES/chars.valid.txt --vocab "$OUT/bpe" \
-        --dropout 0.1 --steps 4000 --eval-interval 500 --threads 1 --quiet --out "$OUT/pretrain"
+    "$GPT" train --data $VERSES/chars.train.txt --valid $VERSES/chars.valid.txt --vocab "$OUT/bpe" \
+        --dropout 0.1 --steps 4000 --eval-every 500 --threads 1 --quiet --out "$OUT/pretrain"
 fi
 
 : > "$OUT/results.txt"
