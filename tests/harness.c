@@ -109,6 +109,38 @@ void test_skipped(const char *func, const char *fmt, ...) {
     fflush(stdout);
 }
 
+void write_bytes(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    ck_assert(fwrite(data, 1, n, f) == n);
+    fclose(f);
+}
+
+char *read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)len + 1);
+    ck_assert(fread(buf, 1, (size_t)len, f) == (size_t)len);
+    buf[len] = '\0';
+    fclose(f);
+    *n = (size_t)len;
+    return buf;
+}
+
+char *replace_once(const char *s, const char *from, const char *to) {
+    const char *at = strstr(s, from);
+    ck_assert_msg(at != NULL, "'%s' not found", from);
+    size_t a = (size_t)(at - s), n = strlen(s) - strlen(from) + strlen(to);
+    char *out = malloc(n + 1);
+    memcpy(out, s, a);
+    strcpy(out + a, to);
+    strcat(out, at + strlen(from));
+    return out;
+}
+
 const char *tmp_path(const char *stem) {
     static char buf[8][512];
     static int k = 0;

@@ -59,6 +59,13 @@ int check_tensor(const char *label, const float *got, const float *want, size_t 
 #define SKIP_TEST(...) do { test_skipped(__func__, __VA_ARGS__); return; } while (0)
 void test_skipped(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Scratch files: write n bytes to path; read a whole file (malloc'd,
+ * NUL-terminated, *n bytes); both fail the current test when they cannot. */
+void write_bytes(const char *path, const void *data, size_t n);
+char *read_all(const char *path, size_t *n);
+/* s with its first `from` replaced by `to` (malloc'd); fails the test if absent. */
+char *replace_once(const char *s, const char *from, const char *to);
+
 /* A scratch path under the build's temporary directory, unique per call: "<dir>/<stem>.<k>". */
 const char *tmp_path(const char *stem);
 

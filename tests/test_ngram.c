@@ -738,18 +738,10 @@ END_TEST
 static const char nul_text[] = "a b a\nb a\0x b\na b\n";     /* the NUL: byte 9, line 2 */
 static const char bad_utf8[] = "a b a\nb \xff a\na b\n";     /* the 0xff: byte 8, line 2 */
 
-/* Write n bytes to path. */
-static void bytes_file_at(const char *path, const char *bytes, size_t n) {
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
-    fclose(f);
-}
-
 /* Write n bytes to a scratch file and return its path. */
 static const char *bytes_file(const char *stem, const char *bytes, size_t n) {
     const char *path = tmp_path(stem);
-    bytes_file_at(path, bytes, n);
+    write_bytes(path, bytes, n);
     return path;
 }
 
@@ -845,7 +837,7 @@ START_TEST(test_cli_result_line) {
     snprintf(dir, sizeof dir, "%s", tmp_path("result"));
     ck_assert_int_eq(mkdir(dir, 0700), 0);
     snprintf(path, sizeof path, "%s/hand.test.txt", dir);   /* data=hand split=test */
-    bytes_file_at(path, oov_text, strlen(oov_text));
+    write_bytes(path, oov_text, strlen(oov_text));
     const char *out = tmp_path("result.txt");
     snprintf(cmd, sizeof cmd, "%s eval --model %s %s > %s", ngram_bin(), HAND_ARPA, path, out);
     ck_assert_int_eq(run(cmd), 0);

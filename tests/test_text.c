@@ -16,12 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void write_bytes(const char *path, const char *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot create %s", path);
-    ck_assert(fwrite(data, 1, n, f) == n);
-    fclose(f);
-}
 #define WRITE_STR(path, s) write_bytes((path), (s), sizeof(s) - 1)
 
 /* ------------------------------------------------------------------ UTF-8 */

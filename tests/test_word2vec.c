@@ -18,13 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void write_bytes(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
-
 static void write_text(const char *path, const char *s) { write_bytes(path, s, strlen(s)); }
 
 /* ---------------------------------------------------------------- vocabulary */
