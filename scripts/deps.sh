@@ -2,7 +2,7 @@
 # Install the Debian/Ubuntu packages the toolkit needs, when they are missing.
 #
 #   scripts/deps.sh base        build, tests and demos (make test, make demo)
-#   scripts/deps.sh notebooks   base + Jupyter's nbconvert and a Python kernel
+#   scripts/deps.sh notebooks   base + Jupyter's nbconvert, a Python kernel, numpy and matplotlib
 #   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
 #   scripts/deps.sh pkg-config 'openblas|blas check ...'
 #                               install nothing: check that pkg-config finds each module
@@ -58,7 +58,7 @@ base=(build-essential libopenblas-dev check pkg-config gnuplot-nox bible-kjv bib
 group=${1:-base}
 case "$group" in
   base)      want=("${base[@]}") ;;
-  notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy) ;;
+  notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy python3-matplotlib) ;;
   bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex) ;;
   *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench)" >&2; exit 2 ;;
 esac
