@@ -109,6 +109,23 @@ void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_confi
 
 #define METRIC_COLUMNS "step tokens split loss ppl lr grad_norm tok_per_s elapsed_s"
 
+/* The validation loss after `step` steps: a metrics row and the caller's hook
+ * (as nanoGPT, step 0 shows the untrained loss). */
+static void validate(Gpt *m, const GptTrainConfig *tc, Metrics *mt, const int *val, size_t n_val, long step,
+                     long tokens_per_step, double t0) {
+    double vl = gpt_estimate_loss(m, val, n_val, tc->batch, tc->seq_len, tc->eval_iters, tc->seed);
+    if (mt) {
+        metrics_num(mt, "step", step);
+        metrics_num(mt, "tokens", (double)step * tokens_per_step);
+        metrics_str(mt, "split", "valid");
+        metrics_num(mt, "loss", vl);
+        metrics_num(mt, "ppl", exp(vl));
+        metrics_num(mt, "elapsed_s", now_seconds() - t0);
+        metrics_write(mt);
+    }
+    if (tc->on_eval) tc->on_eval(m, step, vl, tc->ctx);
+}
+
 double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses) {
     int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1;
@@ -129,21 +146,9 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
     double t0 = now_seconds(), t_last = t0, loss = 0.0;
     long tokens_per_step = (long)B * T * K;
     if (!tc->quiet) progress_start(tc->steps, "train");
+    int evaluating = val && tc->eval_interval > 0;
+    if (evaluating && start == 0) validate(m, tc, mt, val, n_val, 0, tokens_per_step, t0);   /* the untrained loss */
     for (long step = start; step < tc->steps; step++) {
-        /* periodic validation, before the step (as nanoGPT: step 0 shows the untrained loss) */
-        if (val && tc->eval_interval > 0 && step % tc->eval_interval == 0) {
-            double vl = gpt_estimate_loss(m, val, n_val, B, T, tc->eval_iters, tc->seed);
-            if (mt) {
-                metrics_num(mt, "step", step);
-                metrics_num(mt, "tokens", (double)step * tokens_per_step);
-                metrics_str(mt, "split", "valid");
-                metrics_num(mt, "loss", vl);
-                metrics_num(mt, "ppl", exp(vl));
-                metrics_num(mt, "elapsed_s", now_seconds() - t0);
-                metrics_write(mt);
-            }
-            if (tc->on_eval) tc->on_eval(m, step, vl, tc->ctx);
-        }
         float lr = lr_cosine(step, tc->warmup, tc->decay_steps, tc->lr, tc->min_lr);
         rng_seed(&r, tc->seed, STEP_STREAM + (unsigned long long)step);
         m->training = 1;
@@ -175,6 +180,11 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
             metrics_num(mt, "elapsed_s", now - t0);
             metrics_write(mt);
         }
+        /* Validation after every eval_interval steps (the last step's is the caller's final
+         * estimate), logged before that step's checkpoint, so a run resumed from the
+         * checkpoint does not log it twice. */
+        if (evaluating && (step + 1) % tc->eval_interval == 0 && step + 1 < tc->steps)
+            validate(m, tc, mt, val, n_val, step + 1, tokens_per_step, t0);
         if (tc->out_dir && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps))
             gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
     }
