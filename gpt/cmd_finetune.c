@@ -84,12 +84,9 @@ int gpt_cmd_finetune(int argc, char **argv) {
     if (!model) usage_error("finetune: give --model FILE (a pretrained checkpoint)");
     int K = task == TASK_BIBLE ? BIBLE_DIVISIONS : 2;
     Gpt m;
-    char *config;
-    long step;
-    gpt_load_any(model, &m, &config, &step);
     Tok tk;
-    tok_from_config(&tk, config, NULL);
-    gpt_cli_check_vocab(&tk, &m);
+    char *config;
+    gpt_cli_load_model(model, NULL, &m, &tk, &config);
     LabelledSet train, valid, test;
     load_task(&train, task, "train", &tk, max_train);
     load_task(&valid, task, "valid", &tk, 0);

@@ -63,12 +63,9 @@ int gpt_cmd_sample(int argc, char **argv) {
     if (prompt && prompt_file) usage_error("sample: give --prompt or --prompt-file, not both");
     sampler_check(&sc);
     Gpt m;
-    char *config;
-    long step;
-    gpt_load_any(model, &m, &config, &step);
     Tok tk;
-    tok_from_config(&tk, config, vocab);
-    gpt_cli_check_vocab(&tk, &m);
+    char *config;
+    gpt_cli_load_model(model, vocab, &m, &tk, &config);
 
     size_t plen = 0, n;
     char *ptext = NULL;

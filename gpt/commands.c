@@ -69,3 +69,10 @@ void gpt_cli_check_vocab(const Tok *tk, const Gpt *m) {
         die("vocabulary mismatch: the tokenizer has %d tokens but the model has %d\n"
             "HINT: pass the --vocab DIR the model was trained with", tk->vocab_size, m->cfg.vocab_size);
 }
+
+void gpt_cli_load_model(const char *path, const char *vocab, Gpt *m, Tok *tk, char **config) {
+    long step;
+    gpt_load_any(path, m, config, &step);
+    tok_from_config(tk, *config, vocab);
+    gpt_cli_check_vocab(tk, m);
+}

@@ -54,5 +54,9 @@ int *gpt_cli_load_tokens(const char *path, Tok *tk, int vocab_size, size_t *n);
 const char *gpt_cli_base_name(const char *path);
 /* Dies unless the tokenizer and the model have the same vocabulary size. */
 void gpt_cli_check_vocab(const Tok *tk, const Gpt *m);
+/* A trained model (ours or llm.c's) and the tokenizer it reads with: the
+ * checkpoint's, or vocab's when not NULL. *config gets the checkpoint's
+ * config text (NULL for llm.c). Dies unless their vocabularies agree. */
+void gpt_cli_load_model(const char *path, const char *vocab, Gpt *m, Tok *tk, char **config);
 
 #endif
