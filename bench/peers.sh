@@ -1,4 +1,5 @@
 # bench/peers.sh -- sourced by scripts/bench.sh: find or build the peer tools
+# shellcheck shell=bash
 # that the benchmarks compare against, from source checkouts the user names:
 #
 #   KENLM_DIR      a KenLM source checkout (github kpu/kenlm): lmplz, query,

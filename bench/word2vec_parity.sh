@@ -16,7 +16,9 @@
 # (scripts/bench.sh's form, bench=word2vec_parity) with the mean over the R
 # runs: analogy, semantic and syntactic accuracy (%), WordSim-353 and
 # SimLex-999 Spearman rho, the vocabulary size, and training words/s
-# (5 x corpus tokens / wall seconds, as bench/word2vec.c counts them).
+# (5 x corpus tokens / wall seconds, as bench/word2vec.c counts them) and
+# words per CPU second (user + system, all threads: steadier than the wall
+# time on a shared machine).
 #
 # Environment: BIN (bin), WORD2VEC_BIN (the original tool, set by
 # bench/peers.sh from WORD2VEC_DIR; empty: its rows say "absent"),
@@ -47,19 +49,20 @@ note "corpus: $(wc -l <"$corpus") lines, $tokens tokens (</s> included); $T thre
 train_and_eval() {
     local label=$1 out=$2
     shift 2
-    local t0 t1 ev
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { note "error: $label training failed: $*"; exit 1; }
-    t1=$(date +%s.%N)
+    local tm ev
+    # bash's `time`: wall, user and system seconds of the training (all threads)
+    tm=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1 ) ||
+        { note "error: $label training failed: $*"; exit 1; }
     ev=$("$BIN/word2vec" eval --vectors "$out")
-    awk -v t0="$t0" -v t1="$t1" -v n="$tokens" '
+    awk -v tm="$tm" -v n="$tokens" '
         / vectors of size / { vocab = $2 }
         /^RESULT / {
+            split(tm, w, " ")
             for (i = 2; i <= NF; i++) { p = index($i, "="); kv[substr($i, 1, p - 1)] = substr($i, p + 1) }
-            printf "%.0f %d %s %s %s %s %s\n", 5 * n / (t1 - t0), vocab, kv["analogy"], kv["semantic"],
-                   kv["syntactic"], kv["ws353"], kv["simlex"]
+            printf "%.0f %d %s %s %s %s %s %.0f\n", 5 * n / w[1], vocab, kv["analogy"], kv["semantic"],
+                   kv["syntactic"], kv["ws353"], kv["simlex"], 5 * n / (w[2] + w[3])
         }' <<<"$ev" >>"$tmp/$label"
-    note "$label: $(tail -n 1 "$tmp/$label" | awk '{ printf "%s words/s, vocabulary %s, analogy %s %% (semantic %s, syntactic %s), WS-353 %s, SimLex %s", $1, $2, $3, $4, $5, $6, $7 }')"
+    note "$label: $(tail -n 1 "$tmp/$label" | awk '{ printf "%s words/s (%s per CPU second), vocabulary %s, analogy %s %% (semantic %s, syntactic %s), WS-353 %s, SimLex %s", $1, $8, $2, $3, $4, $5, $6, $7 }')"
     rm -f "$out"
 }
 
@@ -79,10 +82,10 @@ emit() {   # impl file
     awk -v impl="$impl" -v t="$T" '
         { for (i = 1; i <= NF; i++) s[i] += $i; n++ }
         END {
-            split("words_per_s vocab analogy semantic syntactic ws353 simlex", name, " ")
-            split("words/s words % % % rho rho", unit, " ")
-            split("%.0f %.0f %.2f %.2f %.2f %.3f %.3f", f, " ")
-            for (i = 1; i <= 7; i++)
+            split("words_per_s vocab analogy semantic syntactic ws353 simlex words_per_cpu_s", name, " ")
+            split("words/s words % % % rho rho words/s", unit, " ")
+            split("%.0f %.0f %.2f %.2f %.2f %.3f %.3f %.0f", f, " ")
+            for (i = 1; i <= 8; i++)
                 printf "RESULT stage=bench bench=word2vec_parity case=pbb_skipgram_%s_t%d impl=%s value=%s unit=%s\n",
                        name[i], t, impl, n ? sprintf(f[i], s[i] / n) : "absent", unit[i]
         }' "$file"

@@ -6,8 +6,8 @@ word2vec: the original C tool (Mikolov's word2vec.c), built by scripts/bench.sh
     corpus with the same settings as ours:
         word2vec -train BIBLE -output /tmp/x.bin -cbow 0|1 -size 100 -window 5
             -negative 5 -hs 0 -sample 1e-4 -iter 5 -min-count 5 -threads T -binary 1
-    (its default alpha, 0.025 skip-gram and 0.05 CBOW, as ours). words/s and
-    peak RSS measured as for ours. Always listed: when WORD2VEC_BIN is empty
+    (its default alpha, 0.025 skip-gram and 0.05 CBOW, as ours). words/s, CPU
+    seconds (user + system, all threads) and peak RSS measured as for ours. Always listed: when WORD2VEC_BIN is empty
     (no WORD2VEC_DIR) its rows say "absent".
 
 fasttext: Debian's `fasttext` (0.9.2) on the same corpus and settings:
@@ -53,6 +53,7 @@ def run(cmd):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise SystemExit(f"word2vec_ref.py: {' '.join(cmd)} failed (exit {p.returncode})")
+    run.cpu = ru.ru_utime + ru.ru_stime   # CPU seconds of the last run, all threads
     return secs, ru.ru_maxrss / 1024.0
 
 
@@ -65,10 +66,11 @@ def original(threads, n):
                 secs, rss = run([exe, "-train", TRAIN, "-output", os.path.join(tmp, "x.bin"), "-cbow", cbow,
                                  "-size", "100", "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-4",
                                  "-iter", "5", "-min-count", "5", "-threads", str(threads), "-binary", "1"])
-            wps, mb = f"{5 * n / secs:.0f}", f"{rss:.1f}"
+            wps, mb, cpu = f"{5 * n / secs:.0f}", f"{rss:.1f}", f"{run.cpu:.2f}"
         else:
-            wps = mb = "absent"
+            wps = mb = cpu = "absent"
         print(f"RESULT stage=bench bench=word2vec case=bible_{model}_t{threads} impl=word2vec value={wps} unit=words/s")
+        print(f"RESULT stage=bench bench=word2vec case=bible_{model}_cpu_t{threads} impl=word2vec value={cpu} unit=s")
         print(f"RESULT stage=bench bench=word2vec case=bible_{model}_rss_t{threads} impl=word2vec value={mb} unit=MB")
 
 
@@ -150,6 +152,8 @@ def main():
                              "-lr", lr, "-thread", str(a.threads), "-verbose", "0"])
             print(f"RESULT stage=bench bench=word2vec case=bible_{model}_t{a.threads} impl=fasttext "
                   f"value={5 * n / secs:.0f} unit=words/s")
+            print(f"RESULT stage=bench bench=word2vec case=bible_{model}_cpu_t{a.threads} impl=fasttext "
+                  f"value={run.cpu:.2f} unit=s")
             print(f"RESULT stage=bench bench=word2vec case=bible_{model}_rss_t{a.threads} impl=fasttext "
                   f"value={rss:.1f} unit=MB")
 
