@@ -154,8 +154,8 @@ awk -v machine="$mach" '
         }
         return have ? b : "absent"
     }
-    # perplexities keep three decimals (KenLM agrees to the last one), the rest two
-    function fmt(v, u) { return v == "absent" ? v : sprintf(u == "ppl" ? "%.3f" : "%.2f", v) }
+    # perplexities and correlations keep three decimals, the rest two
+    function fmt(v, u) { return v == "absent" ? v : sprintf(u == "ppl" || u == "rho" ? "%.3f" : "%.2f", v) }
     {
         delete kv
         for (i = 2; i <= NF; i++) { p = index($i, "="); kv[substr($i, 1, p - 1)] = substr($i, p + 1) }
