@@ -154,8 +154,11 @@ awk -v machine="$mach" '
         }
         return have ? b : "absent"
     }
-    # perplexities and correlations keep three decimals, the rest two
-    function fmt(v, u) { return v == "absent" ? v : sprintf(u == "ppl" || u == "rho" ? "%.3f" : "%.2f", v) }
+    # perplexities and correlations keep three decimals, losses four, the rest two
+    function fmt(v, u) {
+        if (v == "absent") return v
+        return sprintf(u == "nats" ? "%.4f" : u == "ppl" || u == "rho" ? "%.3f" : "%.2f", v)
+    }
     {
         delete kv
         for (i = 2; i <= NF; i++) { p = index($i, "="); kv[substr($i, 1, p - 1)] = substr($i, p + 1) }
