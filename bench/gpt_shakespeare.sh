@@ -33,7 +33,7 @@ echo "RESULT stage=bench bench=gpt_shakespeare case=val_loss_200 impl=ours value
 
 if "$PYTHON" -c 'import torch' 2>/dev/null; then
     OMP_NUM_THREADS=$T OPENBLAS_NUM_THREADS=$T "$PYTHON" bench/gpt_shakespeare_torch.py --seed "$SEED" \
-        --threads "$T" | grep '^RESULT ' | tee /dev/stderr
+        --threads "$T" | grep '^RESULT ' | while read -r line; do echo "$line"; note "$line"; done
 else
     note "PyTorch: absent (apt-get install python3-torch)"
     echo "RESULT stage=bench bench=gpt_shakespeare case=val_loss_200 impl=pytorch value=absent unit=nats"
