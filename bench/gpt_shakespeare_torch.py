@@ -17,7 +17,7 @@ and a cosine to 1e-4 at step 2000; gradient clipping at 1.0; 2000 steps. The
 final validation loss is the mean over 200 random validation batches, as
 `gpt train`'s RESULT line (nanoGPT's estimate_loss uses 20 in this recipe).
 Prints
-    RESULT stage=bench bench=gpt_shakespeare case=val_loss_200 impl=pytorch value=X unit=nats
+    RESULT stage=bench bench=gpt_shakespeare case=val_loss_200_seedS impl=pytorch value=X unit=nats
 and, on stderr, the loss at each 250 steps (over 20 validation batches).
 """
 import argparse
@@ -107,8 +107,8 @@ def main():
         if (it + 1) % 250 == 0:
             print(f"gpt_shakespeare_torch.py: step {it + 1} train {loss.item():.4f} val(20) {val_loss(20):.4f} "
                   f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    print(f"RESULT stage=bench bench=gpt_shakespeare case=val_loss_200 impl=pytorch value={val_loss(200):.4f} "
-          f"unit=nats seed={a.seed}")
+    print(f"RESULT stage=bench bench=gpt_shakespeare case=val_loss_200_seed{a.seed} impl=pytorch "
+          f"value={val_loss(200):.4f} unit=nats")
 
 
 if __name__ == "__main__":
