@@ -37,23 +37,40 @@ static inline void stage_binary(char *buf, size_t n, const char *stage) {
     if (access(buf, X_OK) != 0) die("%s is not built (make %s)", buf, stage);
 }
 
-/* Run argv with its output silenced; wall seconds and peak RSS in MB of the child. */
-static inline void run_child(char *const argv[], double *seconds, double *rss_mb) {
+/*
+ * Run argv as a child: stdin from in_path (NULL: inherited), stdout into
+ * out_path (NULL: /dev/null), stderr silenced. Wall seconds, CPU seconds
+ * (user + system) and peak RSS in MB of the child, from wait4(); any of the
+ * three pointers may be NULL. Dies when the child fails.
+ */
+static inline void run_child_io(char *const argv[], const char *in_path, const char *out_path,
+                                double *seconds, double *cpu_s, double *rss_mb) {
     fflush(stdout);   /* or the child would flush our buffered lines a second time */
     double t0 = now_seconds();
     pid_t pid = fork();
     if (pid < 0) die("fork failed");
     if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+        if (in_path && !freopen(in_path, "r", stdin)) _exit(127);
+        if (!freopen(out_path ? out_path : "/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
         execv(argv[0], argv);
         _exit(127);
     }
     int status;
     struct rusage ru;
     if (wait4(pid, &status, 0, &ru) < 0) die("wait4 failed");
-    *seconds = now_seconds() - t0;
+    double wall = now_seconds() - t0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("'%s %s' failed", argv[0], argv[1]);
-    *rss_mb = (double)ru.ru_maxrss / 1024.0;
+    if (seconds) *seconds = wall;
+    if (cpu_s)
+        *cpu_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+                 (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+    if (rss_mb) *rss_mb = (double)ru.ru_maxrss / 1024.0;
+}
+
+/* Run argv with its output silenced; wall seconds and peak RSS in MB of the child. */
+static inline void run_child(char *const argv[], double *seconds, double *rss_mb) {
+    run_child_io(argv, NULL, NULL, seconds, NULL, rss_mb);
 }
 
 /*

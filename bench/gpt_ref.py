@@ -1,6 +1,31 @@
-"""PyTorch side of the GPT benchmark (bench/gpt.c, run by `make bench`): the same model as
-gpt/gpt.c (nanoGPT's architecture, tanh GELU, tied output), the same step
-(forward, backward, clip 1.0, AdamW) on random tokens, median step time.
+"""The references of the GPT benchmark (bench/gpt.c, run by `make bench`).
+
+pytorch: the same model as gpt/gpt.c (nanoGPT's architecture, tanh GELU, tied
+output), the same step (forward, backward, clip 1.0, AdamW) on random tokens,
+median step time.
+
+llmc: llm.c's CPU trainer (karpathy/llm.c train_gpt2.c, built by
+scripts/bench.sh from LLMC_DIR, see bench/peers.sh, which exports LLMC_BIN),
+unmodified, for the gpt2 case only: train_gpt2.c hard-codes B = 4, T = 64,
+which is exactly our gpt2 case (GPT-2 124M at 4 x 64 tokens); the baby case
+has B = 12 here, so llm.c cannot run it at the same shape. train_gpt2 reads
+fixed file names from its working directory, so the files are written by us
+into $BENCH_PEERS/llmc/gpt2/ (once, then reused):
+    gpt2_124M.bin      GPT-2 124M with biases, our random initialisation after
+                       one training step (`gpt train --layers 12 --heads 12
+                       --width 768 --context 1024 --bias 1 --vocab GPT-2's
+                       --steps 1`), written in llm.c's format by `gpt convert`
+    dev/data/tinyshakespeare/tiny_shakespeare_{train,val}.bin
+                       the first 60,000 characters of Tiny Shakespeare, GPT-2
+                       tokens, in llm.c's token-file format (`gpt encode --out`)
+(no gpt2_tokenizer.bin: train_gpt2 warns and carries on; it only decodes
+samples, at step 20). It runs with OMP_NUM_THREADS = the thread count and its
+stdout line-buffered; the "step N: ... (took X ms)" lines of steps 1..K
+(K = BENCH_LLMC_STEPS, default 5; step 0 is a warm-up, as our 2 warm-up
+steps) give the median, and the process is then stopped, before its
+validation at step 10 and its sampling at step 20. Its optimizer step is
+AdamW without clipping (ours clips at 1.0, a few ms at this size). Always
+listed: without LLMC_BIN its rows say "absent".
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/gpt_ref.py --config baby --threads 2
 
@@ -12,7 +37,11 @@ second of the median step). OMP_WAIT_POLICY=PASSIVE (the Makefile exports it) ma
 import argparse
 import math
 import os
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 import torch
@@ -97,23 +126,102 @@ def time_config(config, threads, steps):
           f"unit=tok/s ms_per_step={ms:.2f} params={params}")
 
 
+def llmc_prepare(threads):
+    """The working directory train_gpt2 expects, written once by our bin/gpt."""
+    root = os.path.join(os.environ.get("BENCH_PEERS", "build/peers"), "llmc", "gpt2")
+    model = os.path.join(root, "gpt2_124M.bin")
+    data = os.path.join(root, "dev", "data", "tinyshakespeare")
+    if os.path.exists(model) and os.path.exists(os.path.join(data, "tiny_shakespeare_val.bin")):
+        return root
+    gpt = os.path.join(os.environ.get("BIN", "bin"), "gpt")
+    vocab = data_dir("gpt2")
+    text = data_dir("tinyshakespeare/input.txt")
+    os.makedirs(data, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-llmc-") as tmp:
+        sample = os.path.join(tmp, "ts60k.txt")
+        with open(text, "rb") as f, open(sample, "wb") as g:
+            g.write(f.read(60000))
+        for split in ("train", "val"):
+            subprocess.run([gpt, "encode", "--vocab", vocab, "--out",
+                            os.path.join(data, f"tiny_shakespeare_{split}.bin"), sample], check=True,
+                           stdout=subprocess.DEVNULL)
+        run = os.path.join(tmp, "init")
+        print("gpt_ref.py: writing a GPT-2 124M in llm.c's format for llm.c's trainer (once; minutes)",
+              file=sys.stderr)
+        subprocess.run([gpt, "train", "--layers", "12", "--heads", "12", "--width", "768", "--context", "1024",
+                        "--bias", "1", "--vocab", vocab, "--data", sample, "--steps", "1", "--batch", "1",
+                        "--eval-iters", "1", "--final-eval-iters", "1", "--eval-interval", "1000",
+                        "--threads", str(threads), "--quiet", "--out", run], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([gpt, "convert", "--in", os.path.join(run, "ckpt.bin"), "--out", model + ".tmp"],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.replace(model + ".tmp", model)
+    return root
+
+
+def llmc_time(threads, config):
+    """Median step time of llm.c's train_gpt2 on our gpt2 case; prints its RESULT line."""
+    exe = os.environ.get("LLMC_BIN", "")
+    if config != "gpt2":
+        return   # train_gpt2.c's B = 4 is not the baby case's B = 12: no row
+    if not exe:
+        print(f"RESULT stage=bench bench=gpt case=gpt2_t{threads} impl=llmc value=absent unit=tok/s")
+        return
+    root = llmc_prepare(threads)
+    steps = int(os.environ.get("BENCH_LLMC_STEPS", "5"))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    p = subprocess.Popen(["stdbuf", "-oL", exe], cwd=root, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    times, val_loss = [], None
+    try:
+        for line in p.stdout:
+            m = re.match(r"val loss ([0-9.]+)", line)
+            if m and val_loss is None:
+                val_loss = float(m.group(1))
+            m = re.match(r"step (\d+): train loss [-0-9.naif]+ \(took ([0-9.]+) ms\)", line)
+            if m and int(m.group(1)) >= 1:
+                times.append(float(m.group(2)))
+                if len(times) >= steps:
+                    break
+    finally:
+        p.kill()
+        p.wait()
+    if len(times) < steps:
+        raise SystemExit(f"gpt_ref.py: llm.c's train_gpt2 stopped after {len(times)} timed steps (run it in {root})")
+    ms = statistics.median(times)
+    B, T = 4, 64
+    print(f"RESULT stage=bench bench=gpt case=gpt2_t{threads} impl=llmc value={B * T / (ms / 1e3):.0f} "
+          f"unit=tok/s ms_per_step={ms:.2f} val_loss={val_loss}")
+
+
+def data_dir(rel):
+    """data/cache/<rel>, else $NLP_DATA_DIR/<rel>, as common/util.h's data_path."""
+    cached = os.path.join("data", "cache", rel)
+    env = os.environ.get("NLP_DATA_DIR")
+    return cached if os.path.exists(cached) or not env else os.path.join(env, rel)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", choices=CONFIGS)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", "--reps", type=int, default=10, dest="steps")
-    ap.add_argument("--impl", default="pytorch", choices=["pytorch"])
+    ap.add_argument("--impl", default="pytorch", choices=["pytorch", "llmc"])
     ap.add_argument("--impls", action="store_true", help="list the implementations and exit")
     a = ap.parse_args()
+    configs = [a.config] if a.config else os.environ.get("BENCH_GPT_CASES", "baby").split()
     if a.impls:
-        print("pytorch")
+        # llm.c only runs the gpt2 case (its B = 4 is hard-coded); listed even when absent
+        print("pytorch llmc" if "gpt2" in configs else "pytorch")
         return
     torch.set_num_threads(a.threads)
-    configs = [a.config] if a.config else os.environ.get("BENCH_GPT_CASES", "baby").split()
     for config in configs:
         if config not in CONFIGS:
             raise SystemExit(f"gpt_ref.py: unknown config '{config}' (known: {', '.join(CONFIGS)})")
-        time_config(config, a.threads, a.steps)
+        if a.impl == "llmc":
+            llmc_time(a.threads, config)
+        else:
+            time_config(config, a.threads, a.steps)
 
 
 if __name__ == "__main__":

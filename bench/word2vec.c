@@ -10,7 +10,8 @@
  *     bin/word2vec train --train BIBLE --output /tmp/x.bin --cbow 0|1 --size 100
  *         --window 5 --negative 5 --hs 0 --sample 1e-4 --iter 5 --min-count 5 --threads T
  * words/s = 5 passes x the corpus tokens (words plus one </s> per line, as
- * both word2vec and fastText count them) / wall seconds. bench/word2vec_ref.py
+ * both word2vec and fastText count them) / wall seconds; also the CPU seconds
+ * (user + system, all threads) of the run, steadier on a shared machine. bench/word2vec_ref.py
  * runs Debian's fastText on the same corpus and settings.
  *
  * Then the neural LM: one epoch of `word2vec nnlm` on 30k Bible tokens with
@@ -61,10 +62,12 @@ int main(int argc, char **argv) {
         char *cmd[] = {bin, "train", "--train", (char *)train, "--output", out, "--cbow", k ? "1" : "0",
                        "--size", "100", "--window", "5", "--negative", "5", "--hs", "0", "--sample", "1e-4",
                        "--iter", "5", "--min-count", "5", "--threads", th, "--binary", "1", "--quiet", NULL};
-        double secs, rss;
-        run_child(cmd, &secs, &rss);
+        double secs, cpu, rss;
+        run_child_io(cmd, NULL, NULL, &secs, &cpu, &rss);
         printf("RESULT stage=bench bench=word2vec case=bible_%s_t%d impl=ours value=%.0f unit=words/s\n",
                models[k], threads, 5.0 * tokens / secs);
+        printf("RESULT stage=bench bench=word2vec case=bible_%s_cpu_t%d impl=ours value=%.2f unit=s\n",
+               models[k], threads, cpu);
         printf("RESULT stage=bench bench=word2vec case=bible_%s_rss_t%d impl=ours value=%.1f unit=MB\n",
                models[k], threads, rss);
     }

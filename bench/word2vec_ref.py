@@ -1,5 +1,14 @@
 #!/usr/bin/env python3
-"""bench/word2vec_ref.py -- fastText's side of bench/word2vec.c.
+"""bench/word2vec_ref.py -- the references of bench/word2vec.c.
+
+word2vec: the original C tool (Mikolov's word2vec.c), built by scripts/bench.sh
+    from WORD2VEC_DIR (bench/peers.sh, which exports WORD2VEC_BIN), on the same
+    corpus with the same settings as ours:
+        word2vec -train BIBLE -output /tmp/x.bin -cbow 0|1 -size 100 -window 5
+            -negative 5 -hs 0 -sample 1e-4 -iter 5 -min-count 5 -threads T -binary 1
+    (its default alpha, 0.025 skip-gram and 0.05 CBOW, as ours). words/s, CPU
+    seconds (user + system, all threads) and peak RSS measured as for ours. Always listed: when WORD2VEC_BIN is empty
+    (no WORD2VEC_DIR) its rows say "absent".
 
 fasttext: Debian's `fasttext` (0.9.2) on the same corpus and settings:
     fasttext skipgram|cbow -input BIBLE -output /tmp/x -minn 0 -maxn 0 -bucket 0
@@ -36,10 +45,33 @@ def tokens(path):
 
 
 def run(cmd):
+    """Wall seconds and peak RSS (MB) of one child, from wait4()."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
     secs = time.perf_counter() - t0
-    return secs, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(f"word2vec_ref.py: {' '.join(cmd)} failed (exit {p.returncode})")
+    run.cpu = ru.ru_utime + ru.ru_stime   # CPU seconds of the last run, all threads
+    return secs, ru.ru_maxrss / 1024.0
+
+
+def original(threads, n):
+    """The original word2vec tool, or "absent" rows when it was not built."""
+    exe = os.environ.get("WORD2VEC_BIN", "")
+    for model, cbow in (("skipgram", "0"), ("cbow", "1")):
+        if exe:
+            with tempfile.TemporaryDirectory() as tmp:
+                secs, rss = run([exe, "-train", TRAIN, "-output", os.path.join(tmp, "x.bin"), "-cbow", cbow,
+                                 "-size", "100", "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-4",
+                                 "-iter", "5", "-min-count", "5", "-threads", str(threads), "-binary", "1"])
+            wps, mb, cpu = f"{5 * n / secs:.0f}", f"{rss:.1f}", f"{run.cpu:.2f}"
+        else:
+            wps = mb = cpu = "absent"
+        print(f"RESULT stage=bench bench=word2vec case=bible_{model}_t{threads} impl=word2vec value={wps} unit=words/s")
+        print(f"RESULT stage=bench bench=word2vec case=bible_{model}_cpu_t{threads} impl=word2vec value={cpu} unit=s")
+        print(f"RESULT stage=bench bench=word2vec case=bible_{model}_rss_t{threads} impl=word2vec value={mb} unit=MB")
 
 
 def nnlm_torch(threads):
@@ -97,9 +129,11 @@ def main():
     ap.add_argument("--reps", type=int, default=1)
     a = ap.parse_args()
     if a.impls:
-        print(" ".join((["fasttext"] if shutil.which("fasttext") else []) + (["torch"] if have_torch() else [])))
+        # the original tool always (its rows say "absent" without WORD2VEC_DIR)
+        print(" ".join(["word2vec"] + (["fasttext"] if shutil.which("fasttext") else []) +
+                       (["torch"] if have_torch() else [])))
         return
-    if a.impl not in ("fasttext", "torch"):
+    if a.impl not in ("word2vec", "fasttext", "torch"):
         ap.error("unknown --impl")
     if not os.path.exists(TRAIN):
         return
@@ -107,6 +141,9 @@ def main():
         nnlm_torch(a.threads)
         return
     n = tokens(TRAIN)
+    if a.impl == "word2vec":
+        original(a.threads, n)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for model, lr in (("skipgram", "0.025"), ("cbow", "0.05")):
             secs, rss = run(["fasttext", model, "-input", TRAIN, "-output", os.path.join(tmp, model),
@@ -115,6 +152,8 @@ def main():
                              "-lr", lr, "-thread", str(a.threads), "-verbose", "0"])
             print(f"RESULT stage=bench bench=word2vec case=bible_{model}_t{a.threads} impl=fasttext "
                   f"value={5 * n / secs:.0f} unit=words/s")
+            print(f"RESULT stage=bench bench=word2vec case=bible_{model}_cpu_t{a.threads} impl=fasttext "
+                  f"value={run.cpu:.2f} unit=s")
             print(f"RESULT stage=bench bench=word2vec case=bible_{model}_rss_t{a.threads} impl=fasttext "
                   f"value={rss:.1f} unit=MB")
 

@@ -21,11 +21,22 @@
 # (best = highest for units per second, lowest for times). The side that goes
 # first rotates from round to round.
 #
+# A benchmark can also be a script, bench/NAME.sh, that runs every side itself
+# (a comparison that is long and not a matter of speed, such as accuracy
+# parity): it runs once, only when BENCH_ONLY names it, and prints the same
+# RESULT lines with impl=ours and impl=<peer>.
+#
+# Peers (KenLM, the original word2vec, llm.c) are built from the source
+# checkouts named by KENLM_DIR, WORD2VEC_DIR and LLMC_DIR into build/peers/
+# (bench/peers.sh). A peer that is not there is reported as absent, and its
+# rows are written with ref_value "absent": never a number from another run.
+#
 # bench/results.tsv, tab-separated, one header line:
 #     benchmark  ours  reference  ratio  unit  machine  ref_value
 # benchmark = NAME/CASE, reference = the implementation compared with,
-# ratio = ours / ref_value. A run replaces the rows with the same benchmark and
-# reference and keeps the others.
+# ratio = ours / ref_value ("-" and ref_value "absent" for an absent peer). A
+# run replaces the rows with the same benchmark and reference and keeps the
+# others.
 #
 # Environment: BUILD (default build/release), PYTHON (default /usr/bin/python3).
 set -euo pipefail
@@ -49,15 +60,23 @@ machine() {
     echo "$(nproc)c-$model"
 }
 
-names=()
+names=()      # bench/NAME.c: our side built, rounds and thread counts
+scripts=()    # bench/NAME.sh: one run that measures every side itself
 for src in bench/*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
     if [ -n "${BENCH_ONLY:-}" ] && ! [[ " $BENCH_ONLY " == *" $name "* ]]; then continue; fi
     names+=("$name")
 done
-[ ${#names[@]} -gt 0 ] || die "no benchmarks in bench/*.c${BENCH_ONLY:+ named \"$BENCH_ONLY\"}"
-for name in "${names[@]}"; do
+for src in bench/*.sh; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .sh)
+    [ "$name" != peers ] || continue
+    [[ " ${BENCH_ONLY:-} " == *" $name "* ]] && scripts+=("$name")
+done
+[ $((${#names[@]} + ${#scripts[@]})) -gt 0 ] ||
+    die "no benchmarks in bench/*.c${BENCH_ONLY:+ or bench/*.sh named \"$BENCH_ONLY\"}"
+for name in ${names[@]+"${names[@]}"}; do
     [ -x "$BUILD/bench/$name" ] || die "$BUILD/bench/$name is not built (run 'make bench')"
 done
 
@@ -69,6 +88,12 @@ trap 'rm -f "$raw" "$rows"' EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 note "machine $mach; load average $(load) (above $(nproc), other programs compete: expect noise)"
 note "environment: $(env | grep -E '^OPENBLAS_' | sort | tr '\n' ' ')"
+
+# The peers of the benchmarks chosen: built from KENLM_DIR, WORD2VEC_DIR,
+# LLMC_DIR, or reported absent (bench/peers.sh).
+# shellcheck source=bench/peers.sh
+. bench/peers.sh
+peer_setup ${names[@]+"${names[@]}"} ${scripts[@]+"${scripts[@]}"}
 
 # One side of one benchmark: its RESULT lines into $raw.
 run_side() {   # label threads command...
@@ -92,7 +117,7 @@ run_one() {   # name threads side
     fi
 }
 
-for name in "${names[@]}"; do
+for name in ${names[@]+"${names[@]}"}; do
     sides=(ours)
     if [ -f "bench/${name}_ref.py" ]; then
         impls=$("$PYTHON" "bench/${name}_ref.py" --impls) || die "bench/${name}_ref.py --impls failed"
@@ -110,13 +135,29 @@ for name in "${names[@]}"; do
     done
 done
 
-# Join: one row per (benchmark, reference), each side at its best round.
+for name in ${scripts[@]+"${scripts[@]}"}; do
+    note "$name: bench/$name.sh (every side, one run)"
+    run_side "$name" "${THREADS##* }" env BIN="${BIN:-bin}" BUILD="$BUILD" PYTHON="$PYTHON" bash "bench/$name.sh"
+done
+
+# Join: one row per (benchmark, reference), each side at its best round. A
+# side whose every value is "absent" (a peer not built) gives ref_value
+# "absent" and no ratio.
 awk -v machine="$mach" '
-    function best(list, higher,   v, n, i, b) {
+    function best(list, higher,   v, n, i, b, have) {
         n = split(list, v, " ")
-        b = v[1] + 0
-        for (i = 2; i <= n; i++) if (higher ? v[i] + 0 > b : v[i] + 0 < b) b = v[i] + 0
-        return b
+        have = 0
+        for (i = 1; i <= n; i++) {
+            if (v[i] !~ /^[-+0-9.eE]+$/) continue   # "absent"
+            if (!have || (higher ? v[i] + 0 > b : v[i] + 0 < b)) b = v[i] + 0
+            have = 1
+        }
+        return have ? b : "absent"
+    }
+    # perplexities and correlations keep three decimals, losses four, the rest two
+    function fmt(v, u) {
+        if (v == "absent") return v
+        return sprintf(u == "nats" ? "%.4f" : u == "ppl" || u == "rho" ? "%.3f" : "%.2f", v)
     }
     {
         delete kv
@@ -135,9 +176,12 @@ awk -v machine="$mach" '
             n = split(refs[key], r, " ")
             for (i = 1; i <= n; i++) {
                 ref = best(vals[key, r[i]], higher)
-                printf "%s\t%.2f\t%s\t%.3f\t%s\t%s\t%.2f\n", key, ours, r[i], (ref > 0 ? ours / ref : 0), unit[key], machine, ref
+                if (ref == "absent" || ours == "absent")
+                    printf "%s\t%s\t%s\t-\t%s\t%s\t%s\n", key, fmt(ours, unit[key]), r[i], unit[key], machine, fmt(ref, unit[key])
+                else
+                    printf "%s\t%s\t%s\t%.3f\t%s\t%s\t%s\n", key, fmt(ours, unit[key]), r[i], (ref > 0 ? ours / ref : 0), unit[key], machine, fmt(ref, unit[key])
             }
-            if (n == 0) printf "%s\t%.2f\t-\t-\t%s\t%s\t-\n", key, ours, unit[key], machine
+            if (n == 0) printf "%s\t%s\t-\t-\t%s\t%s\t-\n", key, fmt(ours, unit[key]), unit[key], machine
         }
     }' "$raw" >"$rows"
 [ -s "$rows" ] || die "no results (every side failed?)"
@@ -161,10 +205,11 @@ awk -F'\t' '
             printf "\n"
             for (c = 1; c <= nb[b]; c++) {
                 k = cases[b, c]
-                printf "%-32s %-8s %8.2f", substr(k, length(b) + 2), unit[k], ours[k]
+                printf "%-32s %-8s %8s", substr(k, length(b) + 2), unit[k], ours[k]
                 for (j = 1; j <= nr[b]; j++)
-                    if ((k, refs[b, j]) in val) printf " %14.2f %6.2f", val[k, refs[b, j]], ratio[k, refs[b, j]]
-                    else printf " %14s %6s", "-", "-"
+                    if (!((k, refs[b, j]) in val)) printf " %14s %6s", "-", "-"
+                    else if (val[k, refs[b, j]] == "absent") printf " %14s %6s", "absent", "-"
+                    else printf " %14s %6.2f", val[k, refs[b, j]], ratio[k, refs[b, j]]
                 printf "\n"
             }
         }
