@@ -64,6 +64,7 @@ static int start(BeamSearch *bs, int n, int bos) {
         bs->lp_cur[b] = 0.0;
         bs->nfin[b] = 0;
     }
+    bs->n = n;
     return n;
 }
 
@@ -222,7 +223,7 @@ void beam_search(BeamSearch *bs, int n, BeamStepFn step, void *model, int bos, i
 /* ---------------------------------------------------------------- results */
 
 static void check_sentence(const BeamSearch *bs, int b) {
-    if (b < 0 || b >= bs->B || bs->nfin[b] < 1) die("no decoded hypothesis for sentence %d", b);
+    if (b < 0 || b >= bs->n) die("no decoded hypothesis for sentence %d (the last call decoded %d)", b, bs->n);
 }
 
 const BeamHyp *beam_best(const BeamSearch *bs, int b) {

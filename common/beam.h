@@ -37,7 +37,9 @@
  * live. A sentence is done when it has K finished hypotheses, or at max_len,
  * where its live hypotheses are finished as cut (until there are K). The
  * result is the finished hypotheses sorted by s(Y) (ties: the one finished
- * first). With K = 1 this is exactly greedy decoding.
+ * first). With K = 1 this is exactly greedy decoding. Stopping at K finished
+ * is a heuristic: with alpha > 0 a live hypothesis could still end with a
+ * better s(Y); a beam as wide as the output space finds the true best.
  *
  *     BeamSearch *bs = beam_create(B, K, V, max_len);   // once; bad sizes die
  *     beam_search(bs, n, step, model, bos, eos, alpha);  // n <= B sentences
@@ -77,6 +79,7 @@ typedef struct {
     int *cand_row, *cand_tok; /* (2K) the best candidates of one sentence, best first */
     double *cand_lp;        /* (2K) their log-probabilities */
     /* results */
+    int n;                  /* sentences of the last decoding call */
     int *out_tok;           /* (B, K, max_len) tokens of the finished hypotheses */
     BeamHyp *hyp;           /* (B, K) finished hypotheses, best first once decoded */
     int *nfin;              /* (B) how many each sentence has */
@@ -94,7 +97,8 @@ void beam_search(BeamSearch *bs, int n, BeamStepFn step, void *model, int bos, i
  * (ties: the lower id). One hypothesis per sentence, scored as above. */
 void beam_greedy(BeamSearch *bs, int n, BeamStepFn step, void *model, int bos, int eos, float alpha);
 
-/* The results of the last beam_search or beam_greedy, for sentence b. */
+/* The results of the last beam_search or beam_greedy, for its sentence b < n;
+ * another b dies (exit 1). The pointers stay valid until the next call. */
 const BeamHyp *beam_best(const BeamSearch *bs, int b);
 const BeamHyp *beam_nbest(const BeamSearch *bs, int b);   /* (beam_count) best first */
 int beam_count(const BeamSearch *bs, int b);

@@ -16,7 +16,8 @@
  *     found by brute-force enumeration, with alpha = 0, 0.6 and 1, and keeps
  *     every hypothesis, sorted;
  *   - hand-built cases: length normalisation turns a short winner into a long
- *     one; greedy is wrong and beam 2 is right; max_len cuts;
+ *     one; greedy is wrong and beam 2 is right; an EOS outside the top K is
+ *     not set aside; max_len cuts;
  *   - B sentences decoded together equal each decoded alone;
  *   - the log-probability of every returned hypothesis, recomputed from its
  *     tokens alone, equals the one the search reports (a state that did not
@@ -316,6 +317,32 @@ START_TEST(test_beam_fixes_greedy) {
 }
 END_TEST
 
+START_TEST(test_eos_outside_top_k_waits) {
+    /* Beam 2, max_len 3. t = 0: token 2 0.5, token 3 0.3, EOS 0.2.
+     * t = 1, after 2: EOS 0.6, 2 0.4; after 3: EOS 0.55, 3 0.45. Candidates:
+     *     [2] EOS 0.3,  [2 2] 0.2,  [3] EOS 0.165,  [3 3] 0.135
+     * [2] EOS is in the top 2 and finishes; [3] EOS ranks third and is
+     * dropped, not set aside; [2 2] and [3 3] stay live.
+     * t = 2, after 2 or 3: EOS 0.9, the token 0.1: [2 2] EOS 0.18 finishes
+     * and the sentence has its 2. The n-best list: [2], [2 2] -- it would be
+     * [2], [3] if every EOS candidate were set aside. */
+    Toy *m = hand_toy(3);
+    set_p(m, 0, 0, 2, 0.5f); set_p(m, 0, 0, 3, 0.3f); set_p(m, 0, 0, 1, 0.2f);
+    set_p(m, 1, 2, 1, 0.6f); set_p(m, 1, 2, 2, 0.4f);
+    set_p(m, 1, 3, 1, 0.55f); set_p(m, 1, 3, 3, 0.45f);
+    for (int v = 2; v <= 3; v++) { set_p(m, 2, v, 1, 0.9f); set_p(m, 2, v, v, 0.1f); }
+    BeamSearch *bs = beam_create(1, 2, 4, 3);
+    int first[] = { 2 }, second[] = { 2, 2 };
+    toy_reset(m, 0);
+    beam_search(bs, 1, toy_step, m, 0, 1, 0.0f);
+    ck_assert_int_eq(beam_count(bs, 0), 2);
+    expect_tokens(&beam_nbest(bs, 0)[0], first, 1, 1);
+    expect_tokens(&beam_nbest(bs, 0)[1], second, 2, 1);
+    ck_assert(fabs(beam_nbest(bs, 0)[1].logprob - log(0.5 * 0.4 * 0.9)) < 1e-5);
+    beam_free(bs); toy_free(m);
+}
+END_TEST
+
 START_TEST(test_max_len_cuts) {
     /* The model forbids EOS (logit -inf): every output runs to max_len = 3 and
      * is cut there, its length penalty counting 3 tokens (no EOS). */
@@ -424,6 +451,13 @@ START_TEST(test_rejects_nan_logits) {
     beam_greedy(bs, 1, toy_step, m, 0, 1, 0.0f);
 }
 END_TEST
+START_TEST(test_rejects_undecoded_sentence) {
+    Toy *m = toy_create(2, 5, 3, 0, 0, 4);
+    BeamSearch *bs = beam_create(2, 2, 5, 3);
+    beam_search(bs, 1, toy_step, m, 0, 1, 0.0f);   /* 1 of the 2 sentences it can hold */
+    beam_best(bs, 1);
+}
+END_TEST
 START_TEST(test_rejects_all_tokens_forbidden) {
     Toy *m = toy_create(1, 5, 3, 0, 0, 2);
     for (int v = 0; v < 5; v++) m->table[v] = -INFINITY;   /* t = 0, after BOS */
@@ -439,6 +473,7 @@ static Suite *beam_suite(void) {
     tcase_add_test(search, test_full_width_is_exhaustive);
     tcase_add_test(search, test_length_normalisation_changes_choice);
     tcase_add_test(search, test_beam_fixes_greedy);
+    tcase_add_test(search, test_eos_outside_top_k_waits);
     tcase_add_test(search, test_max_len_cuts);
     tcase_add_test(search, test_batch_equals_alone);
     tcase_add_test(search, test_state_follows_parent);
@@ -452,6 +487,7 @@ static Suite *beam_suite(void) {
     tcase_add_exit_test(errors, test_rejects_eos_outside_vocabulary, 1);
     tcase_add_exit_test(errors, test_rejects_nan_logits, 1);
     tcase_add_exit_test(errors, test_rejects_all_tokens_forbidden, 1);
+    tcase_add_exit_test(errors, test_rejects_undecoded_sentence, 1);
     suite_add_tcase(s, errors);
     return s;
 }
