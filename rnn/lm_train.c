@@ -376,9 +376,6 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     if (d->split[SPLIT_VALID]) rnn_lm_acts_build(&eval, m, opt.eval_T, 1, 0);
     ParamTable st;
     state_table(&st, m, opt.B);
-    int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
-    int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
-
     if (opt.resume && p.step > 0) {
         char why[4200];
         if (restore_train_state(opt.out, &st, m, &a, &p, why, sizeof why) == 0) {
@@ -390,6 +387,8 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
             fprintf(stderr, "rnn: note: %s, so the carried state restarts at zero\n", why);
         }
     }
+    int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
+    int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
 
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
     float dloss = opt.time_sum ? (float)opt.T : 1.0f;
