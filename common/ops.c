@@ -8,7 +8,7 @@
 #include "matmul.h"
 #include "util.h"
 
-/* Elementwise ops fan out to threads only above this size: below it, waking
+/* Elementwise and row-wise ops fan out to threads only above this many floats: below it, waking
  * the (passively waiting) OpenMP threads costs more than the loop itself. */
 #define PARALLEL_MIN_ELEMENTS 16384
 
@@ -19,7 +19,7 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
     /* inp (N,C), weight (OC,C), bias (OC) or NULL -> out (N,OC) */
     matmul(0, 1, N, OC, C, 1.0f, inp, weight, 0.0f, out);
     if (!bias) return;
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * OC >= PARALLEL_MIN_ELEMENTS)
     for (int i = 0; i < N; i++) {
         float *row = out + (size_t)i * OC;
         for (int o = 0; o < OC; o++) row[o] += bias[o];
@@ -52,7 +52,7 @@ static void check_ids(const int *ids, int N, int V, const char *op) {
 void embedding_forward(float *out, const int *ids, const float *table, int N, int V, int C) {
     /* ids (N), table (V,C) -> out (N,C) */
     check_ids(ids, N, V, "embedding_forward");
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * C >= PARALLEL_MIN_ELEMENTS)
     for (int i = 0; i < N; i++)
         memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, (size_t)C * sizeof(float));
 }
@@ -78,7 +78,7 @@ static double row_logsumexp(const float *x, float *scratch, int V) {
 
 void log_softmax_forward(float *out, const float *inp, int N, int V) {
     /* inp (N,V) -> out (N,V) */
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * V >= PARALLEL_MIN_ELEMENTS)
     for (int i = 0; i < N; i++) {
         const float *x = inp + (size_t)i * V;
         float *y = out + (size_t)i * V;
@@ -89,7 +89,7 @@ void log_softmax_forward(float *out, const float *inp, int N, int V) {
 
 void log_softmax_backward(float *dinp, const float *dout, const float *out, int N, int V) {
     /* dout, out (N,V) -> dinp (N,V).  d(x_j - lse)/dx_k = [j=k] - softmax_k */
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * V >= PARALLEL_MIN_ELEMENTS)
     for (int i = 0; i < N; i++) {
         const float *g = dout + (size_t)i * V, *y = out + (size_t)i * V;
         float *dx = dinp + (size_t)i * V;
@@ -143,7 +143,7 @@ double crossentropy_forward(float *probs, const float *logits, const int *target
     /* logits (N,V), targets (N) -> probs (N,V), returns the mean loss */
     int count = ce_count_targets(targets, N, V, ignore_index, smoothing, "crossentropy_forward");
     double block_loss[CE_BLOCKS];
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * V >= PARALLEL_MIN_ELEMENTS)
     for (int b = 0; b < CE_BLOCKS; b++) {
         int lo = (int)((long long)N * b / CE_BLOCKS), hi = (int)((long long)N * (b + 1) / CE_BLOCKS);
         double s = 0.0;
@@ -170,7 +170,7 @@ void crossentropy_backward(float *dlogits, const float *probs, const int *target
     if (count == 0) return;
     float scale = dloss / (float)count;
     float off = smoothing / (float)V;
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * V >= PARALLEL_MIN_ELEMENTS)
     for (int i = 0; i < N; i++) {
         if (targets[i] == ignore_index) continue;
         const float *p = probs + (size_t)i * V;
@@ -186,7 +186,7 @@ void layernorm_forward(float *out, float *mean, float *rstd,
                        const float *inp, const float *weight, const float *bias,
                        int N, int C, float eps) {
     /* inp (N,C), weight (C), bias (C) or NULL -> out (N,C), mean (N), rstd (N) */
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)N * C >= PARALLEL_MIN_ELEMENTS)
     for (int i = 0; i < N; i++) {
         const float *x = inp + (size_t)i * C;
         float *y = out + (size_t)i * C;
