@@ -24,6 +24,12 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
     return -1;
 }
 
+/* Append " (segment N)" to a segment's error message. */
+static void name_segment(char *err, size_t errlen, size_t i) {
+    size_t used = err ? strlen(err) : errlen;
+    if (used + 1 < errlen) snprintf(err + used, errlen - used, " (segment %zu)", i + 1);
+}
+
 BleuConfig bleu_config_default(void) {
     BleuConfig c = {BLEU_TOK_13A, BLEU_SMOOTH_EXP, -1.0, 0, 0, 4};
     return c;
@@ -158,51 +164,48 @@ static void replace_all(Buf *b, const char *from, const char *to) {
 /* ---------------------------------------------------------------- tokenizers */
 
 /* A regular expression and its replacement, applied to every non-overlapping
- * match from left to right, as Python's re.sub does. */
-typedef struct { const char *pattern, *replacement; } Rule;
+ * match from left to right, as Python's re.sub does. The pattern is compiled
+ * on first use (so the first call must not race another thread's). */
+typedef struct { const char *pattern, *replacement; pcre2_code *code; } Rule;
 
 /* mteval-v13a.pl's tokenization (sacreBLEU's tokenizer_re): ASCII symbols
  * apart; period and comma apart unless beside a digit; a dash after a digit. */
-static const Rule rules_13a[] = {
-    {"([\\{-\\~\\[-\\` -\\&\\(-\\+\\:-\\@\\/])", " $1 "},
-    {"([^0-9])([\\.,])", "$1 $2 "},
-    {"([\\.,])([^0-9])", " $1 $2"},
-    {"([0-9])(-)", "$1 $2 "},
+static Rule rules_13a[] = {
+    {"([\\{-\\~\\[-\\` -\\&\\(-\\+\\:-\\@\\/])", " $1 ", NULL},
+    {"([^0-9])([\\.,])", "$1 $2 ", NULL},
+    {"([\\.,])([^0-9])", " $1 $2", NULL},
+    {"([0-9])(-)", "$1 $2 ", NULL},
 };
 
 /* mteval-v14.pl's international tokenization: punctuation apart unless between
  * digits, every symbol apart. Like the original it misses a number's final
  * period at the end of a line ("in 2018."), which 13a's padding avoids. */
-static const Rule rules_intl[] = {
-    {"(\\P{N})(\\p{P})", "$1 $2 "},
-    {"(\\p{P})(\\P{N})", " $1 $2"},
-    {"(\\p{S})", " $1 "},
+static Rule rules_intl[] = {
+    {"(\\P{N})(\\p{P})", "$1 $2 ", NULL},
+    {"(\\p{P})(\\P{N})", " $1 $2", NULL},
+    {"(\\p{S})", " $1 ", NULL},
 };
 
 #define NRULES_13A (sizeof rules_13a / sizeof rules_13a[0])
 #define NRULES_INTL (sizeof rules_intl / sizeof rules_intl[0])
 
-/* The compiled rules, built once. */
-static pcre2_code *compiled(const Rule *r) {
-    static pcre2_code *codes[NRULES_13A + NRULES_INTL];
-    size_t k = r >= rules_13a && r < rules_13a + NRULES_13A ? (size_t)(r - rules_13a)
-                                                           : NRULES_13A + (size_t)(r - rules_intl);
-    if (codes[k]) return codes[k];
+static pcre2_code *compiled(Rule *r) {
+    if (r->code) return r->code;
     int errcode;
     PCRE2_SIZE erroff;
-    codes[k] = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode,
-                             &erroff, NULL);
-    if (!codes[k]) {
+    r->code = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &errcode,
+                            &erroff, NULL);
+    if (!r->code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(errcode, msg, sizeof msg);
         die("cannot compile the BLEU pattern '%s' at offset %zu: %s", r->pattern, (size_t)erroff,
             (char *)msg);
     }
-    pcre2_jit_compile(codes[k], PCRE2_JIT_COMPLETE);
-    return codes[k];
+    pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);   /* falls back to the interpreter if absent */
+    return r->code;
 }
 
-static void apply_rule(Buf *b, const Rule *r) {
+static void apply_rule(Buf *b, Rule *r) {
     pcre2_code *code = compiled(r);
     size_t cap = b->len * 3 + 64;   /* each rule at most triples a line (" c " per character) */
     for (;;) {
@@ -508,8 +511,7 @@ int bleu_corpus(const char *const *hyps, size_t nhyps, const char *const *const 
     for (size_t i = 0; i < nhyps; i++) {
         for (int r = 0; r < nrefs; r++) seg[r] = refs[r][i];
         if (bleu_stats_add(&st, hyps[i], seg, nrefs, cfg, err, errlen) != 0) {
-            size_t used = err ? strlen(err) : errlen;
-            if (used + 1 < errlen) snprintf(err + used, errlen - used, " (segment %zu)", i + 1);
+            name_segment(err, errlen, i);
             free(seg);
             return -1;
         }
@@ -526,4 +528,207 @@ void bleu_format(const BleuResult *r, char *buf, size_t size) {
     }
     snprintf(buf, size, "BLEU = %.2f %s (BP = %.3f ratio = %.3f hyp_len = %lld ref_len = %lld)",
              r->score, prec, r->bp, r->ratio, (long long)r->sys_len, (long long)r->ref_len);
+}
+
+/* ================================================================ chrF */
+
+ChrfConfig chrf_config_default(void) {
+    ChrfConfig c = {6, 0, 2, 0, 0, 0};
+    return c;
+}
+
+static int chrf_check(const ChrfConfig *cfg, char *err, size_t errlen) {
+    if (cfg->char_order < 0 || cfg->word_order < 0 || cfg->char_order + cfg->word_order < 1 ||
+        cfg->char_order + cfg->word_order > CHRF_MAX_ORDER)
+        return fail(err, errlen, "chrF orders %d + %d must be 1..%d together", cfg->char_order,
+                    cfg->word_order, CHRF_MAX_ORDER);
+    if (cfg->beta < 0) return fail(err, errlen, "chrF beta %d is negative", cfg->beta);
+    return 0;
+}
+
+/* {hypothesis n-grams (0 when the reference has none), reference n-grams,
+ * clipped matches} of order n between two sequences of symbols. */
+static void chrf_order_stats(const uint32_t *h, int hn, const uint32_t *r, int rn, int n, int64_t out[3]) {
+    StrMap hm, rm;
+    strmap_init(&hm);
+    strmap_init(&rm);
+    int *hc = NULL, *rc = NULL, hcap = 0, rcap = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint32_t *s = pass ? r : h;
+        int len = pass ? rn : hn;
+        StrMap *m = pass ? &rm : &hm;
+        int **c = pass ? &rc : &hc, *cap = pass ? &rcap : &hcap;
+        for (int i = 0; i + n <= len; i++) {
+            int added;
+            int e = strmap_intern(m, (const char *)(s + i), (size_t)n * sizeof *s, &added);
+            if (e >= *cap) {
+                *cap = (e + 1) * 2;
+                *c = xrealloc(*c, (size_t)*cap * sizeof **c);
+            }
+            if (added) (*c)[e] = 0;
+            (*c)[e]++;
+        }
+    }
+    int64_t hyp = hn >= n ? hn - n + 1 : 0, ref = rn >= n ? rn - n + 1 : 0, match = 0;
+    for (int e = 0; e < hm.n; e++) {
+        size_t klen;
+        const char *key = strmap_key(&hm, e, &klen);
+        int f = strmap_find(&rm, key, klen);
+        if (f >= 0) match += hc[e] < rc[f] ? hc[e] : rc[f];
+    }
+    out[0] = ref ? hyp : 0;
+    out[1] = ref;
+    out[2] = match;
+    free(hc);
+    free(rc);
+    strmap_free(&hm);
+    strmap_free(&rm);
+}
+
+double chrf_compute(const ChrfStats *st, const ChrfConfig *cfg) {
+    int order = cfg->char_order + cfg->word_order;
+    const double eps = 1e-16;
+    double factor = (double)cfg->beta * cfg->beta, score = 0.0, avg_prec = 0.0, avg_rec = 0.0;
+    int eff = 0;
+    for (int i = 0; i < order; i++) {
+        double nh = (double)st->stats[i][0], nr = (double)st->stats[i][1], nm = (double)st->stats[i][2];
+        double prec = nh > 0 ? nm / nh : eps, rec = nr > 0 ? nm / nr : eps;
+        double denom = factor * prec + rec;
+        score += denom > 0 ? (1 + factor) * prec * rec / denom : eps;
+        if (nh > 0 && nr > 0) {   /* sacreBLEU < 2.0's effective order */
+            avg_prec += prec;
+            avg_rec += rec;
+            eff++;
+        }
+    }
+    if (cfg->eps_smoothing) return 100 * score / order;
+    if (eff == 0) return 0.0;
+    avg_prec /= eff;
+    avg_rec /= eff;
+    if (avg_prec + avg_rec == 0) return 0.0;
+    return 100 * ((1 + factor) * avg_prec * avg_rec / (factor * avg_prec + avg_rec));
+}
+
+/* A segment as chrF sees it: its characters (whitespace removed unless kept)
+ * and its words, as ids in vocab. */
+typedef struct { uint32_t *chars, *words; int nchars, nwords; } ChrfSeg;
+
+static int is_ascii_punct(unsigned char c) {
+    return c < 128 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) && c;
+}
+
+static int chrf_seg(const char *text, const ChrfConfig *cfg, StrMap *vocab, ChrfSeg *seg,
+                    char *err, size_t errlen) {
+    size_t n = strlen(text);
+    if (text_check("chrF input", text, n, NULL, err, errlen) != 0) return -1;
+    Buf b = {0};
+    buf_put(&b, "", 0);
+    if (cfg->lowercase) lowercase(text, n, &b); else buf_put(&b, text, n);
+    memset(seg, 0, sizeof *seg);
+    seg->chars = xmalloc((b.len + 1) * sizeof *seg->chars);
+    seg->words = xmalloc((2 * b.len + 1) * sizeof *seg->words);
+    for (size_t i = 0; i < b.len;) {
+        int len;
+        uint32_t c = cp_at(b.s, b.len, i, &len);
+        if (cfg->whitespace || !py_space(c)) seg->chars[seg->nchars++] = c;
+        i += (size_t)len;
+    }
+    /* words, with one leading or trailing ASCII punctuation mark split off */
+    for (size_t i = 0; i < b.len;) {
+        int len;
+        while (i < b.len && py_space(cp_at(b.s, b.len, i, &len))) i += (size_t)len;
+        size_t start = i, ncp = 0;
+        while (i < b.len && !py_space(cp_at(b.s, b.len, i, &len))) i += (size_t)len, ncp++;
+        if (i == start) break;
+        const char *w = b.s + start;
+        size_t wl = i - start;
+        if (ncp > 1 && is_ascii_punct((unsigned char)w[wl - 1])) {
+            seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w, wl - 1, NULL);
+            seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w + wl - 1, 1, NULL);
+        } else if (ncp > 1 && is_ascii_punct((unsigned char)w[0])) {
+            seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w, 1, NULL);
+            seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w + 1, wl - 1, NULL);
+        } else {
+            seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w, wl, NULL);
+        }
+    }
+    free(b.s);
+    return 0;
+}
+
+int chrf_stats_add(ChrfStats *st, const char *hyp, const char *const *refs, int nrefs,
+                   const ChrfConfig *cfg, char *err, size_t errlen) {
+    if (chrf_check(cfg, err, errlen) != 0) return -1;
+    if (!hyp) return fail(err, errlen, "chrF: a hypothesis is missing (NULL)");
+    int have = 0;
+    for (int r = 0; r < nrefs; r++) have += refs[r] != NULL;
+    if (!have) return fail(err, errlen, "chrF: a segment has no reference");
+
+    StrMap vocab;
+    strmap_init(&vocab);
+    ChrfSeg h, rs;
+    int rc = 0;
+    if (chrf_seg(hyp, cfg, &vocab, &h, err, errlen) != 0) {
+        strmap_free(&vocab);
+        return -1;
+    }
+    ChrfStats best, cur;
+    double best_f = -1.0;
+    memset(&best, 0, sizeof best);
+    for (int r = 0; r < nrefs && rc == 0; r++) {
+        if (!refs[r]) continue;
+        if (chrf_seg(refs[r], cfg, &vocab, &rs, err, errlen) != 0) { rc = -1; break; }
+        memset(&cur, 0, sizeof cur);
+        for (int n = 1; n <= cfg->char_order; n++)
+            chrf_order_stats(h.chars, h.nchars, rs.chars, rs.nchars, n, cur.stats[n - 1]);
+        for (int n = 1; n <= cfg->word_order; n++)
+            chrf_order_stats(h.words, h.nwords, rs.words, rs.nwords, n, cur.stats[cfg->char_order + n - 1]);
+        double f = chrf_compute(&cur, cfg);
+        if (f > best_f) {   /* the first of equally good references */
+            best_f = f;
+            best = cur;
+        }
+        free(rs.chars);
+        free(rs.words);
+    }
+    if (rc == 0)
+        for (int i = 0; i < CHRF_MAX_ORDER; i++)
+            for (int k = 0; k < 3; k++) st->stats[i][k] += best.stats[i][k];
+    free(h.chars);
+    free(h.words);
+    strmap_free(&vocab);
+    return rc;
+}
+
+int chrf_sentence(const char *hyp, const char *const *refs, int nrefs, const ChrfConfig *cfg,
+                  double *score, char *err, size_t errlen) {
+    ChrfStats st;
+    memset(&st, 0, sizeof st);
+    if (chrf_stats_add(&st, hyp, refs, nrefs, cfg, err, errlen) != 0) return -1;
+    *score = chrf_compute(&st, cfg);
+    return 0;
+}
+
+int chrf_corpus(const char *const *hyps, size_t nhyps, const char *const *const *refs,
+                const size_t *ref_lines, int nrefs, const ChrfConfig *cfg, double *score,
+                char *err, size_t errlen) {
+    if (nrefs < 1) return fail(err, errlen, "chrF: no reference stream");
+    for (int r = 0; r < nrefs; r++)
+        if (ref_lines[r] != nhyps)
+            return fail(err, errlen, "chrF: reference stream %d has %zu lines, the hypotheses %zu",
+                        r + 1, ref_lines[r], nhyps);
+    ChrfStats st;
+    memset(&st, 0, sizeof st);
+    const char **seg = xmalloc((size_t)nrefs * sizeof *seg);
+    for (size_t i = 0; i < nhyps; i++) {
+        for (int r = 0; r < nrefs; r++) seg[r] = refs[r][i];
+        if (chrf_stats_add(&st, hyps[i], seg, nrefs, cfg, err, errlen) != 0) {
+            name_segment(err, errlen, i);
+            free(seg);
+            return -1;
+        }
+    }
+    free(seg);
+    *score = chrf_compute(&st, cfg);
+    return 0;
 }

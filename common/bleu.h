@@ -1,5 +1,5 @@
 /*
- * bleu.h -- BLEU (Papineni et al., 2002) exactly as sacreBLEU computes it.
+ * bleu.h -- BLEU (Papineni et al., 2002) exactly as sacreBLEU computes it, and chrF.
  *
  * Post, "A Call for Clarity in Reporting BLEU Scores" (WMT 2018): a BLEU score
  * is only comparable when its tokenization, casing and smoothing are the same,
@@ -32,6 +32,9 @@
  * in any one reference; the reference length is the one closest to the
  * hypothesis length (the shorter on a tie). Corpus BLEU sums these over all
  * segments before computing precisions, brevity penalty and score.
+ *
+ * Threads: the tokenizers' patterns are compiled by the first call; score one
+ * segment before scoring from several threads at once.
  *
  * Errors: the functions that take text return 0, or -1 with a message in err
  * (mismatched numbers of hypotheses and references, invalid UTF-8, a segment
@@ -122,5 +125,47 @@ int bleu_compute(const BleuStats *st, const BleuConfig *cfg, BleuResult *out, ch
 /* sacreBLEU's verbose score line, "BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943
  * ratio = 0.944 hyp_len = 17 ref_len = 18)", into buf (truncated to size). */
 void bleu_format(const BleuResult *r, char *buf, size_t size);
+
+/* ================================================================ chrF
+ *
+ * Popović, "chrF: character n-gram F-score for automatic MT evaluation"
+ * (WMT 2015), and chrF++ (WMT 2017: word n-grams too), as sacreBLEU's CHRF
+ * computes them. Per order, the character n-grams of the text with its
+ * whitespace removed (Python's definition) are matched, clipped, against each
+ * reference's; the segment keeps the reference with the best F-score (the
+ * first on a tie). The score is F-beta of the precision and recall averaged
+ * over the orders both sides have n-grams of (sacreBLEU's default), or, with
+ * eps_smoothing, the average of each order's F-beta with 1e-16 for an empty
+ * order (chrF++.py, Moses, NLTK). Word n-grams split a word's one leading or
+ * trailing ASCII punctuation mark off (sacreBLEU's rule, kept as it is).
+ */
+typedef struct {
+    int char_order;      /* 6 */
+    int word_order;      /* 0: chrF; 2: chrF++ */
+    int beta;            /* 2: recall weighs twice as much as precision */
+    int lowercase;       /* Python's str.lower(), as for BLEU */
+    int whitespace;      /* 1: keep whitespace inside character n-grams */
+    int eps_smoothing;   /* see above */
+} ChrfConfig;
+
+#define CHRF_MAX_ORDER 16   /* char_order + word_order */
+
+/* sacreBLEU's CHRF() defaults: chrF2, character order 6, no word n-grams */
+ChrfConfig chrf_config_default(void);
+
+/* {hypothesis n-grams, reference n-grams, matches} per order (characters first) */
+typedef struct {
+    int64_t stats[CHRF_MAX_ORDER][3];
+} ChrfStats;
+
+/* Same conventions as bleu_corpus and bleu_sentence; *score gets 0..100. */
+int chrf_corpus(const char *const *hyps, size_t nhyps, const char *const *const *refs,
+                const size_t *ref_lines, int nrefs, const ChrfConfig *cfg, double *score,
+                char *err, size_t errlen);
+int chrf_sentence(const char *hyp, const char *const *refs, int nrefs, const ChrfConfig *cfg,
+                  double *score, char *err, size_t errlen);
+int chrf_stats_add(ChrfStats *st, const char *hyp, const char *const *refs, int nrefs,
+                   const ChrfConfig *cfg, char *err, size_t errlen);
+double chrf_compute(const ChrfStats *st, const ChrfConfig *cfg);
 
 #endif

@@ -9,7 +9,8 @@
  *     order on English and multilingual text, and tokenized lines for the
  *     tokenizers' corners. Every field must agree: the score to 1e-9, the
  *     counts, totals, lengths, and the verbose line character for character.
- * Then the token-id interface, and bad input reported with its message.
+ * Then the token-id interface, bad input reported with its message, and chrF
+ * (sacreBLEU's CHRF) against its README, its test_chrf.py and the fixture.
  */
 #include "harness.h"
 #include "bleu.h"
@@ -478,6 +479,134 @@ START_TEST(test_errors) {
 }
 END_TEST
 
+/* ---------------------------------------------------------------- chrF */
+
+static double chrf1(const char *hyp, const char *ref, ChrfConfig cfg) {
+    double score;
+    char err[256] = "";
+    const char *const refs[] = {ref};
+    const char *const *streams[] = {refs};
+    size_t one = 1;
+    ck_assert_msg(chrf_corpus(&hyp, 1, streams, &one, 1, &cfg, &score, err, sizeof err) == 0, "%s", err);
+    return score;
+}
+
+/* sacreBLEU's README ("chrF2 = 59.73") and test_chrf.py */
+START_TEST(test_chrf_published) {
+    double score;
+    char err[256] = "";
+    ChrfConfig cfg = chrf_config_default();
+    ck_assert(chrf_corpus(readme_hyps, 3, readme_refs, readme_lines, 2, &cfg, &score, err, sizeof err) == 0);
+    char got[16];
+    snprintf(got, sizeof got, "%.2f", score);
+    ck_assert_str_eq(got, "59.73");
+
+    /* sentence_chrf with eps smoothing (Czech, sacreBLEU checks to 1e-4) */
+    struct { const char *hyp, *ref; double want; } sent[] = {
+        {"Co nás nejvíc trápí, protože lékaři si vybírají, kdo bude žít a kdo zemře.",
+         "Nejvíce smutní jsme z toho, že musíme rozhodovat o tom, kdo bude žít a kdo zemře.", 39.14078509},
+        {"Nebo prostě nemají vybavení, které by jim pomohlo, uvedli lékaři.",
+         "A někdy nemáme ani potřebný materiál, abychom jim pomohli, popsali lékaři.", 31.22557079},
+        {"Lapali po dechu, jejich životy skončily dřív, než skutečně začaly.",
+         "Lapali po dechu a pak jejich život skončil - dřív, než skutečně mohl začít, připomněli.", 57.15704367},
+    };
+    cfg.eps_smoothing = 1;
+    for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++) {
+        ck_assert(chrf_sentence(sent[i].hyp, &sent[i].ref, 1, &cfg, &score, err, sizeof err) == 0);
+        ck_assert_msg(fabs(score - sent[i].want) < 1e-4, "sentence %zu: %.8f, want %.8f", i, score, sent[i].want);
+    }
+
+    /* corpus_chrf(char_order=6, word_order=0, beta=3), eps smoothing and not */
+    ChrfConfig b3 = chrf_config_default();
+    b3.beta = 3;
+    b3.eps_smoothing = 1;
+    struct { const char *hyp, *ref; double want; } eps[] = {
+        {"abcdefg", "hijklmnop", 0.0}, {"a", "b", 0.0}, {"", "b", 0.0}, {"", "ref", 0.0},
+        {"", "reference", 0.0}, {"aa", "ab", 8.3333}, {"a", "a", 16.6667}, {"a b c", "a b c", 50.0},
+        {"a b c", "abc", 50.0},
+        {" risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .",
+         "risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .", 63.361730},
+        {" Die    Beziehung zwischen  Obama und Netanjahu ist nicht gerade  freundlich. ",
+         "Das Verh\xC3\xA4ltnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.", 64.1302698},
+        {"Niemand hat die Absicht, eine Mauer zu errichten", "Niemand hat die Absicht, eine Mauer zu errichten", 100.0},
+    };
+    for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++)
+        ck_assert_msg(fabs(chrf1(eps[i].hyp, eps[i].ref, b3) - eps[i].want) < 1e-4, "eps case %zu", i);
+    const char *ab[] = {"a", "b"}, *ac[] = {"a", "c"};
+    const char *const *acs[] = {ac};
+    size_t two = 2;
+    ck_assert(chrf_corpus(ab, 2, acs, &two, 1, &b3, &score, err, sizeof err) == 0);
+    ck_assert(fabs(score - 8.3333) < 1e-4);
+
+    b3.eps_smoothing = 0;
+    struct { const char *hyp, *ref; double want; } eff[] = {
+        {"a", "a", 100.0}, {"", "reference", 0.0}, {"a b c", "a b c", 100.0}, {"a b c", "abc", 100.0},
+        {"", "c", 0.0}, {"aa", "ab", 25.0},
+    };
+    for (size_t i = 0; i < sizeof eff / sizeof eff[0]; i++)
+        ck_assert_msg(fabs(chrf1(eff[i].hyp, eff[i].ref, b3) - eff[i].want) < 1e-4, "effective-order case %zu", i);
+    ck_assert(chrf_corpus(ab, 2, acs, &two, 1, &b3, &score, err, sizeof err) == 0);
+    ck_assert(fabs(score - 50.0) < 1e-4);
+
+    /* whitespace kept (corpus_chrf's remove_whitespace=False) */
+    b3.whitespace = 1;
+    CLOSE(chrf1("Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich.",
+                "Das Verh\xC3\xA4ltnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.", b3),
+          67.3481606, 1e-4);
+    CLOSE(chrf1("risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .",
+                "risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .", b3),
+          65.2414427, 1e-4);
+
+    /* errors as for BLEU */
+    size_t short_lines[] = {3, 1};
+    ck_assert(chrf_corpus(readme_hyps, 3, readme_refs, short_lines, 2, &cfg, &score, err, sizeof err) == -1);
+    ck_assert_str_eq(err, "chrF: reference stream 2 has 1 lines, the hypotheses 3");
+    const char *bad = "\xC3";
+    ck_assert(chrf_sentence("a", &bad, 1, &cfg, &score, err, sizeof err) == -1);
+    ck_assert_msg(strstr(err, "invalid UTF-8") != NULL, "%s", err);
+    cfg.char_order = 0;
+    ck_assert(chrf_sentence("a", readme_ref1, 1, &cfg, &score, err, sizeof err) == -1);
+}
+END_TEST
+
+START_TEST(test_chrf_fixture) {
+    cJSON *root = load_fixture();
+    const cJSON *c;
+    int ncases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "chrf")) {
+        ChrfConfig cfg = {
+            cJSON_GetObjectItem(c, "char_order")->valueint, cJSON_GetObjectItem(c, "word_order")->valueint,
+            cJSON_GetObjectItem(c, "beta")->valueint, cJSON_IsTrue(cJSON_GetObjectItem(c, "lowercase")),
+            cJSON_IsTrue(cJSON_GetObjectItem(c, "whitespace")), cJSON_IsTrue(cJSON_GetObjectItem(c, "eps_smoothing")),
+        };
+        int nh, nrefs = cJSON_GetArraySize(cJSON_GetObjectItem(c, "refs"));
+        const char **hyps = strings(cJSON_GetObjectItem(c, "hyps"), &nh);
+        const char ***refs = xcalloc((size_t)nrefs, sizeof *refs);
+        size_t *lines = xcalloc((size_t)nrefs, sizeof *lines);
+        for (int r = 0; r < nrefs; r++) {
+            int k;
+            refs[r] = strings(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "refs"), r), &k);
+            lines[r] = (size_t)k;
+        }
+        double score;
+        char err[256] = "";
+        ck_assert_msg(chrf_corpus(hyps, (size_t)nh, (const char *const *const *)refs, lines, nrefs, &cfg,
+                                  &score, err, sizeof err) == 0, "%s", err);
+        double want = cJSON_GetObjectItem(c, "score")->valuedouble;
+        ck_assert_msg(fabs(score - want) <= 1e-9, "chrF %s (nc %d nw %d beta %d lc %d ws %d eps %d): %.15g, want %.15g",
+                      cJSON_GetObjectItem(c, "name")->valuestring, cfg.char_order, cfg.word_order, cfg.beta,
+                      cfg.lowercase, cfg.whitespace, cfg.eps_smoothing, score, want);
+        for (int r = 0; r < nrefs; r++) free(refs[r]);
+        free(refs);
+        free(lines);
+        free(hyps);
+        ncases++;
+    }
+    ck_assert_int_ge(ncases, 20);
+    cJSON_Delete(root);
+}
+END_TEST
+
 Suite *bleu_suite(void) {
     Suite *s = suite_create("bleu");
     TCase *tc = tcase_create("core");
@@ -493,6 +622,8 @@ Suite *bleu_suite(void) {
     tcase_add_test(tc, test_tokenizers);
     tcase_add_test(tc, test_ids);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_chrf_published);
+    tcase_add_test(tc, test_chrf_fixture);
     suite_add_tcase(s, tc);
     return s;
 }

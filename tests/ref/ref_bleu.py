@@ -14,8 +14,10 @@ sacrebleu/ package); the checkout's optional modules for datasets and tables
 (tabulate, portalocker, colorama, lxml), which BLEU does not use, are stood in
 for when absent. Without either it says so and keeps the committed fixture.
 
+chrF and chrF++ (sacreBLEU's CHRF) are scored on the same texts.
+
 Writes tests/fixtures/bleu_sacrebleu.json:
-    {"version": ..., "scores": [case...], "tokens": [case...]}
+    {"version": ..., "scores": [case...], "chrf": [case...], "tokens": [case...]}
 
     SACREBLEU_SRC=/path/to/sacrebleu-checkout /usr/bin/python3 tests/ref/ref_bleu.py
 """
@@ -58,7 +60,7 @@ def import_sacrebleu():
 
 sacrebleu = import_sacrebleu()
 logging.getLogger("sacrebleu").setLevel(logging.ERROR)   # its advice on effective order
-from sacrebleu.metrics import BLEU  # noqa: E402
+from sacrebleu.metrics import BLEU, CHRF  # noqa: E402
 
 README_HYPS = ["The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."]
 README_REFS = [
@@ -165,6 +167,25 @@ def main():
             scores.append(score_case(f"empty_{tag}", "sentence", kw, [""], [["a test"]]))
             scores.append(score_case(f"multi_{tag}", "corpus", kw, MULTI_HYPS, MULTI_REFS))
 
+    chrf = []
+    chrf_configs = [{}, {"word_order": 2}, {"lowercase": True}, {"whitespace": True},
+                    {"eps_smoothing": True}, {"beta": 3, "char_order": 4, "word_order": 1},
+                    {"beta": 1, "lowercase": True, "word_order": 2, "eps_smoothing": True}]
+    for kw in chrf_configs:
+        for name, hyps, refs in (("readme", README_HYPS, README_REFS),
+                                 ("varrefs", README_HYPS, VAR_REFS),
+                                 ("multi", MULTI_HYPS, MULTI_REFS)):
+            c = {"char_order": 6, "word_order": 0, "beta": 2, "lowercase": False,
+                 "whitespace": False, "eps_smoothing": False}
+            c.update(kw)
+            c.update({"name": name, "kind": "corpus", "hyps": hyps, "refs": refs,
+                      "score": CHRF(**kw).corpus_score(hyps, refs).score})
+            chrf.append(c)
+        c = dict(c)
+        c.update({"name": "ro", "kind": "sentence", "hyps": [RO_SYS], "refs": [[RO_REF]],
+                  "score": CHRF(**kw).sentence_score(RO_SYS, [RO_REF]).score})
+        chrf.append(c)
+
     tokens = []
     for tok in ("13a", "intl", "char", "none"):
         for lc in (False, True):
@@ -178,8 +199,9 @@ def main():
         def lines(cases):
             return ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
         f.write(f'{{"version": {json.dumps(sacrebleu.__version__)},\n"scores": [\n{lines(scores)}\n],\n'
-                f'"tokens": [\n{lines(tokens)}\n]}}\n')
-    print(f"wrote {os.path.relpath(OUT)}: {len(scores)} scores, {len(tokens)} tokenizations "
+                f'"chrf": [\n{lines(chrf)}\n],\n"tokens": [\n{lines(tokens)}\n]}}\n')
+    print(f"wrote {os.path.relpath(OUT)}: {len(scores)} scores, {len(chrf)} chrF scores, "
+          f"{len(tokens)} tokenizations "
           f"(sacreBLEU {sacrebleu.__version__})")
 
 
