@@ -92,6 +92,16 @@ static size_t prev_start(const char *s, size_t i) {
     return i;
 }
 
+/* The next word of s[0..n) from *i on, as Python's str.split() finds it: 1 and
+ * the word at s[*start..*i), or 0 at the end. */
+static int next_word(const char *s, size_t n, size_t *i, size_t *start) {
+    int len;
+    while (*i < n && py_space(cp_at(s, n, *i, &len))) *i += (size_t)len;
+    *start = *i;
+    while (*i < n && !py_space(cp_at(s, n, *i, &len))) *i += (size_t)len;
+    return *i > *start;
+}
+
 static uint32_t lower_one(uint32_t c) {
     size_t lo = 0, hi = unicode_lower_npairs;
     while (lo < hi) {
@@ -284,13 +294,8 @@ static int preprocess(const char *text, const BleuConfig *cfg, Buf *out, char *e
 /* Step 5: the words of s as ids in vocab (an id per distinct word). */
 static int *words_to_ids(const char *s, size_t n, StrMap *vocab, int *count) {
     int *ids = NULL, k = 0, cap = 0;
-    size_t i = 0;
-    while (i < n) {
-        int len;
-        while (i < n && py_space(cp_at(s, n, i, &len))) i += (size_t)len;
-        size_t start = i;
-        while (i < n && !py_space(cp_at(s, n, i, &len))) i += (size_t)len;
-        if (i == start) break;
+    size_t i = 0, start;
+    while (next_word(s, n, &i, &start)) {
         if (k == cap) {
             cap = cap ? cap * 2 : 16;
             ids = xrealloc(ids, (size_t)cap * sizeof *ids);
@@ -308,12 +313,7 @@ char *bleu_tokenize(const char *text, const BleuConfig *cfg, char *err, size_t e
     /* ' '.join(line.split()) */
     Buf o = {0};
     buf_put(&o, "", 0);
-    for (size_t i = 0; i < b.len;) {
-        int len;
-        while (i < b.len && py_space(cp_at(b.s, b.len, i, &len))) i += (size_t)len;
-        size_t start = i;
-        while (i < b.len && !py_space(cp_at(b.s, b.len, i, &len))) i += (size_t)len;
-        if (i == start) break;
+    for (size_t i = 0, start; next_word(b.s, b.len, &i, &start);) {
         if (o.len) buf_put(&o, " ", 1);
         buf_put(&o, b.s + start, i - start);
     }
@@ -634,14 +634,10 @@ static int chrf_seg(const char *text, const ChrfConfig *cfg, StrMap *vocab, Chrf
         i += (size_t)len;
     }
     /* words, with one leading or trailing ASCII punctuation mark split off */
-    for (size_t i = 0; i < b.len;) {
-        int len;
-        while (i < b.len && py_space(cp_at(b.s, b.len, i, &len))) i += (size_t)len;
-        size_t start = i, ncp = 0;
-        while (i < b.len && !py_space(cp_at(b.s, b.len, i, &len))) i += (size_t)len, ncp++;
-        if (i == start) break;
+    for (size_t i = 0, start; next_word(b.s, b.len, &i, &start);) {
         const char *w = b.s + start;
-        size_t wl = i - start;
+        size_t wl = i - start, ncp = 0;   /* bytes, code points */
+        for (size_t k = 0; k < wl; k++) ncp += ((unsigned char)w[k] & 0xC0) != 0x80;
         if (ncp > 1 && is_ascii_punct((unsigned char)w[wl - 1])) {
             seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w, wl - 1, NULL);
             seg->words[seg->nwords++] = (uint32_t)strmap_intern(vocab, w + wl - 1, 1, NULL);
