@@ -27,6 +27,9 @@
  *   4. tokenize: 13a (mteval-v13a.pl), intl (mteval-v14.pl's international
  *      tokenizer, with PCRE2's Unicode classes \p{P}, \p{S}, \p{N}), char
  *      (every character a token) or none;
+ *      the lowercase tables come from Python 3.11's unicodedata (Unicode 14),
+ *      the classes from the system's PCRE2 (its own Unicode version): only
+ *      characters new in a later Unicode version may be treated differently;
  *   5. split on whitespace into words.
  * Each hypothesis n-gram (1..order) counts as matched up to its largest count
  * in any one reference; the reference length is the one closest to the
@@ -112,7 +115,8 @@ char *bleu_tokenize(const char *text, const BleuConfig *cfg, char *err, size_t e
 /* ---------------------------------------------------------------- token ids */
 
 /* Add one segment given as token ids (already tokenized: no preprocessing).
- * refs[r] has ref_lens[r] ids; max_order as in BleuConfig. */
+ * refs[r] has ref_lens[r] ids (a negative length: no reference in stream r;
+ * at least one must be there); max_order as in BleuConfig. */
 void bleu_ids_add(BleuStats *st, const int *hyp, int hyp_len, const int *const *refs,
                   const int *ref_lens, int nrefs, int max_order);
 
