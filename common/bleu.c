@@ -13,17 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* Append " (segment N)" to a segment's error message. */
 static void name_segment(char *err, size_t errlen, size_t i) {
     size_t used = err ? strlen(err) : errlen;
@@ -43,11 +32,11 @@ BleuConfig bleu_config_sentence(void) {
 
 static int check_config(const BleuConfig *cfg, char *err, size_t errlen) {
     if (cfg->max_order < 1 || cfg->max_order > BLEU_MAX_ORDER)
-        return fail(err, errlen, "BLEU n-gram order %d is outside 1..%d", cfg->max_order, BLEU_MAX_ORDER);
+        return err_set(err, errlen, "BLEU n-gram order %d is outside 1..%d", cfg->max_order, BLEU_MAX_ORDER);
     if ((unsigned)cfg->tokenize > BLEU_TOK_NONE)
-        return fail(err, errlen, "unknown BLEU tokenizer %d", (int)cfg->tokenize);
+        return err_set(err, errlen, "unknown BLEU tokenizer %d", (int)cfg->tokenize);
     if ((unsigned)cfg->smooth > BLEU_SMOOTH_NONE)
-        return fail(err, errlen, "unknown BLEU smoothing method %d", (int)cfg->smooth);
+        return err_set(err, errlen, "unknown BLEU smoothing method %d", (int)cfg->smooth);
     return 0;
 }
 
@@ -401,10 +390,10 @@ void bleu_ids_add(BleuStats *st, const int *hyp, int hyp_len, const int *const *
 int bleu_stats_add(BleuStats *st, const char *hyp, const char *const *refs, int nrefs,
                    const BleuConfig *cfg, char *err, size_t errlen) {
     if (check_config(cfg, err, errlen) != 0) return -1;
-    if (!hyp) return fail(err, errlen, "BLEU: a hypothesis is missing (NULL)");
+    if (!hyp) return err_set(err, errlen, "BLEU: a hypothesis is missing (NULL)");
     int have = 0;
     for (int r = 0; r < nrefs; r++) have += refs[r] != NULL;
-    if (!have) return fail(err, errlen, "BLEU: a segment has no reference");
+    if (!have) return err_set(err, errlen, "BLEU: a segment has no reference");
 
     StrMap vocab;
     strmap_init(&vocab);
@@ -500,10 +489,10 @@ int bleu_sentence(const char *hyp, const char *const *refs, int nrefs, const Ble
 int bleu_corpus(const char *const *hyps, size_t nhyps, const char *const *const *refs,
                 const size_t *ref_lines, int nrefs, const BleuConfig *cfg, BleuResult *out,
                 char *err, size_t errlen) {
-    if (nrefs < 1) return fail(err, errlen, "BLEU: no reference stream");
+    if (nrefs < 1) return err_set(err, errlen, "BLEU: no reference stream");
     for (int r = 0; r < nrefs; r++)
         if (ref_lines[r] != nhyps)
-            return fail(err, errlen, "BLEU: reference stream %d has %zu lines, the hypotheses %zu",
+            return err_set(err, errlen, "BLEU: reference stream %d has %zu lines, the hypotheses %zu",
                         r + 1, ref_lines[r], nhyps);
     BleuStats st;
     memset(&st, 0, sizeof st);
@@ -540,9 +529,9 @@ ChrfConfig chrf_config_default(void) {
 static int chrf_check(const ChrfConfig *cfg, char *err, size_t errlen) {
     if (cfg->char_order < 0 || cfg->word_order < 0 || cfg->char_order + cfg->word_order < 1 ||
         cfg->char_order + cfg->word_order > CHRF_MAX_ORDER)
-        return fail(err, errlen, "chrF orders %d + %d must be 1..%d together", cfg->char_order,
+        return err_set(err, errlen, "chrF orders %d + %d must be 1..%d together", cfg->char_order,
                     cfg->word_order, CHRF_MAX_ORDER);
-    if (cfg->beta < 0) return fail(err, errlen, "chrF beta %d is negative", cfg->beta);
+    if (cfg->beta < 0) return err_set(err, errlen, "chrF beta %d is negative", cfg->beta);
     return 0;
 }
 
@@ -655,10 +644,10 @@ static int chrf_seg(const char *text, const ChrfConfig *cfg, StrMap *vocab, Chrf
 int chrf_stats_add(ChrfStats *st, const char *hyp, const char *const *refs, int nrefs,
                    const ChrfConfig *cfg, char *err, size_t errlen) {
     if (chrf_check(cfg, err, errlen) != 0) return -1;
-    if (!hyp) return fail(err, errlen, "chrF: a hypothesis is missing (NULL)");
+    if (!hyp) return err_set(err, errlen, "chrF: a hypothesis is missing (NULL)");
     int have = 0;
     for (int r = 0; r < nrefs; r++) have += refs[r] != NULL;
-    if (!have) return fail(err, errlen, "chrF: a segment has no reference");
+    if (!have) return err_set(err, errlen, "chrF: a segment has no reference");
 
     StrMap vocab;
     strmap_init(&vocab);
@@ -708,10 +697,10 @@ int chrf_sentence(const char *hyp, const char *const *refs, int nrefs, const Chr
 int chrf_corpus(const char *const *hyps, size_t nhyps, const char *const *const *refs,
                 const size_t *ref_lines, int nrefs, const ChrfConfig *cfg, double *score,
                 char *err, size_t errlen) {
-    if (nrefs < 1) return fail(err, errlen, "chrF: no reference stream");
+    if (nrefs < 1) return err_set(err, errlen, "chrF: no reference stream");
     for (int r = 0; r < nrefs; r++)
         if (ref_lines[r] != nhyps)
-            return fail(err, errlen, "chrF: reference stream %d has %zu lines, the hypotheses %zu",
+            return err_set(err, errlen, "chrF: reference stream %d has %zu lines, the hypotheses %zu",
                         r + 1, ref_lines[r], nhyps);
     ChrfStats st;
     memset(&st, 0, sizeof st);

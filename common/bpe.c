@@ -104,13 +104,6 @@ void bpe_pretok_free(BpePretok *p) {
 
 /* ============================================================ vocabulary */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static size_t pair_slot(uint64_t key, size_t mask) {
     uint64_t h = key * 0x9E3779B97F4A7C15ULL;
     return (size_t)(h ^ (h >> 31)) & mask;
@@ -149,7 +142,7 @@ Bpe *bpe_new_tokens(const char *const *tokens, const int *lens, int V, int eot) 
 Bpe *bpe_build(char **tokens, const int *lens, int V, int (*merges)[3], int M, int eot,
                char *err, size_t errlen) {
     if (V < 1 || M < 0 || eot >= V) {
-        set_err(err, errlen, "bad vocabulary shape (V=%d, M=%d, EOT=%d)", V, M, eot);
+        err_set(err, errlen, "bad vocabulary shape (V=%d, M=%d, EOT=%d)", V, M, eot);
         return NULL;
     }
     Bpe *b = bpe_new_tokens((const char *const *)tokens, lens, V, eot);
@@ -164,39 +157,39 @@ Bpe *bpe_build(char **tokens, const int *lens, int V, int (*merges)[3], int M, i
 
     for (int i = 0; i < V; i++) {
         if (lens[i] < 1 && i != eot) {
-            set_err(err, errlen, "token %d is empty", i);
+            err_set(err, errlen, "token %d is empty", i);
             goto fail;
         }
         if (lens[i] != 1 || i == eot) continue;
         unsigned char byte = (unsigned char)tokens[i][0];
         if (b->byte_token[byte] >= 0) {
-            set_err(err, errlen, "tokens %d and %d are both the byte 0x%02X", b->byte_token[byte], i, byte);
+            err_set(err, errlen, "tokens %d and %d are both the byte 0x%02X", b->byte_token[byte], i, byte);
             goto fail;
         }
         b->byte_token[byte] = i;
     }
     for (int c = 0; c < 256; c++)
         if (b->byte_token[c] < 0) {
-            set_err(err, errlen, "no token for the byte 0x%02X, so some text could not be encoded", c);
+            err_set(err, errlen, "no token for the byte 0x%02X, so some text could not be encoded", c);
             goto fail;
         }
     for (int r = 0; r < M; r++) {
         int l = merges[r][0], rt = merges[r][1], z = merges[r][2];
         if (l < 0 || l >= V || rt < 0 || rt >= V || z < 0 || z >= V || l == eot || rt == eot || z == eot) {
-            set_err(err, errlen, "merge %d (%d %d -> %d): id out of range for V=%d or the EOT token",
+            err_set(err, errlen, "merge %d (%d %d -> %d): id out of range for V=%d or the EOT token",
                     r, l, rt, z, V);
             goto fail;
         }
         if (lens[z] != lens[l] + lens[rt] || memcmp(tokens[z], tokens[l], (size_t)lens[l]) != 0 ||
             memcmp(tokens[z] + lens[l], tokens[rt], (size_t)lens[rt]) != 0) {
-            set_err(err, errlen, "merge %d: token %d is not token %d followed by token %d", r, z, l, rt);
+            err_set(err, errlen, "merge %d: token %d is not token %d followed by token %d", r, z, l, rt);
             goto fail;
         }
         uint64_t key = pair_key(l, rt);
         size_t mask = b->nrank - 1, i = pair_slot(key, mask);
         while (b->rank_vals[i] >= 0 && b->rank_keys[i] != key) i = (i + 1) & mask;
         if (b->rank_vals[i] >= 0) {
-            set_err(err, errlen, "merge %d repeats merge %d (%d %d)", r, b->rank_vals[i], l, rt);
+            err_set(err, errlen, "merge %d repeats merge %d (%d %d)", r, b->rank_vals[i], l, rt);
             goto fail;
         }
         b->rank_keys[i] = key;
@@ -511,11 +504,11 @@ static int read_encoder(const char *path, char ***tokens_out, int **lens_out, in
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
-        set_err(err, errlen, "'%s': not valid JSON (near byte %ld)", path, at ? (long)(at - text) : -1L);
+        err_set(err, errlen, "'%s': not valid JSON (near byte %ld)", path, at ? (long)(at - text) : -1L);
         goto done;
     }
     if (!cJSON_IsObject(root) || cJSON_GetArraySize(root) == 0) {
-        set_err(err, errlen, "'%s': expected a JSON object {\"token\": id, ...}", path);
+        err_set(err, errlen, "'%s': expected a JSON object {\"token\": id, ...}", path);
         goto done;
     }
     V = cJSON_GetArraySize(root);
@@ -529,13 +522,13 @@ static int read_encoder(const char *path, char ***tokens_out, int **lens_out, in
         if (!cJSON_IsNumber(it) || !(d >= 0 && d < V) || d != (double)(int)d) {
             char what[64];
             snprintf(what, sizeof what, cJSON_IsNumber(it) ? "%.17g" : "that is not a number", d);
-            set_err(err, errlen, "'%s': token \"%s\" has id %s, expected a whole number in [0, %d)",
+            err_set(err, errlen, "'%s': token \"%s\" has id %s, expected a whole number in [0, %d)",
                     path, it->string, what, V);
             goto done;
         }
         int id = (int)d;
         if (tokens[id]) {
-            set_err(err, errlen, "'%s': id %d is given to two tokens", path, id);
+            err_set(err, errlen, "'%s': id %d is given to two tokens", path, id);
             goto done;
         }
         const char *name = it->string;
@@ -545,14 +538,14 @@ static int read_encoder(const char *path, char ***tokens_out, int **lens_out, in
             lens[id] = (int)strlen(name);
             memcpy(tokens[id], name, (size_t)lens[id] + 1);
         } else if ((lens[id] = unspell(name, tokens[id])) <= 0) {
-            set_err(err, errlen, "'%s': token \"%s\" is %s", path, name,
+            err_set(err, errlen, "'%s': token \"%s\" is %s", path, name,
                     *name ? "not spelled in GPT-2's byte alphabet" : "empty");
             goto done;
         }
         int added;
         int e = strmap_intern(names, name, strlen(name), &added);
         if (!added) {
-            set_err(err, errlen, "'%s': token \"%s\" appears twice", path, name);
+            err_set(err, errlen, "'%s': token \"%s\" appears twice", path, name);
             goto done;
         }
         ids[e] = id;
@@ -585,7 +578,7 @@ static int read_merges(const char *path, const StrMap *names, const int *ids, in
     int M = 0, cap = 0, line_no = 1, rc = -1;
     char *line = text, *nl = memchr(text, '\n', len);
     if (strncmp(text, "#version", 8) != 0 || !nl) {
-        set_err(err, errlen, "'%s': line 1: expected the '#version: 0.2' line of a vocab.bpe file", path);
+        err_set(err, errlen, "'%s': line 1: expected the '#version: 0.2' line of a vocab.bpe file", path);
         goto done;
     }
     for (line = nl + 1; line < text + len; line = nl + 1) {
@@ -595,7 +588,7 @@ static int read_merges(const char *path, const StrMap *names, const int *ids, in
         *nl = '\0';
         char *sp = strchr(line, ' ');
         if (strlen(line) != (size_t)(nl - line) || !sp || sp == line || !sp[1] || strchr(sp + 1, ' ')) {
-            set_err(err, errlen, "'%s': line %d: expected 'left right' (two tokens, one space)", path, line_no);
+            err_set(err, errlen, "'%s': line %d: expected 'left right' (two tokens, one space)", path, line_no);
             goto done;
         }
         size_t ll = (size_t)(sp - line), rl = strlen(sp + 1);
@@ -605,7 +598,7 @@ static int read_merges(const char *path, const StrMap *names, const int *ids, in
         memmove(sp, sp + 1, rl + 1);
         int ez = strmap_find(names, line, ll + rl);
         if (el < 0 || er < 0 || ez < 0) {
-            set_err(err, errlen, "'%s': line %d: %s of the merge is not in encoder.json "
+            err_set(err, errlen, "'%s': line %d: %s of the merge is not in encoder.json "
                     "(vocabulary mismatch?)", path, line_no,
                     el < 0 ? "the left token" : er < 0 ? "the right token" : "the merged token");
             goto done;
@@ -643,7 +636,7 @@ int bpe_read_gpt2_files(const char *encoder_path, const char *merges_path, Bpe *
             char why[256];
             *out = bpe_build(tokens, lens, V, merges, M, eot, why, sizeof why);
             if (!*out) {
-                set_err(err, errlen, "'%s' and '%s' do not fit together: %s", encoder_path, merges_path, why);
+                err_set(err, errlen, "'%s' and '%s' do not fit together: %s", encoder_path, merges_path, why);
                 rc = -1;
             }
         }

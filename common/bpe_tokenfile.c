@@ -21,13 +21,6 @@
 #define HEADER_INTS 256
 #define HEADER_BYTES (HEADER_INTS * 4)
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ------------------------------------------------------------- tokenizer */
 
 void llmc_tokenizer_save(const Bpe *b, const char *path) {
@@ -75,27 +68,27 @@ int llmc_tokenizer_read(const char *path, Bpe **out, char *err, size_t errlen) {
     int *lens = NULL;
     int32_t h[4];
     if (len < HEADER_BYTES) {
-        set_err(err, errlen, "'%s': truncated: %zu bytes, shorter than the 1024-byte header", path, len);
+        err_set(err, errlen, "'%s': truncated: %zu bytes, shorter than the 1024-byte header", path, len);
         goto done;
     }
     memcpy(h, buf, sizeof h);
     if (h[0] != LLMC_TOKENIZER_MAGIC) {
-        set_err(err, errlen, "'%s': bad magic %d, expected %d (not an llm.c tokenizer file%s)", path, h[0],
+        err_set(err, errlen, "'%s': bad magic %d, expected %d (not an llm.c tokenizer file%s)", path, h[0],
                 LLMC_TOKENIZER_MAGIC, h[0] == LLMC_TOKENS_MAGIC ? "; this is a token file" : "");
         goto done;
     }
     if (h[1] != 1 && h[1] != 2) {
-        set_err(err, errlen, "'%s': unsupported version %d (expected 1 or 2)", path, h[1]);
+        err_set(err, errlen, "'%s': unsupported version %d (expected 1 or 2)", path, h[1]);
         goto done;
     }
     int V = h[2], eot = h[1] == 1 ? GPT2_EOT_ID : h[3];
     if (V < 1 || V > (1 << 24)) {
-        set_err(err, errlen, "'%s': implausible vocabulary size %d", path, V);
+        err_set(err, errlen, "'%s': implausible vocabulary size %d", path, V);
         goto done;
     }
     if (h[1] == 1 && eot >= V) eot = -1;   /* version 1 implied GPT-2's EOT */
     if (eot < -1 || eot >= V) {
-        set_err(err, errlen, "'%s': EOT id %d outside the vocabulary of %d", path, eot, V);
+        err_set(err, errlen, "'%s': EOT id %d outside the vocabulary of %d", path, eot, V);
         goto done;
     }
     tokens = xmalloc((size_t)V * sizeof(unsigned char *));
@@ -103,7 +96,7 @@ int llmc_tokenizer_read(const char *path, Bpe **out, char *err, size_t errlen) {
     size_t at = HEADER_BYTES;
     for (int i = 0; i < V; i++) {
         if (at >= len || buf[at] == 0 || at + 1 + buf[at] > len) {
-            set_err(err, errlen, "'%s': %s at token %d of %d", path,
+            err_set(err, errlen, "'%s': %s at token %d of %d", path,
                     at < len && buf[at] == 0 ? "zero-length token" : "truncated", i, V);
             goto done;
         }
@@ -112,7 +105,7 @@ int llmc_tokenizer_read(const char *path, Bpe **out, char *err, size_t errlen) {
         at += 1 + (size_t)buf[at];
     }
     if (at != len) {
-        set_err(err, errlen, "'%s': %zu unexpected bytes after the %d tokens", path, len - at, V);
+        err_set(err, errlen, "'%s': %zu unexpected bytes after the %d tokens", path, len - at, V);
         goto done;
     }
     *out = decode_only_vocab(tokens, lens, V, eot);
@@ -163,22 +156,22 @@ int llmc_tokens_parse(const unsigned char *buf, size_t len, const char *name, in
     *n_out = 0;
     int32_t h[3];
     if (len < HEADER_BYTES) {
-        set_err(err, errlen, "'%s': truncated: %zu bytes, shorter than the 1024-byte header", name, len);
+        err_set(err, errlen, "'%s': truncated: %zu bytes, shorter than the 1024-byte header", name, len);
         return -1;
     }
     memcpy(h, buf, sizeof h);
     if (h[0] != LLMC_TOKENS_MAGIC) {
-        set_err(err, errlen, "'%s': bad magic %d, expected %d (not an llm.c token file)", name, h[0],
+        err_set(err, errlen, "'%s': bad magic %d, expected %d (not an llm.c token file)", name, h[0],
                 LLMC_TOKENS_MAGIC);
         return -1;
     }
     if (h[1] != 1) {
-        set_err(err, errlen, "'%s': unsupported version %d (expected 1)", name, h[1]);
+        err_set(err, errlen, "'%s': unsupported version %d (expected 1)", name, h[1]);
         return -1;
     }
     size_t want = HEADER_BYTES + 2 * (size_t)(h[2] < 0 ? 0 : h[2]);
     if (h[2] < 0 || len != want) {
-        set_err(err, errlen, "'%s': the header counts %d tokens (%zu bytes) but the file has %zu bytes%s",
+        err_set(err, errlen, "'%s': the header counts %d tokens (%zu bytes) but the file has %zu bytes%s",
                 name, h[2], want, len, len < want ? " (truncated)" : "");
         return -1;
     }
@@ -189,7 +182,7 @@ int llmc_tokens_parse(const unsigned char *buf, size_t len, const char *name, in
         memcpy(&u, buf + HEADER_BYTES + 2 * i, 2);
         ids[i] = u;
         if (vocab_size > 0 && ids[i] >= vocab_size) {
-            set_err(err, errlen, "'%s': token %zu is id %d, outside the vocabulary of %d "
+            err_set(err, errlen, "'%s': token %zu is id %d, outside the vocabulary of %d "
                     "(vocabulary mismatch?)", name, i, ids[i], vocab_size);
             free(ids);
             return -1;

@@ -93,30 +93,22 @@ static int take(Reader *r, void *dst, size_t n) {
     return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int read_whole(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen) {
     FILE *f = fopen_file(path, "rb", err, errlen);
     if (!f) return -1;
-    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return fail(err, errlen, "cannot seek in '%s'", path); }
+    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return err_set(err, errlen, "cannot seek in '%s'", path); }
     long size = ftell(f);
     rewind(f);
-    if (size < 0) { fclose(f); return fail(err, errlen, "cannot size '%s'", path); }
+    if (size < 0) { fclose(f); return err_set(err, errlen, "cannot size '%s'", path); }
     *data = xmalloc((size_t)size + 1);
     *len = fread(*data, 1, (size_t)size, f);
     fclose(f);
-    if (*len != (size_t)size) { free(*data); return fail(err, errlen, "read error in '%s'", path); }
+    if (*len != (size_t)size) { free(*data); return err_set(err, errlen, "read error in '%s'", path); }
     return 0;
 }
 
 #define TAKE(dst, n, what) \
-    do { if (take(&r, (dst), (n))) { rc = fail(err, errlen, "checkpoint '%s' is truncated (in %s)", path, what); goto done; } } while (0)
+    do { if (take(&r, (dst), (n))) { rc = err_set(err, errlen, "checkpoint '%s' is truncated (in %s)", path, what); goto done; } } while (0)
 
 int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, char *err, size_t errlen) {
     memset(ck, 0, sizeof *ck);
@@ -132,29 +124,29 @@ int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, cha
 
     TAKE(magic, 8, "magic");
     if (memcmp(magic, MAGIC, 8) != 0) {
-        rc = fail(err, errlen, "'%s' is not a checkpoint of this toolkit (wrong magic number)", path);
+        rc = err_set(err, errlen, "'%s' is not a checkpoint of this toolkit (wrong magic number)", path);
         goto done;
     }
     TAKE(&version, 4, "version");
     if (version != CHECKPOINT_VERSION) {
-        rc = fail(err, errlen, "checkpoint '%s' has version %u; this build reads version %d",
+        rc = err_set(err, errlen, "checkpoint '%s' has version %u; this build reads version %d",
                   path, version, CHECKPOINT_VERSION);
         goto done;
     }
     TAKE(ck->stage, 16, "header");
     ck->stage[15] = '\0';
     if (stage && strcmp(ck->stage, stage) != 0) {
-        rc = fail(err, errlen, "checkpoint '%s' was written by stage '%s', not '%s'", path, ck->stage, stage);
+        rc = err_set(err, errlen, "checkpoint '%s' was written by stage '%s', not '%s'", path, ck->stage, stage);
         goto done;
     }
     TAKE(&step, 8, "header");
     ck->step = (long)step;
     TAKE(&config_len, 4, "header");
-    if (config_len > len) { rc = fail(err, errlen, "checkpoint '%s' is truncated (in config)", path); goto done; }
+    if (config_len > len) { rc = err_set(err, errlen, "checkpoint '%s' is truncated (in config)", path); goto done; }
     ck->config = xcalloc(config_len + 1, 1);
     TAKE(ck->config, config_len, "config");
     TAKE(&count, 4, "tensor table");
-    if (count > 100000) { rc = fail(err, errlen, "checkpoint '%s' is corrupted (tensor count %u)", path, count); goto done; }
+    if (count > 100000) { rc = err_set(err, errlen, "checkpoint '%s' is corrupted (tensor count %u)", path, count); goto done; }
     ck->count = (int)count;
     ck->info = xcalloc(count, sizeof *ck->info);
     size_t expected = 0;
@@ -166,7 +158,7 @@ int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, cha
         TAKE(&ndim, 4, "tensor table");
         TAKE(shape, sizeof shape, "tensor table");
         if (ndim < 1 || ndim > PARAM_MAX_DIMS) {
-            rc = fail(err, errlen, "checkpoint '%s' is corrupted (tensor '%s' has %u dims)", path, info->name, ndim);
+            rc = err_set(err, errlen, "checkpoint '%s' is corrupted (tensor '%s' has %u dims)", path, info->name, ndim);
             goto done;
         }
         info->ndim = (int)ndim;
@@ -181,20 +173,20 @@ int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, cha
     TAKE(&total, 8, "header");
     TAKE(&has_opt, 4, "header");
     if (total != expected || has_opt > 1) {
-        rc = fail(err, errlen, "checkpoint '%s' is corrupted (sizes disagree: %llu vs %zu floats)",
+        rc = err_set(err, errlen, "checkpoint '%s' is corrupted (sizes disagree: %llu vs %zu floats)",
                   path, (unsigned long long)total, expected);
         goto done;
     }
     size_t buffers = has_opt ? 3 : 1;
     if (total > (len - r.pos) / sizeof(float) / buffers || len - r.pos != buffers * total * sizeof(float) + 4) {
-        rc = fail(err, errlen, "checkpoint '%s' is truncated or has trailing bytes (%zu bytes after the header, "
+        rc = err_set(err, errlen, "checkpoint '%s' is truncated or has trailing bytes (%zu bytes after the header, "
                   "expected %zu)", path, len - r.pos, (size_t)(buffers * total * sizeof(float) + 4));
         goto done;
     }
     uint32_t stored_crc;
     memcpy(&stored_crc, data + len - 4, 4);
     if (crc32_update(0, data, len - 4) != stored_crc) {
-        rc = fail(err, errlen, "checkpoint '%s' is corrupted (checksum mismatch)", path);
+        rc = err_set(err, errlen, "checkpoint '%s' is corrupted (checksum mismatch)", path);
         goto done;
     }
     ck->total = total;
@@ -215,15 +207,15 @@ done:
 
 int checkpoint_restore(const CheckpointInfo *ck, ParamTable *pt, char *err, size_t errlen) {
     if (ck->count != pt->count)
-        return fail(err, errlen, "checkpoint has %d tensors but the model has %d", ck->count, pt->count);
+        return err_set(err, errlen, "checkpoint has %d tensors but the model has %d", ck->count, pt->count);
     for (int k = 0; k < pt->count; k++) {
         const ParamInfo *a = &ck->info[k], *b = &pt->info[k];
         if (strcmp(a->name, b->name) != 0)
-            return fail(err, errlen, "checkpoint tensor %d is '%s' but the model expects '%s'", k, a->name, b->name);
+            return err_set(err, errlen, "checkpoint tensor %d is '%s' but the model expects '%s'", k, a->name, b->name);
         int same = a->ndim == b->ndim;
         for (int d = 0; same && d < a->ndim; d++) same = a->shape[d] == b->shape[d];
         if (!same)
-            return fail(err, errlen, "checkpoint tensor '%s' has another shape than the model's", a->name);
+            return err_set(err, errlen, "checkpoint tensor '%s' has another shape than the model's", a->name);
     }
     memcpy(pt->values, ck->values, pt->total * sizeof(float));
     if (ck->has_optimizer) {

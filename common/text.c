@@ -10,18 +10,6 @@
 
 static const char *const SPECIALS[VOCAB_NSPECIAL] = {"<unk>", "<s>", "</s>", "<pad>"};
 
-/* snprintf into the caller's error buffer; returns -1 so callers can `return fail(...)` */
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* ------------------------------------------------------------------ UTF-8 */
 
 static int is_cont(unsigned char b) { return (b & 0xC0) == 0x80; }
@@ -95,7 +83,7 @@ int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, ch
     size_t bad;
     if (!utf8_validate(s, n, &bad)) {
         if (bad_offset) *bad_offset = bad;
-        return fail(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
+        return err_set(err, errlen, "'%s': invalid UTF-8 at byte %zu (line %zu)\n"
                     "HINT: convert it first, e.g. iconv -f latin1 -t utf-8 '%s' > '%s.utf8'",
                     name, bad, text_line_of(s, bad), name, name);
     }
@@ -103,7 +91,7 @@ int text_check(const char *name, const char *s, size_t n, size_t *bad_offset, ch
     if (nul) {
         bad = (size_t)(nul - s);
         if (bad_offset) *bad_offset = bad;
-        return fail(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
+        return err_set(err, errlen, "'%s': NUL byte at byte %zu (line %zu): not a text file\n"
                     "HINT: is it a binary file (a token file or checkpoint)?", name, bad, text_line_of(s, bad));
     }
     return 0;
@@ -426,16 +414,16 @@ int vocab_read(const char *path, Vocab **out, char *err, size_t errlen) {
     VocabKind kind;
     int size;
     if (l->n == 0) {
-        rc = fail(err, errlen, "'%s' is empty: expected a vocabulary header 'nlp-vocab 1 word|char V'", path);
+        rc = err_set(err, errlen, "'%s' is empty: expected a vocabulary header 'nlp-vocab 1 word|char V'", path);
         goto done;
     }
     if (parse_vocab_header(l->line[0], &kind, &size) != 0) {
-        rc = fail(err, errlen, "'%s' line 1: not a vocabulary header (expected 'nlp-vocab 1 word|char V' "
+        rc = err_set(err, errlen, "'%s' line 1: not a vocabulary header (expected 'nlp-vocab 1 word|char V' "
                   "with V >= %d)", path, VOCAB_NSPECIAL);
         goto done;
     }
     if (l->n - 1 != (size_t)size) {
-        rc = fail(err, errlen, "'%s': the header says %d tokens but %zu lines follow it%s",
+        rc = err_set(err, errlen, "'%s': the header says %d tokens but %zu lines follow it%s",
                   path, size, l->n - 1, l->n - 1 < (size_t)size ? " (truncated?)" : "");
         goto done;
     }
@@ -444,15 +432,15 @@ int vocab_read(const char *path, Vocab **out, char *err, size_t errlen) {
         char *token;
         long count;
         const char *why = parse_vocab_line(l->line[id + 1], kind, &token, &count);
-        if (why) { rc = fail(err, errlen, "'%s' line %d: %s", path, id + 2, why); goto done; }
+        if (why) { rc = err_set(err, errlen, "'%s' line %d: %s", path, id + 2, why); goto done; }
         if (id < VOCAB_NSPECIAL && strcmp(token, SPECIALS[id]) != 0) {
-            rc = fail(err, errlen, "'%s' line %d: expected the special token '%s' at id %d, found '%s'",
+            rc = err_set(err, errlen, "'%s' line %d: expected the special token '%s' at id %d, found '%s'",
                       path, id + 2, SPECIALS[id], id, token);
             goto done;
         }
         int dup = vocab_find(v, token, strlen(token));
         if (dup >= 0) {
-            rc = fail(err, errlen, "'%s' line %d: duplicate token '%s' (first on line %d)",
+            rc = err_set(err, errlen, "'%s' line %d: duplicate token '%s' (first on line %d)",
                       path, id + 2, token, dup + 2);
             goto done;
         }
@@ -567,29 +555,29 @@ void tokens_save(const char *path, const int *ids, size_t n, int vocab_size) {
 static int check_tokens_header(const char *path, const unsigned char *h, size_t got, uint64_t file_size,
                                size_t *n, int *vocab_size, size_t *width, char *err, size_t errlen) {
     if (got < 8 || memcmp(h, TOKENS_MAGIC, 8) != 0)
-        return fail(err, errlen, "'%s' is not a token file (wrong magic; expected \"%s\")\n"
+        return err_set(err, errlen, "'%s' is not a token file (wrong magic; expected \"%s\")\n"
                     "HINT: token files are written by tokens_save; is this a text file or checkpoint?",
                     path, TOKENS_MAGIC);
     if (got < TOKENS_HEADER)
-        return fail(err, errlen, "'%s' is truncated: %zu bytes, shorter than the %d-byte header",
+        return err_set(err, errlen, "'%s' is truncated: %zu bytes, shorter than the %d-byte header",
                     path, got, TOKENS_HEADER);
     uint32_t version = get_u32(h + 8), flags = get_u32(h + 12), vs = get_u32(h + 24);
     uint64_t count = get_u64(h + 16);
     if (version != TOKENS_VERSION)
-        return fail(err, errlen, "'%s': token file version %u, this program reads version %d",
+        return err_set(err, errlen, "'%s': token file version %u, this program reads version %d",
                     path, version, TOKENS_VERSION);
     if (flags & ~TOKENS_U16)
-        return fail(err, errlen, "'%s': unknown flags 0x%x in the header", path, flags);
+        return err_set(err, errlen, "'%s': unknown flags 0x%x in the header", path, flags);
     if (vs == 0 || vs > INT32_MAX || ((flags & TOKENS_U16) && vs > 65536))
-        return fail(err, errlen, "'%s': bad vocabulary size %u in the header", path, vs);
+        return err_set(err, errlen, "'%s': bad vocabulary size %u in the header", path, vs);
     *width = (flags & TOKENS_U16) ? 2 : 4;
     if (count > (UINT64_MAX - TOKENS_HEADER) / *width || TOKENS_HEADER + count * *width != file_size)
-        return fail(err, errlen, "'%s': the header says %llu tokens (%llu bytes) but the file has %llu bytes%s",
+        return err_set(err, errlen, "'%s': the header says %llu tokens (%llu bytes) but the file has %llu bytes%s",
                     path, (unsigned long long)count,
                     (unsigned long long)(TOKENS_HEADER + count * *width), (unsigned long long)file_size,
                     TOKENS_HEADER + count * *width > file_size ? " (truncated)" : " (trailing bytes)");
     if (count > SIZE_MAX / sizeof(int))
-        return fail(err, errlen, "'%s': %llu tokens do not fit in memory", path, (unsigned long long)count);
+        return err_set(err, errlen, "'%s': %llu tokens do not fit in memory", path, (unsigned long long)count);
     *n = (size_t)count;
     *vocab_size = (int)vs;
     return 0;
@@ -598,7 +586,7 @@ static int check_tokens_header(const char *path, const unsigned char *h, size_t 
 int tokens_read(const char *path, int **ids, size_t *n, int *vocab_size, char *err, size_t errlen) {
     FILE *f = fopen_file(path, "rb", err, errlen);
     if (!f) return -1;
-    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return fail(err, errlen, "cannot seek in '%s'", path); }
+    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return err_set(err, errlen, "cannot seek in '%s'", path); }
     long file_size = ftell(f);
     rewind(f);
     unsigned char h[TOKENS_HEADER];
@@ -617,14 +605,14 @@ int tokens_read(const char *path, int **ids, size_t *n, int *vocab_size, char *e
         if (fread(chunk, width, m, f) != m) {
             free(out);
             fclose(f);
-            return fail(err, errlen, "'%s': read error or truncated at token %zu", path, i);
+            return err_set(err, errlen, "'%s': read error or truncated at token %zu", path, i);
         }
         for (size_t j = 0; j < m; j++) {
             uint32_t x = width == 2 ? (uint32_t)(chunk[2 * j] | (chunk[2 * j + 1] << 8)) : get_u32(chunk + 4 * j);
             if (x >= (uint32_t)vs) {
                 free(out);
                 fclose(f);
-                return fail(err, errlen, "'%s': token %zu has id %u, not below the vocabulary size %d",
+                return err_set(err, errlen, "'%s': token %zu has id %u, not below the vocabulary size %d",
                             path, i + j, x, vs);
             }
             out[i + j] = (int)x;

@@ -50,6 +50,16 @@ void warn(const char *fmt, ...) {
     va_end(ap);
 }
 
+int err_set(char *err, size_t errlen, const char *fmt, ...) {
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
 void *malloc_check(size_t size, const char *file, int line) {
     void *p = malloc(size ? size : 1);
     if (!p)

@@ -31,6 +31,11 @@ void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), nore
 /* print "PROG: warning: <message>\n" to stderr and carry on */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* For loaders that report instead of dying: format the message into the
+ * caller's err[errlen] (nothing when err is NULL) and return -1, so a loader
+ * can `return err_set(err, errlen, "'%s': truncated", path);`. */
+int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 void *malloc_check(size_t size, const char *file, int line);
 void *calloc_check(size_t n, size_t size, const char *file, int line);
 void *realloc_check(void *p, size_t size, const char *file, int line);
