@@ -93,20 +93,6 @@ static int take(Reader *r, void *dst, size_t n) {
     return 0;
 }
 
-static int read_whole(const char *path, unsigned char **data, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen_file(path, "rb", err, errlen);
-    if (!f) return -1;
-    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return err_set(err, errlen, "cannot seek in '%s'", path); }
-    long size = ftell(f);
-    rewind(f);
-    if (size < 0) { fclose(f); return err_set(err, errlen, "cannot size '%s'", path); }
-    *data = xmalloc((size_t)size + 1);
-    *len = fread(*data, 1, (size_t)size, f);
-    fclose(f);
-    if (*len != (size_t)size) { free(*data); return err_set(err, errlen, "read error in '%s'", path); }
-    return 0;
-}
-
 #define TAKE(dst, n, what) \
     do { if (take(&r, (dst), (n))) { rc = err_set(err, errlen, "checkpoint '%s' is truncated (in %s)", path, what); goto done; } } while (0)
 
@@ -114,7 +100,7 @@ int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, cha
     memset(ck, 0, sizeof *ck);
     unsigned char *data = NULL;
     size_t len = 0;
-    if (read_whole(path, &data, &len, err, errlen)) return -1;
+    if (file_read(path, (char **)&data, &len, err, errlen)) return -1;
     Reader r = {data, len, 0};
     int rc = 0;
     char magic[8];
