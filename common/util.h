@@ -68,6 +68,7 @@ char *read_file(const char *path, size_t *len);
  * fopen_file, which returns NULL with that message, or "cannot open 'PATH':
  * REASON", in err.
  */
+int path_exists(const char *path);   /* 1 when path names anything (a file, a folder) */
 int path_is_dir(const char *path);   /* 1 when path names a directory */
 FILE *fopen_file(const char *path, const char *mode, char *err, size_t errlen);
 

@@ -10,11 +10,6 @@
 
 #include "util.h"
 
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
 const char *gpt_cli_gpt2_dir(void) {
     static char buf[1024];
     bpe_gpt2_dir(buf, sizeof buf);
@@ -22,7 +17,7 @@ const char *gpt_cli_gpt2_dir(void) {
 }
 
 char *gpt_cli_bible_text(const char *path, size_t *len) {
-    if (!file_exists(path))
+    if (!path_exists(path))
         die("the Bible corpus '%s' is missing\nHINT: run `make data` (or scripts/data.sh bible) "
             "from the repository root, or pass --data FILE", path);
     return read_file(path, len);

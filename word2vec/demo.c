@@ -34,11 +34,6 @@ static const char *DEMO_HELP =
     "  5. a short run of Bengio's neural LM beside the 5-gram model\n"
     "  --threads N   (2)    --out DIR   (runs/word2vec/demo)    --no-nnlm  skip step 5\n";
 
-static int exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
 static void banner(const char *title) { printf("\n==== %s\n\n", title); }
 
 /* 1. One-hot codes: distinct unit axes, so all distances are sqrt(2), all cosines 0. */
@@ -128,7 +123,7 @@ static double ngram_ppl(void) {
     exe[n] = '\0';
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s/ngram", dirname(exe));
-    if (!exists(cmd)) return NAN;
+    if (!path_exists(cmd)) return NAN;
     char full[2300];
     snprintf(full, sizeof full, "%s eval --train %s --order 5 --min-count 2 --quiet %s 2>/dev/null", cmd,
              BIBLE_TRAIN, BIBLE_TEST);
@@ -152,11 +147,11 @@ int w2v_demo_main(int argc, char **argv) {
     };
     CliSpec spec = {.usage = DEMO_HELP, .options = opts};
     if (cli_parse(&spec, argc, argv) > 0) usage_error("unexpected argument '%s'; see 'word2vec demo --help'", argv[1]);
-    if (!exists(BIBLE_TRAIN) && exists("scripts/data.sh")) {
+    if (!path_exists(BIBLE_TRAIN) && path_exists("scripts/data.sh")) {
         fprintf(stderr, "word2vec: %s missing, running scripts/data.sh bible\n", BIBLE_TRAIN);
         if (system("scripts/data.sh bible >&2") != 0) die("scripts/data.sh bible failed");
     }
-    if (!exists(BIBLE_TRAIN)) die("'%s' not found; run 'scripts/data.sh bible' from the repository root", BIBLE_TRAIN);
+    if (!path_exists(BIBLE_TRAIN)) die("'%s' not found; run 'scripts/data.sh bible' from the repository root", BIBLE_TRAIN);
     make_dirs(out);
     one_hot();
 
@@ -207,13 +202,13 @@ int w2v_demo_main(int argc, char **argv) {
     data_path(spath, sizeof spath, "word-similarity/EN-SIMLEX-999.txt");
     W2vAnalogyResult ar = {0};
     W2vSimilarityResult ws = {.rho = NAN}, sl = {.rho = NAN};
-    if (exists(qpath)) {
+    if (path_exists(qpath)) {
         printf("\nthe part of questions-words.txt the Bible can answer (compute-accuracy's rules):\n");
         if (w2v_analogy_eval(v, qpath, W2V_ANALOGY_RESTRICT, &ar, stdout, err, sizeof err) != 0) die("%s", err);
     }
-    if (exists(wpath) && w2v_similarity_eval(v, wpath, &ws, err, sizeof err) == 0)
+    if (path_exists(wpath) && w2v_similarity_eval(v, wpath, &ws, err, sizeof err) == 0)
         printf("WordSim-353  Spearman rho %.3f over the %d of %d pairs in the vocabulary\n", ws.rho, ws.found, ws.total);
-    if (exists(spath) && w2v_similarity_eval(v, spath, &sl, err, sizeof err) == 0)
+    if (path_exists(spath) && w2v_similarity_eval(v, spath, &sl, err, sizeof err) == 0)
         printf("SimLex-999   Spearman rho %.3f over the %d of %d pairs in the vocabulary\n", sl.rho, sl.found, sl.total);
     printf("(small corpus, small numbers: the chapter's README shows how they grow with more text)\n");
 

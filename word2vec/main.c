@@ -33,11 +33,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
 /* --binary's words, in the order of VEC_TEXT, VEC_BINARY, VEC_AUTO. */
 static const char *const FORMATS[] = {"0", "1", "auto", NULL};
 
@@ -112,7 +107,7 @@ static int cmd_train(int argc, char **argv) {
     if (cfg.hs == 0 && cfg.negative == 0) usage_error("nothing to train: set --hs 1 or --negative > 0");
 
     size_t len;
-    if (!file_exists(train)) die("cannot open training file '%s'", train);
+    if (!path_exists(train)) die("cannot open training file '%s'", train);
     char *text = w2v_corpus_load(train, &len);
     char err[256];
     W2vVocab *vocab = w2v_vocab_build(text, len, cfg.min_count, err, sizeof err);

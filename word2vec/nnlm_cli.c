@@ -58,11 +58,6 @@ static const char *NNLM_HELP =
     "  --seed N           (1)\n"
     "  --quiet            print only the RESULT line (no progress, epoch lines or plots)\n";
 
-static int file_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
 int nnlm_main(int argc, char **argv) {
     NnlmConfig cfg = {.order = 5, .embed = 64, .hidden = 128, .direct = 0};
     const char *data = NULL, *paths[3] = {NULL, NULL, NULL}, *out = "runs/word2vec/nnlm", *load = NULL,
@@ -109,7 +104,7 @@ int nnlm_main(int argc, char **argv) {
     }
     if (!paths[0] || !paths[1] || !paths[2]) usage_error("give --data, or --train, --valid and --test; see 'word2vec nnlm --help'");
     for (int i = 0; i < 3; i++)
-        if (!file_exists(paths[i])) die("cannot open '%s'%s", paths[i], data ? " (run 'make data' or scripts/data.sh)" : "");
+        if (!path_exists(paths[i])) die("cannot open '%s'%s", paths[i], data ? " (run 'make data' or scripts/data.sh)" : "");
     set_threads(threads);
 
     /* the vocabulary, model and training state: fresh from the training text, or as saved */
