@@ -11,7 +11,7 @@
 #    10,000 characters (validation) and the training text into llm.c's token
 #    files; the validation file is cut to 1,281 tokens, the 5 batches of
 #    4 x 64 (+1) that train_gpt2 averages its "val loss" over;
-# 3. run llm.c's unmodified train_gpt2 (built from LLMC_DIR by bench/peers.sh)
+# 3. run llm.c's unmodified train_gpt2 (found in LLMC_DIR by bench/peers.sh)
 #    in a folder holding those files under the names it opens
 #    (gpt2_124M.bin, dev/data/tinyshakespeare/tiny_shakespeare_{train,val}.bin),
 #    read its "val loss" (computed before any training step), and stop it
@@ -82,7 +82,7 @@ emit val_loss ours "$(ours_loss "$tmp/run/ckpt.bin" "$tok/tiny_shakespeare_val.b
 emit val_loss ours_llmc_file "$(ours_loss "$run/gpt2_124M.bin" "$tok/tiny_shakespeare_val.bin")"
 
 if [ -z "$LLMC" ]; then
-    note "llm.c: absent (set LLMC_DIR to an llm.c source checkout)"
+    note "llm.c: absent (set LLMC_DIR to an llm.c checkout where \`make train_gpt2\` has run)"
     emit val_loss llmc absent
     exit 0
 fi

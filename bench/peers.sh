@@ -1,46 +1,57 @@
-# bench/peers.sh -- sourced by scripts/bench.sh: find or build the peer tools
+# bench/peers.sh -- sourced by scripts/bench.sh: find the peer tools that the
 # shellcheck shell=bash
-# that the benchmarks compare against, from source checkouts the user names:
+# benchmarks compare against, built by the user, in the folders named by:
 #
-#   KENLM_DIR      a KenLM source checkout (github kpu/kenlm): lmplz, query,
-#                  build_binary, built with its CMake into $PEERS/kenlm
-#                  (needs cmake and Boost: scripts/deps.sh bench installs them
-#                  when KENLM_DIR is set)
-#   WORD2VEC_DIR   the original word2vec (tmikolov/word2vec or dav/word2vec):
-#                  word2vec.c compiled with the CFLAGS of its own makefile into
-#                  $PEERS/word2vec
-#   LLMC_DIR       llm.c (karpathy/llm.c): its CPU trainer train_gpt2.c, built
-#                  by its own Makefile (`make train_gpt2`, OpenMP) run in
-#                  $PEERS/llmc with VPATH pointing at the checkout
+#   KENLM_DIR      a KenLM build (github kpu/kenlm, built with its own CMake as
+#                  its README says): lmplz, query and build_binary in
+#                  KENLM_DIR/bin or KENLM_DIR itself; without KENLM_DIR, the
+#                  PATH is searched
+#   WORD2VEC_DIR   the original word2vec (tmikolov/word2vec or dav/word2vec)
+#                  after its own `make`: the word2vec binary in that folder
+#   LLMC_DIR       llm.c (karpathy/llm.c) after its own `make train_gpt2`: the
+#                  CPU trainer train_gpt2 in that folder
 #
-# $PEERS is BENCH_PEERS (default build/peers), outside the source tree of
-# ours and of the peers: nothing is written into a checkout. Nothing is
-# downloaded either: a peer whose variable is unset (and, for KenLM, whose
-# lmplz/query/build_binary are not on the PATH) is absent, and the benchmark
-# says so and writes "absent" for its rows instead of a number.
+# The toolkit builds, downloads and writes none of them: a peer that is not
+# found is absent, and the benchmark says so and writes "absent" for its rows
+# instead of a number.
 #
-# peer_setup NAME... builds the peers of the benchmarks named (ngram -> kenlm,
+# peer_setup NAME... finds the peers of the benchmarks named (ngram -> kenlm,
 # word2vec and word2vec_parity -> word2vec, gpt and gpt_llmc -> llmc), then
 # exports for the reference scripts:
 #   KENLM_BIN     the directory holding lmplz, query, build_binary, or empty
 #   WORD2VEC_BIN  the original word2vec binary, or empty
 #   LLMC_BIN      llm.c's train_gpt2 binary, or empty
-# and one line each on stderr: "KenLM: built from ... (commit ...)" or
-# "KenLM: absent (set KENLM_DIR to a KenLM source checkout)".
+# and one line each on stderr: "KenLM: found in ... (commit ...)" or
+# "KenLM: absent (set KENLM_DIR to a KenLM build)".
 
-PEERS=${BENCH_PEERS:-build/peers}
 export KENLM_BIN="" WORD2VEC_BIN="" LLMC_BIN=""
 
 _peer_note() { echo "bench: $*" >&2; }
 
-# "commit 0123abc" when the checkout is a git work tree, else nothing.
+# ", commit 0123abc" when the folder is in the peer's own git work tree
+# (not ours), else nothing.
 _peer_rev() {
-    local rev
+    local top rev
+    top=$(git -C "$1" rev-parse --show-toplevel 2>/dev/null) || return 0
+    [ "$top" != "$(git rev-parse --show-toplevel 2>/dev/null)" ] || return 0
     rev=$(git -C "$1" rev-parse --short HEAD 2>/dev/null) && echo ", commit $rev"
 }
 
 # Abs path of a directory.
 _peer_abs() { (cd "$1" && pwd -P); }
+
+# The first of the folders given that holds every named executable, or nothing.
+_peer_find() {   # names... -- dirs...
+    local names=() dir name ok
+    while [ "$1" != "--" ]; do names+=("$1"); shift; done
+    shift
+    for dir in "$@"; do
+        ok=1
+        for name in "${names[@]}"; do [ -x "$dir/$name" ] || ok=0; done
+        [ $ok -eq 1 ] && { _peer_abs "$dir"; return 0; }
+    done
+    return 1
+}
 
 peer_kenlm() {
     if [ -z "${KENLM_DIR:-}" ]; then
@@ -48,83 +59,47 @@ peer_kenlm() {
             KENLM_BIN=$(dirname "$(command -v lmplz)")
             _peer_note "KenLM: found on the PATH ($KENLM_BIN)"
         else
-            _peer_note "KenLM: absent (set KENLM_DIR to a KenLM source checkout)"
+            _peer_note "KenLM: absent (set KENLM_DIR to a KenLM build holding bin/lmplz, bin/query, bin/build_binary)"
         fi
         return 0
     fi
-    [ -f "$KENLM_DIR/CMakeLists.txt" ] && [ -d "$KENLM_DIR/lm" ] || {
-        _peer_note "KenLM: absent (KENLM_DIR=$KENLM_DIR is not a KenLM source checkout)"; return 0; }
-    local src out log
-    src=$(_peer_abs "$KENLM_DIR")
-    out=$PEERS/kenlm
-    log=$out/build.log
-    # a build folder configured for another checkout is started afresh
-    if [ -f "$out/CMakeCache.txt" ] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$src" "$out/CMakeCache.txt"; then
-        rm -rf "$out"
-    fi
-    mkdir -p "$out"
-    _peer_note "KenLM: building lmplz, query, build_binary from $src into $out (log $log)"
-    if { [ -f "$out/CMakeCache.txt" ] || cmake -S "$src" -B "$out" -DCMAKE_BUILD_TYPE=Release; } >"$log" 2>&1 &&
-        cmake --build "$out" --target lmplz query build_binary -- -j"$(nproc)" >>"$log" 2>&1; then
-        KENLM_BIN=$(_peer_abs "$out/bin")
-        _peer_note "KenLM: built from $src$(_peer_rev "$src")"
+    if KENLM_BIN=$(_peer_find lmplz query build_binary -- "$KENLM_DIR/bin" "$KENLM_DIR" "$KENLM_DIR/build/bin"); then
+        _peer_note "KenLM: found in $KENLM_BIN$(_peer_rev "$KENLM_DIR")"
     else
-        _peer_note "KenLM: absent (KENLM_DIR=$src did not build; see $log)"
+        KENLM_BIN=""
+        _peer_note "KenLM: absent (KENLM_DIR=$KENLM_DIR holds no built lmplz, query and build_binary)"
     fi
 }
 
 peer_word2vec() {
     if [ -z "${WORD2VEC_DIR:-}" ]; then
-        _peer_note "original word2vec: absent (set WORD2VEC_DIR to a checkout of the original word2vec C tool)"
+        _peer_note "original word2vec: absent (set WORD2VEC_DIR to the original word2vec tool, built)"
         return 0
     fi
-    [ -f "$WORD2VEC_DIR/word2vec.c" ] && [ -f "$WORD2VEC_DIR/makefile" ] || {
-        _peer_note "original word2vec: absent (WORD2VEC_DIR=$WORD2VEC_DIR has no word2vec.c and makefile)"; return 0; }
-    local src out log cflags
-    src=$(_peer_abs "$WORD2VEC_DIR")
-    out=$PEERS/word2vec
-    log=$out/build.log
-    mkdir -p "$out"
-    # its makefile's own flags (-lm -pthread -O3 -march=native -funroll-loops ...)
-    cflags=$(sed -n 's/^CFLAGS[[:space:]]*=[[:space:]]*//p' "$src/makefile" | head -n 1)
-    if [ ! -x "$out/word2vec" ] || [ "$src/word2vec.c" -nt "$out/word2vec" ] || [ "$src/makefile" -nt "$out/word2vec" ]; then
-        _peer_note "original word2vec: cc $src/word2vec.c -o $out/word2vec $cflags"
-        # shellcheck disable=SC2086  # the makefile's flags, word-split as make would
-        if ! ${CC:-cc} "$src/word2vec.c" -o "$out/word2vec" $cflags >"$log" 2>&1; then
-            _peer_note "original word2vec: absent (WORD2VEC_DIR=$src did not build; see $log)"
-            return 0
-        fi
+    local dir
+    if dir=$(_peer_find word2vec -- "$WORD2VEC_DIR" "$WORD2VEC_DIR/bin"); then
+        WORD2VEC_BIN=$dir/word2vec
+        _peer_note "original word2vec: found in $dir$(_peer_rev "$WORD2VEC_DIR")"
+    else
+        _peer_note "original word2vec: absent (WORD2VEC_DIR=$WORD2VEC_DIR holds no built word2vec binary)"
     fi
-    WORD2VEC_BIN=$(_peer_abs "$out")/word2vec
-    _peer_note "original word2vec: built from $src$(_peer_rev "$src")"
 }
 
 peer_llmc() {
     if [ -z "${LLMC_DIR:-}" ]; then
-        _peer_note "llm.c: absent (set LLMC_DIR to an llm.c source checkout)"
+        _peer_note "llm.c: absent (set LLMC_DIR to an llm.c checkout where \`make train_gpt2\` has run)"
         return 0
     fi
-    [ -f "$LLMC_DIR/train_gpt2.c" ] && [ -f "$LLMC_DIR/Makefile" ] || {
-        _peer_note "llm.c: absent (LLMC_DIR=$LLMC_DIR has no train_gpt2.c and Makefile)"; return 0; }
-    local src out log
-    src=$(_peer_abs "$LLMC_DIR")
-    out=$PEERS/llmc
-    log=$out/build.log
-    mkdir -p "$out"
-    [ "$(cat "$out/source" 2>/dev/null)" = "$src" ] || rm -f "$out/train_gpt2"
-    echo "$src" >"$out/source"
-    _peer_note "llm.c: make train_gpt2 with $src/Makefile in $out (log $log)"
-    # its Makefile, run in our build folder; VPATH finds train_gpt2.c (and its
-    # includes resolve next to it), so the checkout stays untouched
-    if make -C "$out" -f "$src/Makefile" VPATH="$src" CC="${CC:-cc}" train_gpt2 >"$log" 2>&1 && [ -x "$out/train_gpt2" ]; then
-        LLMC_BIN=$(_peer_abs "$out")/train_gpt2
-        if ldd "$out/train_gpt2" 2>/dev/null | grep -q gomp; then
-            _peer_note "llm.c: built from $src$(_peer_rev "$src") (with OpenMP)"
+    local dir
+    if dir=$(_peer_find train_gpt2 -- "$LLMC_DIR"); then
+        LLMC_BIN=$dir/train_gpt2
+        if ldd "$LLMC_BIN" 2>/dev/null | grep -q gomp; then
+            _peer_note "llm.c: found in $dir$(_peer_rev "$LLMC_DIR") (with OpenMP)"
         else
-            _peer_note "llm.c: built from $src$(_peer_rev "$src") (without OpenMP: it runs on one thread)"
+            _peer_note "llm.c: found in $dir$(_peer_rev "$LLMC_DIR") (without OpenMP: it runs on one thread)"
         fi
     else
-        _peer_note "llm.c: absent (LLMC_DIR=$src did not build; see $log)"
+        _peer_note "llm.c: absent (LLMC_DIR=$LLMC_DIR holds no built train_gpt2)"
     fi
 }
 

@@ -26,9 +26,8 @@
 # parity): it runs once, only when BENCH_ONLY names it, and prints the same
 # RESULT lines with impl=ours and impl=<peer>.
 #
-# Peers (KenLM, the original word2vec, llm.c) are built from the source
-# checkouts named by KENLM_DIR, WORD2VEC_DIR and LLMC_DIR into build/peers/
-# (bench/peers.sh). A peer that is not there is reported as absent, and its
+# Peers (KenLM, the original word2vec, llm.c) are the user's builds, found in
+# the folders named by KENLM_DIR, WORD2VEC_DIR and LLMC_DIR (bench/peers.sh). A peer that is not there is reported as absent, and its
 # rows are written with ref_value "absent": never a number from another run.
 #
 # bench/results.tsv, tab-separated, one header line:
@@ -89,7 +88,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 note "machine $mach; load average $(load) (above $(nproc), other programs compete: expect noise)"
 note "environment: $(env | grep -E '^OPENBLAS_' | sort | tr '\n' ' ')"
 
-# The peers of the benchmarks chosen: built from KENLM_DIR, WORD2VEC_DIR,
+# The peers of the benchmarks chosen: found in KENLM_DIR, WORD2VEC_DIR,
 # LLMC_DIR, or reported absent (bench/peers.sh).
 # shellcheck source=bench/peers.sh
 . bench/peers.sh

@@ -3,8 +3,7 @@
 #
 #   scripts/deps.sh base        build, tests and demos (make test, make demo)
 #   scripts/deps.sh notebooks   base + Jupyter's nbconvert, a Python kernel, numpy and matplotlib
-#   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`);
-#                               with KENLM_DIR set, also what building KenLM needs
+#   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
 #   scripts/deps.sh pkg-config 'openblas|blas check ...'
 #                               install nothing: check that pkg-config finds each module
 #                               ("a|b": either will do); if not, name the missing ones and the
@@ -60,10 +59,7 @@ group=${1:-base}
 case "$group" in
   base)      want=("${base[@]}") ;;
   notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy python3-matplotlib) ;;
-  bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex)
-             # building KenLM from KENLM_DIR (bench/peers.sh): its CMake and Boost
-             [ -z "${KENLM_DIR:-}" ] || want+=(cmake libboost-program-options-dev libboost-system-dev
-                 libboost-thread-dev libboost-test-dev zlib1g-dev libbz2-dev liblzma-dev) ;;
+  bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex) ;;
   *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench)" >&2; exit 2 ;;
 esac
 
