@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # corpus.sh -- the 3.03M-word corpus of the chapter's parity run, on stdout:
 # PTB train + Brown (tags stripped, lower-cased) + the whole King James Bible
-# (lower-cased, punctuation split off), as issue 4 measured the original tool on.
+# (lower-cased, punctuation split off): what bench/word2vec_parity.sh trains both tools on.
 #
 #   word2vec/corpus.sh > runs/word2vec/ptb_brown_bible.txt
 #
