@@ -46,14 +46,14 @@ static void load_task(LabelledSet *d, int task, const char *split, Tok *tk, int 
     lset_init(d, 1);
     if (task == TASK_BIBLE) {
         snprintf(rel, sizeof rel, "bible/chars.%s.txt", split);
-        if (!data_path(path, sizeof path, rel)) die("'%s' is missing\nHINT: run `make data`", path);
+        data_path_or_die(path, sizeof path, rel);
         snprintf(rel, sizeof rel, "bible/labels.%s.tsv", split);
-        if (!data_path(lpath, sizeof lpath, rel)) die("'%s' is missing\nHINT: run `make data`", lpath);
+        data_path_or_die(lpath, sizeof lpath, rel);
         lset_load_bible(d, path, lpath, tok_lset_encoder(tk), 0, max);
         return;
     }
     snprintf(rel, sizeof rel, "sst/stsa.binary.%s", !strcmp(split, "valid") ? "dev" : split);
-    if (!data_path(path, sizeof path, rel)) die("'%s' is missing\nHINT: run `make data`", path);
+    data_path_or_die(path, sizeof path, rel);
     LabelledSet all;
     lset_init(&all, 1);
     lset_load_labelled_file(&all, path, 2, tok_lset_encoder(tk), 0);

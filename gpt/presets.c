@@ -26,16 +26,16 @@ int gpt_train_preset(void *ctx, const char *name) {
     static char path[1024];
     if (!strcmp(name, "shakespeare-char")) {
         /* nanoGPT config/train_shakespeare_char.py with its README's CPU overrides */
-        data_path(path, sizeof path, "tinyshakespeare/input.txt");
+        data_path_or_die(path, sizeof path, "tinyshakespeare/input.txt");
         o->data = path;
         o->name = "shakespeare-char";
         return 1;
     }
     if (!strcmp(name, "ptb")) {
         static char val[1024], test[1024];
-        data_path(path, sizeof path, "ptb/ptb.train.txt");
-        data_path(val, sizeof val, "ptb/ptb.valid.txt");
-        data_path(test, sizeof test, "ptb/ptb.test.txt");
+        data_path_or_die(path, sizeof path, "ptb/ptb.train.txt");
+        data_path_or_die(val, sizeof val, "ptb/ptb.valid.txt");
+        data_path_or_die(test, sizeof test, "ptb/ptb.test.txt");
         o->data = path, o->val = val, o->test = test, o->words = 1;
         o->name = "ptb";
         /* a small, strongly regularised GPT: 0.93M training words overfit fast */
@@ -51,7 +51,7 @@ int gpt_train_preset(void *ctx, const char *name) {
          * SST-2's training sentences without their labels (never dev or test) */
         static char unl[1024];
         gpt_train_preset(o, "ptb");
-        data_path(unl, sizeof unl, "sst/stsa.fine.train");   /* all 8544, neutral ones too */
+        data_path_or_die(unl, sizeof unl, "sst/stsa.fine.train");   /* all 8544, neutral ones too */
         o->unlabelled = unl, o->min_count = 2;
         /* smaller than ptb's: about 2.8 passes over the text, so
          * that pretraining and both fine-tunings fit in ~40 minutes of one core */

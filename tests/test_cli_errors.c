@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -195,6 +196,33 @@ START_TEST(test_gpt_directory) {
 }
 END_TEST
 
+/* A preset or task whose dataset is in neither data/cache nor $NLP_DATA_DIR
+ * says which file and how to get it, for gpt's presets (rnn's are tested in
+ * test_rnn.c). */
+START_TEST(test_gpt_missing_data) {
+    char exe[600], abs[PATH_MAX], cmd[8192];
+    if (!stage_binary(exe, sizeof exe, "gpt")) SKIP_TEST("%s not built", exe);
+    ck_assert_ptr_nonnull(realpath(exe, abs));
+    const char *empty = tmp_path("no_data");
+    ck_assert_int_eq(mkdir(empty, 0700), 0);
+    const char *args[] = { "train --preset ptb --steps 1", "train --preset shakespeare-char --steps 1",
+                           "train --preset ptb-sst --steps 1" };
+    for (size_t i = 0; i < sizeof args / sizeof *args; i++) {
+        const char *err_path = tmp_path("stderr");
+        snprintf(cmd, sizeof cmd, "cd %s && NLP_DATA_DIR=%s %s %s < /dev/null > /dev/null 2> %s", empty, empty,
+                 abs, args[i], err_path);
+        int st = system(cmd);
+        char *err = read_file(err_path, NULL);
+        printf("gpt %s\n  -> %s", args[i], err);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "gpt %s: want exit 1", args[i]);
+        ck_assert_msg(strstr(err, "is missing (run `make data`, or set NLP_DATA_DIR") != NULL, "gpt %s: %s", args[i], err);
+        free(err);
+        remove(err_path);
+    }
+    rmdir(empty);
+}
+END_TEST
+
 static Suite *cli_errors_suite(void) {
     Suite *s = suite_create("cli_errors");
     TCase *tc = tcase_create("directories");
@@ -203,6 +231,7 @@ static Suite *cli_errors_suite(void) {
     tcase_add_test(tc, test_word2vec_directory);
     tcase_add_test(tc, test_rnn_directory);
     tcase_add_test(tc, test_gpt_directory);
+    tcase_add_test(tc, test_gpt_missing_data);
     suite_add_tcase(s, tc);
     return s;
 }
