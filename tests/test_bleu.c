@@ -276,6 +276,19 @@ static const char **strings(const cJSON *arr, int *n) {
     return s;
 }
 
+/* A fixture case's reference streams ("refs": nrefs arrays of lines), and
+ * each stream's line count in *lines (both malloc'd). */
+static const char ***reference_streams(const cJSON *c, int nrefs, size_t **lines) {
+    const char ***refs = xcalloc((size_t)nrefs, sizeof *refs);
+    *lines = xcalloc((size_t)nrefs, sizeof **lines);
+    for (int r = 0; r < nrefs; r++) {
+        int k;
+        refs[r] = strings(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "refs"), r), &k);
+        (*lines)[r] = (size_t)k;
+    }
+    return refs;
+}
+
 START_TEST(test_fixture_scores) {
     cJSON *root = load_fixture();
     const cJSON *c;
@@ -285,13 +298,8 @@ START_TEST(test_fixture_scores) {
         BleuConfig cfg = case_config(c);
         int nh, nrefs = cJSON_GetArraySize(cJSON_GetObjectItem(c, "refs"));
         const char **hyps = strings(cJSON_GetObjectItem(c, "hyps"), &nh);
-        const char ***refs = xcalloc((size_t)nrefs, sizeof *refs);
-        size_t *lines = xcalloc((size_t)nrefs, sizeof *lines);
-        for (int r = 0; r < nrefs; r++) {
-            int k;
-            refs[r] = strings(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "refs"), r), &k);
-            lines[r] = (size_t)k;
-        }
+        size_t *lines;
+        const char ***refs = reference_streams(c, nrefs, &lines);
         BleuResult res;
         char err[256] = "";
         int rc;
@@ -581,13 +589,8 @@ START_TEST(test_chrf_fixture) {
         };
         int nh, nrefs = cJSON_GetArraySize(cJSON_GetObjectItem(c, "refs"));
         const char **hyps = strings(cJSON_GetObjectItem(c, "hyps"), &nh);
-        const char ***refs = xcalloc((size_t)nrefs, sizeof *refs);
-        size_t *lines = xcalloc((size_t)nrefs, sizeof *lines);
-        for (int r = 0; r < nrefs; r++) {
-            int k;
-            refs[r] = strings(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "refs"), r), &k);
-            lines[r] = (size_t)k;
-        }
+        size_t *lines;
+        const char ***refs = reference_streams(c, nrefs, &lines);
         double score;
         char err[256] = "";
         ck_assert_msg(chrf_corpus(hyps, (size_t)nh, (const char *const *const *)refs, lines, nrefs, &cfg,
