@@ -47,6 +47,7 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from datapath import data_file
 
 CONFIGS = {  # L, NH, C, V, maxT, B, T, bias
     "baby": (4, 4, 128, 65, 64, 12, 64, False),
@@ -134,8 +135,8 @@ def llmc_prepare(threads):
     if os.path.exists(model) and os.path.exists(os.path.join(data, "tiny_shakespeare_val.bin")):
         return root
     gpt = os.path.join(os.environ.get("BIN", "bin"), "gpt")
-    vocab = data_dir("gpt2")
-    text = data_dir("tinyshakespeare/input.txt")
+    vocab = data_file("gpt2")
+    text = data_file("tinyshakespeare/input.txt")
     os.makedirs(data, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-llmc-") as tmp:
         sample = os.path.join(tmp, "ts60k.txt")
@@ -192,13 +193,6 @@ def llmc_time(threads, config):
     B, T = 4, 64
     print(f"RESULT stage=bench bench=gpt case=gpt2_t{threads} impl=llmc value={B * T / (ms / 1e3):.0f} "
           f"unit=tok/s ms_per_step={ms:.2f} val_loss={val_loss}")
-
-
-def data_dir(rel):
-    """data/cache/<rel>, else $NLP_DATA_DIR/<rel>, as common/util.h's data_path."""
-    cached = os.path.join("data", "cache", rel)
-    env = os.environ.get("NLP_DATA_DIR")
-    return cached if os.path.exists(cached) or not env else os.path.join(env, rel)
 
 
 def main():

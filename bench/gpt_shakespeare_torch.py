@@ -31,12 +31,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt_ref import GPT  # noqa: E402  (the same module as the speed benchmark)
-
-
-def data_file(rel):
-    cached = os.path.join("data", "cache", rel)
-    env = os.environ.get("NLP_DATA_DIR")
-    return cached if os.path.exists(cached) or not env else os.path.join(env, rel)
+from datapath import data_file
 
 
 def main():

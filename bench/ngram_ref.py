@@ -32,15 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-
-
-def data_file(rel):
-    """data/cache/<rel> (from `make data`), else $NLP_DATA_DIR/<rel>, as common/util.h's data_path."""
-    cached = os.path.join("data", "cache", rel)
-    env = os.environ.get("NLP_DATA_DIR")
-    if os.path.exists(cached) or not env:
-        return cached
-    return os.path.join(env, rel)
+from datapath import data_file
 
 
 def kenlm_tool(name):

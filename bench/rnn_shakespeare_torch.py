@@ -29,12 +29,7 @@ import time
 
 import torch
 import torch.nn.functional as F
-
-
-def data_file(rel):
-    cached = os.path.join("data", "cache", rel)
-    env = os.environ.get("NLP_DATA_DIR")
-    return cached if os.path.exists(cached) or not env else os.path.join(env, rel)
+from datapath import data_file
 
 
 class LM(torch.nn.Module):
