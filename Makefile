@@ -22,8 +22,11 @@ export OMP_WAIT_POLICY ?= PASSIVE
 PYTHON  ?= /usr/bin/python3
 
 # The seven stages in the order of the story; only those present are built.
+# A stage with sources builds its library (and its tests link it); one with a
+# main.c also builds its binary, and `make demo` runs that binary's demo.
 ALL_STAGES := ngram word2vec rnn seq2seq transformer gpt rlhf
-STAGES     := $(foreach s,$(ALL_STAGES),$(if $(wildcard $(s)/main.c),$(s)))
+LIB_STAGES := $(foreach s,$(ALL_STAGES),$(if $(wildcard $(s)/*.c),$(s)))
+STAGES     := $(foreach s,$(LIB_STAGES),$(if $(wildcard $(s)/main.c),$(s)))
 
 # ---------------------------------------------------------------- flags
 ifeq ($(SAN),1)
@@ -93,7 +96,7 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
 .DEFAULT_GOAL := all
 
-all: $(LIBCOMMON) $(STAGE_BINS)
+all: $(LIBCOMMON) $(STAGE_BINS) $(LIB_STAGES:%=$(BUILD)/lib%.a)
 
 # Order-only: it runs once per make, and never makes an object out of date.
 $(BUILD)/%.o: %.c | pkgcheck
@@ -124,13 +127,15 @@ $(BIN)/$(1): $(BUILD)/$(1)/main.o $$($(1)_LIB) $$($(1)_DEPS:%=$(BUILD)/lib%.a) $
 	$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
 $(1): $(BIN)/$(1)
 endef
-$(foreach s,$(STAGES),$(eval $(call STAGE_RULES,$(s))))
+$(foreach s,$(LIB_STAGES),$(eval $(call STAGE_RULES,$(s))))
 
 .SECONDEXPANSION:
-# A test binary tests/test_<name>.c links lib<name>.a when <name> is a stage.
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS_OBJ) $(LIBCOMMON) $$(if $$(filter $$*,$(STAGES)),$(BUILD)/lib$$*.a)
+# A test binary tests/test_<name>.c or tests/test_<name>_<part>.c links
+# lib<name>.a when <name> is a stage.
+test_stage = $(filter $(firstword $(subst _, ,$(1))),$(LIB_STAGES))
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS_OBJ) $(LIBCOMMON) $$(if $$(call test_stage,$$*),$(BUILD)/lib$$(call test_stage,$$*).a)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/test_$*.o $(HARNESS_OBJ) \
-	    $(if $(filter $*,$(STAGES)),$(BUILD)/lib$*.a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
+	    $(if $(call test_stage,$*),$(BUILD)/lib$(call test_stage,$*).a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -1,0 +1,84 @@
+/*
+ * corpus.h -- parallel text for translation: sentence pairs, their
+ * normalisation and tokens, vocabularies, and padded batches.
+ *
+ * A corpus is two line-aligned UTF-8 files (line k of the source translates
+ * line k of the target). Loading checks what a silent wrong answer would
+ * hide: the two files must have the same number of lines, no line may be
+ * empty (after normalisation), and both must be valid UTF-8; each error
+ * names the file and line, and the caller exits 1.
+ *
+ * Normalisation (S2S_WORDS): lower-cased (Unicode, common/unicode_lower.h),
+ * then split into words and punctuation the way the Multi30k tutorials'
+ * tokenizer does for English and German ("Männer." -> "männer ."), joined
+ * by single spaces. S2S_CHARS keeps the text as it is and makes each code
+ * point a token. The normalised text is what BLEU scores.
+ *
+ * Ids are those of common/text.h's Vocab (VOCAB_UNK, VOCAB_BOS, VOCAB_EOS,
+ * VOCAB_PAD then the tokens), built on the training side only.
+ */
+#ifndef SEQ2SEQ_CORPUS_H
+#define SEQ2SEQ_CORPUS_H
+
+#include <stddef.h>
+
+#include "rng.h"
+#include "text.h"
+
+typedef enum { S2S_WORDS, S2S_CHARS } S2sTokens;
+
+/* Sentence pairs: the normalised text and (once encoded) the ids, without BOS/EOS. */
+typedef struct {
+    int n;
+    char **src_text, **tgt_text;   /* (n) normalised lines, NUL-terminated */
+    int **src, **tgt;              /* (n) ids, or NULL until s2s_pairs_encode */
+    int *src_len, *tgt_len;        /* (n) number of ids */
+} S2sPairs;
+
+/* The normalised form of one line (malloc'd); S2S_CHARS returns a copy. */
+char *s2s_normalise(const char *line, size_t len, S2sTokens kind);
+
+/* Load two line-aligned files. Returns 0, or -1 with err filled
+ * ("FILE:LINE: what is wrong"). */
+int s2s_pairs_load(S2sPairs *p, const char *src_path, const char *tgt_path, S2sTokens kind,
+                   char *err, size_t errlen);
+/* Pairs from memory (the built-in tasks), already normalised or raw per kind. */
+void s2s_pairs_add(S2sPairs *p, const char *src, const char *tgt, S2sTokens kind);
+void s2s_pairs_free(S2sPairs *p);
+/* Keep only the pairs whose both sides have at most max_words tokens. */
+void s2s_pairs_filter_len(S2sPairs *p, int max_words);
+
+/* A vocabulary of one side's training text: tokens seen >= min_count times. */
+Vocab *s2s_vocab_build(const S2sPairs *p, int side, S2sTokens kind, int min_count, int max_size);
+/* Encode both sides (unknown tokens -> VOCAB_UNK). */
+void s2s_pairs_encode(S2sPairs *p, const Vocab *src_v, const Vocab *tgt_v);
+/* Ids -> text: tokens joined by spaces (S2S_WORDS) or concatenated (S2S_CHARS). */
+char *s2s_detokenize(const Vocab *v, const int *ids, int n, S2sTokens kind);
+
+/*
+ * Padded batches, time-major. The pairs are sorted into buckets of similar
+ * source length (shuffled within and between buckets each epoch when an Rng
+ * is given), so a batch carries little padding.
+ *     src     (S,B) ids, VOCAB_PAD after each sentence's src_len
+ *     tgt_in  (T,B) BOS y_1 .. y_m, then VOCAB_PAD
+ *     tgt_out (T,B) y_1 .. y_m EOS, then VOCAB_PAD      (T = longest m + 1)
+ *     index   (B)   which pair each column is
+ */
+typedef struct {
+    int S, T, B;
+    int *src, *src_len, *tgt_in, *tgt_out, *index;
+} S2sBatch;
+
+typedef struct {
+    int nbatches;
+    S2sBatch *batch;
+    int max_S, max_T, max_B;   /* the largest shapes, to size activations once */
+} S2sBatches;
+
+/* Cut p (encoded) into batches of at most batch_size pairs; rng NULL keeps
+ * the corpus order (evaluation), else shuffles. src/tgt longer than max_len
+ * ids are truncated (0: no limit). */
+void s2s_batches_make(S2sBatches *bs, const S2sPairs *p, int batch_size, int max_len, Rng *rng);
+void s2s_batches_free(S2sBatches *bs);
+
+#endif
