@@ -17,6 +17,17 @@ int rnn_gates(RnnKind kind) {
     die("rnn: unknown cell kind %d", (int)kind);
 }
 
+static const char *kind_names[] = { "rnn", "lstm", "gru" };
+
+const char *rnn_kind_name(RnnKind kind) { return kind_names[kind]; }
+
+int rnn_kind_parse(const char *s, RnnKind *kind) {
+    for (int k = 0; k < 3; k++)
+        if (strcmp(s, kind_names[k]) == 0) { *kind = (RnnKind)k; return 0; }
+    if (strcmp(s, "elman") == 0) { *kind = RNN_ELMAN; return 0; }
+    return -1;
+}
+
 size_t rnn_act_size(RnnKind kind, int T, int B, int H) {
     size_t tbh = (size_t)T * B * H;
     switch (kind) {

@@ -60,6 +60,8 @@
 typedef enum { RNN_ELMAN, RNN_LSTM, RNN_GRU } RnnKind;
 
 int rnn_gates(RnnKind kind);                                   /* G: 1, 4 or 3 */
+const char *rnn_kind_name(RnnKind kind);                       /* "rnn", "lstm", "gru" */
+int rnn_kind_parse(const char *s, RnnKind *kind);              /* also "elman"; 0 ok, -1 unknown */
 size_t rnn_act_size(RnnKind kind, int T, int B, int H);        /* floats in act */
 size_t rnn_scratch_size(RnnKind kind, int T, int B, int H);    /* floats in scratch */
 

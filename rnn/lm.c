@@ -9,17 +9,6 @@
 #include "ops.h"
 #include "util.h"
 
-static const char *kind_names[] = { "rnn", "lstm", "gru" };
-
-const char *rnn_lm_kind_name(RnnKind kind) { return kind_names[kind]; }
-
-int rnn_lm_kind_parse(const char *s, RnnKind *kind) {
-    for (int k = 0; k < 3; k++)
-        if (strcmp(s, kind_names[k]) == 0) { *kind = (RnnKind)k; return 0; }
-    if (strcmp(s, "elman") == 0) { *kind = RNN_ELMAN; return 0; }
-    return -1;
-}
-
 /* ------------------------------------------------------------ parameters */
 
 /* Point every field of t at its tensor: get is params_get (the values) or

@@ -82,8 +82,6 @@ typedef struct {
     Rng rng;                              /* dropout masks */
 } RnnLmActs;
 
-const char *rnn_lm_kind_name(RnnKind kind);          /* "rnn", "lstm", "gru" */
-int rnn_lm_kind_parse(const char *s, RnnKind *kind);  /* 0 ok, -1 unknown */
 
 /* Declare and allocate the parameters (zero). Dies on a bad config. */
 void rnn_lm_build(RnnLm *m, const RnnLmConfig *cfg);

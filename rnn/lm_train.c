@@ -185,7 +185,7 @@ static void fill_chunk(int *inp, int *tgt, const int *s, size_t row_len, long k,
 
 static void write_config(const RnnLmTrainOptions *o, const RnnLmData *d, long total) {
     RunConfig *c = config_begin(o->out);
-    config_str(c, "model", rnn_lm_kind_name(o->model.kind));
+    config_str(c, "model", rnn_kind_name(o->model.kind));
     config_str(c, "level", d->char_level ? "char" : "word");
     config_int(c, "vocab", o->model.V);
     config_int(c, "emb", o->model.E);

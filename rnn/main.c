@@ -183,7 +183,7 @@ static int apply_preset(void *ctx, const char *name) {
         t->epochs = elman ? 6 : 13;
         t->optimizer = 0; t->lr = elman ? 0.1f : 1.0f; t->decay = 0.5f; t->decay_start = elman ? 3 : 4;
         t->clip = 5.0f; t->time_sum = 1; t->eval_T = 35; t->log_every = 100;
-    } else if (strncmp(name, "shakespeare-", 12) == 0 && rnn_lm_kind_parse(name + 12, &kind) == 0) {
+    } else if (strncmp(name, "shakespeare-", 12) == 0 && rnn_kind_parse(name + 12, &kind) == 0) {
         corpus_paths(o, CORPUS_SHAKESPEARE);
         t->model.kind = kind;
         t->model.E = 128; t->model.H = 128; t->model.L = 2; t->model.dropout = 0.0f;
@@ -284,7 +284,7 @@ static void load_corpus(const Options *o, RnnLmData *d) {
 
 static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss) {
     result_begin("rnn");
-    result_str("model", rnn_lm_kind_name(m->cfg.kind));
+    result_str("model", rnn_kind_name(m->cfg.kind));
     result_str("data", data);
     result_str("split", split);
     result_int("tokens", (long long)tokens);

@@ -171,9 +171,9 @@ static void check_kind(RnnKind kind) {
     tiny_forward(t);
     params_zero_grad(&t->m.pt);
     rnn_lm_backward(&t->m, &t->a, (float)t->T);
-    double err = gradcheck(rnn_lm_kind_name(kind), tiny_loss, t, t->m.pt.values, t->m.pt.grads, t->m.pt.total, 1e-2f);
-    printf("gradcheck %-4s LM: max relative error %.2e over %zu parameters\n", rnn_lm_kind_name(kind), err, t->m.pt.total);
-    ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", rnn_lm_kind_name(kind), err);
+    double err = gradcheck(rnn_kind_name(kind), tiny_loss, t, t->m.pt.values, t->m.pt.grads, t->m.pt.total, 1e-2f);
+    printf("gradcheck %-4s LM: max relative error %.2e over %zu parameters\n", rnn_kind_name(kind), err, t->m.pt.total);
+    ck_assert_msg(err < GRAD_TOL, "%s: gradcheck error %g", rnn_kind_name(kind), err);
     rnn_lm_acts_free(&t->a);
     rnn_lm_free(&t->m);
     free(t);
