@@ -236,7 +236,7 @@ static void specials_en(Specials *sp) {
     /* times: 5pm -> 5 pm, 11a.m. -> 11 a.m. */
     const char *const periods[] = {"a.m.", "am", "p.m.", "pm", NULL};
     for (int h = 1; h <= 12; h++) {
-        char num[4];
+        char num[16];
         snprintf(num, sizeof num, "%d", h);
         for (const char *const *p = periods; *p; p++) special2(sp, num, *p, NULL);
     }
