@@ -4,7 +4,7 @@
 # Usage:  scripts/data.sh [DATASET ...]        (what `make data` runs, with no arguments)
 #
 #   DATASET: tinyshakespeare ptb word2vec-analogy word-similarity mr-polarity
-#            sst kim2014-other multi30k tatoeba-eng-fra gpt2 brown bible
+#            sst kim2014-other multi30k tatoeba-eng-fra gpt2 brown bible bible-es
 #            (default: all of them)
 #
 # Each file lands in data/cache/<dataset>/<file>, the layout of the shared
@@ -22,7 +22,8 @@
 # (iconv -f latin1 -t utf-8); Multi30k's plain files are the gunzipped .gz;
 # tatoeba-eng-fra/fra.txt is unzipped from fra-eng.zip when unzip or python3
 # is present (optional: "skipped" otherwise, not a failure).
-# "bible" runs scripts/bible.sh (Debian's bible-kjv; no download).
+# "bible" runs scripts/bible.sh (Debian's bible-kjv; no download), "bible-es"
+# scripts/bible_pairs.sh (Debian's SWORD KJV and Reina-Valera 1909; no download).
 # Exit status: 0 if every file is ok, 1 if any failed, 2 for an unknown dataset.
 set -u
 
@@ -125,12 +126,12 @@ obtain() {
 
 # ---------------------------------------------------------------- arguments
 want_sets=("$@")
-[ $# -eq 0 ] && want_sets=("${ALL[@]}" bible)
+[ $# -eq 0 ] && want_sets=("${ALL[@]}" bible bible-es)
 for d in "${want_sets[@]}"; do
-    case " ${ALL[*]} bible " in
+    case " ${ALL[*]} bible bible-es " in
         *" $d "*) ;;
         *) echo "data.sh: error: unknown dataset '$d'" >&2
-           echo "datasets: ${ALL[*]} bible" >&2
+           echo "datasets: ${ALL[*]} bible bible-es" >&2
            exit 2 ;;
     esac
 done
@@ -138,9 +139,10 @@ done
 trap 'rm -f "$CACHE"/*/*.tmp.$$' EXIT
 trap 'exit 130' INT TERM
 
-run_bible=0
+run_bible=0 run_bible_es=0
 for d in "${want_sets[@]}"; do
     if [ "$d" = bible ]; then run_bible=1; continue; fi
+    if [ "$d" = bible-es ]; then run_bible_es=1; continue; fi
     while read -r file method arg member; do
         obtain "$file" "$method" "$arg" "$member" </dev/null
     done < <(grep -v '^#' "$SOURCES" | awk -v d="$d" 'index($1, d "/") == 1')
@@ -167,5 +169,8 @@ status=0
 [ $n_failed -gt 0 ] && status=1
 if [ $run_bible -eq 1 ]; then
     scripts/bible.sh || status=1
+fi
+if [ $run_bible_es -eq 1 ]; then
+    scripts/bible_pairs.sh || status=1
 fi
 exit $status

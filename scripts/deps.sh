@@ -54,7 +54,9 @@ if [ "${1:-}" = pkg-config ]; then
 fi
 
 # libpcre2-dev and libcjson-dev: GPT-2's pre-tokenisation pattern (Unicode classes) and encoder.json.
-base=(build-essential libopenblas-dev check pkg-config gnuplot-nox bible-kjv bible-kjv-text libpcre2-dev libcjson-dev)
+# sword-text-kjv, sword-text-sparv, libsword-utils: the KJV / Reina-Valera 1909 verse pairs (bible_pairs.sh).
+base=(build-essential libopenblas-dev check pkg-config gnuplot-nox bible-kjv bible-kjv-text libpcre2-dev libcjson-dev
+      sword-text-kjv sword-text-sparv libsword-utils)
 group=${1:-base}
 case "$group" in
   base)      want=("${base[@]}") ;;
