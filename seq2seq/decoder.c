@@ -372,6 +372,7 @@ typedef struct {
     const float *enc_out, *h_final, *c_final;
     const int *src_len, *tgt_out;
     int *fed;                              /* (T,B) the tokens fed: tgt_in, or an argmax */
+    int *rows;                             /* (T*B) backward: the rows whose target is not pad */
     Views w;
     S2sAttMemory mem;
     float *keys;                           /* (S,B,A) U h_j + b_a */
@@ -387,6 +388,7 @@ typedef struct {
     float *probs;                          /* (T,B,V) */
     /* backward */
     float *dlogits, *d_outin, *demb;       /* (T,B,V), (T,B,out_in), (T,B,E) */
+    float *packed;                         /* (T*B,out_in) the output layer's input, target rows only */
     float *dxg[MAXL], *dhg[MAXL];          /* (T,B,GH) every step's gate gradients */
     float *dh[2][MAXL], *dc[2][MAXL];      /* (B,H) state gradients: this step's, the previous step's */
     int cur;                               /* which of the two is this step's */
@@ -437,6 +439,7 @@ static void acts_layout(S2sDecoderActs *a, Acts *P, const S2sDecoder *d, Carver 
     P->probs = carve(cv, TB * V);
     P->dlogits = carve(cv, TB * V);
     P->d_outin = carve(cv, TB * O);
+    P->packed = carve(cv, TB * O);
     P->demb = carve(cv, TB * E);
     P->dtmp = carve(cv, bh);
     P->dctx = carve(cv, att ? (size_t)B * D : 0);
@@ -463,13 +466,14 @@ void s2s_decoder_acts_build(S2sDecoderActs *a, const S2sDecoder *d, int T, int S
     cv = (Carver){.base = a->memory};
     acts_layout(a, P, d, &cv);
     P->fed = xcalloc((size_t)T * B, sizeof(int));
+    P->rows = xcalloc((size_t)T * B, sizeof(int));
     a->priv = P;
     rng_seed(&a->rng, seed, 0);
 }
 
 void s2s_decoder_acts_free(S2sDecoderActs *a) {
     Acts *P = a->priv;
-    if (P) free(P->fed);
+    if (P) { free(P->fed); free(P->rows); }
     free(P);
     free(a->memory);
     memset(a, 0, sizeof *a);
@@ -797,10 +801,45 @@ static void initial_state_backward(const S2sDecoder *d, S2sDecoderActs *a) {
                       dir * c->enc_H, c->enc_H);
 }
 
+/*
+ * The output layer, backward: one sgemm each for its input's gradient and
+ * dW_out, over the rows that have a target. A row whose target is pad has
+ * zero dlogits: it adds nothing to either product, so its rows are packed
+ * out first (with Multi30k's batches a good share of the T*B rows is pad).
+ */
+static void output_backward(const S2sDecoder *d, Acts *P, float dloss) {
+    int N = P->T * P->B, V = d->cfg.V, O = d->out_in, M = 0;
+    const float *in = output_input(d, P);
+    memset(P->dlogits, 0, (size_t)N * V * sizeof(float));
+    crossentropy_backward(P->dlogits, P->probs, P->tgt_out, N, V, P->pad_id, P->smoothing, dloss);
+    memset(P->d_outin, 0, (size_t)N * O * sizeof(float));
+    for (int i = 0; i < N; i++)
+        if (P->tgt_out[i] != P->pad_id) P->rows[M++] = i;
+    if (M == N) {
+        linear_backward(P->d_outin, d->g.out_w, d->g.out_b, P->dlogits, in, d->w.out_w, N, O, V);
+        return;
+    }
+    if (M == 0) return;
+    /* pack: row rows[m] moves to row m (m <= rows[m], so in place for dlogits) */
+    for (int m = 0; m < M; m++) {
+        if (P->rows[m] != m)
+            memcpy(P->dlogits + (size_t)m * V, P->dlogits + (size_t)P->rows[m] * V, (size_t)V * sizeof(float));
+        memcpy(P->packed + (size_t)m * O, in + (size_t)P->rows[m] * O, (size_t)O * sizeof(float));
+    }
+    linear_backward(P->d_outin, d->g.out_w, d->g.out_b, P->dlogits, P->packed, d->w.out_w, M, O, V);
+    /* unpack d_outin in place, from the last row down, and zero the pad rows */
+    for (int m = M - 1; m >= 0; m--) {
+        int r = P->rows[m];
+        if (r == m) break;   /* rows[k] = k for every k <= m from here on */
+        memcpy(P->d_outin + (size_t)r * O, P->d_outin + (size_t)m * O, (size_t)O * sizeof(float));
+        memset(P->d_outin + (size_t)m * O, 0, (size_t)O * sizeof(float));
+    }
+}
+
 void s2s_decoder_backward(const S2sDecoder *d, S2sDecoderActs *a, float dloss) {
     Acts *P = a->priv;
     const S2sDecoderConfig *c = &d->cfg;
-    int T = P->T, B = P->B, S = P->S, N = T * B, V = c->V, O = d->out_in;
+    int T = P->T, B = P->B, S = P->S, N = T * B;
     size_t bh = (size_t)B * c->H, enc_states = (size_t)c->enc_L * c->enc_ndir * B * c->enc_H;
     memset(a->d_enc_out, 0, (size_t)S * B * c->D * sizeof(float));
     memset(a->dh_final, 0, enc_states * sizeof(float));
@@ -810,11 +849,7 @@ void s2s_decoder_backward(const S2sDecoder *d, S2sDecoderActs *a, float dloss) {
     if (P->dkeys) memset(P->dkeys, 0, (size_t)S * B * c->A * sizeof(float));
     if (P->dht) memset(P->dht, 0, bh * sizeof(float));
 
-    /* The output layer over all T*B rows: one sgemm each for dinput and dW_out. */
-    memset(P->dlogits, 0, (size_t)N * V * sizeof(float));
-    crossentropy_backward(P->dlogits, P->probs, P->tgt_out, N, V, P->pad_id, P->smoothing, dloss);
-    memset(P->d_outin, 0, (size_t)N * O * sizeof(float));
-    linear_backward(P->d_outin, d->g.out_w, d->g.out_b, P->dlogits, output_input(d, P), d->w.out_w, N, O, V);
+    output_backward(d, P, dloss);
 
     /* The steps in reverse; nothing reaches the last step's state from later. */
     P->cur = 0;
