@@ -481,16 +481,23 @@ void s2s_decoder_acts_free(S2sDecoderActs *a) {
 
 /* ================================================================ training forward */
 
+/* Source lengths must lie in [1, S]; a decoder without attention never
+ * reads them (NULL is fine there). */
+static void check_sources(const S2sDecoder *d, const int *src_len, const float *c_final, int S, int B) {
+    if (!src_len && d->cfg.attn != S2S_ATTN_NONE) die("decoder: attention needs the source lengths");
+    for (int b = 0; src_len && b < B; b++)
+        if (src_len[b] < 1 || src_len[b] > S)
+            die("decoder: source length %d of sentence %d is outside [1, %d]", src_len[b], b, S);
+    if (is_sutskever(&d->cfg) && d->cfg.cell == RNN_LSTM && !c_final)
+        die("decoder: an LSTM decoder that starts from the encoder's states needs c_final");
+}
+
 static void check_batch(const S2sDecoder *d, const S2sDecoderActs *a, const int *src_len,
                         const float *c_final, int S, int T, int B) {
     if (T < 1 || S < 1 || B < 1 || T > a->T || S > a->S || B > a->B)
         die("decoder: batch T=%d S=%d B=%d does not fit the buffers built for T=%d S=%d B=%d",
             T, S, B, a->T, a->S, a->B);
-    for (int b = 0; b < B; b++)
-        if (src_len[b] < 1 || src_len[b] > S)
-            die("decoder: source length %d of sentence %d is outside [1, %d]", src_len[b], b, S);
-    if (is_sutskever(&d->cfg) && d->cfg.cell == RNN_LSTM && !c_final)
-        die("decoder: an LSTM decoder that starts from the encoder's states needs c_final");
+    check_sources(d, src_len, c_final, S, B);
 }
 
 /* The encoder side, as attention reads it; additive: keys = U h_j + b_a, once per batch. */
@@ -939,15 +946,11 @@ void s2s_decode_begin(const S2sDecoder *d, S2sDecodeState *st, const float *enc_
     const S2sDecoderConfig *c = &d->cfg;
     if (S < 1 || B < 1 || S > st->S || B > st->B)
         die("decoder: S=%d B=%d do not fit the decoding state built for S=%d B=%d", S, B, st->S, st->B);
-    for (int b = 0; b < B; b++)
-        if (src_len[b] < 1 || src_len[b] > S)
-            die("decoder: source length %d of sentence %d is outside [1, %d]", src_len[b], b, S);
-    if (is_sutskever(c) && c->cell == RNN_LSTM && !c_final)
-        die("decoder: an LSTM decoder that starts from the encoder's states needs c_final");
+    check_sources(d, src_len, c_final, S, B);
     size_t enc_states = (size_t)c->enc_L * c->enc_ndir * B * c->enc_H;
     P->S = S; P->B = B;
     memcpy(P->enc, enc_out, (size_t)S * B * c->D * sizeof(float));
-    memcpy(P->len, src_len, (size_t)B * sizeof(int));
+    if (src_len) memcpy(P->len, src_len, (size_t)B * sizeof(int));
     memcpy(P->hf, h_final, enc_states * sizeof(float));
     if (P->cf && c_final) memcpy(P->cf, c_final, enc_states * sizeof(float));
     views_fill(&P->w, d);

@@ -121,7 +121,7 @@ void s2s_decoder_acts_free(S2sDecoderActs *a);
  * feeds back argmax at steps whose coin says so. Returns the mean
  * cross-entropy over targets != pad_id, label-smoothed by smoothing
  * (ops.h crossentropy_forward), in nats. The pointers must stay valid
- * until backward.
+ * until backward. src_len may be NULL for a decoder without attention.
  */
 double s2s_decoder_forward(const S2sDecoder *d, S2sDecoderActs *a,
                            const float *enc_out, const int *src_len,

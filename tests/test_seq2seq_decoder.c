@@ -248,7 +248,6 @@ START_TEST(decode_steps_match_forward) {
         case_forward(&k);
         incremental_matches(&k, CASES[ci], 1);
         incremental_matches(&k, CASES[ci], 2);
-        if (k.a.att) ck_assert(k.a.att != NULL);
         case_free(&k);
     }
     fixture_free(fx);
