@@ -20,7 +20,8 @@
  *   S2S_ATTN_LUONG_{DOT,GENERAL,CONCAT}  (Luong et al. 2015, input feeding)
  *       state_0 = tanh(W_br z + b_br) in every layer (c_0 = 0);  ht_0 = 0
  *       s_t     = cell([dropout(emb[y_{t-1}]); ht_{t-1}], s_{t-1})
- *       score   dot: s_t . h_j  (needs H == D);  general: s_t^T W_a h_j;
+ *       score   dot: s_t . h_j  (needs H == D);  general: (W_a s_t) . h_j,
+ *               W_a (D,H) as nn.Linear(H, D, bias=False);
  *               concat: v^T tanh(W_a [s_t; h_j] + b_a)
  *       a_t     = softmax over j < src_len;       c_t = sum_j a_tj h_j
  *       ht_t    = tanh(W_c [c_t; s_t])            (no bias, as the paper)
@@ -28,6 +29,9 @@
  * Legend: V target vocabulary, E embedding, H decoder hidden, L layers,
  * A attention size, D encoder output width, S source positions, T target
  * steps, B batch. Rows are time-major (row t*B + b), as rnn_cells.h.
+ * emb[y_{t-1}] in an output layer is the same dropped-out embedding the
+ * cell reads (as the Multi30k tutorials do); dropout between layers applies
+ * to the inputs of layers 1..L-1, not to the top layer's output.
  *
  * Parameter names (in the caller's ParamTable): dec.emb (V,E),
  * dec.l{l}.w_ih / w_hh / b_ih / b_hh (PyTorch's gate order), dec.bridge.w
@@ -37,7 +41,10 @@
  *
  * Teacher forcing. Training feeds y_{t-1} from the reference with
  * probability tf_ratio, decided once per step for the whole batch (as the
- * PyTorch tutorials do), and otherwise the argmax of step t-1's logits.
+ * PyTorch tutorials do), and otherwise the argmax of step t-1's logits;
+ * step 0 always reads tgt_in's first row (BOS). With tf_ratio >= 1 the
+ * embedding projection and the output layer are whole-sequence sgemms;
+ * below 1 they run step by step (the next input depends on the logits).
  */
 #ifndef SEQ2SEQ_DECODER_H
 #define SEQ2SEQ_DECODER_H
@@ -114,7 +121,7 @@ void s2s_decoder_acts_free(S2sDecoderActs *a);
  * feeds back argmax at steps whose coin says so. Returns the mean
  * cross-entropy over targets != pad_id, label-smoothed by smoothing
  * (ops.h crossentropy_forward), in nats. The pointers must stay valid
- * until backward.
+ * until backward. src_len may be NULL for a decoder without attention.
  */
 double s2s_decoder_forward(const S2sDecoder *d, S2sDecoderActs *a,
                            const float *enc_out, const int *src_len,
@@ -122,7 +129,9 @@ double s2s_decoder_forward(const S2sDecoder *d, S2sDecoderActs *a,
                            const int *tgt_in, const int *tgt_out, int pad_id, float smoothing,
                            int S, int T, int B, int train, float tf_ratio);
 /* Backward of the last forward: accumulates parameter gradients (times dloss)
- * and fills a->d_enc_out, a->dh_final, a->dc_final. */
+ * and fills a->d_enc_out, a->dh_final, a->dc_final. The output layer's
+ * backward products skip the rows whose target is pad_id (their gradient
+ * is zero). */
 void s2s_decoder_backward(const S2sDecoder *d, S2sDecoderActs *a, float dloss);
 
 /*
@@ -133,7 +142,8 @@ void s2s_decoder_backward(const S2sDecoder *d, S2sDecoderActs *a, float dloss);
 typedef struct {
     int S, B, R;
     float *memory;
-    float *att;        /* (R,S) the last step's attention weights per row, or NULL */
+    float *att;        /* (R,S) the last step's attention weights per row (row stride S,
+                          zero from the sentence's src_len on), or NULL without attention */
     void *priv;
 } S2sDecodeState;
 
