@@ -166,12 +166,10 @@ static void zero_padding(float *x, const int *len, int S, int B, int C) {
             if (s >= len[b]) memset(x + ((size_t)s * B + b) * C, 0, (size_t)C * sizeof(float));
 }
 
-/* Final state slot of layer l, direction d, in PyTorch's h_n order (or NULL). */
-static float *final_slot(float *base, const S2sEncoder *e, int l, int d, int B) {
-    return base ? base + ((size_t)l * e->ndir + d) * B * e->cfg.H : NULL;
-}
-static const float *final_grad(const float *base, const S2sEncoder *e, int l, int d, int B) {
-    return base ? base + ((size_t)l * e->ndir + d) * B * e->cfg.H : NULL;
+/* Where layer l, direction d's (B,H) final state starts in (L*ndir,B,H):
+ * PyTorch's h_n order. */
+static size_t final_at(const S2sEncoder *e, int l, int d, int B) {
+    return ((size_t)l * e->ndir + d) * B * e->cfg.H;
 }
 
 /* Check the batch and keep its ids (0 at padding: they are never read, but
@@ -199,39 +197,48 @@ static void take_batch(EncPriv *p, const S2sEncoder *e, const S2sEncoderActs *a,
 
 /* ------------------------------------------------------------ forward */
 
+/* One direction of layer l over p->x[l]: its states into columns
+ * [d*H, (d+1)*H) of y (S,B,D), its final state into h_final, c_final. */
+static void direction_forward(const S2sEncoder *e, S2sEncoderActs *a, int l, int d, float *y) {
+    const S2sEncoderConfig *c = &e->cfg;
+    const S2sEncoderTensors *w = &e->w;
+    EncPriv *p = a->priv;
+    int S = p->S, B = p->B, I = layer_input(e, l);
+    size_t at = final_at(e, l, d, B);
+    const float *x = p->x[l];
+    if (d == 1) {
+        /* bwd^l_s = cell(x^l_s, bwd^l_{s+1}): the same layer run on each
+         * sentence read backwards, its states then put back in place */
+        rnn_reverse_in_length(p->xr[l], p->x[l], p->len, S, B, I);
+        x = p->xr[l];
+    }
+    rnn_layer_forward_len(c->cell, p->h[l][d], a->h_final + at, a->c_final ? a->c_final + at : NULL,
+                          p->act[l][d], x, p->len, NULL, NULL,
+                          w->w_ih[l][d], w->w_hh[l][d], w->b_ih[l][d], w->b_hh[l][d], S, B, I, c->H);
+    const float *states = p->h[l][d];
+    if (d == 1) {
+        rnn_reverse_in_length(p->dh, p->h[l][1], p->len, S, B, c->H);
+        states = p->dh;
+    }
+    put_columns(y, states, (size_t)S * B, c->H, d * c->H, e->D);
+}
+
 void s2s_encoder_forward(const S2sEncoder *e, S2sEncoderActs *a, const int *src, const int *src_len,
                          int S, int B, int train) {
     const S2sEncoderConfig *c = &e->cfg;
-    const S2sEncoderTensors *w = &e->w;
     EncPriv *p = a->priv;
     take_batch(p, e, a, src, src_len, S, B);
     size_t n = (size_t)S * B;
     float pdrop = train ? c->dropout : 0.0f;
-    const int *len = p->len;
 
     /* x_s = dropout(emb[src_s]), zero at padding so the layers see finite zeros there */
-    embedding_forward(p->x[0], p->ids, w->emb, (int)n, c->V, c->E);
-    zero_padding(p->x[0], len, S, B, c->E);
+    embedding_forward(p->x[0], p->ids, e->w.emb, (int)n, c->V, c->E);
+    zero_padding(p->x[0], p->len, S, B, c->E);
     dropout_forward(p->x[0], p->mask[0], p->x[0], pdrop, n * c->E, &p->rng);
 
     for (int l = 0; l < c->L; l++) {
-        int I = layer_input(e, l);
         float *y = l == c->L - 1 ? a->out : p->x[l + 1];   /* [fwd; bwd] (S,B,D) */
-        rnn_layer_forward_len(c->cell, p->h[l][0], final_slot(a->h_final, e, l, 0, B),
-                              final_slot(a->c_final, e, l, 0, B), p->act[l][0], p->x[l], len, NULL, NULL,
-                              w->w_ih[l][0], w->w_hh[l][0], w->b_ih[l][0], w->b_hh[l][0], S, B, I, c->H);
-        put_columns(y, p->h[l][0], n, c->H, 0, e->D);
-        if (e->ndir == 2) {
-            /* bwd^l_s = cell(x^l_s, bwd^l_{s+1}): the same layer on each
-             * sentence read backwards, its states then put back in place */
-            rnn_reverse_in_length(p->xr[l], p->x[l], len, S, B, I);
-            rnn_layer_forward_len(c->cell, p->h[l][1], final_slot(a->h_final, e, l, 1, B),
-                                  final_slot(a->c_final, e, l, 1, B), p->act[l][1], p->xr[l], len,
-                                  NULL, NULL, w->w_ih[l][1], w->w_hh[l][1], w->b_ih[l][1], w->b_hh[l][1],
-                                  S, B, I, c->H);
-            rnn_reverse_in_length(p->dh, p->h[l][1], len, S, B, c->H);
-            put_columns(y, p->dh, n, c->H, c->H, e->D);
-        }
+        for (int d = 0; d < e->ndir; d++) direction_forward(e, a, l, d, y);
         /* dropout between layers only (Zaremba et al. 2014: not on the recurrence) */
         if (l < c->L - 1) dropout_forward(y, p->mask[l + 1], y, pdrop, n * e->D, &p->rng);
     }
@@ -247,6 +254,8 @@ static void direction_backward(const S2sEncoder *e, EncPriv *p, int l, int d,
     int S = p->S, B = p->B, I = layer_input(e, l);
     size_t n = (size_t)S * B;
     take_columns(p->dh, p->dy, n, c->H, d * c->H, e->D);
+    const float *dh_last = dh_final ? dh_final + final_at(e, l, d, B) : NULL;
+    const float *dc_last = dc_final && c->cell == RNN_LSTM ? dc_final + final_at(e, l, d, B) : NULL;
     float *dx = p->dx, *x = p->x[l];
     if (d == 1) {
         /* the bwd direction ran on reversed sentences: so does its gradient */
@@ -255,11 +264,10 @@ static void direction_backward(const S2sEncoder *e, EncPriv *p, int l, int d,
         dx = p->dxr;
         x = p->xr[l];
     }
-    rnn_layer_backward_len(c->cell, dx, NULL, NULL, e->g.w_ih[l][d], e->g.w_hh[l][d], e->g.b_ih[l][d],
-                           e->g.b_hh[l][d], p->scratch, p->dh, final_grad(dh_final, e, l, d, B),
-                           c->cell == RNN_LSTM ? final_grad(dc_final, e, l, d, B) : NULL,
-                           x, p->len, NULL, NULL, p->h[l][d], p->act[l][d],
-                           e->w.w_ih[l][d], e->w.w_hh[l][d], S, B, I, c->H);
+    const S2sEncoderTensors *w = &e->w, *g = &e->g;
+    rnn_layer_backward_len(c->cell, dx, NULL, NULL, g->w_ih[l][d], g->w_hh[l][d], g->b_ih[l][d], g->b_hh[l][d],
+                           p->scratch, p->dh, dh_last, dc_last, x, p->len, NULL, NULL,
+                           p->h[l][d], p->act[l][d], w->w_ih[l][d], w->w_hh[l][d], S, B, I, c->H);
     if (d == 1) {
         rnn_reverse_in_length(p->dxr, p->dxr, p->len, S, B, I);
         for (size_t i = 0; i < n * I; i++) p->dx[i] += p->dxr[i];
