@@ -329,3 +329,139 @@ void rnn_layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
     rnn_input_backward(dx, dw_ih, db_ih, dxg, x, w_ih, T * B, I, (int)GH);
     rnn_hidden_backward(dw_hh, db_hh, dhg, h0, h_all, T, B, H, (int)GH);
 }
+
+/* ------------------------------------------- padded batches (lengths) */
+
+static void check_lengths(const int *len, int T, int B) {
+    if (!len) die("rnn: a padded batch needs its lengths");
+    for (int b = 0; b < B; b++)
+        if (len[b] < 1 || len[b] > T)
+            die("rnn: row %d has length %d, outside [1, %d]", b, len[b], T);
+}
+
+/* Zero the rows b of y (B,H) whose sequence has ended before step t (t >= len[b]). */
+static void zero_ended_rows(float *y, const int *len, int t, int B, int H) {
+    for (int b = 0; b < B; b++)
+        if (t >= len[b]) memset(y + (size_t)b * H, 0, (size_t)H * sizeof(float));
+}
+
+void rnn_layer_forward_len(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
+                           const float *x, const int *len, const float *h0, const float *c0,
+                           const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                           int T, int B, int I, int H) {
+    check_sizes(kind, T, B, I, H);
+    check_lengths(len, T, B);
+    size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H;
+    float *gates = act;   /* the layout of rnn_layer_forward */
+    float *c_all = kind == RNN_ELMAN ? NULL : act + (size_t)T * B * GH;
+    float *hg_all = c_all;
+    rnn_input_forward(kind == RNN_ELMAN ? h_all : gates, x, w_ih, b_ih, T * B, I, (int)GH);
+    for (int t = 0; t < T; t++) {
+        float *h = h_all + t * bh;
+        const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
+        switch (kind) {
+        case RNN_ELMAN:
+            elman_step_forward(h, h, h_prev, w_hh, b_hh, B, H);
+            break;
+        case RNN_LSTM:
+            lstm_step_forward(h, c_all + t * bh, gates + t * B * GH,
+                              h_prev, t == 0 ? c0 : c_all + (t - 1) * bh, w_hh, b_hh, B, H);
+            zero_ended_rows(c_all + t * bh, len, t, B, H);
+            break;
+        case RNN_GRU:
+            gru_step_forward(h, gates + t * B * GH, hg_all + t * B * GH, h_prev, w_hh, b_hh, B, H);
+            break;
+        }
+        /* An ended row's step ran on padding: its output is zero, and its
+         * state lives on at step len[b]-1, where h_last reads it. */
+        zero_ended_rows(h, len, t, B, H);
+    }
+    for (int b = 0; b < B; b++) {
+        size_t last = (size_t)(len[b] - 1) * bh + (size_t)b * H;
+        if (h_last) memcpy(h_last + (size_t)b * H, h_all + last, (size_t)H * sizeof(float));
+        if (c_last && kind == RNN_LSTM) memcpy(c_last + (size_t)b * H, c_all + last, (size_t)H * sizeof(float));
+    }
+}
+
+/* The gradient that reaches step t of every row from outside the recurrence:
+ * dh (B,H) = dh_all[t] on rows still running, plus dh_last on rows whose
+ * last step is t; dc (B,H) (LSTM, else NULL) = dc_last on those rows.
+ * Ended rows get zero, so their (discarded) step sends nothing back. */
+static void seed_step_gradient(float *dh, float *dc, const float *dh_all_t,
+                               const float *dh_last, const float *dc_last,
+                               const int *len, int t, int B, int H) {
+    for (int b = 0; b < B; b++) {
+        size_t row = (size_t)b * H;
+        int running = t < len[b], last = t == len[b] - 1;
+        copy_or_zero(dh + row, running && dh_all_t ? dh_all_t + row : NULL, (size_t)H);
+        if (last && dh_last) for (int j = 0; j < H; j++) dh[row + j] += dh_last[row + j];
+        if (dc) copy_or_zero(dc + row, last && dc_last ? dc_last + row : NULL, (size_t)H);
+    }
+}
+
+void rnn_layer_backward_len(RnnKind kind, float *dx, float *dh0, float *dc0,
+                            float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
+                            const float *dh_all, const float *dh_last, const float *dc_last,
+                            const float *x, const int *len, const float *h0, const float *c0,
+                            const float *h_all, const float *act,
+                            const float *w_ih, const float *w_hh,
+                            int T, int B, int I, int H) {
+    check_sizes(kind, T, B, I, H);
+    check_lengths(len, T, B);
+    size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H, tbg = (size_t)T * B * GH;
+    const float *gates = act, *c_all = kind == RNN_ELMAN ? NULL : act + tbg, *hg_all = c_all;
+    float *dxg = scratch;                                 /* the layout of rnn_layer_backward */
+    float *dhg = kind == RNN_GRU ? dxg + tbg : dxg;
+    float *carry = dhg + tbg;
+    float *dh = carry, *dh_prev = carry + bh;
+    float *dc = kind == RNN_LSTM ? carry + 2 * bh : NULL;
+    float *dc_prev = kind == RNN_LSTM ? carry + 3 * bh : NULL;
+
+    seed_step_gradient(dh, dc, dh_all ? dh_all + (T - 1) * bh : NULL, dh_last, dc_last, len, T - 1, B, H);
+    for (int t = T - 1; t >= 0; t--) {
+        const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
+        float *into_h = t == 0 ? dh0 : dh_prev, *into_c = t == 0 ? dc0 : dc_prev;
+        /* step t-1 starts from what reaches it from outside; step t adds the recurrence */
+        if (t > 0)
+            seed_step_gradient(dh_prev, dc_prev, dh_all ? dh_all + (t - 1) * bh : NULL,
+                               dh_last, dc_last, len, t - 1, B, H);
+        switch (kind) {
+        case RNN_ELMAN:
+            elman_step_backward(dxg + t * bh, into_h, dh, h_all + t * bh, w_hh, B, H);
+            break;
+        case RNN_LSTM:
+            lstm_step_backward(dxg + t * B * GH, into_h, into_c, dh, dc, gates + t * B * GH,
+                               c_all + t * bh, t == 0 ? c0 : c_all + (t - 1) * bh, w_hh, B, H);
+            break;
+        case RNN_GRU:
+            gru_step_backward(dxg + t * B * GH, dhg + t * B * GH, into_h, dh, gates + t * B * GH,
+                              hg_all + t * B * GH, h_prev, w_hh, B, H);
+            break;
+        }
+        float *tmp = dh; dh = dh_prev; dh_prev = tmp;
+        tmp = dc; dc = dc_prev; dc_prev = tmp;
+    }
+    rnn_input_backward(dx, dw_ih, db_ih, dxg, x, w_ih, T * B, I, (int)GH);
+    rnn_hidden_backward(dw_hh, db_hh, dhg, h0, h_all, T, B, H, (int)GH);
+}
+
+void rnn_reverse_in_length(float *y, const float *x, const int *len, int T, int B, int D) {
+    check_lengths(len, T, B);
+    size_t row = (size_t)D * sizeof(float);
+    for (int b = 0; b < B; b++) {
+        /* the slot of step t of row b in (T,B,D) */
+#define AT(p, t) ((p) + ((size_t)(t) * B + b) * D)
+        if (y == x) {
+            for (int t = 0, u = len[b] - 1; t < u; t++, u--)
+                for (int j = 0; j < D; j++) {
+                    float v = AT(y, t)[j];
+                    AT(y, t)[j] = AT(y, u)[j];
+                    AT(y, u)[j] = v;
+                }
+        } else {
+            for (int t = 0; t < T; t++)
+                memcpy(AT(y, t), AT(x, t < len[b] ? len[b] - 1 - t : t), row);
+        }
+#undef AT
+    }
+}

@@ -93,6 +93,50 @@ void rnn_layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
                         const float *w_ih, const float *w_hh,
                         int T, int B, int I, int H);
 
+/* ------------------------------------------- padded batches (lengths) */
+/*
+ * A padded batch: row b holds len[b] real steps (1 <= len[b] <= T), then
+ * padding. These layers give what PyTorch's pack_padded_sequence gives:
+ *   - steps t >= len[b] of row b do not run: its state is carried unchanged
+ *     past its length, so h_last, c_last (B,H) hold the state after step
+ *     len[b]-1, not after step T-1;
+ *   - h_all is zero at padded steps (and so is LSTM's saved c);
+ *   - backward sends no gradient through padded steps: dh_all there is
+ *     ignored, and dh_last, dc_last enter row b at step len[b]-1, which is
+ *     where the carried state came from.
+ * The padded rows still pass through the step functions (one batched product
+ * per step is cheaper than splitting the batch), and their results are then
+ * discarded; backward feeds them a zero gradient, which the steps turn into
+ * exactly zero gate gradients. So x at padded steps must be finite (zero is
+ * best), and dx, dw_ih, dw_hh, db_ih, db_hh receive nothing from them.
+ * Buffers, arguments and accumulation are as in rnn_layer_forward/backward;
+ * act and scratch have the same sizes (rnn_act_size, rnn_scratch_size).
+ * Dies if a length is outside [1, T].
+ */
+void rnn_layer_forward_len(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
+                           const float *x, const int *len, const float *h0, const float *c0,
+                           const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                           int T, int B, int I, int H);
+void rnn_layer_backward_len(RnnKind kind, float *dx, float *dh0, float *dc0,
+                            float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
+                            const float *dh_all, const float *dh_last, const float *dc_last,
+                            const float *x, const int *len, const float *h0, const float *c0,
+                            const float *h_all, const float *act,
+                            const float *w_ih, const float *w_hh,
+                            int T, int B, int I, int H);
+
+/*
+ * The backward direction of a bidirectional layer over a padded batch reads
+ * each row from its last real step down to step 0. Rather than a second kind
+ * of layer, reverse the data: y (T,B,D) gets x with steps 0..len[b]-1 of row
+ * b in reverse order, and padded steps copied as they are, so
+ *     y[t, b] = x[len[b]-1-t, b]  for t < len[b],   y[t, b] = x[t, b]  otherwise.
+ * Run rnn_layer_forward_len on y, then reverse its h_all the same way (the
+ * reversal is its own inverse) to line its states up with the positions.
+ * y may alias x (the reversal is then done in place). Dies on a bad length.
+ */
+void rnn_reverse_in_length(float *y, const float *x, const int *len, int T, int B, int D);
+
 /* --------------------------------------------- the pieces (N = T*B rows) */
 
 /* xg (N,GH) = x (N,I) @ w_ih^T + b_ih: the input side of every gate, one sgemm. */

@@ -77,11 +77,15 @@ void s2s_encoder_acts_build(S2sEncoderActs *a, const S2sEncoder *e, int S, int B
 void s2s_encoder_acts_free(S2sEncoderActs *a);
 
 /* src (S,B) time-major ids (anything at padding), src_len (B); S <= a->S,
- * B <= a->B. train = 1 applies dropout. Fills a->out, a->h_final, a->c_final. */
+ * B <= a->B. train = 1 applies dropout. Fills a->out, a->h_final, a->c_final,
+ * laid out with this call's S and B (not the capacity's): out (S,B,D),
+ * h_final (L*ndir,B,H). Dies on a length outside [1, S] or a real token's
+ * id outside [0, V). The parameters' initial values are the caller's. */
 void s2s_encoder_forward(const S2sEncoder *e, S2sEncoderActs *a, const int *src, const int *src_len,
                          int S, int B, int train);
 /* Backward of the last forward: accumulates the parameter gradients from
- * d_out (S,B,D) (NULL: none), dh_final and dc_final (L*ndir,B,H) (NULL: none). */
+ * d_out (S,B,D) (NULL: none), dh_final and dc_final (L*ndir,B,H) (NULL: none).
+ * d_out at padded positions is ignored (out is a constant zero there). */
 void s2s_encoder_backward(const S2sEncoder *e, S2sEncoderActs *a, const float *d_out,
                           const float *dh_final, const float *dc_final);
 

@@ -15,7 +15,13 @@
  *     with the same weights): all hidden states, the final h and c, and the
  *     gradients of x, h0, c0 and every weight and bias (abs tol 1e-5);
  *   - a NULL initial state behaves as a zero one;
- *   - running the step functions one at a time gives the layer's states.
+ *   - running the step functions one at a time gives the layer's states;
+ *   - padded batches (rnn_layer_forward_len / backward_len): a gradcheck
+ *     over rows of lengths 4, 2 and 1 (T = 4), and each row of the padded
+ *     batch gives what the plain layer gives on that row alone over its own
+ *     length (states, zero outputs at padding, final state, every gradient,
+ *     with the output gradient at padded steps ignored);
+ *   - rnn_reverse_in_length on a worked example, out of place and in place.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +39,7 @@
 typedef struct {
     RnnKind kind;
     int T, B, I, H, GH;
+    const int *len;                                     /* NULL: every row runs T steps */
     float *x, *h0, *c0, *w_ih, *w_hh, *b_ih, *b_hh;      /* inputs and weights */
     float *r_out, *r_h, *r_c;                           /* loss weights */
     float *h_all, *h_last, *c_last, *act, *scratch;     /* outputs and buffers */
@@ -70,6 +77,12 @@ static int is_lstm(const Layer *L) { return L->kind == RNN_LSTM; }
 static float *act_of(const Layer *L) { return L->kind == RNN_ELMAN ? NULL : L->act; }
 
 static void forward(Layer *L) {
+    if (L->len) {
+        rnn_layer_forward_len(L->kind, L->h_all, L->h_last, is_lstm(L) ? L->c_last : NULL, act_of(L),
+                              L->x, L->len, L->h0, is_lstm(L) ? L->c0 : NULL,
+                              L->w_ih, L->w_hh, L->b_ih, L->b_hh, L->T, L->B, L->I, L->H);
+        return;
+    }
     rnn_layer_forward(L->kind, L->h_all, L->h_last, is_lstm(L) ? L->c_last : NULL, act_of(L),
                       L->x, L->h0, is_lstm(L) ? L->c0 : NULL,
                       L->w_ih, L->w_hh, L->b_ih, L->b_hh, L->T, L->B, L->I, L->H);
@@ -77,6 +90,14 @@ static void forward(Layer *L) {
 
 /* Backward from dL/dh_all = r_out, dL/dh_last = r_h, dL/dc_last = r_c. */
 static void backward(Layer *L) {
+    if (L->len) {
+        rnn_layer_backward_len(L->kind, L->dx, L->dh0, is_lstm(L) ? L->dc0 : NULL,
+                               L->dw_ih, L->dw_hh, L->db_ih, L->db_hh, L->scratch,
+                               L->r_out, L->r_h, is_lstm(L) ? L->r_c : NULL,
+                               L->x, L->len, L->h0, is_lstm(L) ? L->c0 : NULL, L->h_all, act_of(L),
+                               L->w_ih, L->w_hh, L->T, L->B, L->I, L->H);
+        return;
+    }
     rnn_layer_backward(L->kind, L->dx, L->dh0, is_lstm(L) ? L->dc0 : NULL,
                        L->dw_ih, L->dw_hh, L->db_ih, L->db_hh, L->scratch,
                        L->r_out, L->r_h, is_lstm(L) ? L->r_c : NULL,
@@ -114,8 +135,10 @@ static void fill_random(Layer *L, uint64_t seed) {
     rng_fill_normal(&rng, L->r_c, bh, 0.0f, 1.0f);
 }
 
-static void gradcheck_layer(RnnKind kind, const char *name) {
-    Layer L = layer_new(kind, 4, 2, 3, 5);
+/* B = 2 rows of T = 4 steps, or with len, a padded batch of as many rows. */
+static void gradcheck_layer(RnnKind kind, const char *name, const int *len, int B) {
+    Layer L = layer_new(kind, 4, B, 3, 5);
+    L.len = len;
     fill_random(&L, 10 + (uint64_t)kind);
     forward(&L);
     backward(&L);
@@ -138,13 +161,120 @@ static void gradcheck_layer(RnnKind kind, const char *name) {
     layer_free(&L);
 }
 
-START_TEST(gradcheck_elman) { gradcheck_layer(RNN_ELMAN, "elman"); }
+START_TEST(gradcheck_elman) { gradcheck_layer(RNN_ELMAN, "elman", NULL, 2); }
 END_TEST
 
-START_TEST(gradcheck_lstm) { gradcheck_layer(RNN_LSTM, "lstm"); }
+START_TEST(gradcheck_lstm) { gradcheck_layer(RNN_LSTM, "lstm", NULL, 2); }
 END_TEST
 
-START_TEST(gradcheck_gru) { gradcheck_layer(RNN_GRU, "gru"); }
+START_TEST(gradcheck_gru) { gradcheck_layer(RNN_GRU, "gru", NULL, 2); }
+END_TEST
+
+/* a full row, a shorter one and a one-step one: every way a row can end */
+static const int padded_len[3] = { 4, 2, 1 };
+
+START_TEST(gradcheck_len_elman) { gradcheck_layer(RNN_ELMAN, "elman (padded)", padded_len, 3); }
+END_TEST
+
+START_TEST(gradcheck_len_lstm) { gradcheck_layer(RNN_LSTM, "lstm (padded)", padded_len, 3); }
+END_TEST
+
+START_TEST(gradcheck_len_gru) { gradcheck_layer(RNN_GRU, "gru (padded)", padded_len, 3); }
+END_TEST
+
+/* Row b of layer P (T,B,...) into a one-row layer A of T = len steps, or back
+ * (to_one = 0, the outputs and gradients). n floats per step of the row. */
+static void copy_row(float *one, float *batch, int b, int steps, int B, size_t n, int to_one) {
+    for (int t = 0; t < steps; t++) {
+        float *in_batch = batch + ((size_t)t * B + b) * n, *in_one = one + (size_t)t * n;
+        if (to_one) memcpy(in_one, in_batch, n * sizeof(float));
+        else memcpy(in_batch, in_one, n * sizeof(float));
+    }
+}
+
+/* What a padded batch gives row b must be what the plain layer gives that row
+ * alone over its own len[b] steps: the padded batch's output gradient at
+ * padded steps (random here, as r_out is) must be ignored. The weight
+ * gradients of the batch are the sum of the rows' own. */
+static void padded_rows_match_alone(RnnKind kind) {
+    const int T = 4, B = 3, I = 3, H = 5;
+    Layer P = layer_new(kind, T, B, I, H), want = layer_new(kind, T, B, I, H);
+    P.len = padded_len;
+    fill_random(&P, 21);
+    forward(&P);
+    backward(&P);
+    size_t GH = (size_t)P.GH, bh = (size_t)B * H;
+    /* want's x, h_all, dx and row states gather the one-row results */
+    for (int b = 0; b < B; b++) {
+        int n = padded_len[b];
+        Layer A = layer_new(kind, n, 1, I, H);
+        copy_row(A.x, P.x, b, n, B, I, 1);
+        copy_row(A.r_out, P.r_out, b, n, B, H, 1);
+        copy_row(A.h0, P.h0, b, 1, B, H, 1);
+        copy_row(A.c0, P.c0, b, 1, B, H, 1);
+        copy_row(A.r_h, P.r_h, b, 1, B, H, 1);
+        copy_row(A.r_c, P.r_c, b, 1, B, H, 1);
+        memcpy(A.w_ih, P.w_ih, GH * I * sizeof(float));
+        memcpy(A.w_hh, P.w_hh, GH * H * sizeof(float));
+        memcpy(A.b_ih, P.b_ih, GH * sizeof(float));
+        memcpy(A.b_hh, P.b_hh, GH * sizeof(float));
+        forward(&A);
+        backward(&A);
+        copy_row(A.h_all, want.h_all, b, n, B, H, 0);
+        copy_row(A.h_last, want.h_last, b, 1, B, H, 0);
+        copy_row(A.c_last, want.c_last, b, 1, B, H, 0);
+        copy_row(A.dx, want.dx, b, n, B, I, 0);
+        copy_row(A.dh0, want.dh0, b, 1, B, H, 0);
+        copy_row(A.dc0, want.dc0, b, 1, B, H, 0);
+        for (size_t i = 0; i < GH * I; i++) want.dw_ih[i] += A.dw_ih[i];
+        for (size_t i = 0; i < GH * H; i++) want.dw_hh[i] += A.dw_hh[i];
+        for (size_t i = 0; i < GH; i++) want.db_ih[i] += A.db_ih[i];
+        for (size_t i = 0; i < GH; i++) want.db_hh[i] += A.db_hh[i];
+        layer_free(&A);
+    }
+    /* want is zero where a row has ended: h_all must be, and so must dx */
+    ck_assert(check_tensor("h_all (padded)", P.h_all, want.h_all, (size_t)T * bh, 1e-6f));
+    ck_assert(check_tensor("h_last (padded)", P.h_last, want.h_last, bh, 1e-6f));
+    if (is_lstm(&P)) ck_assert(check_tensor("c_last (padded)", P.c_last, want.c_last, bh, 1e-6f));
+    ck_assert(check_tensor("dx (padded)", P.dx, want.dx, (size_t)T * B * I, 1e-6f));
+    ck_assert(check_tensor("dh0 (padded)", P.dh0, want.dh0, bh, 1e-6f));
+    if (is_lstm(&P)) ck_assert(check_tensor("dc0 (padded)", P.dc0, want.dc0, bh, 1e-6f));
+    ck_assert(check_tensor("dw_ih (padded)", P.dw_ih, want.dw_ih, GH * I, 1e-5f));
+    ck_assert(check_tensor("dw_hh (padded)", P.dw_hh, want.dw_hh, GH * H, 1e-5f));
+    ck_assert(check_tensor("db_ih (padded)", P.db_ih, want.db_ih, GH, 1e-5f));
+    ck_assert(check_tensor("db_hh (padded)", P.db_hh, want.db_hh, GH, 1e-5f));
+    layer_free(&P);
+    layer_free(&want);
+}
+
+START_TEST(padded_rows_alone) {
+    padded_rows_match_alone(RNN_ELMAN);
+    padded_rows_match_alone(RNN_LSTM);
+    padded_rows_match_alone(RNN_GRU);
+}
+END_TEST
+
+/* T = 4, B = 2, D = 2; x[t, b] = (10t + b, -(10t + b)); lengths 3 and 4. */
+START_TEST(reverse_in_length) {
+    enum { T = 4, B = 2, D = 2 };
+    const int len[B] = { 3, 4 };
+    float x[T * B * D], y[T * B * D], orig[T * B * D];
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+            x[(t * B + b) * D] = (float)(10 * t + b);
+            x[(t * B + b) * D + 1] = -(float)(10 * t + b);
+        }
+    memcpy(orig, x, sizeof x);
+    /* row 0 reads steps 2, 1, 0 then keeps its padded step 3; row 1 reads 3, 2, 1, 0 */
+    const float want[T * B * D] = { 20, -20, 31, -31,   10, -10, 21, -21,
+                                    0, 0, 11, -11,      30, -30, 1, -1 };
+    rnn_reverse_in_length(y, x, len, T, B, D);
+    ck_assert(check_tensor("reversed", y, want, T * B * D, 0.0f));
+    rnn_reverse_in_length(x, x, len, T, B, D);
+    ck_assert(check_tensor("reversed in place", x, want, T * B * D, 0.0f));
+    rnn_reverse_in_length(y, y, len, T, B, D);
+    ck_assert(check_tensor("reversed twice", y, orig, T * B * D, 0.0f));
+}
 END_TEST
 
 /* h0 = c0 = NULL must give what explicit zero states give, forward and backward. */
@@ -279,6 +409,11 @@ static Suite *rnn_cells_suite(void) {
     tcase_add_test(tc, pytorch_rnn);
     tcase_add_test(tc, pytorch_lstm);
     tcase_add_test(tc, pytorch_gru);
+    tcase_add_test(tc, gradcheck_len_elman);
+    tcase_add_test(tc, gradcheck_len_lstm);
+    tcase_add_test(tc, gradcheck_len_gru);
+    tcase_add_test(tc, padded_rows_alone);
+    tcase_add_test(tc, reverse_in_length);
     suite_add_tcase(s, tc);
     return s;
 }
