@@ -12,13 +12,21 @@ on CPU, dropout 0.
            (input 256 + 1024, hidden 512); logits = Linear(512 + 1024 + 256,
            5893)([s_t; c_t; emb(y_{t-1})])
 
-Two cases (BENCH_SEQ2SEQ_CASES, default "train beam"):
+Cases (BENCH_SEQ2SEQ_CASES, default "train beam"):
 
   train  one training step: forward with teacher forcing 1.0, cross-entropy
          over the non-pad target tokens, backward, global-norm clip 1 (as the
          tutorials), Adam 1e-3. Median over --reps steps (default 10) after 2
          warm-up steps; value = target tokens per second, the tokens scored
-         (each sentence's words and </s>, not <s>).
+         (each sentence's words and </s>, not <s>). The output layer runs
+         once on all target steps after the time loop (teacher forcing 1.0:
+         no step needs the previous step's logits), as a C side that makes
+         whole-sequence products one sgemm does.
+  train_tutorial  the same step with the output layer inside the time loop,
+         as the tutorials write it (the same loss). Not in the default: on
+         this machine it is 2-4x slower, most of it spent allocating and
+         accumulating a fresh 5893 x 1792 gradient of the output layer at
+         every one of the 25 target steps.
   beam   beam search, beam 5, at most 50 steps, on the 64 source sentences
          of the same batch, all beams of all sentences batched together
          (64 x 5 rows a step). Median over --beam-reps decodes (default 3)
@@ -41,6 +49,7 @@ target to 26.
 
 prints, in scripts/bench.sh's form,
     RESULT stage=bench bench=seq2seq case=train_t2 impl=pytorch value=TOK_PER_S unit=tok/s ms_per_step=...
+    (case=train_tutorial_t2 the same, when asked for)
     RESULT stage=bench bench=seq2seq case=beam5_t2 impl=pytorch value=SENT_PER_S unit=sent/s ms_per_batch=...
 Threads: torch.set_num_threads(N), and OPENBLAS_NUM_THREADS / OMP_NUM_THREADS
 (scripts/bench.sh sets them; run standalone, this script sets them to N when
@@ -126,15 +135,25 @@ class Decoder(nn.Module):
         self.rnn = nn.GRU(EMB + 2 * ENC_H, DEC_H)
         self.out = nn.Linear(DEC_H + 2 * ENC_H + EMB, TGT_V)
 
-    def forward(self, y_prev, s_prev, enc_out, mask):
-        """One step: y_prev (R), s_prev (R, DEC_H), enc_out (R, S, 2*ENC_H)
-        batch-first -> logits (R, TGT_V), s (R, DEC_H), a (R, S)."""
+    def step(self, y_prev, s_prev, enc_out, mask):
+        """One step up to the output layer: y_prev (R), s_prev (R, DEC_H),
+        enc_out (R, S, 2*ENC_H) batch-first -> [s; c; emb] (R, DEC_H +
+        2*ENC_H + EMB), s (R, DEC_H), a (R, S)."""
         emb = self.emb(y_prev)
         a = self.att(s_prev, enc_out, mask)
         c = torch.bmm(a.unsqueeze(1), enc_out).squeeze(1)
         _, s = self.rnn(torch.cat((emb, c), dim=1).unsqueeze(0), s_prev.unsqueeze(0))
         s = s.squeeze(0)
-        return self.out(torch.cat((s, c, emb), dim=1)), s, a
+        return torch.cat((s, c, emb), dim=1), s, a
+
+    def features(self, y_prev, s_prev, enc_out, mask):
+        feat, s, _ = self.step(y_prev, s_prev, enc_out, mask)
+        return feat, s
+
+    def forward(self, y_prev, s_prev, enc_out, mask):
+        """One whole step -> logits (R, TGT_V), s (R, DEC_H), a (R, S)."""
+        feat, s, a = self.step(y_prev, s_prev, enc_out, mask)
+        return self.out(feat), s, a
 
 
 class Seq2Seq(nn.Module):
@@ -148,14 +167,24 @@ class Seq2Seq(nn.Module):
         mask = (src != PAD).t()                                  # (B, S)
         return enc_out.transpose(0, 1).contiguous(), z, mask     # batch-first for bmm
 
-    def loss(self, src, src_len, tgt):
-        """Teacher forcing 1.0: step t reads tgt[t-1] and predicts tgt[t]."""
+    def loss(self, src, src_len, tgt, per_step_output=False):
+        """Teacher forcing 1.0: step t reads tgt[t-1] and predicts tgt[t].
+        per_step_output: the output layer inside the time loop, as the
+        tutorials write it; else, as no step reads the previous step's
+        logits, it runs once on all steps' [s_t; c_t; emb] (one matrix
+        product of (T-1)*B rows instead of T-1 of B rows; the same loss)."""
         enc_out, s, mask = self.encode(src, src_len)
-        logits = []
+        d = self.dec
+        outs = []
         for t in range(1, tgt.shape[0]):
-            lg, s, _ = self.dec(tgt[t - 1], s, enc_out, mask)
-            logits.append(lg)
-        logits = torch.stack(logits)                             # (T-1, B, V)
+            if per_step_output:
+                lg, s, _ = d(tgt[t - 1], s, enc_out, mask)
+                outs.append(lg)
+            else:
+                feat, s = d.features(tgt[t - 1], s, enc_out, mask)
+                outs.append(feat)
+        outs = torch.stack(outs)                                 # (T-1, B, ...)
+        logits = outs if per_step_output else d.out(outs)        # (T-1, B, V)
         return F.cross_entropy(logits.reshape(-1, TGT_V), tgt[1:].reshape(-1), ignore_index=PAD)
 
 
@@ -242,14 +271,14 @@ def beam_search(model, src, src_len):
 
 # ---------------------------------------------------------------- timing
 
-def time_train(model, reps):
+def time_train(model, reps, per_step_output):
     src, src_len, tgt, scored = make_batch()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     times = []
     for k in range(reps + 2):
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(src, src_len, tgt)
+        loss = model.loss(src, src_len, tgt, per_step_output)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -291,9 +320,9 @@ def main():
         torch.manual_seed(1)
         model = Seq2Seq()
         params = sum(p.numel() for p in model.parameters())
-        if case == "train":
-            ms, scored = time_train(model, args.reps)
-            print(f"RESULT stage=bench bench=seq2seq case=train_t{t} impl=pytorch "
+        if case in ("train", "train_tutorial"):
+            ms, scored = time_train(model, args.reps, case == "train_tutorial")
+            print(f"RESULT stage=bench bench=seq2seq case={case}_t{t} impl=pytorch "
                   f"value={scored / (ms / 1e3):.0f} unit=tok/s ms_per_step={ms:.1f} "
                   f"tokens_per_step={scored} params={params}", flush=True)
         elif case == "beam":
@@ -302,7 +331,7 @@ def main():
                   f"value={BATCH / (ms / 1e3):.2f} unit=sent/s ms_per_batch={ms:.1f} "
                   f"steps={steps}", flush=True)
         else:
-            sys.exit(f"seq2seq_ref.py: error: unknown case '{case}' in BENCH_SEQ2SEQ_CASES (train, beam)")
+            sys.exit(f"seq2seq_ref.py: error: unknown case '{case}' in BENCH_SEQ2SEQ_CASES (train, train_tutorial, beam)")
 
 
 if __name__ == "__main__":
