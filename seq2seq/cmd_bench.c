@@ -1,0 +1,148 @@
+/*
+ * cmd_bench.c -- `seq2seq bench`: the chapter's speed, for make bench
+ * (bench/seq2seq.c beside bench/seq2seq_ref.py, PyTorch on the CPU).
+ *
+ *   --case train   one training step of the Multi30k Bahdanau model (bi-GRU
+ *                  512 per direction, GRU decoder 512, embeddings 256,
+ *                  attention 512, V 7853 -> 5893), batch 64: forward,
+ *                  backward, clip, Adam; target tokens per second
+ *   --case beam    beam search (beam 5, at most 50 steps) over the same
+ *                  model's 64 sentences; sentences per second
+ *
+ * The batch's lengths are fixed, not drawn, so both sides time the same work:
+ * sentence b has 6 + (5b mod 15) source and 6 + (7b mod 15) target words
+ * (6 to 20, mean 13, Multi30k's).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "matmul.h"
+#include "metrics.h"
+#include "optim.h"
+#include "seq2seq/commands.h"
+#include "util.h"
+
+enum { BENCH_B = 64, BENCH_SRC_V = 7853, BENCH_TGT_V = 5893 };
+
+static int src_length(int b) { return 6 + (5 * b) % 15; }
+static int tgt_length(int b) { return 6 + (7 * b) % 15; }
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A padded batch of random words with the lengths above. */
+static S2sBatch bench_batch(Rng *r) {
+    S2sBatch b = { .B = BENCH_B, .S = 20, .T = 21 };
+    b.src = xmalloc((size_t)b.S * b.B * sizeof(int));
+    b.tgt_in = xmalloc((size_t)b.T * b.B * sizeof(int));
+    b.tgt_out = xmalloc((size_t)b.T * b.B * sizeof(int));
+    b.src_len = xmalloc((size_t)b.B * sizeof(int));
+    b.index = xmalloc((size_t)b.B * sizeof(int));
+    for (int j = 0; j < b.B; j++) {
+        int n = src_length(j), m = tgt_length(j);
+        b.src_len[j] = n;
+        b.index[j] = j;
+        for (int s = 0; s < b.S; s++)
+            b.src[s * b.B + j] = s < n ? VOCAB_NSPECIAL + (int)rng_below(r, BENCH_SRC_V - VOCAB_NSPECIAL) : VOCAB_PAD;
+        int prev = VOCAB_BOS;
+        for (int t = 0; t < b.T; t++) {
+            int y = t < m ? VOCAB_NSPECIAL + (int)rng_below(r, BENCH_TGT_V - VOCAB_NSPECIAL)
+                          : t == m ? VOCAB_EOS : VOCAB_PAD;
+            b.tgt_in[t * b.B + j] = t <= m ? prev : VOCAB_PAD;
+            b.tgt_out[t * b.B + j] = y;
+            prev = y;
+        }
+    }
+    return b;
+}
+
+static void batch_free(S2sBatch *b) {
+    free(b->src), free(b->tgt_in), free(b->tgt_out), free(b->src_len), free(b->index);
+}
+
+static double median(double *x, int n) {
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    return x[n / 2];
+}
+
+int s2s_cmd_bench(int argc, char **argv) {
+    static const char *const cases[] = { "train", "beam", NULL };
+    int which = 0, threads = 1;
+    long reps = 10;
+    const CliOption opts[] = {
+        { .name = "case", .type = CLI_CHOICE, .dst = &which, .choices = cases },
+        CLI_THREADS(&threads),
+        CLI_OPT("reps", CLI_LONG, &reps, 1, 100000),
+        CLI_END
+    };
+    CliSpec spec = { .usage = "usage: seq2seq bench [--case train|beam] [--threads N] [--reps N]\n"
+                              "  train: one training step of the Multi30k Bahdanau model, batch 64\n"
+                              "  beam:  beam search (beam 5) of 64 sentences with it\n",
+                     .options = opts };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("bench: unexpected argument '%s'", argv[1]);
+    set_threads(threads);
+    S2sConfig cfg = {
+        .enc = { .cell = RNN_GRU, .V = BENCH_SRC_V, .E = 256, .H = 512, .L = 1, .bidir = 1 },
+        .dec = { .cell = RNN_GRU, .V = BENCH_TGT_V, .E = 256, .H = 512, .L = 1, .A = 512,
+                 .attn = S2S_ATTN_BAHDANAU },
+        .tokens = S2S_WORDS,
+    };
+    S2sModel m;
+    s2s_model_build(&m, &cfg);
+    Rng r;
+    rng_seed(&r, 1, 0);
+    s2s_model_init_uniform(&m, 0.08f, &r);
+    S2sBatch b = bench_batch(&r);
+    long tokens = 0;
+    for (int j = 0; j < b.B; j++) tokens += tgt_length(j) + 1;
+    double *ms = xmalloc((size_t)(reps + 2) * sizeof *ms);
+    result_begin(S2S_STAGE);
+    result_str("task", "bench");
+    result_str("case", cases[which]);
+    result_int("threads", threads);
+    if (which == 0) {
+        S2sActs a;
+        s2s_acts_build(&a, &m, b.S, b.T, b.B, 1);
+        AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
+        for (long k = 0; k < reps + 2; k++) {   /* the first 2 warm up */
+            double t0 = now_seconds();
+            params_zero_grad(&m.pt);
+            s2s_forward(&m, &a, &b, 0.0f, 1, 1.0f);
+            s2s_backward(&m, &a);
+            clip_grad_norm(&m.pt, 1.0f);
+            adam_step(&m.pt, &adam, 1e-3f, (int)k + 1);
+            ms[k] = 1e3 * (now_seconds() - t0);
+        }
+        double med = median(ms + 2, (int)reps);
+        result_num("ms_per_step", med, 2);
+        result_num("tok_per_s", tokens / (med / 1e3), 0);
+        s2s_acts_free(&a);
+    } else {
+        S2sTranslator tr;
+        s2s_translator_build(&tr, &m, b.B, b.S, 5, 50);
+        int **src = xmalloc((size_t)b.B * sizeof *src);
+        for (int j = 0; j < b.B; j++) {
+            src[j] = xmalloc((size_t)b.S * sizeof(int));
+            for (int s = 0; s < b.src_len[j]; s++) src[j][s] = b.src[s * b.B + j];
+        }
+        for (long k = 0; k < reps + 2; k++) {
+            double t0 = now_seconds();
+            s2s_translate(&m, &tr, src, b.src_len, b.B, 0.0f);
+            ms[k] = 1e3 * (now_seconds() - t0);
+        }
+        double med = median(ms + 2, (int)reps);
+        result_num("ms_per_batch", med, 2);
+        result_num("sent_per_s", b.B / (med / 1e3), 1);
+        for (int j = 0; j < b.B; j++) free(src[j]);
+        free(src);
+        s2s_translator_free(&tr);
+    }
+    result_end();
+    free(ms);
+    batch_free(&b);
+    s2s_model_free(&m);
+    return 0;
+}

@@ -1,0 +1,178 @@
+/*
+ * cmd_translate.c -- `seq2seq translate` (stdin -> stdout) and
+ * `seq2seq attention` (a sentence's attention weights as a heat map, the
+ * soft alignment of Bahdanau et al. 2015, Figure 3).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "heatmap.h"
+#include "matmul.h"
+#include "seq2seq/commands.h"
+#include "text.h"
+#include "util.h"
+
+static const char usage_translate[] =
+    "Usage: seq2seq translate --model DIR [options] < sentences > translations\n"
+    "Translate each line of stdin (normalised as the training text was) and print\n"
+    "the best output on its own line.\n"
+    "\n"
+    "  --model DIR        a run folder of `seq2seq train`\n"
+    "  --beam K           beam size (1: greedy, the default)\n"
+    "  --alpha A          length normalisation (Wu et al. 2016; 0 = raw log-probability)\n"
+    "  --nbest N          print the N best hypotheses, each as SCORE<TAB>TEXT (1)\n"
+    "  --max-output N     longest output, in tokens (50)\n"
+    "  --threads N (2)\n"
+    "\n"
+    "Example:  echo 'ein mann fährt fahrrad .' | seq2seq translate --model runs/seq2seq/multi30k-bahdanau --beam 5\n";
+
+static const char usage_attention[] =
+    "Usage: seq2seq attention --model DIR --png FILE [options] SENTENCE\n"
+    "Translate SENTENCE greedily and draw the attention weights of every output token\n"
+    "over the source tokens as a heat map (rows: output, columns: source). The data\n"
+    "and the gnuplot script are written beside the PNG, to be redrawn or edited.\n"
+    "\n"
+    "  --model DIR        a run folder of a model with attention\n"
+    "  --png FILE         where to draw it (attention.png)\n"
+    "  --max-output N     longest output (50)\n"
+    "\n"
+    "Example:  seq2seq attention --model runs/seq2seq/dates --png dates.png 'wednesday 9 may 2018'\n";
+
+/* One line of stdin, without its newline; NULL at the end. */
+static char *read_line(FILE *f, char **buf, size_t *cap) {
+    ssize_t n = getline(buf, cap, f);
+    if (n < 0) return NULL;
+    while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r')) (*buf)[--n] = '\0';
+    return *buf;
+}
+
+int s2s_cmd_translate(int argc, char **argv) {
+    const char *model = NULL;
+    int beam = 1, nbest = 1, max_out = 50, threads = 2;
+    float alpha = 0.0f;
+    const CliOption opts[] = {
+        CLI_OPT("model", CLI_STRING, &model, 0, 0),
+        CLI_OPT("beam", CLI_INT, &beam, 1, 1000),
+        CLI_OPT("alpha", CLI_FLOAT, &alpha, 0, 10),
+        CLI_OPT("nbest", CLI_INT, &nbest, 1, 1000),
+        CLI_OPT("max-output", CLI_INT, &max_out, 1, 1e5),
+        CLI_THREADS(&threads),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage_translate, .options = opts };
+    if (cli_parse(&spec, argc, argv) > 0) usage_error("translate: unexpected argument '%s' (sentences come on stdin)", argv[1]);
+    if (nbest > beam) usage_error("translate: --nbest %d needs --beam %d or more", nbest, nbest);
+    set_threads(threads);
+    S2sModel m;
+    Vocab *src_v, *tgt_v;
+    s2s_cli_load(&m, &src_v, &tgt_v, model);
+    char *buf = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    for (char *line; (line = read_line(stdin, &buf, &cap)) != NULL;) {
+        lineno++;
+        size_t bad;
+        if (!utf8_validate(line, strlen(line), &bad)) die("stdin:%ld: invalid UTF-8 at byte %zu", lineno, bad + 1);
+        int n;
+        int *ids = s2s_encode_sentence(src_v, m.cfg.tokens, line, &n);
+        S2sTranslator tr;
+        s2s_translator_build(&tr, &m, 1, n, beam, max_out);
+        s2s_translate(&m, &tr, &ids, &n, 1, alpha);
+        int shown = beam_count(tr.bs, 0) < nbest ? beam_count(tr.bs, 0) : nbest;
+        for (int k = 0; k < shown; k++) {
+            const BeamHyp *h = &beam_nbest(tr.bs, 0)[k];
+            char *text = s2s_detokenize(tgt_v, h->tokens, h->len, m.cfg.tokens);
+            if (nbest > 1) printf("%.4f\t%s\n", h->score, text);
+            else printf("%s\n", text);
+            free(text);
+        }
+        fflush(stdout);
+        s2s_translator_free(&tr);
+        free(ids);
+    }
+    free(buf);
+    vocab_free(src_v);
+    vocab_free(tgt_v);
+    s2s_model_free(&m);
+    return 0;
+}
+
+/* The tokens of ids as labels: one string each (a char vocabulary's space shows as '_'). */
+static char **token_labels(const Vocab *v, const int *ids, int n, int eos) {
+    char **labels = xmalloc((size_t)(n + eos) * sizeof *labels);
+    for (int i = 0; i < n; i++) {
+        const char *t = vocab_token(v, ids[i]);
+        labels[i] = xstrdup(strcmp(t, " ") == 0 ? "_" : t);
+    }
+    if (eos) labels[n] = xstrdup("</s>");
+    return labels;
+}
+
+static void free_labels(char **labels, int n) {
+    for (int i = 0; i < n; i++) free(labels[i]);
+    free(labels);
+}
+
+int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, const char *sentence, const char *png,
+                       int max_out, char **translation) {
+    int n;
+    int *ids = s2s_encode_sentence(src_v, m->cfg.tokens, sentence, &n);
+    S2sTranslator tr;
+    s2s_translator_build(&tr, m, 1, n, 1, max_out);
+    s2s_translate(m, &tr, &ids, &n, 1, 0.0f);
+    const BeamHyp *h = beam_best(tr.bs, 0);
+    int rows = h->len + h->ended;   /* the step that chose EOS attends too */
+    int *out = xmalloc((size_t)(rows + 1) * sizeof *out);
+    memcpy(out, h->tokens, (size_t)h->len * sizeof *out);
+    if (h->ended) out[h->len] = VOCAB_EOS;
+    if (translation) *translation = s2s_detokenize(tgt_v, h->tokens, h->len, m->cfg.tokens);
+    float *w = xmalloc((size_t)rows * n * sizeof *w);
+    if (s2s_attention_matrix(m, ids, n, out, rows, w)) die("the model has no attention to draw (--attention none)");
+    char **src_labels = token_labels(src_v, ids, n, 0);
+    char **out_labels = token_labels(tgt_v, out, h->len, h->ended);
+    char err[512], title[256];
+    snprintf(title, sizeof title, "%s attention", s2s_attention_name(m->cfg.dec.attn));
+    int rc = heatmap_png(png, title, w, rows, n, (const char *const *)out_labels, (const char *const *)src_labels,
+                         err, sizeof err);
+    if (rc < 0) fprintf(stderr, "seq2seq: %s\n", err);
+    else if (rc == HEATMAP_NO_GNUPLOT) fprintf(stderr, "seq2seq: note: %s\n", err);
+    free_labels(src_labels, n);
+    free_labels(out_labels, rows);
+    free(w);
+    free(out);
+    free(ids);
+    s2s_translator_free(&tr);
+    return rc;
+}
+
+int s2s_cmd_attention(int argc, char **argv) {
+    const char *model = NULL, *png = "attention.png";
+    int max_out = 50, threads = 2;
+    const CliOption opts[] = {
+        CLI_OPT("model", CLI_STRING, &model, 0, 0),
+        CLI_OPT("png", CLI_STRING, &png, 0, 0),
+        CLI_OPT("max-output", CLI_INT, &max_out, 1, 1e5),
+        CLI_THREADS(&threads),
+        CLI_END
+    };
+    CliSpec spec = { .usage = usage_attention, .options = opts };
+    int n = cli_parse(&spec, argc, argv);
+    if (n != 1) usage_error("attention: give one SENTENCE (quoted)");
+    set_threads(threads);
+    S2sModel m;
+    Vocab *src_v, *tgt_v;
+    s2s_cli_load(&m, &src_v, &tgt_v, model);
+    size_t bad;
+    if (!utf8_validate(argv[1], strlen(argv[1]), &bad)) die("the sentence is not valid UTF-8 (byte %zu)", bad + 1);
+    char *translation;
+    int rc = s2s_draw_attention(&m, src_v, tgt_v, argv[1], png, max_out, &translation);
+    printf("%s\n", translation);
+    if (rc == 0) fprintf(stderr, "seq2seq: attention map in %s\n", png);
+    free(translation);
+    vocab_free(src_v);
+    vocab_free(tgt_v);
+    s2s_model_free(&m);
+    return rc < 0 ? 1 : 0;
+}
