@@ -110,20 +110,20 @@ int s2s_train_preset(void *ctx, const char *name) {
     }
     if (!strcmp(name, "multi30k-lstm")) {
         multi30k_recipe(o);
-        model_defaults(&o->model, RNN_LSTM, 256, 512, 2, 0, S2S_ATTN_NONE, 0.5f);
+        model_defaults(&o->model, RNN_LSTM, 256, 256, 2, 0, S2S_ATTN_NONE, 0.5f);
         o->out = "runs/seq2seq/multi30k-lstm";
         return 1;
     }
     if (!strcmp(name, "multi30k-cho")) {
         multi30k_recipe(o);
-        model_defaults(&o->model, RNN_GRU, 256, 512, 1, 0, S2S_ATTN_NONE, 0.5f);
+        model_defaults(&o->model, RNN_GRU, 256, 256, 1, 0, S2S_ATTN_NONE, 0.5f);
         o->model.dec.feed_context = 1;
         o->out = "runs/seq2seq/multi30k-cho";
         return 1;
     }
     if (!strcmp(name, "multi30k-bahdanau")) {
         multi30k_recipe(o);
-        model_defaults(&o->model, RNN_GRU, 256, 512, 1, 1, S2S_ATTN_BAHDANAU, 0.5f);
+        model_defaults(&o->model, RNN_GRU, 256, 256, 1, 1, S2S_ATTN_BAHDANAU, 0.5f);
         o->out = "runs/seq2seq/multi30k-bahdanau";
         return 1;
     }
