@@ -91,16 +91,6 @@ static int next_word(const char *s, size_t n, size_t *i, size_t *start) {
     return *i > *start;
 }
 
-static uint32_t lower_one(uint32_t c) {
-    size_t lo = 0, hi = unicode_lower_npairs;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (unicode_lower_pairs[mid][0] == c) return unicode_lower_pairs[mid][1];
-        if (unicode_lower_pairs[mid][0] < c) lo = mid + 1; else hi = mid;
-    }
-    return c;
-}
-
 static int cased(uint32_t c) {
     size_t lo = 0, hi = unicode_cased_nranges;
     while (lo < hi) {
@@ -126,7 +116,7 @@ static void lowercase(const char *s, size_t n, Buf *out) {
             int before = i + (size_t)len < n && cased(cp_at(s, n, i + (size_t)len, &len2));
             buf_cp(out, after && !before ? 0x3C2 : 0x3C3);
         } else {
-            buf_cp(out, lower_one(c));
+            buf_cp(out, unicode_lower_one(c));
         }
         i += (size_t)len;
     }

@@ -1586,3 +1586,14 @@ const uint32_t unicode_cased_ranges[][2] = {
     {0x1E900, 0x1E943},
 };
 const size_t unicode_cased_nranges = 145;
+
+uint32_t unicode_lower_one(uint32_t c) {
+    size_t lo = 0, hi = unicode_lower_npairs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (unicode_lower_pairs[mid][0] == c) return unicode_lower_pairs[mid][1];
+        if (unicode_lower_pairs[mid][0] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return c;
+}

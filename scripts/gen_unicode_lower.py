@@ -55,4 +55,15 @@ out.write("const uint32_t unicode_cased_ranges[][2] = {\n")
 for a, b in ranges:
     out.write(f"    {{0x{a:04X}, 0x{b:04X}}},\n")
 out.write("};\n")
-out.write(f"const size_t unicode_cased_nranges = {len(ranges)};\n")
+out.write(f"const size_t unicode_cased_nranges = {len(ranges)};\n\n")
+out.write("""uint32_t unicode_lower_one(uint32_t c) {
+    size_t lo = 0, hi = unicode_lower_npairs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (unicode_lower_pairs[mid][0] == c) return unicode_lower_pairs[mid][1];
+        if (unicode_lower_pairs[mid][0] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return c;
+}
+""")

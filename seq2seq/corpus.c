@@ -34,16 +34,6 @@
 
 /* ------------------------------------------------------- character classes */
 
-static uint32_t lower_cp(uint32_t c) {
-    size_t lo = 0, hi = unicode_lower_npairs;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (unicode_lower_pairs[mid][0] == c) return unicode_lower_pairs[mid][1];
-        if (unicode_lower_pairs[mid][0] < c) lo = mid + 1; else hi = mid;
-    }
-    return c;
-}
-
 static int in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -74,8 +64,8 @@ static int is_uncased_letter(uint32_t c) {
 static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
 static int is_cased(uint32_t c) { return in_ranges(c, unicode_cased_ranges, unicode_cased_nranges); }
 static int is_alpha(uint32_t c) { return is_cased(c) || is_uncased_letter(c); }
-static int is_upper(uint32_t c) { return lower_cp(c) != c || is_uncased_letter(c); }
-static int is_lower(uint32_t c) { return (is_cased(c) && lower_cp(c) == c) || is_uncased_letter(c); }
+static int is_upper(uint32_t c) { return unicode_lower_one(c) != c || is_uncased_letter(c); }
+static int is_lower(uint32_t c) { return (is_cased(c) && unicode_lower_one(c) == c) || is_uncased_letter(c); }
 
 static int in_list(uint32_t c, const uint32_t *list) {
     for (; *list; list++)
@@ -492,7 +482,7 @@ static void emit_lower(Buf *out, const char *s, size_t n) {
         int k = utf8_decode(s + i, n - i, &cp);
         if (k == 0) { buf_put(out, s + i, 1); i++; continue; }
         char enc[4];
-        buf_put(out, enc, (size_t)utf8_encode(lower_cp(cp), enc));
+        buf_put(out, enc, (size_t)utf8_encode(unicode_lower_one(cp), enc));
         i += (size_t)k;
     }
 }
