@@ -114,3 +114,34 @@ int cli_parse(const CliSpec *spec, int argc, char **argv) {
     }
     return nfiles;
 }
+
+/* ---------------------------------------------------------------- commands */
+
+static void commands_usage(FILE *f, const char *stage, const char *about, const char *example,
+                           const CliCommand *commands, int n) {
+    int width = 0;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(commands[i].name) > width) width = (int)strlen(commands[i].name);
+    fprintf(f, "Usage: %s COMMAND [options]   (%s COMMAND --help for each)\n%s\n\n", stage, stage, about);
+    for (int i = 0; i < n; i++) fprintf(f, "  %-*s  %s\n", width, commands[i].name, commands[i].help);
+    fprintf(f, "\nExample:  %s\n", example);
+}
+
+int cli_dispatch(const char *stage, const char *about, const char *example, const CliCommand *commands, int n,
+                 int argc, char **argv) {
+    if (argc < 2) {
+        commands_usage(stderr, stage, about, example, commands, n);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        commands_usage(stdout, stage, about, example, commands, n);
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    char names[512] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", commands[i].name);
+    usage_error("unknown command '%s' (%s)", cmd, names);
+}

@@ -84,6 +84,22 @@ typedef struct {
  * returns the number of non-option arguments, moved to argv[1..n]. */
 int cli_parse(const CliSpec *spec, int argc, char **argv);
 
+/*
+ * A stage's main(): `STAGE COMMAND [options]` runs the command's function
+ * with the arguments after STAGE (argv[0] is then the command's name).
+ * `STAGE --help` (or -h, help) lists the commands on stdout and exits 0; no
+ * command, or an unknown one, is a usage error (exit 2). about is the line
+ * under "Usage:", example the closing example.
+ */
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} CliCommand;
+
+int cli_dispatch(const char *stage, const char *about, const char *example, const CliCommand *commands, int n,
+                 int argc, char **argv);
+
 /* An option without alias or choices: CLI_OPT("hidden", CLI_INT, &o.hidden, 1, 4096). */
 #define CLI_OPT(name_, type_, dst_, lo_, hi_) \
     { .name = (name_), .type = (type_), .dst = (dst_), .lo = (lo_), .hi = (hi_) }

@@ -15,18 +15,12 @@
  * This file only dispatches: each command lives in gpt/cmd_*.c (gpt/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "gpt/commands.h"
+#include "cli.h"
 #include "matmul.h"
 #include "util.h"
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *help;
-} commands[] = {
+static const CliCommand commands[] = {
     {"bpe-train", gpt_cmd_bpe_train, "learn a byte-level BPE vocabulary on a corpus (default: the Bible)"},
     {"encode", gpt_cmd_encode, "text -> token ids, whitespace-separated (or an llm.c token file)"},
     {"decode", gpt_cmd_decode, "token ids (text or llm.c token file) -> text"},
@@ -40,29 +34,10 @@ static const struct {
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
-static void usage(FILE *f) {
-    fputs("Usage: gpt COMMAND [options]   (gpt COMMAND --help for each)\n"
-          "Chapter 6, generative pretraining: GPT-2's byte-level BPE and the GPT model.\n\n", f);
-    for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
-    fputs("\nExample:  echo 'Hello world' | gpt encode --vocab $NLP_DATA_DIR/gpt2\n", f);
-}
-
 int main(int argc, char **argv) {
     openmp_wait_passively(argv);
     util_set_prog("gpt");
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        usage(stdout);
-        return 0;
-    }
-    for (int i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    char names[256] = "";
-    for (int i = 0; i < N_COMMANDS; i++)
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", commands[i].name);
-    usage_error("unknown command '%s' (%s)", cmd, names);
+    return cli_dispatch("gpt", "Chapter 6, generative pretraining: GPT-2's byte-level BPE and the GPT model.",
+                        "echo 'Hello world' | gpt encode --vocab $NLP_DATA_DIR/gpt2",
+                        commands, N_COMMANDS, argc, argv);
 }

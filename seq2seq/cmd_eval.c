@@ -125,8 +125,9 @@ int s2s_cmd_eval(int argc, char **argv) {
     }
     S2sData d;
     s2s_data_load(&d, &to, src_v, tgt_v, seed);
-    if (d.tokens != m.cfg.tokens) die("the model reads %s, the task %s", m.cfg.tokens == S2S_CHARS ? "characters" : "words",
-                                      d.tokens == S2S_CHARS ? "characters" : "words");
+    if (d.tokens != m.cfg.tokens)
+        die("the model reads %s, the task %s", m.cfg.tokens == S2S_CHARS ? "characters" : "words",
+            d.tokens == S2S_CHARS ? "characters" : "words");
     const S2sPairs *p = &d.split[split];
     long tokens;
     double loss = s2s_eval_loss(&m, p, batch, &tokens);

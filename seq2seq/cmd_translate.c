@@ -62,7 +62,8 @@ int s2s_cmd_translate(int argc, char **argv) {
         CLI_END
     };
     CliSpec spec = { .usage = usage_translate, .options = opts };
-    if (cli_parse(&spec, argc, argv) > 0) usage_error("translate: unexpected argument '%s' (sentences come on stdin)", argv[1]);
+    if (cli_parse(&spec, argc, argv) > 0)
+        usage_error("translate: unexpected argument '%s' (sentences come on stdin)", argv[1]);
     if (nbest > beam) usage_error("translate: --nbest %d needs --beam %d or more", nbest, nbest);
     set_threads(threads);
     S2sModel m;
