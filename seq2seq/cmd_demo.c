@@ -108,11 +108,16 @@ static void bible_part(const char *out, long steps, unsigned long long seed, int
         return;
     }
     snprintf(dir, sizeof dir, "%s/bible", out);
-    printf("\nA small KJV -> Reina-Valera 1909 model, %ld steps on verses of at most 20 words:\n", steps);
+    printf("\nA small KJV -> Reina-Valera 1909 model (Bahdanau attention, 128 units), %ld steps on verses of at "
+           "most 20 words:\n", steps);
     S2sTrainOptions o;
     s2s_train_defaults(&o);
     s2s_train_preset(&o, "bible-bahdanau");
     o.task.train_max_words = 20;
+    /* smaller than the preset's, so the demo stays a few minutes on 2 cores */
+    o.task.max_vocab = 4000;
+    o.model.enc.E = o.model.dec.E = 64;
+    o.model.enc.H = o.model.dec.H = o.model.dec.A = 128;
     o.out = dir;
     o.steps = steps;
     o.valid_bleu = 200;

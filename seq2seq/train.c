@@ -247,8 +247,11 @@ static void report_test(S2sModel *m, const S2sData *d, const S2sTrainOptions *o,
     double loss = s2s_eval_loss(m, test, o->batch, &tokens);
     S2sScores greedy, beam;
     s2s_eval_decode(m, test, 0, d->tgt_v, d->tokens, 1, 0.0f, o->decode_max_len, o->batch, &greedy, NULL);
-    s2s_eval_decode(m, test, 0, d->tgt_v, d->tokens, o->beam, o->alpha, o->decode_max_len, o->batch, &beam,
-                    NULL);
+    if (o->beam > 1)
+        s2s_eval_decode(m, test, 0, d->tgt_v, d->tokens, o->beam, o->alpha, o->decode_max_len, o->batch, &beam,
+                        NULL);
+    else
+        beam = greedy;
     result_begin(S2S_STAGE);
     result_str("model", s2s_attention_name(m->cfg.dec.attn));
     result_str("data", d->name);
