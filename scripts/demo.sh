@@ -3,7 +3,7 @@
 # story. Called by `make demo` with the stages present as arguments.
 set -euo pipefail
 BIN=${BIN:-bin}
-scripts/data.sh bible
+scripts/data.sh bible bible-es
 if [ $# -eq 0 ]; then
   echo "demo: no chapter has landed yet; the foundation is built and the Bible corpus is in data/cache/bible/."
   exit 0
