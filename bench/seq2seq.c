@@ -3,7 +3,9 @@
  * training step of the Multi30k Bahdanau model (bi-GRU 512 encoder, GRU 512
  * decoder, batch 64) in target tokens per second, and beam search (beam 5)
  * in sentences per second. bench/seq2seq_ref.py is the same model in
- * PyTorch. BENCH_SEQ2SEQ_CASES picks the cases (default "train beam").
+ * PyTorch, timing the same batch, step and search. BENCH_SEQ2SEQ_CASES picks
+ * the cases (default "train beam"); --reps N, when given, is each case's
+ * number of timed runs (else its own default: 10 steps, 3 decodes).
  */
 #include "bench.h"
 
@@ -18,7 +20,9 @@ int main(int argc, char **argv) {
     for (char *save, *name = strtok_r(list, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
         int beam = strcmp(name, "beam") == 0;
         char cmd[1400], line[2048];
-        snprintf(cmd, sizeof cmd, "'%s' bench --case %s --threads %d", bin, name, threads);
+        char reps_opt[32] = "";
+        if (reps > 0) snprintf(reps_opt, sizeof reps_opt, " --reps %d", reps);
+        snprintf(cmd, sizeof cmd, "'%s' bench --case %s --threads %d%s", bin, name, threads, reps_opt);
         FILE *p = popen(cmd, "r");
         if (!p) die("cannot run '%s'", cmd);
         double value = -1;

@@ -6,12 +6,17 @@
  *                  512 per direction, GRU decoder 512, embeddings 256,
  *                  attention 512, V 7853 -> 5893), batch 64: forward,
  *                  backward, clip, Adam; target tokens per second
- *   --case beam    beam search (beam 5, at most 50 steps) over the same
- *                  model's 64 sentences; sentences per second
+ *   --case beam    beam search (beam 5, at most 50 steps, common/beam.h's
+ *                  stopping rule) over the same model's 64 sentences;
+ *                  sentences per second, and how many of them ran to the
+ *                  50-step limit (all of them, untrained)
  *
  * The batch's lengths are fixed, not drawn, so both sides time the same work:
- * sentence b has 6 + (5b mod 15) source and 6 + (7b mod 15) target words
- * (6 to 20, mean 13, Multi30k's).
+ * sentence b has 6 + (4b mod 15) source and 6 + (7b mod 15) target words
+ * (each 6 to 20; means 12.94 and 12.98, about Multi30k's 13), no markers on
+ * the source, BOS before and EOS after the target: 895 target tokens
+ * scored a step. Median of --reps runs (default 10 steps after 2 warm-ups,
+ * or 3 decodes after 1).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +30,8 @@
 
 enum { BENCH_B = 64, BENCH_SRC_V = 7853, BENCH_TGT_V = 5893 };
 
-static int src_length(int b) { return 6 + (5 * b) % 15; }
+/* 4 and 7 are prime to 15, so each side takes every length 6..20 */
+static int src_length(int b) { return 6 + (4 * b) % 15; }
 static int tgt_length(int b) { return 6 + (7 * b) % 15; }
 
 static int cmp_double(const void *a, const void *b) {
@@ -35,7 +41,11 @@ static int cmp_double(const void *a, const void *b) {
 
 /* A padded batch of random words with the lengths above. */
 static S2sBatch bench_batch(Rng *r) {
-    S2sBatch b = { .B = BENCH_B, .S = 20, .T = 21 };
+    S2sBatch b = { .B = BENCH_B, .S = 1, .T = 1 };
+    for (int j = 0; j < b.B; j++) {
+        if (src_length(j) > b.S) b.S = src_length(j);
+        if (tgt_length(j) + 1 > b.T) b.T = tgt_length(j) + 1;
+    }
     b.src = xmalloc((size_t)b.S * b.B * sizeof(int));
     b.tgt_in = xmalloc((size_t)b.T * b.B * sizeof(int));
     b.tgt_out = xmalloc((size_t)b.T * b.B * sizeof(int));
@@ -63,6 +73,20 @@ static void batch_free(S2sBatch *b) {
     free(b->src), free(b->tgt_in), free(b->tgt_out), free(b->src_len), free(b->index);
 }
 
+/* Sentences whose search ran to max_len: a sentence done earlier has K
+ * finished hypotheses that all ended with EOS; at max_len the search fills
+ * its K with cut ones (beam.h). */
+static int ran_to_limit(const BeamSearch *bs, int n) {
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        const BeamHyp *h = beam_nbest(bs, i);
+        int cut = 0;
+        for (int j = 0; j < beam_count(bs, i); j++) cut |= !h[j].ended;
+        count += cut;
+    }
+    return count;
+}
+
 static double median(double *x, int n) {
     qsort(x, (size_t)n, sizeof *x, cmp_double);
     return x[n / 2];
@@ -71,7 +95,7 @@ static double median(double *x, int n) {
 int s2s_cmd_bench(int argc, char **argv) {
     static const char *const cases[] = { "train", "beam", NULL };
     int which = 0, threads = 1;
-    long reps = 10;
+    long reps = 0;   /* 0: the case's default */
     const CliOption opts[] = {
         { .name = "case", .type = CLI_CHOICE, .dst = &which, .choices = cases },
         CLI_THREADS(&threads),
@@ -80,10 +104,14 @@ int s2s_cmd_bench(int argc, char **argv) {
     };
     CliSpec spec = { .usage = "usage: seq2seq bench [--case train|beam] [--threads N] [--reps N]\n"
                               "  train: one training step of the Multi30k Bahdanau model, batch 64\n"
-                              "  beam:  beam search (beam 5) of 64 sentences with it\n",
+                              "         (median of --reps, default 10, after 2 warm-ups)\n"
+                              "  beam:  beam search (beam 5) of 64 sentences with it\n"
+                              "         (median of --reps, default 3, after 1 warm-up)\n",
                      .options = opts };
     if (cli_parse(&spec, argc, argv) > 0) usage_error("bench: unexpected argument '%s'", argv[1]);
     set_threads(threads);
+    int warmup = which == 0 ? 2 : 1;
+    if (reps == 0) reps = which == 0 ? 10 : 3;
     S2sConfig cfg = {
         .enc = { .cell = RNN_GRU, .V = BENCH_SRC_V, .E = 256, .H = 512, .L = 1, .bidir = 1 },
         .dec = { .cell = RNN_GRU, .V = BENCH_TGT_V, .E = 256, .H = 512, .L = 1, .A = 512,
@@ -98,7 +126,7 @@ int s2s_cmd_bench(int argc, char **argv) {
     S2sBatch b = bench_batch(&r);
     long tokens = 0;
     for (int j = 0; j < b.B; j++) tokens += tgt_length(j) + 1;
-    double *ms = xmalloc((size_t)(reps + 2) * sizeof *ms);
+    double *ms = xmalloc((size_t)(reps + warmup) * sizeof *ms);
     result_begin(S2S_STAGE);
     result_str("task", "bench");
     result_str("case", cases[which]);
@@ -107,7 +135,7 @@ int s2s_cmd_bench(int argc, char **argv) {
         S2sActs a;
         s2s_acts_build(&a, &m, b.S, b.T, b.B, 1);
         AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
-        for (long k = 0; k < reps + 2; k++) {   /* the first 2 warm up */
+        for (long k = 0; k < reps + warmup; k++) {
             double t0 = now_seconds();
             params_zero_grad(&m.pt);
             s2s_forward(&m, &a, &b, 0.0f, 1, 1.0f);
@@ -116,8 +144,9 @@ int s2s_cmd_bench(int argc, char **argv) {
             adam_step(&m.pt, &adam, 1e-3f, (int)k + 1);
             ms[k] = 1e3 * (now_seconds() - t0);
         }
-        double med = median(ms + 2, (int)reps);
+        double med = median(ms + warmup, (int)reps);
         result_num("ms_per_step", med, 2);
+        result_int("tokens_per_step", tokens);
         result_num("tok_per_s", tokens / (med / 1e3), 0);
         s2s_acts_free(&a);
     } else {
@@ -128,14 +157,15 @@ int s2s_cmd_bench(int argc, char **argv) {
             src[j] = xmalloc((size_t)b.S * sizeof(int));
             for (int s = 0; s < b.src_len[j]; s++) src[j][s] = b.src[s * b.B + j];
         }
-        for (long k = 0; k < reps + 2; k++) {
+        for (long k = 0; k < reps + warmup; k++) {
             double t0 = now_seconds();
             s2s_translate(&m, &tr, src, b.src_len, b.B, 0.0f);
             ms[k] = 1e3 * (now_seconds() - t0);
         }
-        double med = median(ms + 2, (int)reps);
+        double med = median(ms + warmup, (int)reps);
         result_num("ms_per_batch", med, 2);
         result_num("sent_per_s", b.B / (med / 1e3), 1);
+        result_int("full_length", ran_to_limit(tr.bs, b.B));
         for (int j = 0; j < b.B; j++) free(src[j]);
         free(src);
         s2s_translator_free(&tr);
