@@ -77,6 +77,7 @@ int s2s_cmd_translate(int argc, char **argv) {
         if (!utf8_validate(line, strlen(line), &bad)) die("stdin:%ld: invalid UTF-8 at byte %zu", lineno, bad + 1);
         int n;
         int *ids = s2s_encode_sentence(src_v, m.cfg.tokens, line, &n);
+        if (!ids) die("stdin:%ld: an empty line: nothing to translate", lineno);
         S2sTranslator tr;
         s2s_translator_build(&tr, &m, 1, n, beam, max_out);
         s2s_translate(&m, &tr, &ids, &n, 1, alpha);
@@ -119,6 +120,7 @@ int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, cons
                        int max_out, char **translation) {
     int n;
     int *ids = s2s_encode_sentence(src_v, m->cfg.tokens, sentence, &n);
+    if (!ids) die("an empty sentence: nothing to translate");
     S2sTranslator tr;
     s2s_translator_build(&tr, m, 1, n, 1, max_out);
     s2s_translate(m, &tr, &ids, &n, 1, 0.0f);
