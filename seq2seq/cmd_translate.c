@@ -138,7 +138,7 @@ int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, cons
     snprintf(title, sizeof title, "%s attention", s2s_attention_name(m->cfg.dec.attn));
     int rc = heatmap_png(png, title, w, rows, n, (const char *const *)out_labels, (const char *const *)src_labels,
                          err, sizeof err);
-    if (rc < 0) fprintf(stderr, "seq2seq: %s\n", err);
+    if (rc < 0) fprintf(stderr, "seq2seq: error: %s\n", err);   /* DESIGN.md: "STAGE: error: ..." */
     else if (rc == HEATMAP_NO_GNUPLOT) fprintf(stderr, "seq2seq: note: %s\n", err);
     free_labels(src_labels, n);
     free_labels(out_labels, rows);
