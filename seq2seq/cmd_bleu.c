@@ -123,7 +123,7 @@ int s2s_cmd_bleu(int argc, char **argv) {
     result_int("segments", (long long)h->n);
     result_num("bleu", res.score, 6);
     for (int n = 0; n < res.order; n++) {
-        char key[8];
+        char key[16];   /* "p" and any int: no -Wformat-truncation */
         snprintf(key, sizeof key, "p%d", n + 1);
         result_num(key, res.precisions[n], 6);
     }
