@@ -102,7 +102,7 @@ int s2s_cmd_bench(int argc, char **argv) {
         CLI_OPT("reps", CLI_LONG, &reps, 1, 100000),
         CLI_END
     };
-    CliSpec spec = { .usage = "usage: seq2seq bench [--case train|beam] [--threads N] [--reps N]\n"
+    CliSpec spec = { .usage = "Usage: seq2seq bench [--case train|beam] [--threads N] [--reps N]\n"
                               "  train: one training step of the Multi30k Bahdanau model, batch 64\n"
                               "         (median of --reps, default 10, after 2 warm-ups)\n"
                               "  beam:  beam search (beam 5) of 64 sentences with it\n"

@@ -93,9 +93,14 @@ int s2s_cmd_bleu(int argc, char **argv) {
     size_t counts[MAX_REFS];
     for (int k = 0; k < nrefs; k++) {
         r[k] = load_lines(refs[k]);
-        if (r[k]->n != h->n)
-            die("'%s' has %zu lines but '%s' has %zu: hypotheses and references must be line-aligned", refs[k],
-                r[k]->n, hyp, h->n);
+        if (r[k]->n != h->n) {
+            /* both are dead past die(): LeakSanitizer would call them leaked */
+            size_t nr = r[k]->n, nh = h->n;
+            lines_free(r[k]);
+            lines_free(h);
+            die("'%s' has %zu lines but '%s' has %zu: hypotheses and references must be line-aligned", refs[k], nr,
+                hyp, nh);
+        }
         streams[k] = (const char *const *)r[k]->line;
         counts[k] = r[k]->n;
     }
@@ -118,7 +123,7 @@ int s2s_cmd_bleu(int argc, char **argv) {
     result_int("segments", (long long)h->n);
     result_num("bleu", res.score, 6);
     for (int n = 0; n < res.order; n++) {
-        char key[16];
+        char key[16];   /* "p" and any int: no -Wformat-truncation */
         snprintf(key, sizeof key, "p%d", n + 1);
         result_num(key, res.precisions[n], 6);
     }

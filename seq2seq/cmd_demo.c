@@ -70,6 +70,7 @@ static void translate_lines(const char *dir, const char *const *lines, int n, co
     for (int i = 0; i < n; i++) {
         int len;
         int *ids = s2s_encode_sentence(sv, m.cfg.tokens, lines[i], &len);
+        if (!ids) die("an empty sentence: nothing to translate");
         S2sTranslator tr;
         s2s_translator_build(&tr, &m, 1, len, 1, max_out);
         s2s_translate(&m, &tr, &ids, &len, 1, 0.0f);

@@ -195,6 +195,11 @@ int s2s_cmd_train(int argc, char **argv) {
     int nfiles = cli_parse(&spec, argc, argv);
     if (nfiles > 0) usage_error("train: unexpected argument '%s'", argv[1]);
     if (task >= 0) o.task.task = (S2sTask)task;
+    if (o.task.task == S2S_TASK_FILES)   /* a missing option is bad usage (2), as in eval */
+        for (int sp = 0; sp < 3; sp++)
+            if (!o.task.files[sp][0] || !o.task.files[sp][1])
+                usage_error("train: --task files needs --train-src/--train-tgt, --valid-src/--valid-tgt and "
+                            "--test-src/--test-tgt");
     if (cell >= 0) o.model.enc.cell = o.model.dec.cell = (RnnKind)cell;
     if (enc_cell >= 0) o.model.enc.cell = (RnnKind)enc_cell;
     if (dec_cell >= 0) o.model.dec.cell = (RnnKind)dec_cell;

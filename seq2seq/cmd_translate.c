@@ -78,6 +78,7 @@ int s2s_cmd_translate(int argc, char **argv) {
         if (!utf8_validate(line, strlen(line), &bad)) die("stdin:%ld: invalid UTF-8 at byte %zu", lineno, bad + 1);
         int n;
         int *ids = s2s_encode_sentence(src_v, m.cfg.tokens, line, &n);
+        if (!ids) die("stdin:%ld: an empty line: nothing to translate", lineno);
         S2sTranslator tr;
         s2s_translator_build(&tr, &m, 1, n, beam, max_out);
         s2s_translate(&m, &tr, &ids, &n, 1, alpha);
@@ -120,6 +121,7 @@ int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, cons
                        int max_out, char **translation) {
     int n;
     int *ids = s2s_encode_sentence(src_v, m->cfg.tokens, sentence, &n);
+    if (!ids) die("an empty sentence: nothing to translate");
     S2sTranslator tr;
     s2s_translator_build(&tr, m, 1, n, 1, max_out);
     s2s_translate(m, &tr, &ids, &n, 1, 0.0f);
@@ -137,7 +139,7 @@ int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, cons
     snprintf(title, sizeof title, "%s attention", s2s_attention_name(m->cfg.dec.attn));
     int rc = heatmap_png(png, title, w, rows, n, (const char *const *)out_labels, (const char *const *)src_labels,
                          err, sizeof err);
-    if (rc < 0) fprintf(stderr, "seq2seq: %s\n", err);
+    if (rc < 0) fprintf(stderr, "seq2seq: error: %s\n", err);   /* DESIGN.md: "STAGE: error: ..." */
     else if (rc == HEATMAP_NO_GNUPLOT) fprintf(stderr, "seq2seq: note: %s\n", err);
     free_labels(src_labels, n);
     free_labels(out_labels, rows);

@@ -9,7 +9,10 @@
 int *s2s_encode_sentence(const Vocab *v, S2sTokens kind, const char *line, int *n) {
     char *norm = s2s_normalise(line, strlen(line), kind);
     size_t count = vocab_encode(v, norm, strlen(norm), NULL, 0);
-    if (count == 0) die("an empty sentence: nothing to translate");
+    if (count == 0) {
+        free(norm);
+        return NULL;
+    }
     int *ids = xmalloc(count * sizeof *ids);
     vocab_encode(v, norm, strlen(norm), ids, count);
     free(norm);

@@ -204,8 +204,7 @@ static void train_shapes(const S2sPairs *p, int batch, int max_len, int *S, int 
 static void write_run_config(const S2sTrainOptions *o, const S2sModel *m, const S2sData *d) {
     RunConfig *c = config_begin(o->out);
     char text[1024];
-    s2s_config_text(&m->cfg, text, sizeof text);
-    config_str(c, "task", d->name);
+    s2s_config_text(&m->cfg, text, sizeof text);   /* its first line is task=... */
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         char *eq = strchr(line, '=');
         *eq = '\0';
