@@ -7,8 +7,9 @@
  *     teacher forcing: the logits, the loss and every weight's gradient. The
  *     encoder and decoder have their own fixtures; these check the glue
  *     (which final state starts which decoder layer, the context's width).
- *   - decoding is padding-invariant: a sentence translated alone and in a
- *     batch of longer ones gives the same tokens and log-probability;
+ *   - padding changes nothing: a sentence alone and in a batch of longer
+ *     ones gets the same teacher-forced logits and attention weights, and
+ *     decodes to the same tokens and log-probability;
  *   - saving and loading give back the same model and its config.
  */
 #include <math.h>
@@ -167,6 +168,69 @@ START_TEST(decoding_ignores_padding) {
 }
 END_TEST
 
+/* Sentence b of batch alone: its own lengths, no padding. */
+static S2sBatch column(const S2sBatch *b, int j) {
+    int T = 0;
+    while (T < b->T && b->tgt_out[T * b->B + j] != VOCAB_PAD) T++;
+    S2sBatch one = { .B = 1, .S = b->src_len[j], .T = T };
+    one.src = xmalloc((size_t)one.S * sizeof(int));
+    one.tgt_in = xmalloc((size_t)T * sizeof(int));
+    one.tgt_out = xmalloc((size_t)T * sizeof(int));
+    one.src_len = xmalloc(sizeof(int));
+    one.index = xmalloc(sizeof(int));
+    for (int s = 0; s < one.S; s++) one.src[s] = b->src[s * b->B + j];
+    for (int t = 0; t < T; t++) one.tgt_in[t] = b->tgt_in[t * b->B + j], one.tgt_out[t] = b->tgt_out[t * b->B + j];
+    one.src_len[0] = one.S;
+    one.index[0] = 0;
+    return one;
+}
+
+/* Teacher-forced, a sentence's logits and attention weights are the same
+ * alone and in a padded batch (the loss is their mean, so it follows). */
+static void check_forward_padding(const char *name) {
+    char file[64];
+    snprintf(file, sizeof file, "seq2seq_model_%s", name);
+    Fixture *fx = fixture_load(file);
+    S2sConfig cfg = config_of(fx);
+    S2sModel m;
+    s2s_model_build(&m, &cfg);
+    load_weights(&m, fx);
+    S2sBatch b = batch_of(fx);
+    S2sActs a, one_a;
+    s2s_acts_build(&a, &m, b.S, b.T, b.B, 0);
+    s2s_acts_build(&one_a, &m, b.S, b.T, 1, 0);
+    s2s_forward(&m, &a, &b, 0.0f, 0, 1.0f);
+    int V = cfg.dec.V;
+    for (int j = 0; j < b.B; j++) {
+        S2sBatch one = column(&b, j);
+        s2s_forward(&m, &one_a, &one, 0.0f, 0, 1.0f);
+        for (int t = 0; t < one.T; t++) {
+            const float *x = a.dec.logits + ((size_t)t * b.B + j) * V, *y = one_a.dec.logits + (size_t)t * V;
+            for (int v = 0; v < V; v++)
+                ck_assert_msg(fabsf(x[v] - y[v]) < 1e-5f, "%s sentence %d step %d: logit %g in a batch, %g alone",
+                              name, j, t, x[v], y[v]);
+            if (!a.dec.att) continue;
+            const float *p = a.dec.att + ((size_t)t * b.B + j) * b.S, *q = one_a.dec.att + (size_t)t * one.S;
+            for (int s = 0; s < b.S; s++)
+                ck_assert_msg(fabsf(p[s] - (s < one.S ? q[s] : 0.0f)) < 1e-6f,
+                              "%s sentence %d step %d: attention to %d differs", name, j, t, s);
+        }
+        batch_free(&one);
+    }
+    s2s_acts_free(&a);
+    s2s_acts_free(&one_a);
+    batch_free(&b);
+    s2s_model_free(&m);
+    fixture_free(fx);
+}
+
+START_TEST(forward_ignores_padding) {
+    static const char *const names[] = { "sutskever", "cho", "bahdanau", "luong_dot", "luong_general",
+                                         "luong_concat" };
+    for (int i = 0; i < 6; i++) check_forward_padding(names[i]);
+}
+END_TEST
+
 /* A tiny vocabulary of n word tokens beyond the specials. */
 static Vocab *tiny_vocab(int V) {
     Vocab *v = vocab_new(VOCAB_WORD);
@@ -228,6 +292,7 @@ Suite *seq2seq_model_suite(void) {
     tcase_add_test(tc, pytorch_luong_dot);
     tcase_add_test(tc, pytorch_luong_general);
     tcase_add_test(tc, pytorch_luong_concat);
+    tcase_add_test(tc, forward_ignores_padding);
     tcase_add_test(tc, decoding_ignores_padding);
     tcase_add_test(tc, save_and_load);
     tcase_add_test(tc, config_round_trip);
