@@ -41,6 +41,7 @@ static const char usage_train[] =
     "  --bidirectional 0|1   two-directional encoder (1)\n"
     "  --attention A         none | bahdanau | luong-dot | luong-general | luong-concat (bahdanau)\n"
     "  --feed-context        with --attention none: Cho et al.'s decoder (the context at every step)\n"
+    "  --reverse-source 0|1  read each source sentence backwards, as Sutskever et al. (0)\n"
     "  --att-size N          attention's hidden size, bahdanau and luong-concat (64)\n"
     "  --dropout P           on embeddings and between layers (0)\n"
     "  --init-range R        weights from U[-R, R] (0.08)\n"
@@ -112,6 +113,7 @@ int s2s_train_preset(void *ctx, const char *name) {
     if (!strcmp(name, "multi30k-lstm")) {
         multi30k_recipe(o);
         model_defaults(&o->model, RNN_LSTM, 256, 256, 2, 0, S2S_ATTN_NONE, 0.5f);
+        o->model.reverse_src = 1;   /* Sutskever et al.'s reversed source, as the tutorial */
         o->out = "runs/seq2seq/multi30k-lstm";
         return 1;
     }
@@ -173,6 +175,7 @@ int s2s_cmd_train(int argc, char **argv) {
         CLI_OPT("bidirectional", CLI_INT, &o.model.enc.bidir, 0, 1),
         { .name = "attention", .type = CLI_CHOICE, .dst = &attn, .choices = attentions },
         CLI_OPT("feed-context", CLI_FLAG, &o.model.dec.feed_context, 0, 0),
+        CLI_OPT("reverse-source", CLI_INT, &o.model.reverse_src, 0, 1),
         CLI_OPT("att-size", CLI_INT, &o.model.dec.A, 1, 65536),
         CLI_OPT("dropout", CLI_FLOAT, &o.model.dec.dropout, 0, 0.99),
         CLI_OPT("init-range", CLI_FLOAT, &o.init_range, 0, 10),

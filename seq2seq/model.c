@@ -32,11 +32,11 @@ void s2s_config_link(S2sConfig *c) {
 
 void s2s_config_text(const S2sConfig *c, char *buf, size_t n) {
     snprintf(buf, n,
-             "task=%s\ntokens=%s\n"
+             "task=%s\ntokens=%s\nreverse_src=%d\n"
              "enc_cell=%s\nsrc_V=%d\nenc_E=%d\nenc_H=%d\nenc_L=%d\nenc_bidir=%d\nenc_dropout=%.9g\n"
              "dec_cell=%s\ntgt_V=%d\ndec_E=%d\ndec_H=%d\ndec_L=%d\nattention=%s\natt_A=%d\n"
              "feed_context=%d\ndec_dropout=%.9g\n",
-             c->task[0] ? c->task : "files", c->tokens == S2S_CHARS ? "chars" : "words",
+             c->task[0] ? c->task : "files", c->tokens == S2S_CHARS ? "chars" : "words", c->reverse_src,
              rnn_kind_name(c->enc.cell), c->enc.V, c->enc.E, c->enc.H, c->enc.L, c->enc.bidir,
              (double)c->enc.dropout,
              rnn_kind_name(c->dec.cell), c->dec.V, c->dec.E, c->dec.H, c->dec.L,
@@ -70,6 +70,7 @@ int s2s_config_parse(const char *text, S2sConfig *c) {
     if (config_word(text, "enc_cell", word, sizeof word) || rnn_kind_parse(word, &c->enc.cell)) return -1;
     if (config_word(text, "dec_cell", word, sizeof word) || rnn_kind_parse(word, &c->dec.cell)) return -1;
     if (config_word(text, "attention", word, sizeof word) || s2s_attention_parse(word, &c->dec.attn)) return -1;
+    c->reverse_src = (int)config_long(text, "reverse_src", 0);
     c->enc.V = (int)config_long(text, "src_V", 0);
     c->enc.E = (int)config_long(text, "enc_E", 0);
     c->enc.H = (int)config_long(text, "enc_H", 0);
@@ -118,17 +119,31 @@ void s2s_model_init_uniform(S2sModel *m, float range, Rng *rng) {
 /* ------------------------------------------------------------ training */
 
 void s2s_acts_build(S2sActs *a, const S2sModel *m, int S, int T, int B, uint64_t seed) {
+    a->src_rev = m->cfg.reverse_src ? xmalloc((size_t)S * B * sizeof *a->src_rev) : NULL;
     s2s_encoder_acts_build(&a->enc, &m->enc, S, B, seed);
     s2s_decoder_acts_build(&a->dec, &m->dec, T, S, B, seed ^ 0x9e3779b97f4a7c15ULL);
 }
 
 void s2s_acts_free(S2sActs *a) {
+    free(a->src_rev);
     s2s_encoder_acts_free(&a->enc);
     s2s_decoder_acts_free(&a->dec);
 }
 
+/* Each column of a time-major (S,B) id batch backwards within its length;
+ * the padding stays at the end. */
+static void reverse_sources(int *out, const int *src, const int *len, int S, int B) {
+    for (int b = 0; b < B; b++)
+        for (int s = 0; s < S; s++) out[s * B + b] = s < len[b] ? src[(len[b] - 1 - s) * B + b] : src[s * B + b];
+}
+
 double s2s_forward(S2sModel *m, S2sActs *a, const S2sBatch *b, float smoothing, int train, float tf_ratio) {
-    s2s_encoder_forward(&m->enc, &a->enc, b->src, b->src_len, b->S, b->B, train);
+    const int *src = b->src;
+    if (m->cfg.reverse_src) {
+        reverse_sources(a->src_rev, b->src, b->src_len, b->S, b->B);
+        src = a->src_rev;
+    }
+    s2s_encoder_forward(&m->enc, &a->enc, src, b->src_len, b->S, b->B, train);
     return s2s_decoder_forward(&m->dec, &a->dec, a->enc.out, b->src_len, a->enc.h_final, a->enc.c_final,
                                b->tgt_in, b->tgt_out, VOCAB_PAD, smoothing, b->S, b->T, b->B, train, tf_ratio);
 }
@@ -213,9 +228,9 @@ void s2s_translator_free(S2sTranslator *tr) {
     s2s_decode_state_free(&tr->st);
 }
 
-/* Lay n sentences out time-major and padded, as the encoder reads them;
- * returns the longest length. */
-static int pack_sources(int *packed, int *lens, int *const *src, const int *len, int n, int S) {
+/* Lay n sentences out time-major and padded, as the encoder reads them
+ * (backwards when reverse); returns the longest length. */
+static int pack_sources(int *packed, int *lens, int *const *src, const int *len, int n, int S, int reverse) {
     int longest = 0;
     for (int b = 0; b < n; b++) {
         if (len[b] < 1 || len[b] > S) die("translate: a sentence of %d tokens (1 to %d fit)", len[b], S);
@@ -223,13 +238,14 @@ static int pack_sources(int *packed, int *lens, int *const *src, const int *len,
         if (len[b] > longest) longest = len[b];
     }
     for (int s = 0; s < longest; s++)
-        for (int b = 0; b < n; b++) packed[s * n + b] = s < len[b] ? src[b][s] : VOCAB_PAD;
+        for (int b = 0; b < n; b++)
+            packed[s * n + b] = s >= len[b] ? VOCAB_PAD : reverse ? src[b][len[b] - 1 - s] : src[b][s];
     return longest;
 }
 
 void s2s_translate(S2sModel *m, S2sTranslator *tr, int *const *src, const int *len, int n, float alpha) {
     if (n < 1 || n > tr->B) die("translate: %d sentences (the translator holds 1 to %d)", n, tr->B);
-    int S = pack_sources(tr->src, tr->src_len, src, len, n, tr->S);
+    int S = pack_sources(tr->src, tr->src_len, src, len, n, tr->S, m->cfg.reverse_src);
     s2s_encoder_forward(&m->enc, &tr->enc, tr->src, tr->src_len, S, n, 0);
     s2s_decode_begin(&m->dec, &tr->st, tr->enc.out, tr->src_len, tr->enc.h_final, tr->enc.c_final, S, n);
     StepCtx ctx = { &m->dec, &tr->st };
@@ -241,8 +257,8 @@ int s2s_attention_matrix(S2sModel *m, const int *src, int src_len, const int *ou
     if (m->cfg.dec.attn == S2S_ATTN_NONE) return -1;
     S2sTranslator tr;
     s2s_translator_build(&tr, m, 1, src_len, 1, out_len + 1);
-    memcpy(tr.src, src, (size_t)src_len * sizeof *src);
-    tr.src_len[0] = src_len;
+    int *const srcs[1] = { (int *)src };
+    pack_sources(tr.src, tr.src_len, srcs, &src_len, 1, src_len, m->cfg.reverse_src);
     s2s_encoder_forward(&m->enc, &tr.enc, tr.src, tr.src_len, src_len, 1, 0);
     s2s_decode_begin(&m->dec, &tr.st, tr.enc.out, tr.src_len, tr.enc.h_final, tr.enc.c_final, src_len, 1);
     float *logits = xmalloc((size_t)m->cfg.dec.V * sizeof *logits);
@@ -250,7 +266,9 @@ int s2s_attention_matrix(S2sModel *m, const int *src, int src_len, const int *ou
     for (int t = 0; t < out_len; t++) {
         int tok = t == 0 ? VOCAB_BOS : out[t - 1], parent = t == 0 ? -1 : 0;
         s2s_decode_step(&m->dec, &tr.st, logits, &tok, &parent, &zero, 1, t);
-        memcpy(w + (size_t)t * src_len, tr.st.att, (size_t)src_len * sizeof *w);
+        /* columns in the sentence's own order, however the model read it */
+        for (int j = 0; j < src_len; j++)
+            w[(size_t)t * src_len + j] = tr.st.att[m->cfg.reverse_src ? src_len - 1 - j : j];
     }
     free(logits);
     s2s_translator_free(&tr);

@@ -6,6 +6,12 @@
  *     enc_out, h_final = encoder(src)                  (encoder.h)
  *     loss             = decoder(enc_out, h_final, tgt) (decoder.h)
  *
+ * Sutskever et al. (2014, sec. 3.3) reversed the source sentence (but not
+ * the target): the first source words then sit next to the first target
+ * words they predict, which shortens the path the gradient travels at the
+ * start of the sentence. reverse_src does that inside the model (training,
+ * translating and attention maps alike), so the data stays in its order.
+ *
  * A saved model is a folder: model.ckpt (common/checkpoint.h; its config
  * text is s2s_config_text's) and the two vocabularies src_vocab.txt and
  * tgt_vocab.txt (common/text.h), which the checkpoint's V must match.
@@ -27,6 +33,7 @@ typedef struct {
     S2sEncoderConfig enc;
     S2sDecoderConfig dec;    /* its enc_* fields follow enc (s2s_config_link) */
     S2sTokens tokens;        /* words or characters, both sides */
+    int reverse_src;         /* 1: read each source sentence backwards (Sutskever et al. 2014, sec. 3.3) */
     char task[16];           /* the task it was trained on ("multi30k"), the default of eval */
 } S2sConfig;
 
@@ -41,6 +48,7 @@ typedef struct {
 typedef struct {
     S2sEncoderActs enc;
     S2sDecoderActs dec;
+    int *src_rev;            /* (S,B) the batch's sources reversed (reverse_src only) */
 } S2sActs;
 
 /* Everything decoding needs for up to B sentences of S tokens, K beams. */

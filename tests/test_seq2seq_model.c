@@ -10,6 +10,7 @@
  *   - padding changes nothing: a sentence alone and in a batch of longer
  *     ones gets the same teacher-forced logits and attention weights, and
  *     decodes to the same tokens and log-probability;
+ *   - a reversed source (Sutskever's trick) is the plain model on reversed data;
  *   - saving and loading give back the same model and its config.
  */
 #include <math.h>
@@ -231,6 +232,41 @@ START_TEST(forward_ignores_padding) {
 }
 END_TEST
 
+/* reverse_src reads each source backwards: the same as the model without
+ * it given the reversed sentences, teacher-forced and decoded. */
+START_TEST(reversed_source) {
+    S2sModel fwd, rev;
+    fixture_model(&fwd, "sutskever");
+    fixture_model(&rev, "sutskever");
+    rev.cfg.reverse_src = 1;
+    Fixture *fx = fixture_load("seq2seq_model_sutskever");
+    S2sBatch b = batch_of(fx), flipped = batch_of(fx);
+    for (int j = 0; j < b.B; j++)
+        for (int s = 0; s < b.src_len[j]; s++) flipped.src[s * b.B + j] = b.src[(b.src_len[j] - 1 - s) * b.B + j];
+    S2sActs a, af;
+    s2s_acts_build(&a, &rev, b.S, b.T, b.B, 0);
+    s2s_acts_build(&af, &fwd, b.S, b.T, b.B, 0);
+    double l1 = s2s_forward(&rev, &a, &b, 0.0f, 0, 1.0f), l2 = s2s_forward(&fwd, &af, &flipped, 0.0f, 0, 1.0f);
+    ck_assert_msg(l1 == l2, "reversed inside the model: loss %.9g, reversed data: %.9g", l1, l2);
+    int s0[] = { 5, 7, 9 }, s0r[] = { 9, 7, 5 }, n = 3;
+    int *p0 = s0, *p0r = s0r;
+    S2sTranslator t1, t2;
+    s2s_translator_build(&t1, &rev, 1, 3, 2, 6);
+    s2s_translator_build(&t2, &fwd, 1, 3, 2, 6);
+    s2s_translate(&rev, &t1, &p0, &n, 1, 0.0f);
+    s2s_translate(&fwd, &t2, &p0r, &n, 1, 0.0f);
+    const BeamHyp *x = beam_best(t1.bs, 0), *y = beam_best(t2.bs, 0);
+    ck_assert_int_eq(x->len, y->len);
+    for (int t = 0; t < x->len; t++) ck_assert_int_eq(x->tokens[t], y->tokens[t]);
+    ck_assert(x->logprob == y->logprob);
+    s2s_translator_free(&t1), s2s_translator_free(&t2);
+    s2s_acts_free(&a), s2s_acts_free(&af);
+    batch_free(&b), batch_free(&flipped);
+    fixture_free(fx);
+    s2s_model_free(&fwd), s2s_model_free(&rev);
+}
+END_TEST
+
 /* A tiny vocabulary of n word tokens beyond the specials. */
 static Vocab *tiny_vocab(int V) {
     Vocab *v = vocab_new(VOCAB_WORD);
@@ -294,6 +330,7 @@ Suite *seq2seq_model_suite(void) {
     tcase_add_test(tc, pytorch_luong_concat);
     tcase_add_test(tc, forward_ignores_padding);
     tcase_add_test(tc, decoding_ignores_padding);
+    tcase_add_test(tc, reversed_source);
     tcase_add_test(tc, save_and_load);
     tcase_add_test(tc, config_round_trip);
     suite_add_tcase(s, tc);
