@@ -281,6 +281,15 @@ static void copy_or_zero(float *dst, const float *src, size_t n) {
     else memset(dst, 0, n * sizeof(float));
 }
 
+/* Both layer backwards: len NULL means every row runs all T steps. */
+static void layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
+                           float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
+                           const float *dh_all, const float *dh_last, const float *dc_last,
+                           const float *x, const int *len, const float *h0, const float *c0,
+                           const float *h_all, const float *act,
+                           const float *w_ih, const float *w_hh,
+                           int T, int B, int I, int H);
+
 void rnn_layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
                         float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
                         const float *dh_all, const float *dh_last, const float *dc_last,
@@ -289,45 +298,8 @@ void rnn_layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
                         const float *w_ih, const float *w_hh,
                         int T, int B, int I, int H) {
     check_sizes(kind, T, B, I, H);
-    size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H, tbg = (size_t)T * B * GH;
-    const float *gates = act, *c_all = kind == RNN_ELMAN ? NULL : act + tbg, *hg_all = c_all;
-    float *dxg = scratch;                                 /* (T,B,GH) */
-    float *dhg = kind == RNN_GRU ? dxg + tbg : dxg;       /* GRU's hidden side differs */
-    float *carry = dhg + tbg;             /* (B,H) buffers: two, four for LSTM */
-    /* dh, dc: gradient reaching step t's h and c; the *_prev pair collects step t-1's. */
-    float *dh = carry, *dh_prev = carry + bh;
-    float *dc = kind == RNN_LSTM ? carry + 2 * bh : NULL;
-    float *dc_prev = kind == RNN_LSTM ? carry + 3 * bh : NULL;
-
-    copy_or_zero(dh, dh_all ? dh_all + (T - 1) * bh : NULL, bh);
-    if (dh_last) for (size_t i = 0; i < bh; i++) dh[i] += dh_last[i];
-    if (kind == RNN_LSTM) copy_or_zero(dc, dc_last, bh);
-
-    for (int t = T - 1; t >= 0; t--) {
-        const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
-        /* Step t-1's hidden gradient starts as its own output gradient; the
-         * step below adds what flows back through the recurrence. */
-        float *into_h = t == 0 ? dh0 : dh_prev, *into_c = t == 0 ? dc0 : dc_prev;
-        if (t > 0) copy_or_zero(dh_prev, dh_all ? dh_all + (t - 1) * bh : NULL, bh);
-        if (t > 0 && kind == RNN_LSTM) memset(dc_prev, 0, bh * sizeof(float));
-        switch (kind) {
-        case RNN_ELMAN:
-            elman_step_backward(dxg + t * bh, into_h, dh, h_all + t * bh, w_hh, B, H);
-            break;
-        case RNN_LSTM:
-            lstm_step_backward(dxg + t * B * GH, into_h, into_c, dh, dc, gates + t * B * GH,
-                               c_all + t * bh, t == 0 ? c0 : c_all + (t - 1) * bh, w_hh, B, H);
-            break;
-        case RNN_GRU:
-            gru_step_backward(dxg + t * B * GH, dhg + t * B * GH, into_h, dh, gates + t * B * GH,
-                              hg_all + t * B * GH, h_prev, w_hh, B, H);
-            break;
-        }
-        float *tmp = dh; dh = dh_prev; dh_prev = tmp;
-        tmp = dc; dc = dc_prev; dc_prev = tmp;
-    }
-    rnn_input_backward(dx, dw_ih, db_ih, dxg, x, w_ih, T * B, I, (int)GH);
-    rnn_hidden_backward(dw_hh, db_hh, dhg, h0, h_all, T, B, H, (int)GH);
+    layer_backward(kind, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, scratch, dh_all, dh_last, dc_last, x, NULL, h0, c0,
+                   h_all, act, w_ih, w_hh, T, B, I, H);
 }
 
 /* ------------------------------------------- padded batches (lengths) */
@@ -386,45 +358,46 @@ void rnn_layer_forward_len(RnnKind kind, float *h_all, float *h_last, float *c_l
 /* The gradient that reaches step t of every row from outside the recurrence:
  * dh (B,H) = dh_all[t] on rows still running, plus dh_last on rows whose
  * last step is t; dc (B,H) (LSTM, else NULL) = dc_last on those rows.
- * Ended rows get zero, so their (discarded) step sends nothing back. */
+ * Ended rows get zero, so their (discarded) step sends nothing back.
+ * len NULL: every row runs all T steps. */
 static void seed_step_gradient(float *dh, float *dc, const float *dh_all_t,
                                const float *dh_last, const float *dc_last,
-                               const int *len, int t, int B, int H) {
+                               const int *len, int t, int T, int B, int H) {
     for (int b = 0; b < B; b++) {
         size_t row = (size_t)b * H;
-        int running = t < len[b], last = t == len[b] - 1;
+        int n = len ? len[b] : T;   /* no lengths: every row runs all T steps */
+        int running = t < n, last = t == n - 1;
         copy_or_zero(dh + row, running && dh_all_t ? dh_all_t + row : NULL, (size_t)H);
         if (last && dh_last) for (int j = 0; j < H; j++) dh[row + j] += dh_last[row + j];
         if (dc) copy_or_zero(dc + row, last && dc_last ? dc_last + row : NULL, (size_t)H);
     }
 }
 
-void rnn_layer_backward_len(RnnKind kind, float *dx, float *dh0, float *dc0,
-                            float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
-                            const float *dh_all, const float *dh_last, const float *dc_last,
-                            const float *x, const int *len, const float *h0, const float *c0,
-                            const float *h_all, const float *act,
-                            const float *w_ih, const float *w_hh,
-                            int T, int B, int I, int H) {
-    check_sizes(kind, T, B, I, H);
-    check_lengths(len, T, B);
+static void layer_backward(RnnKind kind, float *dx, float *dh0, float *dc0,
+                           float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
+                           const float *dh_all, const float *dh_last, const float *dc_last,
+                           const float *x, const int *len, const float *h0, const float *c0,
+                           const float *h_all, const float *act,
+                           const float *w_ih, const float *w_hh,
+                           int T, int B, int I, int H) {
     size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H, tbg = (size_t)T * B * GH;
     const float *gates = act, *c_all = kind == RNN_ELMAN ? NULL : act + tbg, *hg_all = c_all;
-    float *dxg = scratch;                                 /* the layout of rnn_layer_backward */
-    float *dhg = kind == RNN_GRU ? dxg + tbg : dxg;
-    float *carry = dhg + tbg;
+    float *dxg = scratch;                                 /* (T,B,GH) */
+    float *dhg = kind == RNN_GRU ? dxg + tbg : dxg;       /* GRU's hidden side differs */
+    float *carry = dhg + tbg;             /* (B,H) buffers: two, four for LSTM */
+    /* dh, dc: gradient reaching step t's h and c; the *_prev pair collects step t-1's. */
     float *dh = carry, *dh_prev = carry + bh;
     float *dc = kind == RNN_LSTM ? carry + 2 * bh : NULL;
     float *dc_prev = kind == RNN_LSTM ? carry + 3 * bh : NULL;
 
-    seed_step_gradient(dh, dc, dh_all ? dh_all + (T - 1) * bh : NULL, dh_last, dc_last, len, T - 1, B, H);
+    seed_step_gradient(dh, dc, dh_all ? dh_all + (T - 1) * bh : NULL, dh_last, dc_last, len, T - 1, T, B, H);
     for (int t = T - 1; t >= 0; t--) {
         const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
         float *into_h = t == 0 ? dh0 : dh_prev, *into_c = t == 0 ? dc0 : dc_prev;
         /* step t-1 starts from what reaches it from outside; step t adds the recurrence */
         if (t > 0)
             seed_step_gradient(dh_prev, dc_prev, dh_all ? dh_all + (t - 1) * bh : NULL,
-                               dh_last, dc_last, len, t - 1, B, H);
+                               dh_last, dc_last, len, t - 1, T, B, H);
         switch (kind) {
         case RNN_ELMAN:
             elman_step_backward(dxg + t * bh, into_h, dh, h_all + t * bh, w_hh, B, H);
@@ -443,6 +416,19 @@ void rnn_layer_backward_len(RnnKind kind, float *dx, float *dh0, float *dc0,
     }
     rnn_input_backward(dx, dw_ih, db_ih, dxg, x, w_ih, T * B, I, (int)GH);
     rnn_hidden_backward(dw_hh, db_hh, dhg, h0, h_all, T, B, H, (int)GH);
+}
+
+void rnn_layer_backward_len(RnnKind kind, float *dx, float *dh0, float *dc0,
+                            float *dw_ih, float *dw_hh, float *db_ih, float *db_hh, float *scratch,
+                            const float *dh_all, const float *dh_last, const float *dc_last,
+                            const float *x, const int *len, const float *h0, const float *c0,
+                            const float *h_all, const float *act,
+                            const float *w_ih, const float *w_hh,
+                            int T, int B, int I, int H) {
+    check_sizes(kind, T, B, I, H);
+    check_lengths(len, T, B);
+    layer_backward(kind, dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, scratch, dh_all, dh_last, dc_last, x, len, h0, c0,
+                   h_all, act, w_ih, w_hh, T, B, I, H);
 }
 
 void rnn_reverse_in_length(float *y, const float *x, const int *len, int T, int B, int D) {
