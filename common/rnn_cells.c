@@ -242,37 +242,18 @@ static void check_sizes(RnnKind kind, int T, int B, int I, int H) {
         die("rnn: bad layer sizes T=%d B=%d I=%d H=%d", T, B, I, H);
 }
 
+/* Both layer forwards: len NULL means every row runs all T steps. */
+static void layer_forward(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
+                          const float *x, const int *len, const float *h0, const float *c0,
+                          const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                          int T, int B, int I, int H);
+
 void rnn_layer_forward(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
                        const float *x, const float *h0, const float *c0,
                        const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
                        int T, int B, int I, int H) {
     check_sizes(kind, T, B, I, H);
-    size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H;
-    /* act (none for Elman, which may pass NULL): gates (T,B,GH), then
-     * LSTM's cells c (T,B,H) or GRU's hidden sides hg (T,B,3H). */
-    float *gates = act;
-    float *c_all = kind == RNN_ELMAN ? NULL : act + (size_t)T * B * GH;
-    float *hg_all = c_all;
-    /* Elman keeps its input side in h_all itself: each step finishes it in place. */
-    rnn_input_forward(kind == RNN_ELMAN ? h_all : gates, x, w_ih, b_ih, T * B, I, (int)GH);
-    for (int t = 0; t < T; t++) {
-        float *h = h_all + t * bh;
-        const float *h_prev = t == 0 ? h0 : h_all + (t - 1) * bh;
-        switch (kind) {
-        case RNN_ELMAN:
-            elman_step_forward(h, h, h_prev, w_hh, b_hh, B, H);
-            break;
-        case RNN_LSTM:
-            lstm_step_forward(h, c_all + t * bh, gates + t * B * GH,
-                              h_prev, t == 0 ? c0 : c_all + (t - 1) * bh, w_hh, b_hh, B, H);
-            break;
-        case RNN_GRU:
-            gru_step_forward(h, gates + t * B * GH, hg_all + t * B * GH, h_prev, w_hh, b_hh, B, H);
-            break;
-        }
-    }
-    if (h_last) memcpy(h_last, h_all + (T - 1) * bh, bh * sizeof(float));
-    if (c_last && kind == RNN_LSTM) memcpy(c_last, c_all + (T - 1) * bh, bh * sizeof(float));
+    layer_forward(kind, h_all, h_last, c_last, act, x, NULL, h0, c0, w_ih, w_hh, b_ih, b_hh, T, B, I, H);
 }
 
 /* dst (n) = src, or zeros when src is NULL. */
@@ -311,22 +292,25 @@ static void check_lengths(const int *len, int T, int B) {
             die("rnn: row %d has length %d, outside [1, %d]", b, len[b], T);
 }
 
-/* Zero the rows b of y (B,H) whose sequence has ended before step t (t >= len[b]). */
+/* Zero the rows b of y (B,H) whose sequence has ended before step t (t >= len[b]);
+ * none without lengths. */
 static void zero_ended_rows(float *y, const int *len, int t, int B, int H) {
+    if (!len) return;
     for (int b = 0; b < B; b++)
         if (t >= len[b]) memset(y + (size_t)b * H, 0, (size_t)H * sizeof(float));
 }
 
-void rnn_layer_forward_len(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
-                           const float *x, const int *len, const float *h0, const float *c0,
-                           const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
-                           int T, int B, int I, int H) {
-    check_sizes(kind, T, B, I, H);
-    check_lengths(len, T, B);
+static void layer_forward(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
+                          const float *x, const int *len, const float *h0, const float *c0,
+                          const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                          int T, int B, int I, int H) {
     size_t bh = (size_t)B * H, GH = (size_t)rnn_gates(kind) * H;
-    float *gates = act;   /* the layout of rnn_layer_forward */
+    /* act (none for Elman, which may pass NULL): gates (T,B,GH), then
+     * LSTM's cells c (T,B,H) or GRU's hidden sides hg (T,B,3H). */
+    float *gates = act;
     float *c_all = kind == RNN_ELMAN ? NULL : act + (size_t)T * B * GH;
     float *hg_all = c_all;
+    /* Elman keeps its input side in h_all itself: each step finishes it in place. */
     rnn_input_forward(kind == RNN_ELMAN ? h_all : gates, x, w_ih, b_ih, T * B, I, (int)GH);
     for (int t = 0; t < T; t++) {
         float *h = h_all + t * bh;
@@ -349,10 +333,19 @@ void rnn_layer_forward_len(RnnKind kind, float *h_all, float *h_last, float *c_l
         zero_ended_rows(h, len, t, B, H);
     }
     for (int b = 0; b < B; b++) {
-        size_t last = (size_t)(len[b] - 1) * bh + (size_t)b * H;
+        size_t last = (size_t)((len ? len[b] : T) - 1) * bh + (size_t)b * H;
         if (h_last) memcpy(h_last + (size_t)b * H, h_all + last, (size_t)H * sizeof(float));
         if (c_last && kind == RNN_LSTM) memcpy(c_last + (size_t)b * H, c_all + last, (size_t)H * sizeof(float));
     }
+}
+
+void rnn_layer_forward_len(RnnKind kind, float *h_all, float *h_last, float *c_last, float *act,
+                           const float *x, const int *len, const float *h0, const float *c0,
+                           const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
+                           int T, int B, int I, int H) {
+    check_sizes(kind, T, B, I, H);
+    check_lengths(len, T, B);
+    layer_forward(kind, h_all, h_last, c_last, act, x, len, h0, c0, w_ih, w_hh, b_ih, b_hh, T, B, I, H);
 }
 
 /* The gradient that reaches step t of every row from outside the recurrence:
