@@ -80,14 +80,22 @@ static void batch_free(S2sBatch *b) {
     free(b->index);
 }
 
-static void check_case(const char *name) {
+/* The model of fixture seq2seq_model_<name>: its shape and weights. Returns
+ * the fixture (the batch and the expected results; the caller frees it). */
+static Fixture *fixture_model(S2sModel *m, const char *name) {
     char file[64];
     snprintf(file, sizeof file, "seq2seq_model_%s", name);
     Fixture *fx = fixture_load(file);
     S2sConfig cfg = config_of(fx);
+    s2s_model_build(m, &cfg);
+    load_weights(m, fx);
+    return fx;
+}
+
+static void check_case(const char *name) {
     S2sModel m;
-    s2s_model_build(&m, &cfg);
-    load_weights(&m, fx);
+    Fixture *fx = fixture_model(&m, name);
+    S2sConfig cfg = m.cfg;
     S2sBatch b = batch_of(fx);
     S2sActs a;
     s2s_acts_build(&a, &m, b.S, b.T, b.B, 0);
@@ -124,21 +132,10 @@ END_TEST
 START_TEST(pytorch_luong_concat) { check_case("luong_concat"); }
 END_TEST
 
-/* A model of the fixture's shape with its weights. */
-static void fixture_model(S2sModel *m, const char *name) {
-    char file[64];
-    snprintf(file, sizeof file, "seq2seq_model_%s", name);
-    Fixture *fx = fixture_load(file);
-    S2sConfig cfg = config_of(fx);
-    s2s_model_build(m, &cfg);
-    load_weights(m, fx);
-    fixture_free(fx);
-}
-
 /* The same sentence decoded alone and as the shortest of a batch. */
 static void check_decoding_padding(const char *name, int K) {
     S2sModel m;
-    fixture_model(&m, name);
+    fixture_free(fixture_model(&m, name));
     int s0[] = { 5, 7 }, s1[] = { 4, 9, 6, 8, 10, 5 }, s2[] = { 6, 6, 7, 4 };
     int *srcs[] = { s0, s1, s2 };
     int lens[] = { 2, 6, 4 };
@@ -189,13 +186,9 @@ static S2sBatch column(const S2sBatch *b, int j) {
 /* Teacher-forced, a sentence's logits and attention weights are the same
  * alone and in a padded batch (the loss is their mean, so it follows). */
 static void check_forward_padding(const char *name) {
-    char file[64];
-    snprintf(file, sizeof file, "seq2seq_model_%s", name);
-    Fixture *fx = fixture_load(file);
-    S2sConfig cfg = config_of(fx);
     S2sModel m;
-    s2s_model_build(&m, &cfg);
-    load_weights(&m, fx);
+    Fixture *fx = fixture_model(&m, name);
+    S2sConfig cfg = m.cfg;
     S2sBatch b = batch_of(fx);
     S2sActs a, one_a;
     s2s_acts_build(&a, &m, b.S, b.T, b.B, 0);
@@ -236,10 +229,9 @@ END_TEST
  * it given the reversed sentences, teacher-forced and decoded. */
 START_TEST(reversed_source) {
     S2sModel fwd, rev;
-    fixture_model(&fwd, "sutskever");
-    fixture_model(&rev, "sutskever");
+    Fixture *fx = fixture_model(&fwd, "sutskever");
+    fixture_free(fixture_model(&rev, "sutskever"));
     rev.cfg.reverse_src = 1;
-    Fixture *fx = fixture_load("seq2seq_model_sutskever");
     S2sBatch b = batch_of(fx), flipped = batch_of(fx);
     for (int j = 0; j < b.B; j++)
         for (int s = 0; s < b.src_len[j]; s++) flipped.src[s * b.B + j] = b.src[(b.src_len[j] - 1 - s) * b.B + j];
@@ -280,7 +272,7 @@ static Vocab *tiny_vocab(int V) {
 
 START_TEST(save_and_load) {
     S2sModel m, back;
-    fixture_model(&m, "bahdanau");
+    fixture_free(fixture_model(&m, "bahdanau"));
     Vocab *sv = tiny_vocab(m.cfg.enc.V), *tv = tiny_vocab(m.cfg.dec.V), *sv2, *tv2;
     const char *dir = tmp_path("s2s_model");
     s2s_save(&m, sv, tv, dir, 42, 0);
@@ -304,7 +296,7 @@ START_TEST(config_round_trip) {
     static const char *const names[] = { "sutskever", "cho", "luong_concat" };
     for (int i = 0; i < 3; i++) {
         S2sModel m;
-        fixture_model(&m, names[i]);
+        fixture_free(fixture_model(&m, names[i]));
         char a[1024], b[1024];
         S2sConfig back;
         s2s_config_text(&m.cfg, a, sizeof a);
