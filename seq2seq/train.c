@@ -186,21 +186,6 @@ void s2s_train_defaults(S2sTrainOptions *o) {
     o->out = "runs/seq2seq/dates";
 }
 
-/* The training batches' largest shapes over every epoch (a shuffle moves
- * pairs between batches but not their lengths): sized from the whole set. */
-static void train_shapes(const S2sPairs *p, int batch, int max_len, int *S, int *T) {
-    *S = 1;
-    *T = 2;
-    for (int i = 0; i < p->n; i++) {
-        int s = p->src_len[i], t = p->tgt_len[i] + 1;
-        if (max_len > 0 && s > max_len) s = max_len;
-        if (max_len > 0 && t > max_len + 1) t = max_len + 1;
-        if (s > *S) *S = s;
-        if (t > *T) *T = t;
-    }
-    (void)batch;
-}
-
 static void write_run_config(const S2sTrainOptions *o, const S2sModel *m, const S2sData *d) {
     RunConfig *c = config_begin(o->out);
     char text[1024];
@@ -308,10 +293,15 @@ int s2s_train(S2sTrainOptions *o) {
     const S2sPairs *train = &d.split[SPLIT_TRAIN];
     int batches_per_epoch = (train->n + o->batch - 1) / o->batch;
     first_epoch = (int)(step / batches_per_epoch);
-    int S, T;
-    train_shapes(train, o->batch, o->max_len, &S, &T);
+    /* The batches are cut once and reshuffled in place each epoch (each
+     * epoch's order comes from its own generator stream, so a resumed run
+     * sees the same order); their largest shapes size the activations. */
+    Rng shuffle;
+    rng_seed(&shuffle, o->seed, 100 + (uint64_t)first_epoch);
+    S2sBatches bs;
+    s2s_batches_make(&bs, train, o->batch, o->max_len, &shuffle);
     S2sActs a;
-    s2s_acts_build(&a, &m, S, T, o->batch, o->seed);
+    s2s_acts_build(&a, &m, bs.max_S, bs.max_T, o->batch, o->seed);
     AdamConfig adam = { .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f };
     const char *columns = "step epoch split loss ppl bleu exact lr grad_norm tok_per_s elapsed_s";
     Metrics *mt = o->resume ? metrics_resume(o->out, columns, step) : metrics_create(o->out, columns);
@@ -328,10 +318,10 @@ int s2s_train(S2sTrainOptions *o) {
         char label[32];
         snprintf(label, sizeof label, "epoch %d", epoch + 1);
         if (!o->quiet) progress_start(batches_per_epoch, label);
-        Rng shuffle;
-        rng_seed(&shuffle, o->seed, 100 + (uint64_t)epoch);
-        S2sBatches bs;
-        s2s_batches_make(&bs, train, o->batch, o->max_len, &shuffle);
+        if (epoch > first_epoch) {
+            rng_seed(&shuffle, o->seed, 100 + (uint64_t)epoch);
+            s2s_batches_shuffle(&bs, train, &shuffle);
+        }
         double window = 0.0, tokens = 0.0, grad_norm = 0.0, te = now_seconds();
         int nb = 0;
         for (int i = 0; i < bs.nbatches && step < total_steps; i++, nb++) {
@@ -344,7 +334,6 @@ int s2s_train(S2sTrainOptions *o) {
             for (int k = 0; k < b->T * b->B; k++) tokens += b->tgt_out[k] != VOCAB_PAD;
             if (!o->quiet) progress_update(nb + 1, window / (nb + 1), tokens / (now_seconds() - te));
         }
-        s2s_batches_free(&bs);
         if (!o->quiet) progress_end();
         metrics_str(mt, "split", "train");
         metrics_num(mt, "step", (double)step);
@@ -379,6 +368,7 @@ int s2s_train(S2sTrainOptions *o) {
     double train_secs = now_seconds() - t0;
     metrics_close(mt);
     metrics_plot(o->out);
+    s2s_batches_free(&bs);
     s2s_acts_free(&a);
     s2s_model_free(&m);
     /* The test scores are the best validation epoch's, as the tutorials report them. */
