@@ -1,7 +1,7 @@
 /*
  * unicode_lower.h -- Python's str.lower() as tables (generated unicode_lower.c,
  * scripts/gen_unicode_lower.py). Used by bleu.c's lowercasing and by the
- * translation corpora's (seq2seq/corpus.c).
+ * translation corpora's (common/s2s_corpus.c).
  */
 #ifndef NLP_UNICODE_LOWER_H
 #define NLP_UNICODE_LOWER_H

@@ -13,7 +13,7 @@
 #
 # Writes into data/cache/bible-es/ six line-aligned files (line k of S.en
 # translates line k of S.es), the raw verse text, normalised at load time by
-# seq2seq/corpus.c:
+# common/s2s_corpus.c:
 #   train.en train.es   verse i (0-based) with i % 20 not 18 or 19
 #   valid.en valid.es   i % 20 == 18
 #   test.en  test.es    i % 20 == 19

@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "matmul.h"
 #include "seq2seq/commands.h"
-#include "seq2seq/dates.h"
+#include "s2s_dates.h"
 #include "util.h"
 
 static const char usage_demo[] =

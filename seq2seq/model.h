@@ -23,7 +23,7 @@
 
 #include "beam.h"
 #include "params.h"
-#include "seq2seq/corpus.h"
+#include "s2s_corpus.h"
 #include "seq2seq/decoder.h"
 #include "seq2seq/encoder.h"
 

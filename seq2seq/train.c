@@ -1,4 +1,4 @@
-/* train.c -- tasks, the training loop and evaluation. See train.h. */
+/* train.c -- the training loop and evaluation. See train.h. */
 #include "seq2seq/train.h"
 
 #include <math.h>
@@ -6,91 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bleu.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "optim.h"
-#include "seq2seq/dates.h"
 #include "util.h"
-
-/* ------------------------------------------------------------ tasks */
-
-static const char *const task_names[] = { "dates", "multi30k", "bible", "files" };
-
-const char *s2s_task_name(S2sTask t) { return task_names[t]; }
-
-int s2s_task_parse(const char *s, S2sTask *t) {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, task_names[i]) == 0) { *t = (S2sTask)i; return 0; }
-    return -1;
-}
-
-/* The dataset files of the two downloaded tasks, per split: source, target. */
-static const char *const multi30k_files[3][2] = {
-    { "multi30k/train.de", "multi30k/train.en" },
-    { "multi30k/val.de", "multi30k/val.en" },
-    { "multi30k/test_2016_flickr.de", "multi30k/test_2016_flickr.en" },
-};
-static const char *const bible_files[3][2] = {
-    { "bible-es/train.en", "bible-es/train.es" },
-    { "bible-es/valid.en", "bible-es/valid.es" },
-    { "bible-es/test.en", "bible-es/test.es" },
-};
-
-static void load_split(S2sPairs *p, const char *src_rel, const char *tgt_rel, int in_data_dir, S2sTokens kind) {
-    char src[4096], tgt[4096], err[1024];
-    if (in_data_dir) {
-        data_path_or_die(src, sizeof src, src_rel);
-        data_path_or_die(tgt, sizeof tgt, tgt_rel);
-    } else {
-        snprintf(src, sizeof src, "%s", src_rel);
-        snprintf(tgt, sizeof tgt, "%s", tgt_rel);
-    }
-    if (s2s_pairs_load(p, src, tgt, kind, err, sizeof err)) die("%s", err);
-}
-
-void s2s_data_load(S2sData *d, const S2sTaskOptions *o, Vocab *src_v, Vocab *tgt_v, unsigned long long seed) {
-    memset(d, 0, sizeof *d);
-    d->name = s2s_task_name(o->task);
-    d->tokens = o->task == S2S_TASK_DATES ? S2S_CHARS : S2S_WORDS;
-    switch (o->task) {
-    case S2S_TASK_DATES:
-        /* Training and evaluation dates come from different generator streams. */
-        s2s_dates_add(&d->split[SPLIT_TRAIN], o->dates_train, seed, S2S_DATES_TRAIN);
-        s2s_dates_add(&d->split[SPLIT_VALID], o->dates_eval, seed + 1, S2S_DATES_TRAIN);
-        s2s_dates_add(&d->split[SPLIT_TEST], o->dates_eval, seed + 2, S2S_DATES_TRAIN);
-        break;
-    case S2S_TASK_MULTI30K:
-    case S2S_TASK_BIBLE: {
-        const char *const(*f)[2] = o->task == S2S_TASK_MULTI30K ? multi30k_files : bible_files;
-        for (int s = 0; s < 3; s++) load_split(&d->split[s], f[s][0], f[s][1], 1, d->tokens);
-        break;
-    }
-    case S2S_TASK_FILES:
-        for (int s = 0; s < 3; s++) {
-            if (!o->files[s][0] || !o->files[s][1])
-                die("--task files needs --train-src/--train-tgt, --valid-src/--valid-tgt and --test-src/--test-tgt");
-            load_split(&d->split[s], o->files[s][0], o->files[s][1], 0, d->tokens);
-        }
-        break;
-    }
-    if (o->train_max_words > 0) s2s_pairs_filter_len(&d->split[SPLIT_TRAIN], o->train_max_words);
-    if (d->split[SPLIT_TRAIN].n == 0) die("%s: no training pairs left", d->name);
-    if (src_v) {
-        d->src_v = src_v;
-        d->tgt_v = tgt_v;
-    } else {
-        d->src_v = s2s_vocab_build(&d->split[SPLIT_TRAIN], 0, d->tokens, o->min_count, o->max_vocab);
-        d->tgt_v = s2s_vocab_build(&d->split[SPLIT_TRAIN], 1, d->tokens, o->min_count, o->max_vocab);
-    }
-    for (int s = 0; s < 3; s++) s2s_pairs_encode(&d->split[s], d->src_v, d->tgt_v);
-}
-
-void s2s_data_free(S2sData *d) {
-    for (int s = 0; s < 3; s++) s2s_pairs_free(&d->split[s]);
-    vocab_free(d->src_v);
-    vocab_free(d->tgt_v);
-}
 
 /* ------------------------------------------------------------ evaluation */
 
@@ -115,50 +34,28 @@ double s2s_eval_loss(S2sModel *m, const S2sPairs *p, int batch, long *tokens) {
     return count ? nats / (double)count : 0.0;
 }
 
-static int longest_source(const S2sPairs *p, int n) {
-    int S = 1;
-    for (int i = 0; i < n; i++)
-        if (p->src_len[i] > S) S = p->src_len[i];
-    return S;
-}
-
 void s2s_eval_decode(S2sModel *m, const S2sPairs *p, int n, const Vocab *tgt_v, S2sTokens tokens, int K,
                      float alpha, int max_len, int batch, S2sScores *sc, char **hyps) {
     if (n <= 0 || n > p->n) n = p->n;
     S2sTranslator tr;
-    s2s_translator_build(&tr, m, batch, longest_source(p, n), K, max_len);
-    const char **out = xcalloc((size_t)n, sizeof *out);
-    const char **refs = xcalloc((size_t)n, sizeof *refs);
-    long exact = 0;
+    s2s_translator_build(&tr, m, batch, s2s_longest_source(p, n), K, max_len);
+    char **out = xcalloc((size_t)n, sizeof *out);
     double t0 = now_seconds();
     for (int i0 = 0; i0 < n; i0 += batch) {
         int nb = n - i0 < batch ? n - i0 : batch;
         s2s_translate(m, &tr, p->src + i0, p->src_len + i0, nb, alpha);
         for (int b = 0; b < nb; b++) {
             const BeamHyp *h = beam_best(tr.bs, b);
-            char *text = s2s_detokenize(tgt_v, h->tokens, h->len, tokens);
-            exact += strcmp(text, p->tgt_text[i0 + b]) == 0;
-            out[i0 + b] = text;
-            refs[i0 + b] = p->tgt_text[i0 + b];
+            out[i0 + b] = s2s_detokenize(tgt_v, h->tokens, h->len, tokens);
         }
     }
     sc->secs = now_seconds() - t0;
-    sc->exact = (double)exact / n;
-    BleuConfig cfg = bleu_config_default();
-    cfg.tokenize = tokens == S2S_CHARS ? BLEU_TOK_CHAR : BLEU_TOK_NONE;
-    cfg.smooth = BLEU_SMOOTH_NONE;
-    BleuResult r;
-    char err[512];
-    const char *const *streams[1] = { refs };
-    size_t lines[1] = { (size_t)n };
-    if (bleu_corpus(out, (size_t)n, streams, lines, 1, &cfg, &r, err, sizeof err)) die("BLEU: %s", err);
-    sc->bleu = r.score;
+    s2s_score_outputs((const char *const *)out, p, n, tokens, sc);
     for (int i = 0; i < n; i++) {
-        if (hyps) hyps[i] = (char *)out[i];
-        else free((char *)out[i]);
+        if (hyps) hyps[i] = out[i];
+        else free(out[i]);
     }
     free(out);
-    free(refs);
     s2s_translator_free(&tr);
 }
 

@@ -51,7 +51,7 @@ static void load_weights(S2sModel *m, const Fixture *fx) {
     }
 }
 
-/* The fixture's batch, time-major, as corpus.h lays one out. */
+/* The fixture's batch, time-major, as s2s_corpus.h lays one out. */
 static S2sBatch batch_of(const Fixture *fx) {
     size_t ns, nt, nb;
     fixture_get(fx, "src", &ns);

@@ -1,5 +1,6 @@
 /*
- * corpus.h -- parallel text for translation: sentence pairs, their
+ * s2s_corpus.h -- parallel text for translation (shared by the two translation
+ * chapters, seq2seq/ and transformer/): sentence pairs, their
  * normalisation and tokens, vocabularies, and padded batches.
  *
  * A corpus is two line-aligned UTF-8 files (line k of the source translates
@@ -21,8 +22,8 @@
  * Ids are those of common/text.h's Vocab (VOCAB_UNK, VOCAB_BOS, VOCAB_EOS,
  * VOCAB_PAD then the tokens), built on the training side only.
  */
-#ifndef SEQ2SEQ_CORPUS_H
-#define SEQ2SEQ_CORPUS_H
+#ifndef NLP_S2S_CORPUS_H
+#define NLP_S2S_CORPUS_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /*
- * corpus.c -- parallel text for translation (corpus.h): the word tokenizer,
+ * s2s_corpus.c -- parallel text for translation (s2s_corpus.h): the word tokenizer,
  * loading with its checks, vocabularies, and padded batches.
  *
  * The tokenizer imitates spaCy's rule-based tokenizer (the English and German
@@ -20,7 +20,7 @@
  * splits off while one after a lone capital ("A.") does not.
  * Whitespace never becomes a token (spaCy makes one of a second space).
  */
-#include "seq2seq/corpus.h"
+#include "s2s_corpus.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * dates.h -- a synthetic translation task: human-written dates -> ISO 8601.
+ * s2s_dates.h -- a synthetic translation task: human-written dates -> ISO 8601.
  *
  *     "wednesday 9 may 2018"     -> "2018-05-09"
  *     "9/5/18"                   -> "2018-05-09"
@@ -24,13 +24,13 @@
  * demo's "formats it has never seen". Every character a held-out input uses
  * occurs in the training formats too.
  */
-#ifndef SEQ2SEQ_DATES_H
-#define SEQ2SEQ_DATES_H
+#ifndef NLP_S2S_DATES_H
+#define NLP_S2S_DATES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seq2seq/corpus.h"
+#include "s2s_corpus.h"
 
 #define S2S_DATES_MAX_INPUT 30
 #define S2S_DATES_YEAR_MIN 1950

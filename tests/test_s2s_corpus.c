@@ -1,6 +1,6 @@
 /*
- * test_seq2seq_corpus.c -- the translation corpus (seq2seq/corpus.h) and the
- * date task (seq2seq/dates.h).
+ * test_s2s_corpus.c -- the translation corpus (common/s2s_corpus.h) and the
+ * date task (common/s2s_dates.h).
  *
  * Known answers: spaCy's tokenization of hand-picked English, German and
  * Spanish lines; each malformed corpus rejected with "FILE:LINE: ..."; a
@@ -10,8 +10,8 @@
  * (13,058, the tutorials' number) and the bible-es files are checked too.
  */
 #include "harness.h"
-#include "seq2seq/corpus.h"
-#include "seq2seq/dates.h"
+#include "s2s_corpus.h"
+#include "s2s_dates.h"
 #include "util.h"
 
 #include <stdio.h>

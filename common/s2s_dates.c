@@ -1,8 +1,8 @@
 /*
- * dates.c -- the date-normalisation task (dates.h): a calendar, templates
+ * s2s_dates.c -- the date-normalisation task (s2s_dates.h): a calendar, templates
  * and a seeded generator.
  */
-#include "seq2seq/dates.h"
+#include "s2s_dates.h"
 
 #include <stdio.h>
 #include <string.h>
