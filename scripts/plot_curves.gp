@@ -19,7 +19,7 @@
 #   runs    the run number of each series (its colour); a split keeps its dash pattern
 #   derive  1 when ycol is 'ppl' computed as exp(loss) because the file has no ppl column
 #   logy    1 for a log-scaled y axis (the default for perplexity)
-#   title   optional title
+#   title   optional title                  xtitle  optional x-axis label (default: xcol)
 
 # (not x and y: those are gnuplot's dummy variables inside a plot command)
 if (!exists("xcol"))  xcol = "step"
@@ -41,7 +41,7 @@ set datafile missing NaN
 
 set grid
 set key top right box opaque
-set xlabel (xcol eq "tokens" ? "tokens seen" : xcol)
+set xlabel (exists("xtitle") ? xtitle : xcol eq "tokens" ? "tokens seen" : xcol)
 set ylabel (ycol eq "ppl" ? "perplexity" : ycol eq "loss" ? "loss (nats per token)" : ycol)
 if (xcol eq "tokens") { set format x "%.0s%c" }
 if (logy) { set logscale y; set ylabel (ycol eq "ppl" ? "perplexity (log scale)" : ycol." (log scale)") }
