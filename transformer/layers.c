@@ -11,6 +11,12 @@
  * wrapper Sub(x, f) around its branch f. Sublayers are numbered across the
  * stack, i = l * nsub + k, and the residual stream before sublayer i is
  * stream(i): the stack's input x for i = 0, a saved buffer after that.
+ *
+ * Where the time goes: every projection (W^Q, W^K, W^V, W^O, W1, W2) is one
+ * sgemm over all B*T rows of the batch; only attention's per-head products
+ * are small. At the Multi30k size (d 256, 8 heads, FFN 512, 3+3 layers, 128
+ * sentences) sgemm takes about 70% of a training step (perf), dropout's
+ * mask drawing about 7%, LayerNorm, softmax and copies the rest.
  */
 #include "transformer/layers.h"
 
