@@ -743,8 +743,10 @@ void s2s_pairs_filter_len(S2sPairs *p, int max_words) {
 
 Vocab *s2s_vocab_build(const S2sPairs *p, int side, S2sTokens kind, int min_count, int max_size) {
     Vocab *full = vocab_new(kind == S2S_CHARS ? VOCAB_CHAR : VOCAB_WORD);
-    char *const *text = side == 0 ? p->src_text : p->tgt_text;
-    for (int i = 0; i < p->n; i++) vocab_count(full, text[i], strlen(text[i]));
+    for (int i = 0; i < p->n; i++) {
+        if (side != 1) vocab_count(full, p->src_text[i], strlen(p->src_text[i]));
+        if (side != 0) vocab_count(full, p->tgt_text[i], strlen(p->tgt_text[i]));
+    }
     Vocab *v = vocab_prune(full, min_count, max_size);
     vocab_free(full);
     return v;

@@ -69,7 +69,8 @@ void s2s_pairs_free(S2sPairs *p);
  * tokens, or ids once encoded); the order of those kept is unchanged. */
 void s2s_pairs_filter_len(S2sPairs *p, int max_words);
 
-/* A vocabulary of one side's training text (side 0 source, 1 target): the
+/* A vocabulary of one side's training text (side 0 source, 1 target, 2 both:
+ * one joint vocabulary, for a model that shares its embeddings): the
  * specials, then the tokens seen >= min_count times; max_size as vocab_prune. */
 Vocab *s2s_vocab_build(const S2sPairs *p, int side, S2sTokens kind, int min_count, int max_size);
 /* Encode both sides (unknown tokens -> VOCAB_UNK); again replaces the ids. */
