@@ -783,6 +783,44 @@ char *s2s_detokenize(const Vocab *v, const int *ids, int n, S2sTokens kind) {
     return out.s;
 }
 
+/* ------------------------------------------------------------ sentences */
+
+int *s2s_encode_sentence(const Vocab *v, S2sTokens kind, const char *line, int *n) {
+    char *norm = s2s_normalise(line, strlen(line), kind);
+    size_t count = vocab_encode(v, norm, strlen(norm), NULL, 0);
+    if (count == 0) {
+        free(norm);
+        return NULL;
+    }
+    int *ids = xmalloc(count * sizeof *ids);
+    vocab_encode(v, norm, strlen(norm), ids, count);
+    free(norm);
+    *n = (int)count;
+    return ids;
+}
+
+char *s2s_read_line(FILE *f, char **buf, size_t *cap) {
+    ssize_t n = getline(buf, cap, f);
+    if (n < 0) return NULL;
+    while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r')) (*buf)[--n] = '\0';
+    return *buf;
+}
+
+char **s2s_token_labels(const Vocab *v, const int *ids, int n, int eos) {
+    char **labels = xmalloc((size_t)(n + eos) * sizeof *labels);
+    for (int i = 0; i < n; i++) {
+        const char *t = vocab_token(v, ids[i]);
+        labels[i] = xstrdup(strcmp(t, " ") == 0 ? "_" : t);
+    }
+    if (eos) labels[n] = xstrdup("</s>");
+    return labels;
+}
+
+void s2s_labels_free(char **labels, int n) {
+    for (int i = 0; i < n; i++) free(labels[i]);
+    free(labels);
+}
+
 /* ---------------------------------------------------------------- batches */
 
 static int clip_len(int len, int max_len) { return max_len > 0 && len > max_len ? max_len : len; }
