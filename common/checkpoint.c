@@ -237,3 +237,13 @@ double config_double(const char *config, const char *key, double fallback) {
     const char *v = config ? config_find(config, key) : NULL;
     return v ? strtod(v, NULL) : fallback;
 }
+
+int config_string(const char *config, const char *key, char *buf, size_t n) {
+    const char *v = config ? config_find(config, key) : NULL;
+    if (!v) return -1;
+    size_t len = strcspn(v, "\n");
+    if (len >= n) return -1;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    return 0;
+}

@@ -57,6 +57,9 @@ void checkpoint_free(CheckpointInfo *ck);
 /* Value of "key=..." in a config text, or fallback when absent. */
 long config_long(const char *config, const char *key, long fallback);
 double config_double(const char *config, const char *key, double fallback);
+/* The text after "key=" up to the line's end, into buf (n bytes); 0, or -1
+ * when the key is absent or its value does not fit. */
+int config_string(const char *config, const char *key, char *buf, size_t n);
 
 uint32_t crc32_update(uint32_t crc, const void *data, size_t n);
 

@@ -43,33 +43,17 @@ void s2s_config_text(const S2sConfig *c, char *buf, size_t n) {
              s2s_attention_name(c->dec.attn), c->dec.A, c->dec.feed_context, (double)c->dec.dropout);
 }
 
-/* The word after "key=" in a config text, into buf; -1 when absent. */
-static int config_word(const char *text, const char *key, char *buf, size_t n) {
-    size_t klen = strlen(key);
-    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
-            const char *v = line + klen + 1;
-            size_t len = strcspn(v, "\n");
-            if (len >= n) return -1;
-            memcpy(buf, v, len);
-            buf[len] = '\0';
-            return 0;
-        }
-    }
-    return -1;
-}
-
 int s2s_config_parse(const char *text, S2sConfig *c) {
     char word[64];
     memset(c, 0, sizeof *c);
-    if (config_word(text, "task", c->task, sizeof c->task)) snprintf(c->task, sizeof c->task, "files");
-    if (config_word(text, "tokens", word, sizeof word)) return -1;
+    if (config_string(text, "task", c->task, sizeof c->task)) snprintf(c->task, sizeof c->task, "files");
+    if (config_string(text, "tokens", word, sizeof word)) return -1;
     if (strcmp(word, "words") == 0) c->tokens = S2S_WORDS;
     else if (strcmp(word, "chars") == 0) c->tokens = S2S_CHARS;
     else return -1;
-    if (config_word(text, "enc_cell", word, sizeof word) || rnn_kind_parse(word, &c->enc.cell)) return -1;
-    if (config_word(text, "dec_cell", word, sizeof word) || rnn_kind_parse(word, &c->dec.cell)) return -1;
-    if (config_word(text, "attention", word, sizeof word) || s2s_attention_parse(word, &c->dec.attn)) return -1;
+    if (config_string(text, "enc_cell", word, sizeof word) || rnn_kind_parse(word, &c->enc.cell)) return -1;
+    if (config_string(text, "dec_cell", word, sizeof word) || rnn_kind_parse(word, &c->dec.cell)) return -1;
+    if (config_string(text, "attention", word, sizeof word) || s2s_attention_parse(word, &c->dec.attn)) return -1;
     c->reverse_src = (int)config_long(text, "reverse_src", 0);
     c->enc.V = (int)config_long(text, "src_V", 0);
     c->enc.E = (int)config_long(text, "enc_E", 0);

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *CONFIG = "n_layer=2\nn_embd=8\nlr=0.001\n";
+static const char *CONFIG = "model=gpt2\nn_layer=2\nn_embd=8\nlr=0.001\n";
 
 static void make_model(ParamTable *pt, int n_embd) {
     params_init(pt);
