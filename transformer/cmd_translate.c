@@ -132,8 +132,8 @@ static int draw_layer(const MapSet *set, int NH, int l, int head, const char *di
         snprintf(title, sizeof title, "%s, layer %d", set->title, l + 1);
         char **titles = xmalloc((size_t)NH * sizeof *titles);
         for (int h = 0; h < NH; h++) {
-            titles[h] = xmalloc(16);
-            snprintf(titles[h], 16, "head %d", h + 1);
+            titles[h] = xmalloc(24);
+            snprintf(titles[h], 24, "head %d", h + 1);
         }
         int cols = NH <= 4 ? NH : (NH + 1) / 2;   /* two rows of heads from 5 on */
         rc = heatmap_grid_png(png, title, w, NH, cols, (const char *const *)titles, set->rows, set->cols,
