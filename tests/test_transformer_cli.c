@@ -227,7 +227,8 @@ START_TEST(test_train_eval) {
     scratch_begin("train_eval");
     tiny_corpus();
     char *out = train_tiny("run", "");
-    expect_has(out, "RESULT stage=transformer model=transformer data=files split=test pairs=6 tokens=", "train's RESULT");
+    expect_has(out, "RESULT stage=transformer model=transformer data=files split=test pairs=6 tokens=",
+               "train's RESULT");
     const char *keys[] = { " loss=", " ppl=", " bleu=", " beam=5 ", " bleu_beam=", " exact=", " params=", " train_s=" };
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) expect_has(out, keys[i], "train's RESULT");
     const char *files[] = { "run/model.ckpt", "run/src_vocab.txt", "run/tgt_vocab.txt", "run/metrics.tsv",
@@ -247,7 +248,8 @@ START_TEST(test_train_eval) {
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1 --hyp-out %s",
              at("run"), at("src.txt"), at("tgt.txt"), at("hyps.txt"));
     char *ev = expect_ok(args, NULL);
-    expect_has(ev, "RESULT stage=transformer model=transformer data=files split=test pairs=6 tokens=", "eval's RESULT");
+    expect_has(ev, "RESULT stage=transformer model=transformer data=files split=test pairs=6 tokens=",
+               "eval's RESULT");
     expect_has(ev, " ppl=", "eval's RESULT");
     expect_has(ev, " bleu=", "eval's RESULT");
     ck_assert_str_eq(result_value(ev, "loss", eval_loss, sizeof eval_loss),
