@@ -101,8 +101,17 @@ static void check_case(const char *name) {
     params_zero_grad(&m.pt);
     float loss = (float)tf_forward(&m, a, &b, smoothing, 0);
     int ok = check_tensor("loss", &loss, fixture_get(fx, "loss", NULL), 1, TOL);
-    ok &= check_tensor("logits", tf_acts_logits(a), fixture_get(fx, "logits", NULL),
-                       (size_t)b.B * b.T * m.cfg.tgt_V, TOL);
+    /* PyTorch's logits (B,T,V) at the positions with a target, as ours are kept */
+    int V = m.cfg.tgt_V, n, k = 0;
+    const float *logits = tf_acts_logits(a, &n), *all = fixture_get(fx, "logits", NULL);
+    float *want = xmalloc((size_t)b.B * b.T * V * sizeof *want);
+    for (int j = 0; j < b.B; j++)
+        for (int t = 0; t < b.T; t++)
+            if (b.tgt_out[t * b.B + j] != VOCAB_PAD)
+                memcpy(want + (size_t)k++ * V, all + ((size_t)j * b.T + t) * V, (size_t)V * sizeof *want);
+    ck_assert_int_eq(n, k);
+    ok &= check_tensor("logits", logits, want, (size_t)n * V, TOL);
+    free(want);
     tf_backward(&m, a);
     for (int i = 0; i < m.pt.count; i++) {
         const ParamInfo *p = &m.pt.info[i];
@@ -201,9 +210,11 @@ static double teacher_forced_logprob(TfModel *m, const int *src, int S, const Be
                   .index = &ix};
     TfActs *a = tf_acts_build(m, 1, S, T, 0);
     tf_forward(m, a, &b, 0.0f, 0);
+    int n;
+    const float *logits = tf_acts_logits(a, &n);   /* one row per position: every target is set */
     double lp = 0.0;
     for (int t = 0; t < h->len + h->ended; t++) {
-        const float *z = tf_acts_logits(a) + (size_t)t * V;
+        const float *z = logits + (size_t)t * V;
         double mx = z[0], sum = 0.0;
         for (int v = 1; v < V; v++) mx = z[v] > mx ? z[v] : mx;
         for (int v = 0; v < V; v++) sum += exp(z[v] - mx);
@@ -298,16 +309,20 @@ static void check_forward_padding(const char *name) {
     S2sBatch b = batch_of(fx);
     TfActs *a = tf_acts_build(&m, b.B, b.S, b.T, 0), *one_a = tf_acts_build(&m, 1, b.S, b.T, 0);
     tf_forward(&m, a, &b, 0.0f, 0);
-    int V = m.cfg.tgt_V;
+    int V = m.cfg.tgt_V, n, row0 = 0;   /* row0: sentence j's first row among the batch's logits */
+    const float *batch_logits = tf_acts_logits(a, &n);
     for (int j = 0; j < b.B; j++) {
         S2sBatch one = column(&b, j);
         tf_forward(&m, one_a, &one, 0.0f, 0);
+        const float *one_logits = tf_acts_logits(one_a, &n);
+        ck_assert_int_eq(n, one.T);
         for (int t = 0; t < one.T; t++) {
-            const float *x = tf_acts_logits(a) + ((size_t)j * b.T + t) * V, *y = tf_acts_logits(one_a) + (size_t)t * V;
+            const float *x = batch_logits + ((size_t)row0 + t) * V, *y = one_logits + (size_t)t * V;
             for (int v = 0; v < V; v++)
                 ck_assert_msg(fabsf(x[v] - y[v]) < 1e-5f, "%s sentence %d step %d: logit %g in a batch, %g alone",
                               name, j, t, x[v], y[v]);
         }
+        row0 += one.T;
         batch_free(&one);
     }
     tf_acts_free(a);

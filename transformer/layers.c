@@ -11,6 +11,12 @@
  * wrapper Sub(x, f) around its branch f. Sublayers are numbered across the
  * stack, i = l * nsub + k, and the residual stream before sublayer i is
  * stream(i): the stack's input x for i = 0, a saved buffer after that.
+ *
+ * Where the time goes: every projection (W^Q, W^K, W^V, W^O, W1, W2) is one
+ * sgemm over all B*T rows of the batch; only attention's per-head products
+ * are small. At the Multi30k size (d 256, 8 heads, FFN 512, 3+3 layers, 128
+ * sentences) sgemm takes about 70% of a training step (perf), dropout's
+ * mask drawing about 7%, LayerNorm, softmax and copies the rest.
  */
 #include "transformer/layers.h"
 
@@ -242,40 +248,75 @@ const float *tf_stack_cross_att(const TfStackActs *a, int l) {
 
 /* ================================================================ forward */
 
-/* The branch f of sublayer kind of layer l, on its input fin (N,C), into
- * a->branch (N,C): multi-head attention (sec. 3.2.2) or the FFN (eq. 2). */
-static void branch_forward(TfStack *s, TfStackActs *a, int l, SubKind kind, const float *fin, const int *len,
-                           const int *mem_len) {
+/* The projections of layer l that the training forward and the cached step
+ * share, over n rows. */
+
+/* q, k, v (n,C) = x W^Q,K,V^T + b: the three row blocks of self.w */
+static void self_qkv(const TfStack *s, int l, float *q, float *k, float *v, const float *x, int n) {
+    int C = s->cfg.C;
+    size_t CC = (size_t)C * C;
+    const float *w = layer(s->w.self_w, l, 3 * CC), *b = layer(s->w.self_b, l, 3 * C);
+    linear_forward(q, x, w, b, n, C, C);
+    linear_forward(k, x, w + CC, b + C, n, C, C);
+    linear_forward(v, x, w + 2 * CC, b + 2 * C, n, C, C);
+}
+
+/* k, v (n,C) of memory rows mem (n,C): the two row blocks of cross.wkv */
+static void cross_kv(const TfStack *s, int l, float *k, float *v, const float *mem, int n) {
+    int C = s->cfg.C;
+    size_t CC = (size_t)C * C;
+    const float *w = layer(s->w.cross_wkv, l, 2 * CC), *b = layer(s->w.cross_bkv, l, 2 * C);
+    linear_forward(k, mem, w, b, n, C, C);
+    linear_forward(v, mem, w + CC, b + C, n, C, C);
+}
+
+/* FFN(x) = max(0, x W1^T + b1) W2^T + b2 (eq. 2) into out (n,C), the hidden
+ * layer in h (n,F); with a mask, dropout after the ReLU (as PyTorch's
+ * TransformerEncoderLayer), in place in h. */
+static void ffn(const TfStack *s, int l, float *out, float *h, const float *x, int n, float *mask, Rng *rng) {
+    int C = s->cfg.C, F = s->cfg.F;
+    const TfStackTensors *w = &s->w;
+    linear_forward(h, x, layer(w->ff_w1, l, (size_t)F * C), layer(w->ff_b1, l, F), n, C, F);
+    relu_forward(h, h, (size_t)n * F);
+    if (mask) dropout_forward(h, mask, h, s->cfg.dropout, (size_t)n * F, rng);
+    linear_forward(out, h, layer(w->ff_w2, l, (size_t)C * F), layer(w->ff_b2, l, C), n, F, C);
+}
+
+/* The three branches f, each from its input fin (N,C) into a->branch (N,C). */
+
+/* MultiHead(x, x, x) (sec. 3.2.2); a decoder's is causal, each position
+ * seeing itself and those before it (sec. 3.2.3). */
+static void self_attention_forward(TfStack *s, TfStackActs *a, int l, const float *fin, const int *len) {
     const TfStackConfig *c = &s->cfg;
     const TfStackTensors *w = &s->w;
-    int B = a->B, T = a->T, Tm = a->Tm, C = c->C, NH = c->NH, F = c->F, N = B * T;
+    int B = a->B, T = a->T, C = c->C, N = B * T;
     size_t CC = (size_t)C * C, nc = slot_nc(a);
-    if (kind == SUB_SELF) {
-        float *q = a->sq + l * nc, *k = a->sk + l * nc, *v = a->sv + l * nc, *y = a->sy + l * nc;
-        const float *wq = layer(w->self_w, l, 3 * CC), *bq = layer(w->self_b, l, 3 * C);
-        linear_forward(q, fin, wq, bq, N, C, C);
-        linear_forward(k, fin, wq + CC, bq + C, N, C, C);
-        linear_forward(v, fin, wq + 2 * CC, bq + 2 * C, N, C, C);
-        /* a decoder's self-attention is causal: position t sees 1..t (sec. 3.2.3) */
-        attention_forward(y, a->satt + l * slot_self_att(a), a->att_scratch, q, k, v, len, c->cross, B, T, T, C, NH);
-        linear_forward(a->branch, y, layer(w->self_wo, l, CC), layer(w->self_bo, l, C), N, C, C);
-    } else if (kind == SUB_CROSS) {
-        /* queries from the decoder, keys and values from the encoder's output */
-        float *q = a->cq + l * nc, *y = a->cy + l * nc, *k = a->ck + l * slot_mc(a), *v = a->cv + l * slot_mc(a);
-        const float *wkv = layer(w->cross_wkv, l, 2 * CC), *bkv = layer(w->cross_bkv, l, 2 * C);
-        linear_forward(q, fin, layer(w->cross_wq, l, CC), layer(w->cross_bq, l, C), N, C, C);
-        linear_forward(k, a->mem, wkv, bkv, B * Tm, C, C);
-        linear_forward(v, a->mem, wkv + CC, bkv + C, B * Tm, C, C);
-        attention_forward(y, a->catt + l * slot_cross_att(a), a->att_scratch, q, k, v, mem_len, 0, B, T, Tm, C, NH);
-        linear_forward(a->branch, y, layer(w->cross_wo, l, CC), layer(w->cross_bo, l, C), N, C, C);
-    } else {
-        float *h = a->h + l * slot_nf(a);
-        linear_forward(h, fin, layer(w->ff_w1, l, (size_t)F * C), layer(w->ff_b1, l, F), N, C, F);
-        relu_forward(h, h, (size_t)N * F);
-        /* dropout after the ReLU, as PyTorch's TransformerEncoderLayer */
-        if (a->drop) dropout_forward(h, a->hmask + l * slot_nf(a), h, c->dropout, (size_t)N * F, &a->rng);
-        linear_forward(a->branch, h, layer(w->ff_w2, l, (size_t)C * F), layer(w->ff_b2, l, C), N, F, C);
-    }
+    float *q = a->sq + l * nc, *k = a->sk + l * nc, *v = a->sv + l * nc, *y = a->sy + l * nc;
+    self_qkv(s, l, q, k, v, fin, N);
+    attention_forward(y, a->satt + l * slot_self_att(a), a->att_scratch, q, k, v, len, c->cross, B, T, T, C, c->NH);
+    linear_forward(a->branch, y, layer(w->self_wo, l, CC), layer(w->self_bo, l, C), N, C, C);
+}
+
+/* MultiHead(x, mem, mem): queries from the decoder, keys and values from
+ * the encoder's output (sec. 3.2.3). */
+static void cross_attention_forward(TfStack *s, TfStackActs *a, int l, const float *fin, const int *mem_len) {
+    const TfStackConfig *c = &s->cfg;
+    const TfStackTensors *w = &s->w;
+    int B = a->B, T = a->T, Tm = a->Tm, C = c->C, N = B * T;
+    size_t CC = (size_t)C * C, nc = slot_nc(a);
+    float *q = a->cq + l * nc, *y = a->cy + l * nc, *k = a->ck + l * slot_mc(a), *v = a->cv + l * slot_mc(a);
+    linear_forward(q, fin, layer(w->cross_wq, l, CC), layer(w->cross_bq, l, C), N, C, C);
+    cross_kv(s, l, k, v, a->mem, B * Tm);
+    attention_forward(y, a->catt + l * slot_cross_att(a), a->att_scratch, q, k, v, mem_len, 0, B, T, Tm, C, c->NH);
+    linear_forward(a->branch, y, layer(w->cross_wo, l, CC), layer(w->cross_bo, l, C), N, C, C);
+}
+
+static void branch_forward(TfStack *s, TfStackActs *a, int l, SubKind kind, const float *fin, const int *len,
+                           const int *mem_len) {
+    if (kind == SUB_SELF) self_attention_forward(s, a, l, fin, len);
+    else if (kind == SUB_CROSS) cross_attention_forward(s, a, l, fin, mem_len);
+    else ffn(s, l, a->branch, a->h + l * slot_nf(a), fin, a->B * a->T, a->drop ? a->hmask + l * slot_nf(a) : NULL,
+             &a->rng);
 }
 
 /* Sublayer i = (layer l, k-th): Sub(x, f) of layers.h, from stream_in(i) to out. */
@@ -327,65 +368,87 @@ void tf_stack_forward(TfStack *s, TfStackActs *a, float *out, const float *x, co
 
 /* ================================================================ backward */
 
-/* The branch's backward: from dy (N,C), the gradient of a->branch, ACCUMULATE
- * into dfin (N,C) (the gradient of its input fin) and the weights' gradients. */
-static void branch_backward(TfStack *s, TfStackActs *a, int l, SubKind kind, float *dfin, float *dmem,
-                            const float *dy, const float *fin) {
+/* The branches' backward passes: from dy (N,C), the gradient of a->branch,
+ * ACCUMULATE into dfin (N,C), the gradient of the branch's input fin, and
+ * into the weights' gradients. */
+
+/* From dy to the heads' output y, through attention to dq, dk, dv (N,C) or
+ * (B*Tm,C), and through the input projections to their input. */
+static void self_attention_backward(TfStack *s, TfStackActs *a, int l, float *dfin, const float *dy,
+                                    const float *fin) {
     const TfStackConfig *c = &s->cfg;
     const TfStackTensors *w = &s->w, *g = &s->g;
-    int B = a->B, T = a->T, Tm = a->Tm, C = c->C, NH = c->NH, F = c->F, N = B * T, Nm = B * Tm;
+    int B = a->B, T = a->T, C = c->C, N = B * T;
     size_t CC = (size_t)C * C, nc = slot_nc(a), n = (size_t)N * C;
-    if (kind == SUB_SELF) {
-        const float *q = a->sq + l * nc, *k = a->sk + l * nc, *v = a->sv + l * nc, *y = a->sy + l * nc;
-        const float *wq = layer(w->self_w, l, 3 * CC);
-        float *gw = layer(g->self_w, l, 3 * CC), *gb = layer(g->self_b, l, 3 * C);
-        memset(a->dtmp, 0, n * sizeof(float));
-        linear_backward(a->dtmp, layer(g->self_wo, l, CC), layer(g->self_bo, l, C), dy, y, layer(w->self_wo, l, CC),
-                        N, C, C);
-        memset(a->dq, 0, n * sizeof(float));
-        memset(a->dk, 0, n * sizeof(float));
-        memset(a->dv, 0, n * sizeof(float));
-        attention_backward(a->dq, a->dk, a->dv, a->att_scratch, a->dtmp, q, k, v, a->satt + l * slot_self_att(a), B,
-                           T, T, C, NH);
-        linear_backward(dfin, gw, gb, a->dq, fin, wq, N, C, C);
-        linear_backward(dfin, gw + CC, gb + C, a->dk, fin, wq + CC, N, C, C);
-        linear_backward(dfin, gw + 2 * CC, gb + 2 * C, a->dv, fin, wq + 2 * CC, N, C, C);
-    } else if (kind == SUB_CROSS) {
-        const float *q = a->cq + l * nc, *y = a->cy + l * nc, *k = a->ck + l * slot_mc(a), *v = a->cv + l * slot_mc(a);
-        const float *wkv = layer(w->cross_wkv, l, 2 * CC);
-        float *gkv = layer(g->cross_wkv, l, 2 * CC), *gbkv = layer(g->cross_bkv, l, 2 * C);
-        memset(a->dtmp, 0, n * sizeof(float));
-        linear_backward(a->dtmp, layer(g->cross_wo, l, CC), layer(g->cross_bo, l, C), dy, y,
-                        layer(w->cross_wo, l, CC), N, C, C);
-        memset(a->dq, 0, n * sizeof(float));
-        memset(a->dk, 0, (size_t)Nm * C * sizeof(float));
-        memset(a->dv, 0, (size_t)Nm * C * sizeof(float));
-        attention_backward(a->dq, a->dk, a->dv, a->att_scratch, a->dtmp, q, k, v, a->catt + l * slot_cross_att(a), B,
-                           T, Tm, C, NH);
-        linear_backward(dfin, layer(g->cross_wq, l, CC), layer(g->cross_bq, l, C), a->dq, fin,
-                        layer(w->cross_wq, l, CC), N, C, C);
-        linear_backward(dmem, gkv, gbkv, a->dk, a->mem, wkv, Nm, C, C);
-        linear_backward(dmem, gkv + CC, gbkv + C, a->dv, a->mem, wkv + CC, Nm, C, C);
-    } else {
-        const float *h = a->h + l * slot_nf(a);
-        size_t nf = (size_t)N * F;
-        memset(a->dh, 0, nf * sizeof(float));
-        linear_backward(a->dh, layer(g->ff_w2, l, (size_t)C * F), layer(g->ff_b2, l, C), dy, h,
-                        layer(w->ff_w2, l, (size_t)C * F), N, F, C);
-        const float *dh = a->dh;
-        if (a->drop) {
-            memset(a->dh2, 0, nf * sizeof(float));
-            dropout_backward(a->dh2, a->dh, a->hmask + l * slot_nf(a), nf);
-            dh = a->dh2;
-        }
-        /* h holds ReLU's output after dropout: where dropout zeroed it, dh is
-         * already 0, so [h > 0] is ReLU's own derivative wherever it matters. */
-        float *dpre = dh == a->dh ? a->dh2 : a->dh;
-        memset(dpre, 0, nf * sizeof(float));
-        relu_backward(dpre, dh, h, nf);
-        linear_backward(dfin, layer(g->ff_w1, l, (size_t)F * C), layer(g->ff_b1, l, F), dpre, fin,
-                        layer(w->ff_w1, l, (size_t)F * C), N, C, F);
+    const float *q = a->sq + l * nc, *k = a->sk + l * nc, *v = a->sv + l * nc, *y = a->sy + l * nc;
+    const float *wqkv = layer(w->self_w, l, 3 * CC);
+    float *gw = layer(g->self_w, l, 3 * CC), *gb = layer(g->self_b, l, 3 * C);
+    memset(a->dtmp, 0, n * sizeof(float));
+    linear_backward(a->dtmp, layer(g->self_wo, l, CC), layer(g->self_bo, l, C), dy, y, layer(w->self_wo, l, CC), N,
+                    C, C);
+    memset(a->dq, 0, n * sizeof(float));
+    memset(a->dk, 0, n * sizeof(float));
+    memset(a->dv, 0, n * sizeof(float));
+    attention_backward(a->dq, a->dk, a->dv, a->att_scratch, a->dtmp, q, k, v, a->satt + l * slot_self_att(a), B, T, T,
+                       C, c->NH);
+    linear_backward(dfin, gw, gb, a->dq, fin, wqkv, N, C, C);
+    linear_backward(dfin, gw + CC, gb + C, a->dk, fin, wqkv + CC, N, C, C);
+    linear_backward(dfin, gw + 2 * CC, gb + 2 * C, a->dv, fin, wqkv + 2 * CC, N, C, C);
+}
+
+/* As self-attention's; the keys' and values' gradients go to dmem (NULL: not wanted). */
+static void cross_attention_backward(TfStack *s, TfStackActs *a, int l, float *dfin, float *dmem, const float *dy,
+                                     const float *fin) {
+    const TfStackConfig *c = &s->cfg;
+    const TfStackTensors *w = &s->w, *g = &s->g;
+    int B = a->B, T = a->T, Tm = a->Tm, C = c->C, N = B * T, Nm = B * Tm;
+    size_t CC = (size_t)C * C, nc = slot_nc(a), n = (size_t)N * C;
+    const float *q = a->cq + l * nc, *y = a->cy + l * nc, *k = a->ck + l * slot_mc(a), *v = a->cv + l * slot_mc(a);
+    const float *wkv = layer(w->cross_wkv, l, 2 * CC);
+    float *gkv = layer(g->cross_wkv, l, 2 * CC), *gbkv = layer(g->cross_bkv, l, 2 * C);
+    memset(a->dtmp, 0, n * sizeof(float));
+    linear_backward(a->dtmp, layer(g->cross_wo, l, CC), layer(g->cross_bo, l, C), dy, y, layer(w->cross_wo, l, CC),
+                    N, C, C);
+    memset(a->dq, 0, n * sizeof(float));
+    memset(a->dk, 0, (size_t)Nm * C * sizeof(float));
+    memset(a->dv, 0, (size_t)Nm * C * sizeof(float));
+    attention_backward(a->dq, a->dk, a->dv, a->att_scratch, a->dtmp, q, k, v, a->catt + l * slot_cross_att(a), B, T,
+                       Tm, C, c->NH);
+    linear_backward(dfin, layer(g->cross_wq, l, CC), layer(g->cross_bq, l, C), a->dq, fin, layer(w->cross_wq, l, CC),
+                    N, C, C);
+    linear_backward(dmem, gkv, gbkv, a->dk, a->mem, wkv, Nm, C, C);
+    linear_backward(dmem, gkv + CC, gbkv + C, a->dv, a->mem, wkv + CC, Nm, C, C);
+}
+
+static void ffn_backward(TfStack *s, TfStackActs *a, int l, float *dfin, const float *dy, const float *fin) {
+    const TfStackConfig *c = &s->cfg;
+    const TfStackTensors *w = &s->w, *g = &s->g;
+    int C = c->C, F = c->F, N = a->B * a->T;
+    size_t nf = (size_t)N * F;
+    const float *h = a->h + l * slot_nf(a);
+    memset(a->dh, 0, nf * sizeof(float));
+    linear_backward(a->dh, layer(g->ff_w2, l, (size_t)C * F), layer(g->ff_b2, l, C), dy, h,
+                    layer(w->ff_w2, l, (size_t)C * F), N, F, C);
+    const float *dh = a->dh;
+    if (a->drop) {
+        memset(a->dh2, 0, nf * sizeof(float));
+        dropout_backward(a->dh2, a->dh, a->hmask + l * slot_nf(a), nf);
+        dh = a->dh2;
     }
+    /* h holds ReLU's output after dropout: where dropout zeroed it, dh is
+     * already 0, so [h > 0] is ReLU's own derivative wherever it matters. */
+    float *dpre = dh == a->dh ? a->dh2 : a->dh;
+    memset(dpre, 0, nf * sizeof(float));
+    relu_backward(dpre, dh, h, nf);
+    linear_backward(dfin, layer(g->ff_w1, l, (size_t)F * C), layer(g->ff_b1, l, F), dpre, fin,
+                    layer(w->ff_w1, l, (size_t)F * C), N, C, F);
+}
+
+static void branch_backward(TfStack *s, TfStackActs *a, int l, SubKind kind, float *dfin, float *dmem,
+                            const float *dy, const float *fin) {
+    if (kind == SUB_SELF) self_attention_backward(s, a, l, dfin, dy, fin);
+    else if (kind == SUB_CROSS) cross_attention_backward(s, a, l, dfin, dmem, dy, fin);
+    else ffn_backward(s, a, l, dfin, dy, fin);
 }
 
 /* Sublayer i's backward: a->dres holds dL/d(its output) on entry and
@@ -503,18 +566,13 @@ void tf_stack_cache_memory(TfStack *s, TfStackCache *c, const float *mem, const 
     if (n < 1 || n > c->maxB || Tm < 1 || Tm > c->maxTm)
         die("transformer: a memory of %d sentences of %d positions does not fit a cache for %d of %d", n, Tm,
             c->maxB, c->maxTm);
-    int C = g->C;
-    size_t CC = (size_t)C * C, blk = (size_t)c->maxB * c->maxTm * C;
+    size_t blk = (size_t)c->maxB * c->maxTm * g->C;
     for (int b = 0; b < n; b++) {
         if (mem_len[b] < 1 || mem_len[b] > Tm)
             die("transformer: memory length %d of sentence %d is outside [1, %d]", mem_len[b], b, Tm);
         c->mem_len[b] = mem_len[b];
     }
-    for (int l = 0; l < g->L; l++) {
-        const float *wkv = layer(s->w.cross_wkv, l, 2 * CC), *bkv = layer(s->w.cross_bkv, l, 2 * C);
-        linear_forward(c->mk + l * blk, mem, wkv, bkv, n * Tm, C, C);
-        linear_forward(c->mv + l * blk, mem, wkv + CC, bkv + C, n * Tm, C, C);
-    }
+    for (int l = 0; l < g->L; l++) cross_kv(s, l, c->mk + l * blk, c->mv + l * blk, mem, n * Tm);
     c->nmem = n, c->Tm = Tm;
     c->t = 0, c->n = 0;   /* a new decoding starts */
 }
@@ -539,15 +597,12 @@ static void step_branch(TfStack *s, TfStackCache *c, int l, SubKind kind, const 
                         int t) {
     const TfStackConfig *g = &s->cfg;
     const TfStackTensors *w = &s->w;
-    int C = g->C, NH = g->NH, F = g->F;
+    int C = g->C, NH = g->NH;
     size_t CC = (size_t)C * C;
     if (kind == SUB_SELF) {
-        const float *wq = layer(w->self_w, l, 3 * CC), *bq = layer(w->self_b, l, 3 * C);
         size_t blk = (size_t)c->R * c->maxT * C;
         float *kc = c->k + l * blk, *vc = c->v + l * blk;
-        linear_forward(c->q, fin, wq, bq, n, C, C);
-        linear_forward(c->kn, fin, wq + CC, bq + C, n, C, C);
-        linear_forward(c->vn, fin, wq + 2 * CC, bq + 2 * C, n, C, C);
+        self_qkv(s, l, c->q, c->kn, c->vn, fin, n);
         for (int i = 0; i < n; i++) {   /* append position t to each row */
             memcpy(kc + ((size_t)i * (t + 1) + t) * C, c->kn + (size_t)i * C, C * sizeof(float));
             memcpy(vc + ((size_t)i * (t + 1) + t) * C, c->vn + (size_t)i * C, C * sizeof(float));
@@ -569,9 +624,7 @@ static void step_branch(TfStack *s, TfStackCache *c, int l, SubKind kind, const 
         }
         linear_forward(c->branch, c->y, layer(w->cross_wo, l, CC), layer(w->cross_bo, l, C), n, C, C);
     } else {
-        linear_forward(c->h, fin, layer(w->ff_w1, l, (size_t)F * C), layer(w->ff_b1, l, F), n, C, F);
-        relu_forward(c->h, c->h, (size_t)n * F);
-        linear_forward(c->branch, c->h, layer(w->ff_w2, l, (size_t)C * F), layer(w->ff_b2, l, C), n, F, C);
+        ffn(s, l, c->branch, c->h, fin, n, NULL, NULL);
     }
 }
 

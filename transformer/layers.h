@@ -127,16 +127,18 @@ typedef struct TfStackCache TfStackCache;
 
 TfStackCache *tf_stack_cache_build(const TfStackConfig *cfg, int R, int maxT, int B, int Tm);
 void tf_stack_cache_free(TfStackCache *c);
-/* Project the memory mem (n,Tm,C) of n <= B sentences into each layer's
- * cross-attention keys and values, once per decoding call. */
+/* Project the memory mem (n,Tm,C) of n <= B sentences (mem_len (n) real
+ * positions each) into each layer's cross-attention keys and values, once
+ * per decoding call; this also empties the cache: the next step is t = 0. */
 void tf_stack_cache_memory(TfStack *s, TfStackCache *c, const float *mem, const int *mem_len, int n, int Tm);
 /*
  * One decoding step for n rows: row i continues row parent[i] of the
  * previous step (-1 at t = 0) and reads sentence src[i]'s memory; x (n,C) is
  * the embedded new token (with its position t), out (n,C) the stack's output
  * for it. The cache first reorders its rows by parent (beam.h's contract),
- * then appends position t. Same results as tf_stack_forward over the whole
- * prefix, to float rounding (test_transformer_model.c checks it).
+ * then appends position t. Steps come in order, t = 0, 1, ... < maxT.
+ * Same results as tf_stack_forward over the whole prefix, to float rounding
+ * (test_transformer_layers.c and test_transformer_model.c check it).
  */
 void tf_stack_step(TfStack *s, TfStackCache *c, float *out, const float *x, const int *parent, const int *src,
                    int n, int t);

@@ -204,14 +204,17 @@ struct TfActs {
     Rng rng;                    /* the embeddings' dropout */
     int *src, *tgt_in, *tgt_out;   /* (B,S), (B,T), (B,T) batch-major copies of the batch */
     int *src_len, *tgt_len;     /* (B) */
+    int nrows;                  /* positions with a target (not PAD) */
+    int *rows, *targets;        /* (nrows) their row in (B,T) and their target */
     float *memory;
     float *enc_x, *enc_mask;    /* (B,S,d) the encoder's input and its dropout mask */
     float *mem;                 /* (B,S,d) the encoder's output */
     float *dec_x, *dec_mask;    /* (B,T,d) */
     float *h;                   /* (B,T,d) the decoder's output */
-    float *logits;              /* (B,T,V); after backward, dlogits */
-    float *probs;               /* (B,T,V) softmax, saved by the cross-entropy */
-    float *dh, *dmem, *dx, *demb;   /* (B,T,d), (B,S,d), (B,max(S,T),d) x2 */
+    float *hp;                  /* (nrows,d) its rows with a target */
+    float *logits;              /* (nrows,V); after backward, dlogits */
+    float *probs;               /* (nrows,V) softmax, saved by the cross-entropy */
+    float *dh, *dhp, *dmem, *dx, *demb;   /* (B,T,d), (nrows,d), (B,S,d), (B,max(S,T),d) x2 */
     TfStackActs *enc, *dec;
 };
 
@@ -225,10 +228,10 @@ TfActs *tf_acts_build(const TfModel *m, int B, int S, int T, uint64_t seed) {
     a->maxB = B, a->maxS = S, a->maxT = T;
     size_t d = c->d, V = c->tgt_V, bs = (size_t)B * S, bt = (size_t)B * T, bx = bs > bt ? bs : bt;
     size_t drop = c->dropout > 0.0f;
-    size_t sizes[] = {bs * d, drop * bs * d, bs * d, bt * d, drop * bt * d, bt * d, bt * V, bt * V,
-                      bt * d, bs * d, bx * d, bx * d};
-    float **ptrs[] = {&a->enc_x, &a->enc_mask, &a->mem, &a->dec_x, &a->dec_mask, &a->h, &a->logits, &a->probs,
-                      &a->dh, &a->dmem, &a->dx, &a->demb};
+    size_t sizes[] = {bs * d, drop * bs * d, bs * d, bt * d, drop * bt * d, bt * d, bt * d, bt * V, bt * V,
+                      bt * d, bt * d, bs * d, bx * d, bx * d};
+    float **ptrs[] = {&a->enc_x, &a->enc_mask, &a->mem, &a->dec_x, &a->dec_mask, &a->h, &a->hp, &a->logits,
+                      &a->probs, &a->dh, &a->dhp, &a->dmem, &a->dx, &a->demb};
     size_t n = sizeof sizes / sizeof *sizes, total = 0;
     for (size_t i = 0; i < n; i++) total += sizes[i];
     a->memory = xcalloc(total, sizeof(float));
@@ -242,6 +245,8 @@ TfActs *tf_acts_build(const TfModel *m, int B, int S, int T, uint64_t seed) {
     a->tgt_out = xmalloc(bt * sizeof(int));
     a->src_len = xmalloc((size_t)B * sizeof(int));
     a->tgt_len = xmalloc((size_t)B * sizeof(int));
+    a->rows = xmalloc(bt * sizeof(int));
+    a->targets = xmalloc(bt * sizeof(int));
     TfStackConfig enc = stack_config(c, 0), dec = stack_config(c, 1);
     a->enc = tf_stack_acts_build(&enc, B, S, 0, seed ^ 0x9e3779b97f4a7c15ULL);
     a->dec = tf_stack_acts_build(&dec, B, T, S, seed ^ 0xc2b2ae3d27d4eb4fULL);
@@ -254,11 +259,14 @@ void tf_acts_free(TfActs *a) {
     tf_stack_acts_free(a->enc);
     tf_stack_acts_free(a->dec);
     free(a->memory);
-    free(a->src), free(a->tgt_in), free(a->tgt_out), free(a->src_len), free(a->tgt_len);
+    free(a->src), free(a->tgt_in), free(a->tgt_out), free(a->src_len), free(a->tgt_len), free(a->rows), free(a->targets);
     free(a);
 }
 
-const float *tf_acts_logits(const TfActs *a) { return a->logits; }
+const float *tf_acts_logits(const TfActs *a, int *n) {
+    *n = a->nrows;
+    return a->logits;
+}
 
 /* out (B,T) = in (T,B) transposed */
 static void to_batch_major(int *out, const int *in, int T, int B) {
@@ -284,6 +292,10 @@ static void take_batch(TfActs *a, const S2sBatch *b) {
         if (n < 1) die("transformer: target %d is empty (no BOS)", j);
         a->tgt_len[j] = n;
     }
+    a->nrows = 0;
+    for (int i = 0; i < b->B * b->T; i++)
+        if (a->tgt_out[i] != VOCAB_PAD) a->rows[a->nrows] = i, a->targets[a->nrows++] = a->tgt_out[i];
+    if (!a->nrows) die("transformer: a batch without targets (every tgt_out is PAD)");
 }
 
 double tf_forward(TfModel *m, TfActs *a, const S2sBatch *b, float smoothing, int train) {
@@ -300,9 +312,13 @@ double tf_forward(TfModel *m, TfActs *a, const S2sBatch *b, float smoothing, int
     embed_forward(a->dec_x, a->tgt_in, B, T, 0, m->tgt_emb, V, pos_table(m, 1), d);
     if (a->drop) dropout_forward(a->dec_x, a->dec_mask, a->dec_x, c->dropout, (size_t)B * T * d, &a->rng);
     tf_stack_forward(&m->dec, a->dec, a->h, a->dec_x, a->tgt_len, a->mem, a->src_len, B, T, S, train);
-    /* one product for every position's logits, and the loss over the non-PAD targets */
-    linear_forward(a->logits, a->h, m->out_w, m->out_b, B * T, d, V);
-    return crossentropy_forward(a->probs, a->logits, a->tgt_out, B * T, V, VOCAB_PAD, smoothing);
+    /* the logits and the loss at the positions with a target only: sentences
+     * of unequal length leave a quarter of a Multi30k batch's positions
+     * padding, and the output layer is its largest product */
+    for (int r = 0; r < a->nrows; r++)
+        memcpy(a->hp + (size_t)r * d, a->h + (size_t)a->rows[r] * d, (size_t)d * sizeof(float));
+    linear_forward(a->logits, a->hp, m->out_w, m->out_b, a->nrows, d, V);
+    return crossentropy_forward(a->probs, a->logits, a->targets, a->nrows, V, VOCAB_PAD, smoothing);
 }
 
 /* The gradient of one side's embedded input dx: through its dropout, then
@@ -324,11 +340,15 @@ void tf_backward(TfModel *m, TfActs *a) {
     int B = a->B, S = a->S, T = a->T, d = c->d, V = c->tgt_V;
     size_t bt = (size_t)B * T, bs = (size_t)B * S;
     /* the loss, then the output layer; dlogits reuse the logits' buffer */
+    int n = a->nrows;
     float *dlogits = a->logits;
-    memset(dlogits, 0, bt * V * sizeof(float));
-    crossentropy_backward(dlogits, a->probs, a->tgt_out, (int)bt, V, VOCAB_PAD, a->smoothing, 1.0f);
-    memset(a->dh, 0, bt * d * sizeof(float));
-    linear_backward(a->dh, m->g_out_w, m->g_out_b, dlogits, a->h, m->out_w, (int)bt, d, V);
+    memset(dlogits, 0, (size_t)n * V * sizeof(float));
+    crossentropy_backward(dlogits, a->probs, a->targets, n, V, VOCAB_PAD, a->smoothing, 1.0f);
+    memset(a->dhp, 0, (size_t)n * d * sizeof(float));
+    linear_backward(a->dhp, m->g_out_w, m->g_out_b, dlogits, a->hp, m->out_w, n, d, V);
+    memset(a->dh, 0, bt * d * sizeof(float));   /* padded positions get no gradient */
+    for (int r = 0; r < n; r++)
+        memcpy(a->dh + (size_t)a->rows[r] * d, a->dhp + (size_t)r * d, (size_t)d * sizeof(float));
     /* the decoder, whose cross-attention passes a gradient to the memory */
     memset(a->dx, 0, bt * d * sizeof(float));
     memset(a->dmem, 0, bs * d * sizeof(float));
