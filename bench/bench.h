@@ -73,13 +73,6 @@ static inline void run_child(char *const argv[], double *seconds, double *rss_mb
     run_child_io(argv, NULL, NULL, seconds, NULL, rss_mb);
 }
 
-/*
- * The generic runner: `$BIN/<stage> bench <case_flag> CASE --threads N` for
- * each case named in the environment variable cases_env (default:
- * default_cases), restating the tokens per second of its RESULT line as
- *     RESULT stage=bench bench=<stage> case=CASE_tN impl=ours value=X unit=tok/s
- * The reference script bench/<stage>_ref.py prints the same case names.
- */
 /* The value of " key=" in a RESULT line, or -1. */
 static inline double result_field(const char *line, const char *key) {
     char pat[64];
@@ -88,17 +81,36 @@ static inline double result_field(const char *line, const char *key) {
     return p ? atof(p + strlen(pat)) : -1.0;
 }
 
-static inline void stage_bench_case(const char *stage, const char *bin, const char *case_flag,
-                             const char *name, int threads) {
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "'%s' bench %s %s --threads %d", bin, case_flag, name, threads);
+/* Run `'bin' bench ARGS` and copy its RESULT line with task=bench into line
+ * (n bytes); dies when the command fails or prints none. */
+static inline void stage_bench_line(const char *bin, const char *args, char *line, size_t n) {
+    char cmd[2048], buf[2048];
+    snprintf(cmd, sizeof cmd, "'%s' bench %s", bin, args);
     FILE *p = popen(cmd, "r");
     if (!p) die("cannot run '%s'", cmd);
-    char line[2048];
-    double tok_s = -1;
-    while (fgets(line, sizeof line, p))
-        if (strncmp(line, "RESULT ", 7) == 0 && strstr(line, " task=bench")) tok_s = result_field(line, "tok_per_s");
-    if (pclose(p) != 0 || tok_s < 0) die("'%s' failed or printed no RESULT line", cmd);
+    int found = 0;
+    while (fgets(buf, sizeof buf, p))
+        if (strncmp(buf, "RESULT ", 7) == 0 && strstr(buf, " task=bench")) {
+            snprintf(line, n, "%s", buf);
+            found = 1;
+        }
+    if (pclose(p) != 0 || !found) die("'%s' failed or printed no RESULT line", cmd);
+}
+
+/*
+ * The generic runner: `$BIN/<stage> bench <case_flag> CASE --threads N` for
+ * each case named in the environment variable cases_env (default:
+ * default_cases), restating the tokens per second of its RESULT line as
+ *     RESULT stage=bench bench=<stage> case=CASE_tN impl=ours value=X unit=tok/s
+ * The reference script bench/<stage>_ref.py prints the same case names.
+ */
+static inline void stage_bench_case(const char *stage, const char *bin, const char *case_flag,
+                             const char *name, int threads) {
+    char args[512], line[2048];
+    snprintf(args, sizeof args, "%s %s --threads %d", case_flag, name, threads);
+    stage_bench_line(bin, args, line, sizeof line);
+    double tok_s = result_field(line, "tok_per_s");
+    if (tok_s < 0) die("'%s bench %s' printed no tok_per_s", bin, args);
     printf("RESULT stage=bench bench=%s case=%s_t%d impl=ours value=%.0f unit=tok/s\n", stage, name, threads, tok_s);
 }
 

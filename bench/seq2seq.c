@@ -19,17 +19,12 @@ int main(int argc, char **argv) {
     snprintf(list, sizeof list, "%s", cases && *cases ? cases : "train beam");
     for (char *save, *name = strtok_r(list, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
         int beam = strcmp(name, "beam") == 0;
-        char cmd[1400], line[2048];
-        char reps_opt[32] = "";
-        if (reps > 0) snprintf(reps_opt, sizeof reps_opt, " --reps %d", reps);
-        snprintf(cmd, sizeof cmd, "'%s' bench --case %s --threads %d%s", bin, name, threads, reps_opt);
-        FILE *p = popen(cmd, "r");
-        if (!p) die("cannot run '%s'", cmd);
-        double value = -1;
-        while (fgets(line, sizeof line, p))
-            if (strncmp(line, "RESULT ", 7) == 0 && strstr(line, " task=bench"))
-                value = result_field(line, beam ? "sent_per_s" : "tok_per_s");
-        if (pclose(p) != 0 || value < 0) die("'%s' failed or printed no RESULT line", cmd);
+        char args[512], line[2048];
+        snprintf(args, sizeof args, "--case %s --threads %d", name, threads);
+        if (reps > 0) snprintf(args + strlen(args), sizeof args - strlen(args), " --reps %d", reps);
+        stage_bench_line(bin, args, line, sizeof line);
+        double value = result_field(line, beam ? "sent_per_s" : "tok_per_s");
+        if (value < 0) die("'%s bench %s' printed no %s", bin, args, beam ? "sent_per_s" : "tok_per_s");
         printf("RESULT stage=bench bench=seq2seq case=%s_t%d impl=ours value=%.1f unit=%s\n", name, threads, value,
                beam ? "sent/s" : "tok/s");
     }

@@ -237,3 +237,14 @@ int beam_count(const BeamSearch *bs, int b) {
     check_sentence(bs, b);
     return bs->nfin[b];
 }
+
+int beam_cut_count(const BeamSearch *bs) {
+    int count = 0;
+    for (int b = 0; b < bs->n; b++) {
+        const BeamHyp *h = beam_nbest(bs, b);
+        int cut = 0;
+        for (int j = 0; j < bs->nfin[b]; j++) cut |= !h[j].ended;
+        count += cut;
+    }
+    return count;
+}

@@ -102,6 +102,10 @@ void beam_greedy(BeamSearch *bs, int n, BeamStepFn step, void *model, int bos, i
 const BeamHyp *beam_best(const BeamSearch *bs, int b);
 const BeamHyp *beam_nbest(const BeamSearch *bs, int b);   /* (beam_count) best first */
 int beam_count(const BeamSearch *bs, int b);
+/* How many sentences of the last call ran to max_len: those whose results
+ * hold a hypothesis cut there (a sentence done earlier has only ones that
+ * ended with EOS). An untrained model's benchmark checks it. */
+int beam_cut_count(const BeamSearch *bs);
 
 /* lp(Y) above, for |Y| = len (EOS included when there is one). */
 double beam_length_penalty(int len, float alpha);

@@ -936,3 +936,38 @@ void s2s_batches_free(S2sBatches *bs) {
     free(bs->pool);
     memset(bs, 0, sizeof *bs);
 }
+
+static int synthetic_src_len(int j) { return 6 + (4 * j) % 15; }
+static int synthetic_tgt_len(int j) { return 6 + (7 * j) % 15; }
+
+void s2s_batch_synthetic(S2sBatch *b, int B, int src_V, int tgt_V, Rng *r) {
+    *b = (S2sBatch){.B = B, .S = 1, .T = 1};
+    for (int j = 0; j < B; j++) {
+        if (synthetic_src_len(j) > b->S) b->S = synthetic_src_len(j);
+        if (synthetic_tgt_len(j) + 1 > b->T) b->T = synthetic_tgt_len(j) + 1;
+    }
+    b->src = xmalloc((size_t)b->S * B * sizeof(int));
+    b->tgt_in = xmalloc((size_t)b->T * B * sizeof(int));
+    b->tgt_out = xmalloc((size_t)b->T * B * sizeof(int));
+    b->src_len = xmalloc((size_t)B * sizeof(int));
+    b->index = xmalloc((size_t)B * sizeof(int));
+    for (int j = 0; j < B; j++) {
+        int n = synthetic_src_len(j), m = synthetic_tgt_len(j);
+        b->src_len[j] = n;
+        b->index[j] = j;
+        for (int s = 0; s < b->S; s++)
+            b->src[s * B + j] = s < n ? VOCAB_NSPECIAL + (int)rng_below(r, src_V - VOCAB_NSPECIAL) : VOCAB_PAD;
+        int prev = VOCAB_BOS;
+        for (int t = 0; t < b->T; t++) {
+            int y = t < m ? VOCAB_NSPECIAL + (int)rng_below(r, tgt_V - VOCAB_NSPECIAL) : t == m ? VOCAB_EOS : VOCAB_PAD;
+            b->tgt_in[t * B + j] = t <= m ? prev : VOCAB_PAD;
+            b->tgt_out[t * B + j] = y;
+            prev = y;
+        }
+    }
+}
+
+void s2s_batch_free(S2sBatch *b) {
+    free(b->src), free(b->tgt_in), free(b->tgt_out), free(b->src_len), free(b->index);
+    memset(b, 0, sizeof *b);
+}

@@ -130,4 +130,16 @@ void s2s_batches_make(S2sBatches *bs, const S2sPairs *p, int batch_size, int max
 void s2s_batches_shuffle(S2sBatches *bs, const S2sPairs *p, Rng *rng);
 void s2s_batches_free(S2sBatches *bs);
 
+/*
+ * The benchmarks' batch (make bench; the Python references build the same):
+ * B pairs of random ids, pair j with 6 + (4j mod 15) source and
+ * 6 + (7j mod 15) target words (4 and 7 are prime to 15, so each side takes
+ * every length 6..20; means about 13, Multi30k's). Words are drawn uniformly
+ * from the non-special ids below src_V and tgt_V, the source has no markers,
+ * the target is BOS words EOS. Its arrays are allocated here; free them with
+ * s2s_batch_free.
+ */
+void s2s_batch_synthetic(S2sBatch *b, int B, int src_V, int tgt_V, Rng *r);
+void s2s_batch_free(S2sBatch *b);
+
 #endif

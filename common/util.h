@@ -92,6 +92,10 @@ void make_dirs(const char *path);
 
 /* Wall-clock seconds from a monotonic clock. */
 double now_seconds(void);
+/* The median of x[0..n) (n >= 1), sorting x in place; of an even n the
+ * higher middle one (Python's statistics.median_high), so that a benchmark
+ * and its Python reference report the same statistic of their timed runs. */
+double median_high(double *x, int n);
 
 /* FNV-1a, 64-bit (Fowler, Noll, Vo) of s[0..len): the hash of every string
  * table in the toolkit; simple and good enough for short keys. */

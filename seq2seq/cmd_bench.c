@@ -11,11 +11,11 @@
  *                  sentences per second, and how many of them ran to the
  *                  50-step limit (all of them, untrained)
  *
- * The batch's lengths are fixed, not drawn, so both sides time the same work:
- * sentence b has 6 + (4b mod 15) source and 6 + (7b mod 15) target words
- * (each 6 to 20; means 12.94 and 12.98, about Multi30k's 13), no markers on
- * the source, BOS before and EOS after the target: 895 target tokens
- * scored a step. Median of --reps runs (default 10 steps after 2 warm-ups,
+ * The batch's lengths are fixed, not drawn, so both sides time the same work
+ * (common/s2s_corpus.h's s2s_batch_synthetic): sentence b has 6 + (4b mod 15)
+ * source and 6 + (7b mod 15) target words (each 6 to 20; means 12.94 and
+ * 12.98, about Multi30k's 13), no markers on the source, BOS before and EOS
+ * after the target: 895 target tokens scored a step. Median of --reps runs (default 10 steps after 2 warm-ups,
  * or 3 decodes after 1).
  */
 #include <stdlib.h>
@@ -29,68 +29,6 @@
 #include "util.h"
 
 enum { BENCH_B = 64, BENCH_SRC_V = 7853, BENCH_TGT_V = 5893 };
-
-/* 4 and 7 are prime to 15, so each side takes every length 6..20 */
-static int src_length(int b) { return 6 + (4 * b) % 15; }
-static int tgt_length(int b) { return 6 + (7 * b) % 15; }
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* A padded batch of random words with the lengths above. */
-static S2sBatch bench_batch(Rng *r) {
-    S2sBatch b = { .B = BENCH_B, .S = 1, .T = 1 };
-    for (int j = 0; j < b.B; j++) {
-        if (src_length(j) > b.S) b.S = src_length(j);
-        if (tgt_length(j) + 1 > b.T) b.T = tgt_length(j) + 1;
-    }
-    b.src = xmalloc((size_t)b.S * b.B * sizeof(int));
-    b.tgt_in = xmalloc((size_t)b.T * b.B * sizeof(int));
-    b.tgt_out = xmalloc((size_t)b.T * b.B * sizeof(int));
-    b.src_len = xmalloc((size_t)b.B * sizeof(int));
-    b.index = xmalloc((size_t)b.B * sizeof(int));
-    for (int j = 0; j < b.B; j++) {
-        int n = src_length(j), m = tgt_length(j);
-        b.src_len[j] = n;
-        b.index[j] = j;
-        for (int s = 0; s < b.S; s++)
-            b.src[s * b.B + j] = s < n ? VOCAB_NSPECIAL + (int)rng_below(r, BENCH_SRC_V - VOCAB_NSPECIAL) : VOCAB_PAD;
-        int prev = VOCAB_BOS;
-        for (int t = 0; t < b.T; t++) {
-            int y = t < m ? VOCAB_NSPECIAL + (int)rng_below(r, BENCH_TGT_V - VOCAB_NSPECIAL)
-                          : t == m ? VOCAB_EOS : VOCAB_PAD;
-            b.tgt_in[t * b.B + j] = t <= m ? prev : VOCAB_PAD;
-            b.tgt_out[t * b.B + j] = y;
-            prev = y;
-        }
-    }
-    return b;
-}
-
-static void batch_free(S2sBatch *b) {
-    free(b->src), free(b->tgt_in), free(b->tgt_out), free(b->src_len), free(b->index);
-}
-
-/* Sentences whose search ran to max_len: a sentence done earlier has K
- * finished hypotheses that all ended with EOS; at max_len the search fills
- * its K with cut ones (beam.h). */
-static int ran_to_limit(const BeamSearch *bs, int n) {
-    int count = 0;
-    for (int i = 0; i < n; i++) {
-        const BeamHyp *h = beam_nbest(bs, i);
-        int cut = 0;
-        for (int j = 0; j < beam_count(bs, i); j++) cut |= !h[j].ended;
-        count += cut;
-    }
-    return count;
-}
-
-static double median(double *x, int n) {
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
-    return x[n / 2];
-}
 
 int s2s_cmd_bench(int argc, char **argv) {
     static const char *const cases[] = { "train", "beam", NULL };
@@ -123,9 +61,10 @@ int s2s_cmd_bench(int argc, char **argv) {
     Rng r;
     rng_seed(&r, 1, 0);
     s2s_model_init_uniform(&m, 0.08f, &r);
-    S2sBatch b = bench_batch(&r);
-    long tokens = 0;
-    for (int j = 0; j < b.B; j++) tokens += tgt_length(j) + 1;
+    S2sBatch b;
+    s2s_batch_synthetic(&b, BENCH_B, BENCH_SRC_V, BENCH_TGT_V, &r);
+    long tokens = 0;   /* the targets scored: each pair's words and its EOS */
+    for (int i = 0; i < b.T * b.B; i++) tokens += b.tgt_out[i] != VOCAB_PAD;
     double *ms = xmalloc((size_t)(reps + warmup) * sizeof *ms);
     result_begin(S2S_STAGE);
     result_str("task", "bench");
@@ -144,7 +83,7 @@ int s2s_cmd_bench(int argc, char **argv) {
             adam_step(&m.pt, &adam, 1e-3f, (int)k + 1);
             ms[k] = 1e3 * (now_seconds() - t0);
         }
-        double med = median(ms + warmup, (int)reps);
+        double med = median_high(ms + warmup, (int)reps);
         result_num("ms_per_step", med, 2);
         result_int("tokens_per_step", tokens);
         result_num("tok_per_s", tokens / (med / 1e3), 0);
@@ -162,17 +101,17 @@ int s2s_cmd_bench(int argc, char **argv) {
             s2s_translate(&m, &tr, src, b.src_len, b.B, 0.0f);
             ms[k] = 1e3 * (now_seconds() - t0);
         }
-        double med = median(ms + warmup, (int)reps);
+        double med = median_high(ms + warmup, (int)reps);
         result_num("ms_per_batch", med, 2);
         result_num("sent_per_s", b.B / (med / 1e3), 1);
-        result_int("full_length", ran_to_limit(tr.bs, b.B));
+        result_int("full_length", beam_cut_count(tr.bs));
         for (int j = 0; j < b.B; j++) free(src[j]);
         free(src);
         s2s_translator_free(&tr);
     }
     result_end();
     free(ms);
-    batch_free(&b);
+    s2s_batch_free(&b);
     s2s_model_free(&m);
     return 0;
 }

@@ -342,6 +342,7 @@ START_TEST(test_eos_outside_top_k_waits) {
     expect_tokens(&beam_nbest(bs, 0)[0], first, 1, 1);
     expect_tokens(&beam_nbest(bs, 0)[1], second, 2, 1);
     ck_assert(fabs(beam_nbest(bs, 0)[1].logprob - log(0.5 * 0.4 * 0.9)) < 1e-5);
+    ck_assert_int_eq(beam_cut_count(bs), 0);   /* both ended with EOS */
     beam_free(bs); toy_free(m);
 }
 END_TEST
@@ -367,6 +368,7 @@ START_TEST(test_max_len_cuts) {
             ck_assert(h->score == h->logprob / pow(8.0 / 6.0, 1.0f));
             ck_assert(toy_logprob(m, 0, h, 4) == h->logprob);
         }
+        ck_assert_int_eq(beam_cut_count(bs), 1);
     }
     beam_free(bs); toy_free(m);
 }

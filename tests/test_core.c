@@ -170,6 +170,14 @@ START_TEST(test_threads_setting) {
 }
 END_TEST
 
+START_TEST(test_median_high) {
+    double odd[] = {3.0, 1.0, 2.0}, even[] = {4.0, 1.0, 3.0, 2.0}, one[] = {7.0};
+    ck_assert(median_high(odd, 3) == 2.0);
+    ck_assert(median_high(even, 4) == 3.0);   /* the higher middle, as Python's median_high */
+    ck_assert(median_high(one, 1) == 7.0);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- gradcheck */
 
 /* L = sum x_i^2, so dL/dx_i = 2 x_i (central differences are exact for a quadratic). */
@@ -446,6 +454,7 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_rng_shuffle_is_permutation);
     tcase_add_test(tc, test_matmul_all_transposes);
     tcase_add_test(tc, test_threads_setting);
+    tcase_add_test(tc, test_median_high);
     tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);
     tcase_add_test(tc, test_check_tensor_rejects_nan_and_inf);
     tcase_add_test(tc, test_gradcheck_rejects_nan_and_inf);

@@ -536,6 +536,37 @@ START_TEST(test_bible_es) {
 }
 END_TEST
 
+START_TEST(test_synthetic_batch) {
+    /* the benchmarks' batch: every length 6..20 on each side, random words,
+     * BOS words EOS on the target, padding after */
+    Rng r;
+    rng_seed(&r, 1, 0);
+    S2sBatch b;
+    s2s_batch_synthetic(&b, 30, 50, 40, &r);
+    ck_assert_int_eq(b.B, 30);
+    ck_assert_int_eq(b.S, 20);
+    ck_assert_int_eq(b.T, 21);
+    for (int j = 0; j < b.B; j++) {
+        int n = 6 + (4 * j) % 15, m = 6 + (7 * j) % 15;
+        ck_assert_int_eq(b.src_len[j], n);
+        for (int s = 0; s < b.S; s++) {
+            int id = b.src[s * b.B + j];
+            if (s < n) ck_assert(id >= VOCAB_NSPECIAL && id < 50);
+            else ck_assert_int_eq(id, VOCAB_PAD);
+        }
+        ck_assert_int_eq(b.tgt_in[j], VOCAB_BOS);
+        for (int t = 0; t < b.T; t++) {
+            int in = b.tgt_in[t * b.B + j], out = b.tgt_out[t * b.B + j];
+            if (t < m) ck_assert(out >= VOCAB_NSPECIAL && out < 40);
+            else ck_assert_int_eq(out, t == m ? VOCAB_EOS : VOCAB_PAD);
+            if (t > 0 && t <= m) ck_assert_int_eq(in, b.tgt_out[(t - 1) * b.B + j]);
+            if (t > m) ck_assert_int_eq(in, VOCAB_PAD);
+        }
+    }
+    s2s_batch_free(&b);
+}
+END_TEST
+
 static Suite *seq2seq_corpus_suite(void) {
     Suite *s = suite_create("seq2seq_corpus");
     TCase *tc = tcase_create("core");
@@ -550,6 +581,7 @@ static Suite *seq2seq_corpus_suite(void) {
     tcase_add_test(tc, test_filter_len);
     tcase_add_test(tc, test_batches_layout);
     tcase_add_test(tc, test_batches_shuffle);
+    tcase_add_test(tc, test_synthetic_batch);
     tcase_add_test(tc, test_dates_calendar);
     tcase_add_test(tc, test_dates_pairs);
     tcase_add_test(tc, test_dates_heldout);
