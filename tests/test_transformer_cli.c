@@ -574,7 +574,7 @@ END_TEST
 
 START_TEST(test_usage) {
     if (!find_binary()) SKIP_TEST("%s is not built", transformer);
-    static const char *const commands[] = { "train", "eval", "translate", "attention", "demo" };
+    static const char *const commands[] = { "train", "eval", "translate", "attention", "demo", "bench" };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         char args[64], want[64];
         snprintf(args, sizeof args, "%s --help", commands[i]);

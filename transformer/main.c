@@ -6,12 +6,14 @@
  *     transformer translate   stdin -> stdout, greedy or beam search
  *     transformer attention   a sentence's attention heads, every layer, as heat maps
  *     transformer demo        the chapter in a couple of minutes
+ *     transformer bench       time training steps and decoding (make bench)
  *
  * This file only dispatches: each command lives in transformer/cmd_*.c.
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
  */
 #include "cli.h"
 #include "matmul.h"
+#include "transformer/bench.h"
 #include "transformer/commands.h"
 #include "util.h"
 
@@ -24,6 +26,7 @@ static const CliCommand commands[] = {
     /* BERT: masked-LM pretraining, fine-tuning and cloze prompts */
     /* the whole chapter */
     {"demo", tf_cmd_demo, "a Transformer learns the dates of chapter 4; its attention heads drawn"},
+    {"bench", tf_cmd_bench, "time a training step and greedy/beam decoding of the Multi30k Transformer (make bench)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
