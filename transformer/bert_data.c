@@ -148,7 +148,8 @@ static void append_brown(BertCorpus *c, const char *zip) {
     long sentences = 0;
     while ((n = getline(&line, &cap, p)) > 0) {
         int words = 0;
-        for (char *w = strtok(line, " \t\r\n"); w; w = strtok(NULL, " \t\r\n")) {
+        char *save;
+        for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
             char *slash = strrchr(w, '/');
             size_t wl = slash ? (size_t)(slash - w) : strlen(w);
             if (wl == 0) continue;
@@ -173,7 +174,8 @@ void bert_corpus_read(BertCorpus *c, const char *sources) {
     memset(c, 0, sizeof *c);
     char path[1024], list[256];
     snprintf(list, sizeof list, "%s", sources);
-    for (char *s = strtok(list, " ,"); s; s = strtok(NULL, " ,")) {
+    char *save;
+    for (char *s = strtok_r(list, " ,", &save); s; s = strtok_r(NULL, " ,", &save)) {
         mark_doc(c);
         if (!strcmp(s, "bible")) {
             data_path_or_die(path, sizeof path, "bible/chars.train.txt");
