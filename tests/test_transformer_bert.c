@@ -456,19 +456,21 @@ END_TEST
 
 Suite *transformer_bert_suite(void) {
     Suite *s = suite_create("transformer_bert");
-    TCase *tc = tcase_create("bert");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, pytorch_mlm_and_nsp);
-    tcase_add_test(tc, pytorch_classification_head);
-    tcase_add_test(tc, masking_proportions);
-    tcase_add_test(tc, pretraining_inputs);
-    tcase_add_test(tc, tokenizer_mask_literal);
-    tcase_add_test(tc, finetune_learns);
-    tcase_add_test(tc, pretraining_lowers_the_loss);
-    tcase_add_test(tc, save_and_load);
-    tcase_add_test(tc, refuses_other_models);
-    tcase_add_exit_test(tc, empty_corpus_dies, 1);
-    suite_add_tcase(s, tc);
+    TCase *heads = tcase_create("heads"), *data = tcase_create("data"), *train = tcase_create("training"),
+          *folders = tcase_create("folders");
+    tcase_add_test(heads, pytorch_mlm_and_nsp);
+    tcase_add_test(heads, pytorch_classification_head);
+    tcase_add_test(data, masking_proportions);
+    tcase_add_test(data, pretraining_inputs);
+    tcase_add_test(data, tokenizer_mask_literal);
+    tcase_add_exit_test(data, empty_corpus_dies, 1);
+    tcase_set_timeout(train, 60);
+    tcase_add_test(train, finetune_learns);
+    tcase_add_test(train, pretraining_lowers_the_loss);
+    tcase_add_test(folders, save_and_load);
+    tcase_add_test(folders, refuses_other_models);
+    TCase *all[] = {heads, data, train, folders};
+    for (int i = 0; i < 4; i++) suite_add_tcase(s, all[i]);
     return s;
 }
 

@@ -571,7 +571,6 @@ int tf_cmd_bert_vectors(int argc, char **argv) {
         int step = total / ncontexts > 0 ? total / ncontexts : 1, cap = 0, nv = 0;
         float *vecs = NULL;
         int *sent = NULL, *tid = NULL;
-        char **lines = xmalloc((size_t)(total / step + 1) * sizeof(char *));
         int nl = 0, li = 0;
         for (char *p = c.text; *p; li++) {
             char *nlp = strchr(p, '\n');
@@ -588,7 +587,7 @@ int tf_cmd_bert_vectors(int argc, char **argv) {
                 memcpy(vecs + (size_t)nv * C, h, (size_t)n * C * sizeof(float));
                 for (int i = 0; i < n; i++) sent[nv + i] = nl, tid[nv + i] = ids[i];
                 nv += n;
-                lines[nl++] = p;
+                nl++;
                 free(h), free(ids);
             }
             p = nlp ? nlp + 1 : p + strlen(p);
@@ -602,11 +601,18 @@ int tf_cmd_bert_vectors(int argc, char **argv) {
                 int b = 0;
                 for (int i = 1; i < nv; i++)
                     if (sim[i] > sim[b]) b = i;
-                printf("    %.3f  %-14s  %.70s\n", sim[b], bert_tok_text(&tok, tid[b]), lines[sent[b]]);
+                printf("    %.3f  ", sim[b]);   /* the token in brackets, with four tokens either side */
+                for (int i = b - 4; i <= b + 4; i++) {
+                    if (i < 0 || i >= nv || sent[i] != sent[b]) continue;
+                    const char *w = bert_tok_text(&tok, tid[i]);
+                    if (i == b) printf(" [%s]", w[0] == ' ' ? w + 1 : w);
+                    else printf("%s", w);
+                }
+                printf("\n");
                 sim[b] = -2.0f;
             }
         }
-        free(sim), free(vecs), free(sent), free(tid), free(lines);
+        free(sim), free(vecs), free(sent), free(tid);
         bert_corpus_free(&c);
     }
     free(va), free(vb);
