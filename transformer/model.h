@@ -88,6 +88,10 @@ void tf_acts_free(TfActs *a);
  * dropout. backward accumulates the gradients of the last forward. */
 double tf_forward(TfModel *m, TfActs *a, const S2sBatch *b, float smoothing, int train);
 void tf_backward(TfModel *m, TfActs *a);
+/* The logits (B,T,tgt_V) of the last forward, batch-major (row b*T + t is
+ * sentence b's position t); valid until the next tf_backward, which reuses
+ * the buffer. */
+const float *tf_acts_logits(const TfActs *a);
 
 /* Save to / load from a folder (see the top); loading dies with a clear
  * message on a missing, truncated or foreign file, or mismatched vocabularies. */
