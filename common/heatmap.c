@@ -141,17 +141,23 @@ static int write_atomic(const char *path, const char *text, size_t len, char *er
 }
 
 /* The weights, one line per target token; 6 significant digits are finer
- * than any grey level. Comment lines name the tokens for a reader. */
-static char *format_data(const float *w, int rows, int cols, size_t *len) {
+ * than any grey level. Comment lines name the tokens for a reader. Several
+ * maps follow one another, each a gnuplot data block (two blank lines
+ * between them), read back with `index k`. */
+static char *format_data(const float *w, int n, int rows, int cols, size_t *len) {
     char *text = NULL;
     FILE *f = open_memstream(&text, len);
     if (!f) die("out of memory");
     fprintf(f, "# attention weights: %d target tokens (rows, y axis) x %d source tokens (columns, x axis)\n",
             rows, cols);
     fprintf(f, "# row r, column c: the weight a_rc of target token r on source token c (each row sums to 1)\n");
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            fprintf(f, "%.6g%c", (double)w[(size_t)r * cols + c], c + 1 < cols ? ' ' : '\n');
+    if (n > 1) fprintf(f, "# %d maps, one data block each (gnuplot's index 0 .. %d)\n", n, n - 1);
+    for (int k = 0; k < n; k++) {
+        if (k) fputs("\n\n", f);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                fprintf(f, "%.6g%c", (double)w[((size_t)k * rows + r) * cols + c], c + 1 < cols ? ' ' : '\n');
+    }
     if (fclose(f) != 0) die("out of memory");
     return text;
 }
@@ -172,18 +178,49 @@ static int widest_label(const char *const *labels, int n) {
     return widest;
 }
 
-/* Canvas pixels: 32 per cell, plus room for the labels (about 8 pixels a
- * character at 11 points), the title and the colour bar, so that the square
- * cells fill the picture instead of floating in white space. */
-static void canvas_size(int rows, int cols, const char *const *row_labels, const char *const *col_labels,
-                        int *width, int *height) {
-    int left = 40 + 8 * widest_label(row_labels, rows), right = 130;
+/* One map's pixels: `cell` per cell, plus room for the labels (about 8
+ * pixels a character at 11 points), the title and the colour bar, so that
+ * the square cells fill the picture instead of floating in white space. */
+static void panel_size(int rows, int cols, const char *const *row_labels, const char *const *col_labels, int cell,
+                       int colorbox, int *width, int *height) {
+    int left = 40 + 8 * widest_label(row_labels, rows), right = colorbox ? 130 : 30;
     int top = 70 + 8 * widest_label(col_labels, cols), bottom = 30;
-    *width = left + 32 * cols + right;
-    *height = top + 32 * rows + bottom;
-    /* a short sentence still gets a readable picture (and room for the colour bar's tics) */
-    *width = *width < 480 ? 480 : *width > 4000 ? 4000 : *width;
-    *height = *height < 360 ? 360 : *height > 4000 ? 4000 : *height;
+    *width = left + cell * cols + right;
+    *height = top + cell * rows + bottom;
+}
+
+/* The canvas: one map of 32-pixel cells (a short sentence still gets a
+ * readable picture, and room for the colour bar's tics), or a grid of maps
+ * of 20-pixel cells under a title line, one colour scale for all. */
+static void canvas_size(int n, int grid_cols, int rows, int cols, const char *const *row_labels,
+                        const char *const *col_labels, int *width, int *height) {
+    if (n == 1) {
+        panel_size(rows, cols, row_labels, col_labels, 32, 1, width, height);
+        *width = *width < 480 ? 480 : *width;
+        *height = *height < 360 ? 360 : *height;
+    } else {
+        int pw, ph, grid_rows = (n + grid_cols - 1) / grid_cols;
+        panel_size(rows, cols, row_labels, col_labels, 20, 0, &pw, &ph);
+        *width = grid_cols * (pw < 240 ? 240 : pw);
+        *height = 40 + grid_rows * (ph < 200 ? 200 : ph);
+    }
+    *width = *width > 4000 ? 4000 : *width;
+    *height = *height > 4000 ? 4000 : *height;
+}
+
+/* The grid's layout: its maps, their titles, and the grid's shape. */
+typedef struct {
+    int n, grid_cols;
+    const char *const *titles;   /* (n) or NULL: "1", "2", ... */
+} Grid;
+
+/* One map's plot command; a grid's map k reads data block k. */
+static void put_plot(FILE *f, const char *dat_name, const Grid *g, int k) {
+    fputs("plot here.", f);
+    put_gp_string(f, dat_name, 0);
+    if (g->n > 1) fprintf(f, " index %d", k);
+    fputs(" matrix using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder \\\n"
+          "     linecolor palette notitle\n", f);
 }
 
 /*
@@ -192,10 +229,11 @@ static void canvas_size(int rows, int cols, const char *const *row_labels, const
  * (heatmap_png sets it to a temporary file), else it writes the PNG beside
  * itself too. Each cell is a box filled from the palette: `with image`
  * refuses a matrix of one row or one column, which a one-word sentence gives.
+ * A grid is gnuplot's multiplot layout, one panel per map.
  */
 static char *format_script(const char *gp_path, const char *dat_name, const char *png_name, const char *title,
-                           int rows, int cols, const char *const *row_labels, const char *const *col_labels,
-                           size_t *len) {
+                           const Grid *g, int rows, int cols, const char *const *row_labels,
+                           const char *const *col_labels, size_t *len) {
     char *text = NULL;
     FILE *f = open_memstream(&text, len);
     if (!f) die("out of memory");
@@ -218,19 +256,20 @@ static char *format_script(const char *gp_path, const char *dat_name, const char
     fputs(" }\n\n", f);
 
     int width, height;
-    canvas_size(rows, cols, row_labels, col_labels, &width, &height);
+    canvas_size(g->n, g->grid_cols, rows, cols, row_labels, col_labels, &width, &height);
     fprintf(f, "set terminal pngcairo size %d,%d font 'sans,11' noenhanced\n", width, height);
     fputs("set output out\n", f);
-    if (title && *title) {
+    if (title && *title && g->n == 1) {
         fputs("set title ", f);
         put_gp_string(f, title, 0);
         fputc('\n', f);
     }
     fputs("set palette gray                    # 0 black, 1 white, as the paper's figure\n"
-          "set cbrange [0:1]\n"
-          "set cblabel 'attention weight'\n"
-          "set cbtics 0.2\n"
-          "set size ratio -1                   # square cells\n", f);
+          "set cbrange [0:1]\n", f);
+    if (g->n == 1) fputs("set cblabel 'attention weight'\n"
+                         "set cbtics 0.2\n", f);
+    else fputs("unset colorbox                      # one scale for all: the title says it\n", f);
+    fputs("set size ratio -1                   # square cells\n", f);
     fprintf(f, "set xrange [-0.5:%d.5]\n", cols - 1);
     fprintf(f, "set yrange [%d.5:-0.5]              # the first target token at the top\n", rows - 1);
     fputs("set tics scale 0\n"
@@ -238,10 +277,30 @@ static char *format_script(const char *gp_path, const char *dat_name, const char
           "unset xtics\n", f);
     put_tics(f, "x2tics", col_labels, cols, "rotate by 90 left");
     put_tics(f, "ytics", row_labels, rows, "");
-    fputs("\nplot here.", f);
-    put_gp_string(f, dat_name, 0);
-    fputs(" matrix using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder \\\n"
-          "     linecolor palette notitle\n", f);
+    fputc('\n', f);
+    if (g->n == 1) {
+        put_plot(f, dat_name, g, 0);
+    } else {
+        fprintf(f, "set multiplot layout %d,%d title ", (g->n + g->grid_cols - 1) / g->grid_cols, g->grid_cols);
+        char *grid_title = xmalloc(strlen(title ? title : "") + 32);
+        sprintf(grid_title, "%s%s(black 0, white 1)", title ? title : "", title && *title ? "  " : "");
+        put_gp_string(f, grid_title, 0);
+        free(grid_title);
+        fputc('\n', f);
+        for (int k = 0; k < g->n; k++) {
+            fputs("set title ", f);
+            if (g->titles) {
+                put_gp_string(f, g->titles[k], 0);
+            } else {
+                char num[16];
+                snprintf(num, sizeof num, "%d", k + 1);
+                put_gp_string(f, num, 0);
+            }
+            fputc('\n', f);
+            put_plot(f, dat_name, g, k);
+        }
+        fputs("unset multiplot\n", f);
+    }
     if (fclose(f) != 0) die("out of memory");
     return text;
 }
@@ -305,14 +364,28 @@ static int draw_png(const char *gp_path, const char *png_path, char *err, size_t
 int heatmap_png(const char *png_path, const char *title, const float *w, int rows, int cols,
                 const char *const *row_labels, const char *const *col_labels,
                 char *err, size_t errlen) {
-    if (!png_path || !*png_path) return err_set(err, errlen, "heat map: no output path");
-    if (check_input(w, rows, cols, row_labels, col_labels, err, errlen)) return -1;
+    return heatmap_grid_png(png_path, title, w, 1, 1, NULL, rows, cols, row_labels, col_labels, err, errlen);
+}
 
+int heatmap_grid_png(const char *png_path, const char *title, const float *w, int n, int grid_cols,
+                     const char *const *map_titles, int rows, int cols, const char *const *row_labels,
+                     const char *const *col_labels, char *err, size_t errlen) {
+    if (!png_path || !*png_path) return err_set(err, errlen, "heat map: no output path");
+    if (n < 1 || n > HEATMAP_MAX_MAPS || grid_cols < 1)
+        return err_set(err, errlen, "heat map grid of %d maps in %d columns: want 1..%d maps, 1 or more columns",
+                       n, grid_cols, HEATMAP_MAX_MAPS);
+    for (int k = 0; k < n; k++)
+        if (check_input(w ? w + (size_t)k * rows * cols : NULL, rows, cols, row_labels, col_labels, err, errlen))
+            return -1;
+    for (int k = 0; map_titles && k < n; k++)
+        if (!map_titles[k]) return err_set(err, errlen, "heat map: map title %d is NULL", k);
+
+    Grid g = { n, grid_cols < n ? grid_cols : n, map_titles };
     char *dat_path = sibling_path(png_path, ".dat");
     char *gp_path = sibling_path(png_path, ".gp");
     size_t dat_len, gp_len;
-    char *dat = format_data(w, rows, cols, &dat_len);
-    char *gp = format_script(gp_path, base_name(dat_path), base_name(png_path), title,
+    char *dat = format_data(w, n, rows, cols, &dat_len);
+    char *gp = format_script(gp_path, base_name(dat_path), base_name(png_path), title, &g,
                              rows, cols, row_labels, col_labels, &gp_len);
     int rc = write_atomic(dat_path, dat, dat_len, err, errlen);
     if (rc == 0) rc = write_atomic(gp_path, gp, gp_len, err, errlen);

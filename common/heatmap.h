@@ -56,4 +56,19 @@ int heatmap_png(const char *png_path, const char *title, const float *w, int row
                 const char *const *row_labels, const char *const *col_labels,
                 char *err, size_t errlen);
 
+/*
+ * n maps of the same shape in one picture, a grid of grid_cols columns, as
+ * the heads of one Transformer layer: w holds the n matrices (rows, cols)
+ * back to back, map k at w + k * rows * cols; map_titles (n) names each
+ * panel (NULL numbers them 1, 2, ...), title heads the whole picture. The
+ * cells are smaller than heatmap_png's, with one grey scale for all (the
+ * title says it). The same three files and return codes as heatmap_png; the
+ * .dat holds one gnuplot data block per map (`index k`). heatmap_png is the
+ * grid of one map.
+ */
+#define HEATMAP_MAX_MAPS 64
+int heatmap_grid_png(const char *png_path, const char *title, const float *w, int n, int grid_cols,
+                     const char *const *map_titles, int rows, int cols, const char *const *row_labels,
+                     const char *const *col_labels, char *err, size_t errlen);
+
 #endif

@@ -743,8 +743,10 @@ void s2s_pairs_filter_len(S2sPairs *p, int max_words) {
 
 Vocab *s2s_vocab_build(const S2sPairs *p, int side, S2sTokens kind, int min_count, int max_size) {
     Vocab *full = vocab_new(kind == S2S_CHARS ? VOCAB_CHAR : VOCAB_WORD);
-    char *const *text = side == 0 ? p->src_text : p->tgt_text;
-    for (int i = 0; i < p->n; i++) vocab_count(full, text[i], strlen(text[i]));
+    for (int i = 0; i < p->n; i++) {
+        if (side != 1) vocab_count(full, p->src_text[i], strlen(p->src_text[i]));
+        if (side != 0) vocab_count(full, p->tgt_text[i], strlen(p->tgt_text[i]));
+    }
     Vocab *v = vocab_prune(full, min_count, max_size);
     vocab_free(full);
     return v;
@@ -779,6 +781,44 @@ char *s2s_detokenize(const Vocab *v, const int *ids, int n, S2sTokens kind) {
         first = 0;
     }
     return out.s;
+}
+
+/* ------------------------------------------------------------ sentences */
+
+int *s2s_encode_sentence(const Vocab *v, S2sTokens kind, const char *line, int *n) {
+    char *norm = s2s_normalise(line, strlen(line), kind);
+    size_t count = vocab_encode(v, norm, strlen(norm), NULL, 0);
+    if (count == 0) {
+        free(norm);
+        return NULL;
+    }
+    int *ids = xmalloc(count * sizeof *ids);
+    vocab_encode(v, norm, strlen(norm), ids, count);
+    free(norm);
+    *n = (int)count;
+    return ids;
+}
+
+char *s2s_read_line(FILE *f, char **buf, size_t *cap) {
+    ssize_t n = getline(buf, cap, f);
+    if (n < 0) return NULL;
+    while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r')) (*buf)[--n] = '\0';
+    return *buf;
+}
+
+char **s2s_token_labels(const Vocab *v, const int *ids, int n, int eos) {
+    char **labels = xmalloc((size_t)(n + eos) * sizeof *labels);
+    for (int i = 0; i < n; i++) {
+        const char *t = vocab_token(v, ids[i]);
+        labels[i] = xstrdup(strcmp(t, " ") == 0 ? "_" : t);
+    }
+    if (eos) labels[n] = xstrdup("</s>");
+    return labels;
+}
+
+void s2s_labels_free(char **labels, int n) {
+    for (int i = 0; i < n; i++) free(labels[i]);
+    free(labels);
 }
 
 /* ---------------------------------------------------------------- batches */

@@ -26,6 +26,7 @@
 #define NLP_S2S_CORPUS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "rng.h"
 #include "text.h"
@@ -69,7 +70,8 @@ void s2s_pairs_free(S2sPairs *p);
  * tokens, or ids once encoded); the order of those kept is unchanged. */
 void s2s_pairs_filter_len(S2sPairs *p, int max_words);
 
-/* A vocabulary of one side's training text (side 0 source, 1 target): the
+/* A vocabulary of one side's training text (side 0 source, 1 target, 2 both:
+ * one joint vocabulary, for a model that shares its embeddings): the
  * specials, then the tokens seen >= min_count times; max_size as vocab_prune. */
 Vocab *s2s_vocab_build(const S2sPairs *p, int side, S2sTokens kind, int min_count, int max_size);
 /* Encode both sides (unknown tokens -> VOCAB_UNK); again replaces the ids. */
@@ -77,6 +79,18 @@ void s2s_pairs_encode(S2sPairs *p, const Vocab *src_v, const Vocab *tgt_v);
 /* Ids -> text: tokens joined by spaces (S2S_WORDS) or concatenated (S2S_CHARS).
  * BOS, EOS and PAD are left out; VOCAB_UNK shows as "<unk>". */
 char *s2s_detokenize(const Vocab *v, const int *ids, int n, S2sTokens kind);
+
+/* What the translation commands (translate, attention) share. */
+/* One sentence of text -> ids with a model's source vocabulary (normalised
+ * as its corpus was); *n gets the count. NULL when the sentence has no token
+ * (an empty or blank line): the caller says where it came from. */
+int *s2s_encode_sentence(const Vocab *v, S2sTokens kind, const char *line, int *n);
+/* The next line of f without its newline (into *buf, grown by getline); NULL at the end. */
+char *s2s_read_line(FILE *f, char **buf, size_t *cap);
+/* The tokens of ids as heat-map labels, one malloc'd string each (a char
+ * vocabulary's space shows as '_'), and "</s>" after them when eos is 1. */
+char **s2s_token_labels(const Vocab *v, const int *ids, int n, int eos);
+void s2s_labels_free(char **labels, int n);
 
 /*
  * Padded batches, time-major. The pairs are sorted into buckets of similar

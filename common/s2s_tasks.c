@@ -76,8 +76,11 @@ void s2s_data_load(S2sData *d, const S2sTaskOptions *o, Vocab *src_v, Vocab *tgt
         d->src_v = src_v;
         d->tgt_v = tgt_v;
     } else {
-        d->src_v = s2s_vocab_build(&d->split[SPLIT_TRAIN], 0, d->tokens, o->min_count, o->max_vocab);
-        d->tgt_v = s2s_vocab_build(&d->split[SPLIT_TRAIN], 1, d->tokens, o->min_count, o->max_vocab);
+        /* a joint vocabulary is built twice, so each side owns its copy */
+        d->src_v = s2s_vocab_build(&d->split[SPLIT_TRAIN], o->joint_vocab ? 2 : 0, d->tokens, o->min_count,
+                                   o->max_vocab);
+        d->tgt_v = s2s_vocab_build(&d->split[SPLIT_TRAIN], o->joint_vocab ? 2 : 1, d->tokens, o->min_count,
+                                   o->max_vocab);
     }
     for (int s = 0; s < 3; s++) s2s_pairs_encode(&d->split[s], d->src_v, d->tgt_v);
 }

@@ -30,6 +30,7 @@ typedef struct {
     int dates_train, dates_eval;   /* pairs generated for dates */
     int train_max_words;           /* keep training pairs of at most this many words (0: all) */
     int min_count, max_vocab;      /* vocabulary: tokens seen >= min_count, at most max_vocab */
+    int joint_vocab;               /* 1: one vocabulary over both sides, as src_v and tgt_v alike */
 } S2sTaskOptions;
 
 typedef struct {

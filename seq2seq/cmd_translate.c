@@ -40,14 +40,6 @@ static const char usage_attention[] =
     "\n"
     "Example:  seq2seq attention --model runs/seq2seq/dates --png dates.png 'wednesday 9 may 2018'\n";
 
-/* One line of stdin, without its newline; NULL at the end. */
-static char *read_line(FILE *f, char **buf, size_t *cap) {
-    ssize_t n = getline(buf, cap, f);
-    if (n < 0) return NULL;
-    while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r')) (*buf)[--n] = '\0';
-    return *buf;
-}
-
 int s2s_cmd_translate(int argc, char **argv) {
     const char *model = NULL;
     int beam = 1, nbest = 1, max_out = 50, threads = 2;
@@ -72,7 +64,7 @@ int s2s_cmd_translate(int argc, char **argv) {
     char *buf = NULL;
     size_t cap = 0;
     long lineno = 0;
-    for (char *line; (line = read_line(stdin, &buf, &cap)) != NULL;) {
+    for (char *line; (line = s2s_read_line(stdin, &buf, &cap)) != NULL;) {
         lineno++;
         size_t bad;
         if (!utf8_validate(line, strlen(line), &bad)) die("stdin:%ld: invalid UTF-8 at byte %zu", lineno, bad + 1);
@@ -101,22 +93,6 @@ int s2s_cmd_translate(int argc, char **argv) {
     return 0;
 }
 
-/* The tokens of ids as labels: one string each (a char vocabulary's space shows as '_'). */
-static char **token_labels(const Vocab *v, const int *ids, int n, int eos) {
-    char **labels = xmalloc((size_t)(n + eos) * sizeof *labels);
-    for (int i = 0; i < n; i++) {
-        const char *t = vocab_token(v, ids[i]);
-        labels[i] = xstrdup(strcmp(t, " ") == 0 ? "_" : t);
-    }
-    if (eos) labels[n] = xstrdup("</s>");
-    return labels;
-}
-
-static void free_labels(char **labels, int n) {
-    for (int i = 0; i < n; i++) free(labels[i]);
-    free(labels);
-}
-
 int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, const char *sentence, const char *png,
                        int max_out, char **translation) {
     int n;
@@ -133,16 +109,16 @@ int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, cons
     if (translation) *translation = s2s_detokenize(tgt_v, h->tokens, h->len, m->cfg.tokens);
     float *w = xmalloc((size_t)rows * n * sizeof *w);
     if (s2s_attention_matrix(m, ids, n, out, rows, w)) die("the model has no attention to draw (--attention none)");
-    char **src_labels = token_labels(src_v, ids, n, 0);
-    char **out_labels = token_labels(tgt_v, out, h->len, h->ended);
+    char **src_labels = s2s_token_labels(src_v, ids, n, 0);
+    char **out_labels = s2s_token_labels(tgt_v, out, h->len, h->ended);
     char err[512], title[256];
     snprintf(title, sizeof title, "%s attention", s2s_attention_name(m->cfg.dec.attn));
     int rc = heatmap_png(png, title, w, rows, n, (const char *const *)out_labels, (const char *const *)src_labels,
                          err, sizeof err);
     if (rc < 0) fprintf(stderr, "seq2seq: error: %s\n", err);   /* DESIGN.md: "STAGE: error: ..." */
     else if (rc == HEATMAP_NO_GNUPLOT) fprintf(stderr, "seq2seq: note: %s\n", err);
-    free_labels(src_labels, n);
-    free_labels(out_labels, rows);
+    s2s_labels_free(src_labels, n);
+    s2s_labels_free(out_labels, rows);
     free(w);
     free(out);
     free(ids);

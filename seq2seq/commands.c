@@ -6,20 +6,6 @@
 
 #include "util.h"
 
-int *s2s_encode_sentence(const Vocab *v, S2sTokens kind, const char *line, int *n) {
-    char *norm = s2s_normalise(line, strlen(line), kind);
-    size_t count = vocab_encode(v, norm, strlen(norm), NULL, 0);
-    if (count == 0) {
-        free(norm);
-        return NULL;
-    }
-    int *ids = xmalloc(count * sizeof *ids);
-    vocab_encode(v, norm, strlen(norm), ids, count);
-    free(norm);
-    *n = (int)count;
-    return ids;
-}
-
 void s2s_cli_load(S2sModel *m, Vocab **src_v, Vocab **tgt_v, const char *dir) {
     char best[4096];
     if (!dir) usage_error("give --model DIR (a run folder of `seq2seq train`)");

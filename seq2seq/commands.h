@@ -28,11 +28,6 @@ int s2s_cmd_bench(int argc, char **argv);
 int s2s_train_preset(void *ctx, const char *name);
 #define S2S_TRAIN_PRESETS "dates, dates-noattn, multi30k-lstm, multi30k-cho, multi30k-bahdanau, bible-noattn, bible-bahdanau"
 
-/* A sentence of text -> ids with a model's source vocabulary (normalised as
- * the model's corpus was); *n gets the count. NULL when the sentence has no
- * token (an empty or blank line): the caller says where it came from. */
-int *s2s_encode_sentence(const Vocab *v, S2sTokens kind, const char *line, int *n);
-
 /* Load the model of a run folder: DIR/best/ when training kept one (the
  * weights its test scores came from), else DIR itself. */
 void s2s_cli_load(S2sModel *m, Vocab **src_v, Vocab **tgt_v, const char *dir);

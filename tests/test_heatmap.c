@@ -9,6 +9,8 @@
  * the result says how to draw them; with gnuplot present a PNG is drawn, and
  * the script redraws it from another folder. Bad input (0 rows or columns, a
  * NaN, a NULL label, an unwritable folder) is reported and leaves nothing.
+ * A grid of maps (the heads of a layer) writes one data block per map and
+ * one multiplot panel each.
  */
 #include "harness.h"
 #include "heatmap.h"
@@ -179,6 +181,57 @@ START_TEST(test_bad_input_reported) {
 }
 END_TEST
 
+/* A grid: three 2 x 3 maps in two columns, as the heads of a layer. Map k
+ * is W with its rows' weights shifted, so each data block is its own. */
+START_TEST(test_grid) {
+    const char *stem = tmp_path("grid");
+    float w[18];
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 6; i++) w[k * 6 + i] = W[(i + k) % 6];
+    const char *const titles[3] = { "head 1", "head 2", "it's head 3" };
+    char err[512] = "";
+    int rc = heatmap_grid_png(with_suffix(stem, ".png", 3), "layer 1", w, 3, 2, titles, 2, 3, TGT, SRC, err,
+                              sizeof err);
+    ck_assert_msg(rc == 0 || (rc == HEATMAP_NO_GNUPLOT && !have_gnuplot()), "heatmap_grid_png: %d: %s", rc, err);
+    size_t len;
+    char *dat = read_all(with_suffix(stem, ".dat", 1), &len);
+    const char *rows = strstr(dat, "\n0.5 ");
+    ck_assert_msg(rows != NULL, "no matrix rows in:\n%s", dat);
+    /* three blocks, two blank lines apart (gnuplot's index 0, 1, 2) */
+    ck_assert_str_eq(rows + 1, "0.5 0.25 0.25\n0 1e-07 1\n\n\n0.25 0.25 0\n1e-07 1 0.5\n\n\n0.25 0 1e-07\n1 0.5 0.25\n");
+    free(dat);
+    char *gp = read_all(with_suffix(stem, ".gp", 2), &len);
+    const char *want[] = {
+        "set multiplot layout 2,2 title 'layer 1  (black 0, white 1)'\n",
+        "set title 'head 1'\n",
+        "set title 'it''s head 3'\n",
+        " index 2 matrix using 1:2:(0.5):(0.5):3",
+        "unset colorbox",
+        "unset multiplot\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(strstr(gp, want[i]) != NULL, "the script lacks \"%s\":\n%s", want[i], gp);
+    free(gp);
+    if (rc == 0) check_png(with_suffix(stem, ".png", 0));
+    remove_files(stem);
+    /* refused: no maps, no columns, a NULL title, a NaN in the last map */
+    ck_assert_int_eq(heatmap_grid_png(with_suffix(stem, ".png", 3), "t", w, 0, 2, NULL, 2, 3, TGT, SRC, err,
+                                      sizeof err), -1);
+    ck_assert_msg(strstr(err, "0 maps"), "unclear: %s", err);
+    ck_assert_int_eq(heatmap_grid_png(with_suffix(stem, ".png", 3), "t", w, 3, 0, NULL, 2, 3, TGT, SRC, err,
+                                      sizeof err), -1);
+    const char *const holes[3] = { "a", NULL, "c" };
+    ck_assert_int_eq(heatmap_grid_png(with_suffix(stem, ".png", 3), "t", w, 3, 2, holes, 2, 3, TGT, SRC, err,
+                                      sizeof err), -1);
+    ck_assert_msg(strstr(err, "map title 1 is NULL"), "unclear: %s", err);
+    w[17] = NAN;
+    ck_assert_int_eq(heatmap_grid_png(with_suffix(stem, ".png", 3), "t", w, 3, 2, NULL, 2, 3, TGT, SRC, err,
+                                      sizeof err), -1);
+    ck_assert_msg(strstr(err, "is nan"), "unclear: %s", err);
+    ck_assert_msg(access(with_suffix(stem, ".dat", 1), F_OK) != 0, "bad input left a data file");
+}
+END_TEST
+
 /* The BLEU-by-length lines, from a table with a gap and a third model. */
 START_TEST(test_bleu_by_length_plot) {
     if (!have_gnuplot()) SKIP_TEST("gnuplot is not installed (scripts/deps.sh)");
@@ -210,6 +263,7 @@ Suite *heatmap_suite(void) {
     tcase_add_test(tc, test_png_drawn_and_redrawn);
     tcase_add_test(tc, test_one_cell_numbered);
     tcase_add_test(tc, test_bad_input_reported);
+    tcase_add_test(tc, test_grid);
     tcase_add_test(tc, test_bleu_by_length_plot);
     suite_add_tcase(s, tc);
     return s;

@@ -200,6 +200,14 @@ START_TEST(test_vocab_min_count) {
     text = s2s_detokenize(sv, with_specials, 5, S2S_WORDS);
     ck_assert_str_eq(text, "a b");
     free(text);
+    /* both sides (side 2): one joint vocabulary, counts summed over the
+     * sides: x (3), a (3), b (2), y, c, z, d (1) */
+    Vocab *joint = s2s_vocab_build(&p, 2, S2S_WORDS, 2, 0);
+    ck_assert_int_eq(joint->size, VOCAB_NSPECIAL + 3);
+    ck_assert_int_ge(vocab_find(joint, "x", 1), VOCAB_NSPECIAL);
+    ck_assert_int_ge(vocab_find(joint, "a", 1), VOCAB_NSPECIAL);
+    ck_assert_int_ge(vocab_find(joint, "b", 1), VOCAB_NSPECIAL);
+    vocab_free(joint);
     /* a max size keeps the most frequent */
     Vocab *small = s2s_vocab_build(&p, 0, S2S_WORDS, 1, VOCAB_NSPECIAL + 1);
     ck_assert_int_eq(small->size, VOCAB_NSPECIAL + 1);
