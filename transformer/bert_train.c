@@ -220,7 +220,8 @@ static void class_bufs_free(ClassBufs *cb) {
 }
 
 /* [CLS] x [SEP] for examples order[0..nb), padded to the longest; x is cut
- * to the model's positions. Returns the batch's T. */
+ * to the model's positions (its start for a prompt, whose template is at
+ * the end; else its end). Returns the batch's T. */
 static int class_pack(ClassBufs *cb, const Bert *m, const BertClassifier *h, const LabelledSet *d, const int *order,
                       int nb) {
     int T = 3, len, maxx = cb->T - 2, pad = m->cfg.n_bpe, cls = pad + 1, sep = pad + 2, mask = pad + 3;
@@ -231,6 +232,7 @@ static int class_pack(ClassBufs *cb, const Bert *m, const BertClassifier *h, con
     }
     for (int i = 0; i < nb; i++) {
         const int *x = lset_seq(d, order[i], 0, &len);
+        if (len > maxx && h->prompt) x += len - maxx;   /* a prompt keeps its end, the template */
         if (len > maxx) len = maxx;
         int *row = cb->ids + (size_t)i * T;
         row[0] = cls;

@@ -575,7 +575,8 @@ int tf_cmd_bert_vectors(int argc, char **argv) {
         for (char *p = c.text; *p; li++) {
             char *nlp = strchr(p, '\n');
             if (nlp) *nlp = '\0';
-            if (li % step == 0 && *p && strlen(p) < 300) {
+            /* (sentences longer than the model's positions are passed over) */
+            if (li % step == 0 && *p && (int)bert_tok_encode(&tok, p, strlen(p), NULL, 0) + 2 <= m.cfg.max_pos) {
                 int n, *ids;
                 float *h = bert_embed(&m, &tok, p, &n, &ids);
                 if (nv + n > cap) {
