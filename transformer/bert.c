@@ -11,6 +11,7 @@
 
 #include "checkpoint.h"
 #include "ops.h"
+#include "transformer/model.h"
 #include "util.h"
 
 /* ============================================================ config */
@@ -18,12 +19,12 @@
 void bert_config_text(const BertConfig *c, char *buf, size_t n) {
     snprintf(buf, n,
              "kind=bert\nn_bpe=%d\nvocab=%d\nmax_pos=%d\nd=%d\nheads=%d\nff=%d\nlayers=%d\ndropout=%g\nnsp=%d\n"
-             "norm=post\n",
-             c->n_bpe, c->V, c->max_pos, c->C, c->NH, c->F, c->L, c->dropout, c->nsp);
+             "norm=%s\n",
+             c->n_bpe, c->V, c->max_pos, c->C, c->NH, c->F, c->L, c->dropout, c->nsp, tf_norm_name(c->norm));
 }
 
 int bert_config_parse(const char *text, BertConfig *c, char *err, size_t errlen) {
-    char kind[64];
+    char kind[64], norm[16];
     if (config_string(text, "kind", kind, sizeof kind))
         return err_set(err, errlen, "its config names no kind of model (kind=bert expected)");
     if (strcmp(kind, "bert"))
@@ -38,6 +39,8 @@ int bert_config_parse(const char *text, BertConfig *c, char *err, size_t errlen)
     c->L = (int)config_long(text, "layers", -1);
     c->dropout = (float)config_double(text, "dropout", 0.1);
     c->nsp = (int)config_long(text, "nsp", 0);
+    if (config_string(text, "norm", norm, sizeof norm) || tf_norm_parse(norm, &c->norm))
+        return err_set(err, errlen, "its BERT config has no norm=post or norm=pre");
     if (c->n_bpe < 257 || c->V != c->n_bpe + BERT_N_SPECIAL || c->max_pos < 4 || c->C < 1 || c->NH < 1 ||
         c->F < 1 || c->L < 1 || c->C % c->NH)
         return err_set(err, errlen, "its BERT config is incomplete or inconsistent");
@@ -64,7 +67,7 @@ static void bind(BertTensors *t, const ParamTable *pt, float *(*get)(const Param
 }
 
 static TfStackConfig stack_config(const BertConfig *c) {
-    return (TfStackConfig){.L = c->L, .C = c->C, .NH = c->NH, .F = c->F, .cross = 0, .norm = TF_POST_LN,
+    return (TfStackConfig){.L = c->L, .C = c->C, .NH = c->NH, .F = c->F, .cross = 0, .norm = c->norm,
                            .dropout = c->dropout};
 }
 

@@ -5,6 +5,9 @@
  *     e = LayerNorm(Tok(x) + Pos(t) + Seg(s))             (sec. 3, Figure 2)
  *     h = Encoder(Dropout(e), len)                         (layers.h, post-LN, cross = 0)
  *
+ * (post-LN as BERT; pre-LN, Xiong et al. 2020, is an option: its stack ends
+ * with one more LayerNorm, and it leaves the loss's early plateau sooner)
+ *
  * and three heads read h:
  *
  *     MLM   at the masked positions only (sec. 3.1, Task #1):
@@ -62,6 +65,7 @@ typedef struct {
     int V;           /* n_bpe + 4 */
     int max_pos;     /* longest input, [CLS] and [SEP]s included */
     int C, NH, F, L; /* d_model, heads, FFN width, layers */
+    TfNorm norm;     /* post-LN as BERT (the default), or pre-LN (layers.h) */
     float dropout;   /* embeddings, sublayer outputs (layers.h), the pooled output in fine-tuning */
     int nsp;         /* 1: pretrained with next-sentence prediction (information; the layer is always there) */
 } BertConfig;

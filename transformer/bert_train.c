@@ -93,11 +93,34 @@ static void pretrain_log(Metrics *mt, const Window *w, long step, long tokens, f
     metrics_write(mt);
 }
 
+/*
+ * The MLM output bias starts at the log frequency of each token in the
+ * corpus (add-one smoothed, centred), the prior a model's first steps would
+ * otherwise learn. Why it matters here: Adam moves each bias by about lr a
+ * step, so learning frequencies that span e^10 through the bias takes
+ * thousands of steps, while the tied embedding table gets there at once by
+ * pointing every token along one shared direction, scaled by frequency --
+ * and the embedding LayerNorm then erases the scale, so every token enters
+ * the encoder as nearly the same vector and the model stays at the unigram
+ * loss (observed: a 2-layer model never left it on a task that context
+ * solves outright).
+ */
+static void init_output_bias(Bert *m, const BertCorpus *c) {
+    int V = m->cfg.V;
+    double *count = xcalloc((size_t)V, sizeof(double)), mean = 0;
+    for (size_t i = 0; i < c->nids; i++) count[c->ids[i]] += 1;
+    for (int v = 0; v < V; v++) mean += count[v] = log(count[v] + 1.0);
+    mean /= V;
+    for (int v = 0; v < V; v++) m->w.mlm_bias[v] = (float)(count[v] - mean);
+    free(count);
+}
+
 void bert_pretrain(Bert *m, const BertTok *t, const BertCorpus *c, const BertPretrainConfig *pc,
                    const char *run_dir, BertPretrainStats *out) {
     int B = pc->batch, T = pc->T, V = m->cfg.V, C = m->cfg.C;
     if (T > m->cfg.max_pos) die("--context %d is longer than the model's %d positions", T, m->cfg.max_pos);
     PretrainBufs pb;
+    init_output_bias(m, c);
     pb.Mmax = B * ((int)(pc->mask_p * (float)T + 0.5f) + 1);
     pb.a = bert_acts_build(m, B, T, pb.Mmax, pc->seed);
     bert_batch_alloc(&pb.bb, B, T);

@@ -39,7 +39,7 @@ static const char pretrain_usage[] =
     "training sentences, lowercased; never a dev or test sentence.\n"
     "\n"
     "  --preset NAME     tiny: BERT-Tiny's shape (2 layers, d 128, 2 heads, FFN 512),\n"
-    "                    8192 BPE tokens, 128 positions, batch 32, 2400 steps (about 15\n"
+    "                    8192 BPE tokens, 128 positions, batch 32, 1500 steps (about 10\n"
     "                    minutes on one core); demo: 2 layers, d 64, FFN 256, 64 positions,\n"
     "                    300 steps (a minute)\n"
     "  --data FILE       pretrain on this text instead (one sentence a line)\n"
@@ -49,13 +49,16 @@ static const char pretrain_usage[] =
     "  --context N       positions an input holds, [CLS] and [SEP]s included (128)\n"
     "  --max-pos N       the position table (default: --context)\n"
     "  --nsp 0|1         next-sentence prediction: [CLS] A [SEP] B [SEP] (default 1)\n"
-    "  --steps N --batch N --lr X --warmup F --dropout P   (2400, 32, 1e-3, 0.05, 0.1)\n"
+    "  --norm post|pre   LayerNorm after each sublayer (BERT) or before (default post)\n"
+    "  --steps N --batch N --lr X --warmup F --dropout P   (1500, 32, 1e-3, 0.05, 0.1)\n"
     "  --log-every N     steps between metrics.tsv rows (default 50)\n"
     "  --out DIR         model.ckpt, encoder.json, vocab.bpe, metrics.tsv, config.txt\n"
     "                    (default runs/transformer/bert-tiny)\n"
     "  --seed N --threads N --quiet\n"
     "\n"
     "Example:  transformer bert-pretrain --preset tiny --threads 1\n";
+
+static const char *const norm_names[] = {"post", "pre", NULL};   /* TfNorm's order */
 
 typedef struct {
     BertPretrainConfig pc;
@@ -68,7 +71,7 @@ static int pretrain_preset(void *ctx, const char *name) {
     PretrainOptions *o = ctx;
     if (!strcmp(name, "tiny")) {   /* Turc et al. 2019's BERT-Tiny: L=2, H=128 */
         o->mc.L = 2, o->mc.C = 128, o->mc.NH = 2, o->mc.F = 512;
-        o->vocab_size = 8192, o->pc.T = 128, o->pc.batch = 32, o->pc.steps = 2400;
+        o->vocab_size = 8192, o->pc.T = 128, o->pc.batch = 32, o->pc.steps = 1500;
         o->out = "runs/transformer/bert-tiny";
         return 1;
     }
@@ -83,7 +86,7 @@ static int pretrain_preset(void *ctx, const char *name) {
 
 int tf_cmd_bert_pretrain(int argc, char **argv) {
     PretrainOptions o = {
-        .pc = {.batch = 32, .T = 128, .steps = 2400, .lr = 1e-3f, .warmup = 0.05f, .weight_decay = 0.01f,
+        .pc = {.batch = 32, .T = 128, .steps = 1500, .lr = 1e-3f, .warmup = 0.05f, .weight_decay = 0.01f,
                .grad_clip = 1.0f, .mask_p = 0.15f, .nsp = 1, .log_every = 50, .seed = 1337},
         .mc = {.L = 2, .C = 128, .NH = 2, .F = 512, .dropout = 0.1f},
         .vocab_size = 8192,
@@ -100,6 +103,7 @@ int tf_cmd_bert_pretrain(int argc, char **argv) {
         CLI_OPT("context", CLI_INT, &o.pc.T, 8, 4096),
         CLI_OPT("max-pos", CLI_INT, &o.max_pos, 8, 4096),
         CLI_OPT("nsp", CLI_INT, &o.pc.nsp, 0, 1),
+        {.name = "norm", .type = CLI_CHOICE, .dst = &o.mc.norm, .choices = norm_names},
         CLI_OPT("warmup", CLI_FLOAT, &o.pc.warmup, 0, 1),
         CLI_OPT("dropout", CLI_FLOAT, &o.mc.dropout, 0, 0.9),
         CLI_OPT("log-every", CLI_LONG, &o.pc.log_every, 1, 1e9),
@@ -142,6 +146,7 @@ int tf_cmd_bert_pretrain(int argc, char **argv) {
     config_int(rc, "vocab_size", o.vocab_size);
     config_int(rc, "layers", o.mc.L), config_int(rc, "d", o.mc.C), config_int(rc, "heads", o.mc.NH);
     config_int(rc, "ff", o.mc.F), config_int(rc, "context", o.pc.T), config_int(rc, "nsp", o.pc.nsp);
+    config_str(rc, "norm", norm_names[o.mc.norm]);
     config_int(rc, "steps", o.pc.steps), config_int(rc, "batch", o.pc.batch), config_num(rc, "lr", o.pc.lr);
     config_num(rc, "warmup", o.pc.warmup), config_num(rc, "dropout", o.mc.dropout);
     config_int(rc, "seed", (long long)o.pc.seed);
