@@ -209,11 +209,11 @@ static const char finetune_usage[] =
     "  --init DIR        a bert-pretrain folder (its tokenizer serves the scratch runs too)\n"
     "  --scratch         only the from-scratch runs;  --no-scratch: only the pretrained ones\n"
     "  --preset NAME     sst2: SST-2 (train 6920, dev 872, test 1821), 3 epochs, batch 32,\n"
-    "                    lr 1e-4; mr: MR (10662 snippets), 10-fold cross-validation\n"
+    "                    lr 3e-4; mr: MR (10662 snippets), 10-fold cross-validation\n"
     "  --task sst2|mr    (default sst2)\n"
     "  --seeds N         SST-2: runs with seeds seed..seed+N-1 (default 3)\n"
     "  --folds N         MR: the first N of its 10 folds (default 10)\n"
-    "  --epochs N --batch N --lr X --warmup F    (3, 32, 1e-4, 0.1)\n"
+    "  --epochs N --batch N --lr X --warmup F    (3, 32, 3e-4, 0.1)\n"
     "  --seed N --threads N --quiet\n"
     "\n"
     "Example:  transformer bert-finetune --preset sst2 --init runs/transformer/bert-tiny\n";
@@ -229,7 +229,7 @@ static int finetune_preset(void *ctx, const char *name) {
     if (!strcmp(name, "sst2")) o->task = TASK_SST2;
     else if (!strcmp(name, "mr")) o->task = TASK_MR;
     else return 0;
-    o->fc.epochs = 3, o->fc.batch = 32, o->fc.lr = 1e-4f;
+    o->fc.epochs = 3, o->fc.batch = 32, o->fc.lr = 3e-4f;
     return 1;
 }
 
@@ -265,7 +265,7 @@ static void print_gain_result(const char *task, const char *init, int n, const c
 }
 
 int tf_cmd_bert_finetune(int argc, char **argv) {
-    FinetuneOptions o = {.fc = {.batch = 32, .epochs = 3, .lr = 1e-4f, .warmup = 0.1f, .weight_decay = 0.01f,
+    FinetuneOptions o = {.fc = {.batch = 32, .epochs = 3, .lr = 3e-4f, .warmup = 0.1f, .weight_decay = 0.01f,
                                 .grad_clip = 1.0f, .seed = 1},
                          .seeds = 3, .folds = 10};
     const CliOption opts[] = {
