@@ -273,6 +273,7 @@ int bert_mask(int *inp, int *target, const int *ids, int n, const BertTok *t, fl
 
 void bert_batch_alloc(BertBatch *b, int B, int T) {
     if (T < 4) die("an input of %d positions cannot hold [CLS] A [SEP] B [SEP]", T);
+    if (T > BERT_MASK_MAX_T) die("inputs of %d positions: at most %d", T, BERT_MASK_MAX_T);
     b->B = B;
     b->T = T;
     b->ids = xcalloc((size_t)B * T, sizeof(int));
