@@ -446,7 +446,7 @@ int tf_cmd_cloze(int argc, char **argv) {
     load_sst(&train, "train", enc);
     load_sst(&dev, "dev", enc);
     load_sst(&test, "test", enc);
-    printf("template \"%s\", label words%s; SST-2 dev %d, test %d sentences\n", templ, words, dev.n, test.n);
+    printf("template \"%s\", label words %s; SST-2 dev %d, test %d sentences\n", templ, words, dev.n, test.n);
     printf("%-22s %16s %16s\n", "method", "dev (872)", "test (1821)");
     printf("%-22s %16.1f %16.1f\n", "majority class", 100 * majority(&dev, 2), 100 * majority(&test, 2));
     printf("%-22s %16.1f %16.1f\n", "chance", 50.0, 50.0);
