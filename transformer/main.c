@@ -5,6 +5,7 @@
  *     transformer eval        loss, perplexity and BLEU of a model on a split
  *     transformer translate   stdin -> stdout, greedy or beam search
  *     transformer attention   a sentence's attention heads, every layer, as heat maps
+ *     transformer bert-pretrain, bert-finetune, cloze, bert-vectors   BERT (transformer/cmd_bert.c)
  *     transformer demo        the chapter in a couple of minutes
  *     transformer bench       time training steps and decoding (make bench)
  *
@@ -15,6 +16,7 @@
 #include "matmul.h"
 #include "transformer/bench.h"
 #include "transformer/commands.h"
+#include "transformer/commands_bert.h"
 #include "util.h"
 
 static const CliCommand commands[] = {
@@ -24,6 +26,10 @@ static const CliCommand commands[] = {
     {"translate", tf_cmd_translate, "translate stdin to stdout, one sentence per line (--beam K)"},
     {"attention", tf_cmd_attention, "draw a sentence's attention heads, every layer, as heat maps (PNG)"},
     /* BERT: masked-LM pretraining, fine-tuning and cloze prompts */
+    {"bert-pretrain", tf_cmd_bert_pretrain, "pretrain a BERT with the masked LM (and NSP) (--preset tiny, demo)"},
+    {"bert-finetune", tf_cmd_bert_finetune, "a classifier on [CLS], pretrained vs from scratch (--preset sst2, mr)"},
+    {"cloze", tf_cmd_cloze, "\"SENTENCE it was [MASK] .\": zero-shot and 16-shot prompts vs a head (SST-2)"},
+    {"bert-vectors", tf_cmd_bert_vectors, "contextual vectors: \"flies\" in two sentences, and its neighbours"},
     /* the whole chapter */
     {"demo", tf_cmd_demo, "a Transformer learns the dates of chapter 4; its attention heads drawn"},
     {"bench", tf_cmd_bench, "time a training step and greedy/beam decoding of the Multi30k Transformer (make bench)"},
