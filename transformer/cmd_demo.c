@@ -8,8 +8,9 @@
  * 2. It translates dates in formats it never saw in training, and scores
  *    500 more of them.
  * 3. Its attention: every layer's heads, for one date, as heat maps.
- * The BERT half (masked-LM pretraining, fine-tuning) follows it; see the
- * end of tf_cmd_demo.
+ * The BERT half follows it (bert_demo, transformer/bert_train.c): a tiny
+ * BERT pretrained briefly on the Bible's verses fills in masked words of
+ * famous verses, with its top five guesses.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +20,16 @@
 #include "heatmap.h"
 #include "matmul.h"
 #include "s2s_dates.h"
+#include "transformer/bert.h"
 #include "transformer/commands.h"
 #include "util.h"
 
 static const char usage_demo[] =
     "Usage: transformer demo [options]\n"
     "Chapter 5 in a couple of minutes: a small Transformer learns chapter 4's date\n"
-    "task, translates dates in formats it never saw, and draws its attention heads.\n"
+    "task, translates dates in formats it never saw, and draws its attention heads;\n"
+    "then a tiny BERT, pretrained for a minute on the Bible (`make data`), fills in\n"
+    "masked words of famous verses.\n"
     "\n"
     "  --out DIR          where the runs and pictures go (runs/transformer/demo)\n"
     "  --epochs N         the date model's epochs (the preset's, 10)\n"
@@ -131,7 +135,9 @@ int tf_cmd_demo(int argc, char **argv) {
     if (cli_parse(&spec, argc, argv) > 0) usage_error("demo: unexpected argument '%s'", argv[1]);
     set_threads(d.threads);
     dates_part(&d, epochs);
-    /* The BERT half of the chapter goes here, one call with the same
-     * options: masked-LM pretraining, fine-tuning and cloze prompts. */
-    return 0;
+    char bert_out[4096];
+    snprintf(bert_out, sizeof bert_out, "%s/bert", d.out);
+    printf("\n");
+    BertDemoOptions b = { .out = bert_out, .seed = d.seed, .quiet = d.quiet };
+    return bert_demo(&b);
 }
