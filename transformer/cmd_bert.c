@@ -320,7 +320,8 @@ int tf_cmd_bert_finetune(int argc, char **argv) {
             }
             double t0 = now_seconds(), dacc = NAN;
             acc[s][k] = finetune_run(&o, s, seed, &train, have_dev ? &dev : NULL, &test, &dacc);
-            printf("%-11s %5d %9.4f %9.4f %8.1f\n", inits[s], k, dacc, acc[s][k], now_seconds() - t0);
+            if (have_dev) printf("%-11s %5d %9.4f %9.4f %8.1f\n", inits[s], k, dacc, acc[s][k], now_seconds() - t0);
+            else printf("%-11s %5d %9s %9.4f %8.1f\n", inits[s], k, "-", acc[s][k], now_seconds() - t0);
             fflush(stdout);
             if (o.task == TASK_MR) lset_free(&train), lset_free(&test);
         }
