@@ -356,7 +356,7 @@ static const char cloze_usage[] =
     "(872, LM-BFF's test set) and test (1821) sentences.\n"
     "\n"
     "  --model DIR        a bert-pretrain folder\n"
-    "  --template T       %%s is the sentence (default \"%%s it was [MASK] .\")\n"
+    "  --template T       %s is the sentence (default \"%s it was [MASK] .\")\n"
     "  --words NEG,POS    label words, one BPE token each (default terrible,great)\n"
     "  --shots K          training (and dev) examples a class (default 16)\n"
     "  --seeds N          sampled subsets (default 5)\n"
