@@ -1,11 +1,13 @@
 /* s2s_tasks.c -- the translation tasks and their scoring. See s2s_tasks.h. */
 #include "s2s_tasks.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bleu.h"
+#include "metrics.h"
 #include "s2s_dates.h"
 #include "util.h"
 
@@ -106,6 +108,25 @@ void s2s_score_outputs(const char *const *hyps, const S2sPairs *p, int n, S2sTok
     size_t lines[1] = { (size_t)n };
     if (bleu_corpus(hyps, (size_t)n, streams, lines, 1, &cfg, &r, err, sizeof err)) die("BLEU: %s", err);
     sc->bleu = r.score;
+}
+
+void s2s_result_test(const char *stage, const char *model, const S2sData *d, long tokens, double loss,
+                     const S2sScores *greedy, int K, const S2sScores *beam, size_t params, double train_s) {
+    result_begin(stage);
+    result_str("model", model);
+    result_str("data", d->name);
+    result_str("split", "test");
+    result_int("pairs", d->split[SPLIT_TEST].n);
+    result_int("tokens", tokens);
+    result_num("loss", loss, 4);
+    result_num("ppl", exp(loss), 2);
+    result_num("bleu", greedy->bleu, 2);
+    result_int("beam", K);
+    result_num("bleu_beam", beam->bleu, 2);
+    result_num("exact", greedy->exact * 100.0, 2);
+    result_int("params", (long long)params);
+    result_num("train_s", train_s, 0);
+    result_end();
 }
 
 int s2s_longest_source(const S2sPairs *p, int n) {

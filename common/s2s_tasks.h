@@ -60,6 +60,11 @@ typedef struct {
 /* bleu and exact of the n outputs hyps[i] (normalised text, as
  * s2s_detokenize writes it) against the references p->tgt_text[0 .. n). */
 void s2s_score_outputs(const char *const *hyps, const S2sPairs *p, int n, S2sTokens tokens, S2sScores *sc);
+/* The RESULT line of a trained model's test scores, the same fields in both
+ * translation chapters: greedy scores, then beam K's (greedy again when
+ * K = 1), test loss and perplexity over `tokens` target tokens. */
+void s2s_result_test(const char *stage, const char *model, const S2sData *d, long tokens, double loss,
+                     const S2sScores *greedy, int K, const S2sScores *beam, size_t params, double train_s);
 /* The longest source among the first n pairs (at least 1). */
 int s2s_longest_source(const S2sPairs *p, int n);
 

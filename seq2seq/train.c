@@ -133,21 +133,8 @@ static void report_test(S2sModel *m, const S2sData *d, const S2sTrainOptions *o,
                         NULL);
     else
         beam = greedy;
-    result_begin(S2S_STAGE);
-    result_str("model", s2s_attention_name(m->cfg.dec.attn));
-    result_str("data", d->name);
-    result_str("split", "test");
-    result_int("pairs", test->n);
-    result_int("tokens", tokens);
-    result_num("loss", loss, 4);
-    result_num("ppl", exp(loss), 2);
-    result_num("bleu", greedy.bleu, 2);
-    result_int("beam", o->beam);
-    result_num("bleu_beam", beam.bleu, 2);
-    result_num("exact", greedy.exact * 100.0, 2);
-    result_int("params", (long long)params_count(&m->pt));
-    result_num("train_s", train_secs, 0);
-    result_end();
+    s2s_result_test(S2S_STAGE, s2s_attention_name(m->cfg.dec.attn), d, tokens, loss, &greedy, o->beam, &beam,
+                    params_count(&m->pt), train_secs);
 }
 
 /* The validation loss of the weights a resumed run kept as its best. */

@@ -175,21 +175,8 @@ static void report_test(TfModel *m, const S2sData *d, const TfTrainOptions *o, d
         tf_eval_decode(m, test, 0, d->tgt_v, o->beam, o->alpha, o->decode_max_len, o->batch, &beam, NULL);
     else
         beam = greedy;
-    result_begin(TF_STAGE);
-    result_str("model", "transformer");
-    result_str("data", d->name);
-    result_str("split", "test");
-    result_int("pairs", test->n);
-    result_int("tokens", tokens);
-    result_num("loss", loss, 4);
-    result_num("ppl", exp(loss), 2);
-    result_num("bleu", greedy.bleu, 2);
-    result_int("beam", o->beam);
-    result_num("bleu_beam", beam.bleu, 2);
-    result_num("exact", greedy.exact * 100.0, 2);
-    result_int("params", (long long)params_count(&m->pt));
-    result_num("train_s", train_secs, 0);
-    result_end();
+    s2s_result_test(TF_STAGE, "transformer", d, tokens, loss, &greedy, o->beam, &beam, params_count(&m->pt),
+                    train_secs);
 }
 
 /* The validation loss of the weights a resumed run kept as its best. */
