@@ -12,7 +12,7 @@
  *            corpus (a model of a few thousand weights, one epoch), then
  *            every kind of bad corpus, bad model folder and bad usage
  *
- * The date normaliser's accuracy is tested in test_seq2seq_dates.c: it
+ * The date normaliser's accuracy is tested in test_dates_quality.c: it
  * trains for seconds, not milliseconds.
  */
 #include "harness.h"

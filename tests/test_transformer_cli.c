@@ -11,7 +11,7 @@
  * run; --share-emb builds one vocabulary; then every kind of bad corpus,
  * bad (truncated, corrupted, foreign) model folder and bad usage.
  *
- * The date model's accuracy is tested in test_transformer_dates.c: it
+ * The date model's accuracy is tested in test_dates_quality.c: it
  * trains for seconds, not milliseconds.
  */
 #include "harness.h"
