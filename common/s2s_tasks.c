@@ -129,6 +129,28 @@ void s2s_result_test(const char *stage, const char *model, const S2sData *d, lon
     result_end();
 }
 
+static Vocab *load_vocab(const char *dir, const char *file, int V, const char *ckpt) {
+    char path[4096], err[512];
+    Vocab *v;
+    path_join(path, sizeof path, dir, file);
+    if (vocab_read(path, &v, err, sizeof err)) die("%s", err);
+    if (v->size != V) die("'%s' has %d tokens but the model in '%s' expects %d", path, v->size, ckpt, V);
+    return v;
+}
+
+void s2s_vocabs_save(const char *dir, const Vocab *src_v, const Vocab *tgt_v) {
+    char path[4096];
+    path_join(path, sizeof path, dir, "src_vocab.txt");
+    vocab_save(src_v, path);
+    path_join(path, sizeof path, dir, "tgt_vocab.txt");
+    vocab_save(tgt_v, path);
+}
+
+void s2s_vocabs_load(const char *dir, int src_V, int tgt_V, const char *ckpt, Vocab **src_v, Vocab **tgt_v) {
+    *src_v = load_vocab(dir, "src_vocab.txt", src_V, ckpt);
+    *tgt_v = load_vocab(dir, "tgt_vocab.txt", tgt_V, ckpt);
+}
+
 int s2s_longest_source(const S2sPairs *p, int n) {
     int S = 1;
     for (int i = 0; i < n; i++)

@@ -65,6 +65,12 @@ void s2s_score_outputs(const char *const *hyps, const S2sPairs *p, int n, S2sTok
  * K = 1), test loss and perplexity over `tokens` target tokens. */
 void s2s_result_test(const char *stage, const char *model, const S2sData *d, long tokens, double loss,
                      const S2sScores *greedy, int K, const S2sScores *beam, size_t params, double train_s);
+/* A translation model's folder holds its two vocabularies beside its
+ * checkpoint: DIR/src_vocab.txt and DIR/tgt_vocab.txt. Loading dies with a
+ * clear message when one is missing or malformed, or when its size is not
+ * the src_V / tgt_V of the checkpoint ckpt (named in the message). */
+void s2s_vocabs_save(const char *dir, const Vocab *src_v, const Vocab *tgt_v);
+void s2s_vocabs_load(const char *dir, int src_V, int tgt_V, const char *ckpt, Vocab **src_v, Vocab **tgt_v);
 /* The longest source among the first n pairs (at least 1). */
 int s2s_longest_source(const S2sPairs *p, int n);
 

@@ -97,6 +97,10 @@ int path_is_dir(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+void path_join(char *buf, size_t n, const char *dir, const char *file) {
+    if (snprintf(buf, n, "%s/%s", dir, file) >= (int)n) die("path too long: '%s/%s'", dir, file);
+}
+
 /* Did fopen give (or refuse, for writing) a directory? Closes f if so. */
 static int opened_dir(FILE *f) {
     if (!f) return errno == EISDIR;

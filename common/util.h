@@ -70,6 +70,8 @@ char *read_file(const char *path, size_t *len);
  */
 int path_exists(const char *path);   /* 1 when path names anything (a file, a folder) */
 int path_is_dir(const char *path);   /* 1 when path names a directory */
+/* buf <- "DIR/FILE"; dies when it does not fit in n bytes. */
+void path_join(char *buf, size_t n, const char *dir, const char *file);
 FILE *fopen_file(const char *path, const char *mode, char *err, size_t errlen);
 
 /*

@@ -291,22 +291,18 @@ void bert_backward(Bert *m, BertActs *a) {
 
 /* ============================================================ save / load */
 
-static void join_path(char *buf, size_t n, const char *dir, const char *file) {
-    if (snprintf(buf, n, "%s/%s", dir, file) >= (int)n) die("path too long: '%s/%s'", dir, file);
-}
-
 void bert_save(const Bert *m, const BertTok *tok, const char *dir, long step) {
     char cfg[512], path[4096];
     make_dirs(dir);
     if (tok) bpe_save_gpt2(tok->bpe, dir);
     bert_config_text(&m->cfg, cfg, sizeof cfg);
-    join_path(path, sizeof path, dir, "model.ckpt");
+    path_join(path, sizeof path, dir, "model.ckpt");
     checkpoint_save(path, BERT_STAGE, cfg, &m->pt, step, 0);
 }
 
 int bert_read(const char *dir, Bert *m, BertTok *tok, char *err, size_t errlen) {
     char path[4096], why[512];
-    join_path(path, sizeof path, dir, "model.ckpt");
+    path_join(path, sizeof path, dir, "model.ckpt");
     CheckpointInfo ck;
     if (checkpoint_read(path, BERT_STAGE, &ck, why, sizeof why)) return err_set(err, errlen, "%s", why);
     BertConfig cfg;

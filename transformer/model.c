@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "ops.h"
+#include "s2s_tasks.h"
 #include "util.h"
 
 /* ================================================================ config */
@@ -362,35 +363,19 @@ void tf_backward(TfModel *m, TfActs *a) {
 
 /* ================================================================ save / load */
 
-static void join_path(char *buf, size_t n, const char *dir, const char *file) {
-    if (snprintf(buf, n, "%s/%s", dir, file) >= (int)n) die("path too long: '%s/%s'", dir, file);
-}
-
 void tf_save(const TfModel *m, const Vocab *src_v, const Vocab *tgt_v, const char *dir, long step,
              int with_optimizer) {
     char cfg[1024], path[4096];
     make_dirs(dir);
-    join_path(path, sizeof path, dir, "src_vocab.txt");
-    vocab_save(src_v, path);
-    join_path(path, sizeof path, dir, "tgt_vocab.txt");
-    vocab_save(tgt_v, path);
+    s2s_vocabs_save(dir, src_v, tgt_v);
     tf_config_text(&m->cfg, cfg, sizeof cfg);
-    join_path(path, sizeof path, dir, "model.ckpt");
+    path_join(path, sizeof path, dir, "model.ckpt");
     checkpoint_save(path, TF_STAGE, cfg, &m->pt, step, with_optimizer);
-}
-
-static Vocab *load_vocab(const char *dir, const char *file, int V, const char *ckpt) {
-    char path[4096], err[512];
-    Vocab *v;
-    join_path(path, sizeof path, dir, file);
-    if (vocab_read(path, &v, err, sizeof err)) die("%s", err);
-    if (v->size != V) die("'%s' has %d tokens but the model in '%s' expects %d", path, v->size, ckpt, V);
-    return v;
 }
 
 void tf_load(TfModel *m, Vocab **src_v, Vocab **tgt_v, const char *dir, long *step, int with_optimizer) {
     char ckpt[4096], err[512], kind[32];
-    join_path(ckpt, sizeof ckpt, dir, "model.ckpt");
+    path_join(ckpt, sizeof ckpt, dir, "model.ckpt");
     CheckpointInfo ck;
     if (checkpoint_read(ckpt, TF_STAGE, &ck, err, sizeof err)) die("%s", err);
     /* BERT checkpoints share the stage: the kind tells them apart */
@@ -404,8 +389,7 @@ void tf_load(TfModel *m, Vocab **src_v, Vocab **tgt_v, const char *dir, long *st
     if (with_optimizer && !ck.has_optimizer) die("'%s' holds no optimizer state to resume from", ckpt);
     if (step) *step = ck.step;
     checkpoint_free(&ck);
-    *src_v = load_vocab(dir, "src_vocab.txt", cfg.src_V, ckpt);
-    *tgt_v = load_vocab(dir, "tgt_vocab.txt", cfg.tgt_V, ckpt);
+    s2s_vocabs_load(dir, cfg.src_V, cfg.tgt_V, ckpt, src_v, tgt_v);
 }
 
 /* ================================================================ decoding */
