@@ -160,29 +160,46 @@ static int formats_of(S2sDateSet set, int *fs) {
     return k;
 }
 
-/* Append n examples, each in a format drawn from fs[0..nf). */
-static void add_examples(S2sPairs *p, int n, uint64_t seed, const int *fs, int nf) {
+/* Append n examples, each in a format drawn from fs[0..nf); with seen, only
+ * inputs not yet in it (s2s_dates_add_unseen). */
+static void add_examples(S2sPairs *p, int n, uint64_t seed, const int *fs, int nf, StrMap *seen) {
     Rng r;
     rng_seed(&r, seed, 0xDA7E5);
     char in[S2S_DATES_MAX_INPUT + 8], iso[11];
-    for (int i = 0; i < n; i++) {
+    /* a split is a small fraction of the ~700,000 distinct inputs, so draws
+     * are rarely refused; the bound only stops an impossible request */
+    long tries = 0, max_tries = 100L * n + 1000;
+    for (int i = 0; i < n;) {
+        if (++tries > max_tries) die("dates: cannot draw %d inputs that no other split holds", n);
         int y = S2S_DATES_YEAR_MIN + (int)rng_below(&r, S2S_DATES_YEAR_MAX - S2S_DATES_YEAR_MIN + 1);
         int m = 1 + (int)rng_below(&r, 12);
         int d = 1 + (int)rng_below(&r, (uint32_t)s2s_dates_days_in_month(y, m));
         int f = fs[nf == 1 ? 0 : rng_below(&r, (uint32_t)nf)];
-        s2s_dates_render(in, sizeof in, f, y, m, d);
+        int len = s2s_dates_render(in, sizeof in, f, y, m, d);
+        if (seen) {
+            int added;
+            strmap_intern(seen, in, (size_t)len, &added);
+            if (!added) continue;
+        }
         s2s_dates_iso(iso, y, m, d);
         s2s_pairs_add(p, in, iso, S2S_CHARS);
+        i++;
     }
 }
 
 void s2s_dates_add(S2sPairs *p, int n, uint64_t seed, S2sDateSet set) {
     int fs[NFORMATS];
     int nf = formats_of(set, fs);
-    add_examples(p, n, seed, fs, nf);
+    add_examples(p, n, seed, fs, nf, NULL);
 }
 
 void s2s_dates_add_format(S2sPairs *p, int n, uint64_t seed, int f) {
     s2s_dates_format(f);
-    add_examples(p, n, seed, &f, 1);
+    add_examples(p, n, seed, &f, 1, NULL);
+}
+
+void s2s_dates_add_unseen(S2sPairs *p, int n, uint64_t seed, S2sDateSet set, StrMap *seen) {
+    int fs[NFORMATS];
+    int nf = formats_of(set, fs);
+    add_examples(p, n, seed, fs, nf, seen);
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "s2s_corpus.h"
+#include "strmap.h"
 
 #define S2S_DATES_MAX_INPUT 30
 #define S2S_DATES_YEAR_MIN 1950
@@ -58,5 +59,10 @@ int s2s_dates_days_in_month(int y, int m);
  * pairs. s2s_dates_add_format uses one format only. */
 void s2s_dates_add(S2sPairs *p, int n, uint64_t seed, S2sDateSet set);
 void s2s_dates_add_format(S2sPairs *p, int n, uint64_t seed, int f);
+/* As s2s_dates_add, but a draw whose input is already a key of seen is
+ * skipped and drawn again, and each kept input joins seen: splits drawn in
+ * turn through one map share no input (and none repeats within a split).
+ * Dies if the formats cannot give n new inputs. */
+void s2s_dates_add_unseen(S2sPairs *p, int n, uint64_t seed, S2sDateSet set, StrMap *seen);
 
 #endif

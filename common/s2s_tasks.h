@@ -24,6 +24,10 @@
 
 typedef enum { S2S_TASK_DATES, S2S_TASK_MULTI30K, S2S_TASK_BIBLE, S2S_TASK_FILES } S2sTask;
 
+/* The dates' split sizes unless a run asks otherwise. */
+#define S2S_DATES_TRAIN_PAIRS 10000
+#define S2S_DATES_EVAL_PAIRS 1000
+
 typedef struct {
     S2sTask task;
     const char *files[3][2];       /* S2S_TASK_FILES: train, valid, test x src, tgt */
@@ -44,7 +48,9 @@ const char *s2s_task_name(S2sTask t);
 int s2s_task_parse(const char *s, S2sTask *t);
 /* Load (or generate) the task's three splits; with vocabularies NULL they
  * are built on train, else used as given (a trained model's). Dies with a
- * clear message when a dataset is missing or malformed. */
+ * clear message when a dataset is missing or malformed. The seed draws the
+ * dates' training pairs only: their validation and test pairs are the same
+ * for every seed, and no training input is one of theirs. */
 void s2s_data_load(S2sData *d, const S2sTaskOptions *o, Vocab *src_v, Vocab *tgt_v, unsigned long long seed);
 void s2s_data_free(S2sData *d);
 

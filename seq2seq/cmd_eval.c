@@ -30,7 +30,8 @@ static const char usage_eval[] =
     "                        (one RESULT line each, bucket=1-10 ...)\n"
     "  --hyp-out FILE        write the decoded outputs, one per line\n"
     "  --test-src F --test-tgt F   the files of --task files (any split name)\n"
-    "  --batch N (64) --threads N (2) --seed N (dates: which generated pairs)\n"
+    "  --batch N (64) --threads N (2) --seed N (dates: which training pairs --split train\n"
+    "                        draws; their valid and test pairs are fixed)\n"
     "\n"
     "Example:  seq2seq eval --model runs/seq2seq/multi30k-bahdanau --beam 5\n";
 
@@ -95,7 +96,7 @@ int s2s_cmd_eval(int argc, char **argv) {
     int split = SPLIT_TEST, beam = 1, max_out = 50, by_length = 0, batch = 64, threads = 2, task = -1;
     float alpha = 0.0f;
     unsigned long long seed = 1;
-    S2sTaskOptions to = { .dates_train = 1, .dates_eval = 1000, .min_count = 1 };
+    S2sTaskOptions to = { .dates_eval = S2S_DATES_EVAL_PAIRS, .min_count = 1 };
     const CliOption opts[] = {
         CLI_OPT("model", CLI_STRING, &model, 0, 0),
         { .name = "task", .type = CLI_CHOICE, .dst = &task, .choices = tasks },
@@ -123,6 +124,7 @@ int s2s_cmd_eval(int argc, char **argv) {
         split = SPLIT_TEST;
         for (int s = 0; s < 2; s++) to.files[s][0] = to.files[2][0], to.files[s][1] = to.files[2][1];
     }
+    to.dates_train = split == SPLIT_TRAIN ? S2S_DATES_TRAIN_PAIRS : 1;
     S2sData d;
     s2s_data_load(&d, &to, src_v, tgt_v, seed);
     if (d.tokens != m.cfg.tokens)

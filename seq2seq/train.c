@@ -63,7 +63,7 @@ void s2s_eval_decode(S2sModel *m, const S2sPairs *p, int n, const Vocab *tgt_v, 
 
 void s2s_train_defaults(S2sTrainOptions *o) {
     memset(o, 0, sizeof *o);
-    o->task = (S2sTaskOptions){ .task = S2S_TASK_DATES, .dates_train = 10000, .dates_eval = 1000,
+    o->task = (S2sTaskOptions){ .task = S2S_TASK_DATES, .dates_train = S2S_DATES_TRAIN_PAIRS, .dates_eval = S2S_DATES_EVAL_PAIRS,
                                 .min_count = 1 };
     o->model = (S2sConfig){
         .enc = { .cell = RNN_GRU, .E = 32, .H = 64, .L = 1, .bidir = 1 },

@@ -8,10 +8,14 @@
  * the shuffling contract (every pair once per epoch, seeded order). When
  * `make data` has built them, the Multi30k test set's English token count
  * (13,058, the tutorials' number) and the bible-es files are checked too.
+ * The date task's splits share no input, and its evaluation splits do not
+ * change with the seed.
  */
 #include "harness.h"
 #include "s2s_corpus.h"
 #include "s2s_dates.h"
+#include "s2s_tasks.h"
+#include "strmap.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -503,6 +507,39 @@ START_TEST(test_dates_heldout) {
 }
 END_TEST
 
+/* The dates task: a seed changes the training pairs only; no input occurs
+ * twice within or across the three splits (drawn independently, about 30 of
+ * 10,000 training inputs would repeat an evaluation one). */
+START_TEST(test_dates_splits_disjoint) {
+    S2sTaskOptions o = { .task = S2S_TASK_DATES, .dates_train = S2S_DATES_TRAIN_PAIRS,
+                         .dates_eval = S2S_DATES_EVAL_PAIRS, .min_count = 1 };
+    S2sData a, b;
+    s2s_data_load(&a, &o, NULL, NULL, 1);
+    s2s_data_load(&b, &o, NULL, NULL, 2);
+    for (int s = SPLIT_VALID; s <= SPLIT_TEST; s++) {
+        ck_assert_int_eq(a.split[s].n, S2S_DATES_EVAL_PAIRS);
+        for (int i = 0; i < a.split[s].n; i++) ck_assert_str_eq(a.split[s].src_text[i], b.split[s].src_text[i]);
+    }
+    int differ = 0;
+    for (int i = 0; i < 100; i++) differ += strcmp(a.split[SPLIT_TRAIN].src_text[i], b.split[SPLIT_TRAIN].src_text[i]) != 0;
+    ck_assert_int_gt(differ, 90);
+    StrMap seen;
+    strmap_init(&seen);
+    for (int s = 0; s < 3; s++) {
+        ck_assert_int_eq(a.split[s].n, s == SPLIT_TRAIN ? S2S_DATES_TRAIN_PAIRS : S2S_DATES_EVAL_PAIRS);
+        for (int i = 0; i < a.split[s].n; i++) {
+            const char *in = a.split[s].src_text[i];
+            int added;
+            strmap_intern(&seen, in, strlen(in), &added);
+            ck_assert_msg(added, "split %d pair %d: '%s' occurs twice", s, i, in);
+        }
+    }
+    strmap_free(&seen);
+    s2s_data_free(&a);
+    s2s_data_free(&b);
+}
+END_TEST
+
 /* ------------------------------------------------------- the real corpora */
 
 START_TEST(test_multi30k_test_tokens) {
@@ -585,6 +622,7 @@ static Suite *seq2seq_corpus_suite(void) {
     tcase_add_test(tc, test_dates_calendar);
     tcase_add_test(tc, test_dates_pairs);
     tcase_add_test(tc, test_dates_heldout);
+    tcase_add_test(tc, test_dates_splits_disjoint);
     tcase_add_test(tc, test_multi30k_test_tokens);
     tcase_add_test(tc, test_bible_es);
     suite_add_tcase(s, tc);

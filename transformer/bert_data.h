@@ -84,7 +84,7 @@ typedef struct {
 } BertCorpus;
 
 /* The text of the default corpus (see the top), lowercased, one sentence a
- * line; sources: names of "bible brown ptb sst" joined by spaces, or NULL
+ * line; sources: names of "bible brown ptb sst" joined by spaces or commas, or NULL
  * for all. Dies when a source's files are missing (`make data`). */
 void bert_corpus_read(BertCorpus *c, const char *sources);
 /* A corpus of one text file (any text, one sentence a line, one document). */

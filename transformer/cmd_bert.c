@@ -54,7 +54,7 @@ static const char pretrain_usage[] =
     "  --log-every N     steps between metrics.tsv rows (default 50)\n"
     "  --out DIR         model.ckpt, encoder.json, vocab.bpe, metrics.tsv, config.txt\n"
     "                    (default runs/transformer/bert-tiny)\n"
-    "  --seed N --threads N --quiet\n"
+    "  --seed N --threads N (2) --quiet\n"
     "\n"
     "Example:  transformer bert-pretrain --preset tiny --threads 1\n";
 
@@ -94,6 +94,7 @@ int tf_cmd_bert_pretrain(int argc, char **argv) {
                .grad_clip = 1.0f, .mask_p = 0.15f, .nsp = 1, .log_every = 50, .seed = 1337},
         .mc = {.L = 2, .C = 128, .NH = 2, .F = 512, .dropout = 0.1f},
         .vocab_size = 8192,
+        .threads = 2,
         .out = "runs/transformer/bert-tiny"};
     const CliOption opts[] = {
         CLI_SEED(&o.pc.seed), CLI_THREADS(&o.threads), CLI_OUT(&o.out), CLI_STEPS(&o.pc.steps),
@@ -115,7 +116,7 @@ int tf_cmd_bert_pretrain(int argc, char **argv) {
     CliSpec spec = {.usage = pretrain_usage, .options = opts, .preset = pretrain_preset, .ctx = &o,
                     .presets = "tiny, demo"};
     if (cli_parse(&spec, argc, argv) != 0) usage_error("bert-pretrain takes no file arguments (use --data FILE)");
-    if (o.threads) set_threads(o.threads);
+    set_threads(o.threads);
     if (o.mc.C % o.mc.NH) usage_error("--d %d is not a multiple of --heads %d", o.mc.C, o.mc.NH);
     if (o.pc.steps < 1) usage_error("--steps must be at least 1");
     if (!o.max_pos) o.max_pos = o.pc.T > 128 ? o.pc.T : 128;
@@ -218,7 +219,7 @@ static const char finetune_usage[] =
     "  --seeds N         SST-2: runs with seeds seed..seed+N-1 (default 3)\n"
     "  --folds N         MR: the first N of its 10 folds (default 10)\n"
     "  --epochs N --batch N --lr X --warmup F    (3, 32, 3e-4, 0.1)\n"
-    "  --seed N --threads N --quiet\n"
+    "  --seed N --threads N (2) --quiet\n"
     "\n"
     "Example:  transformer bert-finetune --preset sst2 --init runs/transformer/bert-tiny\n";
 
@@ -271,7 +272,7 @@ static void print_gain_result(const char *task, const char *init, int n, const c
 int tf_cmd_bert_finetune(int argc, char **argv) {
     FinetuneOptions o = {.fc = {.batch = 32, .epochs = 3, .lr = 3e-4f, .warmup = 0.1f, .weight_decay = 0.01f,
                                 .grad_clip = 1.0f, .seed = 1},
-                         .seeds = 3, .folds = 10};
+                         .seeds = 3, .folds = 10, .threads = 2};
     const CliOption opts[] = {
         CLI_SEED(&o.fc.seed), CLI_THREADS(&o.threads), CLI_BATCH(&o.fc.batch), CLI_LR_F(&o.fc.lr),
         CLI_QUIET(&o.fc.quiet),
@@ -289,7 +290,7 @@ int tf_cmd_bert_finetune(int argc, char **argv) {
     if (cli_parse(&spec, argc, argv) != 0) usage_error("bert-finetune takes no file arguments");
     if (!o.init) usage_error("bert-finetune: give --init DIR (a bert-pretrain folder; its tokenizer and shape)");
     if (o.scratch_only && o.no_scratch) usage_error("--scratch and --no-scratch exclude each other");
-    if (o.threads) set_threads(o.threads);
+    set_threads(o.threads);
     Bert probe;
     BertTok tok;
     bert_load(o.init, &probe, &tok);
@@ -362,7 +363,7 @@ static const char cloze_usage[] =
     "  --seeds N          sampled subsets (default 5)\n"
     "  --steps N --batch N --lr X --eval-every N   fine-tuning (300, 8, 1e-4, 20)\n"
     "  --zero-shot        only the zero-shot row\n"
-    "  --seed N --threads N --quiet\n"
+    "  --seed N --threads N (2) --quiet\n"
     "\n"
     "Example:  transformer cloze --model runs/transformer/bert-tiny\n";
 
@@ -412,7 +413,7 @@ static void cloze_result(const char *method, int n, double dev, double dev_sd, d
 
 int tf_cmd_cloze(int argc, char **argv) {
     const char *model = NULL, *templ = "%s it was [MASK] .", *words = "terrible,great";
-    int shots = 16, seeds = 5, zero_only = 0, threads = 0;
+    int shots = 16, seeds = 5, zero_only = 0, threads = 2;
     BertFinetuneConfig fc = {.batch = 8, .steps = 300, .lr = 1e-4f, .warmup = 0.0f, .weight_decay = 0.01f,
                              .grad_clip = 1.0f, .eval_every = 20, .seed = 1, .quiet = 1};
     int quiet = 0;
@@ -431,7 +432,7 @@ int tf_cmd_cloze(int argc, char **argv) {
         usage_error("cloze takes no file arguments");
     if (!model) usage_error("cloze: give --model DIR (a bert-pretrain folder)");
     if (fc.steps < 1) usage_error("--steps must be at least 1");
-    if (threads) set_threads(threads);
+    set_threads(threads);
     Bert m;
     BertTok tok;
     bert_load(model, &m, &tok);
@@ -516,8 +517,10 @@ static const char vectors_usage[] =
     "  --word W           (default flies)\n"
     "  --a TEXT --b TEXT  the two sentences\n"
     "  --contexts N       corpus sentences whose tokens are the neighbours (default 4000)\n"
+    "  --data FILE --sources LIST   the corpus they come from: give what the model was\n"
+    "                     pretrained on (default all four sources, as bert-pretrain's)\n"
     "  --k N              neighbours shown (default 8)\n"
-    "  --threads N\n"
+    "  --threads N (2)\n"
     "\n"
     "Example:  transformer bert-vectors --model runs/transformer/bert-tiny\n";
 
@@ -549,8 +552,8 @@ static float cosine(const float *a, const float *b, int n) {
 }
 
 int tf_cmd_bert_vectors(int argc, char **argv) {
-    const char *model = NULL, *word = "flies", *sa = "time flies like an arrow", *sb = "fruit flies like a banana";
-    int ncontexts = 4000, k = 8, threads = 0;
+    const char *model = NULL, *data = NULL, *sources = NULL, *word = "flies", *sa = "time flies like an arrow", *sb = "fruit flies like a banana";
+    int ncontexts = 4000, k = 8, threads = 2;
     const CliOption opts[] = {
         CLI_THREADS(&threads),
         CLI_OPT("model", CLI_STRING, &model, 0, 0),
@@ -558,12 +561,14 @@ int tf_cmd_bert_vectors(int argc, char **argv) {
         CLI_OPT("a", CLI_STRING, &sa, 0, 0),
         CLI_OPT("b", CLI_STRING, &sb, 0, 0),
         CLI_OPT("contexts", CLI_INT, &ncontexts, 0, 1000000),
+        CLI_DATA(&data),
+        CLI_OPT("sources", CLI_STRING, &sources, 0, 0),
         CLI_OPT("k", CLI_INT, &k, 1, 100),
         CLI_END};
     if (cli_parse(&(CliSpec){.usage = vectors_usage, .options = opts}, argc, argv) != 0)
         usage_error("bert-vectors takes no file arguments");
     if (!model) usage_error("bert-vectors: give --model DIR (a bert-pretrain folder)");
-    if (threads) set_threads(threads);
+    set_threads(threads);
     Bert m;
     BertTok tok;
     bert_load(model, &m, &tok);
@@ -575,7 +580,8 @@ int tf_cmd_bert_vectors(int argc, char **argv) {
     if (ncontexts > 0) {
         /* contexts: every token of ncontexts sentences spread over the corpus */
         BertCorpus c;
-        bert_corpus_read(&c, NULL);
+        if (data) bert_corpus_read_file(&c, data);
+        else bert_corpus_read(&c, sources);
         int total = 0;
         for (const char *p = c.text; *p; p++) total += *p == '\n';
         int step = total / ncontexts > 0 ? total / ncontexts : 1, cap = 0, nv = 0;

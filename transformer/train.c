@@ -78,7 +78,7 @@ void tf_eval_decode(TfModel *m, const S2sPairs *p, int n, const Vocab *tgt_v, in
 
 void tf_train_defaults(TfTrainOptions *o) {
     memset(o, 0, sizeof *o);
-    o->task = (S2sTaskOptions){ .task = S2S_TASK_DATES, .dates_train = 10000, .dates_eval = 1000,
+    o->task = (S2sTaskOptions){ .task = S2S_TASK_DATES, .dates_train = S2S_DATES_TRAIN_PAIRS, .dates_eval = S2S_DATES_EVAL_PAIRS,
                                 .min_count = 1 };
     o->model = (TfConfig){ .d = 64, .heads = 4, .ff = 128, .enc_layers = 2, .dec_layers = 2,
                            .pos = TF_POS_SINUSOID, .norm = TF_POST_LN, .dropout = 0.1f };
