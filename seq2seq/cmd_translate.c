@@ -1,7 +1,8 @@
 /*
- * cmd_translate.c -- `seq2seq translate` (stdin -> stdout) and
- * `seq2seq attention` (a sentence's attention weights as a heat map, the
- * soft alignment of Bahdanau et al. 2015, Figure 3).
+ * cmd_translate.c -- `seq2seq attention`: a sentence's attention weights as
+ * a heat map, the soft alignment of Bahdanau et al. 2015, Figure 3.
+ * (`seq2seq translate` and `eval` are common/s2s_cli.c's, shared with
+ * chapter 5: commands.c.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +15,6 @@
 #include "text.h"
 #include "util.h"
 
-static const char usage_translate[] =
-    "Usage: seq2seq translate --model DIR [options] < sentences > translations\n"
-    "Translate each line of stdin (normalised as the training text was) and print\n"
-    "the best output on its own line.\n"
-    "\n"
-    "  --model DIR        a run folder of `seq2seq train`\n"
-    "  --beam K           beam size (1: greedy, the default)\n"
-    "  --alpha A          length normalisation (Wu et al. 2016; 0 = raw log-probability)\n"
-    "  --nbest N          print the N best hypotheses, each as SCORE<TAB>TEXT (1)\n"
-    "  --max-output N     longest output, in tokens (50)\n"
-    "  --threads N (2)\n"
-    "\n"
-    "Example:  echo 'ein mann fährt fahrrad .' | seq2seq translate --model runs/seq2seq/multi30k-bahdanau --beam 5\n";
-
 static const char usage_attention[] =
     "Usage: seq2seq attention --model DIR --png FILE [options] SENTENCE\n"
     "Translate SENTENCE greedily and draw the attention weights of every output token\n"
@@ -39,59 +26,6 @@ static const char usage_attention[] =
     "  --max-output N     longest output (50)\n"
     "\n"
     "Example:  seq2seq attention --model runs/seq2seq/dates --png dates.png 'wednesday 9 may 2018'\n";
-
-int s2s_cmd_translate(int argc, char **argv) {
-    const char *model = NULL;
-    int beam = 1, nbest = 1, max_out = 50, threads = 2;
-    float alpha = 0.0f;
-    const CliOption opts[] = {
-        CLI_OPT("model", CLI_STRING, &model, 0, 0),
-        CLI_OPT("beam", CLI_INT, &beam, 1, 1000),
-        CLI_OPT("alpha", CLI_FLOAT, &alpha, 0, 10),
-        CLI_OPT("nbest", CLI_INT, &nbest, 1, 1000),
-        CLI_OPT("max-output", CLI_INT, &max_out, 1, 1e5),
-        CLI_THREADS(&threads),
-        CLI_END
-    };
-    CliSpec spec = { .usage = usage_translate, .options = opts };
-    if (cli_parse(&spec, argc, argv) > 0)
-        usage_error("translate: unexpected argument '%s' (sentences come on stdin)", argv[1]);
-    if (nbest > beam) usage_error("translate: --nbest %d needs --beam %d or more", nbest, nbest);
-    set_threads(threads);
-    S2sModel m;
-    Vocab *src_v, *tgt_v;
-    s2s_cli_load(&m, &src_v, &tgt_v, model);
-    char *buf = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    for (char *line; (line = s2s_read_line(stdin, &buf, &cap)) != NULL;) {
-        lineno++;
-        size_t bad;
-        if (!utf8_validate(line, strlen(line), &bad)) die("stdin:%ld: invalid UTF-8 at byte %zu", lineno, bad + 1);
-        int n;
-        int *ids = s2s_encode_sentence(src_v, m.cfg.tokens, line, &n);
-        if (!ids) die("stdin:%ld: an empty line: nothing to translate", lineno);
-        S2sTranslator tr;
-        s2s_translator_build(&tr, &m, 1, n, beam, max_out);
-        s2s_translate(&m, &tr, &ids, &n, 1, alpha);
-        int shown = beam_count(tr.bs, 0) < nbest ? beam_count(tr.bs, 0) : nbest;
-        for (int k = 0; k < shown; k++) {
-            const BeamHyp *h = &beam_nbest(tr.bs, 0)[k];
-            char *text = s2s_detokenize(tgt_v, h->tokens, h->len, m.cfg.tokens);
-            if (nbest > 1) printf("%.4f\t%s\n", h->score, text);
-            else printf("%s\n", text);
-            free(text);
-        }
-        fflush(stdout);
-        s2s_translator_free(&tr);
-        free(ids);
-    }
-    free(buf);
-    vocab_free(src_v);
-    vocab_free(tgt_v);
-    s2s_model_free(&m);
-    return 0;
-}
 
 int s2s_draw_attention(S2sModel *m, const Vocab *src_v, const Vocab *tgt_v, const char *sentence, const char *png,
                        int max_out, char **translation) {

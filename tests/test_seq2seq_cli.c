@@ -601,6 +601,7 @@ END_TEST
 static Suite *seq2seq_cli_suite(void) {
     Suite *s = suite_create("seq2seq_cli");
     TCase *bleu = tcase_create("bleu");
+    tcase_set_timeout(bleu, 30);   /* a dozen runs of the binary: seconds on a loaded machine */
     tcase_add_test(bleu, test_bleu_readme);
     tcase_add_test(bleu, test_bleu_options);
     tcase_add_test(bleu, test_bleu_errors);

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "heatmap.h"
 #include "matmul.h"
+#include "s2s_cli.h"
 #include "s2s_dates.h"
 #include "transformer/bert.h"
 #include "transformer/commands.h"
@@ -68,8 +69,8 @@ static void unseen_formats(TfModel *m, const Vocab *sv, const Vocab *tv, unsigne
     s2s_dates_add(&many, n, seed + 100, S2S_DATES_HELDOUT);
     s2s_pairs_encode(&few, sv, tv);
     s2s_pairs_encode(&many, sv, tv);
-    tf_check_lengths(m, &few, "held-out date");
-    tf_check_lengths(m, &many, "held-out date");
+    s2s_check_lengths(&few, m->cfg.max_pos, "held-out date");
+    s2s_check_lengths(&many, m->cfg.max_pos, "held-out date");
     printf("\nDates written in formats it never saw in training:\n");
     show_translations(m, tv, &few);
     S2sScores sc;

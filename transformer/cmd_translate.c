@@ -1,7 +1,7 @@
 /*
- * cmd_translate.c -- `transformer translate` (stdin -> stdout) and
- * `transformer attention` (a sentence's attention weights, every layer and
- * head, as heat maps).
+ * cmd_translate.c -- `transformer attention`: a sentence's attention
+ * weights, every layer and head, as heat maps. (`transformer translate` and
+ * `eval` are common/s2s_cli.c's, shared with chapter 4: commands.c.)
  *
  * Which pictures: one PNG per layer and kind of attention, its heads side
  * by side in a grid (common/heatmap.h's heatmap_grid_png). Heads of one
@@ -19,20 +19,6 @@
 #include "text.h"
 #include "transformer/commands.h"
 #include "util.h"
-
-static const char usage_translate[] =
-    "Usage: transformer translate --model DIR [options] < sentences > translations\n"
-    "Translate each line of stdin (normalised as the training text was) and print\n"
-    "the best output on its own line.\n"
-    "\n"
-    "  --model DIR        a run folder of `transformer train`\n"
-    "  --beam K           beam size (1: greedy, the default)\n"
-    "  --alpha A          length normalisation (Wu et al. 2016; 0 = raw log-probability)\n"
-    "  --nbest N          print the N best hypotheses, each as SCORE<TAB>TEXT (1)\n"
-    "  --max-output N     longest output, in tokens (50, at most the model's positions)\n"
-    "  --threads N (2)\n"
-    "\n"
-    "Example:  echo 'ein mann fährt fahrrad .' | transformer translate --model runs/transformer/multi30k --beam 5\n";
 
 static const char usage_attention[] =
     "Usage: transformer attention --model DIR [options] SENTENCE\n"
@@ -52,63 +38,6 @@ static const char usage_attention[] =
     "\n"
     "Files: DIR/cross_layer1.png ... (with --head H: cross_layer1_head3.png ...)\n"
     "Example:  transformer attention --model runs/transformer/dates --out att 'wednesday 9 may 2018'\n";
-
-int tf_cmd_translate(int argc, char **argv) {
-    const char *model = NULL;
-    int beam = 1, nbest = 1, max_out = 50, threads = 2;
-    float alpha = 0.0f;
-    const CliOption opts[] = {
-        CLI_OPT("model", CLI_STRING, &model, 0, 0),
-        CLI_OPT("beam", CLI_INT, &beam, 1, 1000),
-        CLI_OPT("alpha", CLI_FLOAT, &alpha, 0, 10),
-        CLI_OPT("nbest", CLI_INT, &nbest, 1, 1000),
-        CLI_OPT("max-output", CLI_INT, &max_out, 1, 1e5),
-        CLI_THREADS(&threads),
-        CLI_END
-    };
-    CliSpec spec = { .usage = usage_translate, .options = opts };
-    if (cli_parse(&spec, argc, argv) > 0)
-        usage_error("translate: unexpected argument '%s' (sentences come on stdin)", argv[1]);
-    if (nbest > beam) usage_error("translate: --nbest %d needs --beam %d or more", nbest, nbest);
-    set_threads(threads);
-    TfModel m;
-    Vocab *src_v, *tgt_v;
-    tf_cli_load(&m, &src_v, &tgt_v, model);
-    if (max_out > m.cfg.max_pos) max_out = m.cfg.max_pos;
-    /* one translator for every line, as long as the model reads */
-    TfTranslator *tr = tf_translator_build(&m, 1, m.cfg.max_pos, beam, max_out);
-    char *buf = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    for (char *line; (line = s2s_read_line(stdin, &buf, &cap)) != NULL;) {
-        lineno++;
-        size_t bad;
-        if (!utf8_validate(line, strlen(line), &bad)) die("stdin:%ld: invalid UTF-8 at byte %zu", lineno, bad + 1);
-        int n;
-        int *ids = s2s_encode_sentence(src_v, m.cfg.tokens, line, &n);
-        if (!ids) die("stdin:%ld: an empty line: nothing to translate", lineno);
-        if (n > m.cfg.max_pos)
-            die("stdin:%ld: %d tokens, but the model reads at most %d (its max_pos)", lineno, n, m.cfg.max_pos);
-        tf_translate(&m, tr, &ids, &n, 1, alpha);
-        const BeamSearch *bs = tf_translator_beam(tr);
-        int shown = beam_count(bs, 0) < nbest ? beam_count(bs, 0) : nbest;
-        for (int k = 0; k < shown; k++) {
-            const BeamHyp *h = &beam_nbest(bs, 0)[k];
-            char *text = s2s_detokenize(tgt_v, h->tokens, h->len, m.cfg.tokens);
-            if (nbest > 1) printf("%.4f\t%s\n", h->score, text);
-            else printf("%s\n", text);
-            free(text);
-        }
-        fflush(stdout);
-        free(ids);
-    }
-    free(buf);
-    tf_translator_free(tr);
-    vocab_free(src_v);
-    vocab_free(tgt_v);
-    tf_model_free(&m);
-    return 0;
-}
 
 /* ------------------------------------------------------------ attention maps */
 

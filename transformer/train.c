@@ -9,21 +9,10 @@
 #include "matmul.h"
 #include "metrics.h"
 #include "optim.h"
+#include "s2s_cli.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ evaluation */
-
-void tf_check_lengths(const TfModel *m, const S2sPairs *p, const char *what) {
-    int P = m->cfg.max_pos;
-    for (int i = 0; i < p->n; i++) {
-        if (p->src_len[i] > P)
-            die("%s pair %d: a source of %d tokens, but the model's positions stop at %d (max_pos)", what, i + 1,
-                p->src_len[i], P);
-        if (p->tgt_len[i] + 1 > P)
-            die("%s pair %d: a target of %d tokens (+ BOS), but the model's positions stop at %d (max_pos)", what,
-                i + 1, p->tgt_len[i], P);
-    }
-}
 
 static long target_tokens(const S2sBatch *b) {
     long n = 0;
@@ -247,7 +236,7 @@ int tf_train(TfTrainOptions *o) {
         new_model(&m, o, &d);
     }
     static const char *const split_names[3] = { "train", "valid", "test" };
-    for (int s = 0; s < 3; s++) tf_check_lengths(&m, &d.split[s], split_names[s]);
+    for (int s = 0; s < 3; s++) s2s_check_lengths(&d.split[s], m.cfg.max_pos, split_names[s]);
     const S2sPairs *train = &d.split[SPLIT_TRAIN];
     int batches_per_epoch = (train->n + o->batch - 1) / o->batch;
     int first_epoch = (int)(step / batches_per_epoch);

@@ -53,10 +53,6 @@ int tf_train(TfTrainOptions *o);
 /* The learning rate of 0-based step `step`. */
 float tf_learning_rate(const TfTrainOptions *o, long step);
 
-/* Dies, naming the pair, when a sentence of p is longer than the model's
- * positions (max_pos) reach: its source, or its target with BOS. what names
- * the pairs in the message ("test"). */
-void tf_check_lengths(const TfModel *m, const S2sPairs *p, const char *what);
 /* Teacher-forced mean loss per target token (no dropout, no smoothing);
  * *tokens gets the number of target tokens when not NULL. */
 double tf_eval_loss(TfModel *m, const S2sPairs *p, int batch, long *tokens);
