@@ -258,6 +258,17 @@ void config_str(RunConfig *c, const char *key, const char *value) {
     fprintf(c->f, "%s = %s\n", key, value);
 }
 
+void config_lines(RunConfig *c, const char *text) {
+    char *copy = xstrdup(text), *save;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        *eq = '\0';
+        config_str(c, line, eq + 1);
+    }
+    free(copy);
+}
+
 void config_int(RunConfig *c, const char *key, long long value) {
     char buf[32];
     snprintf(buf, sizeof buf, "%lld", value);

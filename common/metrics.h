@@ -111,6 +111,9 @@ RunConfig *config_begin(const char *run_dir);
 void config_str(RunConfig *c, const char *key, const char *value);
 void config_int(RunConfig *c, const char *key, long long value);
 void config_num(RunConfig *c, const char *key, double value);
+/* Every "key=value" line of text (a model's config text, as its checkpoint
+ * keeps it), each as config_str; lines without '=' are skipped. */
+void config_lines(RunConfig *c, const char *text);
 void config_end(RunConfig *c);
 
 /* ---------------------------------------------------------------- progress */

@@ -87,11 +87,7 @@ static void write_run_config(const S2sTrainOptions *o, const S2sModel *m, const 
     RunConfig *c = config_begin(o->out);
     char text[1024];
     s2s_config_text(&m->cfg, text, sizeof text);   /* its first line is task=... */
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char *eq = strchr(line, '=');
-        *eq = '\0';
-        config_str(c, line, eq + 1);
-    }
+    config_lines(c, text);
     config_int(c, "params", (long long)params_count(&m->pt));
     config_int(c, "train_pairs", d->split[SPLIT_TRAIN].n);
     config_int(c, "batch", o->batch);

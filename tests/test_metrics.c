@@ -202,9 +202,10 @@ START_TEST(test_config_lines) {
     config_str(c, "data", "ptb");
     config_int(c, "steps", 2000);
     config_num(c, "lr", 1e-3);
+    config_lines(c, "task=dates\nd=64\nno equals sign\n");   /* a model's config text */
     config_end(c);
     char *text = slurp(path_in(dir, "config.txt"));
-    ck_assert_str_eq(text, "data = ptb\nsteps = 2000\nlr = 0.001\n");
+    ck_assert_str_eq(text, "data = ptb\nsteps = 2000\nlr = 0.001\ntask = dates\nd = 64\n");
     free(text);
     remove_run(dir);
 }

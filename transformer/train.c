@@ -112,12 +112,7 @@ static void write_run_config(const TfTrainOptions *o, const TfModel *m, const S2
     RunConfig *c = config_begin(o->out);
     char text[2048];
     tf_config_text(&m->cfg, text, sizeof text);
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char *eq = strchr(line, '=');
-        if (!eq) continue;
-        *eq = '\0';
-        config_str(c, line, eq + 1);
-    }
+    config_lines(c, text);
     config_int(c, "params", (long long)params_count(&m->pt));
     config_int(c, "train_pairs", d->split[SPLIT_TRAIN].n);
     config_int(c, "joint_vocab", o->task.joint_vocab);
