@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static uint32_t read_u32(FILE *f, const char *path) {
@@ -158,4 +160,111 @@ int run_suite(Suite *s) {
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
+}
+
+/* ------------------------------------------------- a stage's command line */
+
+const char *bin_path(const char *stage) {
+    static char path[600];
+    const char *bin = getenv("BIN");
+    snprintf(path, sizeof path, "%s/%s", bin && *bin ? bin : "bin", stage);
+    return access(path, X_OK) == 0 ? path : NULL;
+}
+
+BinRun bin_run(const char *stage, const char *args, const char *in) {
+    const char *exe = bin_path(stage);
+    ck_assert_msg(exe != NULL, "%s is not built", stage);
+    char out_path[512], err_path[512], cmd[8192];
+    snprintf(out_path, sizeof out_path, "%s", tmp_path("stdout"));
+    snprintf(err_path, sizeof err_path, "%s", tmp_path("stderr"));
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s < %s > %s 2> %s", exe, args, in ? in : "/dev/null",
+             out_path, err_path);
+    int st = system(cmd);
+    size_t n;
+    BinRun r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, read_all(out_path, &n), read_all(err_path, &n) };
+    remove(out_path);
+    remove(err_path);
+    printf("%s %s\n  -> exit %d%s%s", stage, args, r.status, *r.err ? ": " : "\n", r.err);
+    ck_assert_msg(r.status >= 0, "%s %s: killed by a signal", stage, args);
+    ck_assert_msg(!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error"), "%s %s:\n%s", stage, args,
+                  r.err);
+    return r;
+}
+
+void bin_run_free(BinRun *r) {
+    free(r->out);
+    free(r->err);
+}
+
+void bin_expect(const char *stage, const char *args, const char *in, int status, const char *const *has) {
+    BinRun r = bin_run(stage, args, in);
+    ck_assert_msg(r.status == status, "%s %s: exit %d, want %d:\n%s", stage, args, r.status, status, r.err);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s: error: ", stage);
+    if (status != 0) ck_assert_msg(strstr(r.err, prefix) != NULL, "%s %s: %s", stage, args, r.err);
+    for (const char *const *h = has; h && *h; h++)
+        ck_assert_msg(strstr(r.err, *h) != NULL, "%s %s: stderr lacks \"%s\":\n%s", stage, args, *h, r.err);
+    bin_run_free(&r);
+}
+
+char *bin_expect_ok(const char *stage, const char *args, const char *in) {
+    BinRun r = bin_run(stage, args, in);
+    ck_assert_msg(r.status == 0, "%s %s: exit %d, want 0:\n%s", stage, args, r.status, r.err);
+    free(r.err);
+    return r.out;
+}
+
+void expect_has(const char *text, const char *want, const char *what) {
+    ck_assert_msg(strstr(text, want) != NULL, "%s lacks \"%s\":\n%s", what, want, text);
+}
+
+int count_lines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static char scratch_root[512];
+
+void scratch_begin(const char *stem) {
+    snprintf(scratch_root, sizeof scratch_root, "%s", tmp_path(stem));
+    ck_assert_int_eq(mkdir(scratch_root, 0777), 0);
+}
+
+void scratch_end(void) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch_root);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+const char *scratch_at(const char *name) {
+    static char buf[16][1024];
+    static int k = 0;
+    char *p = buf[k++ % 16];
+    snprintf(p, sizeof buf[0], "%s/%s", scratch_root, name);
+    return p;
+}
+
+const char *scratch_put(const char *name, const char *text) {
+    const char *path = scratch_at(name);
+    write_bytes(path, text, strlen(text));
+    return path;
+}
+
+int scratch_exists(const char *name) {
+    return access(scratch_at(name), F_OK) == 0;
+}
+
+void scratch_cut_in_half(const char *name) {
+    struct stat st;
+    ck_assert_int_eq(stat(scratch_at(name), &st), 0);
+    ck_assert_int_eq(truncate(scratch_at(name), st.st_size / 2), 0);
+}
+
+void scratch_flip_a_bit(const char *name) {
+    size_t n;
+    char *data = read_all(scratch_at(name), &n);
+    data[n / 2] ^= 0x04;
+    write_bytes(scratch_at(name), data, n);
+    free(data);
 }

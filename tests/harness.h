@@ -69,6 +69,44 @@ char *replace_once(const char *s, const char *from, const char *to);
 /* A scratch path under the build's temporary directory, unique per call: "<dir>/<stem>.<k>". */
 const char *tmp_path(const char *stem);
 
+/*
+ * A stage's command line, run as a learner runs it (the translation
+ * chapters' suites): $BIN/STAGE (the Makefile passes BIN: bin/, or
+ * build/san/bin under SAN=1) as a child process from the repository root,
+ * judged by its exit status, stdout and stderr (DESIGN.md: bad input exits 1
+ * with "STAGE: error: ...", bad usage 2). Whatever it is asked, it must not
+ * crash nor trip a sanitizer: bin_run fails the test when it does.
+ */
+typedef struct {
+    int status;      /* exit status; -1 when killed by a signal */
+    char *out, *err; /* what it printed (malloc'd) */
+} BinRun;
+
+/* $BIN/stage (a static buffer), or NULL when it is not built. */
+const char *bin_path(const char *stage);
+/* "STAGE ARGS" through the shell, stdin from `in` (NULL: /dev/null), one thread. */
+BinRun bin_run(const char *stage, const char *args, const char *in);
+void bin_run_free(BinRun *r);
+/* Require exit status `status` and each of the (NULL-ended) strings `has` in
+ * stderr; an error (status 1 or 2) must say "STAGE: error:". */
+void bin_expect(const char *stage, const char *args, const char *in, int status, const char *const *has);
+/* The stdout (malloc'd) of a run that must succeed. */
+char *bin_expect_ok(const char *stage, const char *args, const char *in);
+/* Fails the test when text lacks want; what names the text. */
+void expect_has(const char *text, const char *want, const char *what);
+int count_lines(const char *s);
+
+/* One scratch folder per test: scratch_begin makes it, scratch_at names a
+ * file in it (in one of 16 rotating buffers: enough for one command's
+ * arguments), scratch_end removes it with everything inside. */
+void scratch_begin(const char *stem);
+void scratch_end(void);
+const char *scratch_at(const char *name);
+const char *scratch_put(const char *name, const char *text);   /* write text; returns its path */
+int scratch_exists(const char *name);
+void scratch_cut_in_half(const char *name);   /* truncate to half its size */
+void scratch_flip_a_bit(const char *name);    /* one bit in the middle */
+
 int run_suite(Suite *s);
 #define TEST_MAIN(suite_fn) int main(void) { return run_suite(suite_fn()); }
 

@@ -26,7 +26,7 @@
 
 /* ------------------------------------------------------------ running it */
 
-static char seq2seq[600];
+#define STAGE "seq2seq"
 
 /* A whole file as a string (malloc'd). */
 static char *slurp(const char *path) {
@@ -34,112 +34,10 @@ static char *slurp(const char *path) {
     return read_all(path, &n);
 }
 
-/* $BIN/seq2seq into seq2seq[]; 0 when it is not built. */
-static int find_binary(void) {
-    const char *bin = getenv("BIN");
-    snprintf(seq2seq, sizeof seq2seq, "%s/seq2seq", bin && *bin ? bin : "bin");
-    return access(seq2seq, X_OK) == 0;
-}
-
-typedef struct {
-    int status;      /* exit status; -1 when killed by a signal */
-    char *out, *err; /* what it printed (malloc'd) */
-} Run;
-
-/* "seq2seq ARGS" through the shell with stdin from `in` (NULL: /dev/null).
- * Whatever it is asked, it must not crash nor trip a sanitizer. */
-static Run run_s2s(const char *args, const char *in) {
-    char out_path[512], err_path[512], cmd[8192];
-    snprintf(out_path, sizeof out_path, "%s", tmp_path("stdout"));
-    snprintf(err_path, sizeof err_path, "%s", tmp_path("stderr"));
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s < %s > %s 2> %s", seq2seq, args, in ? in : "/dev/null",
-             out_path, err_path);
-    int st = system(cmd);
-    Run r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out_path), slurp(err_path) };
-    remove(out_path);
-    remove(err_path);
-    printf("seq2seq %s\n  -> exit %d%s%s", args, r.status, *r.err ? ": " : "\n", r.err);
-    ck_assert_msg(r.status >= 0, "seq2seq %s: killed by a signal", args);
-    ck_assert_msg(!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error"), "seq2seq %s:\n%s", args, r.err);
-    return r;
-}
-
-static void run_free(Run *r) {
-    free(r->out);
-    free(r->err);
-}
-
-/* Run it and require exit status `status` with each of the (NULL-ended)
- * strings in its stderr; an error (status 1 or 2) must say "seq2seq: error:". */
-static void expect_err(const char *args, const char *in, int status, const char *const *has) {
-    Run r = run_s2s(args, in);
-    ck_assert_msg(r.status == status, "seq2seq %s: exit %d, want %d:\n%s", args, r.status, status, r.err);
-    if (status != 0) ck_assert_msg(strstr(r.err, "seq2seq: error: ") != NULL, "seq2seq %s: %s", args, r.err);
-    for (const char *const *h = has; h && *h; h++)
-        ck_assert_msg(strstr(r.err, *h) != NULL, "seq2seq %s: stderr lacks \"%s\":\n%s", args, *h, r.err);
-    run_free(&r);
-}
-#define EXPECT(args, in, status, ...) expect_err(args, in, status, (const char *const[]){ __VA_ARGS__, NULL })
-
-/* The stdout of a run that must succeed. */
-static char *expect_ok(const char *args, const char *in) {
-    Run r = run_s2s(args, in);
-    ck_assert_msg(r.status == 0, "seq2seq %s: exit %d, want 0:\n%s", args, r.status, r.err);
-    free(r.err);
-    return r.out;
-}
-
-static void expect_has(const char *text, const char *want, const char *what) {
-    ck_assert_msg(strstr(text, want) != NULL, "%s lacks \"%s\":\n%s", what, want, text);
-}
-
-static int count_lines(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
-
-/* ------------------------------------------------------------ scratch files */
-
-static char root[512];
-
-/* A fresh scratch folder for this test; names below are inside it. */
-static void scratch_begin(const char *stem) {
-    snprintf(root, sizeof root, "%s", tmp_path(stem));
-    ck_assert_int_eq(mkdir(root, 0777), 0);
-}
-
-static void scratch_end(void) {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* root/name, in one of a few rotating buffers (enough for one command's arguments). */
-static const char *at(const char *name) {
-    static char buf[16][700];
-    static int k = 0;
-    char *p = buf[k++ % 16];
-    snprintf(p, sizeof buf[0], "%s/%s", root, name);
-    return p;
-}
-
-static const char *put(const char *name, const char *text) {
-    const char *path = at(name);
-    write_bytes(path, text, strlen(text));
-    return path;
-}
-
-static int exists(const char *name) {
-    return access(at(name), F_OK) == 0;
-}
-
-/* Cut the file root/name to half its size. */
-static void cut_in_half(const char *name) {
-    struct stat st;
-    ck_assert_int_eq(stat(at(name), &st), 0);
-    ck_assert_int_eq(truncate(at(name), st.st_size / 2), 0);
-}
+/* harness.h runs the binary and keeps the scratch folder */
+#define EXPECT(args, in, status, ...) bin_expect(STAGE, args, in, status, (const char *const[]){ __VA_ARGS__, NULL })
+#define at scratch_at
+#define put scratch_put
 
 /* ------------------------------------------------------------------ bleu */
 
@@ -155,11 +53,11 @@ static char *bleu_readme(const char *options) {
     char args[4096];
     snprintf(args, sizeof args, "bleu --hyp %s --ref %s --ref %s %s", at("hyp.txt"), at("ref1.txt"), at("ref2.txt"),
              options);
-    return expect_ok(args, NULL);
+    return bin_expect_ok(STAGE, args, NULL);
 }
 
 START_TEST(test_bleu_readme) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bleu_readme");
     readme_example();
     char *out = bleu_readme("--chrf");
@@ -174,7 +72,7 @@ START_TEST(test_bleu_readme) {
     /* --ref=FILE, and the streams in the other order: the same score */
     char args[4096];
     snprintf(args, sizeof args, "bleu --ref=%s --hyp %s --ref=%s", at("ref2.txt"), at("hyp.txt"), at("ref1.txt"));
-    out = expect_ok(args, NULL);
+    out = bin_expect_ok(STAGE, args, NULL);
     expect_has(out, " refs=2 segments=3 bleu=48.530827 ", "bleu --ref=");
     free(out);
     scratch_end();
@@ -182,7 +80,7 @@ START_TEST(test_bleu_readme) {
 END_TEST
 
 START_TEST(test_bleu_options) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bleu_options");
     readme_example();
     /* sacreBLEU 2.6.0's scores of the README example (tests/fixtures/bleu_sacrebleu.json) */
@@ -222,7 +120,7 @@ START_TEST(test_bleu_options) {
         char args[2048];
         snprintf(args, sizeof args, "bleu --hyp %s --ref %s --tokenize none --smooth %s", at("h.txt"), at("r.txt"),
                  smooth[i].smooth);
-        char *out = expect_ok(args, NULL);
+        char *out = bin_expect_ok(STAGE, args, NULL);
         expect_has(out, smooth[i].want, args);
         free(out);
     }
@@ -231,7 +129,7 @@ START_TEST(test_bleu_options) {
 END_TEST
 
 START_TEST(test_bleu_errors) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bleu_errors");
     readme_example();
     char args[4096], hyp[700], ref1[700];
@@ -299,7 +197,7 @@ static char *train_tiny(const char *run, const char *extra) {
     char args[8192];
     snprintf(args, sizeof args, "train %s " TINY_MODEL " %s --out %s", files_args("src.txt", "tgt.txt"), extra,
              at(run));
-    return expect_ok(args, NULL);
+    return bin_expect_ok(STAGE, args, NULL);
 }
 
 /* The value of key= in a RESULT line ("" when absent), in buf. */
@@ -317,7 +215,7 @@ static const char *result_value(const char *text, const char *key, char *buf, si
 }
 
 START_TEST(test_train_eval) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("train_eval");
     tiny_corpus();
     char *out = train_tiny("run", "");
@@ -329,12 +227,12 @@ START_TEST(test_train_eval) {
                             "run/config.txt", "run/best/model.ckpt", "run/best/src_vocab.txt",
                             "run/best/tgt_vocab.txt" };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
-        ck_assert_msg(exists(files[i]), "train wrote no %s", files[i]);
+        ck_assert_msg(scratch_exists(files[i]), "train wrote no %s", files[i]);
     /* eval scores the best weights on the same pairs: the same loss */
     char args[4096], train_loss[32], eval_loss[32];
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1 --hyp-out %s --by-length",
              at("run"), at("src.txt"), at("tgt.txt"), at("hyps.txt"));
-    char *ev = expect_ok(args, NULL);
+    char *ev = bin_expect_ok(STAGE, args, NULL);
     expect_has(ev, "RESULT stage=seq2seq model=bahdanau data=files split=test pairs=6 tokens=", "eval's RESULT");
     expect_has(ev, " ppl=", "eval's RESULT");
     expect_has(ev, " bleu=", "eval's RESULT");
@@ -355,7 +253,7 @@ START_TEST(test_train_eval) {
 END_TEST
 
 START_TEST(test_translate) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("translate");
     tiny_corpus();
     free(train_tiny("run", ""));
@@ -363,21 +261,21 @@ START_TEST(test_translate) {
     /* one line out per line in, greedy as eval decodes (unknown words too) */
     const char *in = put("in.txt", "ein hund läuft .\nder mann liest\nein unbekanntes wort\n");
     snprintf(args, sizeof args, "translate --model %s --threads 1", at("run"));
-    char *out = expect_ok(args, in);
+    char *out = bin_expect_ok(STAGE, args, in);
     ck_assert_int_eq(count_lines(out), 3);
     free(out);
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1 --hyp-out %s", at("run"),
              at("src.txt"), at("tgt.txt"), at("hyps.txt"));
-    free(expect_ok(args, NULL));
+    free(bin_expect_ok(STAGE, args, NULL));
     snprintf(args, sizeof args, "translate --model %s --threads 1", at("run"));
-    out = expect_ok(args, at("src.txt"));
+    out = bin_expect_ok(STAGE, args, at("src.txt"));
     char *hyps = slurp(at("hyps.txt"));
     ck_assert_str_eq(out, hyps);
     free(hyps);
     free(out);
     /* --nbest: N lines per sentence, SCORE<TAB>TEXT, best first */
     snprintf(args, sizeof args, "translate --model %s --threads 1 --beam 3 --nbest 2", at("run"));
-    out = expect_ok(args, in);
+    out = bin_expect_ok(STAGE, args, in);
     ck_assert_int_eq(count_lines(out), 6);
     double prev = 0.0;
     int k = 0;
@@ -396,7 +294,7 @@ START_TEST(test_translate) {
     EXPECT(args, put("blank_line.txt", "ein hund\n  \t \n"), 1, "stdin:2:");
     EXPECT(args, put("latin1_line.txt", "ein hund\nsch\xf6n\n"), 1, "stdin:2:", "UTF-8");
     /* an empty stdin: nothing out, all is well */
-    out = expect_ok(args, NULL);
+    out = bin_expect_ok(STAGE, args, NULL);
     ck_assert_str_eq(out, "");
     free(out);
     scratch_end();
@@ -404,7 +302,7 @@ START_TEST(test_translate) {
 END_TEST
 
 START_TEST(test_attention) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("attention");
     tiny_corpus();
     free(train_tiny("run", ""));
@@ -412,14 +310,14 @@ START_TEST(test_attention) {
     ck_assert_int_eq(mkdir(at("plots"), 0777), 0);
     snprintf(args, sizeof args, "attention --model %s --png %s --threads 1 'der mann liest ein buch'", at("run"),
              at("plots/att.png"));
-    char *out = expect_ok(args, NULL);
+    char *out = bin_expect_ok(STAGE, args, NULL);
     ck_assert_int_eq(count_lines(out), 1);   /* the translation */
     free(out);
     /* the data and script beside the PNG, whether or not gnuplot drew it */
-    ck_assert_msg(exists("plots/att.dat"), "no plots/att.dat beside the PNG");
-    ck_assert_msg(exists("plots/att.gp"), "no plots/att.gp beside the PNG");
+    ck_assert_msg(scratch_exists("plots/att.dat"), "no plots/att.dat beside the PNG");
+    ck_assert_msg(scratch_exists("plots/att.gp"), "no plots/att.gp beside the PNG");
     if (system("command -v gnuplot > /dev/null 2>&1") == 0)
-        ck_assert_msg(exists("plots/att.png"), "gnuplot is here but drew no plots/att.png");
+        ck_assert_msg(scratch_exists("plots/att.png"), "gnuplot is here but drew no plots/att.png");
     /* no sentence, two sentences, an empty one, a folder that is not there */
     snprintf(args, sizeof args, "attention --model %s --png %s", at("run"), at("plots/a.png"));
     EXPECT(args, NULL, 2, "SENTENCE");
@@ -438,7 +336,7 @@ START_TEST(test_attention) {
 END_TEST
 
 START_TEST(test_bad_corpus) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bad_corpus");
     tiny_corpus();
     put("short.txt", "a dog runs .\na cat sleeps\n");
@@ -467,7 +365,7 @@ START_TEST(test_bad_corpus) {
     EXPECT(args, NULL, 1, where, "UTF-8");
     snprintf(args, sizeof args, "train %s " TINY_MODEL " --out %s", files_args("src.txt", "absent.txt"), at("r1"));
     EXPECT(args, NULL, 1, at("absent.txt"));
-    ck_assert_msg(!exists("r1/model.ckpt"), "a failed training run left a checkpoint");
+    ck_assert_msg(!scratch_exists("r1/model.ckpt"), "a failed training run left a checkpoint");
     /* the files of --task files are options: leaving them out is bad usage */
     snprintf(args, sizeof args, "train --task files --train-src %s --train-tgt %s " TINY_MODEL " --out %s", src, tgt,
              at("r1"));
@@ -505,17 +403,17 @@ static void copy_file(const char *from, const char *to) {
 static void expect_bad_model(const char *run, const char *const *has) {
     char args[4096];
     snprintf(args, sizeof args, "translate --model %s --threads 1", at(run));
-    expect_err(args, put("one.txt", "ein hund\n"), 1, has);
+    bin_expect(STAGE, args, put("one.txt", "ein hund\n"), 1, has);
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1", at(run), at("src.txt"),
              at("tgt.txt"));
-    expect_err(args, NULL, 1, has);
+    bin_expect(STAGE, args, NULL, 1, has);
     snprintf(args, sizeof args, "attention --model %s --png %s 'ein hund'", at(run), at("a.png"));
-    expect_err(args, NULL, 1, has);
+    bin_expect(STAGE, args, NULL, 1, has);
 }
 #define EXPECT_BAD_MODEL(run, ...) expect_bad_model(run, (const char *const[]){ __VA_ARGS__, NULL })
 
 START_TEST(test_bad_model) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bad_model");
     tiny_corpus();
     free(train_tiny("run", ""));
@@ -525,7 +423,7 @@ START_TEST(test_bad_model) {
     char args[8192];
     snprintf(args, sizeof args, "train %s " TINY_MODEL " --out %s", files_args("other_src.txt", "other_tgt.txt"),
              at("other"));
-    free(expect_ok(args, NULL));
+    free(bin_expect_ok(STAGE, args, NULL));
 
     /* a well-formed vocabulary of another size, in best/ and in the run */
     copy_run("run", "swapped");
@@ -538,12 +436,12 @@ START_TEST(test_bad_model) {
     EXPECT_BAD_MODEL("swapped", "swapped/tgt_vocab.txt", "tokens but the model", "expects");
     /* a truncated vocabulary */
     copy_run("run", "short_vocab");
-    cut_in_half("short_vocab/best/src_vocab.txt");
+    scratch_cut_in_half("short_vocab/best/src_vocab.txt");
     EXPECT_BAD_MODEL("short_vocab", "short_vocab/best/src_vocab.txt");
     /* truncated checkpoints: best/ and the last epoch's */
     copy_run("run", "cut");
-    cut_in_half("cut/best/model.ckpt");
-    cut_in_half("cut/model.ckpt");
+    scratch_cut_in_half("cut/best/model.ckpt");
+    scratch_cut_in_half("cut/model.ckpt");
     EXPECT_BAD_MODEL("cut", "cut/best/model.ckpt", "truncated");
     snprintf(cmd, sizeof cmd, "rm -r '%s'", at("cut/best"));
     ck_assert_int_eq(system(cmd), 0);
@@ -563,24 +461,24 @@ START_TEST(test_bad_model) {
 END_TEST
 
 START_TEST(test_usage) {
-    if (!find_binary()) SKIP_TEST("%s is not built", seq2seq);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("usage");
     static const char *const commands[] = { "train", "eval", "translate", "attention", "bleu", "demo", "bench" };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         char args[64], want[64];
         snprintf(args, sizeof args, "%s --help", commands[i]);
         snprintf(want, sizeof want, "Usage: seq2seq %s", commands[i]);
-        char *out = expect_ok(args, NULL);
+        char *out = bin_expect_ok(STAGE, args, NULL);
         expect_has(out, want, args);
         free(out);
     }
-    char *out = expect_ok("--help", NULL);
+    char *out = bin_expect_ok(STAGE, "--help", NULL);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) expect_has(out, commands[i], "seq2seq --help");
     free(out);
-    Run none = run_s2s("", NULL);   /* no command: the overview, on stderr */
+    BinRun none = bin_run(STAGE, "", NULL);   /* no command: the overview, on stderr */
     ck_assert_int_eq(none.status, 2);
     expect_has(none.err, "Usage: seq2seq COMMAND", "seq2seq without a command");
-    run_free(&none);
+    bin_run_free(&none);
     EXPECT("frobnicate", NULL, 2, "frobnicate");
     EXPECT("train --frobnicate", NULL, 2, "--frobnicate");
     EXPECT("train --preset nowhere", NULL, 2, "nowhere");

@@ -25,82 +25,18 @@
 
 /* ------------------------------------------------------------ running it */
 
-static char transformer[600];
+#define STAGE "transformer"
 
+/* A whole file as a string (malloc'd). */
 static char *slurp(const char *path) {
     size_t n;
     return read_all(path, &n);
 }
 
-/* $BIN/transformer into transformer[]; 0 when it is not built. */
-static int find_binary(void) {
-    const char *bin = getenv("BIN");
-    snprintf(transformer, sizeof transformer, "%s/transformer", bin && *bin ? bin : "bin");
-    return access(transformer, X_OK) == 0;
-}
-
-typedef struct {
-    int status;      /* exit status; -1 when killed by a signal */
-    char *out, *err; /* what it printed (malloc'd) */
-} Run;
-
-/* "EXE ARGS" through the shell with stdin from `in` (NULL: /dev/null).
- * Whatever it is asked, it must not crash nor trip a sanitizer. */
-static Run run_exe(const char *exe, const char *args, const char *in) {
-    char out_path[512], err_path[512], cmd[8192];
-    snprintf(out_path, sizeof out_path, "%s", tmp_path("stdout"));
-    snprintf(err_path, sizeof err_path, "%s", tmp_path("stderr"));
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 %s %s < %s > %s 2> %s", exe, args, in ? in : "/dev/null",
-             out_path, err_path);
-    int st = system(cmd);
-    Run r = { WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out_path), slurp(err_path) };
-    remove(out_path);
-    remove(err_path);
-    printf("%s %s\n  -> exit %d%s%s", exe, args, r.status, *r.err ? ": " : "\n", r.err);
-    ck_assert_msg(r.status >= 0, "%s %s: killed by a signal", exe, args);
-    ck_assert_msg(!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error"), "%s %s:\n%s", exe, args, r.err);
-    return r;
-}
-
-static Run run_tf(const char *args, const char *in) {
-    return run_exe(transformer, args, in);
-}
-
-static void run_free(Run *r) {
-    free(r->out);
-    free(r->err);
-}
-
-/* Run it and require exit status `status` with each of the (NULL-ended)
- * strings in its stderr; an error (status 1 or 2) must say "transformer: error:". */
-static void expect_err(const char *args, const char *in, int status, const char *const *has) {
-    Run r = run_tf(args, in);
-    ck_assert_msg(r.status == status, "transformer %s: exit %d, want %d:\n%s", args, r.status, status, r.err);
-    if (status != 0)
-        ck_assert_msg(strstr(r.err, "transformer: error: ") != NULL, "transformer %s: %s", args, r.err);
-    for (const char *const *h = has; h && *h; h++)
-        ck_assert_msg(strstr(r.err, *h) != NULL, "transformer %s: stderr lacks \"%s\":\n%s", args, *h, r.err);
-    run_free(&r);
-}
-#define EXPECT(args, in, status, ...) expect_err(args, in, status, (const char *const[]){ __VA_ARGS__, NULL })
-
-/* The stdout of a run that must succeed. */
-static char *expect_ok(const char *args, const char *in) {
-    Run r = run_tf(args, in);
-    ck_assert_msg(r.status == 0, "transformer %s: exit %d, want 0:\n%s", args, r.status, r.err);
-    free(r.err);
-    return r.out;
-}
-
-static void expect_has(const char *text, const char *want, const char *what) {
-    ck_assert_msg(strstr(text, want) != NULL, "%s lacks \"%s\":\n%s", what, want, text);
-}
-
-static int count_lines(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
+/* harness.h runs the binary and keeps the scratch folder */
+#define EXPECT(args, in, status, ...) bin_expect(STAGE, args, in, status, (const char *const[]){ __VA_ARGS__, NULL })
+#define at scratch_at
+#define put scratch_put
 
 /* The value of key= in a RESULT line ("" when absent), in buf. */
 static const char *result_value(const char *text, const char *key, char *buf, size_t n) {
@@ -114,56 +50,6 @@ static const char *result_value(const char *text, const char *key, char *buf, si
         snprintf(buf, n, "%.*s", (int)(k < n ? k : n - 1), p);
     }
     return buf;
-}
-
-/* ------------------------------------------------------------ scratch files */
-
-static char root[512];
-
-/* A fresh scratch folder for this test; names below are inside it. */
-static void scratch_begin(const char *stem) {
-    snprintf(root, sizeof root, "%s", tmp_path(stem));
-    ck_assert_int_eq(mkdir(root, 0777), 0);
-}
-
-static void scratch_end(void) {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* root/name, in one of a few rotating buffers (enough for one command's arguments). */
-static const char *at(const char *name) {
-    static char buf[16][1024];
-    static int k = 0;
-    char *p = buf[k++ % 16];
-    snprintf(p, sizeof buf[0], "%s/%s", root, name);
-    return p;
-}
-
-static const char *put(const char *name, const char *text) {
-    const char *path = at(name);
-    write_bytes(path, text, strlen(text));
-    return path;
-}
-
-static int exists(const char *name) {
-    return access(at(name), F_OK) == 0;
-}
-
-static void cut_in_half(const char *name) {
-    struct stat st;
-    ck_assert_int_eq(stat(at(name), &st), 0);
-    ck_assert_int_eq(truncate(at(name), st.st_size / 2), 0);
-}
-
-/* Flip one bit in the middle of root/name. */
-static void flip_a_bit(const char *name) {
-    size_t n;
-    char *data = read_all(at(name), &n);
-    data[n / 2] ^= 0x04;
-    write_bytes(at(name), data, n);
-    free(data);
 }
 
 /* cp -r root/from root/to */
@@ -219,11 +105,11 @@ static char *train_tiny(const char *run, const char *extra) {
     char args[8192];
     snprintf(args, sizeof args, "train %s " TINY_MODEL " %s --out %s", files_args("src.txt", "tgt.txt"), extra,
              at(run));
-    return expect_ok(args, NULL);
+    return bin_expect_ok(STAGE, args, NULL);
 }
 
 START_TEST(test_train_eval) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("train_eval");
     tiny_corpus();
     char *out = train_tiny("run", "");
@@ -235,7 +121,7 @@ START_TEST(test_train_eval) {
                             "run/config.txt", "run/best/model.ckpt", "run/best/src_vocab.txt",
                             "run/best/tgt_vocab.txt" };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
-        ck_assert_msg(exists(files[i]), "train wrote no %s", files[i]);
+        ck_assert_msg(scratch_exists(files[i]), "train wrote no %s", files[i]);
     /* metrics.tsv: seq2seq's columns, a train and a valid row per epoch */
     char *tsv = slurp(at("run/metrics.tsv"));
     expect_has(tsv, "step\tepoch\tsplit\tloss\tppl\tbleu\texact\tlr\tgrad_norm\ttok_per_s\telapsed_s\n", "metrics.tsv");
@@ -247,7 +133,7 @@ START_TEST(test_train_eval) {
     char args[4096], train_loss[32], eval_loss[32];
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1 --hyp-out %s",
              at("run"), at("src.txt"), at("tgt.txt"), at("hyps.txt"));
-    char *ev = expect_ok(args, NULL);
+    char *ev = bin_expect_ok(STAGE, args, NULL);
     expect_has(ev, "RESULT stage=transformer model=transformer data=files split=test pairs=6 tokens=",
                "eval's RESULT");
     expect_has(ev, " ppl=", "eval's RESULT");
@@ -270,7 +156,7 @@ END_TEST
  * positions, shared embeddings over one joint vocabulary, Noam's schedule,
  * label smoothing, unequal stacks. */
 START_TEST(test_variants) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("variants");
     tiny_corpus();
     free(train_tiny("run", "--norm pre --pos learned --share-emb --schedule noam --warmup 2 "
@@ -288,7 +174,7 @@ START_TEST(test_variants) {
     free(tv);
     char args[4096];
     snprintf(args, sizeof args, "translate --model %s --threads 1", at("run"));
-    char *out = expect_ok(args, put("in.txt", "ein hund\n"));
+    char *out = bin_expect_ok(STAGE, args, put("in.txt", "ein hund\n"));
     ck_assert_int_eq(count_lines(out), 1);
     free(out);
     scratch_end();
@@ -296,7 +182,7 @@ START_TEST(test_variants) {
 END_TEST
 
 START_TEST(test_translate) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("translate");
     tiny_corpus();
     free(train_tiny("run", ""));
@@ -304,21 +190,21 @@ START_TEST(test_translate) {
     /* one line out per line in, greedy as eval decodes (unknown words too) */
     const char *in = put("in.txt", "ein hund läuft .\nder mann liest\nein unbekanntes wort\n");
     snprintf(args, sizeof args, "translate --model %s --threads 1", at("run"));
-    char *out = expect_ok(args, in);
+    char *out = bin_expect_ok(STAGE, args, in);
     ck_assert_int_eq(count_lines(out), 3);
     free(out);
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1 --hyp-out %s", at("run"),
              at("src.txt"), at("tgt.txt"), at("hyps.txt"));
-    free(expect_ok(args, NULL));
+    free(bin_expect_ok(STAGE, args, NULL));
     snprintf(args, sizeof args, "translate --model %s --threads 1", at("run"));
-    out = expect_ok(args, at("src.txt"));
+    out = bin_expect_ok(STAGE, args, at("src.txt"));
     char *hyps = slurp(at("hyps.txt"));
     ck_assert_str_eq(out, hyps);
     free(hyps);
     free(out);
     /* --nbest: N lines per sentence, SCORE<TAB>TEXT, best first */
     snprintf(args, sizeof args, "translate --model %s --threads 1 --beam 3 --nbest 2", at("run"));
-    out = expect_ok(args, in);
+    out = bin_expect_ok(STAGE, args, in);
     ck_assert_int_eq(count_lines(out), 6);
     double prev = 0.0;
     int k = 0;
@@ -340,7 +226,7 @@ START_TEST(test_translate) {
     EXPECT(args, put("long_line.txt", "ein hund\nein hund und eine katze und ein mann\n"), 1, "stdin:2:",
            "max_pos");
     /* an empty stdin: nothing out, all is well */
-    out = expect_ok(args, NULL);
+    out = bin_expect_ok(STAGE, args, NULL);
     ck_assert_str_eq(out, "");
     free(out);
     scratch_end();
@@ -348,14 +234,14 @@ START_TEST(test_translate) {
 END_TEST
 
 START_TEST(test_attention) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("attention");
     tiny_corpus();
     free(train_tiny("run", "--enc-layers 2 --dec-layers 1"));
     char args[4096];
     snprintf(args, sizeof args, "attention --model %s --out %s --threads 1 'der mann liest ein buch'", at("run"),
              at("plots"));
-    char *out = expect_ok(args, NULL);
+    char *out = bin_expect_ok(STAGE, args, NULL);
     ck_assert_int_eq(count_lines(out), 1);   /* the translation */
     free(out);
     /* every layer of every kind, its heads in one grid; the data and script
@@ -365,22 +251,22 @@ START_TEST(test_attention) {
     for (size_t i = 0; i < sizeof stems / sizeof *stems; i++) {
         char name[256];
         snprintf(name, sizeof name, "%s.dat", stems[i]);
-        ck_assert_msg(exists(name), "no %s", name);
+        ck_assert_msg(scratch_exists(name), "no %s", name);
         snprintf(name, sizeof name, "%s.gp", stems[i]);
-        ck_assert_msg(exists(name), "no %s", name);
+        ck_assert_msg(scratch_exists(name), "no %s", name);
         char *gp = slurp(at(name));
         expect_has(gp, "set multiplot layout 1,2", name);   /* 2 heads side by side */
         free(gp);
         snprintf(name, sizeof name, "%s.png", stems[i]);
-        if (gnuplot) ck_assert_msg(exists(name), "gnuplot is here but drew no %s", name);
+        if (gnuplot) ck_assert_msg(scratch_exists(name), "gnuplot is here but drew no %s", name);
     }
-    ck_assert_msg(!exists("plots/dec_layer2.dat"), "a decoder layer the model does not have");
+    ck_assert_msg(!scratch_exists("plots/dec_layer2.dat"), "a decoder layer the model does not have");
     /* one layer, one kind, one head: a single map */
     snprintf(args, sizeof args, "attention --model %s --out %s --kind enc --layer 2 --head 2 'ein hund'", at("run"),
              at("one"));
-    free(expect_ok(args, NULL));
-    ck_assert_msg(exists("one/enc_layer2_head2.dat"), "no one/enc_layer2_head2.dat");
-    ck_assert_msg(!exists("one/cross_layer1.dat"), "--kind enc drew cross-attention");
+    free(bin_expect_ok(STAGE, args, NULL));
+    ck_assert_msg(scratch_exists("one/enc_layer2_head2.dat"), "no one/enc_layer2_head2.dat");
+    ck_assert_msg(!scratch_exists("one/cross_layer1.dat"), "--kind enc drew cross-attention");
     /* bad usage: no sentence, two sentences, a kind that is not one */
     snprintf(args, sizeof args, "attention --model %s --out %s", at("run"), at("plots"));
     EXPECT(args, NULL, 2, "SENTENCE");
@@ -406,7 +292,7 @@ END_TEST
  * the uninterrupted 2-epoch run's (the same batches, Adam's moments and step
  * count restored); the metrics go on where they stopped. */
 START_TEST(test_resume) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("resume");
     tiny_corpus();
     char *whole = train_tiny("whole", "--dropout 0 --epochs 2");
@@ -414,7 +300,7 @@ START_TEST(test_resume) {
     char args[8192];
     snprintf(args, sizeof args, "train %s " TINY_MODEL " --dropout 0 --epochs 2 --resume --out %s",
              files_args("src.txt", "tgt.txt"), at("part"));
-    char *resumed = expect_ok(args, NULL);
+    char *resumed = bin_expect_ok(STAGE, args, NULL);
     char a[32], b[32];
     ck_assert_str_eq(result_value(resumed, "loss", a, sizeof a), result_value(whole, "loss", b, sizeof b));
     ck_assert_str_eq(result_value(resumed, "bleu", a, sizeof a), result_value(whole, "bleu", b, sizeof b));
@@ -443,7 +329,7 @@ START_TEST(test_resume) {
 END_TEST
 
 START_TEST(test_bad_corpus) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bad_corpus");
     tiny_corpus();
     put("short.txt", "a dog runs .\na cat sleeps\n");
@@ -473,7 +359,7 @@ START_TEST(test_bad_corpus) {
     snprintf(args, sizeof args, "train %s " TINY_MODEL " --max-pos 3 --out %s", files_args("src.txt", "tgt.txt"),
              at("r1"));
     EXPECT(args, NULL, 1, "--max-pos 3");
-    ck_assert_msg(!exists("r1/model.ckpt"), "a failed training run left a checkpoint");
+    ck_assert_msg(!scratch_exists("r1/model.ckpt"), "a failed training run left a checkpoint");
     /* the files of --task files are options: leaving them out is bad usage */
     snprintf(args, sizeof args, "train --task files --train-src %s --train-tgt %s " TINY_MODEL " --out %s", src, tgt,
              at("r1"));
@@ -499,17 +385,17 @@ END_TEST
 static void expect_bad_model(const char *run, const char *const *has) {
     char args[4096];
     snprintf(args, sizeof args, "translate --model %s --threads 1", at(run));
-    expect_err(args, put("one.txt", "ein hund\n"), 1, has);
+    bin_expect(STAGE, args, put("one.txt", "ein hund\n"), 1, has);
     snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1", at(run), at("src.txt"),
              at("tgt.txt"));
-    expect_err(args, NULL, 1, has);
+    bin_expect(STAGE, args, NULL, 1, has);
     snprintf(args, sizeof args, "attention --model %s --out %s 'ein hund'", at(run), at("maps"));
-    expect_err(args, NULL, 1, has);
+    bin_expect(STAGE, args, NULL, 1, has);
 }
 #define EXPECT_BAD_MODEL(run, ...) expect_bad_model(run, (const char *const[]){ __VA_ARGS__, NULL })
 
 START_TEST(test_bad_model) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("bad_model");
     tiny_corpus();
     free(train_tiny("run", ""));
@@ -519,7 +405,7 @@ START_TEST(test_bad_model) {
     char args[8192];
     snprintf(args, sizeof args, "train %s " TINY_MODEL " --out %s", files_args("other_src.txt", "other_tgt.txt"),
              at("other"));
-    free(expect_ok(args, NULL));
+    free(bin_expect_ok(STAGE, args, NULL));
 
     /* a well-formed vocabulary of another size, in best/ and in the run */
     copy_run("run", "swapped");
@@ -530,12 +416,12 @@ START_TEST(test_bad_model) {
     EXPECT_BAD_MODEL("swapped", "swapped/tgt_vocab.txt");
     /* a truncated vocabulary */
     copy_run("run", "short_vocab");
-    cut_in_half("short_vocab/best/src_vocab.txt");
+    scratch_cut_in_half("short_vocab/best/src_vocab.txt");
     EXPECT_BAD_MODEL("short_vocab", "short_vocab/best/src_vocab.txt");
     /* truncated checkpoints: best/ and the last epoch's */
     copy_run("run", "cut");
-    cut_in_half("cut/best/model.ckpt");
-    cut_in_half("cut/model.ckpt");
+    scratch_cut_in_half("cut/best/model.ckpt");
+    scratch_cut_in_half("cut/model.ckpt");
     EXPECT_BAD_MODEL("cut", "cut/best/model.ckpt", "truncated");
     remove_tree("cut/best");
     EXPECT_BAD_MODEL("cut", "cut/model.ckpt", "truncated");
@@ -545,9 +431,9 @@ START_TEST(test_bad_model) {
     EXPECT(args, NULL, 1, "cut/model.ckpt", "truncated");
     /* a corrupted checkpoint: one bit flipped, its checksum says so */
     copy_run("run", "flipped");
-    flip_a_bit("flipped/best/model.ckpt");
+    scratch_flip_a_bit("flipped/best/model.ckpt");
     EXPECT_BAD_MODEL("flipped", "flipped/best/model.ckpt", "corrupted");
-    flip_a_bit("flipped/model.ckpt");
+    scratch_flip_a_bit("flipped/model.ckpt");
     snprintf(args, sizeof args, "train %s " TINY_MODEL " --epochs 2 --resume --out %s",
              files_args("src.txt", "tgt.txt"), at("flipped"));
     EXPECT(args, NULL, 1, "flipped/model.ckpt", "corrupted");
@@ -558,14 +444,12 @@ START_TEST(test_bad_model) {
     /* not a model folder */
     EXPECT_BAD_MODEL("nothing_here", "nothing_here");
     /* chapter 4's model folder: another stage's checkpoint */
-    char seq2seq[700];
-    snprintf(seq2seq, sizeof seq2seq, "%.*s/seq2seq", (int)(strrchr(transformer, '/') - transformer), transformer);
-    if (access(seq2seq, X_OK) == 0) {
+    if (bin_path("seq2seq")) {
         snprintf(args, sizeof args, "train %s --emb 8 --hidden 8 --dec-hidden 8 --att-size 8 --epochs 1 --batch 4 "
                  "--threads 1 --quiet --out %s", files_args("src.txt", "tgt.txt"), at("rnn"));
-        Run r = run_exe(seq2seq, args, NULL);
+        BinRun r = bin_run("seq2seq", args, NULL);
         ck_assert_int_eq(r.status, 0);
-        run_free(&r);
+        bin_run_free(&r);
         EXPECT_BAD_MODEL("rnn", "rnn/best/model.ckpt", "seq2seq");
     }
     scratch_end();
@@ -573,23 +457,23 @@ START_TEST(test_bad_model) {
 END_TEST
 
 START_TEST(test_usage) {
-    if (!find_binary()) SKIP_TEST("%s is not built", transformer);
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     static const char *const commands[] = { "train", "eval", "translate", "attention", "demo", "bench" };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         char args[64], want[64];
         snprintf(args, sizeof args, "%s --help", commands[i]);
         snprintf(want, sizeof want, "Usage: transformer %s", commands[i]);
-        char *out = expect_ok(args, NULL);
+        char *out = bin_expect_ok(STAGE, args, NULL);
         expect_has(out, want, args);
         free(out);
     }
-    char *out = expect_ok("--help", NULL);
+    char *out = bin_expect_ok(STAGE, "--help", NULL);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) expect_has(out, commands[i], "transformer --help");
     free(out);
-    Run none = run_tf("", NULL);   /* no command: the overview, on stderr */
+    BinRun none = bin_run(STAGE, "", NULL);   /* no command: the overview, on stderr */
     ck_assert_int_eq(none.status, 2);
     expect_has(none.err, "Usage: transformer COMMAND", "transformer without a command");
-    run_free(&none);
+    bin_run_free(&none);
     EXPECT("frobnicate", NULL, 2, "frobnicate");
     EXPECT("train --frobnicate", NULL, 2, "--frobnicate");
     EXPECT("train --preset nowhere", NULL, 2, "nowhere");
