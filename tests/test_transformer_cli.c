@@ -291,6 +291,46 @@ END_TEST
 /* Train 1 epoch, then --resume to 2: without dropout the result is exactly
  * the uninterrupted 2-epoch run's (the same batches, Adam's moments and step
  * count restored); the metrics go on where they stopped. */
+/* The loss= of eval on the tiny corpus, into buf. */
+static const char *eval_loss(const char *model, char *buf, size_t n) {
+    char args[4096];
+    snprintf(args, sizeof args, "eval --model %s --test-src %s --test-tgt %s --threads 1", at(model), at("src.txt"),
+             at("tgt.txt"));
+    char *ev = bin_expect_ok(STAGE, args, NULL);
+    result_value(ev, "loss", buf, n);
+    free(ev);
+    return buf;
+}
+
+/* --average K keeps the last K epochs' weights and tests their mean;
+ * `average` of one folder twice gives that folder's model back; folders of
+ * two shapes do not average. */
+START_TEST(test_average) {
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
+    scratch_begin("average");
+    tiny_corpus();
+    char *out = train_tiny("run", "--epochs 3 --average 2");
+    ck_assert_msg(!scratch_exists("run/epochs/1"), "epoch 1 fell out of the window but is kept");
+    const char *files[] = { "run/epochs/2/model.ckpt", "run/epochs/3/model.ckpt", "run/average/model.ckpt" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        ck_assert_msg(scratch_exists(files[i]), "train --average wrote no %s", files[i]);
+    expect_has(out, "the mean of epochs 2-3 (2 checkpoints)", "train --average");
+    char a[32], b[32];
+    ck_assert_str_eq(eval_loss("run/average", a, sizeof a), result_value(out, "loss", b, sizeof b));
+    char args[4096];
+    snprintf(args, sizeof args, "average --out %s %s %s", at("twice"), at("run/epochs/3"), at("run/epochs/3"));
+    free(bin_expect_ok(STAGE, args, NULL));
+    ck_assert_str_eq(eval_loss("twice", a, sizeof a), eval_loss("run/epochs/3", b, sizeof b));
+    free(train_tiny("wide", "--d-model 16"));
+    snprintf(args, sizeof args, "average --out %s %s %s", at("mixed"), at("run/epochs/3"), at("wide"));
+    EXPECT(args, NULL, 1, "is not the shape of");
+    snprintf(args, sizeof args, "average --out %s", at("none"));
+    EXPECT(args, NULL, 2, "the model folders");
+    free(out);
+    scratch_end();
+}
+END_TEST
+
 START_TEST(test_resume) {
     if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("resume");
@@ -506,6 +546,7 @@ static Suite *transformer_cli_suite(void) {
     tcase_add_test(tc, test_translate);
     tcase_add_test(tc, test_attention);
     tcase_add_test(tc, test_resume);
+    tcase_add_test(tc, test_average);
     tcase_add_test(tc, test_bad_corpus);
     tcase_add_test(tc, test_bad_model);
     tcase_add_test(tc, test_usage);

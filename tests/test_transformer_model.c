@@ -431,6 +431,34 @@ START_TEST(save_and_load) {
 }
 END_TEST
 
+/* tf_load_average: every weight the mean of the folders' (here w and w + 2,
+ * so w + 1), the first folder's vocabularies, the last folder's step. */
+START_TEST(average_of_checkpoints) {
+    TfModel m, avg;
+    const char *first = saved_model(&m);
+    for (size_t k = 0; k < m.pt.total; k++) m.pt.values[k] += 2.0f;
+    Vocab *sv = tiny_vocab(m.cfg.src_V), *tv = tiny_vocab(m.cfg.tgt_V);
+    const char *second = tmp_path("tf_model_plus2");
+    tf_save(&m, sv, tv, second, 43, 0);
+    vocab_free(sv), vocab_free(tv);
+    const char *dirs[2] = { first, second };
+    long step;
+    tf_load_average(&avg, &sv, &tv, dirs, 2, &step);
+    ck_assert_int_eq(step, 43);
+    ck_assert_int_eq(avg.pt.total, m.pt.total);
+    float worst = 0.0f;
+    for (size_t k = 0; k < m.pt.total; k++) {
+        float d = fabsf(avg.pt.values[k] - (m.pt.values[k] - 1.0f));
+        if (d > worst) worst = d;
+    }
+    ck_assert_float_le(worst, 1e-6f);
+    ck_assert_int_eq(sv->size, m.cfg.src_V);
+    vocab_free(sv), vocab_free(tv);
+    tf_model_free(&m);
+    tf_model_free(&avg);
+}
+END_TEST
+
 START_TEST(config_round_trip) {
     TfModel m;
     fixture_free(fixture_model(&m, "post"));
@@ -511,6 +539,7 @@ Suite *transformer_model_suite(void) {
     tcase_add_test(tc, attention_maps);
     tcase_add_test(tc, noam_schedule);
     tcase_add_test(tc, save_and_load);
+    tcase_add_test(tc, average_of_checkpoints);
     tcase_add_test(tc, config_round_trip);
     suite_add_tcase(s, tc);
     TCase *errors = tcase_create("errors");

@@ -18,6 +18,7 @@ int tf_cmd_train(int argc, char **argv);
 int tf_cmd_eval(int argc, char **argv);
 int tf_cmd_translate(int argc, char **argv);
 int tf_cmd_attention(int argc, char **argv);
+int tf_cmd_average(int argc, char **argv);
 int tf_cmd_demo(int argc, char **argv);
 
 /* Apply the train preset NAME to a TfTrainOptions; 0 when unknown. */

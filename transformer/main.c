@@ -5,6 +5,7 @@
  *     transformer eval        loss, perplexity and BLEU of a model on a split
  *     transformer translate   stdin -> stdout, greedy or beam search
  *     transformer attention   a sentence's attention heads, every layer, as heat maps
+ *     transformer average     the mean of several checkpoints' weights (Vaswani et al. sec. 6.1)
  *     transformer bert-pretrain, bert-finetune, cloze, bert-vectors   BERT (transformer/cmd_bert.c)
  *     transformer demo        the chapter in a couple of minutes
  *     transformer bench       time training steps and decoding (make bench)
@@ -25,6 +26,7 @@ static const CliCommand commands[] = {
     {"eval", tf_cmd_eval, "loss, perplexity and BLEU of a trained model on a split"},
     {"translate", tf_cmd_translate, "translate stdin to stdout, one sentence per line (--beam K)"},
     {"attention", tf_cmd_attention, "draw a sentence's attention heads, every layer, as heat maps (PNG)"},
+    {"average", tf_cmd_average, "average the weights of checkpoints of one run into a new model folder"},
     /* BERT: masked-LM pretraining, fine-tuning and cloze prompts */
     {"bert-pretrain", tf_cmd_bert_pretrain, "pretrain a BERT with the masked LM (and NSP) (--preset tiny, demo)"},
     {"bert-finetune", tf_cmd_bert_finetune, "a classifier on [CLS], pretrained vs from scratch (--preset sst2, mr)"},

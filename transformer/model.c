@@ -392,6 +392,34 @@ void tf_load(TfModel *m, Vocab **src_v, Vocab **tgt_v, const char *dir, long *st
     s2s_vocabs_load(dir, cfg.src_V, cfg.tgt_V, ckpt, src_v, tgt_v);
 }
 
+/* Dies unless a and b hold the same tokens in the same order. */
+static void check_same_vocab(const Vocab *a, const Vocab *b, const char *side, const char *dir) {
+    int same = a->size == b->size;
+    for (int i = 0; same && i < a->size; i++) same = strcmp(vocab_token(a, i), vocab_token(b, i)) == 0;
+    if (!same) die("'%s': its %s vocabulary is not the first model's: only checkpoints of one run average", dir, side);
+}
+
+void tf_load_average(TfModel *m, Vocab **src_v, Vocab **tgt_v, const char *const *dirs, int n, long *step) {
+    if (n < 1) die("nothing to average");
+    tf_load(m, src_v, tgt_v, dirs[0], step, 0);
+    char first[2048], other[2048];
+    tf_config_text(&m->cfg, first, sizeof first);
+    for (int i = 1; i < n; i++) {
+        TfModel o;
+        Vocab *sv, *tv;
+        tf_load(&o, &sv, &tv, dirs[i], step, 0);
+        tf_config_text(&o.cfg, other, sizeof other);
+        if (strcmp(first, other)) die("'%s' is not the shape of '%s': only checkpoints of one run average", dirs[i], dirs[0]);
+        check_same_vocab(*src_v, sv, "source", dirs[i]);
+        check_same_vocab(*tgt_v, tv, "target", dirs[i]);
+        for (size_t k = 0; k < m->pt.total; k++) m->pt.values[k] += o.pt.values[k];
+        vocab_free(sv);
+        vocab_free(tv);
+        tf_model_free(&o);
+    }
+    for (size_t k = 0; k < m->pt.total; k++) m->pt.values[k] /= (float)n;
+}
+
 /* ================================================================ decoding */
 
 struct TfTranslator {

@@ -98,6 +98,11 @@ const float *tf_acts_logits(const TfActs *a, int *n);
  * message on a missing, truncated or foreign file, or mismatched vocabularies. */
 void tf_save(const TfModel *m, const Vocab *src_v, const Vocab *tgt_v, const char *dir, long step, int with_optimizer);
 void tf_load(TfModel *m, Vocab **src_v, Vocab **tgt_v, const char *dir, long *step, int with_optimizer);
+/* The weights' mean over n model folders of one model trained on (checkpoints
+ * of one run: Vaswani et al. sec. 6.1 "averaging the last 5 checkpoints"),
+ * with the first folder's vocabularies. Dies when the folders differ in
+ * shape or vocabulary. *step gets the last folder's step when not NULL. */
+void tf_load_average(TfModel *m, Vocab **src_v, Vocab **tgt_v, const char *const *dirs, int n, long *step);
 
 /* Decoding with cached keys and values (a new token costs O(T)); beam 1 is
  * greedy, alpha the length penalty (common/beam.h). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "matmul.h"
 #include "metrics.h"
@@ -127,6 +128,7 @@ static void write_run_config(const TfTrainOptions *o, const TfModel *m, const S2
     config_num(c, "adam_eps", o->eps);
     config_num(c, "clip", o->clip);
     config_num(c, "label_smoothing", o->smoothing);
+    config_int(c, "average", o->average);
     config_int(c, "train_max_words", o->task.train_max_words);
     config_int(c, "seed", (long long)o->seed);
     config_int(c, "threads", o->threads);
@@ -161,6 +163,49 @@ static void report_test(TfModel *m, const S2sData *d, const TfTrainOptions *o, d
         beam = greedy;
     s2s_result_test(TF_STAGE, "transformer", d, tokens, loss, &greedy, o->beam, &beam, params_count(&m->pt),
                     train_secs);
+}
+
+/* OUT/epochs/N: epoch N's weights, kept for averaging (--average). */
+static void epoch_dir(char *buf, size_t n, const char *out, int epoch) {
+    snprintf(buf, n, "%s/epochs/%d", out, epoch);
+}
+
+/* Keep epoch `epoch`'s weights and drop those that fell out of the window. */
+static void keep_epoch(const TfModel *m, const S2sData *d, const TfTrainOptions *o, int epoch, long step) {
+    char dir[4096], file[4200];
+    epoch_dir(dir, sizeof dir, o->out, epoch);
+    tf_save(m, d->src_v, d->tgt_v, dir, step, 0);
+    epoch_dir(dir, sizeof dir, o->out, epoch - o->average);
+    if (!path_exists(dir)) return;
+    static const char *const files[] = { "model.ckpt", "src_vocab.txt", "tgt_vocab.txt" };
+    for (int i = 0; i < 3; i++) {
+        path_join(file, sizeof file, dir, files[i]);
+        remove(file);
+    }
+    if (rmdir(dir) != 0) die("cannot remove '%s' (does it hold other files?)", dir);
+}
+
+/* The mean of the last `average` epochs' weights, up to epoch `last`, into
+ * m, saved to OUT/average; its validation loss is printed. */
+static void average_epochs(TfModel *m, const S2sData *d, const TfTrainOptions *o, int last) {
+    int first = last - o->average + 1 > 1 ? last - o->average + 1 : 1;
+    char paths[64][4096];
+    const char *dirs[64];
+    int n = 0;
+    for (int e = first; e <= last && n < 64; e++) {
+        epoch_dir(paths[n], sizeof paths[n], o->out, e);
+        if (path_exists(paths[n])) dirs[n] = paths[n], n++;
+    }
+    Vocab *sv, *tv;
+    long step;
+    tf_load_average(m, &sv, &tv, dirs, n, &step);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/average", o->out);
+    tf_save(m, sv, tv, dir, step, 0);
+    vocab_free(sv);
+    vocab_free(tv);
+    printf("the mean of epochs %d-%d (%d checkpoints): valid loss %.4f, in %s\n", first, last, n,
+           tf_eval_loss(m, &d->split[SPLIT_VALID], o->batch, NULL), dir);
 }
 
 /* The validation loss of the weights a resumed run kept as its best. */
@@ -257,6 +302,7 @@ int tf_train(TfTrainOptions *o) {
     double best_loss = INFINITY, t0 = now_seconds() - (o->resume ? resumed_elapsed(o->out) : 0.0);
     long total_steps = o->steps > 0 ? o->steps : (long)o->epochs * batches_per_epoch;
     if (o->resume && path_exists(best_dir)) best_loss = best_valid_loss(best_dir, &d, o);
+    int last_epoch = first_epoch;
     for (int epoch = first_epoch; step < total_steps; epoch++) {
         char label[32];
         snprintf(label, sizeof label, "epoch %d", epoch + 1);
@@ -304,6 +350,8 @@ int tf_train(TfTrainOptions *o) {
             fprintf(stderr, "epoch %d: train loss %.4f, valid loss %.4f ppl %.2f bleu %.2f exact %.1f%% (%.0f s)\n",
                     epoch + 1, window / nb, v.loss, v.ppl, v.bleu, v.exact * 100.0, now_seconds() - t0);
         tf_save(&m, d.src_v, d.tgt_v, o->out, step, 1);
+        if (o->average > 0) keep_epoch(&m, &d, o, epoch + 1, step);
+        last_epoch = epoch + 1;
         if (v.loss < best_loss) {
             best_loss = v.loss;
             tf_save(&m, d.src_v, d.tgt_v, best_dir, step, 0);
@@ -315,11 +363,16 @@ int tf_train(TfTrainOptions *o) {
     s2s_batches_free(&bs);
     tf_acts_free(a);
     tf_model_free(&m);
-    /* The test scores are the best validation epoch's, as the tutorial reports them. */
-    Vocab *sv, *tv;
-    tf_load(&m, &sv, &tv, path_exists(best_dir) ? best_dir : o->out, NULL, 0);
-    vocab_free(sv);
-    vocab_free(tv);
+    /* The test scores are the best validation epoch's, as the tutorial
+     * reports them, or with --average the mean of the last epochs' weights. */
+    if (o->average > 0) {
+        average_epochs(&m, &d, o, last_epoch);
+    } else {
+        Vocab *sv, *tv;
+        tf_load(&m, &sv, &tv, path_exists(best_dir) ? best_dir : o->out, NULL, 0);
+        vocab_free(sv);
+        vocab_free(tv);
+    }
     report_test(&m, &d, o, train_secs);
     tf_model_free(&m);
     s2s_data_free(&d);

@@ -41,6 +41,8 @@ typedef struct {
     float alpha;                   /* its length normalisation */
     int decode_max_len;            /* longest output */
     int valid_bleu;                /* validation pairs decoded each epoch for BLEU (0: all) */
+    int average;                   /* > 0: keep the last `average` epochs' weights (OUT/epochs/N)
+                                    * and test their mean (Vaswani et al. sec. 6.1) */
     unsigned long long seed;
     int threads;
     const char *out;
