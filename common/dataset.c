@@ -17,6 +17,14 @@ void lset_init(LabelledSet *s, int nfields) {
     s->nfields = nfields;
 }
 
+void lset_truncate(LabelledSet *s, int n) {
+    if (n < 0) die("lset_truncate: %d examples", n);
+    if (n >= s->n) return;
+    /* an owned set's ids are in example order: the first dropped one's start ends them */
+    if (!s->is_view) s->nids = s->start[(size_t)n * s->nfields];
+    s->n = n;
+}
+
 void lset_free(LabelledSet *s) {
     free(s->start);
     free(s->len);

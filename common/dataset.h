@@ -59,6 +59,8 @@ LsetEncoder lset_words(const Vocab *v);
 
 void lset_init(LabelledSet *s, int nfields);
 void lset_free(LabelledSet *s);
+/* Keep only the first n examples (all when n >= s->n): the few-label runs. */
+void lset_truncate(LabelledSet *s, int n);
 /* Append an example: seqs[f] (lens[f] ids) for each field, and its label. */
 void lset_add(LabelledSet *s, int label, const int *const *seqs, const int *lens);
 /* Append the one-field example of text, cut to maxlen ids (0: no limit).

@@ -72,6 +72,17 @@ START_TEST(test_lset_text_cut_and_views) {
     lset_check_classes(&s, 2, "toy");
     lset_free(&fold);
     lset_free(&rest);
+    /* the first two examples kept; the set grows again after them */
+    lset_truncate(&s, 5);
+    ck_assert_int_eq(s.n, 3);
+    lset_truncate(&s, 2);
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_int_eq(s.nids, 4);
+    ck_assert_int_eq(lset_add_text(&s, 1, "plot", lset_words(v), 0), 1);
+    ids = lset_seq(&s, 2, 0, &len);
+    ck_assert_int_eq(len, 1);
+    ck_assert_int_eq(ids[0], vocab_id(v, "plot"));
+    ck_assert_int_eq(s.label[2], 1);
     lset_free(&s);
     vocab_free(v);
 }

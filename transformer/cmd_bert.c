@@ -218,6 +218,8 @@ static const char finetune_usage[] =
     "  --task sst2|mr    (default sst2)\n"
     "  --seeds N         SST-2: runs with seeds seed..seed+N-1 (default 3)\n"
     "  --folds N         MR: the first N of its 10 folds (default 10)\n"
+    "  --max-train N     SST-2: only its first N training sentences, the few-label setting\n"
+    "                    where pretraining pays most (0: all, the default)\n"
     "  --epochs N --batch N --lr X --warmup F    (3, 32, 3e-4, 0.1)\n"
     "  --seed N --threads N (2) --quiet\n"
     "\n"
@@ -226,7 +228,7 @@ static const char finetune_usage[] =
 typedef struct {
     BertFinetuneConfig fc;
     const char *init;
-    int task, seeds, folds, scratch_only, no_scratch, threads;
+    int task, seeds, folds, scratch_only, no_scratch, threads, max_train;
 } FinetuneOptions;
 
 static int finetune_preset(void *ctx, const char *name) {
@@ -282,6 +284,7 @@ int tf_cmd_bert_finetune(int argc, char **argv) {
         CLI_OPT("no-scratch", CLI_FLAG, &o.no_scratch, 0, 0),
         CLI_OPT("seeds", CLI_INT, &o.seeds, 1, 100),
         CLI_OPT("folds", CLI_INT, &o.folds, 1, 10),
+        CLI_OPT("max-train", CLI_INT, &o.max_train, 0, 100000000),
         CLI_OPT("epochs", CLI_INT, &o.fc.epochs, 1, 1000),
         CLI_OPT("warmup", CLI_FLOAT, &o.fc.warmup, 0, 1),
         CLI_END};
@@ -300,6 +303,7 @@ int tf_cmd_bert_finetune(int argc, char **argv) {
     int runs, have_dev = o.task == TASK_SST2, *fold = NULL;
     if (o.task == TASK_SST2) {
         load_sst(&train, "train", enc);
+        if (o.max_train > 0) lset_truncate(&train, o.max_train);
         load_sst(&dev, "dev", enc);
         load_sst(&test, "test", enc);
         runs = o.seeds;
