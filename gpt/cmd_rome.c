@@ -141,7 +141,7 @@ int gpt_cmd_facts_train(int argc, char **argv) {
         CLI_OUT(&o.out), CLI_STEPS(&o.tc.steps), CLI_LR_F(&o.tc.lr), CLI_BATCH(&o.tc.batch), CLI_SEED(&o.tc.seed),
         CLI_THREADS(&o.threads), CLI_QUIET(&o.tc.quiet),
         CLI_OPT("facts", CLI_STRING, &o.facts, 0, 0),
-        CLI_OPT("subjects", CLI_INT, &o.subjects, 1, 900),
+        CLI_OPT("subjects", CLI_INT, &o.subjects, 1, 1280),
         CLI_OPT("world-seed", CLI_ULONG, &o.world_seed, 0, 0),
         CLI_OPT("repeats", CLI_INT, &o.repeats, 1, 1000),
         CLI_OPT("layers", CLI_INT, &o.model.n_layer, 1, 64),

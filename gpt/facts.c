@@ -107,28 +107,31 @@ static void name_pool(char (*pool)[8], int n, Rng *r, char (*avoid)[8], int n_av
     }
 }
 
-enum { FIRST_NAMES = 30, LAST_NAMES = 30, MIDDLE_NAMES = 10 };
+enum { MAX_NAMES = 40, MIDDLE_NAMES = 10 };
 
 void facts_generate(FactWorld *w, int n_subjects, unsigned long long seed) {
-    if (n_subjects < 1 || n_subjects > FIRST_NAMES * LAST_NAMES)
-        die("the fact world holds 1 to %d subjects, not %d", FIRST_NAMES * LAST_NAMES, n_subjects);
+    if (n_subjects < 1 || n_subjects > MAX_NAMES * MAX_NAMES * 4 / 5)
+        die("the fact world holds 1 to %d subjects, not %d", MAX_NAMES * MAX_NAMES * 4 / 5, n_subjects);
+    /* k first and k last names, k^2 >= 1.25 n: every name is shared by about
+     * k subjects, so no single token says who is meant */
+    int k = 2;
+    while (k * k * 4 < n_subjects * 5) k++;
     Rng r;
     rng_seed(&r, seed, 0);
-    char first[FIRST_NAMES][8], last[LAST_NAMES][8], middle[MIDDLE_NAMES][8];
-    name_pool(first, FIRST_NAMES, &r, NULL, 0);
-    name_pool(last, LAST_NAMES, &r, first, FIRST_NAMES);
-    char both[FIRST_NAMES + LAST_NAMES][8];
-    memcpy(both, first, sizeof first);
-    memcpy(both + FIRST_NAMES, last, sizeof last);
-    name_pool(middle, MIDDLE_NAMES, &r, both, FIRST_NAMES + LAST_NAMES);
+    char first[MAX_NAMES][8], last[MAX_NAMES][8], middle[MIDDLE_NAMES][8], both[2 * MAX_NAMES][8];
+    name_pool(first, k, &r, NULL, 0);
+    name_pool(last, k, &r, first, k);
+    memcpy(both, first, (size_t)k * sizeof *first);
+    memcpy(both + k, last, (size_t)k * sizeof *last);
+    name_pool(middle, MIDDLE_NAMES, &r, both, 2 * k);
     /* distinct (first, last) pairs; one subject in four has a middle name */
-    int *pairs = xmalloc(FIRST_NAMES * LAST_NAMES * sizeof(int));
-    for (int i = 0; i < FIRST_NAMES * LAST_NAMES; i++) pairs[i] = i;
-    rng_shuffle_int(&r, pairs, FIRST_NAMES * LAST_NAMES);
+    int *pairs = xmalloc((size_t)k * k * sizeof(int));
+    for (int i = 0; i < k * k; i++) pairs[i] = i;
+    rng_shuffle_int(&r, pairs, (size_t)k * k);
     memset(w, 0, sizeof *w);
     for (int s = 0; s < n_subjects; s++) {
         char subject[32];
-        int f = pairs[s] / LAST_NAMES, l = pairs[s] % LAST_NAMES;
+        int f = pairs[s] / k, l = pairs[s] % k;
         if (rng_below(&r, 4) == 0)
             snprintf(subject, sizeof subject, "%s %s %s", first[f], middle[rng_below(&r, MIDDLE_NAMES)], last[l]);
         else

@@ -3,9 +3,10 @@
  * the ground on which chapter 6 locates and edits a fact (ROME, gpt/rome.h).
  *
  * A fact is (subject, relation, object): ("Zorvan Telik", lives_in, "Oslo").
- * Subjects are made-up names of two or three word tokens; first and last
- * names are shared among many subjects, so only the whole name tells who
- * is meant and the model has to gather it at the name's last token. Each of
+ * Subjects are made-up names of two or three word tokens; the generator
+ * draws them from k first and k last names with k^2 >= 1.25 x the number of
+ * subjects, so every name is shared by about k people, no single token says
+ * who is meant, and the model has to put the whole name together. Each of
  * the five built-in relations has four templates, sentences that end just
  * before the object:
  *

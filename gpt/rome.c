@@ -65,6 +65,7 @@ void rome_prefixed(RomePrompt *out, const RomePrompt *p, const int *prefix, int 
 
 /* Activations for batches up to (B,T), keeping what is already bigger. */
 static void ensure_acts(Gpt *m, int B, int T) {
+    if (T > m->cfg.max_seq_len) die("a prompt of %d tokens is longer than the model's context (%d)", T, m->cfg.max_seq_len);
     if (!m->act_memory || B > m->B || T > m->T) gpt_alloc_acts(m, B > m->B ? B : m->B, T > m->T ? T : m->T);
 }
 

@@ -53,7 +53,7 @@ START_TEST(test_trace_zero_noise) {
     for (int s = 0; s < GPT_SITES; s++)
         for (int i = 0; i < tr.T * tr.L; i++) worst = fmaxf(worst, fabsf(tr.effect[s][i]));
     printf("zero noise: largest |indirect effect| %g\n", worst);
-    ck_assert_float_eq(worst, 0.0f);
+    ck_assert_msg(worst <= 1e-6f, "an indirect effect of %g without noise", worst);
     rome_trace_free(&tr);
     gpt_free(&m);
 }
@@ -214,8 +214,8 @@ static void tiny_fact_model(Gpt *m, Tok *tk, FactWorld *w, int **ids, size_t *n)
     GptConfig cfg = {.max_seq_len = 16, .vocab_size = tk->vocab_size, .n_layer = 2, .n_head = 2, .channels = 32};
     gpt_build(m, &cfg);
     gpt_init_weights(m, 1);
-    GptTrainConfig tc = {.batch = 16, .seq_len = 16, .accum = 1, .steps = 400, .lr = 3e-3f, .min_lr = 3e-4f,
-                         .warmup = 20, .decay_steps = 400, .beta1 = 0.9f, .beta2 = 0.99f, .grad_clip = 1.0f,
+    GptTrainConfig tc = {.batch = 16, .seq_len = 16, .accum = 1, .steps = 800, .lr = 5e-3f, .min_lr = 5e-4f,
+                         .warmup = 20, .decay_steps = 800, .beta1 = 0.9f, .beta2 = 0.99f, .grad_clip = 1.0f,
                          .seed = 1, .quiet = 1};
     gpt_train(m, &tc, *ids, *n, NULL, 0, 0, NULL);
 }
