@@ -289,23 +289,28 @@ static int token_row(const RomePrompt *p, int t) {
     return t == p->subj_last + 1 ? ROW_FIRST_AFTER : ROW_FURTHER;
 }
 
-static const char *const site_titles[GPT_SITES] = {"attention", "MLP", "hidden state"};
+static const char *const site_titles[GPT_SITES] = {"attn", "MLP", "hidden state"};
 static const int panel_site[GPT_SITES] = {GPT_SITE_BLOCK, GPT_SITE_MLP, GPT_SITE_ATTN};   /* ROME's order */
 
-/* The three maps (rows, L) of a trace side by side in one PNG. */
-static void draw_maps(const char *path, const char *title, float *const *maps, int rows, int L,
+/* The three maps (rows, L) of a trace side by side in one PNG, each divided
+ * by its largest value so that white is its strongest effect (the panel's
+ * title says how strong; negative effects are black). */
+static void draw_maps(const char *path, const char *what, float *const *maps, int rows, int L,
                       const char *const *row_labels, int window) {
-    float *all = xmalloc((size_t)GPT_SITES * rows * L * sizeof(float));
-    char titles[GPT_SITES][64];
+    size_t n = (size_t)rows * L;
+    float *all = xmalloc(GPT_SITES * n * sizeof(float));
+    char titles[GPT_SITES][64], title[512];
     const char *tptr[GPT_SITES];
     for (int k = 0; k < GPT_SITES; k++) {
         int s = panel_site[k];
-        memcpy(all + (size_t)k * rows * L, maps[s], (size_t)rows * L * sizeof(float));
-        if (s == GPT_SITE_BLOCK) snprintf(titles[k], sizeof titles[k], "%s", site_titles[s]);
-        else snprintf(titles[k], sizeof titles[k], "%s (window %d)", site_titles[s], window);
+        float top = 1e-6f, *panel = all + k * n;
+        for (size_t i = 0; i < n; i++) top = fmaxf(top, maps[s][i]);
+        for (size_t i = 0; i < n; i++) panel[i] = fmaxf(maps[s][i], 0.0f) / top;
+        if (s == GPT_SITE_BLOCK) snprintf(titles[k], sizeof titles[k], "%s, max %.2f", site_titles[s], top);
+        else snprintf(titles[k], sizeof titles[k], "%s w=%d, max %.2f", site_titles[s], window, top);
         tptr[k] = titles[k];
     }
-    for (size_t i = 0; i < (size_t)GPT_SITES * rows * L; i++) all[i] = all[i] < 0 ? 0 : all[i];   /* grey: 0..1 */
+    snprintf(title, sizeof title, "indirect effects, %s", what);
     char err[512];
     int rc = heatmap_grid_png(path, title, all, GPT_SITES, GPT_SITES, tptr, rows, L, row_labels, NULL, err,
                               sizeof err);
@@ -410,8 +415,7 @@ int gpt_cmd_trace(int argc, char **argv) {
     printf("average indirect effect on P(true object) over %d known facts; P clean %.3f, corrupted %.3f "
            "(noise %.4f, %d samples)\n", n, p_clean, p_corrupt, tc.noise, tc.samples);
     for (int k = 0; k < GPT_SITES; k++) print_map(site_titles[panel_site[k]], avg[panel_site[k]], ROWS, L, row_names);
-    snprintf(title, sizeof title, "average indirect effect over %d facts (P clean %.2f, corrupted %.2f)", n, p_clean,
-             p_corrupt);
+    snprintf(title, sizeof title, "mean of %d facts (P %.2f, noised %.2f)", n, p_clean, p_corrupt);
     path_join(path, sizeof path, out, "trace_average.png");
     draw_maps(path, title, avg, ROWS, L, row_names, tc.window);
 
@@ -424,7 +428,7 @@ int gpt_cmd_trace(int argc, char **argv) {
     RomeTrace tr;
     rome_trace(&fm.m, &p, object_id(&fm, f->object), &tc, &tr);
     char **labels = prompt_labels(&fm, &p);
-    snprintf(title, sizeof title, "%s -> %s: P clean %.2f, corrupted %.2f", f->subject, f->object, tr.p_clean,
+    snprintf(title, sizeof title, "%s -> %s (P %.2f, noised %.2f)", f->subject, f->object, tr.p_clean,
              tr.p_corrupt);
     printf("one fact: %s\n", title);
     for (int k = 0; k < GPT_SITES; k++)
@@ -473,8 +477,8 @@ static const char edit_usage[] =
     "  --model DIR       a fact model's folder (default " FACTS_DIR ", trained when missing)\n"
     "  --edits N         edits of the standard set, each on the unedited model (default 120)\n"
     "  --subject TEXT --relation NAME --new OBJECT    one edit, shown prompt by prompt\n"
-    "  --layer N         the MLP edited (default: the peak of causal tracing at the last\n"
-    "                    subject token, over 20 known facts)\n"
+    "  --layer N         the MLP edited (default: where restoring one MLP at the last subject\n"
+    "                    token brings back the most, over 20 known facts)\n"
     "  --method NAME     all, rome or ft (default all: unedited, ft, rome)\n"
     "  --prefixes N      prefixed copies of the prompt for k* and v* (default 10)\n"
     "  --v-steps N --v-lr X --kl X --decay X --clamp X    v*'s optimisation (20, 0.5, 0.0625, 0, 4;\n"
@@ -562,8 +566,9 @@ static void edit_setup_free(EditSetup *es) {
     free(es->mom);
 }
 
-/* The layer whose MLP output at the last subject token restores most of the
- * true object's probability, averaged over n known facts. */
+/* The layer whose MLP output at the last subject token, restored alone
+ * (a window of one layer), brings back most of the true object's
+ * probability, averaged over n known facts. */
 static int traced_layer(FactModel *fm, int n, unsigned long long seed) {
     int L = fm->m.cfg.n_layer, *facts = xmalloc((size_t)n * sizeof(int)), *tmpls = xmalloc((size_t)n * sizeof(int));
     int k = known_facts(fm, n, seed, -1, facts, tmpls);
@@ -574,7 +579,7 @@ static int traced_layer(FactModel *fm, int n, unsigned long long seed) {
         prompt_or_die(&p, fm, 0, &fm->w.f[i]);
         for (int t = p.subj_first; t <= p.subj_last; t++) subj[ns++] = p.ids[t];
     }
-    RomeTraceConfig tc = {.samples = 10, .window = 2, .seed = seed, .noise = rome_noise_level(&fm->m, subj, ns)};
+    RomeTraceConfig tc = {.samples = 10, .window = 1, .seed = seed, .noise = rome_noise_level(&fm->m, subj, ns)};
     for (int i = 0; i < k; i++) {
         RomePrompt p;
         prompt_or_die(&p, fm, tmpls[i], &fm->w.f[facts[i]]);
@@ -772,7 +777,7 @@ int gpt_cmd_edit(int argc, char **argv) {
     if (es.ec.layer >= fm.m.cfg.n_layer) die("--layer %d: the model has %d layers", es.ec.layer, fm.m.cfg.n_layer);
     if (es.ec.layer < 0) {
         es.ec.layer = traced_layer(&fm, 20, seed);
-        printf("edit: layer %d, where causal tracing peaks for the MLP at the last subject token\n", es.ec.layer);
+        printf("edit: layer %d, whose MLP alone at the last subject token restores the most (causal tracing)\n", es.ec.layer);
     }
     edit_setup(&es, &fm, (size_t)moment_tokens);
     if (subject) edit_one(&fm, &es, fact, new_object, method, seed);
