@@ -41,7 +41,7 @@ static const char facts_train_usage[] =
     "four templates each), then report how many facts it recalls (argmax over the vocabulary).\n"
     "\n"
     "  --preset standard the defaults: the model `gpt trace` and `gpt edit` use (60 subjects,\n"
-    "                    6 layers x 64 channels, 2000 steps: about 80 s on one core)\n"
+    "                    6 layers x 64 channels, 2000 steps: 1-2 minutes on one core)\n"
     "  --facts FILE      a fact file, one 'subject<TAB>relation<TAB>object' a line\n"
     "                    (default: a generated world of --subjects N made-up names)\n"
     "  --subjects N      subjects of the generated world (default 60)\n"
@@ -56,7 +56,7 @@ static const char facts_train_usage[] =
 
 /* The standard fact model: 60 subjects (300 facts), 6 layers of 64 channels,
  * 2000 steps of 16 x 32 tokens: every fact recalled through every template,
- * in about 80 s on one core. */
+ * in 1-2 minutes on one core. */
 static void facts_train_defaults(FactsTrainOptions *o) {
     memset(o, 0, sizeof *o);
     o->name = "standard";
@@ -176,7 +176,7 @@ static void fact_model_load(FactModel *fm, const char *dir, int quiet) {
         dir = FACTS_DIR;
         path_join(ckpt, sizeof ckpt, dir, "ckpt.bin");
         if (!path_exists(ckpt)) {
-            fprintf(stderr, "gpt: no fact model in %s: training the standard one (about 80 s on one core)\n",
+            fprintf(stderr, "gpt: no fact model in %s: training the standard one (1-2 minutes on one core)\n",
                     dir);
             FactsTrainOptions o;
             facts_train_defaults(&o);

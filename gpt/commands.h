@@ -47,7 +47,7 @@ int gpt_cmd_edit(int argc, char **argv);
  * tracing points to, and queried again through its prompt, a paraphrase, a
  * neighbour (same relation and object) and another fact of the subject.
  * Uses the fact model in dir (NULL: runs/gpt/facts), training the standard
- * one there first when it is missing (about 80 s on one core; 20 s more for
+ * one there first when it is missing (1-2 minutes on one core; 16 s more for
  * the rest). Prints as it goes; returns 0, dies on bad input. */
 int gpt_rome_demo(const char *dir);
 
