@@ -10,6 +10,7 @@
  *     gpt/cmd_convert.c   convert
  *     gpt/cmd_bench.c     bench
  *     gpt/cmd_demo.c      demo
+ *     gpt/cmd_rome.c      facts-train, trace, edit  (gpt/facts.h, gpt/rome.h)
  *
  * A command takes the arguments after its name (argv[0] is the name) and
  * returns the exit status; bad input dies with status 1, bad usage 2.
@@ -37,6 +38,18 @@ int gpt_cmd_finetune(int argc, char **argv);
 int gpt_cmd_convert(int argc, char **argv);
 int gpt_cmd_bench(int argc, char **argv);
 int gpt_cmd_demo(int argc, char **argv);
+int gpt_cmd_facts_train(int argc, char **argv);
+int gpt_cmd_trace(int argc, char **argv);
+int gpt_cmd_edit(int argc, char **argv);
+
+/* The prompting demo's ROME part (gpt/cmd_rome.c): a fact is traced (the
+ * three maps of one prompt, printed), edited by ROME at the layer causal
+ * tracing points to, and queried again through its prompt, a paraphrase, a
+ * neighbour (same relation and object) and another fact of the subject.
+ * Uses the fact model in dir (NULL: runs/gpt/facts), training the standard
+ * one there first when it is missing (1-2 minutes on one core; 16 s more for
+ * the rest). Prints as it goes; returns 0, dies on bad input. */
+int gpt_rome_demo(const char *dir);
 
 /* GPT-2's vocabulary folder: data/cache/gpt2 or $NLP_DATA_DIR/gpt2. */
 const char *gpt_cli_gpt2_dir(void);

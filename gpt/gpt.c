@@ -179,6 +179,23 @@ static void residual_forward(float *out, const float *a, const float *b, size_t 
 /* Layer l's slice of a stacked tensor with per-layer size n (NULL stays NULL). */
 static float *layer(float *base, int l, size_t n) { return base ? base + (size_t)l * n : NULL; }
 
+/* The patch's work on site s of layer l, whose output x is (B,T,C): record
+ * sequence 0, overwrite the restored positions, and (the MLP of delta_layer)
+ * add delta. */
+static void patch_site(const GptPatch *p, int s, int l, float *x, int B, int T, int C) {
+    size_t tc = (size_t)T * C, lt = (size_t)l * T;
+    if (p->record[s]) memcpy(p->record[s] + lt * C, x, tc * sizeof(float));
+    if (p->restore[s])
+        for (int t = 0; t < T; t++)
+            if (p->restore[s][lt + t])
+                for (int b = 0; b < B; b++)
+                    memcpy(x + b * tc + (size_t)t * C, p->clean[s] + (lt + t) * C, (size_t)C * sizeof(float));
+    if (s == GPT_SITE_MLP && p->delta && l == p->delta_layer)
+        for (int b = 0; b < B; b++)
+            if (p->delta_pos[b] >= 0)
+                for (int i = 0; i < C; i++) x[b * tc + (size_t)p->delta_pos[b] * C + i] += p->delta[i];
+}
+
 double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) {
     const GptConfig *c = &m->cfg;
     if (!m->act_memory) gpt_alloc_acts(m, B, T);
@@ -203,6 +220,8 @@ double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) 
             const float *pos = w->wpe + (size_t)t * C;
             for (int i = 0; i < C; i++) x[i] += pos[i];
         }
+    if (m->patch && m->patch->embed_add)
+        for (size_t i = 0; i < btc; i++) a->encoded[i] += m->patch->embed_add[i];
     if (p > 0) dropout_forward(a->encoded, a->mask_emb, a->encoded, p, btc, m->rng);
 
     for (int l = 0; l < L; l++) {
@@ -225,6 +244,7 @@ double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) 
         attention_forward(atty, att, a->att_scratch, q, k, v, NULL, 1, B, T, T, C, NH);
         linear_forward(a->branch, atty, layer(w->attprojw, l, C * C), layer(w->attprojb, l, C), BT, C, C);
         if (p > 0) dropout_forward(a->branch, a->mask_attn + l * btc, a->branch, p, btc, m->rng);
+        if (m->patch) patch_site(m->patch, GPT_SITE_ATTN, l, a->branch, B, T, C);
         residual_forward(res2, residual, a->branch, btc);
 
         /* MLP branch */
@@ -235,7 +255,9 @@ double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) 
         linear_forward(a->branch, fch_gelu, layer(w->fcprojw, l, 4 * C * C), layer(w->fcprojb, l, C), BT, 4 * C,
                        C);
         if (p > 0) dropout_forward(a->branch, a->mask_mlp + l * btc, a->branch, p, btc, m->rng);
+        if (m->patch) patch_site(m->patch, GPT_SITE_MLP, l, a->branch, B, T, C);
         residual_forward(res3, res2, a->branch, btc);
+        if (m->patch) patch_site(m->patch, GPT_SITE_BLOCK, l, res3, B, T, C);
     }
 
     const float *top = a->res3 + (size_t)(L - 1) * btc;
@@ -322,6 +344,14 @@ void gpt_backward_final(Gpt *m, const float *dlnf) {
         const float *fch = a->fch + l * btc * 4, *fch_gelu = a->fch_gelu + l * btc * 4;
         const float *qkvw = layer(w->qkvw, l, 3 * C * C);
         float *dqkvw = layer(g->qkvw, l, 3 * C * C), *dqkvb = layer(g->qkvb, l, 3 * C);
+        const GptPatch *pa = m->patch;
+
+        /* the gradient of a delta added to this MLP's output: the stream's,
+         * since stream_out = stream_in + branch + delta */
+        if (pa && pa->ddelta && pa->delta && l == pa->delta_layer)
+            for (int b = 0; b < B; b++)
+                if (pa->delta_pos[b] >= 0)
+                    for (int i = 0; i < C; i++) pa->ddelta[i] += a->dresid[((size_t)b * T + pa->delta_pos[b]) * C + i];
 
         /* MLP branch */
         const float *dbranch = a->dresid;

@@ -35,6 +35,13 @@
  * (gpt_alloc_acts); training never allocates. gpt_forward is a flat list of
  * op calls; gpt_backward is the same list in reverse.
  *
+ * Interventions (ROME's causal tracing and editing, gpt/rome.h): a forward
+ * pass can add noise to the embeddings, record or overwrite the output of a
+ * block's attention branch, of its MLP branch or of the whole block at chosen
+ * (layer, position)s, and add a vector to one MLP output, whose gradient the
+ * backward pass then returns (GptPatch, m->patch). Training leaves m->patch
+ * NULL and pays one pointer test per sub-block.
+ *
  * Generation uses a KV cache (GptCache): the keys and values of every earlier
  * position are kept per layer, so a new token runs its one query against them
  * and costs O(T) instead of recomputing the whole prefix.
@@ -116,6 +123,28 @@ typedef struct {
     float *dlogits;    /* (B,T,V) */
 } GptActs;
 
+/* The three places of a block an intervention reaches (ROME's Figure 1):
+ * the attention branch's output (after attnproj), the MLP branch's output
+ * (after fcproj), and the block's output (the residual stream after both). */
+enum { GPT_SITE_ATTN, GPT_SITE_MLP, GPT_SITE_BLOCK, GPT_SITES };
+
+/* What a forward pass does besides its usual work, when m->patch points here.
+ * Every field is optional (NULL: nothing). Positions are those of each
+ * sequence of the batch; the same patch applies to every sequence. */
+typedef struct {
+    const float *embed_add;                  /* (B,T,C) added to the embeddings (ROME's noise) */
+    const unsigned char *restore[GPT_SITES]; /* (L,T): 1 = overwrite site s of layer l at position t ... */
+    const float *clean[GPT_SITES];           /* (L,T,C) ... with this value, in every sequence */
+    float *record[GPT_SITES];                /* (L,T,C) receives each site's output in sequence 0 */
+    /* the MLP output of layer delta_layer, at position delta_pos[b] of
+     * sequence b (-1: none), gets delta (C) added; gpt_backward_final then
+     * ADDS dLoss/d(delta), summed over the batch, into ddelta (C) */
+    const float *delta;
+    int delta_layer;
+    const int *delta_pos;                    /* (B) */
+    float *ddelta;                           /* (C) or NULL */
+} GptPatch;
+
 typedef struct {
     GptConfig cfg;
     ParamTable pt;
@@ -130,6 +159,7 @@ typedef struct {
     int training;      /* 1: dropout on */
     Rng *rng;          /* draws the dropout masks (training with dropout > 0) */
     double loss;       /* mean cross-entropy of the last forward pass with targets */
+    const GptPatch *patch;   /* interventions on gpt_forward and gpt_backward_final, or NULL */
 } Gpt;
 
 /* Build the table and pointers for cfg (parameters zero). Dies on a bad config. */

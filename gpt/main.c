@@ -11,6 +11,9 @@
  *     gpt convert     our checkpoints <-> llm.c's model files
  *     gpt bench       time training steps and generation
  *     gpt demo        the chapter's demo on the Bible: BPE, then a small GPT
+ *     gpt facts-train a GPT on a synthetic world of facts (for trace and edit)
+ *     gpt trace       causal tracing of its facts: ROME's Figure 1 heat maps
+ *     gpt edit        ROME's rank-one edits of facts, beside fine-tuning
  *
  * This file only dispatches: each command lives in gpt/cmd_*.c (gpt/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
@@ -31,6 +34,9 @@ static const CliCommand commands[] = {
     {"convert", gpt_cmd_convert, "our checkpoints <-> llm.c's GPT-2 model files"},
     {"bench", gpt_cmd_bench, "time training steps and KV-cache generation (baby and GPT-2 124M shapes)"},
     {"demo", gpt_cmd_demo, "BPE on the Bible, then a small GPT trained on it, sampled as it learns"},
+    {"facts-train", gpt_cmd_facts_train, "train a GPT on a synthetic world of facts (subject, relation, object)"},
+    {"trace", gpt_cmd_trace, "causal tracing of the fact model: where a fact lives (ROME's Figure 1)"},
+    {"edit", gpt_cmd_edit, "ROME's rank-one edits of facts: efficacy, paraphrase, specificity, vs fine-tuning"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 

@@ -51,7 +51,9 @@ def make_params(V, maxT, L, C, bias, gen):
     return p
 
 
-def forward(p, idx, targets, L, NH):
+def forward(p, idx, targets, L, NH, mlp_hook=None):
+    """mlp_hook(l, out), when given, returns what layer l's MLP adds to the
+    stream instead of out (B,T,C): ROME's edit (tests/ref/ref_gpt_rome.py)."""
     B, T = idx.shape
     C = p["wte"].shape[1]
     hs = C // NH
@@ -71,9 +73,12 @@ def forward(p, idx, targets, L, NH):
         x = x + F.linear(y, p["attprojw"][l], get("attprojb", l))
         h = F.layer_norm(x, (C,), get("ln2w", l), get("ln2b", l), 1e-5)
         h = F.gelu(F.linear(h, p["fcw"][l], get("fcb", l)), approximate="tanh")
-        x = x + F.linear(h, p["fcprojw"][l], get("fcprojb", l))
+        out = F.linear(h, p["fcprojw"][l], get("fcprojb", l))
+        x = x + (mlp_hook(l, out) if mlp_hook else out)
     x = F.layer_norm(x, (C,), p["lnfw"], get("lnfb"), 1e-5)
     logits = x @ p["wte"].t()
+    if targets is None:
+        return logits, None
     loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
     return logits, loss
 
