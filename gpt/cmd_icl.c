@@ -92,10 +92,8 @@ int gpt_cmd_icl_train(int argc, char **argv) {
     o.tc.out_dir = out;
     Tok tk;
     icl_tokenizer(&tk);
-    o.model.vocab_size = tk.vocab_size;
     Gpt m;
-    gpt_build(&m, &o.model);
-    gpt_init_weights(&m, o.tc.seed);
+    icl_model_init(&m, &o.model, o.tc.seed);
 
     RunConfig *rc = config_begin(out);
     config_str(rc, "preset", o.name);
@@ -119,7 +117,7 @@ int gpt_cmd_icl_train(int argc, char **argv) {
     double loss = icl_train(&m, &o.tc);
     double train_s = now_seconds() - t0;
     metrics_plot(out);
-    double early, late, score = icl_score(&m, &tk, 192, 99, &early, &late);
+    double early, late, score = icl_score(&m, &tk, ICL_SCORE_LINES, ICL_SCORE_SEED, &early, &late);
     IclQuery *q = icl_queries(ACC8_QUERIES, QUERY_SEED, 0);
     double acc8 = icl_accuracy(&m, &tk, q, ACC8_QUERIES, 8, 0);
     result_begin("gpt");
@@ -258,8 +256,8 @@ int gpt_cmd_icl_eval(int argc, char **argv) {
     if (o.model) {
         double acc[2][ICL_N_SHOT_COUNTS];
         char dir[4096], path[4200];
-        sweep(o.model, gpt_cli_base_name(o.model), q, o.queries, acc);
         model_dir(o.model, dir, sizeof dir);
+        sweep(o.model, gpt_cli_base_name(dir), q, o.queries, acc);
         path_join(path, sizeof path, dir, "icl_eval.tsv");
         write_model_table(path, acc);
     } else {
@@ -378,7 +376,7 @@ int gpt_cmd_icl_heads(int argc, char **argv) {
     if (model) {
         char dir[4096];
         model_dir(model, dir, sizeof dir);
-        heads_of(model, gpt_cli_base_name(model), out ? out : dir, n_seqs, seed);
+        heads_of(model, gpt_cli_base_name(dir), out ? out : dir, n_seqs, seed);
         return 0;
     }
     const char *dir = out ? out : "runs/gpt/icl-induction";

@@ -10,13 +10,12 @@
 
 #include "gpt/generate.h"
 #include "metrics.h"
+#include "ops.h"
 #include "util.h"
 
 #define TASK_STREAM 1      /* icl_queries' tasks */
 #define SCORE_STREAM 2     /* icl_score's lines */
 #define HEADS_STREAM 3     /* icl_head_scores' sequences */
-#define SCORE_LINES 192    /* lines per ICL score during training */
-#define SCORE_SEED 99
 #define PREFIX_N ICL_LETTERS   /* a permutation of the alphabet, written twice */
 
 static const char *const family_names[ICL_FAMILIES] = {"rev", "rot", "sort", "shift", "map"};
@@ -340,6 +339,18 @@ int icl_preset(const char *name, GptConfig *model, GptTrainConfig *tc) {
     return 0;
 }
 
+void icl_model_init(Gpt *m, GptConfig *cfg, unsigned long long seed) {
+    Tok tk;
+    icl_tokenizer(&tk);
+    cfg->vocab_size = tk.vocab_size;
+    tok_free(&tk);
+    gpt_build(m, cfg);
+    gpt_init_weights(m, seed);
+    int T = cfg->max_seq_len, C = cfg->channels;
+    positional_sinusoids(m->w.wpe, T, C);
+    for (size_t i = 0; i < (size_t)T * C; i++) m->w.wpe[i] *= 0.02f * (float)M_SQRT2;   /* RMS 0.02 */
+}
+
 typedef struct {
     Metrics *mt;
     Tok *tk;
@@ -348,7 +359,7 @@ typedef struct {
 /* gpt_train's on_eval: the ICL score beside the validation loss. */
 static void log_score(Gpt *m, long step, double val_loss, void *ctx) {
     ScoreLog *s = ctx;
-    double early, late, score = icl_score(m, s->tk, SCORE_LINES, SCORE_SEED, &early, &late);
+    double early, late, score = icl_score(m, s->tk, ICL_SCORE_LINES, ICL_SCORE_SEED, &early, &late);
     metrics_num(s->mt, "step", step);
     metrics_num(s->mt, "val_loss", val_loss);
     metrics_num(s->mt, "loss_early", early);
@@ -411,9 +422,7 @@ static void demo_model(const char *path, Gpt *m, Tok *tk, FILE *out) {
     GptConfig cfg;
     GptTrainConfig tc;
     icl_preset("tiny", &cfg, &tc);
-    cfg.vocab_size = tk->vocab_size;
-    gpt_build(m, &cfg);
-    gpt_init_weights(m, tc.seed);
+    icl_model_init(m, &cfg, tc.seed);
     fprintf(out, "Training a %zu-parameter GPT on letter-string tasks for %ld steps (the tiny preset)...\n",
             params_count(&m->pt), tc.steps);
     icl_train(m, &tc);

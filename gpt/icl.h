@@ -9,8 +9,8 @@
  *   induction heads (Olsson et al. 2022): the in-context-learning score
  *     against training step, and each head's prefix-matching score.
  *
- * The task family, after GPT-3's word-scrambling tasks. An input x is 3 or
- * 4 letters of the 16-letter alphabet a..p; a task maps it to y:
+ * The task family, after GPT-3's word-scrambling tasks. An input x is 4
+ * letters of the 16-letter alphabet a..p; a task maps it to y:
  *
  *     rev    y = x reversed                    abcd -> dcba
  *     rot    y = x rotated left by one         abcd -> bcda
@@ -22,20 +22,24 @@
  * One line of text is one task: an optional description (the family's name
  * and a colon), then demonstrations "x>y," and a newline,
  *
- *     map:kab>dpf,oeb>mlf,ppai>iiph,
- *     nlmc>kjan,hog>fme,bbp>ccg,jlad>lbii,
+ *     map:kabe>dpfo,oebc>mlfg,ppai>iiph,
+ *     nlmc>cdln,hogb>bgho,jlad>adjl,
+ *
+ * Training lines have 1..48 demonstrations; the families come in equal
+ * shares except map, twice as often (a third of the lines); half the lines
+ * are described.
  *
  * Held-out tasks. shift and map have a parameter the model can only read
- * from its context. Training draws shifts outside ICL_HELDOUT_SHIFTS and
+ * from its context. Training draws shifts other than 3, 7 and 12, and
  * tables with no "successor pair" (no letter mapped to the next one, a->b,
- * b->c, ..., p->a); held-out tasks are the shifts of ICL_HELDOUT_SHIFTS and
- * tables with at least one successor pair. So a held-out task never occurs
+ * b->c, ..., p->a); held-out tasks are the shifts 3, 7 and 12 and tables
+ * with at least one successor pair. So a held-out task never occurs
  * in training, by construction -- tests/test_gpt_icl.c checks it again on
  * the generated text -- and there are 16! tables: none can be memorised.
  *
  * Scoring: the prompt is "\n", the description (or not), k demonstrations of
  * a held-out task and a query "x>"; the model's greedy completion up to the
- * next ',' must equal y exactly. Chance is 16^-|y| (under 1/4096).
+ * next ',' must equal y exactly. Chance is 16^-4 (1 in 65536).
  *
  * Positions of the ICL score: Olsson et al. compare the loss at token 500
  * with token 50 of 512; our context is 384, so 375 and 38 (x 0.75).
@@ -59,6 +63,8 @@
 #define ICL_EARLY_POS 38      /* Olsson et al.'s tokens 50 and 500 of 512, scaled to 384 */
 #define ICL_LATE_POS 375
 #define ICL_SCORE_BAND 4      /* each loss averaged over the 9 positions around it */
+#define ICL_SCORE_LINES 96    /* held-out lines per ICL score, always the same ones: */
+#define ICL_SCORE_SEED 99
 #define ICL_SHOT_COUNTS {0, 1, 2, 4, 8, 16, 32}   /* GPT-3 Fig. 1.2's x axis */
 #define ICL_N_SHOT_COUNTS 7
 #define ICL_SWEEP_SHOTS 32       /* the most demonstrations a sweep's prompt holds */
@@ -117,9 +123,12 @@ void icl_complete(Gpt *m, GptCache *c, Tok *tk, const char *prompt, char *out, s
 /* Exact-match accuracy over n queries at `shots` demonstrations. */
 double icl_accuracy(Gpt *m, Tok *tk, const IclQuery *q, int n, int shots, int desc);
 
-/* Olsson et al.'s in-context-learning score over n held-out lines (seed):
- * mean loss at token ICL_LATE_POS minus mean loss at token ICL_EARLY_POS;
- * the two means go to *early and *late. Needs a model context of
+/* Olsson et al.'s in-context-learning score over n held-out lines (seed),
+ * each "\n" then 48 demonstrations: the mean loss at position ICL_LATE_POS
+ * minus the mean loss at ICL_EARLY_POS (0-based positions, each predicting
+ * the next character; both averaged over the ICL_SCORE_BAND positions on
+ * either side, as one position per line is too noisy a sample with a few
+ * hundred lines); the two means go to *early and *late. Needs a model context of
  * ICL_CONTEXT and room in its activations for (1, ICL_CONTEXT). */
 double icl_score(Gpt *m, Tok *tk, int n, unsigned long long seed, double *early, double *late);
 
@@ -148,6 +157,14 @@ void icl_head_scores(Gpt *m, Tok *tk, int n_seqs, unsigned long long seed, float
 int icl_preset(const char *name, GptConfig *model, GptTrainConfig *tc);
 #define ICL_PRESETS "tiny, small, medium, large"
 
+/* Build and initialise an ICL model of cfg's shape (cfg->vocab_size is set
+ * to the ICL alphabet's): GPT-2's initialisation, except that the position
+ * table starts from Vaswani et al.'s sinusoids (at GPT-2's scale, RMS 0.02)
+ * instead of noise, then is learned as usual. The tasks hinge on attending
+ * 4 and 5 characters back; with random position vectors the small and
+ * medium presets stayed at the plateau of an untrained lookup for all of
+ * their 2000 steps (see gpt/prompting/ICL.md). */
+void icl_model_init(Gpt *m, GptConfig *cfg, unsigned long long seed);
 /* Train m (built, initialised) on a fresh ICL corpus, logging the ICL score
  * to <out_dir>/icl_score/metrics.tsv at each validation when out_dir is set. */
 double icl_train(Gpt *m, GptTrainConfig *tc);

@@ -331,11 +331,9 @@ START_TEST(test_tiny_beats_chance) {
     ck_assert(icl_preset("tiny", &cfg, &tc));
     Tok tk;
     icl_tokenizer(&tk);
-    cfg.vocab_size = tk.vocab_size;
     tc.quiet = 1;
     Gpt m;
-    gpt_build(&m, &cfg);
-    gpt_init_weights(&m, tc.seed);
+    icl_model_init(&m, &cfg, tc.seed);
     icl_train(&m, &tc);
     IclQuery *q = icl_queries(100, 7, 0);
     double acc0 = icl_accuracy(&m, &tk, q, 100, 0, 0), acc8 = icl_accuracy(&m, &tk, q, 100, 8, 0);
