@@ -8,6 +8,7 @@
  */
 #include "gpt/commands.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +30,17 @@ enum { N_SIZES = 3 };
 
 static const char train_usage[] =
     "Usage: gpt icl-train [--preset NAME] [options]\n"
-    "Train a GPT on sequences of letter-string tasks (rev, rot, sort, shift, map; one task per\n"
-    "line, its demonstrations 'x>y,'), so that it learns to infer a task from its context.\n"
-    "Every validation also logs Olsson et al.'s ICL score (loss at character 375 minus loss at\n"
-    "character 38, on held-out tasks) to OUT/icl_score/metrics.tsv. Ends with a RESULT line:\n"
-    "the parameters, the time, the final ICL score and the 8-shot held-out accuracy.\n"
+    "Train a GPT on sequences of letter ciphers (shift: a Caesar cipher, map: a random\n"
+    "substitution table; one cipher per line, its demonstrations 'xy,'), so that it learns\n"
+    "to read a cipher off its context. Every validation also logs Olsson et al.'s ICL score\n"
+    "(the loss around character 123 minus the loss around character 12, on held-out ciphers)\n"
+    "to OUT/icl_score/metrics.tsv. Ends with a RESULT line: the parameters, the time, the\n"
+    "final ICL score and the 8-shot held-out accuracy.\n"
     "\n"
-    "  --preset NAME     one data budget, 2000 steps of 8 x 384 characters (6.1M), for each size:\n"
-    "                    small   2 layers, 2 heads, 32 wide (~34k parameters), lr 3e-3\n"
-    "                    medium  3 layers, 4 heads, 64 wide (~170k), lr 2e-3\n"
-    "                    large   4 layers, 4 heads, 128 wide (~0.83M), lr 1e-3\n"
+    "  --preset NAME     one data budget, 2000 steps of 16 x 128 characters (4.1M), each size:\n"
+    "                    small   2 layers, 2 heads, 32 wide (30k parameters), lr 3e-3\n"
+    "                    medium  3 layers, 4 heads, 64 wide (157k), lr 2e-3\n"
+    "                    large   4 layers, 4 heads, 128 wide (807k), lr 1e-3\n"
     "                    tiny    small for 500 steps (the demo's model)\n"
     "                    (default small)\n"
     "  --layers N --heads N --width N   override the preset's shape\n"
@@ -149,7 +151,8 @@ static const char eval_usage[] =
     "  --model FILE      a checkpoint of `gpt icl-train`; writes the table beside it (icl_eval.tsv)\n"
     "  --preset fig1.2   the three sizes, runs/gpt/icl-{small,medium,large}/ckpt.bin: their tables\n"
     "                    and the figure in --out (default runs/gpt/icl-fig1.2): acc_desc.tsv,\n"
-    "                    acc_nodesc.tsv (shots x size) and their PNGs\n"
+    "                    acc_nodesc.tsv (shots x size, and the ceiling of pure copying from\n"
+    "                    the context) and their PNGs\n"
     "  --queries N       held-out queries per point (default 200)\n"
     "  --out DIR         where --preset fig1.2 writes\n"
     "  --seed N          the queries' seed (default 7) --threads N\n"
@@ -218,18 +221,26 @@ static void write_model_table(const char *path, double acc[2][ICL_N_SHOT_COUNTS]
     atomic_commit(f, tmp, path);
 }
 
-/* shots x size for one description setting, and its PNG through scripts/plot.sh */
+/* The accuracy of a model that copies perfectly from its context and
+ * guesses otherwise: the query letter is among k examples' inputs with
+ * probability 1 - (15/16)^k (icl.h). */
+static double copy_ceiling(int k) {
+    double miss = pow(1.0 - 1.0 / ICL_LETTERS, k);
+    return 1.0 - miss + miss / ICL_LETTERS;
+}
+
+/* shots x size (and the copying ceiling) for one description setting, and its PNG through scripts/plot.sh */
 static void write_figure(const char *dir, int desc, double acc[N_SIZES][2][ICL_N_SHOT_COUNTS]) {
     char path[4096], cmd[9000], *tmp;
     snprintf(path, sizeof path, "%s/acc_%s.tsv", dir, desc ? "desc" : "nodesc");
     FILE *f = atomic_open(path, &tmp);
     fprintf(f, "shots");
     for (int s = 0; s < N_SIZES; s++) fprintf(f, "\t%s", sizes[s]);
-    fprintf(f, "\n");
+    fprintf(f, "\tcopy_ceiling\n");
     for (int k = 0; k < ICL_N_SHOT_COUNTS; k++) {
         fprintf(f, "%d", shot_counts[k]);
         for (int s = 0; s < N_SIZES; s++) fprintf(f, "\t%.3f", acc[s][desc][k]);
-        fprintf(f, "\n");
+        fprintf(f, "\t%.3f\n", copy_ceiling(shot_counts[k]));
     }
     atomic_commit(f, tmp, path);
     snprintf(cmd, sizeof cmd,
@@ -282,8 +293,8 @@ static const char heads_usage[] =
     "Usage: gpt icl-heads (--model FILE | --preset induction) [options]\n"
     "Induction heads (Olsson et al. 2022). Each head's prefix-matching score: on a random\n"
     "permutation of a..p written twice, the mean attention from each letter of the second copy\n"
-    "to the letter after its first occurrence (1 for a perfect induction head, about 1/(i+1)\n"
-    "for uniform attention). Writes heads.tsv (layer, head, score) and attention.png, the best\n"
+    "to the letter after its first occurrence (1 for a perfect induction head, 1/(i+1) at\n"
+    "position i for uniform attention). Writes heads.tsv (layer, head, score) and attention.png, the best\n"
     "head's attention on one sequence; RESULT with the best head and its score.\n"
     "\n"
     "  --model FILE          a checkpoint of `gpt icl-train`; writes beside it\n"
