@@ -56,7 +56,7 @@ void icl_task_draw(IclTask *t, int heldout, Rng *r) {
 
 char icl_apply(const IclTask *t, char x) {
     int c = x - 'a';
-    return (char)('a' + (t->family == ICL_SHIFT ? (c + t->shift) % ICL_LETTERS : t->table[c]));
+    return (char)('A' + (t->family == ICL_SHIFT ? (c + t->shift) % ICL_LETTERS : t->table[c]));
 }
 
 char icl_random_letter(Rng *r) { return (char)('a' + rng_below(r, ICL_LETTERS)); }
@@ -104,7 +104,7 @@ char *icl_corpus(size_t n_lines, int heldout, unsigned long long seed, size_t *l
 }
 
 void icl_tokenizer(Tok *tk) {
-    static const char charset[] = "\n,:abcdefghijklmnopqrstuvwxyz";
+    static const char charset[] = "\n,:ABCDEFGHIJKLMNOPabcdefghijklmnopqrstuvwxyz";
     tok_chars_from_text(tk, charset, sizeof charset - 1);
 }
 

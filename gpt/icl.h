@@ -11,28 +11,30 @@
  *
  * The task family: letter ciphers, GPT-3's "random letter mapping". An
  * input is one letter of the 16-letter alphabet a..p; a task maps it to one
- * letter:
+ * of the capitals A..P:
  *
- *     shift  a Caesar cipher: the letter moves s places along a..p (mod 16)
+ *     shift  a Caesar cipher: the letter moves s places on (mod 16): a -> D
  *     map    a substitution cipher: the letter through a random permutation
- *            of a..p (a table)
+ *            (a table)
  *
  * One line of text is one task: an optional description (the family's name
- * and a colon), then demonstrations "xy," (input, output, comma) and a
+ * and a colon), then demonstrations "xY," (input, output, comma) and a
  * newline,
  *
- *     map:kd,oc,pi,ep,kd,ba,
- *     nc,hg,jl,ae,
+ *     map:kD,oC,pI,eP,kD,bA,
+ *     nC,hG,jL,aE,
  *
  * so that reading a cipher off the context is exactly what an induction
  * head does: find the earlier occurrence of the current letter, copy the
- * letter after it. Training lines have 1..48 demonstrations; map lines are
- * two thirds of them; half the lines are described.
+ * letter after it. (Capitals keep inputs and outputs apart: an input letter
+ * never follows itself as someone's image, so every earlier occurrence of
+ * it is followed by its answer.) Training lines have 1..48 demonstrations;
+ * map lines are two thirds of them; half the lines are described.
  *
  * Held-out tasks. shift and map have a parameter the model can only read
  * from its context. Training draws shifts other than 3, 7 and 12, and
- * tables with no "successor pair" (no letter mapped to the next one, a->b,
- * b->c, ..., p->a); held-out tasks are the shifts 3, 7 and 12 and tables
+ * tables with no "successor pair" (no letter mapped to the next one, a->B,
+ * b->C, ..., p->A); held-out tasks are the shifts 3, 7 and 12 and tables
  * with at least one successor pair. So a held-out task never occurs
  * in training, by construction -- tests/test_gpt_icl.c checks it again on
  * the generated text -- and there are 16! tables: none can be memorised.
@@ -88,7 +90,7 @@ int icl_table_heldout(const unsigned char *table);
 /* A random task: heldout = 0 a training shift (a third) or table; heldout = 1
  * a held-out shift or table (half each). */
 void icl_task_draw(IclTask *t, int heldout, Rng *r);
-/* The task applied to the letter x ('a'..'p'). */
+/* The task applied to the letter x ('a'..'p'): a capital 'A'..'P'. */
 char icl_apply(const IclTask *t, char x);
 /* A random letter of a..p. */
 char icl_random_letter(Rng *r);
@@ -100,7 +102,7 @@ void icl_append_line(char *buf, size_t cap, size_t *len, const IclTask *t, int s
  * tasks (held out or not), 1..ICL_MAX_SHOTS demonstrations, a description
  * on half of them. */
 char *icl_corpus(size_t n_lines, int heldout, unsigned long long seed, size_t *len);
-/* The character tokenizer of every ICL model: a..z, ':', ',', '\n'. */
+/* The character tokenizer of every ICL model: a..z, A..P, ':', ',', '\n'. */
 void icl_tokenizer(Tok *tk);
 
 /* ------------------------------------------------------------ evaluation */

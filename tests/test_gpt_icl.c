@@ -31,7 +31,7 @@ typedef struct {
     char desc[16];
 } Line;
 
-/* Parse "[desc:]xy,xy,...": returns 0 on a malformed line. */
+/* Parse "[desc:]xY,xY,...": returns 0 on a malformed line. */
 static int parse_line(const char *s, Line *l) {
     memset(l, 0, sizeof *l);
     const char *colon = strchr(s, ':');
@@ -42,7 +42,7 @@ static int parse_line(const char *s, Line *l) {
     }
     for (; *s; s += 3) {
         if (l->n == 64 || !s[1] || s[2] != ',') return 0;
-        if (s[0] < 'a' || s[0] > 'p' || s[1] < 'a' || s[1] > 'p') return 0;
+        if (s[0] < 'a' || s[0] > 'p' || s[1] < 'A' || s[1] > 'P') return 0;
         l->x[l->n] = s[0], l->y[l->n] = s[1], l->n++;
     }
     return l->n > 0;
@@ -50,9 +50,9 @@ static int parse_line(const char *s, Line *l) {
 
 /* The one shift of every demonstration, or -1. */
 static int line_shift(const Line *l) {
-    int s = ((l->y[0] - l->x[0]) % 16 + 16) % 16;
+    int s = ((l->y[0] - 'A' - (l->x[0] - 'a')) % 16 + 16) % 16;
     for (int k = 1; k < l->n; k++)
-        if (((l->y[k] - l->x[k]) % 16 + 16) % 16 != s) return -1;
+        if (((l->y[k] - 'A' - (l->x[k] - 'a')) % 16 + 16) % 16 != s) return -1;
     return s;
 }
 
@@ -62,7 +62,7 @@ static int line_table(const Line *l, int *table) {
     int inverse[16];
     for (int i = 0; i < 16; i++) table[i] = inverse[i] = -1;
     for (int k = 0; k < l->n; k++) {
-        int a = l->x[k] - 'a', b = l->y[k] - 'a';
+        int a = l->x[k] - 'a', b = l->y[k] - 'A';
         if ((table[a] >= 0 && table[a] != b) || (inverse[b] >= 0 && inverse[b] != a)) return 0;
         table[a] = b, inverse[b] = a;
     }
@@ -165,7 +165,7 @@ START_TEST(test_prompts_and_answers) {
         ck_assert(!strncmp(prompt + 1, name, strlen(name)));
         ck_assert_int_eq(prompt[n - 1], q[i].query);
         int c = q[i].query - 'a';
-        char want = (char)('a' + (q[i].task.family == ICL_MAP ? q[i].task.table[c] : (c + q[i].task.shift) % 16));
+        char want = (char)('A' + (q[i].task.family == ICL_MAP ? q[i].task.table[c] : (c + q[i].task.shift) % 16));
         ck_assert_int_eq(answer, want);
         /* the demonstrations follow the same rule */
         Line l;
@@ -175,7 +175,7 @@ START_TEST(test_prompts_and_answers) {
         for (int k = 0; k < 8; k++) {
             ck_assert_int_eq(l.x[k], q[i].demo_x[k]);
             int a = l.x[k] - 'a';
-            ck_assert_int_eq(l.y[k], 'a' + (q[i].task.family == ICL_MAP ? q[i].task.table[a] : (a + q[i].task.shift) % 16));
+            ck_assert_int_eq(l.y[k], 'A' + (q[i].task.family == ICL_MAP ? q[i].task.table[a] : (a + q[i].task.shift) % 16));
         }
         icl_prompt(&q[i], 0, 0, prompt, sizeof prompt, &answer);
         ck_assert_int_eq((int)strlen(prompt), 2);
@@ -220,7 +220,7 @@ START_TEST(test_prompt_too_long) {
     GptCache c;
     gpt_cache_init(&c, &m);
     char out[16];
-    icl_complete(&m, &c, &tk, "ab,cd,ef,gh,ijk", out, sizeof out);   /* 15 + 2 > 16: dies, status 1 */
+    icl_complete(&m, &c, &tk, "aB,cD,eF,gH,iJk", out, sizeof out);   /* 15 + 2 > 16: dies, status 1 */
 }
 END_TEST
 
@@ -243,7 +243,7 @@ START_TEST(test_cli_bad_input) {
     memset(longline, 'a', sizeof longline - 1);
     longline[sizeof longline - 1] = '\0';
     snprintf(cmd, sizeof cmd,
-             "printf '%%s\\nmap:ab,cd,a\\n' %s | %s sample --model %s/ckpt.bin --interactive --temperature 0 --n 3 "
+             "printf '%%s\\nmap:aB,cD,a\\n' %s | %s sample --model %s/ckpt.bin --interactive --temperature 0 --n 3 "
              ">%s 2>%s",
              longline, gpt, dir, out, err);
     ck_assert_int_eq(run(cmd), 1);
@@ -252,7 +252,7 @@ START_TEST(test_cli_bad_input) {
     ck_assert_msg(strstr(msg, "more than the model's context of 128"), "%s", msg);
     free(msg);
     msg = read_all(out, &n);
-    ck_assert_msg(!strncmp(msg, "map:ab,cd,a", 11), "%s", msg);
+    ck_assert_msg(!strncmp(msg, "map:aB,cD,a", 11), "%s", msg);
     free(msg);
     snprintf(cmd, sizeof cmd, "%s icl-train --preset huge >/dev/null 2>&1", gpt);
     ck_assert_int_eq(run(cmd), 2);
