@@ -45,6 +45,7 @@ static const char train_usage[] =
     "                    (default small)\n"
     "  --layers N --heads N --width N   override the preset's shape\n"
     "  --steps N --lr X --batch N --eval-every N   (the cosine decays over --steps)\n"
+    "  --window N        train on windows of N <= 128 characters (the model keeps 128 positions)\n"
     "  --out DIR         run folder (default runs/gpt/icl-NAME): ckpt.bin, metrics.tsv,\n"
     "                    icl_score/metrics.tsv, loss.png\n"
     "  --seed N --threads N --quiet\n"
@@ -78,6 +79,7 @@ int gpt_cmd_icl_train(int argc, char **argv) {
         CLI_OPT("width", CLI_INT, &o.model.channels, 1, 4096),
         {.name = "eval-every", .type = CLI_LONG, .dst = &o.tc.eval_interval, .lo = 1, .hi = 1e8,
          .alias = "eval-interval"},
+        CLI_OPT("window", CLI_INT, &o.tc.seq_len, 8, ICL_CONTEXT),
         CLI_END};
     CliSpec spec = {.usage = train_usage, .options = opts, .preset = train_preset, .ctx = &o,
                     .presets = ICL_PRESETS};
@@ -103,6 +105,7 @@ int gpt_cmd_icl_train(int argc, char **argv) {
     config_int(rc, "heads", m.cfg.n_head);
     config_int(rc, "width", m.cfg.channels);
     config_int(rc, "context", m.cfg.max_seq_len);
+    config_int(rc, "window", o.tc.seq_len);
     config_int(rc, "params", (long long)params_count(&m.pt));
     config_int(rc, "batch", o.tc.batch);
     config_int(rc, "steps", o.tc.steps);

@@ -343,6 +343,7 @@ double icl_train(Gpt *m, GptTrainConfig *tc) {
     static char tok_config[1024];
     tok_config_text(&tk, NULL, tok_config, sizeof tok_config);
     tc->extra_config = tok_config;
+    gpt_alloc_acts(m, tc->batch, m->cfg.max_seq_len);   /* windows may be shorter; the ICL score reads whole contexts */
     ScoreLog sl = {.mt = NULL, .tk = &tk};
     if (tc->out_dir) {
         char dir[4096];
