@@ -49,6 +49,15 @@ static void check_ids(const int *ids, int N, int V, const char *op) {
                 op, ids[i], i, V);
 }
 
+void positional_sinusoids(float *pe, int max_pos, int d) {
+    for (int p = 0; p < max_pos; p++)
+        for (int i = 0; i < d; i += 2) {
+            double angle = p / pow(10000.0, (double)i / d);
+            pe[(size_t)p * d + i] = (float)sin(angle);
+            if (i + 1 < d) pe[(size_t)p * d + i + 1] = (float)cos(angle);
+        }
+}
+
 void embedding_forward(float *out, const int *ids, const float *table, int N, int V, int C) {
     /* ids (N), table (V,C) -> out (N,C) */
     check_ids(ids, N, V, "embedding_forward");

@@ -49,6 +49,9 @@ void linear_backward(float *dinp, float *dweight, float *dbias,
 
 /* out (N,C) = rows ids[i] of table (V,C). Dies if an id is outside [0, V). */
 void embedding_forward(float *out, const int *ids, const float *table, int N, int V, int C);
+/* The sinusoidal position table of Vaswani et al. 2017 (sec. 3.5) into pe (max_pos, d):
+ * PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d)). */
+void positional_sinusoids(float *pe, int max_pos, int d);
 /* dtable (V,C): row ids[i] += dout[i]. A repeated id gathers every use. */
 void embedding_backward(float *dtable, const float *dout, const int *ids, int N, int V, int C);
 

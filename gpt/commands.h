@@ -10,6 +10,7 @@
  *     gpt/cmd_convert.c   convert
  *     gpt/cmd_bench.c     bench
  *     gpt/cmd_demo.c      demo
+ *     gpt/cmd_icl.c       icl-train, icl-eval, icl-heads   (in-context learning: gpt/icl.h)
  *     gpt/cmd_rome.c      facts-train, trace, edit  (gpt/facts.h, gpt/rome.h)
  *
  * A command takes the arguments after its name (argv[0] is the name) and
@@ -38,6 +39,9 @@ int gpt_cmd_finetune(int argc, char **argv);
 int gpt_cmd_convert(int argc, char **argv);
 int gpt_cmd_bench(int argc, char **argv);
 int gpt_cmd_demo(int argc, char **argv);
+int gpt_cmd_icl_train(int argc, char **argv);
+int gpt_cmd_icl_eval(int argc, char **argv);
+int gpt_cmd_icl_heads(int argc, char **argv);
 int gpt_cmd_facts_train(int argc, char **argv);
 int gpt_cmd_trace(int argc, char **argv);
 int gpt_cmd_edit(int argc, char **argv);

@@ -11,6 +11,9 @@
  *     gpt convert     our checkpoints <-> llm.c's model files
  *     gpt bench       time training steps and generation
  *     gpt demo        the chapter's demo on the Bible: BPE, then a small GPT
+ *     gpt icl-train   a GPT that learns to learn in context (letter-string tasks)
+ *     gpt icl-eval    GPT-3's Fig. 1.2: held-out accuracy against in-context examples
+ *     gpt icl-heads   induction heads: prefix-matching scores, attention heat map
  *     gpt facts-train a GPT on a synthetic world of facts (for trace and edit)
  *     gpt trace       causal tracing of its facts: ROME's Figure 1 heat maps
  *     gpt edit        ROME's rank-one edits of facts, beside fine-tuning
@@ -34,6 +37,9 @@ static const CliCommand commands[] = {
     {"convert", gpt_cmd_convert, "our checkpoints <-> llm.c's GPT-2 model files"},
     {"bench", gpt_cmd_bench, "time training steps and KV-cache generation (baby and GPT-2 124M shapes)"},
     {"demo", gpt_cmd_demo, "BPE on the Bible, then a small GPT trained on it, sampled as it learns"},
+    {"icl-train", gpt_cmd_icl_train, "a GPT on letter-string tasks, learning to learn in context (--preset small)"},
+    {"icl-eval", gpt_cmd_icl_eval, "GPT-3's Fig. 1.2: held-out task accuracy against in-context examples"},
+    {"icl-heads", gpt_cmd_icl_heads, "induction heads: prefix-matching scores and the best head's attention"},
     {"facts-train", gpt_cmd_facts_train, "train a GPT on a synthetic world of facts (subject, relation, object)"},
     {"trace", gpt_cmd_trace, "causal tracing of the fact model: where a fact lives (ROME's Figure 1)"},
     {"edit", gpt_cmd_edit, "ROME's rank-one edits of facts: efficacy, paraphrase, specificity, vs fine-tuning"},

@@ -94,18 +94,6 @@ static TfStackConfig stack_config(const TfConfig *c, int decoder) {
 
 /* ================================================================ the model */
 
-/* PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d))  (sec. 3.5) */
-static float *sinusoid_table(int max_pos, int d) {
-    float *pe = xmalloc((size_t)max_pos * d * sizeof *pe);
-    for (int p = 0; p < max_pos; p++)
-        for (int i = 0; i < d; i += 2) {
-            double angle = p / pow(10000.0, (double)i / d);
-            pe[(size_t)p * d + i] = (float)sin(angle);
-            if (i + 1 < d) pe[(size_t)p * d + i + 1] = (float)cos(angle);
-        }
-    return pe;
-}
-
 void tf_model_build(TfModel *m, const TfConfig *cfg) {
     check_config(cfg);
     memset(m, 0, sizeof *m);
@@ -132,7 +120,8 @@ void tf_model_build(TfModel *m, const TfConfig *cfg) {
         m->src_pos = params_get(pt, "src_pos"), m->g_src_pos = params_grad(pt, "src_pos");
         m->tgt_pos = params_get(pt, "tgt_pos"), m->g_tgt_pos = params_grad(pt, "tgt_pos");
     } else {
-        m->pe = sinusoid_table(cfg->max_pos, d);
+        m->pe = xmalloc((size_t)cfg->max_pos * d * sizeof *m->pe);
+        positional_sinusoids(m->pe, cfg->max_pos, d);
     }
     m->out_w = params_get(pt, "out.w"), m->g_out_w = params_grad(pt, "out.w");
     m->out_b = params_get(pt, "out.b"), m->g_out_b = params_grad(pt, "out.b");
