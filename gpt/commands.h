@@ -10,6 +10,7 @@
  *     gpt/cmd_convert.c   convert
  *     gpt/cmd_bench.c     bench
  *     gpt/cmd_demo.c      demo
+ *     gpt/cmd_cot.c       cot-train, cot-eval         (chain of thought: gpt/cot.h)
  *
  * A command takes the arguments after its name (argv[0] is the name) and
  * returns the exit status; bad input dies with status 1, bad usage 2.
@@ -37,6 +38,8 @@ int gpt_cmd_finetune(int argc, char **argv);
 int gpt_cmd_convert(int argc, char **argv);
 int gpt_cmd_bench(int argc, char **argv);
 int gpt_cmd_demo(int argc, char **argv);
+int gpt_cmd_cot_train(int argc, char **argv);
+int gpt_cmd_cot_eval(int argc, char **argv);
 
 /* GPT-2's vocabulary folder: data/cache/gpt2 or $NLP_DATA_DIR/gpt2. */
 const char *gpt_cli_gpt2_dir(void);

@@ -11,6 +11,8 @@
  *     gpt convert     our checkpoints <-> llm.c's model files
  *     gpt bench       time training steps and generation
  *     gpt demo        the chapter's demo on the Bible: BPE, then a small GPT
+ *     gpt cot-train   a small GPT on multi-digit sums, with or without rationales
+ *     gpt cot-eval    its accuracy: direct, chain-of-thought, trigger, self-consistency
  *
  * This file only dispatches: each command lives in gpt/cmd_*.c (gpt/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
@@ -31,6 +33,8 @@ static const CliCommand commands[] = {
     {"convert", gpt_cmd_convert, "our checkpoints <-> llm.c's GPT-2 model files"},
     {"bench", gpt_cmd_bench, "time training steps and KV-cache generation (baby and GPT-2 124M shapes)"},
     {"demo", gpt_cmd_demo, "BPE on the Bible, then a small GPT trained on it, sampled as it learns"},
+    {"cot-train", gpt_cmd_cot_train, "chain of thought: a small GPT on multi-digit sums, with or without rationales"},
+    {"cot-eval", gpt_cmd_cot_eval, "its accuracy with direct, chain-of-thought, trigger and self-consistency prompts"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
