@@ -356,6 +356,16 @@ int gpt_cmd_cot_eval(int argc, char **argv) {
     e.direct_format = format == COT_REVERSED ? COT_REVERSED : COT_PLAIN;
     for (int k = 0; k < MODE_ALL; k++) {
         if (mode != MODE_ALL && mode != k) continue;
+        int zero = k == COT_MODE_ZERO || k == COT_MODE_TRIGGER;
+        int needed = cot_context_needed(s.operands, s.digits, zero ? 0 : e.shots);
+        if (needed > m.cfg.max_seq_len) {   /* a single-format model's short context: skip, or say why not */
+            if (mode != MODE_ALL)
+                die("%s prompts with their answers need a context of %d, more than the model's %d\n"
+                    "HINT: use fewer --shots", eval_modes[k], needed, m.cfg.max_seq_len);
+            warn("skipping mode %s: its prompts need a context of %d, more than the model's %d", eval_modes[k],
+                 needed, m.cfg.max_seq_len);
+            continue;
+        }
         e.mode = (CotMode)k;
         report(&m, &tk, &s, &mi, &e);
     }

@@ -393,7 +393,8 @@ START_TEST(test_cli) {
         {"cot-eval --model /nonexistent/ckpt.bin", 1, "/nonexistent"},
         {"cot-eval --model NOTCOT/ckpt.bin", 1, "not a chain-of-thought model"},
         {"cot-eval --model RUN/ckpt.bin --problems 21", 1, "exceeds"},
-        {"cot-eval --model RUN/ckpt.bin --shots 9 --problems 1", 1, "fewer --shots"},
+        {"cot-eval --model RUN/ckpt.bin --mode cot --shots 9 --problems 1", 1, "fewer --shots"},
+        {"cot-eval --model RUN/ckpt.bin --shots 9 --problems 1", 0, "skipping mode direct"},
         {"cot-train --preset bogus", 2, "bogus"},
         {"cot-train --format sideways", 2, "--format"},
         {"cot-train --operands 9", 2, "--operands"},
@@ -423,6 +424,7 @@ END_TEST
 static Suite *cot_suite(void) {
     Suite *s = suite_create("gpt_cot");
     TCase *t = tcase_create("task");
+    tcase_set_timeout(t, 30);
     tcase_add_test(t, test_answers_recomputed);
     tcase_add_test(t, test_worked_example);
     tcase_add_test(t, test_split_holds_out);
