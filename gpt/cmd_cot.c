@@ -50,9 +50,10 @@ static double report(Gpt *m, Tok *tk, const CotSplit *s, const CotModelInfo *mi,
 }
 
 /* The "cot_*" keys of a checkpoint's config: the task and its split. */
-static void cot_config_text(const CotSplit *s, CotFormat f, char *buf, size_t n) {
-    snprintf(buf, n, "cot_operands=%d\ncot_digits=%d\ncot_train=%ld\ncot_test=%ld\ncot_seed=%llu\ncot_format=%s\n",
-             s->operands, s->digits, s->n_train, s->n_test, s->seed, cot_format_names[f]);
+static void cot_config_text(const CotSplit *s, CotFormat f, CotFormat rationale, char *buf, size_t n) {
+    snprintf(buf, n, "cot_operands=%d\ncot_digits=%d\ncot_train=%ld\ncot_test=%ld\ncot_seed=%llu\ncot_format=%s\n"
+             "cot_rationale=%s\n", s->operands, s->digits, s->n_train, s->n_test, s->seed, cot_format_names[f],
+             cot_format_names[rationale]);
 }
 
 static CotFormat format_of(const char *name) {
@@ -68,6 +69,8 @@ typedef struct {
     GptTrainConfig tc;
     const char *name, *out;
     int format;               /* CotFormat */
+    int rationale;            /* CotFormat of a mixture's rationales: steps or chain */
+    int windows;              /* 0: training windows start at documents, 1: anywhere */
     double cot_fraction;
     int operands, digits, per_doc, eval_problems, shots, threads, context;
     long examples, test_problems;
@@ -75,26 +78,29 @@ typedef struct {
 
 static const char cot_train_usage[] =
     "Usage: gpt cot-train [--preset NAME] [options]\n"
-    "Train a small GPT from scratch on multi-digit addition written in one of three formats\n"
-    "(gpt/cot.h): a plain answer, a reversed answer, or a rationale that adds column by column\n"
-    "after \"Let's think step by step.\" -- or on a mixture of plain and rationale documents.\n"
-    "Test problems are held out of the training text. Ends with RESULT lines of greedy accuracy\n"
-    "on --eval-problems test problems: 2-shot direct and 2-shot chain of thought (mode=direct,\n"
-    "mode=cot) for a mixture, zero-shot (mode=zero-shot) for one format.\n"
+    "Train a small GPT from scratch on sums written in one of four formats (gpt/cot.h): a plain\n"
+    "answer, a reversed answer, or a rationale after \"Let's think step by step.\" -- column by\n"
+    "column (steps) or rewriting the sum one addition at a time (chain) -- or on a mixture of\n"
+    "plain and rationale documents. Test problems are held out of the training text. Ends with\n"
+    "RESULT lines of greedy accuracy on --eval-problems test problems: 2-shot direct and 2-shot\n"
+    "chain of thought (mode=direct, mode=cot) for a mixture, zero-shot for one format.\n"
     "\n"
     "  --preset NAME        cot-tiny, cot-small, cot-medium, cot-large: the chain-of-thought size\n"
-    "                       sweep (Wei et al. 2022, Fig. 4): the sum of three 3-digit numbers,\n"
-    "                       100,000 training problems, half the documents with rationales; 2x32,\n"
-    "                       2x64, 3x96 and 4x128 (layers x width), context 320, 1500 steps\n"
+    "                       sweep (Wei et al. 2022, Fig. 4): the sum of five one-digit numbers,\n"
+    "                       25,000 training problems, half the documents with chain rationales;\n"
+    "                       2x32, 2x64, 3x96 and 4x128 (layers x width), context 320, 1500 steps\n"
     "                       lee-plain, lee-reversed, lee-steps: Lee et al. 2023's addition of two\n"
     "                       3-digit numbers in one format; 2,000 examples (--examples N), 2x64,\n"
     "                       context 128, batch 16, 1500 steps\n"
-    "  --format F           plain, reversed, steps, or mix (plain and steps documents)\n"
+    "  --format F           plain, reversed, steps, chain, or mix (plain and rationale documents)\n"
+    "  --rationale R        mix: steps or chain (default steps)\n"
     "  --cot-fraction P     mix: the share of documents written with rationales (default 0.5)\n"
     "  --operands N --digits N   the sums (default 3 operands of 3 digits)\n"
     "  --examples N         distinct training problems (default 100000)\n"
     "  --test-problems N    held-out problems (default 1000; never in the training text)\n"
     "  --per-doc N          problems per document (default 3)\n"
+    "  --windows W          docs: every training window starts at a document (default);\n"
+    "                       anywhere: at any character (nanoGPT)\n"
     "  --layers N --heads N --width N --context N   the model (default 2 4 64 320)\n"
     "  --steps N --batch N --lr X --min-lr X --warmup N   (3000, 8, 1e-3, 1e-4, 100)\n"
     "  --eval-problems N    test problems scored at the end (default 200; 0: none)\n"
@@ -113,7 +119,7 @@ static void cot_train_defaults(CotTrainOptions *o) {
     o->model.n_layer = 2, o->model.n_head = 4, o->model.channels = 64;
     o->context = 320;
     o->tc.batch = 8, o->tc.steps = 3000, o->tc.eval_iters = 10;
-    o->name = "cot", o->format = COT_MIX, o->cot_fraction = 0.5;
+    o->name = "cot", o->format = COT_MIX, o->rationale = COT_STEPS, o->cot_fraction = 0.5;
     o->operands = 3, o->digits = 3, o->per_doc = 3, o->eval_problems = 200, o->shots = 2;
     o->examples = 100000, o->test_problems = 1000;
 }
@@ -126,7 +132,10 @@ static int cot_size_preset(CotTrainOptions *o, const char *name) {
         if (strcmp(name, sizes[i].name)) continue;
         o->name = sizes[i].name;
         o->model.n_layer = sizes[i].layers, o->model.n_head = sizes[i].heads, o->model.channels = sizes[i].width;
-        o->tc.steps = 1500;   /* 3.8M characters, ~56k problems: cot-large in ~12 minutes of one core */
+        /* five one-digit numbers: the chain rewrites the sum four times, each
+         * step a one-digit addition next to the text it copies */
+        o->operands = 5, o->digits = 1, o->rationale = COT_CHAIN, o->examples = 25000;
+        o->tc.steps = 1500;
         return 1;
     }
     return 0;
@@ -151,13 +160,17 @@ static int cot_train_preset(void *ctx, const char *name) {
 }
 
 /* A training text's tokens: problems[0..n) rendered with the options' format. */
+/* starts (when not NULL) gets the documents' offsets that leave a whole window after them. */
 static int *encode_problems(Tok *tk, const CotProblem *p, long n, const CotTrainOptions *o, unsigned long long stream,
-                            size_t *count) {
+                            size_t *count, size_t **starts, size_t *n_starts) {
     Rng r;
     rng_seed(&r, o->tc.seed, stream);
     size_t len;
-    char *text = cot_text(p, n, (CotFormat)o->format, o->cot_fraction, o->per_doc, &r, &len);
-    int *ids = tok_encode(tk, "text", text, len, count);
+    CotTextConfig tc = {(CotFormat)o->format, (CotFormat)o->rationale, o->cot_fraction, o->per_doc};
+    char *text = cot_text(p, n, &tc, &r, &len, starts, n_starts);
+    int *ids = tok_encode(tk, "text", text, len, count);   /* characters: offsets stay */
+    if (starts)
+        while (*n_starts > 0 && (*starts)[*n_starts - 1] + (size_t)o->context >= *count) (*n_starts)--;
     free(text);
     return ids;
 }
@@ -166,8 +179,9 @@ static int *encode_problems(Tok *tk, const CotProblem *p, long n, const CotTrain
 static void train_results(Gpt *m, Tok *tk, const CotSplit *s, const CotTrainOptions *o) {
     if (o->eval_problems == 0) return;
     CotModelInfo mi = {o->name, (CotFormat)o->format, o->examples};
-    CotEvalConfig e = {.direct_format = o->format == COT_REVERSED ? COT_REVERSED : COT_PLAIN, .shots = o->shots,
-                       .problems = o->eval_problems, .seed = o->tc.seed};
+    CotEvalConfig e = {.direct_format = o->format == COT_REVERSED ? COT_REVERSED : COT_PLAIN,
+                       .rationale = o->format == COT_MIX ? (CotFormat)o->rationale : (CotFormat)o->format,
+                       .shots = o->shots, .problems = o->eval_problems, .seed = o->tc.seed};
     if (o->format == COT_MIX) {
         e.mode = COT_MODE_DIRECT;
         report(m, tk, s, &mi, &e);
@@ -179,6 +193,8 @@ static void train_results(Gpt *m, Tok *tk, const CotSplit *s, const CotTrainOpti
     }
 }
 
+static const char *const window_names[] = {"docs", "anywhere", NULL};
+
 int gpt_cmd_cot_train(int argc, char **argv) {
     CotTrainOptions o;
     cot_train_defaults(&o);
@@ -187,6 +203,8 @@ int gpt_cmd_cot_train(int argc, char **argv) {
         CLI_OUT(&o.out), CLI_STEPS(&o.tc.steps), CLI_LR_F(&o.tc.lr), CLI_BATCH(&o.tc.batch), CLI_SEED(&o.tc.seed),
         CLI_THREADS(&o.threads), CLI_QUIET(&o.tc.quiet),
         {.name = "format", .type = CLI_CHOICE, .dst = &o.format, .choices = cot_format_names},
+        {.name = "rationale", .type = CLI_CHOICE, .dst = &o.rationale, .choices = cot_format_names},
+        {.name = "windows", .type = CLI_CHOICE, .dst = &o.windows, .choices = window_names},
         CLI_OPT("cot-fraction", CLI_DOUBLE, &o.cot_fraction, 0, 1),
         CLI_OPT("operands", CLI_INT, &o.operands, 2, COT_MAX_OPERANDS),
         CLI_OPT("digits", CLI_INT, &o.digits, 1, COT_MAX_DIGITS),
@@ -207,6 +225,8 @@ int gpt_cmd_cot_train(int argc, char **argv) {
     gpt_cli_parse(&spec, argc, argv, 0);
     if (o.model.channels % o.model.n_head)
         usage_error("cot-train: --width %d is not a multiple of --heads %d", o.model.channels, o.model.n_head);
+    if (o.rationale != COT_STEPS && o.rationale != COT_CHAIN)
+        usage_error("cot-train: --rationale is steps or chain, not %s", cot_format_names[o.rationale]);
     if (o.eval_problems > o.test_problems)
         usage_error("cot-train: --eval-problems %d exceeds --test-problems %ld", o.eval_problems, o.test_problems);
     int needed = cot_context_needed(o.operands, o.digits, o.format == COT_MIX ? o.shots : 0);
@@ -229,14 +249,16 @@ int gpt_cmd_cot_train(int argc, char **argv) {
     char *alphabet = cot_alphabet(&alen);
     tok_chars_from_text(&tk, alphabet, alen);
     free(alphabet);
-    int *train = encode_problems(&tk, s.train, s.n_train, &o, 3, &n);
-    int *val = encode_problems(&tk, s.test, s.n_test, &o, 4, &n_val);   /* loss only: never trained on */
-    if (n < (size_t)o.context + 1)
+    size_t *starts = NULL, n_starts = 0;
+    int *train = encode_problems(&tk, s.train, s.n_train, &o, 3, &n, o.windows == 0 ? &starts : NULL, &n_starts);
+    int *val = encode_problems(&tk, s.test, s.n_test, &o, 4, &n_val, NULL, NULL);   /* loss only: never trained on */
+    o.tc.starts = starts, o.tc.n_starts = n_starts;
+    if (n < (size_t)o.context + 1 || (starts && n_starts == 0))
         die("the training text has %zu characters, fewer than one window of %d + 1\nHINT: use more --examples "
             "or a smaller --context", n, o.context);
     char config[2048];
     tok_config_text(&tk, NULL, config, sizeof config);
-    cot_config_text(&s, (CotFormat)o.format, config + strlen(config), sizeof config - strlen(config));
+    cot_config_text(&s, (CotFormat)o.format, (CotFormat)o.rationale, config + strlen(config), sizeof config - strlen(config));
     o.tc.extra_config = config;
 
     o.model.vocab_size = tk.vocab_size;
@@ -246,6 +268,8 @@ int gpt_cmd_cot_train(int argc, char **argv) {
     RunConfig *rc = config_begin(o.out);
     config_str(rc, "preset", o.name);
     config_str(rc, "format", cot_format_names[o.format]);
+    config_str(rc, "rationale", cot_format_names[o.rationale]);
+    config_str(rc, "windows", window_names[o.windows]);
     config_num(rc, "cot_fraction", o.cot_fraction);
     config_int(rc, "operands", o.operands);
     config_int(rc, "digits", o.digits);
@@ -273,6 +297,7 @@ int gpt_cmd_cot_train(int argc, char **argv) {
     train_results(&m, &tk, &s, &o);
     free(train);
     free(val);
+    free(starts);
     tok_free(&tk);
     cot_split_free(&s);
     gpt_free(&m);
@@ -309,8 +334,8 @@ static const char cot_eval_usage[] =
     "Example:  gpt cot-eval --model runs/gpt/cot-large/ckpt.bin --mode sc --samples 10\n";
 
 /* The task and split a checkpoint was trained on, rebuilt from its cot_* keys. */
-static CotFormat split_from_config(const char *path, const char *config, CotSplit *s) {
-    char format[32];
+static CotFormat split_from_config(const char *path, const char *config, CotSplit *s, CotFormat *rationale) {
+    char format[32], rat[32] = "steps";
     long operands = config_long(config, "cot_operands", -1), digits = config_long(config, "cot_digits", -1);
     long n_train = config_long(config, "cot_train", -1), n_test = config_long(config, "cot_test", -1);
     char seed[32];
@@ -318,7 +343,9 @@ static CotFormat split_from_config(const char *path, const char *config, CotSpli
         config_string(config, "cot_format", format, sizeof format))
         die("'%s' is not a chain-of-thought model (its config has no cot_* keys)\nHINT: train one with "
             "`gpt cot-train`", path);
+    config_string(config, "cot_rationale", rat, sizeof rat);
     cot_split_make(s, (int)operands, (int)digits, n_train, n_test, strtoull(seed, NULL, 10));
+    *rationale = format_of(rat);
     return format_of(format);
 }
 
@@ -346,7 +373,7 @@ int gpt_cmd_cot_eval(int argc, char **argv) {
     char *config;
     gpt_cli_load_model(model, NULL, &m, &tk, &config);
     CotSplit s;
-    CotFormat format = split_from_config(model, config, &s);
+    CotFormat rationale, format = split_from_config(model, config, &s, &rationale);
     if (e.problems > s.n_test) die("--problems %d exceeds the model's %ld test problems", e.problems, s.n_test);
     char name[1100];
     snprintf(name, sizeof name, "%s", model);
@@ -354,6 +381,7 @@ int gpt_cmd_cot_eval(int argc, char **argv) {
     if (slash && !strcmp(slash, "/ckpt.bin")) *slash = '\0';   /* runs/gpt/cot-large/ckpt.bin -> cot-large */
     CotModelInfo mi = {gpt_cli_base_name(name), format, s.n_train};
     e.direct_format = format == COT_REVERSED ? COT_REVERSED : COT_PLAIN;
+    e.rationale = format == COT_MIX ? rationale : format == COT_CHAIN ? COT_CHAIN : COT_STEPS;
     for (int k = 0; k < MODE_ALL; k++) {
         if (mode != MODE_ALL && mode != k) continue;
         int zero = k == COT_MODE_ZERO || k == COT_MODE_TRIGGER;

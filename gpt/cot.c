@@ -11,7 +11,7 @@
 #include "gpt/generate.h"
 #include "util.h"
 
-const char *const cot_format_names[] = {"plain", "reversed", "steps", "mix", NULL};
+const char *const cot_format_names[] = {"plain", "reversed", "steps", "chain", "mix", NULL};
 const char *const cot_mode_names[] = {"direct", "cot", "zero-shot", "trigger", "sc", NULL};
 
 #define TEST_STREAM 1    /* the test problems' draws */
@@ -66,6 +66,19 @@ static int rationale(const CotProblem *p, char *buf) {
     return k;
 }
 
+/* The chain: the expression rewritten with its first two terms added, until
+ * one number is left: 3+5+7 = 8+7 = 15. */
+static int chain(const CotProblem *p, char *buf) {
+    int k = sprintf(buf, "%s ", COT_TRIGGER);
+    long first = p->a[0];
+    for (int step = 0; step < p->n; step++) {
+        k += sprintf(buf + k, "%s%ld", step ? " = " : "", first);
+        for (int i = step + 1; i < p->n; i++) k += sprintf(buf + k, "+%ld", p->a[i]);
+        if (step + 1 < p->n) first += p->a[step + 1];
+    }
+    return k + sprintf(buf + k, ". ");
+}
+
 int cot_answer_line(const CotProblem *p, CotFormat f, char *buf) {
     long ans = cot_answer(p);
     int k = sprintf(buf, "A: ");
@@ -77,6 +90,7 @@ int cot_answer_line(const CotProblem *p, CotFormat f, char *buf) {
         return k + sprintf(buf + k, ".\n");
     }
     if (f == COT_STEPS) k += rationale(p, buf + k);
+    else if (f == COT_CHAIN) k += chain(p, buf + k);
     else if (f != COT_PLAIN) die("cot_answer_line: format %d is not one answer format", (int)f);
     return k + sprintf(buf + k, "The answer is %ld.\n", ans);
 }
@@ -173,18 +187,24 @@ static void add_problem(Buf *b, const CotProblem *p, CotFormat f) {
     buf_add(b, line, (size_t)cot_answer_line(p, f, line));
 }
 
-char *cot_text(const CotProblem *problems, long n, CotFormat f, double cot_fraction, int per_doc, Rng *r,
-               size_t *len) {
-    if (per_doc < 1) die("a document needs at least one problem (got %d)", per_doc);
+char *cot_text(const CotProblem *problems, long n, const CotTextConfig *c, Rng *r, size_t *len, size_t **doc_starts,
+               size_t *n_docs) {
+    if (c->per_doc < 1) die("a document needs at least one problem (got %d)", c->per_doc);
+    if (c->format == COT_MIX && c->rationale != COT_STEPS && c->rationale != COT_CHAIN)
+        die("a mixture's rationales are steps or chain, not %s", cot_format_names[c->rationale]);
     Buf b = {0};
-    CotFormat doc = f;
+    size_t docs = 0, *starts = doc_starts ? xmalloc(((size_t)n / c->per_doc + 1) * sizeof *starts) : NULL;
+    CotFormat doc = c->format;
     for (long i = 0; i < n; i++) {
-        if (i % per_doc == 0) {   /* a new document: a blank line, then its format */
-            if (i > 0) buf_add(&b, "\n", 1);
-            if (f == COT_MIX) doc = rng_uniform_double(r) < cot_fraction ? COT_STEPS : COT_PLAIN;
+        if (i % c->per_doc == 0) {   /* a new document: a newline, then its format */
+            if (starts) starts[docs] = b.len;
+            docs++;
+            buf_add(&b, "\n", 1);
+            if (c->format == COT_MIX) doc = rng_uniform_double(r) < c->cot_fraction ? c->rationale : COT_PLAIN;
         }
         add_problem(&b, &problems[i], doc);
     }
+    if (doc_starts) *doc_starts = starts, *n_docs = docs;
     *len = b.len;
     return b.b ? b.b : xstrdup("");
 }
@@ -195,16 +215,17 @@ char *cot_alphabet(size_t *len) {
     add_problem(&b, &p, COT_PLAIN);
     add_problem(&b, &p, COT_REVERSED);
     add_problem(&b, &p, COT_STEPS);
+    add_problem(&b, &p, COT_CHAIN);
     *len = b.len;
     return b.b;
 }
 
-char *cot_prompt(const CotSplit *s, const CotProblem *query, CotMode mode, CotFormat direct_format, int shots,
-                 Rng *r, size_t *len) {
+char *cot_prompt(const CotSplit *s, const CotProblem *query, CotMode mode, CotFormat direct_format,
+                 CotFormat rationale, int shots, Rng *r, size_t *len) {
     Buf b = {0};
     buf_add(&b, "\n", 1);   /* a document starts */
     if (mode == COT_MODE_DIRECT || mode == COT_MODE_COT || mode == COT_MODE_SC) {
-        CotFormat f = mode == COT_MODE_DIRECT ? direct_format : COT_STEPS;
+        CotFormat f = mode == COT_MODE_DIRECT ? direct_format : rationale;
         for (int k = 0; k < shots; k++) add_problem(&b, &s->train[rng_below(r, (uint32_t)s->n_train)], f);
     }
     char line[COT_LINE_MAX];
@@ -222,7 +243,7 @@ int cot_max_answer_len(int operands, int digits) {
     for (int i = 0; i < operands; i++) p.a[i] = power_of_ten(digits) - 1;   /* every column carries */
     char line[COT_LINE_MAX];
     int longest = 0;
-    for (CotFormat f = COT_PLAIN; f <= COT_STEPS; f++) {
+    for (CotFormat f = COT_PLAIN; f <= COT_CHAIN; f++) {
         int n = cot_answer_line(&p, f, line);
         if (n > longest) longest = n;
     }
@@ -281,7 +302,7 @@ double cot_accuracy(Gpt *m, Tok *tk, const CotSplit *s, const CotEvalConfig *e, 
     for (int i = 0; i < e->problems; i++) {
         const CotProblem *q = &s->test[i];
         size_t len, n;
-        char *prompt = cot_prompt(s, q, e->mode, e->direct_format, e->shots, &rp, &len);
+        char *prompt = cot_prompt(s, q, e->mode, e->direct_format, e->rationale, e->shots, &rp, &len);
         int *ids = tok_encode(tk, "prompt", prompt, len, &n);
         if ((long)n + max_new > m->cfg.max_seq_len)
             die("a %s prompt of %zu tokens and an answer of up to %d do not fit in the context of %d\n"

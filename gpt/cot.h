@@ -51,13 +51,13 @@
 #include "strmap.h"
 #include "tokenizer.h"
 
-#define COT_MAX_OPERANDS 4
+#define COT_MAX_OPERANDS 6
 #define COT_MAX_DIGITS 6
 #define COT_TRIGGER "Let's think step by step."
 #define COT_LINE_MAX 256   /* longer than any question or answer line */
 
-typedef enum { COT_PLAIN, COT_REVERSED, COT_STEPS, COT_MIX } CotFormat;
-/* "plain", "reversed", "steps", "mix" (training texts only: plain and steps), NULL */
+typedef enum { COT_PLAIN, COT_REVERSED, COT_STEPS, COT_CHAIN, COT_MIX } CotFormat;
+/* "plain", "reversed", "steps", "chain", "mix" (training texts only: plain and a rationale), NULL */
 extern const char *const cot_format_names[];
 
 typedef struct {
@@ -94,11 +94,20 @@ void cot_split_free(CotSplit *s);
 /* 1 when the question of p is one of the split's test problems. */
 int cot_is_test(const CotSplit *s, const CotProblem *p);
 
-/* Documents of `per_doc` problems of problems[0..n), in order, each document
- * in format f (COT_MIX: steps with probability cot_fraction, else plain),
- * separated by blank lines; malloc'd, NUL-terminated, *len bytes. */
-char *cot_text(const CotProblem *problems, long n, CotFormat f, double cot_fraction, int per_doc, Rng *r,
-               size_t *len);
+typedef struct {
+    CotFormat format;       /* every document's, or COT_MIX */
+    CotFormat rationale;    /* COT_MIX: the rationale documents' format (steps or chain) */
+    double cot_fraction;    /* COT_MIX: the share of documents with rationales */
+    int per_doc;            /* problems per document */
+} CotTextConfig;
+
+/* Documents of `per_doc` problems of problems[0..n), in order, each one a
+ * newline and then its problems, in one format (COT_MIX: the rationale with
+ * probability cot_fraction, else plain); malloc'd, NUL-terminated, *len
+ * bytes. doc_starts (when not NULL) gets the offset of every document's
+ * newline (malloc'd, *n_docs of them): a prompt starts the same way. */
+char *cot_text(const CotProblem *problems, long n, const CotTextConfig *c, Rng *r, size_t *len, size_t **doc_starts,
+               size_t *n_docs);
 /* Every character the task's texts can hold (one problem in each format):
  * a char tokenizer built on it reads every model's text. */
 char *cot_alphabet(size_t *len);
@@ -108,14 +117,16 @@ typedef enum { COT_MODE_DIRECT, COT_MODE_COT, COT_MODE_ZERO, COT_MODE_TRIGGER, C
 extern const char *const cot_mode_names[];
 
 /* The prompt for query (see the top of this file): `shots` exemplars drawn
- * from the training problems with r, in format f (plain or reversed for
- * direct, steps for cot and sc; none for the zero-shot modes). malloc'd. */
-char *cot_prompt(const CotSplit *s, const CotProblem *query, CotMode mode, CotFormat direct_format, int shots,
-                 Rng *r, size_t *len);
+ * from the training problems with r, answered in direct_format (plain or
+ * reversed) for direct, in rationale (steps or chain) for cot and sc; none
+ * for the zero-shot modes. malloc'd. */
+char *cot_prompt(const CotSplit *s, const CotProblem *query, CotMode mode, CotFormat direct_format,
+                 CotFormat rationale, int shots, Rng *r, size_t *len);
 
 typedef struct {
     CotMode mode;
     CotFormat direct_format;  /* the exemplars' format in direct mode (plain or reversed) */
+    CotFormat rationale;      /* ... in cot and sc modes (steps or chain) */
     int shots;
     int problems;             /* test problems scored (the first ones of the split) */
     int samples;              /* sc: sampled chains per problem */

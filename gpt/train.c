@@ -18,14 +18,21 @@
 #define STEP_STREAM 1000   /* step s draws from stream STEP_STREAM + s */
 #define EVAL_STREAM 7      /* validation batches: always the same ones */
 
-/* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T). */
-static void random_batch(int *x, int *y, const int *tokens, size_t n, int B, int T, Rng *r) {
+/* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T);
+ * each starts at one of starts[0..n_starts) when starts is not NULL. */
+static void random_batch_from(int *x, int *y, const int *tokens, size_t n, const size_t *starts, size_t n_starts,
+                              int B, int T, Rng *r) {
     if (n < (size_t)T + 1) die("the token stream (%zu tokens) is shorter than one window of %d + 1", n, T);
     for (int b = 0; b < B; b++) {
-        size_t off = (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
+        size_t off = starts ? starts[rng_below(r, (uint32_t)n_starts)] : (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
         memcpy(x + (size_t)b * T, tokens + off, (size_t)T * sizeof(int));
         memcpy(y + (size_t)b * T, tokens + off + 1, (size_t)T * sizeof(int));
     }
+}
+
+/* Anywhere (nanoGPT's batches). */
+static void random_batch(int *x, int *y, const int *tokens, size_t n, int B, int T, Rng *r) {
+    random_batch_from(x, y, tokens, n, NULL, 0, B, T, r);
 }
 
 double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
@@ -131,6 +138,9 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
     int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1;
     if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);
     if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B, T);
+    for (size_t i = 0; i < tc->n_starts; i++)
+        if (tc->starts[i] + (size_t)T >= n_train) die("window start %zu leaves less than %d + 1 tokens", tc->starts[i], T);
+    if (tc->starts && tc->n_starts == 0) die("no window starts given");
     int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
     AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
                      .decoupled = 1};
@@ -155,7 +165,7 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         params_zero_grad(&m->pt);
         loss = 0.0;
         for (int k = 0; k < K; k++) {
-            random_batch(x, y, train, n_train, B, T, &r);
+            random_batch_from(x, y, train, n_train, tc->starts, tc->n_starts, B, T, &r);
             loss += gpt_forward(m, x, y, B, T) / K;
             gpt_backward(m, 1.0f / (float)K);
         }

@@ -11,11 +11,13 @@
  *     training set's size; the same seed gives the same split.
  *   - Documents and formats of training texts; prompts of every mode.
  *   - Answer extraction on hand-written completions.
+ *   - A tiny model, trained for seconds, follows the format its prompt asks for.
  *   - Bad input: impossible splits die with status 1; the commands' usage
  *     errors (2), bad files (1), and a short end-to-end run.
  */
 #include "harness.h"
 #include "gpt/cot.h"
+#include "gpt/train.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -88,6 +90,37 @@ static long check_rationale(const char *s, const long *a, int n, int cols) {
     return assembled;
 }
 
+/* Check a chain "T e1 = e2 = ... = N. The answer is N.\n": e1 is the
+ * question's sum, each next expression has the first two terms of the last
+ * one added; returns the stated answer. */
+static long check_chain(const char *s, const long *a, int n) {
+    ck_assert_msg(!strncmp(s, COT_TRIGGER " ", strlen(COT_TRIGGER) + 1), "no trigger: %s", s);
+    s += strlen(COT_TRIGGER) + 1;
+    long terms[8];
+    memcpy(terms, a, (size_t)n * sizeof *a);
+    const char *e;
+    for (int left = n; left >= 1; left--) {
+        for (int i = 0; i < left; i++) {
+            ck_assert_int_eq(read_number(s, &e), terms[i]);
+            s = e;
+            if (i + 1 < left) {
+                ck_assert_int_eq(*s, '+');
+                s++;
+            }
+        }
+        if (left > 1) {
+            ck_assert(!strncmp(s, " = ", 3));
+            s += 3;
+            terms[0] += terms[1];   /* the next expression: the first two terms added */
+            memmove(terms + 1, terms + 2, (size_t)(left - 2) * sizeof *terms);
+        }
+    }
+    long stated = -1;
+    ck_assert_int_eq(sscanf(s, ". The answer is %ld.", &stated), 1);
+    ck_assert_int_eq(stated, terms[0]);
+    return stated;
+}
+
 /* The numbers digit by digit in reverse, as a string. */
 static void reversed_digits(long v, char *out) {
     char tmp[32];
@@ -131,11 +164,15 @@ START_TEST(test_answers_recomputed) {
                 ck_assert_int_eq(check_rationale(line + 3, a, operands, digits), sum);
                 ck_assert_int_eq(line[strlen(line) - 1], '\n');
                 ck_assert_int_le(strlen(line), (size_t)cot_max_answer_len(operands, digits));
+                cot_answer_line(&p, COT_CHAIN, line);
+                ck_assert_int_eq(check_chain(line + 3, a, operands), sum);
+                ck_assert_int_le(strlen(line), (size_t)cot_max_answer_len(operands, digits));
+                ck_assert_int_lt(cot_max_answer_len(operands, digits), COT_LINE_MAX);
                 checked++;
             }
         }
     }
-    printf("RECOMPUTED %d problems in 3 formats\n", checked);
+    printf("RECOMPUTED %d problems in 4 formats\n", checked);
 }
 END_TEST
 
@@ -154,6 +191,11 @@ START_TEST(test_worked_example) {
     CotProblem q = {.n = 2, .a = {105, 302}};   /* no carries: no "+0" terms */
     cot_answer_line(&q, COT_STEPS, line);
     ck_assert_str_eq(line, "A: Let's think step by step. 5+2=7, 0+0=0, 1+3=4. The answer is 407.\n");
+    cot_answer_line(&p, COT_CHAIN, line);
+    ck_assert_str_eq(line, "A: Let's think step by step. 123+456+789 = 579+789 = 1368. The answer is 1368.\n");
+    CotProblem f = {.n = 5, .a = {3, 5, 7, 9, 2}};
+    cot_answer_line(&f, COT_CHAIN, line);
+    ck_assert_str_eq(line, "A: Let's think step by step. 3+5+7+9+2 = 8+7+9+2 = 15+9+2 = 24+2 = 26. The answer is 26.\n");
 }
 END_TEST
 
@@ -184,7 +226,8 @@ START_TEST(test_split_holds_out) {
         Rng r;
         rng_seed(&r, 1, 0);
         size_t len;
-        char *text = cot_text(s.train, s.n_train, f, 0.5, 3, &r, &len);
+        CotTextConfig c = {f, COT_CHAIN, 0.5, 3};
+        char *text = cot_text(s.train, s.n_train, &c, &r, &len, NULL, NULL);
         for (long i = 0; i < s.n_test; i++) {
             cot_question(&s.test[i], q);
             ck_assert_msg(!strstr(text, q), "test question %s in a %s text", q, cot_format_names[f]);
@@ -220,15 +263,23 @@ START_TEST(test_training_text) {
     Rng r;
     rng_seed(&r, 5, 0);
     size_t len;
-    char *plain = cot_text(s.train, 600, COT_PLAIN, 0.5, 3, &r, &len);
+    size_t *starts, n_docs;
+    char *plain = cot_text(s.train, 600, &(CotTextConfig){COT_PLAIN, COT_STEPS, 0.5, 3}, &r, &len, &starts, &n_docs);
     ck_assert_int_eq(strlen(plain), len);
     ck_assert_int_eq(count(plain, "Q: "), 600);
-    ck_assert_int_eq(count(plain, "\n\n"), 199);   /* 200 documents of 3 */
+    ck_assert_int_eq(count(plain, "\n\n"), 199);   /* 200 documents of 3, each opened by a newline */
+    ck_assert_int_eq(n_docs, 200);
+    for (size_t d = 0; d < n_docs; d++) {
+        ck_assert(!strncmp(plain + starts[d], "\nQ: ", 4));
+        ck_assert(starts[d] == 0 || plain[starts[d] - 1] == '\n');
+        ck_assert_int_eq(count(plain + starts[d] + 1, "Q: ") - (d + 1 < n_docs ? count(plain + starts[d + 1], "Q: ") : 0), 3);
+    }
+    free(starts);
     ck_assert_int_eq(count(plain, COT_TRIGGER), 0);
     ck_assert_int_eq(count(plain, "The answer is "), 600);
-    char *steps = cot_text(s.train, 600, COT_STEPS, 0.5, 3, &r, &len);
+    char *steps = cot_text(s.train, 600, &(CotTextConfig){COT_STEPS, COT_STEPS, 0.5, 3}, &r, &len, NULL, NULL);
     ck_assert_int_eq(count(steps, COT_TRIGGER), 600);
-    char *mix = cot_text(s.train, 600, COT_MIX, 0.5, 3, &r, &len);
+    char *mix = cot_text(s.train, 600, &(CotTextConfig){COT_MIX, COT_STEPS, 0.5, 3}, &r, &len, NULL, NULL);
     int rationales = count(mix, COT_TRIGGER);
     ck_assert_int_eq(rationales % 3, 0);   /* a document is all of one format */
     ck_assert_int_gt(rationales, 600 / 2 - 120);
@@ -245,9 +296,11 @@ START_TEST(test_training_text) {
     free(plain);
     free(steps);
     free(mix);
-    char *none = cot_text(s.train, 600, COT_MIX, 0.0, 3, &r, &len), *all = cot_text(s.train, 600, COT_MIX, 1.0, 3, &r, &len);
+    char *none = cot_text(s.train, 600, &(CotTextConfig){COT_MIX, COT_CHAIN, 0.0, 3}, &r, &len, NULL, NULL);
+    char *all = cot_text(s.train, 600, &(CotTextConfig){COT_MIX, COT_CHAIN, 1.0, 3}, &r, &len, NULL, NULL);
     ck_assert_int_eq(count(none, COT_TRIGGER), 0);
     ck_assert_int_eq(count(all, COT_TRIGGER), 600);
+    ck_assert_int_eq(count(all, " = "), 600 * 2);   /* chains of 3 terms: two rewrites */
     free(none);
     free(all);
     /* the alphabet holds every character of every format */
@@ -268,21 +321,22 @@ START_TEST(test_prompts) {
     char q[COT_LINE_MAX], want[2 * COT_LINE_MAX];
     cot_question(&s.test[4], q);
     snprintf(want, sizeof want, "\n%sA:", q);
-    char *zero = cot_prompt(&s, &s.test[4], COT_MODE_ZERO, COT_PLAIN, 2, &r, &len);
+    char *zero = cot_prompt(&s, &s.test[4], COT_MODE_ZERO, COT_PLAIN, COT_STEPS, 2, &r, &len);
     ck_assert_str_eq(zero, want);
     ck_assert_int_eq(len, strlen(want));
     snprintf(want, sizeof want, "\n%sA: " COT_TRIGGER, q);
-    char *trig = cot_prompt(&s, &s.test[4], COT_MODE_TRIGGER, COT_PLAIN, 2, &r, &len);
+    char *trig = cot_prompt(&s, &s.test[4], COT_MODE_TRIGGER, COT_PLAIN, COT_STEPS, 2, &r, &len);
     ck_assert_str_eq(trig, want);
     snprintf(want, sizeof want, "%sA:", q);
     for (CotMode mode = COT_MODE_DIRECT; mode <= COT_MODE_SC; mode++) {
         if (mode == COT_MODE_ZERO || mode == COT_MODE_TRIGGER) continue;
         for (int shots = 0; shots <= 3; shots++) {
-            char *p = cot_prompt(&s, &s.test[4], mode, COT_REVERSED, shots, &r, &len);
+            char *p = cot_prompt(&s, &s.test[4], mode, COT_REVERSED, COT_CHAIN, shots, &r, &len);
             ck_assert_int_eq(p[0], '\n');
             ck_assert_int_eq(count(p, "Q: "), shots + 1);
             ck_assert_int_eq(count(p, COT_TRIGGER), mode == COT_MODE_DIRECT ? 0 : shots);
             ck_assert_int_eq(count(p, "reversed"), mode == COT_MODE_DIRECT ? shots : 0);
+            ck_assert_int_eq(count(p, " = "), mode == COT_MODE_DIRECT ? 0 : 2 * shots);   /* chains */
             ck_assert_str_eq(p + len - strlen(want), want);   /* the question comes last */
             /* exemplars are training problems, so never the question */
             for (const char *e = strstr(p, "Q: "); e && e < p + len - strlen(want); e = strstr(e + 1, "Q: ")) {
@@ -349,6 +403,55 @@ START_TEST(test_split_bad_digits) {
 }
 END_TEST
 
+/* ------------------------------------------------------------ a trained model */
+
+/* The mechanism chain-of-thought prompting rests on, in seconds: a tiny GPT
+ * trained briefly on the mixture writes rationales when the exemplars have
+ * them or the prompt ends with the trigger, and answers directly when the
+ * exemplars do. (Getting the sums right takes minutes: gpt/prompting/COT.md.) */
+START_TEST(test_follows_the_prompted_format) {
+    CotSplit s;
+    cot_split_make(&s, 2, 2, 3000, 40, 11);
+    Tok tk;
+    size_t len, n, n_val;
+    char *alpha = cot_alphabet(&len);
+    tok_chars_from_text(&tk, alpha, len);
+    free(alpha);
+    Rng r;
+    rng_seed(&r, 11, 3);
+    char *text = cot_text(s.train, s.n_train, &(CotTextConfig){COT_MIX, COT_STEPS, 0.5, 3}, &r, &len, NULL, NULL);
+    int *ids = tok_encode(&tk, "text", text, len, &n);
+    n_val = n / 10;
+    GptConfig cfg = {.max_seq_len = 256, .vocab_size = tk.vocab_size, .n_layer = 1, .n_head = 2, .channels = 32};
+    Gpt m;
+    gpt_build(&m, &cfg);
+    gpt_init_weights(&m, 11);
+    GptTrainConfig tc = {.batch = 8, .seq_len = 256, .accum = 1, .steps = 300, .lr = 3e-3f, .min_lr = 3e-4f,
+                         .warmup = 20, .decay_steps = 300, .beta1 = 0.9f, .beta2 = 0.99f, .weight_decay = 0.1f,
+                         .grad_clip = 1.0f, .seed = 11, .quiet = 1};
+    gpt_train(&m, &tc, ids, n - n_val, ids + (n - n_val), n_val, 0, NULL);
+    CotEvalConfig e = {.direct_format = COT_PLAIN, .rationale = COT_STEPS, .shots = 2, .problems = 20, .seed = 1};
+    CotEvalStats st;
+    double share[COT_MODE_SC + 1];
+    for (CotMode mode = COT_MODE_DIRECT; mode <= COT_MODE_TRIGGER; mode++) {
+        e.mode = mode;
+        cot_accuracy(&m, &tk, &s, &e, &st);
+        share[mode] = (double)st.with_steps / st.completions;
+        printf("FORMAT %-9s steps %.2f stated %.2f acc %.2f\n", cot_mode_names[mode], share[mode],
+               (double)st.stated / st.completions, (double)st.correct / st.problems);
+        if (mode != COT_MODE_ZERO) ck_assert_int_ge(st.stated, 16);   /* the answers are well-formed */
+    }
+    ck_assert(share[COT_MODE_DIRECT] <= 0.1);
+    ck_assert(share[COT_MODE_COT] >= 0.9);
+    ck_assert(share[COT_MODE_TRIGGER] >= 0.9);
+    free(ids);
+    free(text);
+    gpt_free(&m);
+    tok_free(&tk);
+    cot_split_free(&s);
+}
+END_TEST
+
 /* ------------------------------------------------------------ the commands */
 
 static int run(const char *cmd) {
@@ -398,6 +501,8 @@ START_TEST(test_cli) {
         {"cot-train --preset bogus", 2, "bogus"},
         {"cot-train --format sideways", 2, "--format"},
         {"cot-train --operands 9", 2, "--operands"},
+        {"cot-train --rationale plain", 2, "--rationale"},
+        {"cot-train --windows sideways", 2, "--windows"},
         {"cot-train --width 30 --heads 4", 2, "multiple"},
         {"cot-train --eval-problems 50 --test-problems 20", 2, "exceeds"},
         {"cot-train --digits 1 --examples 100", 1, "more than half"},
@@ -435,6 +540,10 @@ static Suite *cot_suite(void) {
     tcase_add_exit_test(t, test_split_bad_operands, 1);
     tcase_add_exit_test(t, test_split_bad_digits, 1);
     suite_add_tcase(s, t);
+    TCase *q = tcase_create("quality");
+    tcase_set_timeout(q, 60);
+    tcase_add_test(q, test_follows_the_prompted_format);
+    suite_add_tcase(s, q);
     TCase *c = tcase_create("cli");
     tcase_set_timeout(c, 60);
     tcase_add_test(c, test_cli);
