@@ -249,13 +249,15 @@ int gpt_cmd_cot_train(int argc, char **argv) {
     char *alphabet = cot_alphabet(&alen);
     tok_chars_from_text(&tk, alphabet, alen);
     free(alphabet);
-    size_t *starts = NULL, n_starts = 0;
-    int *train = encode_problems(&tk, s.train, s.n_train, &o, 3, &n, o.windows == 0 ? &starts : NULL, &n_starts);
-    int *val = encode_problems(&tk, s.test, s.n_test, &o, 4, &n_val, NULL, NULL);   /* loss only: never trained on */
-    o.tc.starts = starts, o.tc.n_starts = n_starts;
-    if (n < (size_t)o.context + 1 || (starts && n_starts == 0))
-        die("the training text has %zu characters, fewer than one window of %d + 1\nHINT: use more --examples "
-            "or a smaller --context", n, o.context);
+    size_t *starts = NULL, n_starts = 0, *val_starts = NULL, n_val_starts = 0;
+    int docs = o.windows == 0;
+    int *train = encode_problems(&tk, s.train, s.n_train, &o, 3, &n, docs ? &starts : NULL, &n_starts);
+    /* the validation loss reads the test problems (never trained on), in the same windows */
+    int *val = encode_problems(&tk, s.test, s.n_test, &o, 4, &n_val, docs ? &val_starts : NULL, &n_val_starts);
+    o.tc.starts = starts, o.tc.n_starts = n_starts, o.tc.val_starts = val_starts, o.tc.n_val_starts = n_val_starts;
+    if (n < (size_t)o.context + 1 || n_val < (size_t)o.context + 1 || (docs && (n_starts == 0 || n_val_starts == 0)))
+        die("the training text (%zu characters) or the test problems' (%zu) hold no whole window of %d + 1\n"
+            "HINT: use more --examples or --test-problems, or a smaller --context", n, n_val, o.context);
     char config[2048];
     tok_config_text(&tk, NULL, config, sizeof config);
     cot_config_text(&s, (CotFormat)o.format, (CotFormat)o.rationale, config + strlen(config), sizeof config - strlen(config));
@@ -298,6 +300,7 @@ int gpt_cmd_cot_train(int argc, char **argv) {
     free(train);
     free(val);
     free(starts);
+    free(val_starts);
     tok_free(&tk);
     cot_split_free(&s);
     gpt_free(&m);

@@ -20,8 +20,8 @@
 
 /* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T);
  * each starts at one of starts[0..n_starts) when starts is not NULL. */
-static void random_batch_from(int *x, int *y, const int *tokens, size_t n, const size_t *starts, size_t n_starts,
-                              int B, int T, Rng *r) {
+static void random_batch(int *x, int *y, const int *tokens, size_t n, const size_t *starts, size_t n_starts,
+                         int B, int T, Rng *r) {
     if (n < (size_t)T + 1) die("the token stream (%zu tokens) is shorter than one window of %d + 1", n, T);
     for (int b = 0; b < B; b++) {
         size_t off = starts ? starts[rng_below(r, (uint32_t)n_starts)] : (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
@@ -30,13 +30,10 @@ static void random_batch_from(int *x, int *y, const int *tokens, size_t n, const
     }
 }
 
-/* Anywhere (nanoGPT's batches). */
-static void random_batch(int *x, int *y, const int *tokens, size_t n, int B, int T, Rng *r) {
-    random_batch_from(x, y, tokens, n, NULL, 0, B, T, r);
-}
 
-double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
-                         unsigned long long seed) {
+/* gpt_estimate_loss with windows starting at starts[0..n_starts) (NULL: anywhere). */
+static double estimate_loss_from(Gpt *m, const int *tokens, size_t n, const size_t *starts, size_t n_starts, int B,
+                                 int T, int iters, unsigned long long seed) {
     int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
     int was_training = m->training;
     m->training = 0;
@@ -44,13 +41,18 @@ double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int 
     rng_seed(&r, seed, EVAL_STREAM);
     double sum = 0.0;
     for (int i = 0; i < iters; i++) {
-        random_batch(x, y, tokens, n, B, T, &r);
+        random_batch(x, y, tokens, n, starts, n_starts, B, T, &r);
         sum += gpt_forward(m, x, y, B, T);
     }
     m->training = was_training;
     free(x);
     free(y);
     return sum / (iters > 0 ? iters : 1);
+}
+
+double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
+                         unsigned long long seed) {
+    return estimate_loss_from(m, tokens, n, NULL, 0, B, T, iters, seed);
 }
 
 double gpt_eval_windows(Gpt *m, const int *tokens, size_t n, int T, size_t *count) {
@@ -120,7 +122,8 @@ void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_confi
  * (as nanoGPT, step 0 shows the untrained loss). */
 static void validate(Gpt *m, const GptTrainConfig *tc, Metrics *mt, const int *val, size_t n_val, long step,
                      long tokens_per_step, double t0) {
-    double vl = gpt_estimate_loss(m, val, n_val, tc->batch, tc->seq_len, tc->eval_iters, tc->seed);
+    double vl = estimate_loss_from(m, val, n_val, tc->val_starts, tc->n_val_starts, tc->batch, tc->seq_len,
+                                   tc->eval_iters, tc->seed);
     if (mt) {
         metrics_num(mt, "step", step);
         metrics_num(mt, "tokens", (double)step * tokens_per_step);
@@ -141,6 +144,9 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
     for (size_t i = 0; i < tc->n_starts; i++)
         if (tc->starts[i] + (size_t)T >= n_train) die("window start %zu leaves less than %d + 1 tokens", tc->starts[i], T);
     if (tc->starts && tc->n_starts == 0) die("no window starts given");
+    for (size_t i = 0; i < tc->n_val_starts; i++)
+        if (tc->val_starts[i] + (size_t)T >= n_val) die("validation window start %zu leaves less than %d + 1 tokens", tc->val_starts[i], T);
+    if (tc->val_starts && tc->n_val_starts == 0) die("no validation window starts given");
     int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
     AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
                      .decoupled = 1};
@@ -165,7 +171,7 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         params_zero_grad(&m->pt);
         loss = 0.0;
         for (int k = 0; k < K; k++) {
-            random_batch_from(x, y, train, n_train, tc->starts, tc->n_starts, B, T, &r);
+            random_batch(x, y, train, n_train, tc->starts, tc->n_starts, B, T, &r);
             loss += gpt_forward(m, x, y, B, T) / K;
             gpt_backward(m, 1.0f / (float)K);
         }

@@ -48,6 +48,8 @@ typedef struct {
      * seen from its first token at position 0; NULL: anywhere (nanoGPT) */
     const size_t *starts;
     size_t n_starts;
+    const size_t *val_starts;   /* the same for the validation estimates */
+    size_t n_val_starts;
     /* optional: called after each periodic validation (the demo samples here) */
     void (*on_eval)(Gpt *m, long step, double val_loss, void *ctx);
     void *ctx;
