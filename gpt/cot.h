@@ -3,34 +3,39 @@
  * task whose answers can be written directly or after a rationale, the
  * prompts that ask for either, and the accuracy of a GPT's completions.
  *
- * The task: the sum of n operands of d digits each (n = 3, d = 3 for the
- * chain-of-thought sweep: 123+456+789; n = 2 for Lee et al.'s addition).
- * One problem is two lines; the answer line comes in three formats:
+ * The task: the sum of n operands of d digits each (five one-digit numbers
+ * for the chain-of-thought sweep, 3+5+7+9+2; two 3-digit numbers for Lee et
+ * al.'s formats, 123+456). One problem is two lines; the answer line comes in
+ * four formats:
  *
  *     Q: 123+456+789
  *     A: The answer is 1368.                                          plain
  *     A: The answer reversed is 8631.                                 reversed
  *     A: Let's think step by step. 3+6+9=18, 2+5+8+1=16, 1+4+7+1=13. The answer is 1368.
  *                                                                     steps
+ *     A: Let's think step by step. 123+456+789 = 579+789 = 1368. The answer is 1368.
+ *                                                                     chain
  *
- * The rationale (Wei et al. 2022's chain of thought, Nye et al. 2021's
- * scratchpad) adds the task one column at a time, from the units, as by
- * hand: the column's digits, operand by operand, then the carry when it is
- * not 0, and their sum; the answer is the last sum followed by the units of
- * the others, read backwards. Each step is a one-digit sum a small model can
- * learn; answering directly needs every carry at once, before the first
- * digit is written. Kojima et al. 2022's trigger, "Let's think step by
- * step.", opens every rationale, so a prompt that ends with it asks for one.
- * Reversed output (Lee et al. 2023) writes the units first, the order in
- * which carries are known.
+ * Two rationales (Wei et al. 2022's chain of thought, Nye et al. 2021's
+ * scratchpad). Steps add the task one column at a time, from the units, as
+ * by hand: the column's digits, operand by operand, then the carry when it
+ * is not 0, and their sum; the answer is the last sum followed by the units
+ * of the others, read backwards. A chain rewrites the sum with its first two
+ * terms added until one number is left: each step copies the expression
+ * just written and makes one addition. Answering directly needs every
+ * carry, or every addition, at once, before the first digit is written.
+ * Kojima et al. 2022's trigger, "Let's think step by step.", opens every
+ * rationale, so a prompt that ends with it asks for one. Reversed output
+ * (Lee et al. 2023) writes the units first, the order in which carries are
+ * known.
  *
- * A training text is a run of documents, each a few problems in one format
- * separated by nothing, documents separated by a blank line. The mixture
- * of the chain-of-thought sweep has both formats (plain and steps), so a
- * model must read the format a prompt asks for from its exemplars:
+ * A training text is a run of documents, each a newline and then a few
+ * problems in one format. The mixture of the chain-of-thought sweep has
+ * both kinds (plain and a rationale), so a model must read the format a
+ * prompt asks for from its exemplars:
  *
  *     \nQ: ...\nA: <plain>\nQ: ...\nA: <plain>\nQ: 123+456+789\nA:          2-shot direct
- *     \nQ: ...\nA: <steps>\nQ: ...\nA: <steps>\nQ: 123+456+789\nA:          2-shot chain of thought
+ *     \nQ: ...\nA: <chain>\nQ: ...\nA: <chain>\nQ: 123+456+789\nA:          2-shot chain of thought
  *     \nQ: 123+456+789\nA:                                                  zero-shot
  *     \nQ: 123+456+789\nA: Let's think step by step.                        zero-shot trigger
  *

@@ -7,8 +7,8 @@
 #
 # 1. For each size preset (default cot-tiny cot-small cot-medium cot-large:
 #    2x32, 2x64, 3x96, 4x128, ~36k to ~830k parameters): gpt cot-train on the
-#    same mixture (sums of three 3-digit numbers, half the documents with
-#    rationales), one thread. Skipped when OUT_DIR/PRESET/ckpt.bin exists.
+#    same mixture (sums of five one-digit numbers, half the documents with
+#    chain rationales), one thread. Skipped when OUT_DIR/PRESET/ckpt.bin exists.
 # 2. gpt cot-eval --mode all on PROBLEMS held-out problems (default 200):
 #    2-shot direct, 2-shot chain of thought, zero-shot, zero-shot trigger and
 #    self-consistency (5 chains), into OUT_DIR/PRESET/eval.txt (skipped when
@@ -49,4 +49,4 @@ awk '
     }' "$OUT/results.txt" > "$OUT/acc_by_size.tsv"
 cat "$OUT/acc_by_size.tsv"
 scripts/plot.sh --bars --lines -o "$OUT/acc_by_size.png" --ylabel "test accuracy (%)" --key "top left" \
-    --title "sums of three 3-digit numbers: accuracy by prompt and model size" "$OUT/acc_by_size.tsv"
+    --title "sums of five one-digit numbers: accuracy by prompt and model size" "$OUT/acc_by_size.tsv"
