@@ -11,13 +11,11 @@
  *     training set's size; the same seed gives the same split.
  *   - Documents and formats of training texts; prompts of every mode.
  *   - Answer extraction on hand-written completions.
- *   - A tiny model, trained for seconds, follows the format its prompt asks for.
  *   - Bad input: impossible splits die with status 1; the commands' usage
  *     errors (2), bad files (1), and a short end-to-end run.
  */
 #include "harness.h"
 #include "gpt/cot.h"
-#include "gpt/train.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -403,55 +401,6 @@ START_TEST(test_split_bad_digits) {
 }
 END_TEST
 
-/* ------------------------------------------------------------ a trained model */
-
-/* The mechanism chain-of-thought prompting rests on, in seconds: a tiny GPT
- * trained briefly on the mixture writes rationales when the exemplars have
- * them or the prompt ends with the trigger, and answers directly when the
- * exemplars do. (Getting the sums right takes minutes: gpt/prompting/COT.md.) */
-START_TEST(test_follows_the_prompted_format) {
-    CotSplit s;
-    cot_split_make(&s, 2, 2, 3000, 40, 11);
-    Tok tk;
-    size_t len, n, n_val;
-    char *alpha = cot_alphabet(&len);
-    tok_chars_from_text(&tk, alpha, len);
-    free(alpha);
-    Rng r;
-    rng_seed(&r, 11, 3);
-    char *text = cot_text(s.train, s.n_train, &(CotTextConfig){COT_MIX, COT_STEPS, 0.5, 3}, &r, &len, NULL, NULL);
-    int *ids = tok_encode(&tk, "text", text, len, &n);
-    n_val = n / 10;
-    GptConfig cfg = {.max_seq_len = 256, .vocab_size = tk.vocab_size, .n_layer = 1, .n_head = 2, .channels = 32};
-    Gpt m;
-    gpt_build(&m, &cfg);
-    gpt_init_weights(&m, 11);
-    GptTrainConfig tc = {.batch = 8, .seq_len = 256, .accum = 1, .steps = 300, .lr = 3e-3f, .min_lr = 3e-4f,
-                         .warmup = 20, .decay_steps = 300, .beta1 = 0.9f, .beta2 = 0.99f, .weight_decay = 0.1f,
-                         .grad_clip = 1.0f, .seed = 11, .quiet = 1};
-    gpt_train(&m, &tc, ids, n - n_val, ids + (n - n_val), n_val, 0, NULL);
-    CotEvalConfig e = {.direct_format = COT_PLAIN, .rationale = COT_STEPS, .shots = 2, .problems = 20, .seed = 1};
-    CotEvalStats st;
-    double share[COT_MODE_SC + 1];
-    for (CotMode mode = COT_MODE_DIRECT; mode <= COT_MODE_TRIGGER; mode++) {
-        e.mode = mode;
-        cot_accuracy(&m, &tk, &s, &e, &st);
-        share[mode] = (double)st.with_steps / st.completions;
-        printf("FORMAT %-9s steps %.2f stated %.2f acc %.2f\n", cot_mode_names[mode], share[mode],
-               (double)st.stated / st.completions, (double)st.correct / st.problems);
-        if (mode != COT_MODE_ZERO) ck_assert_int_ge(st.stated, 16);   /* the answers are well-formed */
-    }
-    ck_assert(share[COT_MODE_DIRECT] <= 0.1);
-    ck_assert(share[COT_MODE_COT] >= 0.9);
-    ck_assert(share[COT_MODE_TRIGGER] >= 0.9);
-    free(ids);
-    free(text);
-    gpt_free(&m);
-    tok_free(&tk);
-    cot_split_free(&s);
-}
-END_TEST
-
 /* ------------------------------------------------------------ the commands */
 
 static int run(const char *cmd) {
@@ -540,10 +489,6 @@ static Suite *cot_suite(void) {
     tcase_add_exit_test(t, test_split_bad_operands, 1);
     tcase_add_exit_test(t, test_split_bad_digits, 1);
     suite_add_tcase(s, t);
-    TCase *q = tcase_create("quality");
-    tcase_set_timeout(q, 60);
-    tcase_add_test(q, test_follows_the_prompted_format);
-    suite_add_tcase(s, q);
     TCase *c = tcase_create("cli");
     tcase_set_timeout(c, 60);
     tcase_add_test(c, test_cli);
