@@ -12,6 +12,7 @@
  *     gpt/cmd_demo.c      demo
  *     gpt/cmd_icl.c       icl-train, icl-eval, icl-heads   (in-context learning: gpt/icl.h)
  *     gpt/cmd_rome.c      facts-train, trace, edit  (gpt/facts.h, gpt/rome.h)
+ *     gpt/cmd_cot.c       cot-train, cot-eval         (chain of thought: gpt/cot.h)
  *
  * A command takes the arguments after its name (argv[0] is the name) and
  * returns the exit status; bad input dies with status 1, bad usage 2.
@@ -54,6 +55,8 @@ int gpt_cmd_edit(int argc, char **argv);
  * one there first when it is missing (1-2 minutes on one core; 16 s more for
  * the rest). Prints as it goes; returns 0, dies on bad input. */
 int gpt_rome_demo(const char *dir);
+int gpt_cmd_cot_train(int argc, char **argv);
+int gpt_cmd_cot_eval(int argc, char **argv);
 
 /* GPT-2's vocabulary folder: data/cache/gpt2 or $NLP_DATA_DIR/gpt2. */
 const char *gpt_cli_gpt2_dir(void);

@@ -17,6 +17,8 @@
  *     gpt facts-train a GPT on a synthetic world of facts (for trace and edit)
  *     gpt trace       causal tracing of its facts: ROME's Figure 1 heat maps
  *     gpt edit        ROME's rank-one edits of facts, beside fine-tuning
+ *     gpt cot-train   a small GPT on multi-digit sums, with or without rationales
+ *     gpt cot-eval    its accuracy: direct, chain-of-thought, trigger, self-consistency
  *
  * This file only dispatches: each command lives in gpt/cmd_*.c (gpt/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
@@ -43,6 +45,8 @@ static const CliCommand commands[] = {
     {"facts-train", gpt_cmd_facts_train, "train a GPT on a synthetic world of facts (subject, relation, object)"},
     {"trace", gpt_cmd_trace, "causal tracing of the fact model: where a fact lives (ROME's Figure 1)"},
     {"edit", gpt_cmd_edit, "ROME's rank-one edits of facts: efficacy, paraphrase, specificity, vs fine-tuning"},
+    {"cot-train", gpt_cmd_cot_train, "chain of thought: a small GPT on multi-digit sums, with or without rationales"},
+    {"cot-eval", gpt_cmd_cot_eval, "its accuracy with direct, chain-of-thought, trigger and self-consistency prompts"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 

@@ -18,18 +18,22 @@
 #define STEP_STREAM 1000   /* step s draws from stream STEP_STREAM + s */
 #define EVAL_STREAM 7      /* validation batches: always the same ones */
 
-/* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T). */
-static void random_batch(int *x, int *y, const int *tokens, size_t n, int B, int T, Rng *r) {
+/* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T);
+ * each starts at one of starts[0..n_starts) when starts is not NULL. */
+static void random_batch(int *x, int *y, const int *tokens, size_t n, const size_t *starts, size_t n_starts,
+                         int B, int T, Rng *r) {
     if (n < (size_t)T + 1) die("the token stream (%zu tokens) is shorter than one window of %d + 1", n, T);
     for (int b = 0; b < B; b++) {
-        size_t off = (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
+        size_t off = starts ? starts[rng_below(r, (uint32_t)n_starts)] : (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
         memcpy(x + (size_t)b * T, tokens + off, (size_t)T * sizeof(int));
         memcpy(y + (size_t)b * T, tokens + off + 1, (size_t)T * sizeof(int));
     }
 }
 
-double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
-                         unsigned long long seed) {
+
+/* gpt_estimate_loss with windows starting at starts[0..n_starts) (NULL: anywhere). */
+static double estimate_loss_from(Gpt *m, const int *tokens, size_t n, const size_t *starts, size_t n_starts, int B,
+                                 int T, int iters, unsigned long long seed) {
     int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
     int was_training = m->training;
     m->training = 0;
@@ -37,13 +41,18 @@ double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int 
     rng_seed(&r, seed, EVAL_STREAM);
     double sum = 0.0;
     for (int i = 0; i < iters; i++) {
-        random_batch(x, y, tokens, n, B, T, &r);
+        random_batch(x, y, tokens, n, starts, n_starts, B, T, &r);
         sum += gpt_forward(m, x, y, B, T);
     }
     m->training = was_training;
     free(x);
     free(y);
     return sum / (iters > 0 ? iters : 1);
+}
+
+double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
+                         unsigned long long seed) {
+    return estimate_loss_from(m, tokens, n, NULL, 0, B, T, iters, seed);
 }
 
 double gpt_eval_windows(Gpt *m, const int *tokens, size_t n, int T, size_t *count) {
@@ -113,7 +122,8 @@ void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_confi
  * (as nanoGPT, step 0 shows the untrained loss). */
 static void validate(Gpt *m, const GptTrainConfig *tc, Metrics *mt, const int *val, size_t n_val, long step,
                      long tokens_per_step, double t0) {
-    double vl = gpt_estimate_loss(m, val, n_val, tc->batch, tc->seq_len, tc->eval_iters, tc->seed);
+    double vl = estimate_loss_from(m, val, n_val, tc->val_starts, tc->n_val_starts, tc->batch, tc->seq_len,
+                                   tc->eval_iters, tc->seed);
     if (mt) {
         metrics_num(mt, "step", step);
         metrics_num(mt, "tokens", (double)step * tokens_per_step);
@@ -131,6 +141,12 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
     int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1;
     if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);
     if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B, T);
+    for (size_t i = 0; i < tc->n_starts; i++)
+        if (tc->starts[i] + (size_t)T >= n_train) die("window start %zu leaves less than %d + 1 tokens", tc->starts[i], T);
+    if (tc->starts && tc->n_starts == 0) die("no window starts given");
+    for (size_t i = 0; i < tc->n_val_starts; i++)
+        if (tc->val_starts[i] + (size_t)T >= n_val) die("validation window start %zu leaves less than %d + 1 tokens", tc->val_starts[i], T);
+    if (tc->val_starts && tc->n_val_starts == 0) die("no validation window starts given");
     int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
     AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
                      .decoupled = 1};
@@ -155,7 +171,7 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         params_zero_grad(&m->pt);
         loss = 0.0;
         for (int k = 0; k < K; k++) {
-            random_batch(x, y, train, n_train, B, T, &r);
+            random_batch(x, y, train, n_train, tc->starts, tc->n_starts, B, T, &r);
             loss += gpt_forward(m, x, y, B, T) / K;
             gpt_backward(m, 1.0f / (float)K);
         }

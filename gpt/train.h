@@ -43,6 +43,13 @@ typedef struct {
     const char *out_dir;     /* metrics.tsv and ckpt.bin land here (NULL: none) */
     const char *extra_config;/* "key=value\n" lines saved in checkpoints (tokenizer) */
     int quiet;               /* no progress display */
+    /* optional: training windows start only at these offsets (each with T+1
+     * tokens after it), e.g. the starts of documents, so every example is
+     * seen from its first token at position 0; NULL: anywhere (nanoGPT) */
+    const size_t *starts;
+    size_t n_starts;
+    const size_t *val_starts;   /* the same for the validation estimates */
+    size_t n_val_starts;
     /* optional: called after each periodic validation (the demo samples here) */
     void (*on_eval)(Gpt *m, long step, double val_loss, void *ctx);
     void *ctx;

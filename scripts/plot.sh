@@ -3,7 +3,8 @@
 #
 #   scripts/plot.sh -o loss.png [--y loss|ppl|COLUMN] [--x step|tokens|COLUMN]
 #                   [--title TEXT] [--logy|--liny] RUN/metrics.tsv [RUN2/metrics.tsv ...]
-#   scripts/plot.sh --bars -o table.png [--lines] [--logy] [--title TEXT] [--ylabel TEXT] TABLE.tsv
+#   scripts/plot.sh --bars -o table.png [--lines] [--logy] [--title TEXT] [--ylabel TEXT]
+#                   [--key 'top left'] TABLE.tsv
 #
 # Curves. Each metrics.tsv (written by common/metrics.h) has a header of column
 # names; columns are looked up by those names, so any stage's log works. Rows
@@ -33,7 +34,7 @@ usage() {
     exit 2
 }
 
-out='' ycol=loss xcol=step title='' logy='' bars=0 style=bars ylabel=''
+out='' ycol=loss xcol=step title='' logy='' bars=0 style=bars ylabel='' keypos='top right'
 files=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,11 +43,12 @@ while [ $# -gt 0 ]; do
         --x)        [ $# -ge 2 ] || usage "--x needs a column name"; xcol=$2; shift 2 ;;
         --title)    [ $# -ge 2 ] || usage "--title needs a text"; title=$2; shift 2 ;;
         --ylabel)   [ $# -ge 2 ] || usage "--ylabel needs a text"; ylabel=$2; shift 2 ;;
+        --key)      [ $# -ge 2 ] || usage "--key needs a position"; keypos=$2; shift 2 ;;
         --logy)     logy=1; shift ;;
         --liny)     logy=0; shift ;;
         --bars)     bars=1; shift ;;
         --lines)    style=lines; shift ;;
-        -h|--help)  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help)  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         --)         shift; files+=("$@"); break ;;
         -*)         usage "unknown option '$1'" ;;
         *)          files+=("$1"); shift ;;
@@ -127,7 +129,7 @@ if [ $bars = 1 ]; then
     [ -n "$ylabel" ] || ylabel=$yl
     run_gnuplot plot_bars.gp "file=$(gp_quote "$table"); header=$header; ncols=$ncols; nrows=$nrows; \
 rotate=$rotate; style='$style'; logy=${logy:-0}; title=$(gp_quote "$title"); \
-xlabel=$(gp_quote "$xl"); ylabel=$(gp_quote "$ylabel")"
+xlabel=$(gp_quote "$xl"); ylabel=$(gp_quote "$ylabel"); keypos=$(gp_quote "$keypos")"
     exit 0
 fi
 

@@ -16,6 +16,7 @@
 #   logy        1 for a log-scaled y axis
 #   rotate      1 to slant long labels
 #   title, xlabel, ylabel  optional
+#   keypos      where the key goes: "top right" (default), "top left", ...
 
 if (!exists("style"))  style = "bars"
 if (!exists("logy"))   logy = 0
@@ -24,6 +25,7 @@ if (!exists("xlabel")) xlabel = ""
 if (!exists("ylabel")) ylabel = ""
 if (!exists("rotate")) rotate = 0
 if (!exists("header")) header = 0
+if (!exists("keypos")) keypos = "top right"
 if (!exists("ncols"))  ncols = 1
 if (!exists("file") || !exists("out") || !exists("nrows")) {
     print "plot_bars.gp: set file, out and nrows (see the comment at the top)"
@@ -36,7 +38,7 @@ set datafile separator "\t"
 if (header) { set datafile columnheaders } else { set datafile nocolumnheaders }
 
 set grid ytics
-set key top right box opaque
+eval "set key " . keypos . " box opaque"
 if (ncols == 1) { unset key }
 if (strlen(title) > 0) { set title title }
 if (strlen(xlabel) > 0) { set xlabel xlabel }
