@@ -87,7 +87,41 @@ void icl_append_line(char *buf, size_t cap, size_t *len, const IclTask *t, int s
 /* the longest line: "\n", "shift:" and ICL_MAX_SHOTS demonstrations of 3 bytes, "\n" */
 #define LINE_MAX_BYTES (8 + ICL_MAX_SHOTS * 3 + 2)
 
-char *icl_corpus(size_t n_lines, int heldout, unsigned long long seed, size_t *len) {
+/* the first n of a random permutation of 0..k-1 */
+static void distinct(int *p, int n, int k, Rng *r) {
+    int all[2 * ICL_LETTERS];
+    for (int i = 0; i < k; i++) all[i] = i;
+    rng_shuffle_int(r, all, (size_t)k);
+    memcpy(p, all, (size_t)n * sizeof(int));
+}
+
+static void append_string_echo(char *buf, size_t cap, size_t *len, Rng *r) {
+    int p[ICL_ECHO_MAX], n = ICL_ECHO_MIN + (int)rng_below(r, ICL_ECHO_MAX - ICL_ECHO_MIN + 1);
+    distinct(p, n, 2 * ICL_LETTERS, r);
+    char s[ICL_ECHO_MAX + 1];
+    for (int i = 0; i < n; i++) s[i] = (char)(p[i] < ICL_LETTERS ? 'a' + p[i] : 'A' + p[i] - ICL_LETTERS);
+    s[n] = '\0';
+    append(buf, cap, len, s);
+    append(buf, cap, len, s);
+}
+
+static void append_cipher_echo(char *buf, size_t cap, size_t *len, int heldout, Rng *r) {
+    IclTask t;
+    icl_task_draw(&t, heldout, r);
+    int p[ICL_LETTERS], n = ICL_ECHO_CIPHER_MIN + (int)rng_below(r, ICL_LETTERS - ICL_ECHO_CIPHER_MIN + 1);
+    distinct(p, n, ICL_LETTERS, r);
+    if (rng_below(r, 2)) append_description(buf, cap, len, &t);
+    for (int copy = 0; copy < 2; copy++)
+        for (int i = 0; i < n; i++) append_demo(buf, cap, len, &t, (char)('a' + p[i]));
+}
+
+void icl_append_echo(char *buf, size_t cap, size_t *len, int heldout, Rng *r) {
+    if (rng_below(r, 3)) append_string_echo(buf, cap, len, r);
+    else append_cipher_echo(buf, cap, len, heldout, r);
+    append(buf, cap, len, "\n");
+}
+
+char *icl_corpus(size_t n_lines, int heldout, double echo, unsigned long long seed, size_t *len) {
     size_t cap = n_lines * LINE_MAX_BYTES + 1;
     char *buf = xmalloc(cap);
     Rng r;
@@ -95,6 +129,10 @@ char *icl_corpus(size_t n_lines, int heldout, unsigned long long seed, size_t *l
     *len = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n_lines; i++) {
+        if (echo > 0 && rng_uniform_double(&r) < echo) {
+            icl_append_echo(buf, cap, len, heldout, &r);
+            continue;
+        }
         IclTask t;
         icl_task_draw(&t, heldout, &r);
         int shots = 1 + (int)rng_below(&r, ICL_MAX_SHOTS), desc = (int)rng_below(&r, 2);
@@ -273,16 +311,11 @@ void icl_head_scores(Gpt *m, Tok *tk, int n_seqs, unsigned long long seed, float
 
 int icl_preset(const char *name, GptConfig *model, GptTrainConfig *tc) {
     *model = (GptConfig){.max_seq_len = ICL_CONTEXT, .n_layer = 2, .n_head = 2, .channels = 32, .bias = 0};
-    *tc = (GptTrainConfig){.batch = 16, .seq_len = ICL_CONTEXT, .accum = 1, .steps = 2000, .lr = 3e-3f,
-                           .min_lr = 3e-4f, .warmup = 100, .decay_steps = 2000, .beta1 = 0.9f, .beta2 = 0.99f,
-                           .weight_decay = 0.1f, .grad_clip = 1.0f, .eval_interval = 50, .eval_iters = 4,
+    *tc = (GptTrainConfig){.batch = 16, .seq_len = ICL_CONTEXT, .accum = 1, .steps = ICL_STEPS, .lr = 3e-3f,
+                           .min_lr = 3e-4f, .warmup = 100, .decay_steps = ICL_STEPS, .beta1 = 0.9f, .beta2 = 0.99f,
+                           .weight_decay = 0.1f, .grad_clip = 1.0f, .eval_interval = 100, .eval_iters = 4,
                            .log_interval = 10, .seed = 1337};
     if (!strcmp(name, "small")) return 1;
-    if (!strcmp(name, "tiny")) {
-        tc->steps = tc->decay_steps = 500;
-        tc->eval_interval = 100;
-        return 1;
-    }
     if (!strcmp(name, "medium")) {
         model->n_layer = 3, model->n_head = 4, model->channels = 64;
         tc->lr = 2e-3f, tc->min_lr = 2e-4f;
@@ -325,19 +358,22 @@ static void log_score(Gpt *m, long step, double val_loss, void *ctx) {
     metrics_write(s->mt);
 }
 
-#define AVG_LINE_BYTES 75    /* a little under the mean line: enough lines for the tokens a run reads */
+/* a little under the mean cipher line (79 bytes) and echo line (36): enough lines for the tokens a run reads */
+#define AVG_LINE_BYTES 75
+#define AVG_ECHO_BYTES 34
 
-double icl_train(Gpt *m, GptTrainConfig *tc) {
+double icl_train(Gpt *m, GptTrainConfig *tc, double echo) {
     Tok tk;
     icl_tokenizer(&tk);
     if (m->cfg.vocab_size != tk.vocab_size) die("icl: the model has %d tokens, the ICL alphabet %d", m->cfg.vocab_size, tk.vocab_size);
     /* one fresh corpus per run, as long as the text the run reads (so windows rarely repeat) */
     size_t seen = (size_t)tc->steps * tc->batch * tc->seq_len * (tc->accum > 0 ? tc->accum : 1);
     size_t len, n_train, n_val;
-    char *text = icl_corpus(seen / AVG_LINE_BYTES + 64, 0, tc->seed, &len);
+    size_t n_lines = (size_t)((double)seen / ((1 - echo) * AVG_LINE_BYTES + echo * AVG_ECHO_BYTES)) + 64;
+    char *text = icl_corpus(n_lines, 0, echo, tc->seed, &len);
     int *train = tok_encode(&tk, "icl corpus", text, len, &n_train);
     free(text);
-    text = icl_corpus(512, 0, tc->seed + 1, &len);
+    text = icl_corpus(512, 0, echo, tc->seed + 1, &len);
     int *val = tok_encode(&tk, "icl validation", text, len, &n_val);
     free(text);
     static char tok_config[1024];
@@ -379,11 +415,11 @@ static void demo_model(const char *path, Gpt *m, Tok *tk, FILE *out) {
     }
     GptConfig cfg;
     GptTrainConfig tc;
-    icl_preset("tiny", &cfg, &tc);
+    icl_preset("small", &cfg, &tc);
     icl_model_init(m, &cfg, tc.seed);
-    fprintf(out, "Training a %zu-parameter GPT on letter-string tasks for %ld steps (the tiny preset)...\n",
+    fprintf(out, "Training a %zu-parameter GPT on letter-string tasks for %ld steps (the small preset)...\n",
             params_count(&m->pt), tc.steps);
-    icl_train(m, &tc);
+    icl_train(m, &tc, ICL_ECHO_FRACTION);
 }
 
 double icl_demo(const char *path, FILE *out) {

@@ -31,6 +31,26 @@
  * it is followed by its answer.) Training lines have 1..48 demonstrations;
  * map lines are two thirds of them; half the lines are described.
  *
+ * Echo lines. Natural text repeats itself (a name, a phrase, a line of
+ * code comes back), and Olsson et al. trace induction heads to those
+ * repeats. Cipher lines alone have few: a lookup pays off only once a
+ * previous-token head and an induction head both exist, and on cipher lines
+ * neither helps alone, so training sits on a plateau where the context is
+ * no help (1.85 nats per character: inputs and outputs both uniform) -- for
+ * 50M characters and more at every size tried. So three lines in four of
+ * the training stream (ICL_ECHO_FRACTION) are echo lines, a string written
+ * twice: two in three a string of 6..16 distinct letters of a..p and A..P,
+ * one in three the demonstrations of a cipher over 3..16 distinct inputs
+ * (after its description, half the time),
+ *
+ *     hNcAlphNcAlp
+ *     map:dA,kF,bP,dA,kF,bP,
+ *
+ * In a second copy, copying what followed the last occurrence of the
+ * current character pays at every character; the heads that learn it there
+ * then read the plain cipher lines too. (`gpt icl-train --echo 0` trains on
+ * cipher lines only: the plateau.)
+ *
  * Held-out tasks. shift and map have a parameter the model can only read
  * from its context. Training draws shifts other than 3, 7 and 12, and
  * tables with no "successor pair" (no letter mapped to the next one, a->B,
@@ -72,6 +92,10 @@
 #define ICL_SHOT_COUNTS {0, 1, 2, 4, 8, 16, 32}   /* GPT-3 Fig. 1.2's x axis */
 #define ICL_N_SHOT_COUNTS 7
 #define ICL_SWEEP_SHOTS 32    /* the most demonstrations a sweep's prompt holds */
+#define ICL_ECHO_MIN 6        /* an echo line's string: 6..16 distinct letters */
+#define ICL_ECHO_MAX 16
+#define ICL_ECHO_CIPHER_MIN 3 /* a cipher echo: 3..16 distinct inputs */
+#define ICL_ECHO_FRACTION 0.75   /* the share of echo lines in every preset's training stream */
 
 typedef enum { ICL_SHIFT, ICL_MAP, ICL_FAMILIES } IclFamily;
 
@@ -98,10 +122,15 @@ char icl_random_letter(Rng *r);
 /* Append one line of t (description when desc, `shots` demonstrations, '\n')
  * to buf at *len (cap bytes, room checked: dies when it would overflow). */
 void icl_append_line(char *buf, size_t cap, size_t *len, const IclTask *t, int shots, int desc, Rng *r);
-/* A stream of n_lines lines (malloc'd, NUL-terminated, *len bytes): random
- * tasks (held out or not), 1..ICL_MAX_SHOTS demonstrations, a description
- * on half of them. */
-char *icl_corpus(size_t n_lines, int heldout, unsigned long long seed, size_t *len);
+/* Append an echo line and its '\n': two times in three ICL_ECHO_MIN..
+ * ICL_ECHO_MAX distinct letters of a..p and A..P, written twice; otherwise
+ * a random task (held out or not), its description half the time, and its
+ * demonstrations over ICL_ECHO_CIPHER_MIN..16 distinct inputs, written twice. */
+void icl_append_echo(char *buf, size_t cap, size_t *len, int heldout, Rng *r);
+/* A stream of n_lines lines (malloc'd, NUL-terminated, *len bytes): each an
+ * echo line with probability echo, otherwise a random task (held out or
+ * not) with 1..ICL_MAX_SHOTS demonstrations, a description on half of them. */
+char *icl_corpus(size_t n_lines, int heldout, double echo, unsigned long long seed, size_t *len);
 /* The character tokenizer of every ICL model: a..z, A..P, ':', ',', '\n'. */
 void icl_tokenizer(Tok *tk);
 
@@ -152,14 +181,15 @@ void icl_head_scores(Gpt *m, Tok *tk, int n_seqs, unsigned long long seed, float
 /* ------------------------------------------------------------ training */
 
 /* The recipes of `gpt icl-train`, spanning ~27x in parameters at one data
- * budget, 2000 steps of 16 x 128 characters (4.1M):
+ * budget, ICL_STEPS steps of 16 x 128 characters, three lines in four echo
+ * lines (ICL_ECHO_FRACTION):
  *     small   2 layers, 2 heads, 32 wide      30k parameters
  *     medium  3 layers, 4 heads, 64 wide     157k
  *     large   4 layers, 4 heads, 128 wide    807k
- *     tiny    small's shape, a quarter of its steps (the demo, the quality test)
  * Returns 0 for an unknown name. */
 int icl_preset(const char *name, GptConfig *model, GptTrainConfig *tc);
-#define ICL_PRESETS "tiny, small, medium, large"
+#define ICL_PRESETS "small, medium, large"
+#define ICL_STEPS 8000
 
 /* Build and initialise an ICL model of cfg's shape (cfg->vocab_size is set
  * to the ICL alphabet's): GPT-2's initialisation, except that the position
@@ -168,17 +198,15 @@ int icl_preset(const char *name, GptConfig *model, GptTrainConfig *tc);
  * number of characters back (the previous-token head an induction head
  * needs) is then a linear function of the table from the start. */
 void icl_model_init(Gpt *m, GptConfig *cfg, unsigned long long seed);
-/* Train m (built, initialised) on a fresh ICL corpus, logging the ICL score
- * to <out_dir>/icl_score/metrics.tsv at each validation when out_dir is set. */
-double icl_train(Gpt *m, GptTrainConfig *tc);
+/* Train m (built, initialised) on a fresh ICL corpus with a share `echo` of
+ * echo lines, logging the ICL score to <out_dir>/icl_score/metrics.tsv at
+ * each validation when out_dir is set. */
+double icl_train(Gpt *m, GptTrainConfig *tc, double echo);
 
 /* The chapter's demo: a held-out cipher solved from four examples and failed
  * with none (the query letter is one of the four examples' inputs).
- * model: a checkpoint of `gpt icl-train`, or NULL to train the tiny preset
- * first (500 steps of the small shape, under a minute on a free core).
- * Caution: no model trained so far has left the plateau before in-context
- * learning (gpt/prompting/ICL.md), the tiny one included, so until a run
- * that has is at hand the demo shows 4-shot accuracy near chance. Prints
+ * model: a checkpoint of `gpt icl-train`, or NULL to train the small preset
+ * first (under two minutes on a free core). Prints
  * the first query solved with four examples and not with none (if any),
  * and the accuracy over 100 held-out tasks at 0 and 4 shots, to out;
  * returns the 4-shot accuracy. */

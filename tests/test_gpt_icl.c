@@ -2,20 +2,24 @@
  * test_gpt_icl.c -- chapter 6, in-context learning (gpt/icl.h):
  *
  *   - every line of a generated corpus checked by a computation of its own
- *     (one shift for every pair, or a consistent one-to-one map);
+ *     (one shift for every pair, or a consistent one-to-one map, or an echo:
+ *     distinct letters written twice), the share of echo lines as asked;
  *   - held-out tasks never in the training corpus, read off its text: no
  *     held-out shift, no successor pair in a map line;
  *   - the sweep's prompts and answers, built independently;
  *   - the prefix-matching score on hand-built attention patterns;
  *   - bad input: a prompt longer than the context (in the library and
  *     through `gpt sample --interactive`), unknown presets, missing models;
- *   - quality, reduced: the tiny preset (the small shape, 500 steps) learns
- *     the format and reaches the no-lookup plateau; the demo runs on it.
+ *   - quality: the small preset (8000 steps, under two minutes) reads held-out
+ *     ciphers off its context, far above chance at 8 shots; the demo runs
+ *     on it. (Under the sanitizers the run is cut to 500 steps, which checks
+ *     the same code for memory errors but not the learning.)
  */
 #include "harness.h"
 #include "gpt/icl.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +73,29 @@ static int line_table(const Line *l, int *table) {
     return 1;
 }
 
+/* A cipher echo: the demonstrations over ICL_ECHO_CIPHER_MIN..16 distinct
+ * inputs, written twice. */
+static int is_cipher_echo(const Line *l) {
+    int n = l->n / 2;
+    if (l->n % 2 || n < ICL_ECHO_CIPHER_MIN || memcmp(l->x, l->x + n, (size_t)n) || memcmp(l->y, l->y + n, (size_t)n))
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (memchr(l->x, l->x[i], (size_t)i)) return 0;
+    return 1;
+}
+
+/* A string echo: ICL_ECHO_MIN..ICL_ECHO_MAX distinct letters of a..p, A..P,
+ * written twice. */
+static int is_echo(const char *s) {
+    size_t len = strlen(s), n = len / 2;
+    if (len % 2 || n < ICL_ECHO_MIN || n > ICL_ECHO_MAX || memcmp(s, s + n, n)) return 0;
+    for (size_t i = 0; i < n; i++) {
+        int letter = (s[i] >= 'a' && s[i] <= 'p') || (s[i] >= 'A' && s[i] <= 'P');
+        if (!letter || memchr(s, s[i], i)) return 0;
+    }
+    return 1;
+}
+
 static int has_successor_pair(const int *table) {
     for (int i = 0; i < 16; i++)
         if (table[i] == (i + 1) % 16) return 1;
@@ -79,13 +106,20 @@ static int has_successor_pair(const int *table) {
 
 START_TEST(test_training_corpus) {
     size_t len;
-    char *text = icl_corpus(N_LINES, 0, 42, &len);
+    char *text = icl_corpus(2 * N_LINES, 0, ICL_ECHO_FRACTION, 42, &len);
     ck_assert_uint_eq(strlen(text), len);
-    int lines = 0, described = 0, families[ICL_FAMILIES] = {0};
+    int lines = 0, echoes = 0, cipher_echoes = 0, described = 0, families[ICL_FAMILIES] = {0};
     Line l;
     int table[16];
-    for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n"), lines++) {
+    for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n")) {
+        if (!strchr(s, ',')) {
+            ck_assert_msg(is_echo(s), "malformed echo line '%s'", s);
+            echoes++;
+            continue;
+        }
+        lines++;
         ck_assert_msg(parse_line(s, &l), "malformed line '%s'", s);
+        cipher_echoes += is_cipher_echo(&l);
         int shift = line_shift(&l), map = line_table(&l, table);
         /* every line is one cipher; none of a held-out one (read off its text) */
         ck_assert_msg(map, "'%s' is not a one-to-one map", s);
@@ -106,8 +140,12 @@ START_TEST(test_training_corpus) {
             ck_abort_msg("unknown description '%s'", l.desc);
         }
     }
-    ck_assert_int_eq(lines, N_LINES);
-    ck_assert_msg(described > N_LINES / 3 && described < 2 * N_LINES / 3, "%d described lines", described);
+    /* echo lines as asked: two in three strings, one in three ciphers */
+    double all = 2 * N_LINES, strings = ICL_ECHO_FRACTION * 2 / 3, ciphers = ICL_ECHO_FRACTION / 3;
+    ck_assert_int_eq(lines + echoes, 2 * N_LINES);
+    ck_assert_msg(fabs(echoes / all - strings) < 0.03, "%d string echoes of %d lines", echoes, 2 * N_LINES);
+    ck_assert_msg(fabs(cipher_echoes / all - ciphers) < 0.03, "%d cipher echoes of %d lines", cipher_echoes, 2 * N_LINES);
+    ck_assert_msg(described > lines / 3 && described < 2 * lines / 3, "%d described lines of %d", described, lines);
     /* map lines are about two thirds */
     ck_assert_msg(families[ICL_MAP] > 3 * families[ICL_SHIFT] / 2 && families[ICL_MAP] < 5 * families[ICL_SHIFT] / 2,
                   "%d map, %d shift", families[ICL_MAP], families[ICL_SHIFT]);
@@ -117,7 +155,7 @@ END_TEST
 
 START_TEST(test_heldout_corpus) {
     size_t len;
-    char *text = icl_corpus(N_LINES, 1, 43, &len);
+    char *text = icl_corpus(N_LINES, 1, 0.0, 43, &len);
     Line l;
     int table[16], maps = 0, shifts = 0;
     for (char *s = strtok(text, "\n"); s; s = strtok(NULL, "\n")) {
@@ -270,24 +308,26 @@ END_TEST
 
 /* ------------------------------------------------------------ quality */
 
-/* A reduced quality check (what fits in a minute of one core): the tiny
- * preset learns the format -- every completion of a held-out 8-shot prompt
- * is one capital and a comma -- and its loss reaches the plateau of a model
- * that knows everything but the cipher: inputs and outputs both uniform,
- * 2 ln 16 / 3 = 1.85 nats per character. Leaving that plateau (in-context
- * learning proper) takes the larger presets and longer runs: see
- * gpt/prompting/ICL.md. The chapter's demo (icl_demo) runs on the model. */
-START_TEST(test_tiny_learns_the_format) {
+/* The small preset (ICL_STEPS steps, under two minutes of one core) leaves
+ * the plateau, near step 4,700: every completion of a held-out 8-shot
+ * prompt is one capital and a comma, and more than a quarter are right,
+ * four times chance (a perfect copier scores 0.44 here: the query is among
+ * the eight inputs 40% of the time, plus a guess). Before the echo lines
+ * the same run stayed at chance. The chapter's demo (icl_demo) runs on it. */
+START_TEST(test_small_reads_ciphers_in_context) {
     GptConfig cfg;
     GptTrainConfig tc;
-    ck_assert(icl_preset("tiny", &cfg, &tc));
+    ck_assert(icl_preset("small", &cfg, &tc));
+#ifdef __SANITIZE_ADDRESS__
+    tc.steps = tc.decay_steps = 500;   /* memory checks only: 8000 steps take too long instrumented */
+#endif
     Tok tk;
     icl_tokenizer(&tk);
     tc.quiet = 1;
     Gpt m;
     icl_model_init(&m, &cfg, tc.seed);
-    double loss = icl_train(&m, &tc);
-    ck_assert_msg(loss < 2.0, "tiny preset: training loss %.3f after %ld steps", loss, tc.steps);
+    double loss = icl_train(&m, &tc, ICL_ECHO_FRACTION);
+    ck_assert_msg(loss < 2.0, "small preset: training loss %.3f after %ld steps", loss, tc.steps);
     IclQuery *q = icl_queries(100, 7, 0);
     GptCache c;
     gpt_cache_init(&c, &m);
@@ -300,11 +340,14 @@ START_TEST(test_tiny_learns_the_format) {
     }
     gpt_cache_free(&c);
     double acc8 = icl_accuracy(&m, &tk, q, 100, 8, 0);
-    printf("tiny preset (%ld steps): loss %.3f, %d/100 well-formed answers, held-out accuracy %.2f at 8 shots\n",
+    printf("small preset (%ld steps): loss %.3f, %d/100 well-formed answers, held-out accuracy %.2f at 8 shots\n",
            tc.steps, loss, well_formed, acc8);
     ck_assert_int_eq(well_formed, 100);
+#ifndef __SANITIZE_ADDRESS__
+    ck_assert_msg(acc8 > 0.25, "held-out accuracy %.2f at 8 shots: still at chance (1/16)", acc8);
+#endif
     free(q);
-    const char *ckpt = tmp_path("icl_tiny.bin"), *shown = tmp_path("icl_demo.txt");
+    const char *ckpt = tmp_path("icl_small.bin"), *shown = tmp_path("icl_demo.txt");
     char config[256];
     tok_config_text(&tk, NULL, config, sizeof config);
     gpt_save_checkpoint(&m, ckpt, config, tc.steps);
@@ -336,8 +379,8 @@ static Suite *icl_suite(void) {
     tcase_add_test(cli, test_cli_bad_input);
     suite_add_tcase(s, cli);
     TCase *quality = tcase_create("quality");
-    tcase_set_timeout(quality, 120);
-    tcase_add_test(quality, test_tiny_learns_the_format);
+    tcase_set_timeout(quality, 600);
+    tcase_add_test(quality, test_small_reads_ciphers_in_context);
     suite_add_tcase(s, quality);
     return s;
 }
