@@ -13,6 +13,7 @@
  *     gpt/cmd_icl.c       icl-train, icl-eval, icl-heads   (in-context learning: gpt/icl.h)
  *     gpt/cmd_rome.c      facts-train, trace, edit  (gpt/facts.h, gpt/rome.h)
  *     gpt/cmd_cot.c       cot-train, cot-eval         (chain of thought: gpt/cot.h)
+ *     gpt/cmd_demo_prompting.c  demo-prompting       (the three above, in a few minutes)
  *
  * A command takes the arguments after its name (argv[0] is the name) and
  * returns the exit status; bad input dies with status 1, bad usage 2.
@@ -40,6 +41,7 @@ int gpt_cmd_finetune(int argc, char **argv);
 int gpt_cmd_convert(int argc, char **argv);
 int gpt_cmd_bench(int argc, char **argv);
 int gpt_cmd_demo(int argc, char **argv);
+int gpt_cmd_demo_prompting(int argc, char **argv);
 int gpt_cmd_icl_train(int argc, char **argv);
 int gpt_cmd_icl_eval(int argc, char **argv);
 int gpt_cmd_icl_heads(int argc, char **argv);

@@ -11,6 +11,7 @@
  *     gpt convert     our checkpoints <-> llm.c's model files
  *     gpt bench       time training steps and generation
  *     gpt demo        the chapter's demo on the Bible: BPE, then a small GPT
+ *     gpt demo-prompting  the prompting half's demo: in-context learning, ROME
  *     gpt icl-train   a GPT that learns to learn in context (letter-string tasks)
  *     gpt icl-eval    GPT-3's Fig. 1.2: held-out accuracy against in-context examples
  *     gpt icl-heads   induction heads: prefix-matching scores, attention heat map
@@ -39,6 +40,7 @@ static const CliCommand commands[] = {
     {"convert", gpt_cmd_convert, "our checkpoints <-> llm.c's GPT-2 model files"},
     {"bench", gpt_cmd_bench, "time training steps and KV-cache generation (baby and GPT-2 124M shapes)"},
     {"demo", gpt_cmd_demo, "BPE on the Bible, then a small GPT trained on it, sampled as it learns"},
+    {"demo-prompting", gpt_cmd_demo_prompting, "the prompting half: in-context learning, then a fact traced and edited"},
     {"icl-train", gpt_cmd_icl_train, "a GPT on letter-string tasks, learning to learn in context (--preset small)"},
     {"icl-eval", gpt_cmd_icl_eval, "GPT-3's Fig. 1.2: held-out task accuracy against in-context examples"},
     {"icl-heads", gpt_cmd_icl_heads, "induction heads: prefix-matching scores and the best head's attention"},
