@@ -156,13 +156,15 @@ static const char eval_usage[] =
     "held-out tasks (shifts and substitution ciphers never used in training) against the number\n"
     "of demonstrations in the prompt, 0 1 2 4 8 16 32, without and with the task description.\n"
     "Every query is asked with the same tasks and examples at every shot count and for every\n"
-    "model. One RESULT line per (shots, description): ... shots=K desc=0|1 acc=X.\n"
+    "model. One RESULT line per (shots, description): ... shots=K desc=0|1 acc=X. Then the\n"
+    "accuracy beyond copying: held-out shifts asked about a letter none of the K examples\n"
+    "shows, so that only the rule read off the examples answers (... set=unseen-letter).\n"
     "\n"
     "  --model FILE      a checkpoint of `gpt icl-train`; writes the table beside it (icl_eval.tsv)\n"
     "  --preset fig1.2   the three sizes, runs/gpt/icl-{small,medium,large}/ckpt.bin: their tables\n"
     "                    and the figure in --out (default runs/gpt/icl-fig1.2): acc_desc.tsv,\n"
     "                    acc_nodesc.tsv (shots x size, and the ceiling of pure copying from\n"
-    "                    the context) and their PNGs\n"
+    "                    the context) and their PNGs; unseen_letter.tsv (shots x size)\n"
     "  --queries N       held-out queries per point (default 200)\n"
     "  --out DIR         where --preset fig1.2 writes\n"
     "  --seed N          the queries' seed (default 7) --threads N\n"
@@ -223,6 +225,47 @@ static void sweep(const char *path, const char *name, const IclQuery *q, int n, 
     gpt_free(&m);
 }
 
+#define N_UNSEEN 4
+static const int unseen_shots[N_UNSEEN] = {1, 2, 4, 8};
+
+/* acc[k]: held-out shifts at unseen_shots[k] examples, the query letter
+ * none of theirs; with their RESULT lines. */
+static void unseen_letters(const char *path, const char *name, int n, unsigned long long seed, double acc[N_UNSEEN]) {
+    Gpt m;
+    Tok tk;
+    load_icl_model(path, &m, &tk);
+    for (int k = 0; k < N_UNSEEN; k++) {
+        IclQuery *q = icl_unseen_shift_queries(n, unseen_shots[k], seed);
+        acc[k] = icl_accuracy(&m, &tk, q, n, unseen_shots[k], 0);
+        free(q);
+        result_begin("gpt");
+        result_str("task", "icl-eval");
+        result_str("model", name);
+        result_str("set", "unseen-letter");
+        result_int("queries", n);
+        result_int("shots", unseen_shots[k]);
+        result_num("acc", acc[k], 3);
+        result_end();
+    }
+    tok_free(&tk);
+    gpt_free(&m);
+}
+
+static void write_unseen_table(const char *dir, double acc[N_SIZES][N_UNSEEN]) {
+    char path[4096], *tmp;
+    snprintf(path, sizeof path, "%s/unseen_letter.tsv", dir);
+    FILE *f = atomic_open(path, &tmp);
+    fprintf(f, "shots");
+    for (int s = 0; s < N_SIZES; s++) fprintf(f, "\t%s", sizes[s]);
+    fprintf(f, "\n");
+    for (int k = 0; k < N_UNSEEN; k++) {
+        fprintf(f, "%d", unseen_shots[k]);
+        for (int s = 0; s < N_SIZES; s++) fprintf(f, "\t%.3f", acc[s][k]);
+        fprintf(f, "\n");
+    }
+    atomic_commit(f, tmp, path);
+}
+
 static void write_model_table(const char *path, double acc[2][ICL_N_SHOT_COUNTS]) {
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
@@ -281,17 +324,21 @@ int gpt_cmd_icl_eval(int argc, char **argv) {
         sweep(o.model, gpt_cli_base_name(dir), q, o.queries, acc);
         path_join(path, sizeof path, dir, "icl_eval.tsv");
         write_model_table(path, acc);
+        double unseen[N_UNSEEN];
+        unseen_letters(o.model, gpt_cli_base_name(dir), o.queries, seed, unseen);
     } else {
-        static double acc[N_SIZES][2][ICL_N_SHOT_COUNTS];
+        static double acc[N_SIZES][2][ICL_N_SHOT_COUNTS], unseen[N_SIZES][N_UNSEEN];
         const char *dir = o.out ? o.out : "runs/gpt/icl-fig1.2";
         make_dirs(dir);
         for (int s = 0; s < N_SIZES; s++) {
             char path[1024];
             snprintf(path, sizeof path, "runs/gpt/icl-%s/ckpt.bin", sizes[s]);
             sweep(path, sizes[s], q, o.queries, acc[s]);
+            unseen_letters(path, sizes[s], o.queries, seed, unseen[s]);
         }
         write_figure(dir, 0, acc);
         write_figure(dir, 1, acc);
+        write_unseen_table(dir, unseen);
     }
     free(q);
     return 0;
@@ -408,7 +455,9 @@ int gpt_cmd_icl_heads(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/ckpt.bin", run);
         heads_of(path, sizes[s], run, n_seqs, seed);
     }
-    plot_runs(dir, "icl_score/metrics.tsv", "icl_score", "ICL score (loss at char 375 - loss at char 38)");
+    char title[128];
+    snprintf(title, sizeof title, "ICL score (loss near char %d - loss near char %d)", ICL_LATE_POS, ICL_EARLY_POS);
+    plot_runs(dir, "icl_score/metrics.tsv", "icl_score", title);
     plot_runs(dir, "metrics.tsv", "loss", "training loss");
     return 0;
 }

@@ -16,6 +16,7 @@
 #define TASK_STREAM 1      /* icl_queries' tasks */
 #define SCORE_STREAM 2     /* icl_score's lines */
 #define HEADS_STREAM 3     /* icl_head_scores' sequences */
+#define UNSEEN_STREAM 4    /* icl_unseen_shift_queries' tasks */
 #define PREFIX_N ICL_LETTERS   /* a permutation of the alphabet, written twice */
 
 static const char *const family_names[ICL_FAMILIES] = {"shift", "map"};
@@ -168,6 +169,22 @@ IclQuery *icl_queries(int n, unsigned long long seed, int cover) {
         icl_task_draw(&q[i].task, 1, &r);
         for (int k = 0; k < ICL_SWEEP_SHOTS; k++) q[i].demo_x[k] = icl_random_letter(&r);
         q[i].query = cover ? q[i].demo_x[rng_below(&r, 4)] : icl_random_letter(&r);
+    }
+    return q;
+}
+
+IclQuery *icl_unseen_shift_queries(int n, int shots, unsigned long long seed) {
+    static const int heldout_shifts[] = {3, 7, 12};
+    if (shots < 0 || shots >= ICL_LETTERS) die("icl: %d demonstrations leave no unseen letter", shots);
+    IclQuery *q = xcalloc((size_t)n, sizeof *q);
+    Rng r;
+    rng_seed(&r, seed, UNSEEN_STREAM);
+    for (int i = 0; i < n; i++) {
+        q[i].task.family = ICL_SHIFT;
+        q[i].task.shift = heldout_shifts[rng_below(&r, 3)];
+        for (int k = 0; k < ICL_SWEEP_SHOTS; k++) q[i].demo_x[k] = icl_random_letter(&r);
+        do q[i].query = icl_random_letter(&r);
+        while (memchr(q[i].demo_x, q[i].query, (size_t)shots));
     }
     return q;
 }

@@ -150,6 +150,11 @@ int icl_prompt(const IclQuery *q, int shots, int desc, char *buf, size_t cap, ch
  * the same tasks). cover = 1 draws each query letter from its first four
  * demonstrations' inputs, so four examples hold what is needed (the demo). */
 IclQuery *icl_queries(int n, unsigned long long seed, int cover);
+/* n queries of held-out shifts (3, 7, 12) whose query letter is none of the
+ * first `shots` demonstrations' inputs: copying from the context cannot
+ * answer them, only a model that has read the rule (the shift) off its
+ * examples can (chance 1/16). */
+IclQuery *icl_unseen_shift_queries(int n, int shots, unsigned long long seed);
 /* The model's greedy completion of prompt up to ',' or '\n' (two characters
  * at most) into out. Dies when the prompt and an answer do not fit the context. */
 void icl_complete(Gpt *m, GptCache *c, Tok *tk, const char *prompt, char *out, size_t cap);

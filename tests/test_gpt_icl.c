@@ -189,6 +189,29 @@ START_TEST(test_heldout_corpus) {
 }
 END_TEST
 
+/* Unseen-letter queries: a held-out shift, read off its prompt's text, and a
+ * query letter that no example of the prompt shows. */
+START_TEST(test_unseen_letter_queries) {
+    for (int shots = 1; shots <= 8; shots *= 2) {
+        IclQuery *q = icl_unseen_shift_queries(100, shots, 3);
+        char prompt[256], answer;
+        Line l;
+        for (int i = 0; i < 100; i++) {
+            icl_prompt(&q[i], shots, 0, prompt, sizeof prompt, &answer);
+            size_t n = strlen(prompt);
+            char query = prompt[n - 1];
+            prompt[n - 1] = '\0';
+            ck_assert_msg(parse_line(prompt + 1, &l) && l.n == shots, "'%s'", prompt);
+            int shift = line_shift(&l);
+            ck_assert_msg(shift > 0 && icl_shift_heldout(shift), "not a held-out shift: '%s'", prompt);
+            ck_assert_msg(!memchr(l.x, query, (size_t)l.n), "query %c among the examples '%s'", query, prompt);
+            ck_assert_int_eq(answer, 'A' + (query - 'a' + shift) % 16);
+        }
+        free(q);
+    }
+}
+END_TEST
+
 START_TEST(test_prompts_and_answers) {
     IclQuery *q = icl_queries(50, 7, 0);
     char prompt[1024], answer;
@@ -375,6 +398,7 @@ static Suite *icl_suite(void) {
     tcase_add_test(tc, test_heldout_corpus);
     tcase_add_test(tc, test_prompts_and_answers);
     tcase_add_test(tc, test_prefix_score);
+    tcase_add_test(tc, test_unseen_letter_queries);
     tcase_add_exit_test(tc, test_prompt_too_long, 1);
     suite_add_tcase(s, tc);
     TCase *cli = tcase_create("cli");
