@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics.h"
 #include "optim.h"
@@ -355,6 +356,7 @@ CartpoleResult cartpole_train(const CartpoleConfig *cfg) {
     long print_every = cfg->steps / 10 > 0 ? cfg->steps / 10 : 1;
     long next_log = LOG_MIN_STEPS, next_print = print_every;
     double t0 = now_seconds();
+    clock_t c0 = clock();
     long u = 0;
     for (; reinforce ? tr.vec.steps < cfg->steps : u < updates; u++) {
         /* cleanrl anneals from lr at the first update to lr/updates at the last */
@@ -376,6 +378,7 @@ CartpoleResult cartpole_train(const CartpoleConfig *cfg) {
     }
     CartpoleResult res = tr.res;
     res.train_s = now_seconds() - t0;
+    res.cpu_s = (double)(clock() - c0) / CLOCKS_PER_SEC;
     res.steps = tr.vec.steps;
     res.updates = u;
     res.sps = res.train_s > 0 ? res.steps / res.train_s : 0.0;

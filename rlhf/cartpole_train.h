@@ -63,6 +63,7 @@ typedef struct {
     long episodes;         /* episodes finished */
     long updates;          /* optimizer updates done */
     double train_s;        /* wall seconds of training */
+    double cpu_s;          /* CPU seconds of this process meanwhile (the wall time on an idle core) */
     double sps;            /* steps per second */
     /* Every finished episode, in order: the step count when it ended and its
      * return (the learning curves of `rlhf curves`). malloc'd, free with

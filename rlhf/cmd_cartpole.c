@@ -111,6 +111,7 @@ void rlhf_cartpole_result(const CartpoleConfig *cfg, const CartpoleResult *r) {
     result_int("episodes", r->episodes);
     result_num("return", r->final_return, 2);
     result_num("train_s", r->train_s, 2);
+    result_num("cpu_s", r->cpu_s, 2);
     result_num("sps", r->sps, 0);
     result_end();
 }

@@ -88,10 +88,10 @@ static void write_curve(const char *dir, CartpoleResult *runs, int seeds, long s
     free(last);
 }
 
-/* RESULT stage=rlhf task=cartpole-curves algo= seeds= steps= return= return_std= train_s= */
+/* RESULT stage=rlhf task=cartpole-curves algo= seeds= steps= return= return_std= train_s= cpu_s= */
 static void method_result(RlAlgo algo, const CartpoleResult *runs, int seeds) {
-    double mean = 0.0, ss = 0.0, secs = 0.0;
-    for (int s = 0; s < seeds; s++) mean += runs[s].final_return, secs += runs[s].train_s;
+    double mean = 0.0, ss = 0.0, secs = 0.0, cpu = 0.0;
+    for (int s = 0; s < seeds; s++) mean += runs[s].final_return, secs += runs[s].train_s, cpu += runs[s].cpu_s;
     mean /= seeds;
     for (int s = 0; s < seeds; s++) ss += (runs[s].final_return - mean) * (runs[s].final_return - mean);
     result_begin("rlhf");
@@ -101,7 +101,8 @@ static void method_result(RlAlgo algo, const CartpoleResult *runs, int seeds) {
     result_int("steps", runs[0].steps);
     result_num("return", mean, 2);
     result_num("return_std", seeds > 1 ? sqrt(ss / (seeds - 1)) : 0.0, 2);   /* across seeds, as cleanrl's +- */
-    result_num("train_s", secs / seeds, 2);
+    result_num("train_s", secs / seeds, 2);   /* per run, wall */
+    result_num("cpu_s", cpu / seeds, 2);
     result_end();
 }
 

@@ -19,7 +19,7 @@ int rlhf_cmd_curves(int argc, char **argv);
 int rlhf_cmd_demo(int argc, char **argv);
 
 /* The RESULT line of a CartPole run:
- * RESULT stage=rlhf task=cartpole algo= seed= steps= episodes= return= train_s= sps= */
+ * RESULT stage=rlhf task=cartpole algo= seed= steps= episodes= return= train_s= cpu_s= sps= */
 void rlhf_cartpole_result(const CartpoleConfig *cfg, const CartpoleResult *r);
 /* Draw OUT/return.png (the mean return of the last 100 episodes against
  * environment steps) and OUT/loss.png from a run's metrics.tsv. */
