@@ -4,7 +4,9 @@
  * 64-64 tanh actor and critic), run as `bin/rlhf cartpole --algo ppo`, in
  * environment steps per second (rollouts and updates together, as cleanrl's
  * SPS), and the wall and CPU seconds that rate means for cleanrl's budget
- * of 500k steps. bench/rlhf_ref.py is the PyTorch side: cleanrl's ppo.py
+ * of 500k steps. Both sides time their training loop only (our RESULT
+ * line's train_s and cpu_s; the reference's perf_counter and process_time
+ * around its loop): not the start-up, not the plots. bench/rlhf_ref.py is the PyTorch side: cleanrl's ppo.py
  * with CartPole written in Python, since gym is not installed.
  *
  * BENCH_RLHF_STEPS (default 50000) is the budget of each measured run, on
@@ -30,20 +32,20 @@ int main(int argc, char **argv) {
     snprintf(result, sizeof result, "%s/stdout", dir);
     char *args[] = {bin, "cartpole", "--algo", "ppo", "--steps", steps_s, "--threads", threads_s,
                     "--quiet", "--out", out, NULL};
-    double cpu_s;
-    run_child_io(args, NULL, result, NULL, &cpu_s, NULL);
+    run_child_io(args, NULL, result, NULL, NULL, NULL);
     FILE *f = xfopen(result, "r");
     char line[2048];
-    double sps = -1, ret = -1;
+    double sps = -1, ret = -1, cpu_s = -1;
     long done = 0;
     while (fgets(line, sizeof line, f))
         if (strncmp(line, "RESULT ", 7) == 0) {
             sps = result_field(line, "sps");
             ret = result_field(line, "return");
+            cpu_s = result_field(line, "cpu_s");
             done = (long)result_field(line, "steps");
         }
     fclose(f);
-    if (sps <= 0 || done <= 0) die("'%s cartpole' printed no RESULT line with sps=", bin);
+    if (sps <= 0 || done <= 0 || cpu_s < 0) die("'%s cartpole' printed no RESULT line with sps= and cpu_s=", bin);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) warn("could not remove %s", dir);

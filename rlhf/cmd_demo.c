@@ -17,7 +17,7 @@ static const char demo_usage[] =
     "Usage: rlhf demo [options]\n"
     "Chapter 7's demo. PPO (cleanrl's settings) learns CartPole-v1: the mean return of\n"
     "the last 100 episodes every 10% of the run, the RESULT line, and the return curve in\n"
-    "OUT/cartpole/return.png. About 20 seconds on one core.\n"
+    "OUT/cartpole/return.png. About 6 seconds of CPU on one core.\n"
     "\n"
     "  --steps N       PPO's environment steps (default 500000, cleanrl's budget)\n"
     "  --seed N        (default 1)\n"
