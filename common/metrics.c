@@ -215,16 +215,33 @@ static int header_has(const char *path, const char *column) {
     return found;
 }
 
-int metrics_plot(const char *run_dir) {
-    if (strchr(run_dir, '\'')) {
-        warn("not plotting '%s': its name contains a quote", run_dir);
-        return 0;
-    }
+/* Can we plot here? Says why not (a note) when we cannot. */
+static int can_plot(void) {
     if (access("scripts/plot.sh", X_OK) != 0 || system("command -v gnuplot >/dev/null 2>&1") != 0) {
         fprintf(stderr, "%s: note: no plots (needs gnuplot and scripts/plot.sh; run scripts/deps.sh "
                 "from the repository root)\n", util_prog());
         return 0;
     }
+    return 1;
+}
+
+/* scripts/plot.sh with the arguments in args (already quoted); 1 when it drew. */
+static int run_plot(const char *args) {
+    size_t n = strlen(args) + 32;
+    char *cmd = xmalloc(n);
+    snprintf(cmd, n, "scripts/plot.sh %s", args);
+    int ok = system(cmd) == 0;
+    if (!ok) warn("plotting failed: %s", cmd);
+    free(cmd);
+    return ok;
+}
+
+int metrics_plot(const char *run_dir) {
+    if (strchr(run_dir, '\'')) {
+        warn("not plotting '%s': its name contains a quote", run_dir);
+        return 0;
+    }
+    if (!can_plot()) return 0;
     char *tsv = join_path(run_dir, "metrics.tsv");
     int has_loss = header_has(tsv, "loss"), has_ppl = header_has(tsv, "ppl");
     const char *ys[2] = { has_loss ? "loss" : NULL, (has_ppl || has_loss) ? "ppl" : NULL };
@@ -232,14 +249,35 @@ int metrics_plot(const char *run_dir) {
     for (int i = 0; i < 2; i++) {
         if (!ys[i]) continue;
         size_t n = 2 * strlen(run_dir) + 128;
-        char *cmd = xmalloc(n);
-        snprintf(cmd, n, "scripts/plot.sh -o '%s/%s.png' --y %s '%s'", run_dir, ys[i], ys[i], tsv);
-        if (system(cmd) == 0) drawn++;
-        else warn("plotting failed: %s", cmd);
-        free(cmd);
+        char *args = xmalloc(n);
+        snprintf(args, n, "-o '%s/%s.png' --y %s '%s'", run_dir, ys[i], ys[i], tsv);
+        drawn += run_plot(args);
+        free(args);
     }
     free(tsv);
     return drawn;
+}
+
+int metrics_plot_curves(const char *png, const char *title, const char *y, const char *x,
+                        const char *const *tsvs, int n) {
+    size_t len = strlen(png) + strlen(y) + strlen(x) + (title ? strlen(title) : 0) + 64;
+    for (int i = 0; i < n; i++) len += strlen(tsvs[i]) + 4;
+    const char *names[] = {png, title ? title : "", y, x};
+    for (int i = 0; i < 4 + n; i++) {
+        const char *s = i < 4 ? names[i] : tsvs[i - 4];
+        if (strchr(s, '\'')) {
+            warn("not plotting '%s': a quote in '%s'", png, s);
+            return 0;
+        }
+    }
+    if (!can_plot()) return 0;
+    char *args = xmalloc(len);
+    int k = snprintf(args, len, "-o '%s' --y '%s' --x '%s'", png, y, x);
+    if (title) k += snprintf(args + k, len - k, " --title '%s'", title);
+    for (int i = 0; i < n; i++) k += snprintf(args + k, len - k, " '%s'", tsvs[i]);
+    int ok = run_plot(args);
+    free(args);
+    return ok;
 }
 
 /* ---------------------------------------------------------------- config.txt */

@@ -98,6 +98,12 @@ void metrics_close(Metrics *m);
  * note on stderr when gnuplot or the script is missing -- plots are a bonus,
  * never a reason for a demo to fail. */
 int metrics_plot(const char *run_dir);
+/* Draw png from column y against column x of n metrics files overlaid (one
+ * colour each, named after their folders), with an optional title (NULL:
+ * none), through scripts/plot.sh: a return curve, or several runs' curves on
+ * one plot. Returns 1 when drawn; 0 with a note, as metrics_plot. */
+int metrics_plot_curves(const char *png, const char *title, const char *y, const char *x,
+                        const char *const *tsvs, int n);
 
 /* ---------------------------------------------------------------- config.txt */
 

@@ -108,6 +108,27 @@ void log_softmax_backward(float *dinp, const float *dout, const float *out, int 
     }
 }
 
+/* ---------------------------------------------------------------- entropy */
+
+void entropy_forward(float *out, const float *logp, int N, int V) {
+    /* logp (N,V) -> out (N) */
+    for (int i = 0; i < N; i++) {
+        const float *lp = logp + (size_t)i * V;
+        double h = 0.0;
+        for (int j = 0; j < V; j++) h -= (double)exp_fast(lp[j]) * lp[j];
+        out[i] = (float)h;
+    }
+}
+
+void entropy_backward(float *dlogp, const float *dout, const float *logp, int N, int V) {
+    /* d(-sum_k p_k l_k)/dl_j = -p_j l_j - p_j, since dp_j/dl_j = p_j for p = exp(l) */
+    for (int i = 0; i < N; i++) {
+        const float *lp = logp + (size_t)i * V;
+        float *dl = dlogp + (size_t)i * V;
+        for (int j = 0; j < V; j++) dl[j] -= dout[i] * exp_fast(lp[j]) * (lp[j] + 1.0f);
+    }
+}
+
 /* ---------------------------------------------------------------- cross-entropy */
 
 /* The loss is summed over a fixed number of row blocks and the block sums are

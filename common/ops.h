@@ -63,6 +63,19 @@ void log_softmax_forward(float *out, const float *inp, int N, int V);
 /* Takes the saved OUTPUT:  dinp += dout - softmax(inp) * sum(dout), per row. */
 void log_softmax_backward(float *dinp, const float *dout, const float *out, int N, int V);
 
+/* ---------------------------------------------------------------- entropy */
+
+/* The entropy of each row's categorical distribution, from its
+ * log-probabilities logp (N,V) (log_softmax_forward's output):
+ *     out_i = -sum_j p_ij log p_ij,   p = exp(logp)
+ * in nats, summed in double. A policy-gradient loss subtracts it to keep the
+ * policy exploring (Williams & Peng 1991; the entropy bonus of A3C and PPO). */
+void entropy_forward(float *out, const float *logp, int N, int V);
+/* dlogp (N,V) += dout_i * dH_i/dlogp_ij = -dout_i * p_ij (logp_ij + 1), the
+ * gradient with respect to the log-probabilities taken as free values; chain
+ * it with log_softmax_backward to reach the logits. */
+void entropy_backward(float *dlogp, const float *dout, const float *logp, int N, int V);
+
 /* ---------------------------------------------------------------- cross-entropy */
 
 /*

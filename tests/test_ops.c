@@ -11,7 +11,7 @@
  *     gradcheck.h).
  *   - PyTorch fixtures (tests/ref/ref_ops.py): forward outputs and all
  *     gradients within FIX_TOL = 1e-5 absolute (values are O(1)).
- *   - edge cases: the accuracy of common/fastmath.h, every target ignored, dropout's identity and kept fraction,
+ *   - edge cases: the accuracy of common/fastmath.h, known entropies, every target ignored, dropout's identity and kept fraction,
  *     out-of-range ids and targets (which die with exit status 1).
  */
 #include <math.h>
@@ -194,6 +194,43 @@ START_TEST(test_log_softmax_pytorch) {
     expect_tensor("log_softmax dx", dx, fixture_get(fx, "dx", NULL), n, FIX_TOL);
     free(out); free(dx);
     fixture_free(fx);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- entropy */
+
+/* The entropy of softmax(x), through log_softmax: L = sum_i H_i r_i. */
+typedef struct { int N, V; float *x, *logp, *h, *r; } EntropyCase;
+
+static double entropy_loss(void *p) {
+    EntropyCase *c = p;
+    log_softmax_forward(c->logp, c->x, c->N, c->V);
+    entropy_forward(c->h, c->logp, c->N, c->V);
+    return dot(c->h, c->r, (size_t)c->N);
+}
+
+START_TEST(test_entropy_gradcheck) {
+    Rng rng; rng_seed(&rng, 14, 0);
+    EntropyCase c = {.N = 5, .V = 6};
+    size_t n = (size_t)c.N * c.V;
+    c.x = randn(&rng, n, 1.5f); c.r = randn(&rng, c.N, 1.0f); c.logp = zeros(n); c.h = zeros(c.N);
+    float *dlogp = zeros(n), *dx = zeros(n);
+    entropy_loss(&c);
+    entropy_backward(dlogp, c.r, c.logp, c.N, c.V);
+    log_softmax_backward(dx, dlogp, c.logp, c.N, c.V);
+    expect_grad("entropy dlogits", entropy_loss, &c, c.x, dx, n);
+    free(c.x); free(c.r); free(c.logp); free(c.h); free(dlogp); free(dx);
+}
+END_TEST
+
+/* Uniform over V: log V nats; (nearly) certain: 0; two equal of three: log 2. */
+START_TEST(test_entropy_values) {
+    float x[9] = {0.3f, 0.3f, 0.3f, 40.0f, 0.0f, 0.0f, 5.0f, 5.0f, -60.0f}, logp[9], h[3];
+    log_softmax_forward(logp, x, 3, 3);
+    entropy_forward(h, logp, 3, 3);
+    ck_assert(fabsf(h[0] - logf(3.0f)) < 1e-6f);
+    ck_assert(fabsf(h[1]) < 1e-6f);
+    ck_assert(fabsf(h[2] - logf(2.0f)) < 1e-6f);
 }
 END_TEST
 
@@ -523,6 +560,7 @@ static Suite *ops_suite(void) {
     tcase_add_test(grad, test_linear_gradcheck);
     tcase_add_test(grad, test_embedding_gradcheck);
     tcase_add_test(grad, test_log_softmax_gradcheck);
+    tcase_add_test(grad, test_entropy_gradcheck);
     tcase_add_test(grad, test_crossentropy_gradcheck);
     tcase_add_test(grad, test_layernorm_gradcheck);
     tcase_add_test(grad, test_activations_gradcheck);
@@ -545,6 +583,7 @@ static Suite *ops_suite(void) {
     tcase_add_test(edge, test_dropout_keep_fraction);
     tcase_add_test(edge, test_backward_accumulates);
     tcase_add_test(edge, test_fastmath_accuracy);
+    tcase_add_test(edge, test_entropy_values);
     tcase_add_exit_test(edge, test_embedding_rejects_large_id, 1);
     tcase_add_exit_test(edge, test_embedding_rejects_negative_id, 1);
     tcase_add_exit_test(edge, test_crossentropy_rejects_bad_target, 1);

@@ -1,0 +1,28 @@
+/*
+ * main.c -- the rlhf/ command line (Chapter 7: learning from human feedback):
+ *
+ *     rlhf cartpole   REINFORCE, A2C or PPO on CartPole-v1 (cleanrl's settings by default)
+ *     rlhf curves     the three methods over three seeds: learning curves on one plot
+ *     rlhf demo       the chapter's demo: PPO balancing the pole
+ *
+ * This file only dispatches: each command lives in rlhf/cmd_*.c (rlhf/commands.h).
+ * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
+ */
+#include "rlhf/commands.h"
+#include "cli.h"
+#include "matmul.h"
+#include "util.h"
+
+static const CliCommand commands[] = {
+    {"cartpole", rlhf_cmd_cartpole, "REINFORCE, A2C or PPO on CartPole-v1 (default: PPO with cleanrl's settings)"},
+    {"curves", rlhf_cmd_curves, "REINFORCE, A2C and PPO over 3 seeds: their learning curves on one plot"},
+    {"demo", rlhf_cmd_demo, "PPO learns to balance the pole, with its return curve"},
+};
+enum { N_COMMANDS = sizeof commands / sizeof *commands };
+
+int main(int argc, char **argv) {
+    openmp_wait_passively(argv);
+    util_set_prog("rlhf");
+    return cli_dispatch("rlhf", "Chapter 7, learning from human feedback: RL on CartPole (REINFORCE, A2C, PPO).",
+                        "rlhf cartpole --algo ppo --seed 1", commands, N_COMMANDS, argc, argv);
+}
