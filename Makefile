@@ -104,7 +104,7 @@ STAGE_BINS := $(STAGES:%=$(BIN)/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
+.PHONY: test-mpi all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
 .DEFAULT_GOAL := all
 
 all: $(LIBCOMMON) $(STAGE_BINS) $(LIB_STAGES:%=$(BUILD)/lib%.a)
@@ -159,6 +159,19 @@ pkgcheck:
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
 	@BIN=$(BIN) scripts/run_tests.sh $(TEST_BINS)
+
+# The data-parallel GPT's tests under mpirun (tests/mpi_test.sh); not part of
+# `make test`, since they need OpenMPI (scripts/deps.sh mpi).
+test-mpi:
+ifneq ($(MPI),1)
+	@echo "test-mpi needs the MPI build: make MPI=1 test-mpi" >&2; exit 2
+else
+	@scripts/deps.sh mpi
+	@$(MAKE) --no-print-directory MPI=1 $(BIN)/gpt $(BUILD)/tests/mpi_gpt
+	@BUILD=$(BUILD) tests/mpi_test.sh
+endif
+$(BUILD)/tests/mpi_gpt: $(BUILD)/tests/mpi_gpt.o $(BUILD)/libgpt.a $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
