@@ -12,6 +12,8 @@
  *   mpi_gpt compare A B TOL         losses, gradient norms and parameters of runs A
  *                                   and B agree within TOL (absolute; relative for the
  *                                   norms); exit 1 otherwise
+ *   mpi_gpt allreduce FLOATS REPS   time REPS all-reduces of a FLOATS-float buffer
+ *                                   (gpt/SCALING.md: measured beside the model)
  *
  * The gradient norms matter: AdamW's step hardly changes when every gradient
  * is scaled by the same factor, so a reduction that forgets to divide by the
@@ -141,6 +143,18 @@ static int compare(const char *a, const char *b, double tol) {
     return ok ? 0 : 1;
 }
 
+static void time_allreduce(size_t n, int reps) {
+    float *x = xcalloc(n, sizeof(float));
+    dist_allreduce_sum(x, n);   /* the first one sets up the connections */
+    dist_barrier();
+    double t0 = dist_allreduce_seconds();
+    for (int i = 0; i < reps; i++) dist_allreduce_sum(x, n);
+    double ms = 1e3 * (dist_allreduce_seconds() - t0) / reps, bytes = 2.0 * (dist_size() - 1) / dist_size() * 4.0 * n;
+    printf("all-reduce of %zu floats on %d ranks: %.2f ms (ring bytes per rank %.3g: %.2f Gbit/s)\n", n, dist_size(),
+           ms, bytes, ms > 0 ? bytes * 8 / (ms * 1e6) : 0.0);
+    free(x);
+}
+
 int main(int argc, char **argv) {
     util_set_prog("mpi_gpt");
     dist_init(&argc, &argv);
@@ -148,6 +162,10 @@ int main(int argc, char **argv) {
         train(argv[2], atol(argv[3]), atol(argv[4]));
         return 0;
     }
+    if (argc == 4 && !strcmp(argv[1], "allreduce")) {
+        time_allreduce((size_t)atoll(argv[2]), atoi(argv[3]));
+        return 0;
+    }
     if (argc == 5 && !strcmp(argv[1], "compare")) return compare(argv[2], argv[3], atof(argv[4]));
-    usage_error("usage: mpi_gpt train OUT START STEPS | mpi_gpt compare A B TOL");
+    usage_error("usage: mpi_gpt train DIR START STEPS | compare A B TOL | allreduce FLOATS REPS");
 }
