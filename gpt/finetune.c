@@ -176,7 +176,8 @@ double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const 
             m->training = 1;
             params_zero_grad(&m->pt);
             params_zero_grad(&h->pt);
-            if (ranks > 1) rng_seed(&drop, fc->seed, (1ULL << 40) + (unsigned long long)step * ranks + dist_rank());
+            if (ranks > 1)   /* rank r's masks of step s: stream 2^40 + s n + r, as in gpt_train */
+                rng_seed(&drop, fc->seed, (1ULL << 40) + (unsigned long long)step * ranks + dist_rank());
             loss = 0.0;
             if (mine) loss = finetune_grads(m, h, &b, train, order + s + first, mine, nb, maxT) * ((double)mine / nb);
             /* the ranks' means weighted by their shares: the batch's mean and its gradient */

@@ -72,7 +72,8 @@ typedef struct {
 double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses);
 
-/* Mean loss of `iters` random (B,T) batches of tokens[0..n) (stream 7). */
+/* Mean loss of `iters` random (B,T) batches of tokens[0..n) (stream 7).
+ * Under MPI every rank must call it (each scores its share of the batches). */
 double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
                          unsigned long long seed);
 
