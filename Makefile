@@ -15,6 +15,9 @@
 #   make SAN=1 test   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make DEBUG=1      -O0 -g, for gdb and valgrind
 #   make PORTABLE=1   without -march=native (the default build is tuned to this CPU)
+#   make MPI=1        with mpicc and -DUSE_MPI: data-parallel training under mpirun
+#                     (gpt/SCALING.md), into build/<variant>-mpi/bin
+#   make MPI=1 test-mpi   its equivalence and failure tests, 2 ranks over loopback
 
 CC      ?= cc
 # Idle OpenMP workers must sleep, not spin on the core OpenBLAS needs (matmul.h).
@@ -46,6 +49,14 @@ else
   OPTFLAGS := -O3 -march=native
 endif
 
+# MPI=1: the same variant compiled by mpicc with USE_MPI (common/dist.h), in
+# its own folder so its objects never mix with the single-process build's.
+ifeq ($(MPI),1)
+  CC      := mpicc
+  VARIANT := $(VARIANT)-mpi
+  MPI_FLAGS := -DUSE_MPI
+endif
+
 BUILD := build/$(VARIANT)
 # The default build lands in bin/; the other variants keep their binaries apart.
 BIN   := $(if $(filter release,$(VARIANT)),bin,$(BUILD)/bin)
@@ -73,7 +84,7 @@ BUILD_PKGS := openblas|blas check $(COMMON_PKGS)
 # -fno-math-errno: nothing reads errno after sqrtf/expf, and without it a call
 # that might set errno keeps loops such as Adam's update from becoming SIMD code.
 CFLAGS  ?=
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPTFLAGS) $(OMP) \
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-errno $(OPTFLAGS) $(OMP) $(MPI_FLAGS) \
            -I. -Icommon $(BLAS_CFLAGS) $(COMMON_CFLAGS)
 LDLIBS  := $(COMMON_LIBS) $(BLAS_LIBS) $(OMP) -lm
 LDFLAGS += $(filter -fsanitize=%,$(OPTFLAGS))
@@ -93,7 +104,7 @@ STAGE_BINS := $(STAGES:%=$(BIN)/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
+.PHONY: test-mpi all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
 .DEFAULT_GOAL := all
 
 all: $(LIBCOMMON) $(STAGE_BINS) $(LIB_STAGES:%=$(BUILD)/lib%.a)
@@ -148,6 +159,19 @@ pkgcheck:
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BINS)
 	@BIN=$(BIN) scripts/run_tests.sh $(TEST_BINS)
+
+# The data-parallel GPT's tests under mpirun (tests/mpi_test.sh); not part of
+# `make test`, since they need OpenMPI (scripts/deps.sh mpi).
+test-mpi:
+ifneq ($(MPI),1)
+	@echo "test-mpi needs the MPI build: make MPI=1 test-mpi" >&2; exit 2
+else
+	@scripts/deps.sh mpi
+	@$(MAKE) --no-print-directory MPI=1 $(BIN)/gpt $(BUILD)/tests/mpi_gpt
+	@BUILD=$(BUILD) tests/mpi_test.sh
+endif
+$(BUILD)/tests/mpi_gpt: $(BUILD)/tests/mpi_gpt.o $(BUILD)/libgpt.a $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

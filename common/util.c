@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
+
 static const char *prog_name = "nlp";
 
 void util_set_prog(const char *name) { prog_name = name; }
@@ -31,7 +33,7 @@ void die(const char *fmt, ...) {
     va_start(ap, fmt);
     vreport("error", fmt, ap);
     va_end(ap);
-    exit(1);
+    dist_exit(1);   /* under MPI: every rank, not only this one */
 }
 
 void usage_error(const char *fmt, ...) {
@@ -40,7 +42,7 @@ void usage_error(const char *fmt, ...) {
     vreport("error", fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try '%s --help'.\n", prog_name);
-    exit(2);
+    dist_exit(2);
 }
 
 void warn(const char *fmt, ...) {

@@ -12,6 +12,7 @@
 
 #include "gpt/presets.h"
 #include "gpt/train.h"
+#include "dist.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "text.h"
@@ -59,6 +60,9 @@ static const char gtrain_usage[] =
     "                       bit-identical losses)\n"
     "  --out DIR            run folder: metrics.tsv, ckpt.bin, loss.png (default runs/gpt/NAME)\n"
     "  --seed N --threads N --quiet\n"
+    "Under mpirun (a `make MPI=1` build) the ranks share every batch: --batch is the\n"
+    "global batch and must divide by their number; one thread per rank unless --threads\n"
+    "(gpt/SCALING.md).\n"
     "\n"
     "Example:  gpt train --preset shakespeare-char\n"
     "          gpt sample --model runs/gpt/shakespeare-char/ckpt.bin --prompt 'ROMEO:'\n";
@@ -120,6 +124,35 @@ static void train_test_results(Gpt *m, const GptTrainOptions *o, Tok *tk, const 
         stream_result(o, "test", "sliding", o->eval_stride, count, tl, train_s);
     }
     free(test);
+}
+
+/* config.txt of the run folder: the model's shape and the recipe. */
+static void save_run_config(const GptTrainOptions *o, const Gpt *m) {
+    RunConfig *rc = config_begin(o->tc.out_dir);
+    config_str(rc, "preset", o->name);
+    config_str(rc, "data", o->data);
+    config_int(rc, "layers", m->cfg.n_layer);
+    config_int(rc, "heads", m->cfg.n_head);
+    config_int(rc, "width", m->cfg.channels);
+    config_int(rc, "context", m->cfg.max_seq_len);
+    config_int(rc, "vocab", m->cfg.vocab_size);
+    config_int(rc, "bias", m->cfg.bias);
+    config_num(rc, "dropout", m->cfg.dropout);
+    config_int(rc, "batch", o->tc.batch);
+    config_int(rc, "accum", o->tc.accum);
+    config_int(rc, "steps", o->tc.steps);
+    config_num(rc, "lr", o->tc.lr);
+    config_num(rc, "min_lr", o->tc.min_lr);
+    config_int(rc, "warmup", o->tc.warmup);
+    config_int(rc, "decay_steps", o->tc.decay_steps);
+    config_num(rc, "weight_decay", o->tc.weight_decay);
+    config_num(rc, "beta1", o->tc.beta1);
+    config_num(rc, "beta2", o->tc.beta2);
+    config_num(rc, "grad_clip", o->tc.grad_clip);
+    config_int(rc, "seed", (long long)o->tc.seed);
+    config_int(rc, "threads", get_threads());
+    config_int(rc, "ranks", dist_size());   /* the results do not depend on it (gpt/SCALING.md) */
+    config_end(rc);
 }
 
 int gpt_cmd_train(int argc, char **argv) {
@@ -195,9 +228,11 @@ int gpt_cmd_train(int argc, char **argv) {
         size_t len;
         words_text = word_corpus(&o, &len);
         tok_words_from_text(&tk, words_text, len, o.min_count);
-        make_dirs(out);
         snprintf(words_path, sizeof words_path, "%s/vocab.txt", out);
-        vocab_save(tk.words, words_path);
+        if (dist_is_root()) {
+            make_dirs(out);
+            vocab_save(tk.words, words_path);
+        }
     } else if (gpt_cli_is_llmc_tokens(o.data)) {
         tok_from_config(&tk, NULL, NULL);   /* GPT-2's */
     } else {
@@ -233,30 +268,7 @@ int gpt_cmd_train(int argc, char **argv) {
     }
     gpt_cli_check_vocab(&tk, &m);
 
-    RunConfig *rc = config_begin(out);
-    config_str(rc, "preset", o.name);
-    config_str(rc, "data", o.data);
-    config_int(rc, "layers", m.cfg.n_layer);
-    config_int(rc, "heads", m.cfg.n_head);
-    config_int(rc, "width", m.cfg.channels);
-    config_int(rc, "context", m.cfg.max_seq_len);
-    config_int(rc, "vocab", m.cfg.vocab_size);
-    config_int(rc, "bias", m.cfg.bias);
-    config_num(rc, "dropout", m.cfg.dropout);
-    config_int(rc, "batch", o.tc.batch);
-    config_int(rc, "accum", o.tc.accum);
-    config_int(rc, "steps", o.tc.steps);
-    config_num(rc, "lr", o.tc.lr);
-    config_num(rc, "min_lr", o.tc.min_lr);
-    config_int(rc, "warmup", o.tc.warmup);
-    config_int(rc, "decay_steps", o.tc.decay_steps);
-    config_num(rc, "weight_decay", o.tc.weight_decay);
-    config_num(rc, "beta1", o.tc.beta1);
-    config_num(rc, "beta2", o.tc.beta2);
-    config_num(rc, "grad_clip", o.tc.grad_clip);
-    config_int(rc, "seed", (long long)o.tc.seed);
-    config_int(rc, "threads", get_threads());
-    config_end(rc);
+    if (dist_is_root()) save_run_config(&o, &m);
 
     printf("gpt: %zu parameters; %zu training and %zu validation tokens; vocabulary %d\n", params_count(&m.pt), n,
            n_val, m.cfg.vocab_size);
@@ -267,7 +279,10 @@ int gpt_cmd_train(int argc, char **argv) {
     printf("gpt: trained %ld steps in %.1f s (%.1f ms/step, %.0f tokens/s)\n", done, train_s,
            1e3 * train_s / (done > 0 ? done : 1),
            (double)done * o.tc.batch * o.tc.seq_len * o.tc.accum / (train_s > 0 ? train_s : 1e-9));
-    metrics_plot(out);
+    if (dist_size() > 1)
+        printf("gpt: %d ranks; all-reduce of %zu gradients: %.2f ms/step\n", dist_size(), m.pt.total,
+               1e3 * dist_allreduce_seconds() / (done > 0 ? done : 1));
+    if (dist_is_root()) metrics_plot(out);
     if (o.test) {
         train_test_results(&m, &o, &tk, val, n_val, train_s);
     } else if (o.final_eval_iters > 0) {

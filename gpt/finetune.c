@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "metrics.h"
 #include "ops.h"
 #include "optim.h"
@@ -111,8 +112,37 @@ double gpt_classify_accuracy(Gpt *m, GptClassHead *h, const LabelledSet *d, int 
     return (double)right / (d->n ? d->n : 1);
 }
 
+/* Data parallelism (dist.h): of a batch of nb examples, this rank's
+ * contiguous share [*first, *first + count), count returned (0 when there are
+ * more ranks than examples). */
+static int rank_share(int nb, int *first) {
+    int n = dist_size(), r = dist_rank();
+    *first = (int)((long)nb * r / n);
+    return (int)((long)nb * (r + 1) / n) - *first;
+}
+
+/* Forward and backward over examples order[0..nb) of a batch of `whole`:
+ * the gradients of their mean loss weighted nb/whole (the whole batch's mean
+ * when every share is added up); returns their mean loss. */
+static double finetune_grads(Gpt *m, GptClassHead *h, Batch *b, const LabelledSet *d, const int *order, int nb,
+                             int whole, int maxT) {
+    int C = m->cfg.channels, T = batch_pack(b, d, order, nb, maxT);
+    double loss = classify_forward(m, h, b, nb, T);
+    /* backward: cross-entropy, the head, then scatter into the last positions */
+    memset(b->dlogits, 0, (size_t)nb * h->K * sizeof(float));
+    crossentropy_backward(b->dlogits, b->probs, b->y, nb, h->K, -1, 0.0f, (float)nb / (float)whole);
+    memset(b->dhid, 0, (size_t)nb * C * sizeof(float));
+    linear_backward(b->dhid, params_grad(&h->pt, "clsw"), params_grad(&h->pt, "clsb"), b->dlogits, b->hid, h->w, nb,
+                    C, h->K);
+    memset(b->dlnf, 0, (size_t)nb * T * C * sizeof(float));
+    for (int i = 0; i < nb; i++)
+        memcpy(b->dlnf + ((size_t)i * T + b->last[i]) * C, b->dhid + (size_t)i * C, (size_t)C * sizeof(float));
+    gpt_backward_final(m, b->dlnf);
+    return loss;
+}
+
 double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const LabelledSet *train) {
-    int maxT = m->cfg.max_seq_len, C = m->cfg.channels, B = fc->batch;
+    int maxT = m->cfg.max_seq_len, C = m->cfg.channels, B = fc->batch;   /* B: the global batch */
     if (!m->act_memory || m->B < B || m->T < maxT) gpt_alloc_acts(m, B, maxT);
     Batch b;
     batch_alloc(&b, B, maxT, C, h->K);
@@ -126,17 +156,19 @@ double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const 
     memset(m->pt.m, 0, m->pt.total * sizeof(float));
     memset(m->pt.v, 0, m->pt.total * sizeof(float));
     long per_epoch = (train->n + B - 1) / B, total = per_epoch * fc->epochs, step = 0;
-    Rng r;
+    Rng r, drop;
     rng_seed(&r, fc->seed, 5);
-    m->rng = &r;
+    /* one process draws its dropout masks from r too; ranks must not, or
+     * their shuffles (the same on every rank) would drift apart */
+    int ranks = dist_size();
+    m->rng = ranks > 1 ? &drop : &r;
     m->cfg.dropout = fc->dropout;
     double loss = 0.0;
     if (!fc->quiet) progress_start(total, "finetune");
     for (int e = 0; e < fc->epochs; e++) {
         rng_shuffle_int(&r, order, (size_t)train->n);
         for (int s = 0; s < train->n; s += B, step++) {
-            int nb = train->n - s < B ? train->n - s : B;
-            int T = batch_pack(&b, train, order + s, nb, maxT);
+            int nb = train->n - s < B ? train->n - s : B, first, mine = rank_share(nb, &first);
             /* GPT-1: linear warmup over 0.2% of the updates, then linear decay */
             long warm = total / 500 + 1;
             float lr = step < warm ? fc->lr * (float)(step + 1) / (float)warm
@@ -144,17 +176,14 @@ double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const 
             m->training = 1;
             params_zero_grad(&m->pt);
             params_zero_grad(&h->pt);
-            loss = classify_forward(m, h, &b, nb, T);
-            /* backward: cross-entropy, the head, then scatter into the last positions */
-            memset(b.dlogits, 0, (size_t)nb * h->K * sizeof(float));
-            crossentropy_backward(b.dlogits, b.probs, b.y, nb, h->K, -1, 0.0f, 1.0f);
-            memset(b.dhid, 0, (size_t)nb * C * sizeof(float));
-            linear_backward(b.dhid, params_grad(&h->pt, "clsw"), params_grad(&h->pt, "clsb"), b.dlogits, b.hid,
-                            h->w, nb, C, h->K);
-            memset(b.dlnf, 0, (size_t)nb * T * C * sizeof(float));
-            for (int i = 0; i < nb; i++)
-                memcpy(b.dlnf + ((size_t)i * T + b.last[i]) * C, b.dhid + (size_t)i * C, (size_t)C * sizeof(float));
-            gpt_backward_final(m, b.dlnf);
+            if (ranks > 1)   /* rank r's masks of step s: stream 2^40 + s n + r, as in gpt_train */
+                rng_seed(&drop, fc->seed, (1ULL << 40) + (unsigned long long)step * ranks + dist_rank());
+            loss = 0.0;
+            if (mine) loss = finetune_grads(m, h, &b, train, order + s + first, mine, nb, maxT) * ((double)mine / nb);
+            /* the ranks' means weighted by their shares: the batch's mean and its gradient */
+            dist_allreduce_sum(m->pt.grads, m->pt.total);
+            dist_allreduce_sum(h->pt.grads, h->pt.total);
+            loss = dist_sum(loss);
             /* body and head are one network: one norm over both, one factor */
             ParamTable *both[2] = {&m->pt, &h->pt};
             if (fc->grad_clip > 0) clip_grad_norm_tables(both, 2, fc->grad_clip);

@@ -17,6 +17,11 @@
  * a causal model never sees from the real positions, and each sequence's
  * head reads the state at its own last real token.
  *
+ * Under mpirun (common/dist.h) each rank takes a contiguous share of every
+ * batch (--batch is the global batch), and one all-reduce of body and head
+ * gradients per step gives every rank the same update; accuracies are
+ * computed whole on every rank, and only rank 0 prints them.
+ *
  * Legend: B batch, T time, C channels, K classes.
  */
 #ifndef NLP_GPT_FINETUNE_H

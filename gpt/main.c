@@ -26,6 +26,7 @@
  */
 #include "gpt/commands.h"
 #include "cli.h"
+#include "dist.h"
 #include "matmul.h"
 #include "util.h"
 
@@ -54,6 +55,7 @@ enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
 int main(int argc, char **argv) {
     openmp_wait_passively(argv);
+    dist_init(&argc, &argv);   /* one of n ranks under mpirun (gpt/SCALING.md) */
     util_set_prog("gpt");
     return cli_dispatch("gpt", "Chapter 6, generative pretraining: GPT-2's byte-level BPE and the GPT model.",
                         "echo 'Hello world' | gpt encode --vocab $NLP_DATA_DIR/gpt2",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "dist.h"
 #include "metrics.h"
 #include "ops.h"
 #include "optim.h"
@@ -17,33 +18,53 @@
 
 #define STEP_STREAM 1000   /* step s draws from stream STEP_STREAM + s */
 #define EVAL_STREAM 7      /* validation batches: always the same ones */
+/* with several ranks, rank r's dropout masks at step s: stream DROPOUT_STREAM + s * ranks + r */
+#define DROPOUT_STREAM (1ULL << 40)
 
-/* B windows of T+1 tokens at random offsets: inputs x (B,T), targets y (B,T);
- * each starts at one of starts[0..n_starts) when starts is not NULL. */
+/* Data parallelism (dist.h): each of n ranks takes a contiguous 1/n of the
+ * B windows one process would draw, so the batches, and hence the results,
+ * do not depend on the number of ranks. Returns B/n; *first gets the rank's
+ * first window. */
+static int rank_share(int B, int *first) {
+    int n = dist_size();
+    if (B % n) die("the batch %d does not divide among %d ranks", B, n);
+    *first = dist_rank() * (B / n);
+    return B / n;
+}
+
+/* B windows of T+1 tokens at random offsets, of which windows first ..
+ * first+count-1 are kept: inputs x (count,T), targets y (count,T); each
+ * starts at one of starts[0..n_starts) when starts is not NULL. All B are
+ * drawn, so every rank's generator ends where a single process's would. */
 static void random_batch(int *x, int *y, const int *tokens, size_t n, const size_t *starts, size_t n_starts,
-                         int B, int T, Rng *r) {
+                         int B, int first, int count, int T, Rng *r) {
     if (n < (size_t)T + 1) die("the token stream (%zu tokens) is shorter than one window of %d + 1", n, T);
     for (int b = 0; b < B; b++) {
         size_t off = starts ? starts[rng_below(r, (uint32_t)n_starts)] : (size_t)rng_below(r, (uint32_t)(n - (size_t)T));
-        memcpy(x + (size_t)b * T, tokens + off, (size_t)T * sizeof(int));
-        memcpy(y + (size_t)b * T, tokens + off + 1, (size_t)T * sizeof(int));
+        if (b < first || b >= first + count) continue;
+        memcpy(x + (size_t)(b - first) * T, tokens + off, (size_t)T * sizeof(int));
+        memcpy(y + (size_t)(b - first) * T, tokens + off + 1, (size_t)T * sizeof(int));
     }
 }
 
 
-/* gpt_estimate_loss with windows starting at starts[0..n_starts) (NULL: anywhere). */
+/* gpt_estimate_loss with windows starting at starts[0..n_starts) (NULL: anywhere);
+ * with several ranks each scores its share of every batch, and the mean of
+ * their means is the whole batch's (the shares are equal). */
 static double estimate_loss_from(Gpt *m, const int *tokens, size_t n, const size_t *starts, size_t n_starts, int B,
                                  int T, int iters, unsigned long long seed) {
-    int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
+    int first, Bl = rank_share(B, &first);
+    int *x = xmalloc((size_t)Bl * T * sizeof(int)), *y = xmalloc((size_t)Bl * T * sizeof(int));
     int was_training = m->training;
     m->training = 0;
     Rng r;
     rng_seed(&r, seed, EVAL_STREAM);
     double sum = 0.0;
     for (int i = 0; i < iters; i++) {
-        random_batch(x, y, tokens, n, starts, n_starts, B, T, &r);
-        sum += gpt_forward(m, x, y, B, T);
+        random_batch(x, y, tokens, n, starts, n_starts, B, first, Bl, T, &r);
+        sum += gpt_forward(m, x, y, Bl, T);
     }
+    sum = dist_sum(sum) / dist_size();
     m->training = was_training;
     free(x);
     free(y);
@@ -133,35 +154,37 @@ static void validate(Gpt *m, const GptTrainConfig *tc, Metrics *mt, const int *v
         metrics_num(mt, "elapsed_s", now_seconds() - t0);
         metrics_write(mt);
     }
-    if (tc->on_eval) tc->on_eval(m, step, vl, tc->ctx);
+    if (tc->on_eval && dist_is_root()) tc->on_eval(m, step, vl, tc->ctx);
 }
 
 double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses) {
-    int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1;
+    int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1, ranks = dist_size();
+    int first, Bl = rank_share(B, &first);   /* this rank's windows of each micro-batch */
     if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);
-    if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B, T);
+    if (!m->act_memory || m->B < Bl || m->T < T) gpt_alloc_acts(m, Bl, T);
     for (size_t i = 0; i < tc->n_starts; i++)
         if (tc->starts[i] + (size_t)T >= n_train) die("window start %zu leaves less than %d + 1 tokens", tc->starts[i], T);
     if (tc->starts && tc->n_starts == 0) die("no window starts given");
     for (size_t i = 0; i < tc->n_val_starts; i++)
         if (tc->val_starts[i] + (size_t)T >= n_val) die("validation window start %zu leaves less than %d + 1 tokens", tc->val_starts[i], T);
     if (tc->val_starts && tc->n_val_starts == 0) die("no validation window starts given");
-    int *x = xmalloc((size_t)B * T * sizeof(int)), *y = xmalloc((size_t)B * T * sizeof(int));
+    int *x = xmalloc((size_t)Bl * T * sizeof(int)), *y = xmalloc((size_t)Bl * T * sizeof(int));
     AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
                      .decoupled = 1};
     Metrics *mt = NULL;
     char ckpt[4096];
-    if (tc->out_dir) {
+    if (tc->out_dir && dist_is_root()) {   /* rank 0 alone writes */
         make_dirs(tc->out_dir);
         mt = start > 0 ? metrics_resume(tc->out_dir, METRIC_COLUMNS, start) : metrics_create(tc->out_dir, METRIC_COLUMNS);
         snprintf(ckpt, sizeof ckpt, "%s/ckpt.bin", tc->out_dir);
     }
-    Rng r;
-    m->rng = &r;
+    Rng r, drop;
+    m->rng = ranks > 1 ? &drop : &r;   /* one process draws its masks after its windows, from r */
     double t0 = now_seconds(), t_last = t0, loss = 0.0;
     long tokens_per_step = (long)B * T * K;
-    if (!tc->quiet) progress_start(tc->steps, "train");
+    int quiet = tc->quiet || !dist_is_root();
+    if (!quiet) progress_start(tc->steps, "train");
     int evaluating = val && tc->eval_interval > 0;
     if (evaluating && start == 0) validate(m, tc, mt, val, n_val, 0, tokens_per_step, t0);   /* the untrained loss */
     for (long step = start; step < tc->steps; step++) {
@@ -170,11 +193,20 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         m->training = 1;
         params_zero_grad(&m->pt);
         loss = 0.0;
+        /* Several ranks: their rows of a batch must not share masks (the masks
+         * then depend on the number of ranks, unlike the batches). */
+        if (ranks > 1) rng_seed(&drop, tc->seed, DROPOUT_STREAM + (unsigned long long)step * ranks + dist_rank());
         for (int k = 0; k < K; k++) {
-            random_batch(x, y, train, n_train, tc->starts, tc->n_starts, B, T, &r);
-            loss += gpt_forward(m, x, y, B, T) / K;
-            gpt_backward(m, 1.0f / (float)K);
+            random_batch(x, y, train, n_train, tc->starts, tc->n_starts, B, first, Bl, T, &r);
+            loss += gpt_forward(m, x, y, Bl, T) / K;
+            /* each rank's mean over its B/n windows, weighted 1/n: the sum over
+             * the ranks is the gradient of the whole batch's mean loss */
+            gpt_backward(m, 1.0f / (float)(K * ranks));
         }
+        /* one all-reduce of the gradient buffer per step, then clipping on the
+         * global norm and the same AdamW step on every rank */
+        dist_allreduce_sum(m->pt.grads, m->pt.total);
+        loss = dist_sum(loss) / ranks;
         float norm = tc->grad_clip > 0 ? clip_grad_norm(&m->pt, tc->grad_clip) : 0.0f;
         adam_step(&m->pt, &ac, lr, (int)step + 1);
         if (!isfinite(loss)) die("the training loss became %g at step %ld (learning rate too high?)", loss, step);
@@ -183,7 +215,7 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         double now = now_seconds();
         double tps = (double)tokens_per_step / (now - t_last > 0 ? now - t_last : 1e-9);
         t_last = now;
-        if (!tc->quiet) progress_update(step + 1, loss, tps);
+        if (!quiet) progress_update(step + 1, loss, tps);
         if (mt && (step % (tc->log_interval > 0 ? tc->log_interval : 1) == 0 || step + 1 == tc->steps)) {
             metrics_num(mt, "step", step + 1);
             metrics_num(mt, "tokens", (double)(step + 1) * tokens_per_step);
@@ -201,10 +233,10 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
          * checkpoint does not log it twice. */
         if (evaluating && (step + 1) % tc->eval_interval == 0 && step + 1 < tc->steps)
             validate(m, tc, mt, val, n_val, step + 1, tokens_per_step, t0);
-        if (tc->out_dir && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps))
+        if (mt && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps))
             gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
     }
-    if (!tc->quiet) progress_end();
+    if (!quiet) progress_end();
     m->training = 0;
     m->rng = NULL;
     if (mt) metrics_close(mt);

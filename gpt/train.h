@@ -15,6 +15,16 @@
  * weights -- bit-identical losses (same thread count: OpenBLAS's sums can
  * depend on it).
  *
+ * Data parallelism (common/dist.h, gpt/SCALING.md). Under mpirun each of n
+ * ranks takes a contiguous 1/n of every micro-batch's B windows (B must divide
+ * by n), the gradients are summed by one all-reduce per step, and every rank
+ * clips the same global norm and takes the same AdamW step; rank 0 alone
+ * writes metrics and checkpoints and calls on_eval (so on_eval must not call
+ * the collective gpt_estimate_loss). The batches do not depend on n, so the
+ * losses agree with one process up to the order of float sums, and a
+ * checkpoint resumes with any n. Dropout masks do depend on n: with several
+ * ranks, rank r of step s draws them from stream 2^40 + s n + r.
+ *
  * Validation estimates, like nanoGPT's estimate_loss(), average the loss of
  * `eval_iters` random batches; they always use the same batches (stream 7),
  * so curves are comparable from one evaluation to the next.
@@ -62,7 +72,8 @@ typedef struct {
 double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses);
 
-/* Mean loss of `iters` random (B,T) batches of tokens[0..n) (stream 7). */
+/* Mean loss of `iters` random (B,T) batches of tokens[0..n) (stream 7).
+ * Under MPI every rank must call it (each scores its share of the batches). */
 double gpt_estimate_loss(Gpt *m, const int *tokens, size_t n, int B, int T, int iters,
                          unsigned long long seed);
 

@@ -4,6 +4,7 @@
 #   scripts/deps.sh base        build, tests and demos (make test, make demo)
 #   scripts/deps.sh notebooks   base + Jupyter's nbconvert, a Python kernel, numpy and matplotlib
 #   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
+#   scripts/deps.sh mpi         base + OpenMPI (`make MPI=1`, `make MPI=1 test-mpi`: gpt/SCALING.md)
 #   scripts/deps.sh pkg-config 'openblas|blas check ...'
 #                               install nothing: check that pkg-config finds each module
 #                               ("a|b": either will do); if not, name the missing ones and the
@@ -62,7 +63,8 @@ case "$group" in
   base)      want=("${base[@]}") ;;
   notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy python3-matplotlib) ;;
   bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex) ;;
-  *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench)" >&2; exit 2 ;;
+  mpi)       want=("${base[@]}" libopenmpi-dev openmpi-bin) ;;
+  *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench, mpi)" >&2; exit 2 ;;
 esac
 
 missing=()

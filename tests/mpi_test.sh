@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The data-parallel GPT under mpirun, 2 ranks over loopback (`make MPI=1 test-mpi`):
+#   1. 2 ranks x 4 windows == 1 process x 8 windows: same losses and parameters
+#      after 6 steps, within TOL (float sums in another order, nothing more);
+#   2. a checkpoint written by 2 ranks resumes with 1 rank (and with 2) with the
+#      same continued losses, and 2 -> 2 continues bit for bit;
+#   3. gpt finetune with 2 ranks prints the loss and accuracies of 1 process
+#      (when SST-2 is in $NLP_DATA_DIR or data/cache);
+#   4. a rank that fails (its --data file is missing) stops the whole job with a
+#      clear error and a non-zero status within a timeout, instead of hanging.
+# Needs BUILD (the MPI build's folder, e.g. build/release-mpi) and its bin/gpt.
+# As root, OpenMPI needs --allow-run-as-root; --oversubscribe lets 2 ranks run
+# on a machine with fewer free slots.
+set -u
+BUILD=${BUILD:?BUILD=build/<variant>-mpi}
+DRIVER=$BUILD/tests/mpi_gpt GPT=$BUILD/bin/gpt
+TOL=${TOL:-2e-5}
+MPIRUN=(timeout 120 mpirun --allow-run-as-root --oversubscribe)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+check() {   # check NAME COMMAND...: run it, count a failure
+  if "${@:2}"; then echo "PASS $1"; else echo "FAIL $1"; failed=$((failed + 1)); fi
+}
+start=$(date +%s)
+
+# 1. equivalence
+"${MPIRUN[@]}" -np 1 "$DRIVER" train "$tmp/one" 0 6 || failed=$((failed + 1))
+"${MPIRUN[@]}" -np 2 "$DRIVER" train "$tmp/two" 0 6 || failed=$((failed + 1))
+check "2 ranks x B == 1 process x 2B" "$DRIVER" compare "$tmp/one" "$tmp/two" "$TOL"
+
+# 2. resume across rank counts: 3 steps with 2 ranks, then 3 more with 1 or 2
+"${MPIRUN[@]}" -np 2 "$DRIVER" train "$tmp/half" 0 3 || failed=$((failed + 1))
+cp -r "$tmp/half" "$tmp/to1"
+cp -r "$tmp/half" "$tmp/to2"
+"${MPIRUN[@]}" -np 1 "$DRIVER" train "$tmp/to1" 3 6 || failed=$((failed + 1))
+"${MPIRUN[@]}" -np 2 "$DRIVER" train "$tmp/to2" 3 6 || failed=$((failed + 1))
+check "2-rank checkpoint resumed by 1 rank == by 2 ranks" "$DRIVER" compare "$tmp/to1" "$tmp/to2" "$TOL"
+check "2-rank checkpoint resumed by 2 ranks == the straight 2-rank run" "$DRIVER" compare "$tmp/to2" "$tmp/two" 0
+check "and its continued losses bit for bit" cmp -s <(tail -3 "$tmp/two/losses") "$tmp/to2/losses"
+
+# 3. gpt finetune: 2 ranks == 1 process (loss and accuracies; needs SST-2)
+sst=${NLP_DATA_DIR:-data/cache}/sst/stsa.binary.train
+[ -f "$sst" ] || sst=data/cache/sst/stsa.binary.train
+if [ -f "$sst" ]; then
+  head -500 "$sst" | cut -d' ' -f2- > "$tmp/sst.txt"
+  "$GPT" train --data "$tmp/sst.txt" --words --layers 1 --heads 2 --width 16 --context 32 --batch 4 --steps 10 \
+      --eval-every 0 --final-eval-batches 0 --out "$tmp/pre" --quiet > /dev/null || failed=$((failed + 1))
+  for np in 1 2; do
+    "${MPIRUN[@]}" -np $np "$GPT" finetune --model "$tmp/pre/ckpt.bin" --task sst2 --max-train 60 --epochs 2 \
+        --batch 8 --dropout 0 --no-scratch --quiet | grep '^pretrained' | cut -c1-45 > "$tmp/ft$np"
+  done
+  check "gpt finetune: 2 ranks == 1 process ($(cat "$tmp/ft1"))" cmp -s "$tmp/ft1" "$tmp/ft2"
+else
+  echo "SKIP gpt finetune: no SST-2 ($sst)"
+fi
+
+# 4. one rank's data file is missing: the job ends, with that rank's error
+printf 'To be, or not to be, that is the question.\n%.0s' $(seq 100) > "$tmp/text.txt"
+args=(train --layers 1 --heads 1 --width 8 --context 8 --batch 2 --steps 1000 --quiet --eval-every 0)
+"${MPIRUN[@]}" -np 1 "$GPT" "${args[@]}" --data "$tmp/text.txt" --out "$tmp/fail" \
+    : -np 1 "$GPT" "${args[@]}" --data "$tmp/missing.txt" --out "$tmp/fail" > "$tmp/fail.log" 2>&1
+status=$?
+check "a failing rank stops the job (status $status, not 0, not the timeout's 124)" \
+    test "$status" -ne 0 -a "$status" -ne 124
+check "with its clear error" grep -q "missing.txt" "$tmp/fail.log"
+[ "$failed" -eq 0 ] || cat "$tmp/fail.log"
+
+echo "mpi tests: $failed failed ($(($(date +%s) - start)) s)"
+[ "$failed" -eq 0 ]
