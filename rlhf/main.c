@@ -4,6 +4,7 @@
  *     rlhf cartpole   REINFORCE, A2C or PPO on CartPole-v1 (cleanrl's settings by default)
  *     rlhf curves     the three methods over three seeds: learning curves on one plot
  *     rlhf demo       the chapter's demo: PPO balancing the pole
+ *     rlhf labels     part 2's instruction task and simulated labellers' rankings
  *
  * This file only dispatches: each command lives in rlhf/cmd_*.c (rlhf/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
@@ -17,6 +18,7 @@ static const CliCommand commands[] = {
     {"cartpole", rlhf_cmd_cartpole, "REINFORCE, A2C or PPO on CartPole-v1 (default: PPO with cleanrl's settings)"},
     {"curves", rlhf_cmd_curves, "REINFORCE, A2C and PPO over 3 seeds: their learning curves on one plot"},
     {"demo", rlhf_cmd_demo, "PPO learns to balance the pole, with its return curve"},
+    {"labels", rlhf_cmd_labels, "the instruction task, simulated labellers calibrated to 72.6% agreement, their rankings"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
