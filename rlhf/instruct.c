@@ -179,6 +179,7 @@ char **instruct_vocab(const InstructSet *s, int *n) {
     }
     for (int rel = 0; rel < FACT_RELATIONS; rel++) {
         add_words(&l, questions[rel]);
+        for (int t = 0; t < FACT_TEMPLATES; t++) add_words(&l, fact_relations[rel].templates[t]);
         for (const char *const *o = fact_relations[rel].objects; *o; o++) add_words(&l, *o);
     }
     add_words(&l, "list two three facts about . continue :");

@@ -18,7 +18,8 @@
  *
  * Words are separated by single spaces and "." "?" ":" are words of their
  * own, so a word-level model sees a closed vocabulary (instruct_vocab): the
- * world's name parts and objects and the templates' and questions' words.
+ * world's name parts and objects and the templates' and questions' words;
+ * instruct_tokenizer (sft_data.h) numbers it.
  *
  * Subjects, not prompts, are split between training and held-out sets: a
  * held-out prompt is about someone no training prompt mentions, so the
@@ -79,7 +80,8 @@ int instruct_split(const char *text, char (*out)[INSTRUCT_SENTENCE_LEN], int max
 int instruct_count_words(const char *text);
 
 /* Every word the task's prompts and responses can use (the world's names and
- * objects, the sentences' and questions' words, the punctuation), sorted and
+ * objects, the words of the questions and of all the relations' templates, so
+ * that the pretraining text facts_corpus is covered too, and the punctuation), sorted and
  * distinct: *n malloc'd strings, freed with instruct_vocab_free. */
 char **instruct_vocab(const InstructSet *s, int *n);
 void instruct_vocab_free(char **words, int n);

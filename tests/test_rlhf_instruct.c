@@ -14,6 +14,8 @@
  *     agreement of one pair by hand; with the noise calibrated to 72.6%, two
  *     labellers ranking corrupted responses agree on 72.6 +- 1% of 100,000
  *     pairs, and twice the noise measurably less.
+ *   - The tokenizer covers the task and the pretraining text; an SFT example
+ *     is laid out with targets on the response and </s> only.
  *   - The preference file: a round trip, and each malformed line (too few
  *     fields, ranks that are not integers, too few ranks, a rank out of
  *     range, a rank given twice) an error naming the file and line.
@@ -23,6 +25,7 @@
 #include "rlhf/instruct.h"
 #include "rlhf/labeller.h"
 #include "rlhf/prefs.h"
+#include "rlhf/sft_data.h"
 #include "util.h"
 
 #include <math.h>
@@ -143,6 +146,68 @@ START_TEST(test_split_and_count) {
     ck_assert_int_eq(instruct_split("", s, 4), 0);
     ck_assert_int_eq(instruct_count_words("Ana Bel lives in Oslo ."), 6);
     ck_assert_int_eq(instruct_count_words(""), 0);
+}
+END_TEST
+
+START_TEST(test_tokenizer_covers_pretraining_text) {
+    InstructSet s;
+    instruct_generate(&s, 30, 0.25, 11);
+    Vocab *v = instruct_tokenizer(&s);
+    int n;
+    char **words = instruct_vocab(&s, &n);
+    ck_assert_int_eq(v->size, VOCAB_NSPECIAL + n);
+    ck_assert_str_eq(vocab_token(v, VOCAB_NSPECIAL), words[0]);   /* byte order */
+    instruct_vocab_free(words, n);
+    size_t len;
+    char *corpus = facts_corpus(&s.world, 1, 3, &len);
+    size_t count = vocab_encode(v, corpus, len, NULL, 0);
+    int *ids = xmalloc(count * sizeof *ids);
+    vocab_encode(v, corpus, len, ids, count);
+    for (size_t i = 0; i < count; i++) ck_assert_msg(ids[i] != VOCAB_UNK, "word %zu of the corpus is unknown", i);
+    free(ids);
+    free(corpus);
+    vocab_free(v);
+    instruct_free(&s);
+}
+END_TEST
+
+START_TEST(test_sft_example_layout) {
+    InstructSet s;
+    instruct_generate(&s, 10, 0.25, 1);
+    Vocab *v = instruct_tokenizer(&s);
+    int tokens[16], targets[16];
+    char err[256];
+    /* "where does NAME live ?" <s> "NAME lives in Oslo ." </s>: a name of 2 or 3 words */
+    char prompt[168], response[168];
+    const char *who = s.p[0].subject;
+    snprintf(prompt, sizeof prompt, "where does %s live ?", who);
+    snprintf(response, sizeof response, "%s lives in Oslo .", who);
+    int np = instruct_count_words(prompt), nr = instruct_count_words(response);
+    ck_assert_int_le(np + 1 + nr, 16);
+    int used = sft_example(v, prompt, response, 16, tokens, targets, err, sizeof err);
+    ck_assert_msg(used == np + 1 + nr, "%s", err);
+    ck_assert_int_eq(tokens[0], vocab_id(v, "where"));
+    ck_assert_int_eq(tokens[np - 1], vocab_id(v, "?"));
+    ck_assert_int_eq(tokens[np], VOCAB_BOS);
+    ck_assert_int_eq(tokens[used - 1], vocab_id(v, "."));
+    for (int t = used; t < 16; t++) ck_assert_int_eq(tokens[t], VOCAB_PAD);
+    for (int t = 0; t < 16; t++) {
+        int want = t < np ? -1 : t < used - 1 ? tokens[t + 1] : t == used - 1 ? VOCAB_EOS : -1;
+        ck_assert_msg(targets[t] == want, "target %d is %d, not %d", t, targets[t], want);
+    }
+    ck_assert_int_eq(targets[np], vocab_id(v, strtok(strcpy(prompt, who), " ")));   /* <s> predicts the name */
+    /* errors: a word outside the vocabulary, too long, no prompt */
+    ck_assert_int_eq(sft_example(v, "where does Bob live ?", response, 16, tokens, targets, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "'Bob'"), "%s", err);
+    snprintf(prompt, sizeof prompt, "where does %s live ?", who);
+    ck_assert_int_eq(sft_example(v, prompt, response, used - 1, tokens, targets, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "do not fit"), "%s", err);
+    ck_assert_int_eq(sft_example(v, prompt, response, used, tokens, targets, err, sizeof err), used);
+    ck_assert_int_eq(sft_example(v, "", response, 16, tokens, targets, err, sizeof err), -1);
+    ck_assert_int_eq(sft_example(v, prompt, "", 16, tokens, targets, err, sizeof err), np + 1);
+    ck_assert_int_eq(targets[np], VOCAB_EOS);
+    vocab_free(v);
+    instruct_free(&s);
 }
 END_TEST
 
@@ -429,6 +494,8 @@ static Suite *rlhf_instruct_suite(void) {
     tcase_add_test(tc, test_vocab_closed);
     tcase_add_test(tc, test_parse_sentence);
     tcase_add_test(tc, test_split_and_count);
+    tcase_add_test(tc, test_tokenizer_covers_pretraining_text);
+    tcase_add_test(tc, test_sft_example_layout);
     suite_add_tcase(s, tc);
     tc = tcase_create("gold");
     tcase_add_test(tc, test_gold_follows);
