@@ -11,6 +11,8 @@
  *   - `rlhf labels` on a small world: the RESULT line with the calibrated
  *     noise and the agreement, the task file and the two preference files,
  *     which read back.
+ *   - `rlhf sft` at the smallest size: the RESULT line with the gold reward
+ *     before and after.
  *   - Bad usage: an unknown method, bad or missing numbers, minibatches that
  *     do not divide the batch, options REINFORCE has no use for, a budget
  *     below one update, a stray argument; and an --out that is a file.
@@ -111,6 +113,16 @@ START_TEST(test_labels) {
 }
 END_TEST
 
+START_TEST(test_sft) {
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
+    char *out = bin_expect_ok(STAGE, "sft --subjects 8 --width 16 --pretrain-steps 20 --steps 10 --batch 4 --seed 2 --quiet", NULL);
+    expect_has(out, "RESULT stage=rlhf task=sft seed=2 prompts=18 heldout=6 gold_pre=", "the RESULT line");
+    expect_has(out, " gold_sft=", "the RESULT line");
+    expect_has(out, " loss_sft=", "the RESULT line");
+    free(out);
+}
+END_TEST
+
 START_TEST(test_usage) {
     if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     free(bin_expect_ok(STAGE, "--help", NULL));
@@ -141,6 +153,10 @@ START_TEST(test_usage) {
     EXPECT("labels --subjects 1", 2, "--subjects");
     EXPECT("labels --heldout 1", 2, "--heldout");
     EXPECT("labels --agreement 0.4", 2, "--agreement");
+    free(bin_expect_ok(STAGE, "sft --help", NULL));
+    EXPECT("sft --width 10 --heads 4", 2, "--width 10 is not a multiple of --heads 4");
+    EXPECT("sft --steps 0", 2, "--steps");
+    EXPECT("sft --context 8", 1, "raise --context");
 }
 END_TEST
 
@@ -163,6 +179,7 @@ static Suite *rlhf_cli_suite(void) {
     tcase_add_test(tc, test_cartpole_reinforce_and_overrides);
     tcase_add_test(tc, test_curves);
     tcase_add_test(tc, test_labels);
+    tcase_add_test(tc, test_sft);
     tcase_add_test(tc, test_usage);
     tcase_add_test(tc, test_out_is_a_file);
     suite_add_tcase(s, tc);
