@@ -58,6 +58,9 @@ int rlhf_cmd_sft(int argc, char **argv) {
     set_threads(threads);
     c.sft.seed = c.seed;
     SftRunResult r = sft_run(&c);
+    for (int i = 0; i < SFT_SHOWN && i < r.heldout; i++)
+        printf("%s\n  before SFT (gold %.2f): %s\n  after SFT  (gold %.2f): %s\n", r.prompt[i], r.gold_before[i],
+               r.before[i], r.gold_after[i], r.after[i]);
     printf("held-out prompts: mean gold reward %.3f before SFT, %.3f after (of 7); training prompts after: %.3f\n",
            r.gold_pre, r.gold_sft, r.gold_sft_train);
     result_begin("rlhf");

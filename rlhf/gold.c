@@ -67,6 +67,20 @@ double gold_on_topic(const TaskPrompt *p, const char *response) {
     return stated > 0;
 }
 
+/* The number of words equal to the word just before them ("in in", "list list"). */
+static int count_stutters(const char *text) {
+    int n = 0;
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
+        size_t len = strcspn(p, " ");
+        n += prev && len == prev_len && !strncmp(p, prev, len);
+        prev = p, prev_len = len;
+        p += len;
+    }
+    return n;
+}
+
 double gold_no_repeat(const char *response) {
     Reading r;
     read_response(&r, response);
@@ -77,7 +91,7 @@ double gold_no_repeat(const char *response) {
         for (int j = 0; j < i && !seen; j++) seen = !strcmp(r.s[i], r.s[j]);
         distinct += !seen;
     }
-    return (double)distinct / r.n;
+    return (double)distinct / r.n * (1 - (double)count_stutters(response) / instruct_count_words(response));
 }
 
 double gold_length(const TaskPrompt *p, const char *response) {

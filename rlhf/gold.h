@@ -15,8 +15,9 @@
  *     correct     2        every fact it states is true in the world (the fraction that is;
  *                          0 when it states none)
  *     on_topic    1        it states at least one fact, and only about the prompt's subject
- *     no_repeat   1        no sentence is said twice (the fraction of distinct sentences;
- *                          0 for an empty response)
+ *     no_repeat   1        no sentence is said twice and no word twice in a row (the fraction
+ *                          of distinct sentences times the fraction of words that differ from
+ *                          the word before; 0 for an empty response)
  *     length      1        it has as many words as the demonstration; falls linearly to 0 at
  *                          twice or zero that length
  *

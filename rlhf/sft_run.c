@@ -54,8 +54,10 @@ static void emit_word(int id, void *ctx) {
     snprintf(a->buf + len, a->cap - len, "%s%s", len ? " " : "", vocab_token(a->v, id));
 }
 
-/* The mean gold reward of m's greedy answers to prompts [from, to). */
-static double mean_gold(Gpt *m, const InstructSet *s, const Vocab *v, int T, int from, int to) {
+/* The mean gold reward of m's greedy answers to prompts [from, to); the
+ * first SFT_SHOWN answers and their scores go to shown and gold (when not NULL). */
+static double mean_gold(Gpt *m, const InstructSet *s, const Vocab *v, int T, int from, int to,
+                        char (*shown)[SFT_ANSWER_LEN], double *gold) {
     GptCache cache;
     gpt_cache_init(&cache, m);
     SamplerConfig greedy = {.temperature = 0, .top_k = 0, .top_p = 1};
@@ -71,7 +73,12 @@ static double mean_gold(Gpt *m, const InstructSet *s, const Vocab *v, int T, int
         Answer a = {v, answer, sizeof answer};
         gpt_cache_reset(&cache);
         gpt_generate(m, &cache, prompt, np, T - np, &greedy, &r, 1, VOCAB_EOS, emit_word, &a);
-        sum += gold_score(&s->world, &s->p[i], answer).total;
+        double g = gold_score(&s->world, &s->p[i], answer).total;
+        sum += g;
+        if (shown && i - from < SFT_SHOWN) {
+            snprintf(shown[i - from], SFT_ANSWER_LEN, "%s", answer);
+            gold[i - from] = g;
+        }
     }
     free(prompt);
     free(targets);
@@ -96,6 +103,8 @@ SftRunResult sft_run(const SftRunConfig *c) {
     Vocab *v = instruct_tokenizer(&s);
     int T = c->context;
     SftRunResult res = {.train = s.n_train, .heldout = s.n - s.n_train};
+    for (int i = 0; i < SFT_SHOWN && s.n_train + i < s.n; i++)
+        snprintf(res.prompt[i], SFT_ANSWER_LEN, "%s", s.p[s.n_train + i].prompt);
     int *tr_tok, *tr_tgt, *ho_tok, *ho_tgt;   /* first: an example that does not fit stops the run at once */
     lay_out(&s, v, T, 0, s.n_train, &tr_tok, &tr_tgt);
     lay_out(&s, v, T, s.n_train, s.n, &ho_tok, &ho_tgt);
@@ -115,13 +124,13 @@ SftRunResult sft_run(const SftRunConfig *c) {
     res.pretrain_s = now_seconds() - t0;
     free(ids);
     res.loss_pre = sft_loss(&m, ho_tok, ho_tgt, res.heldout, T, 16);
-    res.gold_pre = mean_gold(&m, &s, v, T, s.n_train, s.n);
+    res.gold_pre = mean_gold(&m, &s, v, T, s.n_train, s.n, res.before, res.gold_before);
     t0 = now_seconds();
     sft_train(&m, &c->sft, tr_tok, tr_tgt, s.n_train, T, NULL);
     res.sft_s = now_seconds() - t0;
     res.loss_sft = sft_loss(&m, ho_tok, ho_tgt, res.heldout, T, 16);
-    res.gold_sft = mean_gold(&m, &s, v, T, s.n_train, s.n);
-    res.gold_sft_train = mean_gold(&m, &s, v, T, 0, s.n_train);
+    res.gold_sft = mean_gold(&m, &s, v, T, s.n_train, s.n, res.after, res.gold_after);
+    res.gold_sft_train = mean_gold(&m, &s, v, T, 0, s.n_train, NULL, NULL);
     free(tr_tok);
     free(tr_tgt);
     free(ho_tok);

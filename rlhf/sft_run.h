@@ -23,8 +23,13 @@ typedef struct {
     int quiet;                 /* no progress display */
 } SftRunConfig;
 
+enum { SFT_SHOWN = 3, SFT_ANSWER_LEN = 256 };
+
 typedef struct {
     int train, heldout;        /* prompts */
+    /* the first SFT_SHOWN held-out prompts (one of each kind), answered before and after */
+    char prompt[SFT_SHOWN][SFT_ANSWER_LEN], before[SFT_SHOWN][SFT_ANSWER_LEN], after[SFT_SHOWN][SFT_ANSWER_LEN];
+    double gold_before[SFT_SHOWN], gold_after[SFT_SHOWN];
     double gold_pre;           /* mean gold reward of the pretrained model's answers, held-out prompts */
     double gold_sft;           /* the same after SFT */
     double gold_sft_train;     /* after SFT, on the training prompts */

@@ -272,6 +272,9 @@ START_TEST(test_gold_no_repeat) {
                         2.0 / 3);
     ck_assert_double_eq(gold_no_repeat("A . A . A . A ."), 0.25);
     ck_assert_double_eq(gold_no_repeat(""), 0);
+    ck_assert_double_eq(gold_no_repeat("list list list list"), 0.25);   /* a stutter, not a sentence */
+    ck_assert_double_eq_tol(gold_no_repeat("Ana Bel lives in in Oslo . Ana Bel lives in in Oslo ."), 0.5 * (1 - 2.0 / 14),
+                            1e-12);
 }
 END_TEST
 
