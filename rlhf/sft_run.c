@@ -64,7 +64,7 @@ static double mean_gold(Gpt *m, const InstructSet *s, const Vocab *v, int T, int
     Rng r;
     rng_seed(&r, 0, 0);
     int *prompt = xmalloc((size_t)T * sizeof *prompt), *targets = xmalloc((size_t)T * sizeof *targets);
-    char answer[1024], err[256];
+    char answer[SFT_ANSWER_LEN], err[256];
     double sum = 0;
     for (int i = from; i < to; i++) {
         int np = sft_example(v, s->p[i].prompt, "", T, prompt, targets, err, sizeof err);

@@ -23,7 +23,7 @@ typedef struct {
     int quiet;                 /* no progress display */
 } SftRunConfig;
 
-enum { SFT_SHOWN = 3, SFT_ANSWER_LEN = 256 };
+enum { SFT_SHOWN = 3, SFT_ANSWER_LEN = 1024 };
 
 typedef struct {
     int train, heldout;        /* prompts */
