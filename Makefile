@@ -123,6 +123,8 @@ $(LIBCOMMON): $(COMMON_OBJ)
 # Earlier stages a stage's binary links as libraries (DESIGN.md: a later stage
 # may use an earlier stage's model): rnn's demo trains word2vec vectors.
 rnn_DEPS := word2vec
+# rlhf's instruction task is about chapter 6's world of facts (gpt/facts.h).
+rlhf_DEPS := gpt
 
 # Each stage: its non-main sources become lib<stage>.a (so its tests and later
 # stages can link the model), and main.c links into bin/<stage>.
@@ -142,11 +144,12 @@ $(foreach s,$(LIB_STAGES),$(eval $(call STAGE_RULES,$(s))))
 
 .SECONDEXPANSION:
 # A test binary tests/test_<name>.c or tests/test_<name>_<part>.c links
-# lib<name>.a when <name> is a stage.
 test_stage = $(filter $(firstword $(subst _, ,$(1))),$(LIB_STAGES))
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS_OBJ) $(LIBCOMMON) $$(if $$(call test_stage,$$*),$(BUILD)/lib$$(call test_stage,$$*).a)
+# lib<name>.a when <name> is a stage, and the stages it depends on (<name>_DEPS).
+test_libs = $(foreach s,$(call test_stage,$(1)),$(BUILD)/lib$(s).a $($(s)_DEPS:%=$(BUILD)/lib%.a))
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(HARNESS_OBJ) $(LIBCOMMON) $$(call test_libs,$$*)
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/test_$*.o $(HARNESS_OBJ) \
-	    $(if $(call test_stage,$*),$(BUILD)/lib$(call test_stage,$*).a) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
+	    $(call test_libs,$*) $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -5,6 +5,8 @@
  *     rlhf/cmd_cartpole.c   cartpole   REINFORCE, A2C or PPO on CartPole-v1 (rlhf/cartpole_train.h)
  *     rlhf/cmd_curves.c     curves     the methods over several seeds, learning curves on one plot
  *     rlhf/cmd_demo.c       demo       the chapter's demo
+ *     rlhf/cmd_labels.c     labels     part 2's task, simulated labellers, preference files
+ *     rlhf/cmd_sft.c        sft        supervised fine-tuning, judged by the gold reward
  *
  * A command takes the arguments after its name (argv[0] is the name) and
  * returns the exit status; bad input dies with status 1, bad usage 2.
@@ -17,6 +19,8 @@
 int rlhf_cmd_cartpole(int argc, char **argv);
 int rlhf_cmd_curves(int argc, char **argv);
 int rlhf_cmd_demo(int argc, char **argv);
+int rlhf_cmd_labels(int argc, char **argv);
+int rlhf_cmd_sft(int argc, char **argv);
 
 /* The RESULT line of a CartPole run:
  * RESULT stage=rlhf task=cartpole algo= seed= steps= episodes= return= train_s= cpu_s= sps= */

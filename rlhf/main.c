@@ -4,6 +4,8 @@
  *     rlhf cartpole   REINFORCE, A2C or PPO on CartPole-v1 (cleanrl's settings by default)
  *     rlhf curves     the three methods over three seeds: learning curves on one plot
  *     rlhf demo       the chapter's demo: PPO balancing the pole
+ *     rlhf labels     part 2's instruction task and simulated labellers' rankings
+ *     rlhf sft        supervised fine-tuning on demonstrations, judged by the gold reward
  *
  * This file only dispatches: each command lives in rlhf/cmd_*.c (rlhf/commands.h).
  * Errors: bad input exits 1, bad usage 2 (DESIGN.md).
@@ -17,6 +19,8 @@ static const CliCommand commands[] = {
     {"cartpole", rlhf_cmd_cartpole, "REINFORCE, A2C or PPO on CartPole-v1 (default: PPO with cleanrl's settings)"},
     {"curves", rlhf_cmd_curves, "REINFORCE, A2C and PPO over 3 seeds: their learning curves on one plot"},
     {"demo", rlhf_cmd_demo, "PPO learns to balance the pole, with its return curve"},
+    {"sft", rlhf_cmd_sft, "supervised fine-tuning on the task's demonstrations, judged by the gold reward"},
+    {"labels", rlhf_cmd_labels, "the instruction task, simulated labellers calibrated to 72.6% agreement, their rankings"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 

@@ -8,11 +8,17 @@
  *     RESULT line, config.txt and metrics.tsv with one row per update.
  *   - `rlhf curves` on a tiny budget: a RESULT line per run and per method,
  *     each method's averaged curve.
+ *   - `rlhf labels` on a small world: the RESULT line with the calibrated
+ *     noise and the agreement, the task file and the two preference files,
+ *     which read back.
+ *   - `rlhf sft` at the smallest size: the RESULT line with the gold reward
+ *     before and after.
  *   - Bad usage: an unknown method, bad or missing numbers, minibatches that
  *     do not divide the batch, options REINFORCE has no use for, a budget
  *     below one update, a stray argument; and an --out that is a file.
  */
 #include "harness.h"
+#include "rlhf/prefs.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -80,6 +86,43 @@ START_TEST(test_curves) {
 }
 END_TEST
 
+START_TEST(test_labels) {
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
+    scratch_begin("labels");
+    char args[1024];
+    snprintf(args, sizeof args, "labels --subjects 40 --k 5 --seed 2 --out %s", at("run"));
+    char *out = bin_expect_ok(STAGE, args, NULL);
+    expect_has(out, "RESULT stage=rlhf task=labels seed=2 prompts=90 heldout=30 k=5 sigma=", "the RESULT line");
+    expect_has(out, " agreement=", "the RESULT line");
+    expect_has(out, " pairs=300\n", "the RESULT line");   /* 30 prompts x 10 pairs */
+    size_t n;
+    char *task = read_all(at("run/task.tsv"), &n);
+    ck_assert_int_eq(count_lines(task), 1 + 120);
+    expect_has(task, "split\tkind\tprompt\tdemo\n", "task.tsv");
+    PrefSet p;
+    char err[512];
+    ck_assert_msg(prefs_read(at("run/prefs_train.tsv"), &p, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(p.n, 90);
+    ck_assert_int_eq(p.r[0].k, 5);
+    prefs_free(&p);
+    ck_assert_msg(prefs_read(at("run/prefs_heldout.tsv"), &p, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(p.n, 30);
+    prefs_free(&p);
+    free(out); free(task);
+    scratch_end();
+}
+END_TEST
+
+START_TEST(test_sft) {
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
+    char *out = bin_expect_ok(STAGE, "sft --subjects 8 --width 16 --pretrain-steps 20 --steps 10 --batch 4 --seed 2 --quiet", NULL);
+    expect_has(out, "RESULT stage=rlhf task=sft seed=2 prompts=18 heldout=6 gold_pre=", "the RESULT line");
+    expect_has(out, " gold_sft=", "the RESULT line");
+    expect_has(out, " loss_sft=", "the RESULT line");
+    free(out);
+}
+END_TEST
+
 START_TEST(test_usage) {
     if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     free(bin_expect_ok(STAGE, "--help", NULL));
@@ -104,6 +147,16 @@ START_TEST(test_usage) {
     EXPECT("curves --algos ppo,ppo", 2, "twice");
     EXPECT("curves --seeds 0", 2, "--seeds");
     EXPECT("demo --steps 10", 2, "--steps");
+    free(bin_expect_ok(STAGE, "labels --help", NULL));
+    EXPECT("labels --k 10", 2, "--k");
+    EXPECT("labels --k 1", 2, "--k");
+    EXPECT("labels --subjects 1", 2, "--subjects");
+    EXPECT("labels --heldout 1", 2, "--heldout");
+    EXPECT("labels --agreement 0.4", 2, "--agreement");
+    free(bin_expect_ok(STAGE, "sft --help", NULL));
+    EXPECT("sft --width 10 --heads 4", 2, "--width 10 is not a multiple of --heads 4");
+    EXPECT("sft --steps 0", 2, "--steps");
+    EXPECT("sft --context 8", 1, "raise --context");
 }
 END_TEST
 
@@ -125,6 +178,8 @@ static Suite *rlhf_cli_suite(void) {
     tcase_add_test(tc, test_cartpole_ppo_run);
     tcase_add_test(tc, test_cartpole_reinforce_and_overrides);
     tcase_add_test(tc, test_curves);
+    tcase_add_test(tc, test_labels);
+    tcase_add_test(tc, test_sft);
     tcase_add_test(tc, test_usage);
     tcase_add_test(tc, test_out_is_a_file);
     suite_add_tcase(s, tc);

@@ -1,0 +1,60 @@
+/*
+ * cmd_labels.c -- `rlhf labels`: the instruction task, K responses per
+ * prompt, labellers calibrated to InstructGPT's agreement, their rankings as
+ * preference files, and the agreement of two of them on held-out prompts.
+ */
+#include "rlhf/commands.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "metrics.h"
+#include "rlhf/labeller.h"
+#include "rlhf/labels.h"
+#include "util.h"
+
+static const char labels_usage[] =
+    "Usage: rlhf labels [options]\n"
+    "Part 2's data: the built-in instruction task over a world of made-up people's facts\n"
+    "(\"where does X live ?\", \"list two facts about X .\", \"continue : X speaks Greek .\"),\n"
+    "K responses to every prompt (for now the demonstrations with random edits, standing in\n"
+    "for a model's samples), simulated labellers who rank them by a hidden gold reward plus\n"
+    "noise calibrated so that two of them agree on the target share of pairs, and their\n"
+    "rankings. Writes OUT/task.tsv, OUT/prefs_train.tsv and OUT/prefs_heldout.tsv and ends\n"
+    "with RESULT ... sigma= expected= agreement= (measured on the held-out prompts).\n"
+    "\n"
+    "  --subjects N     people in the world of facts, 3 prompts each (default 200)\n"
+    "  --heldout F      the fraction of them whose prompts are held out (default 0.25)\n"
+    "  --k N            responses ranked per prompt, 2..9 (default 4)\n"
+    "  --agreement A    the labellers' target agreement (default 0.726, InstructGPT's)\n"
+    "  --seed N         the world, the prompts, the responses, the labellers (default 1)\n"
+    "  --out DIR        (default runs/rlhf/labels)\n"
+    "\n"
+    "Example:  rlhf labels --k 4 --seed 1\n";
+
+int rlhf_cmd_labels(int argc, char **argv) {
+    LabelsConfig c;
+    labels_defaults(&c);
+    const char *out = "runs/rlhf/labels";
+    const CliOption opts[] = {CLI_SEED(&c.seed), CLI_OUT(&out),
+                              CLI_OPT("subjects", CLI_INT, &c.subjects, 2, 1280),
+                              CLI_OPT("heldout", CLI_DOUBLE, &c.heldout, 1e-6, 1 - 1e-6),
+                              CLI_OPT("k", CLI_INT, &c.k, 2, LABELLER_MAX_K),
+                              CLI_OPT("agreement", CLI_DOUBLE, &c.target, 0.5 + 1e-6, 1 - 1e-6), CLI_END};
+    if (cli_parse(&(CliSpec){.usage = labels_usage, .options = opts}, argc, argv) > 0)
+        usage_error("labels: unexpected argument '%s'", argv[1]);
+    LabelsResult r = labels_run(&c, out);
+    fprintf(stderr, "rlhf: task and rankings in %s\n", out);
+    result_begin("rlhf");
+    result_str("task", "labels");
+    result_int("seed", (long long)c.seed);
+    result_int("prompts", r.train);
+    result_int("heldout", r.heldout);
+    result_int("k", c.k);
+    result_num("sigma", r.sigma, 4);
+    result_num("expected", r.expected, 4);
+    result_num("agreement", r.agreement, 4);
+    result_int("pairs", r.pairs);
+    result_end();
+    return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * sft_run.h -- the SFT experiment at toy size: a word-level GPT pretrained
+ * on the world's fact sentences (gpt/facts.h facts_corpus, each sentence
+ * ending " ." then </s>), fine-tuned on the training prompts'
+ * demonstrations (sft.h), and both models' greedy answers to the held-out
+ * prompts scored by the hidden gold reward (gold.h): what SFT alone buys.
+ */
+#ifndef NLP_RLHF_SFT_RUN_H
+#define NLP_RLHF_SFT_RUN_H
+
+#include "rlhf/sft.h"
+
+typedef struct {
+    int subjects;              /* in the world; 3 prompts each */
+    double heldout;            /* the fraction of subjects held out */
+    unsigned long long seed;   /* the world, the prompts, the weights, the batches */
+    int layers, heads, width;  /* the GPT */
+    int context;               /* positions: a prompt, <s>, a response and </s> must fit */
+    int repeats;               /* pretraining text: every fact through every template, this many times */
+    long pretrain_steps;
+    float pretrain_lr;
+    SftConfig sft;
+    int quiet;                 /* no progress display */
+} SftRunConfig;
+
+enum { SFT_SHOWN = 3, SFT_ANSWER_LEN = 1024 };
+
+typedef struct {
+    int train, heldout;        /* prompts */
+    /* the first SFT_SHOWN held-out prompts (one of each kind), answered before and after */
+    char prompt[SFT_SHOWN][SFT_ANSWER_LEN], before[SFT_SHOWN][SFT_ANSWER_LEN], after[SFT_SHOWN][SFT_ANSWER_LEN];
+    double gold_before[SFT_SHOWN], gold_after[SFT_SHOWN];
+    double gold_pre;           /* mean gold reward of the pretrained model's answers, held-out prompts */
+    double gold_sft;           /* the same after SFT */
+    double gold_sft_train;     /* after SFT, on the training prompts */
+    double loss_pre, loss_sft; /* SFT loss per response token on the held-out demonstrations */
+    double pretrain_s, sft_s;
+} SftRunResult;
+
+/* 60 subjects, a quarter held out, 2 layers x 2 heads x 64, context 40,
+ * 4 repeats, 600 pretraining steps at 2e-3, SFT 300 steps of 16 at 1e-3. */
+void sft_run_defaults(SftRunConfig *c);
+SftRunResult sft_run(const SftRunConfig *c);
+
+#endif
