@@ -482,8 +482,8 @@ END_TEST
 
 /* Lee et al.'s comparison at the scale of a test: 2-digit additions, 400
  * training examples, a 1-layer model (58k parameters), 800 steps (~5 s of
- * one core each). Over four seeds the scratchpad scored 0.73 to 0.84 and
- * the plain answer 0.02 to 0.10 on 100 held-out problems. */
+ * one core each). Over four seeds (1337, 1, 2, 3) the scratchpad scored
+ * 0.73 to 0.84 and the plain answer 0.02 to 0.10 on 100 held-out problems. */
 #define QUALITY_RUN "--digits 2 --examples 400 --test-problems 100 --eval-problems 100 --layers 1 --width 64 " \
                     "--heads 4 --context 96 --batch 8 --steps 800 --lr 3e-3"
 #define QUALITY_STEPS_MIN 0.5
