@@ -153,7 +153,7 @@ static int cot_train_preset(void *ctx, const char *name) {
         o->name = lee[i], o->format = (int)lee_format[i];
         o->operands = 2, o->digits = 3, o->examples = 2000, o->per_doc = 1;
         o->model.n_layer = 2, o->model.n_head = 4, o->model.channels = 64, o->context = 128;
-        o->tc.batch = 16, o->tc.steps = 1500;   /* ~1.5 minutes of one core */
+        o->tc.batch = 16, o->tc.steps = 1500;   /* about a minute of one core */
         return 1;
     }
     return 0;
