@@ -180,6 +180,28 @@ int file_read(const char *path, char **buf, size_t *len, char *err, size_t errle
     return 0;
 }
 
+int file_each_line(const char *path, const char *what, LineFn fn, void *ctx, char *err, size_t errlen) {
+    char *text;
+    size_t len;
+    if (file_read(path, &text, &len, err, errlen) != 0) return -1;
+    if (strlen(text) != len) {
+        free(text);
+        return err_set(err, errlen, "%s: holds a NUL byte; %s is text", path, what);
+    }
+    int lineno = 0, rc = 0;
+    for (char *line = text, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        lineno++;
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r') line[--n] = '\0';
+        if (n == 0 || line[0] == '#') continue;
+        rc = fn(ctx, line, lineno, err, errlen);
+    }
+    free(text);
+    return rc;
+}
+
 char *read_file(const char *path, size_t *len) {
     char err[1024], *buf;
     if (file_read(path, &buf, len, err, sizeof err) != 0)

@@ -59,6 +59,13 @@ void fclose_check(FILE *f, const char *path, const char *file, int line);
  * -1 with the reason in err; read_file dies with it. */
 int file_read(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 char *read_file(const char *path, size_t *len);
+/* The lines of a text file of records: fn(ctx, line, lineno, err, errlen) on
+ * each line (numbered from 1, its '\r' and '\n' removed), skipping empty lines
+ * and '#' comments, until fn returns non-zero. Returns 0, or -1 with err set:
+ * unreadable, a NUL byte (what names the kind of file: "a fact file"), or
+ * fn's own error. */
+typedef int (*LineFn)(void *ctx, char *line, int lineno, char *err, size_t errlen);
+int file_each_line(const char *path, const char *what, LineFn fn, void *ctx, char *err, size_t errlen);
 
 /*
  * A directory where a file is expected: fopen(dir, "r") succeeds on Linux and

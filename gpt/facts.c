@@ -179,26 +179,19 @@ static int read_line(FactWorld *w, char *line, const char *path, int lineno, cha
     return 0;
 }
 
+typedef struct {
+    FactWorld *w;
+    const char *path;
+} FactReader;
+
+static int read_fact_line(void *ctx, char *line, int lineno, char *err, size_t errlen) {
+    FactReader *r = ctx;
+    return read_line(r->w, line, r->path, lineno, err, errlen);
+}
+
 int facts_read(const char *path, FactWorld *w, char *err, size_t errlen) {
-    char *text;
-    size_t len;
     memset(w, 0, sizeof *w);
-    if (file_read(path, &text, &len, err, errlen) != 0) return -1;
-    if (strlen(text) != len) {
-        free(text);
-        return err_set(err, errlen, "%s: holds a NUL byte; a fact file is text", path);
-    }
-    int lineno = 0, rc = 0;
-    for (char *line = text, *next; line && rc == 0; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        lineno++;
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r') line[--n] = '\0';
-        if (n == 0 || line[0] == '#') continue;
-        rc = read_line(w, line, path, lineno, err, errlen);
-    }
-    free(text);
+    int rc = file_each_line(path, "a fact file", read_fact_line, &(FactReader){w, path}, err, errlen);
     if (rc == 0 && w->n == 0) rc = err_set(err, errlen, "%s: no facts", path);
     if (rc != 0) facts_free(w);
     return rc;

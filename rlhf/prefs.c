@@ -103,28 +103,21 @@ static int read_line(PrefSet *s, char *line, const char *where, char *err, size_
     return 0;
 }
 
+typedef struct {
+    PrefSet *s;
+    const char *path;
+} PrefReader;
+
+static int read_pref_line(void *ctx, char *line, int lineno, char *err, size_t errlen) {
+    PrefReader *r = ctx;
+    char where[1100];
+    snprintf(where, sizeof where, "%s:%d", r->path, lineno);
+    return read_line(r->s, line, where, err, errlen);
+}
+
 int prefs_read(const char *path, PrefSet *s, char *err, size_t errlen) {
-    char *text;
-    size_t len;
     memset(s, 0, sizeof *s);
-    if (file_read(path, &text, &len, err, errlen) != 0) return -1;
-    if (strlen(text) != len) {
-        free(text);
-        return err_set(err, errlen, "%s: holds a NUL byte; a preference file is text", path);
-    }
-    int lineno = 0, rc = 0;
-    for (char *line = text, *next; line && rc == 0; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        lineno++;
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r') line[--n] = '\0';
-        if (n == 0 || line[0] == '#') continue;
-        char where[1100];
-        snprintf(where, sizeof where, "%s:%d", path, lineno);
-        rc = read_line(s, line, where, err, errlen);
-    }
-    free(text);
+    int rc = file_each_line(path, "a preference file", read_pref_line, &(PrefReader){s, path}, err, errlen);
     if (rc != 0) prefs_free(s);
     return rc;
 }

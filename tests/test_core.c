@@ -443,12 +443,53 @@ START_TEST(test_atomic_open_of_a_directory_dies) {
 }
 END_TEST
 
+/* file_each_line: numbered lines without their '\r', comments and empty
+ * lines skipped, a callback's error stopping the walk, NUL bytes refused. */
+typedef struct {
+    char seen[8][16];
+    int lineno[8], n;
+} SeenLines;
+
+static int note_line(void *ctx, char *line, int lineno, char *err, size_t errlen) {
+    SeenLines *s = ctx;
+    if (!strcmp(line, "stop")) return err_set(err, errlen, "line %d says stop", lineno);
+    snprintf(s->seen[s->n], sizeof s->seen[s->n], "%s", line);
+    s->lineno[s->n++] = lineno;
+    return 0;
+}
+
+START_TEST(test_file_each_line) {
+    const char *path = tmp_path("lines.txt");
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs("a b\r\n# a comment\n\nc\nstop\nd\n", f);
+    fclose(f);
+    SeenLines s = {0};
+    char err[256];
+    ck_assert_int_eq(file_each_line(path, "a list", note_line, &s, err, sizeof err), -1);
+    ck_assert_str_eq(err, "line 5 says stop");
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_str_eq(s.seen[0], "a b");
+    ck_assert_str_eq(s.seen[1], "c");
+    ck_assert_int_eq(s.lineno[0], 1);
+    ck_assert_int_eq(s.lineno[1], 4);
+    f = fopen(path, "wb");
+    fwrite("a\0b\n", 1, 4, f);
+    fclose(f);
+    ck_assert_int_eq(file_each_line(path, "a list", note_line, &s, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "NUL byte; a list is text") != NULL, "%s", err);
+    ck_assert_int_eq(file_each_line("/no/such/file", "a list", note_line, &s, err, sizeof err), -1);
+    remove(path);
+}
+END_TEST
+
 static Suite *core_suite(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_params_layout_is_contiguous);
     tcase_add_exit_test(tc, test_params_duplicate_name_dies, 1);
     tcase_add_exit_test(tc, test_params_unknown_name_dies, 1);
+    tcase_add_test(tc, test_file_each_line);
     tcase_add_test(tc, test_rng_same_seed_same_stream);
     tcase_add_test(tc, test_rng_distributions);
     tcase_add_test(tc, test_rng_shuffle_is_permutation);
