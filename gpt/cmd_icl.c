@@ -203,49 +203,40 @@ static void model_dir(const char *path, char *dir, size_t n) {
     else snprintf(dir, n, ".");
 }
 
-/* acc[desc][k]: the sweep of one model, with its RESULT lines. */
-static void sweep(const char *path, const char *name, const IclQuery *q, int n, double acc[2][ICL_N_SHOT_COUNTS]) {
+#define N_UNSEEN 4
+static const int unseen_shots[N_UNSEEN] = {1, 2, 4, 8};
+
+static void sweep_result(const Gpt *m, const char *name, const char *set, int n, int shots, int desc, double acc) {
+    result_begin("gpt");
+    result_str("task", "icl-eval");
+    result_str("model", name);
+    if (set) result_str("set", set);
+    result_int("params", (long long)params_count(&m->pt));
+    result_int("queries", n);
+    result_int("shots", shots);
+    if (!set) result_int("desc", desc);
+    result_num("acc", acc, 3);
+    result_end();
+}
+
+/* The sweep of one model, with its RESULT lines: acc[desc][k] on the
+ * queries q, and unseen[k], held-out shifts at unseen_shots[k] examples
+ * asked about a letter none of them shows (set=unseen-letter). */
+static void sweep(const char *path, const char *name, const IclQuery *q, int n, unsigned long long seed,
+                  double acc[2][ICL_N_SHOT_COUNTS], double unseen[N_UNSEEN]) {
     Gpt m;
     Tok tk;
     load_icl_model(path, &m, &tk);
     for (int desc = 0; desc < 2; desc++)
         for (int k = 0; k < ICL_N_SHOT_COUNTS; k++) {
             acc[desc][k] = icl_accuracy(&m, &tk, q, n, shot_counts[k], desc);
-            result_begin("gpt");
-            result_str("task", "icl-eval");
-            result_str("model", name);
-            result_int("params", (long long)params_count(&m.pt));
-            result_int("queries", n);
-            result_int("shots", shot_counts[k]);
-            result_int("desc", desc);
-            result_num("acc", acc[desc][k], 3);
-            result_end();
+            sweep_result(&m, name, NULL, n, shot_counts[k], desc, acc[desc][k]);
         }
-    tok_free(&tk);
-    gpt_free(&m);
-}
-
-#define N_UNSEEN 4
-static const int unseen_shots[N_UNSEEN] = {1, 2, 4, 8};
-
-/* acc[k]: held-out shifts at unseen_shots[k] examples, the query letter
- * none of theirs; with their RESULT lines. */
-static void unseen_letters(const char *path, const char *name, int n, unsigned long long seed, double acc[N_UNSEEN]) {
-    Gpt m;
-    Tok tk;
-    load_icl_model(path, &m, &tk);
     for (int k = 0; k < N_UNSEEN; k++) {
-        IclQuery *q = icl_unseen_shift_queries(n, unseen_shots[k], seed);
-        acc[k] = icl_accuracy(&m, &tk, q, n, unseen_shots[k], 0);
-        free(q);
-        result_begin("gpt");
-        result_str("task", "icl-eval");
-        result_str("model", name);
-        result_str("set", "unseen-letter");
-        result_int("queries", n);
-        result_int("shots", unseen_shots[k]);
-        result_num("acc", acc[k], 3);
-        result_end();
+        IclQuery *u = icl_unseen_shift_queries(n, unseen_shots[k], seed);
+        unseen[k] = icl_accuracy(&m, &tk, u, n, unseen_shots[k], 0);
+        free(u);
+        sweep_result(&m, name, "unseen-letter", n, unseen_shots[k], 0, unseen[k]);
     }
     tok_free(&tk);
     gpt_free(&m);
@@ -321,11 +312,10 @@ int gpt_cmd_icl_eval(int argc, char **argv) {
         double acc[2][ICL_N_SHOT_COUNTS];
         char dir[4096], path[4200];
         model_dir(o.model, dir, sizeof dir);
-        sweep(o.model, gpt_cli_base_name(dir), q, o.queries, acc);
+        double unseen[N_UNSEEN];
+        sweep(o.model, gpt_cli_base_name(dir), q, o.queries, seed, acc, unseen);
         path_join(path, sizeof path, dir, "icl_eval.tsv");
         write_model_table(path, acc);
-        double unseen[N_UNSEEN];
-        unseen_letters(o.model, gpt_cli_base_name(dir), o.queries, seed, unseen);
     } else {
         static double acc[N_SIZES][2][ICL_N_SHOT_COUNTS], unseen[N_SIZES][N_UNSEEN];
         const char *dir = o.out ? o.out : "runs/gpt/icl-fig1.2";
@@ -333,8 +323,7 @@ int gpt_cmd_icl_eval(int argc, char **argv) {
         for (int s = 0; s < N_SIZES; s++) {
             char path[1024];
             snprintf(path, sizeof path, "runs/gpt/icl-%s/ckpt.bin", sizes[s]);
-            sweep(path, sizes[s], q, o.queries, acc[s]);
-            unseen_letters(path, sizes[s], o.queries, seed, unseen[s]);
+            sweep(path, sizes[s], q, o.queries, seed, acc[s], unseen[s]);
         }
         write_figure(dir, 0, acc);
         write_figure(dir, 1, acc);

@@ -174,14 +174,16 @@ IclQuery *icl_queries(int n, unsigned long long seed, int cover) {
 }
 
 IclQuery *icl_unseen_shift_queries(int n, int shots, unsigned long long seed) {
-    static const int heldout_shifts[] = {3, 7, 12};
+    int heldout_shifts[ICL_LETTERS], n_shifts = 0;
+    for (int s = 1; s < ICL_LETTERS; s++)
+        if (icl_shift_heldout(s)) heldout_shifts[n_shifts++] = s;
     if (shots < 0 || shots >= ICL_LETTERS) die("icl: %d demonstrations leave no unseen letter", shots);
     IclQuery *q = xcalloc((size_t)n, sizeof *q);
     Rng r;
     rng_seed(&r, seed, UNSEEN_STREAM);
     for (int i = 0; i < n; i++) {
         q[i].task.family = ICL_SHIFT;
-        q[i].task.shift = heldout_shifts[rng_below(&r, 3)];
+        q[i].task.shift = heldout_shifts[rng_below(&r, (uint32_t)n_shifts)];
         for (int k = 0; k < ICL_SWEEP_SHOTS; k++) q[i].demo_x[k] = icl_random_letter(&r);
         do q[i].query = icl_random_letter(&r);
         while (memchr(q[i].demo_x, q[i].query, (size_t)shots));
