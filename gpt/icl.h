@@ -36,8 +36,8 @@
  * repeats. Cipher lines alone have few: a lookup pays off only once a
  * previous-token head and an induction head both exist, and on cipher lines
  * neither helps alone, so training sits on a plateau where the context is
- * no help (1.85 nats per character: inputs and outputs both uniform) -- for
- * 50M characters and more at every size tried. So three lines in four of
+ * no help (1.85 nats per character: inputs and outputs both uniform).
+ * So three lines in four of
  * the training stream (ICL_ECHO_FRACTION) are echo lines, a string written
  * twice: two in three a string of 6..16 distinct letters of a..p and A..P,
  * one in three the demonstrations of a cipher over 3..16 distinct inputs
