@@ -85,6 +85,13 @@ static double row_logsumexp(const float *x, float *scratch, int V) {
     return maxv + log(exp_shifted_sum(scratch, x, maxv, V));
 }
 
+double logsumexp(const float *z, int V) {
+    float maxv = row_max(z, V);
+    double sum = 0.0;
+    for (int j = 0; j < V; j++) sum += exp((double)z[j] - maxv);
+    return maxv + log(sum);
+}
+
 void log_softmax_forward(float *out, const float *inp, int N, int V) {
     /* inp (N,V) -> out (N,V) */
     #pragma omp parallel for if ((size_t)N * V >= PARALLEL_MIN_ELEMENTS)

@@ -62,6 +62,10 @@ void embedding_backward(float *dtable, const float *dout, const int *ids, int N,
 void log_softmax_forward(float *out, const float *inp, int N, int V);
 /* Takes the saved OUTPUT:  dinp += dout - softmax(inp) * sum(dout), per row. */
 void log_softmax_backward(float *dinp, const float *dout, const float *out, int N, int V);
+/* log sum_j exp(z_j) of one row z (V), in double, shifted by the row's max:
+ * log softmax(z)[y] = z[y] - logsumexp(z, V), one token's log-probability
+ * without a (V) buffer (scoring continuations, a policy's actions). */
+double logsumexp(const float *z, int V);
 
 /* ---------------------------------------------------------------- entropy */
 

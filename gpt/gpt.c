@@ -127,6 +127,10 @@ int gpt_config_parse(const char *text, GptConfig *c, char *err, size_t errlen) {
 
 /* ------------------------------------------------------------ activations */
 
+void gpt_ensure_acts(Gpt *m, int B, int T) {
+    if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B > m->B ? B : m->B, T > m->T ? T : m->T);
+}
+
 void gpt_alloc_acts(Gpt *m, int B, int T) {
     const GptConfig *c = &m->cfg;
     if (T > c->max_seq_len) die("sequence length %d exceeds the model's context %d", T, c->max_seq_len);
@@ -269,15 +273,6 @@ double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) 
     return m->loss;
 }
 
-/* log softmax(z)[y] of one row z (V), in double: z[y] - max - log sum exp(z - max) */
-static double log_prob_of(const float *z, int V, int y) {
-    float mx = z[0];
-    for (int j = 1; j < V; j++) mx = z[j] > mx ? z[j] : mx;
-    double sum = 0.0;
-    for (int j = 0; j < V; j++) sum += exp((double)z[j] - mx);
-    return (double)z[y] - mx - log(sum);
-}
-
 double gpt_token_logprobs(Gpt *m, const int *tokens, int prompt_len, int n, float *out) {
     int T = n - 1, V = m->cfg.vocab_size;   /* the last token is predicted, never read */
     if (prompt_len < 1 || prompt_len >= n)
@@ -287,7 +282,8 @@ double gpt_token_logprobs(Gpt *m, const int *tokens, int prompt_len, int n, floa
     gpt_forward(m, tokens, NULL, 1, T);
     double sum = 0.0;
     for (int t = prompt_len - 1; t < T; t++) {   /* the logits at t predict token t+1 */
-        double lp = log_prob_of(m->a.logits + (size_t)t * V, V, tokens[t + 1]);
+        const float *z = m->a.logits + (size_t)t * V;
+        double lp = z[tokens[t + 1]] - logsumexp(z, V);
         if (out) out[t - (prompt_len - 1)] = (float)lp;
         sum += lp;
     }

@@ -169,6 +169,9 @@ void gpt_init_weights(Gpt *m, unsigned long long seed);
 void gpt_free(Gpt *m);
 /* Size the activations for batches up to (B,T); call once before training. */
 void gpt_alloc_acts(Gpt *m, int B, int T);
+/* Make sure the activations hold (B,T): allocate them only when they are
+ * smaller (or absent), so a larger earlier size is kept. */
+void gpt_ensure_acts(Gpt *m, int B, int T);
 
 /* Forward pass on tokens (B,T). With targets (B,T) it also computes the mean
  * cross-entropy into m->loss (and returns it); without, returns 0. Logits are

@@ -21,7 +21,9 @@ static const char sft_usage[] =
     "scored by the hidden gold reward (0 to 7; a demonstration scores 7). Ends with\n"
     "RESULT ... gold_pre= gold_sft= (held-out means) loss_pre= loss_sft=.\n"
     "\n"
-    "  --subjects N          people in the world, 3 prompts each (default 60)\n"
+    "  --out DIR             the run folder: pretrained.ckpt and sft.ckpt go there, for the\n"
+    "                        rest of the pipeline (default runs/rlhf/small)\n"
+    "  --subjects N          people in the world, 3 prompts each (default 200)\n"
     "  --heldout F           the fraction of them held out (default 0.25)\n"
     "  --layers N --heads N --width N   the GPT (default 2, 2, 64)\n"
     "  --context N           positions per example (default 40)\n"
@@ -41,8 +43,9 @@ int rlhf_cmd_sft(int argc, char **argv) {
     int threads = 1;
     const CliOption opts[] = {
         CLI_SEED(&c.seed), CLI_THREADS(&threads), CLI_QUIET(&c.quiet),
-        CLI_OPT("subjects", CLI_INT, &c.subjects, 2, 1280),
-        CLI_OPT("heldout", CLI_DOUBLE, &c.heldout, 1e-6, 1 - 1e-6),
+        CLI_OUT(&c.out),
+        CLI_OPT("subjects", CLI_INT, &c.task.subjects, 2, 1280),
+        CLI_OPT("heldout", CLI_DOUBLE, &c.task.heldout, 1e-6, 1 - 1e-6),
         CLI_OPT("layers", CLI_INT, &c.layers, 1, 64),
         CLI_OPT("heads", CLI_INT, &c.heads, 1, 64),
         CLI_OPT("width", CLI_INT, &c.width, 1, 4096),
@@ -57,6 +60,7 @@ int rlhf_cmd_sft(int argc, char **argv) {
     if (c.width % c.heads != 0) usage_error("sft: --width %d is not a multiple of --heads %d", c.width, c.heads);
     set_threads(threads);
     c.sft.seed = c.seed;
+    c.task.seed = c.seed;
     SftRunResult r = sft_run(&c);
     for (int i = 0; i < SFT_SHOWN && i < r.heldout; i++)
         printf("%s\n  before SFT (gold %.2f): %s\n  after SFT  (gold %.2f): %s\n", r.prompt[i], r.gold_before[i],

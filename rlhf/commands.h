@@ -21,6 +21,9 @@ int rlhf_cmd_curves(int argc, char **argv);
 int rlhf_cmd_demo(int argc, char **argv);
 int rlhf_cmd_labels(int argc, char **argv);
 int rlhf_cmd_sft(int argc, char **argv);
+int rlhf_cmd_rm_train(int argc, char **argv);
+int rlhf_cmd_ppo(int argc, char **argv);
+int rlhf_cmd_dpo(int argc, char **argv);
 
 /* The RESULT line of a CartPole run:
  * RESULT stage=rlhf task=cartpole algo= seed= steps= episodes= return= train_s= cpu_s= sps= */

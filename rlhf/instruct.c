@@ -24,6 +24,12 @@ enum { LIST_MIN = 2, LIST_MAX = 3, MAX_SENTENCES = 12, SENTENCE_LEN = INSTRUCT_S
 /* A relation's phrase: its first template without the leading "{} ". */
 static const char *relation_phrase(int relation) { return fact_relations[relation].templates[0] + 3; }
 
+int instruct_find_prompt(const InstructSet *s, const char *prompt) {
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->p[i].prompt, prompt)) return i;
+    return -1;
+}
+
 void instruct_sentence(char *buf, size_t n, const char *subject, int relation, const char *object) {
     if ((size_t)snprintf(buf, n, "%s %s %s .", subject, relation_phrase(relation), object) >= n)
         die("instruct: a sentence about '%s' does not fit in %zu bytes", subject, n);

@@ -58,6 +58,9 @@ typedef struct {
 void instruct_generate(InstructSet *s, int n_subjects, double heldout_frac, unsigned long long seed);
 void instruct_free(InstructSet *s);
 
+/* The index of the prompt whose text is prompt, or -1. */
+int instruct_find_prompt(const InstructSet *s, const char *prompt);
+
 /* The sentence stating a fact: "SUBJECT lives in OBJECT ." into buf. */
 void instruct_sentence(char *buf, size_t n, const char *subject, int relation, const char *object);
 

@@ -21,6 +21,9 @@ static const CliCommand commands[] = {
     {"demo", rlhf_cmd_demo, "PPO learns to balance the pole, with its return curve"},
     {"sft", rlhf_cmd_sft, "supervised fine-tuning on the task's demonstrations, judged by the gold reward"},
     {"labels", rlhf_cmd_labels, "the instruction task, simulated labellers calibrated to 72.6% agreement, their rankings"},
+    {"rm-train", rlhf_cmd_rm_train, "the reward model on the labellers' rankings: accuracy beside their agreement"},
+    {"dpo", rlhf_cmd_dpo, "direct preference optimisation on the rankings: no reward model, no sampling"},
+    {"ppo", rlhf_cmd_ppo, "PPO against the reward model with a KL penalty (and PPO-ptx), judged by the gold reward"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 

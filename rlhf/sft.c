@@ -18,7 +18,7 @@ double sft_train(Gpt *m, const SftConfig *c, const int *tokens, const int *targe
     if (n < 1) die("sft: no examples");
     if (T > m->cfg.max_seq_len) die("sft: examples of %d positions exceed the model's context of %d", T, m->cfg.max_seq_len);
     int B = c->batch;
-    if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B, T);
+    gpt_ensure_acts(m, B, T);
     int *bt = xmalloc((size_t)B * T * sizeof *bt), *by = xmalloc((size_t)B * T * sizeof *by);
     AdamConfig ac = {.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = c->weight_decay, .decoupled = 1};
     memset(m->pt.m, 0, m->pt.total * sizeof(float));
@@ -50,7 +50,7 @@ double sft_train(Gpt *m, const SftConfig *c, const int *tokens, const int *targe
 
 double sft_loss(Gpt *m, const int *tokens, const int *targets, int n, int T, int batch) {
     int B = n < batch ? n : batch;
-    if (!m->act_memory || m->B < B || m->T < T) gpt_alloc_acts(m, B, T);
+    gpt_ensure_acts(m, B, T);
     m->training = 0;
     double sum = 0;
     long count = 0;

@@ -1,19 +1,21 @@
 /*
  * sft_run.h -- the SFT experiment at toy size: a word-level GPT pretrained
- * on the world's fact sentences (gpt/facts.h facts_corpus, each sentence
- * ending " ." then </s>), fine-tuned on the training prompts'
- * demonstrations (sft.h), and both models' greedy answers to the held-out
- * prompts scored by the hidden gold reward (gold.h): what SFT alone buys.
+ * on the world's fact sentences (rlhf_pretraining_tokens), fine-tuned on the
+ * training prompts' demonstrations (sft.h), and both models' greedy answers
+ * to the held-out prompts scored by the hidden gold reward (gold.h): what
+ * SFT alone buys. Both models are saved in the run folder (run.h) as
+ * pretrained.ckpt and sft.ckpt, the start of the rest of the pipeline.
  */
 #ifndef NLP_RLHF_SFT_RUN_H
 #define NLP_RLHF_SFT_RUN_H
 
+#include "rlhf/run.h"
 #include "rlhf/sft.h"
 
 typedef struct {
-    int subjects;              /* in the world; 3 prompts each */
-    double heldout;            /* the fraction of subjects held out */
-    unsigned long long seed;   /* the world, the prompts, the weights, the batches */
+    const char *out;           /* the run folder */
+    TaskConfig task;
+    unsigned long long seed;   /* the weights, the batches */
     int layers, heads, width;  /* the GPT */
     int context;               /* positions: a prompt, <s>, a response and </s> must fit */
     int repeats;               /* pretraining text: every fact through every template, this many times */
@@ -23,7 +25,7 @@ typedef struct {
     int quiet;                 /* no progress display */
 } SftRunConfig;
 
-enum { SFT_SHOWN = 3, SFT_ANSWER_LEN = 1024 };
+enum { SFT_SHOWN = 3, SFT_ANSWER_LEN = 256 };
 
 typedef struct {
     int train, heldout;        /* prompts */
@@ -37,8 +39,9 @@ typedef struct {
     double pretrain_s, sft_s;
 } SftRunResult;
 
-/* 60 subjects, a quarter held out, 2 layers x 2 heads x 64, context 40,
- * 4 repeats, 600 pretraining steps at 2e-3, SFT 300 steps of 16 at 1e-3. */
+/* runs/rlhf/small; 200 subjects, a quarter held out, seed 1; 2 layers x 2
+ * heads x 64, context 40, 4 repeats, 600 pretraining steps at 2e-3, SFT 300
+ * steps of 16 at 1e-3. */
 void sft_run_defaults(SftRunConfig *c);
 SftRunResult sft_run(const SftRunConfig *c);
 

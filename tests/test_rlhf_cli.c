@@ -11,8 +11,11 @@
  *   - `rlhf labels` on a small world: the RESULT line with the calibrated
  *     noise and the agreement, the task file and the two preference files,
  *     which read back.
- *   - `rlhf sft` at the smallest size: the RESULT line with the gold reward
- *     before and after.
+ *   - Part 2's pipeline at the smallest size, step by step in one run
+ *     folder: sft, labels --run, rm-train, ppo, ppo --ptx, dpo, each with
+ *     its RESULT line; and its bad input: a missing preference file, a
+ *     reward model of another vocabulary, a truncated one, a folder with no
+ *     SFT model.
  *   - Bad usage: an unknown method, bad or missing numbers, minibatches that
  *     do not divide the batch, options REINFORCE has no use for, a budget
  *     below one update, a stray argument; and an --out that is a file.
@@ -92,7 +95,7 @@ START_TEST(test_labels) {
     char args[1024];
     snprintf(args, sizeof args, "labels --subjects 40 --k 5 --seed 2 --out %s", at("run"));
     char *out = bin_expect_ok(STAGE, args, NULL);
-    expect_has(out, "RESULT stage=rlhf task=labels seed=2 prompts=90 heldout=30 k=5 sigma=", "the RESULT line");
+    expect_has(out, "RESULT stage=rlhf task=labels responses=edited seed=2 prompts=90 heldout=30 k=5 sigma=", "the RESULT line");
     expect_has(out, " agreement=", "the RESULT line");
     expect_has(out, " pairs=300\n", "the RESULT line");   /* 30 prompts x 10 pairs */
     size_t n;
@@ -113,13 +116,82 @@ START_TEST(test_labels) {
 }
 END_TEST
 
-START_TEST(test_sft) {
+/* `rlhf CMD ARGS --run DIR` (or --out DIR for sft), expected to succeed: its stdout. */
+static char *run_step(const char *cmd, const char *args, const char *dir, const char *flag) {
+    char line[4096];
+    snprintf(line, sizeof line, "%s %s %s %s", cmd, args, flag, dir);
+    return bin_expect_ok(STAGE, line, NULL);
+}
+
+START_TEST(test_pipeline_steps) {
     if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
-    char *out = bin_expect_ok(STAGE, "sft --subjects 8 --width 16 --pretrain-steps 20 --steps 10 --batch 4 --seed 2 --quiet", NULL);
+    scratch_begin("pipeline");
+    const char *dir = at("run");
+    char *out = run_step("sft", "--subjects 8 --width 16 --pretrain-steps 20 --steps 10 --batch 4 --seed 2 --quiet",
+                         dir, "--out");
     expect_has(out, "RESULT stage=rlhf task=sft seed=2 prompts=18 heldout=6 gold_pre=", "the RESULT line");
     expect_has(out, " gold_sft=", "the RESULT line");
     expect_has(out, " loss_sft=", "the RESULT line");
     free(out);
+    out = run_step("labels", "--k 4", dir, "--run");
+    expect_has(out, "RESULT stage=rlhf task=labels responses=sft seed=1 prompts=18 heldout=6 k=4", "labels");
+    free(out);
+    out = run_step("rm-train", "--epochs 1 --rankings 2", dir, "--run");
+    expect_has(out, "RESULT stage=rlhf task=rm seed=1 rankings=18 epochs=1 loss=", "rm-train");
+    expect_has(out, " acc=", "rm-train");
+    expect_has(out, " agreement=", "rm-train");
+    expect_has(out, " pairs=36 ", "rm-train");   /* 6 held-out prompts x 6 pairs */
+    free(out);
+    out = run_step("ppo", "--iterations 2 --rollouts 4 --minibatch 2 --epochs 1 --samples 1 --quiet", dir, "--run");
+    expect_has(out, "RESULT stage=rlhf task=ppo name=ppo seed=1 beta=0.0200 ptx=0.0000 iterations=2 score=", "ppo");
+    expect_has(out, " winrate=", "ppo");
+    free(out);
+    out = run_step("ppo", "--iterations 1 --rollouts 4 --minibatch 2 --epochs 1 --samples 1 --ptx 1 --quiet", dir,
+                   "--run");
+    expect_has(out, "name=ppo_ptx", "ppo --ptx");
+    free(out);
+    out = run_step("dpo", "--epochs 1 --samples 1 --quiet", dir, "--run");
+    expect_has(out, "RESULT stage=rlhf task=dpo name=dpo seed=1 beta=0.1000 epochs=1 loss=", "dpo");
+    free(out);
+    size_t n;
+    char *metrics = read_all(at("run/ppo/metrics.tsv"), &n);
+    ck_assert_int_eq(count_lines(metrics), 1 + 2);
+    free(metrics);
+    scratch_end();
+}
+END_TEST
+
+
+/* A reward model from another task, a truncated one, a run folder with no
+ * SFT model: each a clear error. */
+START_TEST(test_pipeline_bad_input) {
+    if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
+    scratch_begin("pipeline_bad");
+    const char *small = "--width 16 --pretrain-steps 5 --steps 2 --batch 4 --quiet";
+    char args[1024], a[512], b[512];
+    snprintf(a, sizeof a, "%s", at("a"));
+    snprintf(b, sizeof b, "%s", at("b"));
+    snprintf(args, sizeof args, "%s --subjects 8", small);
+    free(run_step("sft", args, a, "--out"));
+    snprintf(args, sizeof args, "%s --subjects 8 --seed 3", small);
+    free(run_step("sft", args, b, "--out"));
+    snprintf(args, sizeof args, "rm-train --run %s", a);
+    EXPECT(args, 1, "prefs_train.tsv", "rlhf labels --run");
+    free(run_step("labels", "--k 2", a, "--run"));
+    free(run_step("rm-train", "--epochs 1", a, "--run"));
+    /* the reward model's trunk swapped for b's SFT model: another vocabulary */
+    size_t n, m;
+    char *other = read_all(at("b/sft.ckpt"), &n), *mine = read_all(at("a/rm.ckpt"), &m);
+    write_bytes(at("a/rm.ckpt"), other, n);
+    snprintf(args, sizeof args, "ppo --run %s --iterations 1 --rollouts 4 --minibatch 2 --quiet", a);
+    EXPECT(args, 1, "another task", "vocabulary");
+    write_bytes(at("a/rm.ckpt"), mine, m / 2);   /* truncated */
+    EXPECT(args, 1, "rm.ckpt");
+    snprintf(args, sizeof args, "dpo --run %s", at("nowhere"));
+    EXPECT(args, 1, "no SFT model", "rlhf sft --out");
+    free(other);
+    free(mine);
+    scratch_end();
 }
 END_TEST
 
@@ -157,6 +229,13 @@ START_TEST(test_usage) {
     EXPECT("sft --width 10 --heads 4", 2, "--width 10 is not a multiple of --heads 4");
     EXPECT("sft --steps 0", 2, "--steps");
     EXPECT("sft --context 8", 1, "raise --context");
+    free(bin_expect_ok(STAGE, "rm-train --help", NULL));
+    free(bin_expect_ok(STAGE, "ppo --help", NULL));
+    free(bin_expect_ok(STAGE, "dpo --help", NULL));
+    EXPECT("ppo --name a/b", 2, "--name");
+    EXPECT("ppo --beta -1", 2, "--beta");
+    EXPECT("dpo --beta 0", 2, "--beta");
+    EXPECT("rm-train --epochs 0", 2, "--epochs");
 }
 END_TEST
 
@@ -179,7 +258,8 @@ static Suite *rlhf_cli_suite(void) {
     tcase_add_test(tc, test_cartpole_reinforce_and_overrides);
     tcase_add_test(tc, test_curves);
     tcase_add_test(tc, test_labels);
-    tcase_add_test(tc, test_sft);
+    tcase_add_test(tc, test_pipeline_steps);
+    tcase_add_test(tc, test_pipeline_bad_input);
     tcase_add_test(tc, test_usage);
     tcase_add_test(tc, test_out_is_a_file);
     suite_add_tcase(s, tc);
