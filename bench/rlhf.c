@@ -13,8 +13,45 @@
  * both sides; a PPO update costs the same whatever the episodes, so the
  * time to 500k steps is 500000 / rate. --reps is accepted and ignored (one
  * run per round; bench.sh keeps each side's best round).
+ *
+ * Part 2's row: PPO on the language model, the tokens per second its
+ * rollouts sample through the KV cache (`rlhf ppo`'s rollout_tok_s), on a
+ * run folder made quickly for it (a briefly trained SFT model, two-response
+ * rankings, one epoch of the reward model), 5 iterations of 64 rollouts.
+ * Ours only: the reference has no language-model side.
  */
 #include "bench.h"
+
+/* Run `bin ARGS...` into result; the value of key in its last RESULT line. */
+static double run_for_field(char *const *args, const char *result, const char *key) {
+    run_child_io(args, NULL, result, NULL, NULL, NULL);
+    FILE *f = xfopen(result, "r");
+    char line[2048];
+    double v = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "RESULT ", 7) == 0) v = result_field(line, key);
+    fclose(f);
+    if (v < 0) die("'%s %s' printed no RESULT line with %s=", args[0], args[1], key);
+    return v;
+}
+
+/* Sampled tokens per second of PPO's rollouts on the language model. */
+static double rollout_tokens_per_s(const char *bin, const char *dir, const char *threads) {
+    char run[1024], result[1024];
+    snprintf(run, sizeof run, "%s/instruct", dir);
+    snprintf(result, sizeof result, "%s/instruct.stdout", dir);
+    char *b = (char *)bin;
+    char *sft[] = {b, "sft", "--out", run, "--subjects", "200", "--demos", "30", "--pretrain-steps", "100",
+                   "--steps", "50", "--quiet", NULL};
+    char *labels[] = {b, "labels", "--run", run, "--k", "2", NULL};
+    char *rm[] = {b, "rm-train", "--run", run, "--epochs", "1", NULL};
+    char *ppo[] = {b, "ppo", "--run", run, "--iterations", "5", "--samples", "1", "--threads", (char *)threads,
+                   "--quiet", NULL};
+    run_for_field(sft, result, "gold_sft");
+    run_for_field(labels, result, "agreement");
+    run_for_field(rm, result, "acc");
+    return run_for_field(ppo, result, "rollout_tok_s");
+}
 
 int main(int argc, char **argv) {
     int threads = 1, reps = 0;
@@ -46,6 +83,7 @@ int main(int argc, char **argv) {
         }
     fclose(f);
     if (sps <= 0 || done <= 0 || cpu_s < 0) die("'%s cartpole' printed no RESULT line with sps= and cpu_s=", bin);
+    double tok_s = rollout_tokens_per_s(bin, dir, threads_s);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) warn("could not remove %s", dir);
@@ -55,5 +93,6 @@ int main(int argc, char **argv) {
            500000.0 / sps);
     printf("RESULT stage=bench bench=rlhf case=ppo_500k_cpu_t%d impl=ours value=%.2f unit=s\n", threads,
            cpu_s * 500000.0 / (double)done);
+    printf("RESULT stage=bench bench=rlhf case=lm_rollout_t%d impl=ours value=%.0f unit=tok/s\n", threads, tok_s);
     return 0;
 }

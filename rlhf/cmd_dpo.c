@@ -25,7 +25,7 @@ static const char dpo_usage[] =
     "\n"
     "  --run DIR         the run folder (default runs/rlhf/small)\n"
     "  --name NAME       the policy's name in the folder (default dpo)\n"
-    "  --beta B          (default 0.1)\n"
+    "  --beta B          (default 0.5)\n"
     "  --epochs N        passes over the rankings (default 2)\n"
     "  --rankings N      rankings per step (default 4)\n"
     "  --lr LR           AdamW's learning rate, decayed linearly to 0 (default 1e-4)\n"

@@ -27,7 +27,9 @@ static const char ppo_usage[] =
     "--ptx G the pretraining loss, weighted G, is mixed into every update (PPO-ptx). The gold\n"
     "reward is logged for the curves and judges the result; the policy never sees it. Writes\n"
     "RUN/NAME.ckpt and RUN/NAME/metrics.tsv (score, kl, gold per iteration) and ends with\n"
-    "RESULT ... score= kl= gold= gold_heldout= winrate= (held-out, over SFT) ppl_pretrain=.\n"
+    "RESULT ... score= kl= gold= gold_heldout= winrate= (held-out, over SFT) ppl_pretrain=\n"
+    "(on a fresh draw of the pretraining text; ppl_pretrain_sft= and ppl_pretrain_base= are the\n"
+    "SFT and pretrained models').\n"
     "\n"
     "  --run DIR          the run folder (default runs/rlhf/small)\n"
     "  --name NAME        the policy's name in the folder (default ppo, or ppo_ptx with --ptx)\n"
@@ -37,7 +39,7 @@ static const char ppo_usage[] =
     "  --rollouts N       responses per batch (default 64)\n"
     "  --epochs N         PPO epochs per batch (default 4)\n"
     "  --minibatch N      responses per update (default 16)\n"
-    "  --lr LR            the policy's AdamW learning rate (default 3e-5)\n"
+    "  --lr LR            the policy's AdamW learning rate (default 1e-4)\n"
     "  --value-lr LR      the value model's (default 1e-4)\n"
     "  --samples N        answers per held-out prompt for the win rate, temperature 1 (default 4)\n"
     "  --seed N           (default 1)\n"
@@ -87,7 +89,13 @@ int rlhf_cmd_ppo(int argc, char **argv) {
     rlhf_run_check(&run, path);
     scalar_model_load(&rm, path, c.rollouts, run.T);
     scalar_model_copy(&value, &rm, c.rollouts, run.T);
-    double ppl_sft = rlhf_pretraining_ppl(&ref, &run);
+    double ppl_sft = rlhf_pretraining_ppl(&ref, &run), ppl_base = -1;
+    if (rlhf_run_has(&run, "pretrained.ckpt")) {   /* before SFT: what the alignment tax is measured from */
+        Gpt base;
+        rlhf_run_load(&run, "pretrained", &base);
+        ppl_base = rlhf_pretraining_ppl(&base, &run);
+        gpt_free(&base);
+    }
     rlhf_run_path(&run, name, path, sizeof path);
     Metrics *mt = metrics_create(path, PPO_LM_COLUMNS);
     PpoLmResult r = ppo_lm_train(&policy, &ref, &rm, &value, &run, &c, mt);
@@ -113,6 +121,7 @@ int rlhf_cmd_ppo(int argc, char **argv) {
     result_num("winrate", w.winrate, 4);
     result_num("ppl_pretrain", ppl, 4);
     result_num("ppl_pretrain_sft", ppl_sft, 4);
+    if (ppl_base > 0) result_num("ppl_pretrain_base", ppl_base, 4);
     result_num("train_s", r.seconds, 2);
     result_num("rollout_tok_s", r.tokens_per_s, 0);
     result_end();

@@ -23,12 +23,16 @@ static const char sft_usage[] =
     "\n"
     "  --out DIR             the run folder: pretrained.ckpt and sft.ckpt go there, for the\n"
     "                        rest of the pipeline (default runs/rlhf/small)\n"
-    "  --subjects N          people in the world, 3 prompts each (default 200)\n"
+    "  --subjects N          people in the world, 3 prompts each (default 800)\n"
     "  --heldout F           the fraction of them held out (default 0.25)\n"
     "  --layers N --heads N --width N   the GPT (default 2, 2, 64)\n"
     "  --context N           positions per example (default 40)\n"
     "  --pretrain-steps N    (default 600)\n"
     "  --steps N             SFT steps (default 300)\n"
+    "  --demos N             demonstrations to learn from, N training prompts spread evenly\n"
+    "                        over the subjects, the others left to the labellers' rankings\n"
+    "                        (default 30; 0: all). InstructGPT's labellers wrote fewer\n"
+    "                        demonstrations than they ranked answers: rankings are cheaper\n"
     "  --batch N             SFT examples per step (default 16)\n"
     "  --lr LR               SFT's AdamW learning rate, decayed linearly to 0 (default 1e-3)\n"
     "  --seed N              (default 1)\n"
@@ -52,6 +56,7 @@ int rlhf_cmd_sft(int argc, char **argv) {
         CLI_OPT("context", CLI_INT, &c.context, 4, 1024),
         CLI_OPT("pretrain-steps", CLI_LONG, &c.pretrain_steps, 1, 1e9),
         CLI_OPT("steps", CLI_LONG, &c.sft.steps, 1, 1e9),
+        CLI_OPT("demos", CLI_INT, &c.demos, 0, 1 << 30),
         CLI_BATCH(&c.sft.batch),
         CLI_LR_F(&c.sft.lr),
         CLI_END};

@@ -24,6 +24,9 @@ int rlhf_cmd_sft(int argc, char **argv);
 int rlhf_cmd_rm_train(int argc, char **argv);
 int rlhf_cmd_ppo(int argc, char **argv);
 int rlhf_cmd_dpo(int argc, char **argv);
+int rlhf_cmd_compare(int argc, char **argv);
+int rlhf_cmd_pipeline(int argc, char **argv);
+int rlhf_cmd_chat(int argc, char **argv);
 
 /* The RESULT line of a CartPole run:
  * RESULT stage=rlhf task=cartpole algo= seed= steps= episodes= return= train_s= cpu_s= sps= */

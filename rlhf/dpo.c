@@ -31,7 +31,7 @@ double dpo_loss(const float *pi_w, const float *pi_l, const float *ref_w, const 
 }
 
 void dpo_defaults(DpoConfig *c) {
-    *c = (DpoConfig){.beta = 0.1f, .rankings = 4, .epochs = 2, .lr = 1e-4f, .grad_clip = 1, .eval_every = 50,
+    *c = (DpoConfig){.beta = 0.5f, .rankings = 4, .epochs = 2, .lr = 1e-4f, .grad_clip = 1, .eval_every = 50,
                      .seed = 1};
 }
 

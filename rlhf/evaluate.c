@@ -38,17 +38,23 @@ void policy_answer(Gpt *m, Answerer *a, const RlhfRun *run, int i, float tempera
     responses_text(&a->r, 0, run->vocab, buf, n);
 }
 
-double policy_mean_gold(Gpt *m, const RlhfRun *run, int from, int to) {
+GoldScore policy_gold_criteria(Gpt *m, const RlhfRun *run, int from, int to) {
     Answerer a;
     answerer_init(&a, m, run->T, 0);
     char answer[ANSWER_LEN];
-    double sum = 0;
+    GoldScore mean = {0};
     for (int i = from; i < to; i++) {
         policy_answer(m, &a, run, i, 0, answer, sizeof answer);
-        sum += gold_score(&run->set.world, &run->set.p[i], answer).total;
+        GoldScore g = gold_score(&run->set.world, &run->set.p[i], answer);
+        for (int c = 0; c < GOLD_CRITERIA; c++) mean.c[c] += g.c[c] / (to - from);
+        mean.total += g.total / (to - from);
     }
     answerer_free(&a);
-    return to > from ? sum / (to - from) : 0;
+    return mean;
+}
+
+double policy_mean_gold(Gpt *m, const RlhfRun *run, int from, int to) {
+    return to > from ? policy_gold_criteria(m, run, from, to).total : 0;
 }
 
 WinRate policy_winrate(Gpt *a, Gpt *b, const RlhfRun *run, int from, int to, int samples, float temperature,

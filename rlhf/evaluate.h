@@ -13,6 +13,7 @@
 #define NLP_RLHF_EVALUATE_H
 
 #include "gpt/gpt.h"
+#include "rlhf/gold.h"
 #include "rlhf/responses.h"
 #include "rlhf/run.h"
 
@@ -38,6 +39,8 @@ void policy_answer(Gpt *m, Answerer *a, const RlhfRun *run, int i, float tempera
 
 /* The mean gold reward of m's greedy answers to prompts [from, to). */
 double policy_mean_gold(Gpt *m, const RlhfRun *run, int from, int to);
+/* The same, criterion by criterion (each in [0, 1]) and the total. */
+GoldScore policy_gold_criteria(Gpt *m, const RlhfRun *run, int from, int to);
 
 typedef struct {
     double winrate;            /* A over B, ties half */

@@ -22,6 +22,9 @@ static const CliCommand commands[] = {
     {"sft", rlhf_cmd_sft, "supervised fine-tuning on the task's demonstrations, judged by the gold reward"},
     {"labels", rlhf_cmd_labels, "the instruction task, simulated labellers calibrated to 72.6% agreement, their rankings"},
     {"rm-train", rlhf_cmd_rm_train, "the reward model on the labellers' rankings: accuracy beside their agreement"},
+    {"pipeline", rlhf_cmd_pipeline, "every step of InstructGPT in order, reusing what an earlier run left: the chapter's table"},
+    {"chat", rlhf_cmd_chat, "type a prompt: the SFT, PPO and DPO models' answers side by side"},
+    {"compare", rlhf_cmd_compare, "two policies on the held-out prompts: each gold criterion, and the win rate"},
     {"dpo", rlhf_cmd_dpo, "direct preference optimisation on the rankings: no reward model, no sampling"},
     {"ppo", rlhf_cmd_ppo, "PPO against the reward model with a KL penalty (and PPO-ptx), judged by the gold reward"},
 };

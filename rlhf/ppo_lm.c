@@ -19,7 +19,7 @@
 #include "util.h"
 
 void ppo_lm_defaults(PpoLmConfig *c) {
-    *c = (PpoLmConfig){.rollouts = 64, .iterations = 60, .epochs = 4, .minibatch = 16, .lr = 3e-5f,
+    *c = (PpoLmConfig){.rollouts = 64, .iterations = 60, .epochs = 4, .minibatch = 16, .lr = 1e-4f,
                        .value_lr = 1e-4f, .beta = 0.02f, .ptx = 0, .clip = 0.2f, .lambda = 0.95f, .grad_clip = 1,
                        .eval_every = 10, .seed = 1};
 }

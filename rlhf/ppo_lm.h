@@ -45,7 +45,7 @@ typedef struct {
     int quiet;
 } PpoLmConfig;
 
-/* 64 rollouts, 60 iterations, 4 epochs of minibatches of 16, lr 3e-5, value
+/* 64 rollouts, 60 iterations, 4 epochs of minibatches of 16, lr 1e-4, value
  * lr 1e-4, beta 0.02, no ptx, clip 0.2, lambda 0.95, clip 1, eval every 10. */
 void ppo_lm_defaults(PpoLmConfig *c);
 

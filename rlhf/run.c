@@ -100,13 +100,14 @@ int *rlhf_pretraining_tokens(const RlhfRun *run, int repeats, unsigned long long
     size_t cap = vocab_encode(v, text, len, NULL, 0) * 2 + 16;
     int *ids = xmalloc(cap * sizeof *ids), dot = vocab_id(v, ".");
     *n = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        size_t l = next ? (size_t)(next - line) : strlen(line);
+    /* the text is len bytes of lines, each ending '\n', with no NUL after them */
+    for (const char *line = text, *end = text + len; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t l = nl ? (size_t)(nl - line) : (size_t)(end - line);
         *n += vocab_encode(v, line, l, ids + *n, cap - *n);
         ids[(*n)++] = dot;
         ids[(*n)++] = VOCAB_EOS;
-        if (next) next++;
+        line += l + 1;
     }
     free(text);
     return ids;

@@ -15,9 +15,9 @@
 #include "util.h"
 
 void sft_run_defaults(SftRunConfig *c) {
-    *c = (SftRunConfig){.out = "runs/rlhf/small", .task = {.subjects = 200, .heldout = 0.25, .seed = 1}, .seed = 1,
+    *c = (SftRunConfig){.out = "runs/rlhf/small", .task = {.subjects = 800, .heldout = 0.25, .seed = 1}, .seed = 1,
                         .layers = 2, .heads = 2, .width = 64, .context = 40, .repeats = 4, .pretrain_steps = 600,
-                        .pretrain_lr = 2e-3f};
+                        .pretrain_lr = 2e-3f, .demos = 30};
     sft_defaults(&c->sft);
 }
 
@@ -33,15 +33,18 @@ static void show_answers(Gpt *m, const RlhfRun *run, char (*answers)[SFT_ANSWER_
     answerer_free(&a);
 }
 
-/* Examples [from, to) of s as (tokens, targets) rows of T. */
-static void lay_out(const InstructSet *s, const Vocab *v, int T, int from, int to, int **tokens, int **targets) {
-    *tokens = xmalloc((size_t)(to - from) * T * sizeof **tokens);
-    *targets = xmalloc((size_t)(to - from) * T * sizeof **targets);
+/* n examples of s, prompts from, from + stride, ..., as (tokens, targets) rows of T. */
+static void lay_out(const InstructSet *s, const Vocab *v, int T, int from, int n, int stride, int **tokens,
+                    int **targets) {
+    *tokens = xmalloc((size_t)n * T * sizeof **tokens);
+    *targets = xmalloc((size_t)n * T * sizeof **targets);
     char err[256];
-    for (int i = from; i < to; i++)
-        if (sft_example(v, s->p[i].prompt, s->p[i].demo, T, *tokens + (size_t)(i - from) * T,
-                        *targets + (size_t)(i - from) * T, err, sizeof err) < 0)
+    for (int k = 0; k < n; k++) {
+        const TaskPrompt *p = &s->p[from + k * stride];
+        if (sft_example(v, p->prompt, p->demo, T, *tokens + (size_t)k * T, *targets + (size_t)k * T, err,
+                        sizeof err) < 0)
             die("sft: %s (raise --context)", err);
+    }
 }
 
 SftRunResult sft_run(const SftRunConfig *c) {
@@ -53,8 +56,10 @@ SftRunResult sft_run(const SftRunConfig *c) {
     for (int i = 0; i < SFT_SHOWN && s->n_train + i < s->n; i++)
         snprintf(res.prompt[i], SFT_ANSWER_LEN, "%s", s->p[s->n_train + i].prompt);
     int *tr_tok, *tr_tgt, *ho_tok, *ho_tgt;   /* first: an example that does not fit stops the run at once */
-    lay_out(s, run.vocab, T, 0, s->n_train, &tr_tok, &tr_tgt);
-    lay_out(s, run.vocab, T, s->n_train, s->n, &ho_tok, &ho_tgt);
+    /* the demonstrations: every training prompt, or `demos` of them spread evenly over the subjects */
+    int demos = c->demos > 0 && c->demos < s->n_train ? c->demos : s->n_train;
+    lay_out(s, run.vocab, T, 0, demos, s->n_train / demos, &tr_tok, &tr_tgt);
+    lay_out(s, run.vocab, T, s->n_train, s->n - s->n_train, 1, &ho_tok, &ho_tgt);
     size_t n;
     int *ids = rlhf_pretraining_tokens(&run, c->repeats, c->seed, &n);
     GptConfig cfg = {.max_seq_len = T, .vocab_size = run.vocab->size, .n_layer = c->layers, .n_head = c->heads,
@@ -75,7 +80,7 @@ SftRunResult sft_run(const SftRunConfig *c) {
     res.gold_pre = policy_mean_gold(&m, &run, s->n_train, s->n);
     show_answers(&m, &run, res.before, res.gold_before);
     t0 = now_seconds();
-    sft_train(&m, &c->sft, tr_tok, tr_tgt, s->n_train, T, NULL);
+    sft_train(&m, &c->sft, tr_tok, tr_tgt, demos, T, NULL);
     res.sft_s = now_seconds() - t0;
     rlhf_run_save(&run, "sft", &m);
     res.loss_sft = sft_loss(&m, ho_tok, ho_tgt, res.heldout, T, 16);

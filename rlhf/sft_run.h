@@ -21,6 +21,7 @@ typedef struct {
     int repeats;               /* pretraining text: every fact through every template, this many times */
     long pretrain_steps;
     float pretrain_lr;
+    int demos;                 /* demonstrations SFT learns from, spread evenly over the training prompts (0: all) */
     SftConfig sft;
     int quiet;                 /* no progress display */
 } SftRunConfig;
@@ -39,9 +40,9 @@ typedef struct {
     double pretrain_s, sft_s;
 } SftRunResult;
 
-/* runs/rlhf/small; 200 subjects, a quarter held out, seed 1; 2 layers x 2
- * heads x 64, context 40, 4 repeats, 600 pretraining steps at 2e-3, SFT 300
- * steps of 16 at 1e-3. */
+/* runs/rlhf/small; 800 subjects, a quarter held out, seed 1; 2 layers x 2
+ * heads x 64, context 40, 4 repeats, 600 pretraining steps at 2e-3; SFT on
+ * 30 demonstrations, 300 steps of 16 at 1e-3. */
 void sft_run_defaults(SftRunConfig *c);
 SftRunResult sft_run(const SftRunConfig *c);
 

@@ -13,7 +13,7 @@
  *     which read back.
  *   - Part 2's pipeline at the smallest size, step by step in one run
  *     folder: sft, labels --run, rm-train, ppo, ppo --ptx, dpo, each with
- *     its RESULT line; and its bad input: a missing preference file, a
+ *     its RESULT line, then compare and chat on what they left; and its bad input: a missing preference file, a
  *     reward model of another vocabulary, a truncated one, a folder with no
  *     SFT model.
  *   - Bad usage: an unknown method, bad or missing numbers, minibatches that
@@ -151,7 +151,27 @@ START_TEST(test_pipeline_steps) {
     expect_has(out, "name=ppo_ptx", "ppo --ptx");
     free(out);
     out = run_step("dpo", "--epochs 1 --samples 1 --quiet", dir, "--run");
-    expect_has(out, "RESULT stage=rlhf task=dpo name=dpo seed=1 beta=0.1000 epochs=1 loss=", "dpo");
+    expect_has(out, "RESULT stage=rlhf task=dpo name=dpo seed=1 beta=0.5000 epochs=1 loss=", "dpo");
+    free(out);
+    out = run_step("compare", "--a ppo --b dpo --samples 1", dir, "--run");
+    expect_has(out, "RESULT stage=rlhf task=compare a=ppo b=dpo params_a=", "compare");
+    expect_has(out, " comparisons=6\n", "compare");   /* 6 held-out prompts, one sample each */
+    expect_has(out, "  follows ", "compare's criteria");
+    free(out);
+    /* chat: a prompt of the task gets each policy's answer with its gold reward, an unknown word a note */
+    char args[4096], input[1024];
+    size_t task_len;
+    char *task = read_all(at("run/task.tsv"), &task_len), *prompt = strchr(strchr(strchr(task, '\n') + 1, '\t') + 1, '\t') + 1;
+    *strchr(prompt, '\t') = '\0';   /* the first prompt of task.tsv */
+    snprintf(input, sizeof input, "%s\nwhere does Qwxyz live ?\n", prompt);
+    free(task);
+    snprintf(args, sizeof args, "chat --run %s", dir);
+    out = bin_expect_ok(STAGE, args, scratch_put("chat_in", input));
+    expect_has(out, "  sft      (gold ", "chat's answers");
+    expect_has(out, "  ppo      (gold ", "chat's answers");
+    expect_has(out, "  dpo      (gold ", "chat's answers");
+    expect_has(out, "  demo     (gold 7.00) ", "chat's demonstration");
+    expect_has(out, "not in the task's vocabulary", "chat on an unknown word");
     free(out);
     size_t n;
     char *metrics = read_all(at("run/ppo/metrics.tsv"), &n);
@@ -236,6 +256,11 @@ START_TEST(test_usage) {
     EXPECT("ppo --beta -1", 2, "--beta");
     EXPECT("dpo --beta 0", 2, "--beta");
     EXPECT("rm-train --epochs 0", 2, "--epochs");
+    free(bin_expect_ok(STAGE, "compare --help", NULL));
+    free(bin_expect_ok(STAGE, "chat --help", NULL));
+    free(bin_expect_ok(STAGE, "pipeline --help", NULL));
+    EXPECT("pipeline --preset huge", 2, "huge");
+    EXPECT("compare --samples 0", 2, "--samples");
 }
 END_TEST
 
