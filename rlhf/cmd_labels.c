@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "matmul.h"
 #include "metrics.h"
 #include "rlhf/labeller.h"
 #include "rlhf/labels.h"
@@ -31,6 +32,7 @@ static const char labels_usage[] =
     "  --agreement A    the labellers' target agreement (default 0.726, InstructGPT's)\n"
     "  --seed N         the world, the prompts, the responses, the labellers (default 1)\n"
     "  --out DIR        (default runs/rlhf/labels)\n"
+    "  --threads N      (default 1)\n"
     "  --run DIR        rank the samples of DIR/sft.ckpt (rlhf sft --out DIR) on its task,\n"
     "                   into DIR (--subjects and --heldout come from the run)\n"
     "\n"
@@ -40,13 +42,16 @@ int rlhf_cmd_labels(int argc, char **argv) {
     LabelsConfig c;
     labels_defaults(&c);
     const char *out = "runs/rlhf/labels", *run_dir = NULL;
-    const CliOption opts[] = {CLI_SEED(&c.seed), CLI_OUT(&out), CLI_OPT("run", CLI_STRING, &run_dir, 0, 0),
+    int threads = 1;
+    const CliOption opts[] = {CLI_SEED(&c.seed), CLI_OUT(&out), CLI_THREADS(&threads),
+                              CLI_OPT("run", CLI_STRING, &run_dir, 0, 0),
                               CLI_OPT("subjects", CLI_INT, &c.subjects, 2, 1280),
                               CLI_OPT("heldout", CLI_DOUBLE, &c.heldout, 1e-6, 1 - 1e-6),
                               CLI_OPT("k", CLI_INT, &c.k, 2, LABELLER_MAX_K),
                               CLI_OPT("agreement", CLI_DOUBLE, &c.target, 0.5 + 1e-6, 1 - 1e-6), CLI_END};
     if (cli_parse(&(CliSpec){.usage = labels_usage, .options = opts}, argc, argv) > 0)
         usage_error("labels: unexpected argument '%s'", argv[1]);
+    set_threads(threads);
     RlhfRun run;
     Gpt sft;
     if (run_dir) {

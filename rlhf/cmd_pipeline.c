@@ -43,7 +43,7 @@ static const RlhfStep small_steps[] = {
     {"labels", rlhf_cmd_labels, STEP_ARGS("labels", "--run", "@", "--k", "9")},
     {"rm-train", rlhf_cmd_rm_train, STEP_ARGS("rm-train", "--run", "@")},
     {"ppo", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--quiet")},
-    {"ppo-ptx", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--ptx", "1", "--quiet")},
+    {"ppo-ptx", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--ptx", "0.5", "--quiet")},
     {"ppo-beta0", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--beta", "0", "--name", "ppo_beta0", "--quiet")},
     {"dpo", rlhf_cmd_dpo, STEP_ARGS("dpo", "--run", "@", "--quiet")},
     {"sft-large", rlhf_cmd_sft, STEP_ARGS("sft", "--out", "@/large", "--layers", "4", "--heads", "4", "--width", "128",
@@ -63,7 +63,7 @@ static void draw(const char *dir) {
     metrics_plot_curves(png, "held-out gold reward against KL from the SFT model", "gold_heldout", "kl", tsvs, 4);
     const char *hacking[] = {f[0], f[2]};
     snprintf(png, sizeof png, "%s/hacking_score.png", dir);
-    metrics_plot_curves(png, "the reward model's score along PPO", "score", "iteration", hacking, 2);
+    metrics_plot_curves(png, "reward model score along PPO", "score", "iteration", hacking, 2);
     snprintf(png, sizeof png, "%s/hacking_gold.png", dir);
     metrics_plot_curves(png, "the gold reward of the same samples", "gold", "iteration", hacking, 2);
 }

@@ -134,11 +134,14 @@ static void gather_rows(Work *w, const int *order, int n) {
     }
 }
 
-/* src (rows order[0..n) of a (B, T) array, their actions) into a flat array; returns the count. */
-static int flatten(float *dst, const float *src, const Work *w, const int *order, int n) {
+/* The actions' entries of rows[0..n) (NULL: rows 0..n-1) of src, a (B, T)
+ * array laid out as r, one after another into dst; returns their count. */
+static int flatten(float *dst, const float *src, const Responses *r, const int *rows, int n) {
     int k = 0;
-    for (int i = 0; i < n; i++)
-        for (int t = 0; t < w->batch.len[order[i]]; t++) dst[k++] = src[(size_t)order[i] * w->T + t];
+    for (int i = 0; i < n; i++) {
+        int b = rows ? rows[i] : i;
+        for (int t = 0; t < r->len[b]; t++) dst[k++] = src[(size_t)b * r->T + t];
+    }
     return k;
 }
 
@@ -171,47 +174,61 @@ typedef struct {
     int minibatches;
 } UpdateStats;
 
-static void update(Gpt *policy, ScalarModel *value, Work *w, const PpoLmConfig *c, Rng *rng, UpdateStats *u) {
-    AdamConfig ac = {.beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = 0, .decoupled = 1};
+/* AdamW as InstructGPT's PPO ran it (beta2 0.95), no weight decay. */
+static const AdamConfig ppo_adam = {.beta1 = 0.9f, .beta2 = 0.95f, .eps = 1e-8f, .weight_decay = 0, .decoupled = 1};
+
+/* One step of the policy on the minibatch's n rows (batch rows `rows`):
+ * the clipped surrogate on every action, plus gamma x the pretraining loss
+ * with PPO-ptx. Returns the number of actions. */
+static int policy_step(Gpt *policy, Work *w, const int *rows, int n, const PpoLmConfig *c, Rng *rng,
+                       UpdateStats *u) {
+    responses_logprobs(policy, &w->mini, n, w->mini_logp);
+    int k = flatten(w->f_new, w->mini_logp, &w->mini, NULL, n);
+    flatten(w->f_old, w->old_logp, &w->batch, rows, n);
+    flatten(w->f_adv, w->adv, &w->batch, rows, n);
+    memset(w->f_grad, 0, (size_t)k * sizeof(float));
+    u->st.pg_loss += ppo_policy_loss(w->f_grad, w->f_new, w->f_old, w->f_adv, k, c->clip, &u->st);
+    unflatten(w->dlogp, w->f_grad, w, n, 0);
+    params_zero_grad(&policy->pt);
+    responses_backward(policy, &w->mini, n, w->dlogp);
+    if (c->ptx > 0) u->ptx_loss += ptx_grads(policy, w, c->ptx, rng);
+    if (c->grad_clip > 0) clip_grad_norm(&policy->pt, c->grad_clip);
+    adam_step(&policy->pt, &ppo_adam, c->lr, (int)++w->policy_steps);
+    return k;
+}
+
+/* One step of the value model on the same rows: regressed on the returns,
+ * clipped around the values the rollout saw. */
+static void value_step(ScalarModel *value, Work *w, const int *rows, int n, int k, const PpoLmConfig *c,
+                       UpdateStats *u) {
     ParamTable *vt[2];
     scalar_model_tables(value, vt);
+    read_values(value, &w->mini, n, w->mini_logp);
+    flatten(w->f_val, w->mini_logp, &w->mini, NULL, n);
+    flatten(w->f_oldval, w->values, &w->batch, rows, n);
+    flatten(w->f_ret, w->returns, &w->batch, rows, n);
+    memset(w->f_grad, 0, (size_t)k * sizeof(float));
+    u->v_loss += ppo_value_loss(w->f_grad, w->f_val, w->f_oldval, w->f_ret, k, c->clip, 1.0f);
+    unflatten(w->dvalue, w->f_grad, w, n, 1);
+    params_zero_grad(vt[0]);
+    params_zero_grad(vt[1]);
+    scalar_model_backward(value, w->dvalue);
+    if (c->grad_clip > 0) clip_grad_norm_tables(vt, 2, c->grad_clip);
+    w->value_steps++;
+    adam_step(vt[0], &ppo_adam, c->value_lr, (int)w->value_steps);
+    adam_step(vt[1], &ppo_adam, c->value_lr, (int)w->value_steps);
+}
+
+/* PPO's epochs over the batch, in shuffled minibatches. */
+static void update(Gpt *policy, ScalarModel *value, Work *w, const PpoLmConfig *c, Rng *rng, UpdateStats *u) {
     for (int b = 0; b < w->B; b++) w->order[b] = b;
     for (int e = 0; e < c->epochs; e++) {
         rng_shuffle_int(rng, w->order, (size_t)w->B);
         for (int at = 0; at < w->B; at += w->M) {
             int n = w->B - at < w->M ? w->B - at : w->M, *rows = w->order + at;
             gather_rows(w, rows, n);
-            /* the policy: the clipped surrogate on every action of the minibatch */
-            responses_logprobs(policy, &w->mini, n, w->mini_logp);
-            int k = 0;
-            for (int i = 0; i < n; i++)
-                for (int t = 0; t < w->mini.len[i]; t++) w->f_new[k++] = w->mini_logp[(size_t)i * w->T + t];
-            flatten(w->f_old, w->old_logp, w, rows, n);
-            flatten(w->f_adv, w->adv, w, rows, n);
-            memset(w->f_grad, 0, (size_t)k * sizeof(float));
-            u->st.pg_loss += ppo_policy_loss(w->f_grad, w->f_new, w->f_old, w->f_adv, k, c->clip, &u->st);
-            unflatten(w->dlogp, w->f_grad, w, n, 0);
-            params_zero_grad(&policy->pt);
-            responses_backward(policy, &w->mini, n, w->dlogp);
-            if (c->ptx > 0) u->ptx_loss += ptx_grads(policy, w, c->ptx, rng);
-            if (c->grad_clip > 0) clip_grad_norm(&policy->pt, c->grad_clip);
-            adam_step(&policy->pt, &ac, c->lr, (int)++w->policy_steps);
-            /* the value model: regressed on the returns, clipped around the old values */
-            read_values(value, &w->mini, n, w->mini_logp);
-            for (int i = 0, j = 0; i < n; i++)
-                for (int t = 0; t < w->mini.len[i]; t++) w->f_val[j++] = w->mini_logp[(size_t)i * w->T + t];
-            flatten(w->f_oldval, w->values, w, rows, n);
-            flatten(w->f_ret, w->returns, w, rows, n);
-            memset(w->f_grad, 0, (size_t)k * sizeof(float));
-            u->v_loss += ppo_value_loss(w->f_grad, w->f_val, w->f_oldval, w->f_ret, k, c->clip, 1.0f);
-            unflatten(w->dvalue, w->f_grad, w, n, 1);
-            params_zero_grad(vt[0]);
-            params_zero_grad(vt[1]);
-            scalar_model_backward(value, w->dvalue);
-            if (c->grad_clip > 0) clip_grad_norm_tables(vt, 2, c->grad_clip);
-            w->value_steps++;
-            adam_step(vt[0], &ac, c->value_lr, (int)w->value_steps);
-            adam_step(vt[1], &ac, c->value_lr, (int)w->value_steps);
+            int k = policy_step(policy, w, rows, n, c, rng, u);
+            value_step(value, w, rows, n, k, c, u);
             u->minibatches++;
         }
     }
