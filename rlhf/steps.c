@@ -50,6 +50,7 @@ void rlhf_step_run(const RlhfStep *s, const char *dir, const char *threads) {
         print_file(path);
         return;
     }
+    make_dirs(dir);
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
     result_set_stream(f);
