@@ -258,7 +258,7 @@ static void write_table(const ElmoProbeRun *r, const char *out) {
     }
     atomic_commit(f, tmp, tsv);
     snprintf(cmd, sizeof cmd, "scripts/plot.sh --bars -o '%s' --title 'POS probe accuracy (%%) on held-out Brown "
-             "sentences, by representation' --ylabel 'accuracy (%%)' --key 'bottom right' '%s' >/dev/null 2>&1",
+             "sentences, by representation' --ylabel 'accuracy (%%)' --key 'top left' '%s' >/dev/null 2>&1",
              png, tsv);
     if (strchr(out, '\'') || system(cmd) != 0) fprintf(stderr, "rnn: note: no plot (needs gnuplot and scripts/plot.sh)\n");
     else printf("wrote %s and %s\n", tsv, png);
