@@ -78,8 +78,9 @@ static const char *usage_elmo =
     "mix of them give each, their cosine, and each one's nearest held-out Brown\n"
     "tokens. The biLM is the one `rnn elmo-probe` trained (runs/rnn/elmo-brown)\n"
     "when it is there, or --model's; otherwise a short one (2x128 unless --hidden,\n"
-    "N steps per direction) trained into DIR. The probes see 30,000 training\n"
-    "tokens and score 20,000 held-out ones. Ends with\n"
+    "N steps per direction) trained into DIR, too short to learn much syntax: run\n"
+    "`rnn elmo-probe` once first. The probes see 30,000 training tokens and score\n"
+    "20,000 held-out ones. Ends with\n"
     "  RESULT stage=rnn task=elmo cos_flies=... tag_time_flies=... tag_fruit_flies=...\n"
     "         tag_the_flies=... tag_he_flies=...\n"
     "(two more sentences, \"the flies buzzed around the fruit\" and \"he flies to\n"
@@ -181,7 +182,9 @@ static void bilm(RnnLm *fwd, RnnLm *bwd, Vocab **v, const TaggedCorpus *c, const
     double loss[2], t0 = now_seconds();
     rnn_elmo_train_bilm(fwd, bwd, loss, c, *v, &o->lm, dir);
     double secs = now_seconds() - t0;
-    printf("biLM held-out perplexity: forward %.1f, backward %.1f (%.0f s for both, %d thread%s)\n",
+    char scored[64] = "held-out";
+    if (o->lm.eval_tokens > 0) snprintf(scored, sizeof scored, "first %ld held-out tokens'", o->lm.eval_tokens);
+    printf("biLM %s perplexity: forward %.1f, backward %.1f (%.0f s for both, %d thread%s)\n", scored,
            exp(loss[0]), exp(loss[1]), secs, get_threads(), get_threads() > 1 ? "s" : "");
     result_begin("rnn");
     result_str("task", "elmo-bilm");
