@@ -12,7 +12,8 @@
  *     verb after a noun, a probe on the biLM's first layer tags "fly" right
  *     where a probe on the static layer 0 cannot do better than a guess.
  *   - The command line: a missing or malformed corpus exits 1 naming it, bad
- *     options exit 2.
+ *     options exit 2; the whole command runs on the tiny language, and a
+ *     second run loads the biLM it trained.
  */
 #include "harness.h"
 #include "gradcheck.h"
@@ -244,6 +245,35 @@ START_TEST(test_cli_bad_input) {
 }
 END_TEST
 
+/* The whole command on the tiny language: a biLM, word2vec, every probe, the
+ * table file and the "flies" part (whose words it has never seen). */
+START_TEST(test_cli_end_to_end) {
+    if (!bin_path("rnn")) SKIP_TEST("bin/rnn is not built");
+    scratch_begin("rnn_elmo_e2e");
+    char *text = fly_language(300, 3);
+    const char *corpus = scratch_put("fly.txt", text);
+    free(text);
+    char args[8192];
+    snprintf(args, sizeof args, "elmo-probe --tagged '%s' --out '%s' --steps 30 --hidden 8 --layers 1 "
+             "--static-dim 8 --probe-tokens 600 --probe-epochs 2 --quiet", corpus, scratch_at("run"));
+    char *out = bin_expect_ok("rnn", args, NULL);
+    const char *reprs[] = { "mft", "static", "layer0", "layer1", "mix" };
+    for (int k = 0; k < 5; k++) {
+        char want[64];
+        snprintf(want, sizeof want, "RESULT stage=rnn task=elmo-probe repr=%s ", reprs[k]);
+        expect_has(out, want, "elmo-probe's output");
+    }
+    expect_has(out, "\"flies\" in \"he flies to chicago every week\": tag by probe", "elmo-probe's output");
+    ck_assert(scratch_exists("run/probe.tsv") && scratch_exists("run/fwd/model.ckpt") && scratch_exists("run/bwd/model.ckpt"));
+    free(out);
+    /* a second run loads the biLM instead of training it */
+    out = bin_expect_ok("rnn", args, NULL);
+    ck_assert_msg(!strstr(out, "task=elmo-bilm"), "the second run trained again");
+    free(out);
+    scratch_end();
+}
+END_TEST
+
 static Suite *elmo_suite(void) {
     Suite *s = suite_create("rnn_elmo");
     TCase *tc = tcase_create("elmo");
@@ -254,6 +284,7 @@ static Suite *elmo_suite(void) {
     tcase_add_test(tc, test_layers_see_their_side);
     tcase_add_test(tc, test_context_beats_static_on_fly);
     tcase_add_test(tc, test_cli_bad_input);
+    tcase_add_test(tc, test_cli_end_to_end);
     suite_add_tcase(s, tc);
     return s;
 }
