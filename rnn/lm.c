@@ -142,7 +142,7 @@ void rnn_lm_reset_state(RnnLmActs *a, const RnnLm *m) {
 
 /* ------------------------------------------------------------ forward */
 
-double rnn_lm_forward(RnnLm *m, RnnLmActs *a, const int *inp, const int *tgt, int T, int train) {
+void rnn_lm_forward_states(RnnLm *m, RnnLmActs *a, const int *inp, int T, int train) {
     const RnnLmConfig *c = &m->cfg;
     const RnnLmTensors *w = &m->w;
     if (T < 1 || T > a->T) die("rnn_lm_forward: chunk of %d steps, buffers hold 1..%d", T, a->T);
@@ -151,7 +151,6 @@ double rnn_lm_forward(RnnLm *m, RnnLmActs *a, const int *inp, const int *tgt, in
     float p = train ? c->dropout : 0.0f;
     a->last_T = T; a->train = train;
     memcpy(a->inp, inp, (size_t)N * sizeof(int));
-    if (tgt) memcpy(a->tgt, tgt, (size_t)N * sizeof(int));
 
     embedding_forward(a->emb, a->inp, w->wte, N, c->V, c->E);
     dropout_forward(a->xin[0], a->mask[0], a->emb, p, (size_t)N * c->E, &a->rng);
@@ -166,7 +165,14 @@ double rnn_lm_forward(RnnLm *m, RnnLmActs *a, const int *inp, const int *tgt, in
                           w->w_ih[l], w->w_hh[l], w->b_ih[l], w->b_hh[l], T, B, I, c->H);
         dropout_forward(a->xin[l + 1], a->mask[l + 1], a->h_all[l], p, (size_t)N * c->H, &a->rng);
     }
-    linear_forward(a->logits, a->xin[c->L], w->w_out, w->b_out, N, c->H, c->V);
+}
+
+double rnn_lm_forward(RnnLm *m, RnnLmActs *a, const int *inp, const int *tgt, int T, int train) {
+    const RnnLmConfig *c = &m->cfg;
+    int N = T * a->B;
+    rnn_lm_forward_states(m, a, inp, T, train);
+    if (tgt) memcpy(a->tgt, tgt, (size_t)N * sizeof(int));
+    linear_forward(a->logits, a->xin[c->L], m->w.w_out, m->w.b_out, N, c->H, c->V);
     if (!tgt) return 0.0;
     return crossentropy_forward(a->probs, a->logits, a->tgt, N, c->V, -1, 0.0f);
 }

@@ -104,6 +104,9 @@ void rnn_lm_reset_state(RnnLmActs *a, const RnnLm *m);
  * cross-entropy in nats over the T*B targets (0 without targets).
  */
 double rnn_lm_forward(RnnLm *m, RnnLmActs *a, const int *inp, const int *tgt, int T, int train);
+/* The same chunk through the embedding and the layers only, no decoder:
+ * a->h_all[l] gets every step's state of layer l (what ELMo reads, elmo.h). */
+void rnn_lm_forward_states(RnnLm *m, RnnLmActs *a, const int *inp, int T, int train);
 /*
  * Backward of the last forward (which had targets): accumulates into
  * m->pt.grads. dloss scales the gradient of the mean loss: 1 for the mean,

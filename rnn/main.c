@@ -6,6 +6,8 @@
  *   rnn lm-eval --model runs/rnn/bible data/cache/bible/chars.test.txt
  *   rnn sample --model runs/rnn/bible --n 300 --temperature 0.8
  *   rnn gradnorm                               ||dL_T/dh_t|| vs T-t, RNN vs LSTM (PNG)
+ *   rnn elmo-probe                             a biLM on Brown, POS probes of its layers (RESULT per row)
+ *   rnn elmo                                   "flies" in four sentences, tagged by those probes
  *   rnn demo                                   the chapter's demo, a few minutes
  *
  * Exit status: 0 ok, 1 bad input (a clear message), 2 bad usage.
@@ -21,7 +23,7 @@
 #include "metrics.h"
 #include "rnn/classify_cli.h"
 #include "rnn/classify_demo.h"
-#include "rnn/elmo.h"
+#include "rnn/elmo_cli.h"
 #include "rnn/gradnorm.h"
 #include "rnn/lm_train.h"
 #include "util.h"
@@ -60,6 +62,7 @@ static const char *usage_main =
     "  classify-eval   a saved classifier's accuracy on a labelled file\n"
     "  gradnorm   ||dL_T/dh_t|| against T-t for an RNN and an LSTM, as a PNG\n"
     "  elmo       contextual vectors from a bidirectional LSTM LM (\"flies\" twice)\n"
+    "  elmo-probe the POS probe of a biLM's layers vs static vectors (Peters et al. 2018)\n"
     "  demo       the chapter's demo on the built-in Bible corpus\n"
     "  bench      median training-step time (make bench compares it with PyTorch)\n"
     "\n"
@@ -403,131 +406,6 @@ static int cmd_demo(int argc, char **argv) {
     return 0;
 }
 
-static const char *usage_elmo =
-    "usage: rnn elmo [--out DIR (runs/rnn/elmo)] [--steps N (600)] [--hidden H (128)] [--threads N]\n"
-    "\n"
-    "Train a forward and a backward word-level LSTM LM on the Bible (unless DIR\n"
-    "already holds them: DIR/fwd, DIR/bwd), then give \"flies\" in \"time flies\n"
-    "like an arrow\" and in \"fruit flies like a banana\" their contextual vectors\n"
-    "[h_fwd ; h_bwd] and list each one's nearest tokens among the contextual\n"
-    "vectors of 400 validation verses. A static embedding would give both the\n"
-    "same vector. Ends with RESULT ... cos_flies=...\n";
-
-static double cosine(const float *a, const float *b, int n) {
-    double ab = 0, aa = 0, bb = 0;
-    for (int i = 0; i < n; i++) { ab += (double)a[i] * b[i]; aa += (double)a[i] * a[i]; bb += (double)b[i] * b[i]; }
-    return ab / (sqrt(aa * bb) + 1e-12);
-}
-
-static int cmd_elmo(int argc, char **argv) {
-    Options o = {0};
-    parse(&o, argc, argv, usage_elmo, 0);
-    const char *root = strcmp(o.lm.out, "runs/rnn/lm") == 0 ? "runs/rnn/elmo" : o.lm.out;
-    char fdir[4096], bdir[4096], probe[4200];
-    snprintf(fdir, sizeof fdir, "%s/fwd", root);
-    snprintf(bdir, sizeof bdir, "%s/bwd", root);
-    snprintf(probe, sizeof probe, "%s/model.ckpt", bdir);
-    FILE *exists = fopen(probe, "rb");
-    if (exists) fclose(exists);
-    else {
-        corpus_paths(&o, CORPUS_BIBLE_WORDS);
-        RnnLmData d;
-        load_corpus(&o, &d);
-        RnnLmTrainOptions t = o.lm;
-        t.model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 128, .H = o.lm.model.H, .L = 1 };
-        t.T = 35; t.B = 20; t.steps = o.lm.steps > 0 ? o.lm.steps : 600;
-        t.eval_every = t.steps; t.eval_tokens = 20000; t.quiet = 1;
-        RnnLm m;
-        t.out = fdir;
-        double lf = rnn_lm_train(&m, &d, &t);
-        rnn_lm_free(&m);
-        /* the backward LM: the same model on the reversed streams */
-        RnnLmData r = d;
-        for (int s = 0; s < 3; s++) r.split[s] = d.split[s] ? rnn_elmo_reverse(d.split[s], d.len[s]) : NULL;
-        t.out = bdir;
-        double lb = rnn_lm_train(&m, &r, &t);
-        rnn_lm_free(&m);
-        printf("trained forward and backward LSTM LMs (%ld steps each): valid ppl %.1f / %.1f\n", t.steps, exp(lf), exp(lb));
-        for (int s = 0; s < 3; s++) free(r.split[s]);
-        rnn_lm_data_free(&d);
-    }
-    RnnLm fwd, bwd;
-    Vocab *v, *vb;
-    rnn_lm_load(&fwd, &v, fdir, NULL);
-    rnn_lm_load(&bwd, &vb, bdir, NULL);
-    if (vb->size != v->size) die("'%s' and '%s' have different vocabularies", fdir, bdir);
-    vocab_free(vb);
-    int H2 = 2 * fwd.cfg.H;
-
-    /* a pool of contextual vectors: every token of 400 validation verses */
-    char va[4096];
-    data_path_or_die(va, sizeof va, "bible/words.valid.txt");
-    Lines *lines = lines_load(va);
-    int verses = lines->n < 400 ? (int)lines->n : 400, cap = 128, total = 0;
-    float *pool = xmalloc((size_t)verses * cap * H2 * sizeof(float));
-    int *verse_of = xmalloc((size_t)verses * cap * sizeof(int)), *pos_of = xmalloc((size_t)verses * cap * sizeof(int));
-    for (int i = 0; i < verses; i++) {
-        if (vocab_encode(v, lines->line[i], strlen(lines->line[i]), NULL, 0) == 0) continue;
-        int n = rnn_elmo_embed(pool + (size_t)total * H2, cap, &fwd, &bwd, v, lines->line[i]);
-        for (int k = 0; k < n; k++) { verse_of[total + k] = i; pos_of[total + k] = k; }
-        total += n;
-    }
-    /* centre the vectors: raw LSTM states share one large common direction
-     * that would make every cosine near 1 (Mu & Viswanath 2018) */
-    double *mean = xcalloc((size_t)H2, sizeof(double));
-    for (int j = 0; j < total; j++) for (int q = 0; q < H2; q++) mean[q] += pool[(size_t)j * H2 + q];
-    for (int q = 0; q < H2; q++) mean[q] /= total > 0 ? total : 1;
-    for (int j = 0; j < total; j++) for (int q = 0; q < H2; q++) pool[(size_t)j * H2 + q] -= (float)mean[q];
-    const char *sent[2] = { "time flies like an arrow", "fruit flies like a banana" };
-    float vec[2][2 * 1024];
-    if (H2 > 2 * 1024) die("elmo: hidden size too large for this demo");
-    for (int s = 0; s < 2; s++) {
-        float tmp[8 * 2 * 1024];
-        rnn_elmo_embed(tmp, 8, &fwd, &bwd, v, sent[s]);
-        for (int q = 0; q < H2; q++) vec[s][q] = tmp[(size_t)1 * H2 + q] - (float)mean[q];   /* "flies" is word 1 */
-        printf("\n\"flies\" in \"%s\": nearest of %d tokens in context\n", sent[s], total);
-        int best[5] = { -1, -1, -1, -1, -1 };
-        double bc[5] = { -2, -2, -2, -2, -2 };
-        for (int j = 0; j < total; j++) {
-            double c = cosine(vec[s], pool + (size_t)j * H2, H2);
-            for (int k = 0; k < 5; k++)
-                if (c > bc[k]) {
-                    for (int q = 4; q > k; q--) { bc[q] = bc[q - 1]; best[q] = best[q - 1]; }
-                    bc[k] = c; best[k] = j;
-                    break;
-                }
-        }
-        for (int k = 0; k < 5 && best[k] >= 0; k++) {
-            const char *line = lines->line[verse_of[best[k]]];
-            /* show the word with two words of context each side */
-            char words[5][64] = {{0}};
-            int nw = 0, at = pos_of[best[k]];
-            for (const char *p = line; *p && nw <= at + 2; ) {
-                while (*p == ' ') p++;
-                if (!*p) break;
-                int l = 0;
-                while (p[l] && p[l] != ' ') l++;
-                if (nw >= at - 2) snprintf(words[nw - (at - 2)], 64, "%.*s", l, p);
-                nw++; p += l;
-            }
-            printf("  %.3f  ", bc[k]);
-            for (int q = at - 2; q <= at + 2; q++) if (q >= 0 && q < nw) printf(q == at ? "[%s] " : "%s ", words[q - (at - 2)]);
-            printf("\n");
-        }
-    }
-    double c = cosine(vec[0], vec[1], H2);
-    printf("\ncosine between the two \"flies\" (centred): %.3f (a static embedding gives 1.000)\n", c);
-    result_begin("rnn");
-    result_str("task", "elmo");
-    result_num("cos_flies", c, 4);
-    result_end();
-    lines_free(lines);
-    free(pool); free(verse_of); free(pos_of); free(mean);
-    vocab_free(v);
-    rnn_lm_free(&fwd); rnn_lm_free(&bwd);
-    return 0;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -604,7 +482,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "gradnorm") == 0) return cmd_gradnorm(argc, argv);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc, argv);
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc, argv);
-    if (strcmp(cmd, "elmo") == 0) return cmd_elmo(argc, argv);
+    if (strcmp(cmd, "elmo") == 0) return rnn_cmd_elmo(argc, argv);
+    if (strcmp(cmd, "elmo-probe") == 0) return rnn_cmd_elmo_probe(argc, argv);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) help(usage_main);
     usage_error("unknown command '%s' (see rnn --help)", cmd);
 }

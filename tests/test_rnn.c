@@ -20,8 +20,7 @@
  *     still holds each step once (common/metrics' metrics_resume); without
  *     train_state.ckpt a run still resumes (its state from zero); resuming
  *     with another batch is an error;
- *   - ELMo: "flies" gets different vectors in two sentences; the forward
- *     half of a word sees only its left context;
+ *   - ELMo's layers and probe: tests/test_rnn_elmo.c;
  *   - the vanishing gradient: 30 steps back, the RNN's ||dL/dh|| is below
  *     1e-3 of its last value and far below the LSTM's (forget bias 3);
  *   - quality: the demo's quick mode (char LSTM 2x128 on the Bible, 150 steps
@@ -77,7 +76,6 @@
 #include "params.h"
 #include "rnn/classify.h"
 #include "rnn/classify_cli.h"
-#include "rnn/elmo.h"
 #include "rnn/gradnorm.h"
 #include "rnn/lm.h"
 #include "rnn/lm_train.h"
@@ -306,37 +304,6 @@ START_TEST(test_sampling_is_seeded_and_greedy_at_temperature_zero) {
     free(g1); free(g2); free(k1); free(p1); free(h1); free(h2);
     rnn_lm_free(&m);
     vocab_free(v);
-}
-END_TEST
-
-/* ------------------------------------------------------------ ELMo */
-
-START_TEST(test_elmo_vectors_depend_on_context) {
-    const char *text = "time flies like an arrow fruit flies like a banana";
-    Vocab *v = vocab_build(VOCAB_WORD, text, strlen(text), 1, 0);
-    RnnLm fwd, bwd;
-    small_model(&fwd, RNN_LSTM, v->size);
-    small_model(&bwd, RNN_LSTM, v->size);
-    Rng r;
-    rng_seed(&r, 2, 0);
-    rnn_lm_init_uniform(&bwd, 0.3f, &r);   /* a different backward model */
-    float a[5 * 16], b[5 * 16], c[5 * 16];
-    ck_assert_int_eq(rnn_elmo_embed(a, 5, &fwd, &bwd, v, "time flies like an arrow"), 5);
-    rnn_elmo_embed(b, 5, &fwd, &bwd, v, "fruit flies like a banana");
-    rnn_elmo_embed(c, 5, &fwd, &bwd, v, "time flies like an arrow");
-    ck_assert_mem_eq(a, c, sizeof a);                          /* deterministic */
-    double diff = 0.0;
-    for (int q = 0; q < 16; q++) diff += fabs(a[16 + q] - b[16 + q]);
-    ck_assert(diff > 1e-3);                                    /* "flies" differs by context */
-    /* the forward half of word 0 sees only "time": the same as a one-word sentence */
-    float one[16];
-    rnn_elmo_embed(one, 1, &fwd, &bwd, v, "time");
-    for (int q = 0; q < 8; q++) ck_assert_float_eq_tol(one[q], a[q], 1e-6f);
-    int ids[4] = { 1, 2, 3, 4 }, *rev = rnn_elmo_reverse(ids, 4);
-    ck_assert(rev[0] == 4 && rev[3] == 1);
-    free(rev);
-    vocab_free(v);
-    rnn_lm_free(&fwd); rnn_lm_free(&bwd);
 }
 END_TEST
 
@@ -928,7 +895,7 @@ START_TEST(test_missing_dataset_says_make_data) {
         { "classify-train --preset mr-cnn-rand", NULL }, { "classify-train --preset sst2-cnn-rand", NULL },
         { "classify-train --preset bible-cnn", NULL }, { "classify-eval --model '%s' --task sst2", cls },
         { "classify-eval --model '%s' --task bible", cls }, { "demo --quick", NULL },
-        { "elmo --out '%s'", tmp_path("rnn_elmo") },
+        { "elmo --out '%s'", tmp_path("rnn_elmo") }, { "elmo-probe --out '%s'", tmp_path("rnn_elmo_probe") },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char args[4200], *err;
@@ -1147,7 +1114,6 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_checkpoint_round_trip_and_sampling);
     tcase_add_test(tc, test_sampling_is_seeded_and_greedy_at_temperature_zero);
     tcase_add_test(tc, test_rnn_gradient_vanishes_faster_than_lstm);
-    tcase_add_test(tc, test_elmo_vectors_depend_on_context);
     tcase_add_test(tc, test_bad_config_rejected);
     tcase_add_test(tc, test_kim_cnn_matches_pytorch);
     tcase_add_test(tc, test_gradcheck_classifiers);
