@@ -38,10 +38,19 @@ double dist_sum(double x);
 /* x[0..n) <- rank 0's x[0..n). */
 void dist_broadcast(float *x, size_t n);
 void dist_barrier(void);
+
+/* ZeRO (zero.h): the buffer x[0..bounds[n]) is split among the n ranks, rank
+ * r holding [bounds[r], bounds[r+1]). dist_allgather gives every rank every
+ * slice: x[bounds[r] ..) <- rank r's x[bounds[r] ..), for each r. */
+void dist_allgather(float *x, const size_t *bounds);
+/* Rank `from` sends x[0..n) to rank 0, which receives it into its x[0..n)
+ * (every other rank does nothing): how rank 0 collects what only `from` has. */
+void dist_to_root(float *x, size_t n, int from);
 /* Leave with status: under MPI (once joined) MPI_Abort, which ends every rank. */
 void dist_exit(int status) __attribute__((noreturn));
 
-/* Seconds spent in dist_allreduce_sum so far (what the scaling model predicts). */
-double dist_allreduce_seconds(void);
+/* Seconds spent so far in dist_allreduce_sum and dist_allgather, the
+ * per-step collectives (what the scaling model predicts). */
+double dist_comm_seconds(void);
 
 #endif

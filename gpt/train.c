@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "optim.h"
 #include "util.h"
+#include "zero.h"
 
 #define STEP_STREAM 1000   /* step s draws from stream STEP_STREAM + s */
 #define EVAL_STREAM 7      /* validation batches: always the same ones */
@@ -127,13 +128,27 @@ double gpt_eval_stream(Gpt *m, const int *tokens, size_t n, int T, int stride, s
     return sum / (double)(n - 1);
 }
 
-void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step) {
+/* The checkpoint's config text: the model's keys, then the caller's (malloc'd). */
+static char *checkpoint_config(const Gpt *m, const char *extra_config) {
     char model[512];
     gpt_config_text(&m->cfg, model, sizeof model);
     size_t n = strlen(model) + (extra_config ? strlen(extra_config) : 0) + 1;
     char *config = xmalloc(n);
     snprintf(config, n, "%s%s", model, extra_config ? extra_config : "");
+    return config;
+}
+
+void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step) {
+    char *config = checkpoint_config(m, extra_config);
     checkpoint_save(path, "gpt", config, &m->pt, step, 1);
+    free(config);
+}
+
+/* The checkpoint of a ZeRO run (zero.h): a collective, rank 0 writes. */
+static void save_checkpoint_zero(const Gpt *m, const ZeroShard *z, const char *path, const char *extra_config,
+                                 long step) {
+    char *config = checkpoint_config(m, extra_config);
+    zero_checkpoint_save(z, &m->pt, path, "gpt", config, step);
     free(config);
 }
 
@@ -172,8 +187,10 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
     int *x = xmalloc((size_t)Bl * T * sizeof(int)), *y = xmalloc((size_t)Bl * T * sizeof(int));
     AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
                      .decoupled = 1};
+    ZeroShard z;   /* --zero 1: this rank's slice of AdamW's state */
+    if (tc->zero) zero_init(&z, &m->pt);
     Metrics *mt = NULL;
-    char ckpt[4096];
+    char ckpt[4096] = "";
     if (tc->out_dir && dist_is_root()) {   /* rank 0 alone writes */
         make_dirs(tc->out_dir);
         mt = start > 0 ? metrics_resume(tc->out_dir, METRIC_COLUMNS, start) : metrics_create(tc->out_dir, METRIC_COLUMNS);
@@ -208,7 +225,8 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         dist_allreduce_sum(m->pt.grads, m->pt.total);
         loss = dist_sum(loss) / ranks;
         float norm = tc->grad_clip > 0 ? clip_grad_norm(&m->pt, tc->grad_clip) : 0.0f;
-        adam_step(&m->pt, &ac, lr, (int)step + 1);
+        if (tc->zero) zero_adam_step(&z, &m->pt, &ac, lr, (int)step + 1);
+        else adam_step(&m->pt, &ac, lr, (int)step + 1);
         if (!isfinite(loss)) die("the training loss became %g at step %ld (learning rate too high?)", loss, step);
         if (losses) losses[step - start] = (float)loss;
 
@@ -233,9 +251,11 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
          * checkpoint does not log it twice. */
         if (evaluating && (step + 1) % tc->eval_interval == 0 && step + 1 < tc->steps)
             validate(m, tc, mt, val, n_val, step + 1, tokens_per_step, t0);
-        if (mt && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps))
-            gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
+        int save = tc->out_dir && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps);
+        if (save && tc->zero) save_checkpoint_zero(m, &z, ckpt, tc->extra_config, step + 1);   /* every rank */
+        else if (save && mt) gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
     }
+    if (tc->zero) zero_free(&z);
     if (!quiet) progress_end();
     m->training = 0;
     m->rng = NULL;

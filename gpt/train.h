@@ -53,6 +53,9 @@ typedef struct {
     const char *out_dir;     /* metrics.tsv and ckpt.bin land here (NULL: none) */
     const char *extra_config;/* "key=value\n" lines saved in checkpoints (tokenizer) */
     int quiet;               /* no progress display */
+    int zero;                /* 1: ZeRO stage 1 (common/zero.h): each rank keeps AdamW's
+                              * state of its slice of the parameters only; m then comes
+                              * back without optimizer state (it is in the checkpoint) */
     /* optional: training windows start only at these offsets (each with T+1
      * tokens after it), e.g. the starts of documents, so every example is
      * seen from its first token at position 0; NULL: anywhere (nanoGPT) */

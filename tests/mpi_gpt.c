@@ -4,11 +4,13 @@
  * A program, not a Check suite: Check forks each test, and a forked child
  * cannot share the parent's MPI job.
  *
- *   mpi_gpt train DIR START STEPS   train a tiny GPT (dropout 0, clipping on) on a
+ *   mpi_gpt train DIR START STEPS [ZERO]
+ *                                   train a tiny GPT (dropout 0, clipping on) on a
  *                                   fixed synthetic stream from step START (0: a fresh
  *                                   model; else DIR/ckpt.bin) to STEPS with a global
- *                                   batch of 8; rank 0 writes DIR/ckpt.bin,
- *                                   DIR/metrics.tsv and DIR/losses (one loss a line)
+ *                                   batch of 8, with ZeRO stage ZERO (default 0); rank 0
+ *                                   writes DIR/ckpt.bin, DIR/metrics.tsv and DIR/losses
+ *                                   (one loss a line)
  *   mpi_gpt compare A B TOL         losses, gradient norms and parameters of runs A
  *                                   and B agree within TOL (absolute; relative for the
  *                                   norms); exit 1 otherwise
@@ -38,7 +40,7 @@ static void synthetic_stream(int *s) {
     for (int i = 0; i < N_STREAM; i++) s[i] = (int)rng_below(&r, V) % (i % 7 + 3);   /* some structure */
 }
 
-static void train(const char *dir, long start, long steps) {
+static void train(const char *dir, long start, long steps, int zero) {
     if (steps > MAX_STEPS || start >= steps) die("train: steps %ld..%ld outside 0..%d", start, steps, MAX_STEPS);
     static int stream[N_STREAM];
     synthetic_stream(stream);
@@ -58,7 +60,7 @@ static void train(const char *dir, long start, long steps) {
     GptTrainConfig tc = {.batch = 8, .seq_len = 16, .accum = 2, .steps = steps, .lr = 3e-3f, .min_lr = 3e-4f,
                          .warmup = 2, .decay_steps = steps, .beta1 = 0.9f, .beta2 = 0.99f, .weight_decay = 0.1f,
                          .grad_clip = 1.0f, .eval_interval = 2, .eval_iters = 2, .log_interval = 1, .seed = 5,
-                         .quiet = 1, .out_dir = dir};
+                         .quiet = 1, .out_dir = dir, .zero = zero};
     float losses[MAX_STEPS];
     gpt_train(&m, &tc, stream, N_TRAIN, stream + N_TRAIN, N_STREAM - N_TRAIN, start, losses);
     if (dist_is_root()) {
@@ -156,9 +158,9 @@ static void time_allreduce(size_t n, int reps) {
     dist_allreduce_sum(x, n);   /* the first one sets up the connections */
     for (int i = 0; i < reps; i++) {
         dist_barrier();
-        double t0 = dist_allreduce_seconds();
+        double t0 = dist_comm_seconds();
         dist_allreduce_sum(x, n);
-        ms[i] = 1e3 * (dist_allreduce_seconds() - t0);
+        ms[i] = 1e3 * (dist_comm_seconds() - t0);
     }
     qsort(ms, (size_t)reps, sizeof *ms, by_value);
     double med = ms[reps / 2], bytes = 2.0 * (dist_size() - 1) / dist_size() * 4.0 * n;
@@ -170,8 +172,8 @@ static void time_allreduce(size_t n, int reps) {
 int main(int argc, char **argv) {
     util_set_prog("mpi_gpt");
     dist_init(&argc, &argv);
-    if (argc == 5 && !strcmp(argv[1], "train")) {
-        train(argv[2], atol(argv[3]), atol(argv[4]));
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "train")) {
+        train(argv[2], atol(argv[3]), atol(argv[4]), argc == 6 ? atoi(argv[5]) : 0);
         return 0;
     }
     if (argc == 4 && !strcmp(argv[1], "allreduce")) {
@@ -179,5 +181,5 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 5 && !strcmp(argv[1], "compare")) return compare(argv[2], argv[3], atof(argv[4]));
-    usage_error("usage: mpi_gpt train DIR START STEPS | compare A B TOL | allreduce FLOATS REPS");
+    usage_error("usage: mpi_gpt train DIR START STEPS [ZERO] | compare A B TOL | allreduce FLOATS REPS");
 }
