@@ -11,6 +11,13 @@ static double comm_s;   /* time in dist_allreduce_sum and dist_allgather */
 
 double dist_comm_seconds(void) { return comm_s; }
 
+int dist_share(int B, int *first) {
+    int n = dist_size();
+    if (B % n) die("the batch %d does not divide among %d ranks", B, n);
+    *first = dist_rank() * (B / n);
+    return B / n;
+}
+
 #ifdef USE_MPI
 #include <limits.h>
 #include <mpi.h>

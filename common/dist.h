@@ -31,6 +31,11 @@ int dist_rank(void);
 int dist_size(void);
 static inline int dist_is_root(void) { return dist_rank() == 0; }
 
+/* This rank's share of a batch of B rows (B must divide by the number of
+ * ranks, or it dies): B/n rows, the first at *first -- rank r takes the
+ * contiguous rows [r B/n, (r+1) B/n), so the union is one process's batch. */
+int dist_share(int B, int *first);
+
 /* x[0..n) <- the sum over the ranks of x[0..n) (in place). */
 void dist_allreduce_sum(float *x, size_t n);
 /* The sum over the ranks of one double. */

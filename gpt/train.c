@@ -22,16 +22,6 @@
 /* with several ranks, rank r's dropout masks at step s: stream DROPOUT_STREAM + s * ranks + r */
 #define DROPOUT_STREAM (1ULL << 40)
 
-/* Data parallelism (dist.h): each of n ranks takes a contiguous 1/n of the
- * B windows one process would draw, so the batches, and hence the results,
- * do not depend on the number of ranks. Returns B/n; *first gets the rank's
- * first window. */
-static int rank_share(int B, int *first) {
-    int n = dist_size();
-    if (B % n) die("the batch %d does not divide among %d ranks", B, n);
-    *first = dist_rank() * (B / n);
-    return B / n;
-}
 
 /* B windows of T+1 tokens at random offsets, of which windows first ..
  * first+count-1 are kept: inputs x (count,T), targets y (count,T); each
@@ -54,7 +44,7 @@ static void random_batch(int *x, int *y, const int *tokens, size_t n, const size
  * their means is the whole batch's (the shares are equal). */
 static double estimate_loss_from(Gpt *m, const int *tokens, size_t n, const size_t *starts, size_t n_starts, int B,
                                  int T, int iters, unsigned long long seed) {
-    int first, Bl = rank_share(B, &first);
+    int first, Bl = dist_share(B, &first);
     int *x = xmalloc((size_t)Bl * T * sizeof(int)), *y = xmalloc((size_t)Bl * T * sizeof(int));
     int was_training = m->training;
     m->training = 0;
@@ -175,7 +165,10 @@ static void validate(Gpt *m, const GptTrainConfig *tc, Metrics *mt, const int *v
 double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses) {
     int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1, ranks = dist_size();
-    int first, Bl = rank_share(B, &first);   /* this rank's windows of each micro-batch */
+    /* Data parallelism (dist.h): each of n ranks takes a contiguous 1/n of the
+     * B windows one process would draw, so the batches, and hence the results,
+     * do not depend on the number of ranks */
+    int first, Bl = dist_share(B, &first);
     if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);
     if (!m->act_memory || m->B < Bl || m->T < T) gpt_alloc_acts(m, Bl, T);
     for (size_t i = 0; i < tc->n_starts; i++)

@@ -14,6 +14,8 @@
  *   mpi_gpt compare A B TOL         losses, gradient norms and parameters of runs A
  *                                   and B agree within TOL (absolute; relative for the
  *                                   norms); exit 1 otherwise
+ *   mpi_gpt values A B TOL          the parameters of checkpoint files A and B, of any
+ *                                   stage (rnn's model.ckpt too), agree within TOL
  *   mpi_gpt allreduce FLOATS REPS   time REPS all-reduces of a FLOATS-float buffer
  *                                   (gpt/SCALING.md: measured beside the model)
  *
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "dist.h"
 #include "gpt/gpt.h"
 #include "gpt/train.h"
@@ -145,6 +148,21 @@ static int compare(const char *a, const char *b, double tol) {
     return ok ? 0 : 1;
 }
 
+static int compare_values(const char *a, const char *b, double tol) {
+    CheckpointInfo ca, cb;
+    char err[1200];
+    if (checkpoint_read(a, NULL, &ca, err, sizeof err) || checkpoint_read(b, NULL, &cb, err, sizeof err)) die("%s", err);
+    if (ca.step != cb.step || ca.total != cb.total) die("'%s' and '%s' differ in step or size", a, b);
+    double gap = 0.0;
+    for (size_t i = 0; i < ca.total; i++) gap = fmax(gap, fabs((double)ca.values[i] - cb.values[i]));
+    int ok = gap <= tol;
+    printf("%s %s vs %s: step %ld, largest parameter gap %.3g; tolerance %.3g\n", ok ? "OK  " : "FAIL", a, b, ca.step,
+           gap, tol);
+    checkpoint_free(&ca);
+    checkpoint_free(&cb);
+    return ok ? 0 : 1;
+}
+
 static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -181,5 +199,6 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 5 && !strcmp(argv[1], "compare")) return compare(argv[2], argv[3], atof(argv[4]));
-    usage_error("usage: mpi_gpt train DIR START STEPS [ZERO] | compare A B TOL | allreduce FLOATS REPS");
+    if (argc == 5 && !strcmp(argv[1], "values")) return compare_values(argv[2], argv[3], atof(argv[4]));
+    usage_error("usage: mpi_gpt train DIR START STEPS [ZERO] | compare A B TOL | values A B TOL | allreduce FLOATS REPS");
 }

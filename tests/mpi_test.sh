@@ -9,13 +9,16 @@
 #   4. gpt finetune with 2 ranks prints the loss and accuracies of 1 process,
 #      with ZeRO too (when SST-2 is in $NLP_DATA_DIR or data/cache);
 #   5. a rank that fails (its --data file is missing) stops the whole job with a
-#      clear error and a non-zero status within a timeout, instead of hanging.
-# Needs BUILD (the MPI build's folder, e.g. build/release-mpi) and its bin/gpt.
+#      clear error and a non-zero status within a timeout, instead of hanging;
+#   6. rnn lm-train: 2 ranks x B/2 streams == 1 process x B streams (losses,
+#      gradient norms, parameters within TOL), and a 2-rank run resumed by 1
+#      rank, carried states included, == the straight 1-process run.
+# Needs BUILD (the MPI build's folder, e.g. build/release-mpi), its bin/gpt and bin/rnn.
 # As root, OpenMPI needs --allow-run-as-root; --oversubscribe lets 2 ranks run
 # on a machine with fewer free slots.
 set -u
 BUILD=${BUILD:?BUILD=build/<variant>-mpi}
-DRIVER=$BUILD/tests/mpi_gpt GPT=$BUILD/bin/gpt
+DRIVER=$BUILD/tests/mpi_gpt GPT=$BUILD/bin/gpt RNN=$BUILD/bin/rnn
 TOL=${TOL:-2e-5}
 MPIRUN=(timeout 120 mpirun --allow-run-as-root --oversubscribe)
 tmp=$(mktemp -d)
@@ -87,6 +90,38 @@ check "a failing rank stops the job (status $status, not 0, not the timeout's 12
     test "$status" -ne 0 -a "$status" -ne 124
 check "with its clear error" grep -q "missing.txt" "$tmp/fail.log"
 [ "$failed" -eq 0 ] || cat "$tmp/fail.log"
+
+# 6. rnn lm-train, a tiny 2-layer LSTM on characters, 4 streams of 8 steps
+# metrics_gap A B SPLITS: the largest gaps between the metrics.tsv rows of runs
+# A and B of the same step and split: the loss (absolute) of the rows of SPLITS
+# and every train row's grad_norm (relative: a gradient summed, not averaged,
+# over the ranks shows up in the norm only), "loss_gap norm_gap". (A resumed
+# run's train rows average fewer steps, so its check compares valid losses.)
+metrics_gap() {
+  awk -F'\t' -v splits=" $3 " 'FNR == 1 { run++; next }
+    { key = $1 " " $4 }
+    run == 1 { loss[key] = $5; norm[key] = $8; next }
+    key in loss {
+      if (index(splits, " " $4 " ")) { d = $5 - loss[key]; if (d < 0) d = -d; if (d > l) l = d }
+      if ($8 != "") { r = ($8 - norm[key]) / norm[key]; if (r < 0) r = -r; if (r > g) g = r }
+      n++ }
+    END { if (!n) { print "none none"; exit } printf "%g %g\n", l, g }' "$1/metrics.tsv" "$2/metrics.tsv"
+}
+within() {   # within "GAPS" TOL: every gap <= TOL (and there are gaps)
+  for g in $1; do awk -v g="$g" -v t="$2" 'BEGIN { exit !(g <= t) }' || return 1; done
+}
+lm=(lm-train --train "$tmp/text.txt" --char --hidden 16 --emb 8 --layers 2 --context 8 --batch 4 --eval-every 3
+    --eval-tokens 200 --quiet)
+"${MPIRUN[@]}" -np 1 "$RNN" "${lm[@]}" --steps 6 --out "$tmp/rnn1" > /dev/null || failed=$((failed + 1))
+"${MPIRUN[@]}" -np 2 "$RNN" "${lm[@]}" --steps 6 --out "$tmp/rnn2" > /dev/null || failed=$((failed + 1))
+gaps=$(metrics_gap "$tmp/rnn1" "$tmp/rnn2" "train valid")
+check "rnn lm-train: 2 ranks x 2 streams == 1 process x 4 (loss, grad norm gaps $gaps)" within "$gaps" "$TOL"
+check "rnn lm-train: and the parameters" "$DRIVER" values "$tmp/rnn1/model.ckpt" "$tmp/rnn2/model.ckpt" "$TOL"
+"${MPIRUN[@]}" -np 2 "$RNN" "${lm[@]}" --steps 3 --out "$tmp/rnnh" > /dev/null || failed=$((failed + 1))
+"${MPIRUN[@]}" -np 1 "$RNN" "${lm[@]}" --steps 6 --out "$tmp/rnnh" --resume > /dev/null || failed=$((failed + 1))
+gaps=$(metrics_gap "$tmp/rnn1" "$tmp/rnnh" valid)
+check "rnn lm-train: 2 ranks resumed by 1 == 1 process (loss, grad norm gaps $gaps)" within "$gaps" "$TOL"
+check "rnn lm-train: and the parameters" "$DRIVER" values "$tmp/rnn1/model.ckpt" "$tmp/rnnh/model.ckpt" "$TOL"
 
 echo "mpi tests: $failed failed ($(($(date +%s) - start)) s)"
 [ "$failed" -eq 0 ]
