@@ -85,7 +85,7 @@ void dist_barrier(void) {
 }
 
 /* MPI_Allgatherv's counts and offsets are ints: up to 2^31 - 1 floats in all
- * (GPT-2 1.5B), which ZeRO's callers check once (zero_init). */
+ * (GPT-2 1.5B has 1.56e9), beyond which it dies rather than wrap. */
 void dist_allgather(float *x, const size_t *bounds) {
     if (size == 1) return;
     if (bounds[size] > INT_MAX) die("dist_allgather: %zu floats exceed MPI's int counts", bounds[size]);

@@ -9,6 +9,9 @@
  * here is the single process: rank 0 of 1, the reductions copy nothing, the
  * barrier returns at once.
  *
+ * ZeRO stage 1 (zero.h) splits the optimizer's state among the ranks and
+ * puts the updated values back together with dist_allgather.
+ *
  * Only rank 0 writes files and prints results: dist_init points the other
  * ranks' stdout at /dev/null (their errors still reach stderr), and the
  * writers of metrics, checkpoints and plots ask dist_is_root().

@@ -59,8 +59,6 @@ void zero_checkpoint_save(const ZeroShard *z, const ParamTable *pt, const char *
     free(buf);
 }
 
-size_t zero_state_bytes(const ZeroShard *z) { return 2 * (z->hi - z->lo) * sizeof(float); }
-
 void zero_free(ZeroShard *z) {
     free(z->bounds);
     free(z->m);

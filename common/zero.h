@@ -51,8 +51,6 @@ void zero_adam_step(const ZeroShard *z, ParamTable *pt, const AdamConfig *cfg, f
  * rank calls it, rank 0 writes (path is read on rank 0 only). */
 void zero_checkpoint_save(const ZeroShard *z, const ParamTable *pt, const char *path, const char *stage,
                           const char *config, long step);
-/* Bytes of optimizer state this rank holds (8 per parameter of its slice). */
-size_t zero_state_bytes(const ZeroShard *z);
 void zero_free(ZeroShard *z);
 
 #endif

@@ -22,7 +22,6 @@
 /* with several ranks, rank r's dropout masks at step s: stream DROPOUT_STREAM + s * ranks + r */
 #define DROPOUT_STREAM (1ULL << 40)
 
-
 /* B windows of T+1 tokens at random offsets, of which windows first ..
  * first+count-1 are kept: inputs x (count,T), targets y (count,T); each
  * starts at one of starts[0..n_starts) when starts is not NULL. All B are

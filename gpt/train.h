@@ -23,7 +23,10 @@
  * the collective gpt_estimate_loss). The batches do not depend on n, so the
  * losses agree with one process up to the order of float sums, and a
  * checkpoint resumes with any n. Dropout masks do depend on n: with several
- * ranks, rank r of step s draws them from stream 2^40 + s n + r.
+ * ranks, rank r of step s draws them from stream 2^40 + s n + r. With
+ * tc->zero (common/zero.h) each rank keeps AdamW's state of its slice of the
+ * parameters only: the same results bit for bit, and checkpoints that hold
+ * the whole state (every rank takes part in their saving).
  *
  * Validation estimates, like nanoGPT's estimate_loss(), average the loss of
  * `eval_iters` random batches; they always use the same batches (stream 7),
