@@ -170,7 +170,7 @@ ifneq ($(MPI),1)
 	@echo "test-mpi needs the MPI build: make MPI=1 test-mpi" >&2; exit 2
 else
 	@scripts/deps.sh mpi
-	@$(MAKE) --no-print-directory MPI=1 $(BIN)/gpt $(BUILD)/tests/mpi_gpt
+	@$(MAKE) --no-print-directory MPI=1 $(BIN)/gpt $(BIN)/rnn $(BUILD)/tests/mpi_gpt
 	@BUILD=$(BUILD) tests/mpi_test.sh
 endif
 $(BUILD)/tests/mpi_gpt: $(BUILD)/tests/mpi_gpt.o $(BUILD)/libgpt.a $(LIBCOMMON)

@@ -29,53 +29,65 @@ uint32_t crc32_update(uint32_t crc, const void *data, size_t n) {
 
 /* ---------------------------------------------------------------- saving */
 
-typedef struct {
-    FILE *f;
-    const char *path;
-    uint32_t crc;
-} Writer;
-
-static void put(Writer *w, const void *data, size_t n) {
+static void put(CheckpointWriter *w, const void *data, size_t n) {
     xfwrite(data, 1, n, w->f, w->path);
     w->crc = crc32_update(w->crc, data, n);
 }
 
-static void put_u32(Writer *w, uint32_t x) { put(w, &x, 4); }
+static void put_u32(CheckpointWriter *w, uint32_t x) { put(w, &x, 4); }
 
-void checkpoint_save(const char *path, const char *stage, const char *config,
-                     const ParamTable *pt, long step, int with_optimizer) {
-    char *tmp;
-    Writer w = {atomic_open(path, &tmp), path, 0};
+void checkpoint_begin(CheckpointWriter *w, const char *path, const char *stage, const char *config,
+                      const ParamTable *pt, long step, int with_optimizer) {
+    *w = (CheckpointWriter){.path = path, .state_left = with_optimizer ? 2 * pt->total : 0};
+    w->f = atomic_open(path, &w->tmp);
     char stage_field[16] = {0};
     strncpy(stage_field, stage, sizeof stage_field - 1);
-    put(&w, MAGIC, 8);
-    put_u32(&w, CHECKPOINT_VERSION);
-    put(&w, stage_field, 16);
+    put(w, MAGIC, 8);
+    put_u32(w, CHECKPOINT_VERSION);
+    put(w, stage_field, 16);
     int64_t step64 = step;
-    put(&w, &step64, 8);
+    put(w, &step64, 8);
     uint32_t config_len = config ? (uint32_t)strlen(config) : 0;
-    put_u32(&w, config_len);
-    put(&w, config ? config : "", config_len);
-    put_u32(&w, (uint32_t)pt->count);
+    put_u32(w, config_len);
+    put(w, config ? config : "", config_len);
+    put_u32(w, (uint32_t)pt->count);
     for (int k = 0; k < pt->count; k++) {
         const ParamInfo *info = &pt->info[k];
         char name[PARAM_NAME_MAX] = {0};
         strcpy(name, info->name);
-        put(&w, name, sizeof name);
-        put_u32(&w, (uint32_t)info->ndim);
-        for (int d = 0; d < PARAM_MAX_DIMS; d++) put_u32(&w, d < info->ndim ? (uint32_t)info->shape[d] : 0);
+        put(w, name, sizeof name);
+        put_u32(w, (uint32_t)info->ndim);
+        for (int d = 0; d < PARAM_MAX_DIMS; d++) put_u32(w, d < info->ndim ? (uint32_t)info->shape[d] : 0);
     }
     uint64_t total = pt->total;
-    put(&w, &total, 8);
-    put_u32(&w, with_optimizer ? 1 : 0);
-    put(&w, pt->values, pt->total * sizeof(float));
+    put(w, &total, 8);
+    put_u32(w, with_optimizer ? 1 : 0);
+    put(w, pt->values, pt->total * sizeof(float));
+}
+
+void checkpoint_put_state(CheckpointWriter *w, const float *x, size_t n) {
+    if (n > w->state_left) die("checkpoint '%s': %zu optimizer floats more than the table has", w->path, n - w->state_left);
+    put(w, x, n * sizeof(float));
+    w->state_left -= n;
+}
+
+void checkpoint_end(CheckpointWriter *w) {
+    if (w->state_left) die("checkpoint '%s': %zu optimizer floats missing", w->path, w->state_left);
+    uint32_t crc = w->crc;
+    xfwrite(&crc, 4, 1, w->f, w->path);
+    atomic_commit(w->f, w->tmp, w->path);
+}
+
+void checkpoint_save(const char *path, const char *stage, const char *config,
+                     const ParamTable *pt, long step, int with_optimizer) {
+    if (with_optimizer && !pt->m) die("checkpoint '%s': the optimizer state is not in the table (ZeRO: zero.h)", path);
+    CheckpointWriter w;
+    checkpoint_begin(&w, path, stage, config, pt, step, with_optimizer);
     if (with_optimizer) {
-        put(&w, pt->m, pt->total * sizeof(float));
-        put(&w, pt->v, pt->total * sizeof(float));
+        checkpoint_put_state(&w, pt->m, pt->total);
+        checkpoint_put_state(&w, pt->v, pt->total);
     }
-    uint32_t crc = w.crc;
-    xfwrite(&crc, 4, 1, w.f, path);
-    atomic_commit(w.f, tmp, path);
+    checkpoint_end(&w);
 }
 
 /* ---------------------------------------------------------------- loading */

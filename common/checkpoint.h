@@ -33,6 +33,7 @@
 #define NLP_CHECKPOINT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "params.h"
 
 #define CHECKPOINT_VERSION 1
@@ -50,6 +51,23 @@ typedef struct {
 
 void checkpoint_save(const char *path, const char *stage, const char *config,
                      const ParamTable *pt, long step, int with_optimizer);
+/* The same in three parts, for optimizer state that is not in the table
+ * (ZeRO keeps each rank's slice of m and v apart, zero.h): begin writes the
+ * header and the values; put_state appends the next n floats of m then v
+ * (2 x total in all, in the table's order); end checks the count, adds the
+ * checksum and commits. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    char *tmp;            /* the temporary file renamed to path at the end */
+    uint32_t crc;
+    size_t state_left;    /* optimizer floats still expected */
+} CheckpointWriter;
+void checkpoint_begin(CheckpointWriter *w, const char *path, const char *stage, const char *config,
+                      const ParamTable *pt, long step, int with_optimizer);
+void checkpoint_put_state(CheckpointWriter *w, const float *x, size_t n);
+void checkpoint_end(CheckpointWriter *w);
+
 int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, char *err, size_t errlen);
 int checkpoint_restore(const CheckpointInfo *ck, ParamTable *pt, char *err, size_t errlen);
 void checkpoint_free(CheckpointInfo *ck);

@@ -7,9 +7,16 @@
 #include "matmul.h"
 #include "util.h"
 
-static double allreduce_s;   /* time in dist_allreduce_sum */
+static double comm_s;   /* time in dist_allreduce_sum and dist_allgather */
 
-double dist_allreduce_seconds(void) { return allreduce_s; }
+double dist_comm_seconds(void) { return comm_s; }
+
+int dist_share(int B, int *first) {
+    int n = dist_size();
+    if (B % n) die("the batch %d does not divide among %d ranks", B, n);
+    *first = dist_rank() * (B / n);
+    return B / n;
+}
 
 #ifdef USE_MPI
 #include <limits.h>
@@ -54,7 +61,7 @@ void dist_allreduce_sum(float *x, size_t n) {
         MPI_Allreduce(MPI_IN_PLACE, x + done, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
         done += (size_t)k;
     }
-    allreduce_s += now_seconds() - t0;
+    comm_s += now_seconds() - t0;
 }
 
 double dist_sum(double x) {
@@ -77,6 +84,28 @@ void dist_barrier(void) {
     if (size > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
 
+/* MPI_Allgatherv's counts and offsets are ints: up to 2^31 - 1 floats in all
+ * (GPT-2 1.5B has 1.56e9), beyond which it dies rather than wrap. */
+void dist_allgather(float *x, const size_t *bounds) {
+    if (size == 1) return;
+    if (bounds[size] > INT_MAX) die("dist_allgather: %zu floats exceed MPI's int counts", bounds[size]);
+    double t0 = now_seconds();
+    int counts[size], offsets[size];
+    for (int r = 0; r < size; r++) offsets[r] = (int)bounds[r], counts[r] = (int)(bounds[r + 1] - bounds[r]);
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, counts, offsets, MPI_FLOAT, MPI_COMM_WORLD);
+    comm_s += now_seconds() - t0;
+}
+
+void dist_to_root(float *x, size_t n, int from) {
+    if (size == 1 || from == 0 || (rank != 0 && rank != from)) return;
+    for (size_t done = 0; done < n;) {
+        int k = n - done > INT_MAX ? INT_MAX : (int)(n - done);
+        if (rank == 0) MPI_Recv(x + done, k, MPI_FLOAT, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        else MPI_Send(x + done, k, MPI_FLOAT, 0, 0, MPI_COMM_WORLD);
+        done += (size_t)k;
+    }
+}
+
 void dist_exit(int status) {
     if (joined) {
         fflush(stdout);
@@ -95,6 +124,8 @@ void dist_allreduce_sum(float *x, size_t n) {}
 double dist_sum(double x) { return x; }
 void dist_broadcast(float *x, size_t n) {}
 void dist_barrier(void) {}
+void dist_allgather(float *x, const size_t *bounds) {}
+void dist_to_root(float *x, size_t n, int from) {}
 void dist_exit(int status) { exit(status); }
 
 #endif

@@ -9,6 +9,9 @@
  * here is the single process: rank 0 of 1, the reductions copy nothing, the
  * barrier returns at once.
  *
+ * ZeRO stage 1 (zero.h) splits the optimizer's state among the ranks and
+ * puts the updated values back together with dist_allgather.
+ *
  * Only rank 0 writes files and prints results: dist_init points the other
  * ranks' stdout at /dev/null (their errors still reach stderr), and the
  * writers of metrics, checkpoints and plots ask dist_is_root().
@@ -31,6 +34,11 @@ int dist_rank(void);
 int dist_size(void);
 static inline int dist_is_root(void) { return dist_rank() == 0; }
 
+/* This rank's share of a batch of B rows (B must divide by the number of
+ * ranks, or it dies): B/n rows, the first at *first -- rank r takes the
+ * contiguous rows [r B/n, (r+1) B/n), so the union is one process's batch. */
+int dist_share(int B, int *first);
+
 /* x[0..n) <- the sum over the ranks of x[0..n) (in place). */
 void dist_allreduce_sum(float *x, size_t n);
 /* The sum over the ranks of one double. */
@@ -38,10 +46,19 @@ double dist_sum(double x);
 /* x[0..n) <- rank 0's x[0..n). */
 void dist_broadcast(float *x, size_t n);
 void dist_barrier(void);
+
+/* ZeRO (zero.h): the buffer x[0..bounds[n]) is split among the n ranks, rank
+ * r holding [bounds[r], bounds[r+1]). dist_allgather gives every rank every
+ * slice: x[bounds[r] ..) <- rank r's x[bounds[r] ..), for each r. */
+void dist_allgather(float *x, const size_t *bounds);
+/* Rank `from` sends x[0..n) to rank 0, which receives it into its x[0..n)
+ * (every other rank does nothing): how rank 0 collects what only `from` has. */
+void dist_to_root(float *x, size_t n, int from);
 /* Leave with status: under MPI (once joined) MPI_Abort, which ends every rank. */
 void dist_exit(int status) __attribute__((noreturn));
 
-/* Seconds spent in dist_allreduce_sum so far (what the scaling model predicts). */
-double dist_allreduce_seconds(void);
+/* Seconds spent so far in dist_allreduce_sum and dist_allgather, the
+ * per-step collectives (what the scaling model predicts). */
+double dist_comm_seconds(void);
 
 #endif

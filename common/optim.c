@@ -22,23 +22,30 @@ void sgd_step(ParamTable *pt, float lr, float momentum, float weight_decay) {
 }
 
 void adam_step(ParamTable *pt, const AdamConfig *cfg, float lr, int t) {
+    adam_step_slice(pt, cfg, lr, t, 0, pt->total, pt->m, pt->v);
+}
+
+void adam_step_slice(ParamTable *pt, const AdamConfig *cfg, float lr, int t, size_t lo, size_t hi, float *m,
+                     float *v) {
     float b1 = cfg->beta1, b2 = cfg->beta2;
     float correction1 = 1.0f - powf(b1, (float)t);
     float correction2 = 1.0f - powf(b2, (float)t);
-    for (int k = 0; k < pt->count; k++) {
+    for (int k = 0; k < pt->count; k++) {   /* the part of each tensor inside [lo, hi) */
         const ParamInfo *info = &pt->info[k];
-        float wd = info->decay ? cfg->weight_decay : 0.0f;
-        float *p = pt->values + info->offset, *g = pt->grads + info->offset;
-        float *m = pt->m + info->offset, *v = pt->v + info->offset;
-        #pragma omp parallel for if (info->size >= PARALLEL_MIN_ELEMENTS)
-        for (size_t i = 0; i < info->size; i++) {
+        size_t a = info->offset > lo ? info->offset : lo, b = info->offset + info->size < hi ? info->offset + info->size : hi;
+        if (a >= b) continue;
+        float wd = info->decay ? cfg->weight_decay : 0.0f;   /* the tensor's mask, wherever the slice cuts it */
+        float *p = pt->values + a, *g = pt->grads + a, *ms = m + (a - lo), *vs = v + (a - lo);
+        size_t n = b - a;
+        #pragma omp parallel for if (n >= PARALLEL_MIN_ELEMENTS)
+        for (size_t i = 0; i < n; i++) {
             float grad = g[i];
             if (cfg->decoupled) p[i] -= lr * wd * p[i];
             else grad += wd * p[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * grad;
-            v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
-            float m_hat = m[i] / correction1;
-            float v_hat = v[i] / correction2;
+            ms[i] = b1 * ms[i] + (1.0f - b1) * grad;
+            vs[i] = b2 * vs[i] + (1.0f - b2) * grad * grad;
+            float m_hat = ms[i] / correction1;
+            float v_hat = vs[i] / correction2;
             p[i] -= lr * m_hat / (sqrtf(v_hat) + cfg->eps);
         }
     }

@@ -44,6 +44,11 @@ typedef struct {
 
 /* One Adam/AdamW update; t counts steps from 1 (it sets the bias correction). */
 void adam_step(ParamTable *pt, const AdamConfig *cfg, float lr, int t);
+/* The same update for the floats [lo, hi) of the buffers only, whose moments
+ * are m[0..hi-lo) and v[0..hi-lo) (ZeRO: one rank's slice, zero.h); each
+ * tensor the slice cuts keeps its weight-decay mask. */
+void adam_step_slice(ParamTable *pt, const AdamConfig *cfg, float lr, int t, size_t lo, size_t hi, float *m,
+                     float *v);
 
 float clip_grad_norm(ParamTable *pt, float max_norm);
 /* The same over the gradients of n tables together; returns their joint norm. */

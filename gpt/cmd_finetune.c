@@ -29,6 +29,8 @@ static const char finetune_usage[] =
     "  --max-train N    training examples used, 0 = all (default 4000)\n"
     "  --epochs N --batch N --lr X --dropout P    (3, 16, 5e-4, 0.1)\n"
     "  --no-scratch     skip the from-scratch control\n"
+    "  --zero 0|1       under mpirun, 1: ZeRO stage 1 for the body's AdamW state\n"
+    "                   (gpt/SCALING.md; default 0)\n"
     "  --seed N --threads N --quiet\n"
     "\n"
     "Example:  gpt demo && gpt finetune --model runs/gpt/demo/model/ckpt.bin --task bible\n";
@@ -78,6 +80,7 @@ int gpt_cmd_finetune(int argc, char **argv) {
         CLI_OPT("epochs", CLI_INT, &fc.epochs, 1, 1000),
         CLI_OPT("dropout", CLI_FLOAT, &fc.dropout, 0, 0.9),
         CLI_OPT("no-scratch", CLI_FLAG, &no_scratch, 0, 0),
+        CLI_OPT("zero", CLI_INT, &fc.zero, 0, 1),
         CLI_END};
     gpt_cli_parse(&(CliSpec){.usage = finetune_usage, .options = opts}, argc, argv, 0);
     if (threads) set_threads(threads);

@@ -63,6 +63,8 @@ static const char gtrain_usage[] =
     "Under mpirun (a `make MPI=1` build) the ranks share every batch: --batch is the\n"
     "global batch and must divide by their number; one thread per rank unless --threads\n"
     "(gpt/SCALING.md).\n"
+    "  --zero 0|1           1: ZeRO stage 1, each rank keeps AdamW's state of 1/n of the\n"
+    "                       parameters only (same results, less memory; default 0)\n"
     "\n"
     "Example:  gpt train --preset shakespeare-char\n"
     "          gpt sample --model runs/gpt/shakespeare-char/ckpt.bin --prompt 'ROMEO:'\n";
@@ -152,6 +154,7 @@ static void save_run_config(const GptTrainOptions *o, const Gpt *m) {
     config_int(rc, "seed", (long long)o->tc.seed);
     config_int(rc, "threads", get_threads());
     config_int(rc, "ranks", dist_size());   /* the results do not depend on it (gpt/SCALING.md) */
+    config_int(rc, "zero", o->tc.zero);
     config_end(rc);
 }
 
@@ -189,6 +192,7 @@ int gpt_cmd_train(int argc, char **argv) {
          .alias = "final-eval-iters"},
         CLI_OPT("ckpt-interval", CLI_LONG, &o.tc.ckpt_interval, 0, 1e8),
         CLI_OPT("resume", CLI_FLAG, &o.resume, 0, 0),
+        CLI_OPT("zero", CLI_INT, &o.tc.zero, 0, 1),
         CLI_END};
     CliSpec spec = {.usage = gtrain_usage, .options = opts, .preset = gpt_train_preset, .ctx = &o,
                     .presets = GPT_TRAIN_PRESETS};
@@ -280,8 +284,11 @@ int gpt_cmd_train(int argc, char **argv) {
            1e3 * train_s / (done > 0 ? done : 1),
            (double)done * o.tc.batch * o.tc.seq_len * o.tc.accum / (train_s > 0 ? train_s : 1e-9));
     if (dist_size() > 1)
-        printf("gpt: %d ranks; all-reduce of %zu gradients: %.2f ms/step\n", dist_size(), m.pt.total,
-               1e3 * dist_allreduce_seconds() / (done > 0 ? done : 1));
+        printf("gpt: %d ranks; all-reduce of %zu gradients%s: %.2f ms/step\n", dist_size(), m.pt.total,
+               o.tc.zero ? " and all-gather of the values" : "", 1e3 * dist_comm_seconds() / (done > 0 ? done : 1));
+    if (o.tc.zero)   /* ZeRO's slices differ by at most one float */
+        printf("gpt: ZeRO stage 1: AdamW state %.1f MB per rank (%.1f MB without)\n",
+               8.0 * (double)((m.pt.total + dist_size() - 1) / dist_size()) / 1e6, 8.0 * (double)m.pt.total / 1e6);
     if (dist_is_root()) metrics_plot(out);
     if (o.test) {
         train_test_results(&m, &o, &tk, val, n_val, train_s);

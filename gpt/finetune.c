@@ -14,6 +14,7 @@
 #include "optim.h"
 #include "rng.h"
 #include "util.h"
+#include "zero.h"
 
 void gpt_class_head_init(GptClassHead *h, int K, int C, unsigned long long seed) {
     params_init(&h->pt);
@@ -155,6 +156,8 @@ double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const 
      * fresh and scale the first updates by stale gradient statistics */
     memset(m->pt.m, 0, m->pt.total * sizeof(float));
     memset(m->pt.v, 0, m->pt.total * sizeof(float));
+    ZeroShard z;   /* --zero 1: this rank's slice of the body's AdamW state (the head's is tiny) */
+    if (fc->zero) zero_init(&z, &m->pt);
     long per_epoch = (train->n + B - 1) / B, total = per_epoch * fc->epochs, step = 0;
     Rng r, drop;
     rng_seed(&r, fc->seed, 5);
@@ -187,12 +190,14 @@ double gpt_finetune(Gpt *m, GptClassHead *h, const GptFinetuneConfig *fc, const 
             /* body and head are one network: one norm over both, one factor */
             ParamTable *both[2] = {&m->pt, &h->pt};
             if (fc->grad_clip > 0) clip_grad_norm_tables(both, 2, fc->grad_clip);
-            adam_step(&m->pt, &ac, lr, (int)step + 1);
+            if (fc->zero) zero_adam_step(&z, &m->pt, &ac, lr, (int)step + 1);
+            else adam_step(&m->pt, &ac, lr, (int)step + 1);
             adam_step(&h->pt, &ac, lr, (int)step + 1);
             if (!fc->quiet) progress_update(step + 1, loss, 0);
         }
     }
     if (!fc->quiet) progress_end();
+    if (fc->zero) zero_free(&z);
     m->training = 0;
     m->rng = NULL;
     free(order);

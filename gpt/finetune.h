@@ -38,6 +38,7 @@ typedef struct {
     float grad_clip;    /* the global norm of body and head together (0: none) */
     unsigned long long seed;
     int quiet;
+    int zero;           /* 1: ZeRO stage 1 for the body (common/zero.h, as gpt_train's) */
 } GptFinetuneConfig;
 
 typedef struct {

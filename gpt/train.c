@@ -15,22 +15,12 @@
 #include "ops.h"
 #include "optim.h"
 #include "util.h"
+#include "zero.h"
 
 #define STEP_STREAM 1000   /* step s draws from stream STEP_STREAM + s */
 #define EVAL_STREAM 7      /* validation batches: always the same ones */
 /* with several ranks, rank r's dropout masks at step s: stream DROPOUT_STREAM + s * ranks + r */
 #define DROPOUT_STREAM (1ULL << 40)
-
-/* Data parallelism (dist.h): each of n ranks takes a contiguous 1/n of the
- * B windows one process would draw, so the batches, and hence the results,
- * do not depend on the number of ranks. Returns B/n; *first gets the rank's
- * first window. */
-static int rank_share(int B, int *first) {
-    int n = dist_size();
-    if (B % n) die("the batch %d does not divide among %d ranks", B, n);
-    *first = dist_rank() * (B / n);
-    return B / n;
-}
 
 /* B windows of T+1 tokens at random offsets, of which windows first ..
  * first+count-1 are kept: inputs x (count,T), targets y (count,T); each
@@ -53,7 +43,7 @@ static void random_batch(int *x, int *y, const int *tokens, size_t n, const size
  * their means is the whole batch's (the shares are equal). */
 static double estimate_loss_from(Gpt *m, const int *tokens, size_t n, const size_t *starts, size_t n_starts, int B,
                                  int T, int iters, unsigned long long seed) {
-    int first, Bl = rank_share(B, &first);
+    int first, Bl = dist_share(B, &first);
     int *x = xmalloc((size_t)Bl * T * sizeof(int)), *y = xmalloc((size_t)Bl * T * sizeof(int));
     int was_training = m->training;
     m->training = 0;
@@ -127,13 +117,27 @@ double gpt_eval_stream(Gpt *m, const int *tokens, size_t n, int T, int stride, s
     return sum / (double)(n - 1);
 }
 
-void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step) {
+/* The checkpoint's config text: the model's keys, then the caller's (malloc'd). */
+static char *checkpoint_config(const Gpt *m, const char *extra_config) {
     char model[512];
     gpt_config_text(&m->cfg, model, sizeof model);
     size_t n = strlen(model) + (extra_config ? strlen(extra_config) : 0) + 1;
     char *config = xmalloc(n);
     snprintf(config, n, "%s%s", model, extra_config ? extra_config : "");
+    return config;
+}
+
+void gpt_save_checkpoint(const Gpt *m, const char *path, const char *extra_config, long step) {
+    char *config = checkpoint_config(m, extra_config);
     checkpoint_save(path, "gpt", config, &m->pt, step, 1);
+    free(config);
+}
+
+/* The checkpoint of a ZeRO run (zero.h): a collective, rank 0 writes. */
+static void save_checkpoint_zero(const Gpt *m, const ZeroShard *z, const char *path, const char *extra_config,
+                                 long step) {
+    char *config = checkpoint_config(m, extra_config);
+    zero_checkpoint_save(z, &m->pt, path, "gpt", config, step);
     free(config);
 }
 
@@ -160,7 +164,10 @@ static void validate(Gpt *m, const GptTrainConfig *tc, Metrics *mt, const int *v
 double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_train, const int *val,
                  size_t n_val, long start, float *losses) {
     int B = tc->batch, T = tc->seq_len, K = tc->accum > 0 ? tc->accum : 1, ranks = dist_size();
-    int first, Bl = rank_share(B, &first);   /* this rank's windows of each micro-batch */
+    /* Data parallelism (dist.h): each of n ranks takes a contiguous 1/n of the
+     * B windows one process would draw, so the batches, and hence the results,
+     * do not depend on the number of ranks */
+    int first, Bl = dist_share(B, &first);
     if (T > m->cfg.max_seq_len) die("--context %d exceeds the model's context %d", T, m->cfg.max_seq_len);
     if (!m->act_memory || m->B < Bl || m->T < T) gpt_alloc_acts(m, Bl, T);
     for (size_t i = 0; i < tc->n_starts; i++)
@@ -172,8 +179,10 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
     int *x = xmalloc((size_t)Bl * T * sizeof(int)), *y = xmalloc((size_t)Bl * T * sizeof(int));
     AdamConfig ac = {.beta1 = tc->beta1, .beta2 = tc->beta2, .eps = 1e-8f, .weight_decay = tc->weight_decay,
                      .decoupled = 1};
+    ZeroShard z;   /* --zero 1: this rank's slice of AdamW's state */
+    if (tc->zero) zero_init(&z, &m->pt);
     Metrics *mt = NULL;
-    char ckpt[4096];
+    char ckpt[4096] = "";
     if (tc->out_dir && dist_is_root()) {   /* rank 0 alone writes */
         make_dirs(tc->out_dir);
         mt = start > 0 ? metrics_resume(tc->out_dir, METRIC_COLUMNS, start) : metrics_create(tc->out_dir, METRIC_COLUMNS);
@@ -208,7 +217,8 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
         dist_allreduce_sum(m->pt.grads, m->pt.total);
         loss = dist_sum(loss) / ranks;
         float norm = tc->grad_clip > 0 ? clip_grad_norm(&m->pt, tc->grad_clip) : 0.0f;
-        adam_step(&m->pt, &ac, lr, (int)step + 1);
+        if (tc->zero) zero_adam_step(&z, &m->pt, &ac, lr, (int)step + 1);
+        else adam_step(&m->pt, &ac, lr, (int)step + 1);
         if (!isfinite(loss)) die("the training loss became %g at step %ld (learning rate too high?)", loss, step);
         if (losses) losses[step - start] = (float)loss;
 
@@ -233,9 +243,11 @@ double gpt_train(Gpt *m, const GptTrainConfig *tc, const int *train, size_t n_tr
          * checkpoint does not log it twice. */
         if (evaluating && (step + 1) % tc->eval_interval == 0 && step + 1 < tc->steps)
             validate(m, tc, mt, val, n_val, step + 1, tokens_per_step, t0);
-        if (mt && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps))
-            gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
+        int save = tc->out_dir && ((tc->ckpt_interval > 0 && (step + 1) % tc->ckpt_interval == 0) || step + 1 == tc->steps);
+        if (save && tc->zero) save_checkpoint_zero(m, &z, ckpt, tc->extra_config, step + 1);   /* every rank */
+        else if (save && mt) gpt_save_checkpoint(m, ckpt, tc->extra_config, step + 1);
     }
+    if (tc->zero) zero_free(&z);
     if (!quiet) progress_end();
     m->training = 0;
     m->rng = NULL;

@@ -23,7 +23,10 @@
  * the collective gpt_estimate_loss). The batches do not depend on n, so the
  * losses agree with one process up to the order of float sums, and a
  * checkpoint resumes with any n. Dropout masks do depend on n: with several
- * ranks, rank r of step s draws them from stream 2^40 + s n + r.
+ * ranks, rank r of step s draws them from stream 2^40 + s n + r. With
+ * tc->zero (common/zero.h) each rank keeps AdamW's state of its slice of the
+ * parameters only: the same results bit for bit, and checkpoints that hold
+ * the whole state (every rank takes part in their saving).
  *
  * Validation estimates, like nanoGPT's estimate_loss(), average the loss of
  * `eval_iters` random batches; they always use the same batches (stream 7),
@@ -53,6 +56,9 @@ typedef struct {
     const char *out_dir;     /* metrics.tsv and ckpt.bin land here (NULL: none) */
     const char *extra_config;/* "key=value\n" lines saved in checkpoints (tokenizer) */
     int quiet;               /* no progress display */
+    int zero;                /* 1: ZeRO stage 1 (common/zero.h): each rank keeps AdamW's
+                              * state of its slice of the parameters only; m then comes
+                              * back without optimizer state (it is in the checkpoint) */
     /* optional: training windows start only at these offsets (each with T+1
      * tokens after it), e.g. the starts of documents, so every example is
      * seen from its first token at position 0; NULL: anywhere (nanoGPT) */

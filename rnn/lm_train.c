@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "dist.h"
 #include "matmul.h"
 #include "metrics.h"
 #include "optim.h"
@@ -173,11 +174,11 @@ static float epoch_lr(const RnnLmTrainOptions *o, long epoch) {
     return past > 0 ? o->lr * powf(o->decay, (float)past) : o->lr;
 }
 
-/* Chunk k of the B rows into inp, tgt (T,B) time-major. */
-static void fill_chunk(int *inp, int *tgt, const int *s, size_t row_len, long k, int T, int B) {
+/* Chunk k of rows first .. first+B-1 into inp, tgt (T,B) time-major. */
+static void fill_chunk(int *inp, int *tgt, const int *s, size_t row_len, long k, int T, int first, int B) {
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++) {
-            size_t at = (size_t)b * row_len + (size_t)k * T + t;
+            size_t at = (size_t)(first + b) * row_len + (size_t)k * T + t;
             inp[t * B + b] = s[at];
             tgt[t * B + b] = s[at + 1];
         }
@@ -258,15 +259,16 @@ static void state_table(ParamTable *st, const RnnLm *m, int B) {
     params_alloc(st);
 }
 
-/* Copy the carried states from the activations into the table (save = 1) or back. */
-static void copy_states(ParamTable *st, RnnLmActs *a, const RnnLm *m, int save) {
+/* Copy the carried states from the activations into the table (save = 1) or
+ * back: with several ranks, this rank's rows first .. first+a->B-1 of it. */
+static void copy_states(ParamTable *st, RnnLmActs *a, const RnnLm *m, int first, int save) {
     size_t bytes = (size_t)a->B * m->cfg.H * sizeof(float);
     char name[PARAM_NAME_MAX];
     for (int l = 0; l < m->cfg.L; l++) {
         float *state[2] = { a->h[l], a->c[l] };
         for (int s = 0; s < (m->cfg.kind == RNN_LSTM ? 2 : 1); s++) {
             snprintf(name, sizeof name, "%c.l%d", "hc"[s], l);
-            float *saved = params_get(st, name);
+            float *saved = params_get(st, name) + (size_t)first * m->cfg.H;
             if (save) memcpy(saved, state[s], bytes);
             else memcpy(state[s], saved, bytes);
         }
@@ -276,13 +278,19 @@ static void copy_states(ParamTable *st, RnnLmActs *a, const RnnLm *m, int save) 
 /* The generator's two 64-bit words go through config_long as their bits. */
 _Static_assert(sizeof(long) == sizeof(uint64_t), "a long holds a generator word");
 
-static void save_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, const Progress *p) {
+/* A collective under MPI: every rank puts its rows of the states into the
+ * table (bounds: rank r's floats of a (B,H) tensor, dist_allgather), rank 0
+ * writes. The dropout generator saved is rank 0's. */
+static void save_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, const Progress *p,
+                             int first, const size_t *bounds) {
     char cfg[1024], path[4096];
-    copy_states(st, a, m, 1);
+    copy_states(st, a, m, first, 1);
+    for (int k = 0; k < st->count; k++) dist_allgather(st->values + st->info[k].offset, bounds);
+    if (!dist_is_root()) return;
     snprintf(cfg, sizeof cfg,
              "step=%ld\nepoch=%ld\nchunk=%ld\nchunks_per_epoch=%ld\nbatch=%d\nseq_len=%d\nlr=%.9g\n"
              "window_loss=%.17g\nwindow=%ld\nelapsed_s=%.17g\ndropout_rng_state=%ld\ndropout_rng_inc=%ld\n",
-             p->step, p->step / p->per_epoch, p->step % p->per_epoch, p->per_epoch, a->B, a->T, p->lr,
+             p->step, p->step / p->per_epoch, p->step % p->per_epoch, p->per_epoch, st->info[0].shape[0], a->T, p->lr,
              p->window_loss, p->window, p->elapsed, (long)a->rng.state, (long)a->rng.inc);
     state_path(path, sizeof path, dir);
     checkpoint_save(path, STATE_STAGE, cfg, st, p->step, 0);
@@ -293,7 +301,7 @@ static void save_train_state(const char *dir, ParamTable *st, const RnnLm *m, Rn
  * or one from another step): the carried state then starts from zero. Dies on
  * a damaged file or one from a run with another batch, length or text. */
 static int restore_train_state(const char *dir, ParamTable *st, const RnnLm *m, RnnLmActs *a, Progress *p,
-                               char *why, size_t n) {
+                               int first, char *why, size_t n) {
     char path[4096], err[512];
     state_path(path, sizeof path, dir);
     if (access(path, F_OK) != 0) { snprintf(why, n, "'%s' is missing", path); return -1; }
@@ -306,11 +314,12 @@ static int restore_train_state(const char *dir, ParamTable *st, const RnnLm *m, 
     }
     int B = (int)config_long(ck.config, "batch", -1), T = (int)config_long(ck.config, "seq_len", -1);
     long per_epoch = config_long(ck.config, "chunks_per_epoch", -1);
-    if (B != a->B || T != a->T || per_epoch != p->per_epoch)
+    int run_B = st->info[0].shape[0];   /* the whole batch, every rank's rows */
+    if (B != run_B || T != a->T || per_epoch != p->per_epoch)
         die("'%s' comes from a run with --batch %d --context %d and %ld chunks per epoch, this one has %d, %d "
-            "and %ld: resume with the run's options and corpus", path, B, T, per_epoch, a->B, a->T, p->per_epoch);
+            "and %ld: resume with the run's options and corpus", path, B, T, per_epoch, run_B, a->T, p->per_epoch);
     if (checkpoint_restore(&ck, st, err, sizeof err)) die("'%s': %s", path, err);
-    copy_states(st, a, m, 0);
+    copy_states(st, a, m, first, 0);
     a->rng.state = (uint64_t)config_long(ck.config, "dropout_rng_state", 0);
     a->rng.inc = (uint64_t)config_long(ck.config, "dropout_rng_inc", 0);
     p->lr = (float)config_double(ck.config, "lr", 0.0);
@@ -352,6 +361,10 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     long total = opt.steps > 0 ? opt.steps : opt.epochs * per_epoch;
     long eval_every = opt.eval_every > 0 ? opt.eval_every : per_epoch;
     long ckpt_every = opt.ckpt_every > 0 ? opt.ckpt_every : eval_every;
+    /* Data parallelism (dist.h): rank r carries rows [first, first + Bl) of
+     * the B streams, so the chunks, and the results, are one process's */
+    int ranks = dist_size(), root = dist_is_root(), first, Bl = dist_share(opt.B, &first);
+    if (!root) opt.quiet = 1;
 
     Progress p = { .per_epoch = per_epoch };
     if (opt.resume) {
@@ -367,18 +380,26 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
         rng_seed(&init, opt.seed, 1);
         rnn_lm_init_uniform(m, opt.init_range, &init);
     }
-    write_config(&opt, d, total);
-    Metrics *log = opt.resume ? metrics_resume(opt.out, LM_COLUMNS, p.step) : metrics_create(opt.out, LM_COLUMNS);
+    Metrics *log = NULL;   /* rank 0 alone writes */
+    if (root) {
+        write_config(&opt, d, total);
+        log = opt.resume ? metrics_resume(opt.out, LM_COLUMNS, p.step) : metrics_create(opt.out, LM_COLUMNS);
+    }
 
-    /* every buffer of the loop, allocated once */
+    /* every buffer of the loop, allocated once; with several ranks each
+     * draws its dropout masks from its own stream (rows must not share them) */
     RnnLmActs a, eval;
-    rnn_lm_acts_build(&a, m, opt.T, opt.B, opt.seed + (uint64_t)p.step);
+    uint64_t drop_seed = opt.seed + (uint64_t)p.step + (ranks > 1 ? (uint64_t)dist_rank() << 40 : 0);
+    rnn_lm_acts_build(&a, m, opt.T, Bl, drop_seed);
     if (d->split[SPLIT_VALID]) rnn_lm_acts_build(&eval, m, opt.eval_T, 1, 0);
     ParamTable st;
     state_table(&st, m, opt.B);
+    size_t *bounds = xmalloc((size_t)(ranks + 1) * sizeof *bounds);   /* each rank's floats of a (B,H) state */
+    for (int r = 0; r <= ranks; r++) bounds[r] = (size_t)r * Bl * m->cfg.H;
     if (opt.resume && p.step > 0) {
         char why[4200];
-        if (restore_train_state(opt.out, &st, m, &a, &p, why, sizeof why) == 0) {
+        if (restore_train_state(opt.out, &st, m, &a, &p, first, why, sizeof why) == 0) {
+            if (ranks > 1) rng_seed(&a.rng, drop_seed, 7);   /* the saved generator is rank 0's */
             float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, (p.step - 1) / per_epoch);
             if (lr != p.lr)
                 fprintf(stderr, "rnn: note: the run's learning rate was %g at step %ld, the options give %g: "
@@ -387,8 +408,8 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
             fprintf(stderr, "rnn: note: %s, so the carried state restarts at zero\n", why);
         }
     }
-    int *inp = xmalloc((size_t)opt.T * opt.B * sizeof(int));
-    int *tgt = xmalloc((size_t)opt.T * opt.B * sizeof(int));
+    int *inp = xmalloc((size_t)opt.T * Bl * sizeof(int));
+    int *tgt = xmalloc((size_t)opt.T * Bl * sizeof(int));
 
     AdamConfig adam = { 0.9f, 0.999f, 1e-8f, 0.0f, 0 };
     float dloss = opt.time_sum ? (float)opt.T : 1.0f;
@@ -402,11 +423,15 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
         long epoch = p.step / per_epoch, k = p.step % per_epoch;
         if (k == 0) rnn_lm_reset_state(&a, m);   /* each epoch starts from a zero state */
         float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
-        fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, opt.B);
+        fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, first, Bl);
         double loss = rnn_lm_forward(m, &a, inp, tgt, opt.T, 1);
         if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, p.step);
         params_zero_grad(&m->pt);
-        rnn_lm_backward(m, &a, dloss);
+        /* each rank's mean over its rows weighted 1/n, summed by one
+         * all-reduce: the gradient of the whole batch's mean loss */
+        rnn_lm_backward(m, &a, dloss / (float)ranks);
+        dist_allreduce_sum(m->pt.grads, m->pt.total);
+        loss = dist_sum(loss) / ranks;
         norm = opt.clip > 0 ? clip_grad_norm(&m->pt, opt.clip) : 0.0f;
         if (opt.optimizer) adam_step(&m->pt, &adam, lr, (int)(p.step + 1));
         else sgd_step(&m->pt, lr, 0.0f, 0.0f);
@@ -419,12 +444,12 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
         double tps = (double)(tokens - tokens0) / (run_time > 0 ? run_time : 1e-9);
         p.elapsed = elapsed0 + run_time;
         if (!opt.quiet) progress_update(step, loss, tps);
-        if (step % opt.log_every == 0 || step == total) {
+        if (log && (step % opt.log_every == 0 || step == total)) {
             log_row(log, "train", step, &p, tokens, p.window_loss / p.window, lr, norm, tps, p.elapsed);
             p.window_loss = 0.0; p.window = 0;
         }
         int do_eval = step % eval_every == 0 || step == total;
-        if (do_eval && d->split[SPLIT_VALID]) {
+        if (root && do_eval && d->split[SPLIT_VALID]) {   /* the other ranks wait in the next all-reduce */
             valid_loss = evaluate_with(m, &eval, d->split[SPLIT_VALID], d->len[SPLIT_VALID], opt.eval_tokens);
             log_row(log, "valid", step, &p, tokens, valid_loss, lr, NAN, NAN, elapsed0 + now_seconds() - t0);
             if (!opt.quiet) {
@@ -435,13 +460,13 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
             if (opt.sample_prompt) print_checkpoint_sample(m, d->vocab, &opt, step);
         }
         if (step % ckpt_every == 0 || step == total) {
-            rnn_lm_save(m, d->vocab, opt.out, step, 1);
-            save_train_state(opt.out, &st, m, &a, &p);
+            if (root) rnn_lm_save(m, d->vocab, opt.out, step, 1);
+            save_train_state(opt.out, &st, m, &a, &p, first, bounds);
         }
     }
     if (!opt.quiet) progress_end();
-    metrics_close(log);
-    free(inp); free(tgt);
+    if (log) metrics_close(log);
+    free(inp); free(tgt); free(bounds);
     params_free(&st);
     rnn_lm_acts_free(&a);
     if (d->split[SPLIT_VALID]) rnn_lm_acts_free(&eval);

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "matmul.h"
+#include "dist.h"
 #include "optim.h"
 #include "metrics.h"
 #include "rnn/classify_cli.h"
@@ -99,7 +100,10 @@ static const char *usage_train =
     "  --time-sum         loss summed over time, averaged over batch (Zaremba's scale)\n"
     "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
     "  --eval-tokens N    validate on the first N tokens only (default all)\n"
-    "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n";
+    "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n"
+    "Under mpirun (a `make MPI=1` build) the ranks share the B streams: --batch must divide\n"
+    "by their number, each carries its B/n rows, one all-reduce of the gradients a step;\n"
+    "rank 0 validates and writes (gpt/SCALING.md).\n";
 
 static const char *usage_eval =
     "usage: rnn lm-eval --model DIR [--char] FILE | --corpus NAME\n"
@@ -307,10 +311,11 @@ static int cmd_lm_train(int argc, char **argv) {
     RnnLm m;
     double valid = rnn_lm_train(&m, &d, &o.lm);
     const char *name = o.name ? o.name : "custom";
-    if (d.split[SPLIT_TEST]) {
+    int root = dist_is_root();   /* rank 0 alone evaluates and prints */
+    if (root && d.split[SPLIT_TEST]) {
         double loss = rnn_lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
         print_result(&m, name, "test", d.len[SPLIT_TEST] - 1, loss);
-    } else if (d.split[SPLIT_VALID]) {
+    } else if (root && d.split[SPLIT_VALID]) {
         print_result(&m, name, "valid", d.len[SPLIT_VALID] - 1, valid);
     }
     rnn_lm_free(&m);
@@ -470,6 +475,7 @@ static int cmd_bench(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     openmp_wait_passively(argv);
+    dist_init(&argc, &argv);   /* one of n ranks under mpirun: lm-train is data parallel */
     util_set_prog("rnn");
     if (argc < 2) { fputs(usage_main, stderr); return 2; }
     const char *cmd = argv[1];

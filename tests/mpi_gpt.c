@@ -4,14 +4,18 @@
  * A program, not a Check suite: Check forks each test, and a forked child
  * cannot share the parent's MPI job.
  *
- *   mpi_gpt train DIR START STEPS   train a tiny GPT (dropout 0, clipping on) on a
+ *   mpi_gpt train DIR START STEPS [ZERO]
+ *                                   train a tiny GPT (dropout 0, clipping on) on a
  *                                   fixed synthetic stream from step START (0: a fresh
  *                                   model; else DIR/ckpt.bin) to STEPS with a global
- *                                   batch of 8; rank 0 writes DIR/ckpt.bin,
- *                                   DIR/metrics.tsv and DIR/losses (one loss a line)
+ *                                   batch of 8, with ZeRO stage ZERO (default 0); rank 0
+ *                                   writes DIR/ckpt.bin, DIR/metrics.tsv and DIR/losses
+ *                                   (one loss a line)
  *   mpi_gpt compare A B TOL         losses, gradient norms and parameters of runs A
  *                                   and B agree within TOL (absolute; relative for the
  *                                   norms); exit 1 otherwise
+ *   mpi_gpt values A B TOL          the parameters of checkpoint files A and B, of any
+ *                                   stage (rnn's model.ckpt too), agree within TOL
  *   mpi_gpt allreduce FLOATS REPS   time REPS all-reduces of a FLOATS-float buffer
  *                                   (gpt/SCALING.md: measured beside the model)
  *
@@ -24,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "dist.h"
 #include "gpt/gpt.h"
 #include "gpt/train.h"
@@ -38,7 +43,7 @@ static void synthetic_stream(int *s) {
     for (int i = 0; i < N_STREAM; i++) s[i] = (int)rng_below(&r, V) % (i % 7 + 3);   /* some structure */
 }
 
-static void train(const char *dir, long start, long steps) {
+static void train(const char *dir, long start, long steps, int zero) {
     if (steps > MAX_STEPS || start >= steps) die("train: steps %ld..%ld outside 0..%d", start, steps, MAX_STEPS);
     static int stream[N_STREAM];
     synthetic_stream(stream);
@@ -58,7 +63,7 @@ static void train(const char *dir, long start, long steps) {
     GptTrainConfig tc = {.batch = 8, .seq_len = 16, .accum = 2, .steps = steps, .lr = 3e-3f, .min_lr = 3e-4f,
                          .warmup = 2, .decay_steps = steps, .beta1 = 0.9f, .beta2 = 0.99f, .weight_decay = 0.1f,
                          .grad_clip = 1.0f, .eval_interval = 2, .eval_iters = 2, .log_interval = 1, .seed = 5,
-                         .quiet = 1, .out_dir = dir};
+                         .quiet = 1, .out_dir = dir, .zero = zero};
     float losses[MAX_STEPS];
     gpt_train(&m, &tc, stream, N_TRAIN, stream + N_TRAIN, N_STREAM - N_TRAIN, start, losses);
     if (dist_is_root()) {
@@ -143,6 +148,21 @@ static int compare(const char *a, const char *b, double tol) {
     return ok ? 0 : 1;
 }
 
+static int compare_values(const char *a, const char *b, double tol) {
+    CheckpointInfo ca, cb;
+    char err[1200];
+    if (checkpoint_read(a, NULL, &ca, err, sizeof err) || checkpoint_read(b, NULL, &cb, err, sizeof err)) die("%s", err);
+    if (ca.step != cb.step || ca.total != cb.total) die("'%s' and '%s' differ in step or size", a, b);
+    double gap = 0.0;
+    for (size_t i = 0; i < ca.total; i++) gap = fmax(gap, fabs((double)ca.values[i] - cb.values[i]));
+    int ok = gap <= tol;
+    printf("%s %s vs %s: step %ld, largest parameter gap %.3g; tolerance %.3g\n", ok ? "OK  " : "FAIL", a, b, ca.step,
+           gap, tol);
+    checkpoint_free(&ca);
+    checkpoint_free(&cb);
+    return ok ? 0 : 1;
+}
+
 static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -156,9 +176,9 @@ static void time_allreduce(size_t n, int reps) {
     dist_allreduce_sum(x, n);   /* the first one sets up the connections */
     for (int i = 0; i < reps; i++) {
         dist_barrier();
-        double t0 = dist_allreduce_seconds();
+        double t0 = dist_comm_seconds();
         dist_allreduce_sum(x, n);
-        ms[i] = 1e3 * (dist_allreduce_seconds() - t0);
+        ms[i] = 1e3 * (dist_comm_seconds() - t0);
     }
     qsort(ms, (size_t)reps, sizeof *ms, by_value);
     double med = ms[reps / 2], bytes = 2.0 * (dist_size() - 1) / dist_size() * 4.0 * n;
@@ -170,8 +190,8 @@ static void time_allreduce(size_t n, int reps) {
 int main(int argc, char **argv) {
     util_set_prog("mpi_gpt");
     dist_init(&argc, &argv);
-    if (argc == 5 && !strcmp(argv[1], "train")) {
-        train(argv[2], atol(argv[3]), atol(argv[4]));
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "train")) {
+        train(argv[2], atol(argv[3]), atol(argv[4]), argc == 6 ? atoi(argv[5]) : 0);
         return 0;
     }
     if (argc == 4 && !strcmp(argv[1], "allreduce")) {
@@ -179,5 +199,6 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 5 && !strcmp(argv[1], "compare")) return compare(argv[2], argv[3], atof(argv[4]));
-    usage_error("usage: mpi_gpt train DIR START STEPS | compare A B TOL | allreduce FLOATS REPS");
+    if (argc == 5 && !strcmp(argv[1], "values")) return compare_values(argv[2], argv[3], atof(argv[4]));
+    usage_error("usage: mpi_gpt train DIR START STEPS [ZERO] | compare A B TOL | values A B TOL | allreduce FLOATS REPS");
 }

@@ -216,6 +216,44 @@ START_TEST(test_save_removes_stale_temp_files) {
 }
 END_TEST
 
+/* Saving in parts (ZeRO's gathered state, zero.h) writes the same bytes as
+ * checkpoint_save, whatever the pieces. */
+START_TEST(test_save_in_parts_equals_save) {
+    ParamTable pt;
+    const char *whole = saved_model(&pt), *parts = tmp_path("parts");
+    CheckpointWriter w;
+    checkpoint_begin(&w, parts, "gpt", CONFIG, &pt, 1234, 1);
+    size_t cut = 30;   /* m in two pieces, then v's first floats with m's last */
+    checkpoint_put_state(&w, pt.m, cut);
+    float *rest = malloc(2 * pt.total * sizeof(float));
+    memcpy(rest, pt.m + cut, (pt.total - cut) * sizeof(float));
+    memcpy(rest + pt.total - cut, pt.v, pt.total * sizeof(float));
+    checkpoint_put_state(&w, rest, pt.total - cut + 5);
+    checkpoint_put_state(&w, pt.v + 5, pt.total - 5);
+    checkpoint_end(&w);
+    size_t la, lb;
+    unsigned char *a = slurp(whole, &la), *b = slurp(parts, &lb);
+    ck_assert_uint_eq(la, lb);
+    ck_assert_mem_eq(a, b, la);
+    free(a), free(b), free(rest);
+    params_free(&pt);
+    remove(whole);
+    remove(parts);
+}
+END_TEST
+
+/* A save in parts that is given too few optimizer floats dies (status 1)
+ * instead of writing a checkpoint that would not load. */
+START_TEST(test_save_in_parts_rejects_missing_state) {
+    ParamTable pt;
+    saved_model(&pt);
+    CheckpointWriter w;
+    checkpoint_begin(&w, tmp_path("short"), "gpt", CONFIG, &pt, 1, 1);
+    checkpoint_put_state(&w, pt.m, pt.total);
+    checkpoint_end(&w);
+}
+END_TEST
+
 static Suite *checkpoint_suite(void) {
     Suite *s = suite_create("checkpoint");
     TCase *tc = tcase_create("checkpoint");
@@ -227,6 +265,8 @@ static Suite *checkpoint_suite(void) {
     tcase_add_test(tc, test_rejects_other_stage_and_missing_file);
     tcase_add_test(tc, test_restore_rejects_shape_mismatch);
     tcase_add_test(tc, test_save_removes_stale_temp_files);
+    tcase_add_test(tc, test_save_in_parts_equals_save);
+    tcase_add_exit_test(tc, test_save_in_parts_rejects_missing_state, 1);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -144,6 +144,42 @@ START_TEST(test_clip_grad_norm_tables) {
 }
 END_TEST
 
+/* ZeRO (zero.h): AdamW over two slices of the buffer, each with its own
+ * moments, is adam_step over the whole bit for bit -- also where a slice
+ * cuts a tensor, whose weight-decay mask must hold on both sides. The cut
+ * at 5 falls inside w (decay), the one at 14 inside b (none). */
+START_TEST(test_adam_slices_equal_whole) {
+    Fixture *fx = fixture_load("optim");
+    AdamConfig cfg = {0.9f, 0.95f, 1e-8f, 0.1f, 1};
+    size_t cuts[] = {5, 14};
+    for (int c = 0; c < 2; c++) {
+        ParamTable whole, sliced;
+        make_table(&whole, fx);
+        make_table(&sliced, fx);
+        size_t cut = cuts[c], n = whole.total;
+        float m0[16] = {0}, v0[16] = {0}, m1[16] = {0}, v1[16] = {0};
+        for (int s = 0; s < 5; s++) {
+            load_grads(&whole, fx, s);
+            load_grads(&sliced, fx, s);
+            adam_step(&whole, &cfg, 0.01f, s + 1);
+            adam_step_slice(&sliced, &cfg, 0.01f, s + 1, 0, cut, m0, v0);
+            adam_step_slice(&sliced, &cfg, 0.01f, s + 1, cut, n, m1, v1);
+        }
+        ck_assert_mem_eq(sliced.values, whole.values, n * sizeof(float));
+        ck_assert_mem_eq(m0, whole.m, cut * sizeof(float));
+        ck_assert_mem_eq(m1, whole.m + cut, (n - cut) * sizeof(float));
+        ck_assert_mem_eq(v1, whole.v + cut, (n - cut) * sizeof(float));
+        /* and a slice touches nothing outside itself */
+        float before = sliced.values[n - 1];
+        adam_step_slice(&sliced, &cfg, 0.01f, 6, 0, cut, m0, v0);
+        ck_assert_float_eq(sliced.values[n - 1], before);
+        params_free(&whole);
+        params_free(&sliced);
+    }
+    fixture_free(fx);
+}
+END_TEST
+
 static Suite *optim_suite(void) {
     Suite *s = suite_create("optim");
     TCase *tc = tcase_create("optim");
@@ -153,6 +189,7 @@ static Suite *optim_suite(void) {
     tcase_add_test(tc, test_clip_grad_norm_matches_pytorch);
     tcase_add_test(tc, test_schedules);
     tcase_add_test(tc, test_clip_grad_norm_tables);
+    tcase_add_test(tc, test_adam_slices_equal_whole);
     suite_add_tcase(s, tc);
     return s;
 }
