@@ -13,6 +13,7 @@
 #                     (QUICK=1: brief training, a few minutes; FULL=1: train what is missing)
 #   make results      rewrite the READMEs' generated results tables from their TSVs
 #   make check-results  fail when a README's results table differs from its TSV
+#   make site         the course as a static site in site/ (pandoc, nbconvert), open site/index.html
 #   make clean        remove build products (not data/cache or runs/)
 #
 # Build variants (each builds into its own folder, so they never mix):
@@ -109,7 +110,7 @@ BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: test-mpi all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES) \
-        ladder test-ladder results check-results
+        ladder test-ladder results check-results site test-site
 .DEFAULT_GOAL := all
 
 all: $(LIBCOMMON) $(STAGE_BINS) $(LIB_STAGES:%=$(BUILD)/lib%.a)
@@ -213,6 +214,17 @@ results:
 
 check-results:
 	@scripts/results.sh check
+
+# The READMEs and notebooks as HTML pages (the notebooks executed by
+# `make notebooks` when it has run); test-site checks the links and loads the
+# pages in headless Chromium.
+site:
+	@scripts/deps.sh site
+	@PYTHON=$(PYTHON) scripts/site.sh
+
+test-site:
+	@scripts/deps.sh site
+	@PYTHON=$(PYTHON) tests/site_test.sh
 
 fixtures:
 	@scripts/deps.sh bench
