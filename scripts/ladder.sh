@@ -26,6 +26,11 @@ TABLE=ladder/results.tsv
 QUICK=${QUICK:-0} FULL=${FULL:-0} RUNGS=${RUNGS:-}
 export NLP_DATA_DIR=${NLP_DATA_DIR:-../shared/data}
 die() { echo "$prog: error: $*" >&2; exit 1; }
+case "${1:-}" in
+    '') ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "$prog: error: no arguments: the mode is QUICK=1, FULL=1 or RUNGS=... (see --help)" >&2; exit 2 ;;
+esac
 
 WORD_TOKENS=82430 CHAR_TOKENS=111540
 HELDOUT=runs/ladder/shakespeare.valid.txt
@@ -140,6 +145,7 @@ plot() {
 plot word "$OUT/word.png"
 plot char "$OUT/char.png"
 tables() {
+    [ "$QUICK" = 1 ] && { echo "QUICK=1: every rung trained for a few steps (@quick); the labels name the full recipes."; echo; }
     echo "Word ladder (PTB test perplexity, $WORD_TOKENS tokens):"; echo
     scripts/results.sh render "$TABLE" ladder=word; echo
     echo "Char ladder (Tiny Shakespeare, valid nats/char, $CHAR_TOKENS characters):"; echo

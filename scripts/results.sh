@@ -229,6 +229,6 @@ case "$1" in
     update) update "${@:2}" ;;
     run)    [ $# -eq 3 ] || usage "run FILE.tsv ID"; run_row "$2" "$3" ;;
     set)    [ $# -eq 4 ] || usage "set FILE.tsv ID 'RESULT ...'"; set_result "$2" "$3" "$4" ;;
-    -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
     *) usage "unknown command '$1'" ;;
 esac
