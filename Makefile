@@ -9,6 +9,11 @@
 #   make data         fetch (or copy from $NLP_DATA_DIR) the benchmark datasets
 #   make vectors      word2vec vectors from our English text (rnn static/non-static)
 #   make fixtures     regenerate tests/fixtures/ with the PyTorch references
+#   make ladder       every chapter's language models on the two ladders -> ladder/results.tsv
+#                     (QUICK=1: brief training, a few minutes; FULL=1: train what is missing)
+#   make results      rewrite the READMEs' generated results tables from their TSVs
+#   make check-results  fail when a README's results table differs from its TSV
+#   make site         the course as a static site in site/ (pandoc, nbconvert), open site/index.html
 #   make clean        remove build products (not data/cache or runs/)
 #
 # Build variants (each builds into its own folder, so they never mix):
@@ -104,7 +109,8 @@ STAGE_BINS := $(STAGES:%=$(BIN)/%)
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: test-mpi all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES)
+.PHONY: test-mpi all test demo bench plots notebooks data vectors fixtures clean deps pkgcheck $(ALL_STAGES) \
+        ladder test-ladder results check-results site test-site
 .DEFAULT_GOAL := all
 
 all: $(LIBCOMMON) $(STAGE_BINS) $(LIB_STAGES:%=$(BUILD)/lib%.a)
@@ -193,6 +199,32 @@ notebooks: all
 
 data:
 	@scripts/data.sh
+
+# The ladder (scripts/ladder.sh): QUICK=1 trains every rung briefly (CI),
+# FULL=1 trains the missing chapter runs, RUNGS="kn5 ..." picks rungs.
+ladder: all
+	@QUICK=$(QUICK) FULL=$(FULL) RUNGS='$(RUNGS)' scripts/ladder.sh
+
+# The quick ladder end to end, its tables checked against its RESULT lines.
+test-ladder: all
+	@tests/ladder_test.sh
+
+results:
+	@scripts/results.sh update
+
+check-results:
+	@scripts/results.sh check
+
+# The READMEs and notebooks as HTML pages (the notebooks executed by
+# `make notebooks` when it has run); test-site checks the links and loads the
+# pages in headless Chromium.
+site:
+	@scripts/deps.sh site
+	@PYTHON=$(PYTHON) scripts/site.sh
+
+test-site:
+	@scripts/deps.sh site
+	@PYTHON=$(PYTHON) tests/site_test.sh
 
 fixtures:
 	@scripts/deps.sh bench

@@ -76,6 +76,7 @@ int gpt_cmd_eval(int argc, char **argv) {
     else result_int("windows", (long long)(count / (size_t)T));
     result_int("tokens", (long long)count);
     result_num("tok_per_s", (double)count / (secs > 0 ? secs : 1e-9), 0);
+    result_int("params", (long long)params_count(&m.pt));   /* before loss=: scripts read from loss= to the end */
     result_num("loss", loss, 4);
     result_num("ppl", exp(loss), 3);
     result_end();

@@ -226,6 +226,14 @@ static void one_word(char *s) {
         if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s)) *s = '_';
 }
 
+/* The n-grams of every order, as the ARPA header counts them: the model's
+ * size beside the neural rungs' params= on the ladder's plots. */
+static size_t ngram_total_entries(const NgramLm *lm) {
+    size_t total = 0;
+    for (int n = 1; n <= lm->order; n++) total += ngram_entries(lm, n);
+    return total;
+}
+
 /* KenLM query's summary, then the RESULT line (common/metrics.h) with both of
  * its perplexities: ppl= including the OOV words (scored as <unk>),
  * ppl_excl_oov= without them (see score.c for what counts as an OOV). */
@@ -249,8 +257,9 @@ static void print_result(const Options *o, const NgramLm *lm, const char *path, 
     result_int("tokens", (long long)p->tokens);
     result_int("oov", (long long)p->oov);
     result_num("loss", loss, 4);
-    result_num("ppl", ngram_ppl_including(p), 2);
-    result_num("ppl_excl_oov", ngram_ppl_excluding(p), 2);
+    result_num("ppl", ngram_ppl_including(p), 3);   /* as KenLM's query prints it */
+    result_num("ppl_excl_oov", ngram_ppl_excluding(p), 3);
+    result_int("ngrams", (long long)ngram_total_entries(lm));
     result_end();
 }
 

@@ -289,7 +289,10 @@ static void load_corpus(const Options *o, RnnLmData *d) {
     else rnn_lm_data_words(d, train, valid, test);
 }
 
-static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss) {
+/* valid: the last validation loss of a training run, reported beside its
+ * test score (NAN: none). params= labels the rung on the ladder's plots. */
+static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss,
+                         double valid) {
     result_begin("rnn");
     result_str("model", rnn_kind_name(m->cfg.kind));
     result_str("data", data);
@@ -297,6 +300,8 @@ static void print_result(const RnnLm *m, const char *data, const char *split, si
     result_int("tokens", (long long)tokens);
     result_num("loss", loss, 4);
     result_num("ppl", exp(loss), 2);
+    if (!isnan(valid)) result_num("valid_ppl", exp(valid), 2);
+    result_int("params", (long long)params_count(&m->pt));
     result_end();
 }
 
@@ -314,9 +319,9 @@ static int cmd_lm_train(int argc, char **argv) {
     int root = dist_is_root();   /* rank 0 alone evaluates and prints */
     if (root && d.split[SPLIT_TEST]) {
         double loss = rnn_lm_evaluate(&m, d.split[SPLIT_TEST], d.len[SPLIT_TEST], o.lm.eval_T, 0);
-        print_result(&m, name, "test", d.len[SPLIT_TEST] - 1, loss);
+        print_result(&m, name, "test", d.len[SPLIT_TEST] - 1, loss, d.split[SPLIT_VALID] ? valid : NAN);
     } else if (root && d.split[SPLIT_VALID]) {
-        print_result(&m, name, "valid", d.len[SPLIT_VALID] - 1, valid);
+        print_result(&m, name, "valid", d.len[SPLIT_VALID] - 1, valid, NAN);
     }
     rnn_lm_free(&m);
     rnn_lm_data_free(&d);
@@ -338,7 +343,7 @@ static int cmd_lm_eval(int argc, char **argv) {
     free(text);
     if (n < 2) die("'%s': needs at least two tokens to score", path);
     double loss = rnn_lm_evaluate(&m, ids, n, 100, 0);
-    print_result(&m, o.name ? o.name : path, o.name ? "test" : "file", n - 1, loss);
+    print_result(&m, o.name ? o.name : path, o.name ? "test" : "file", n - 1, loss, NAN);
     free(ids);
     vocab_free(v);
     rnn_lm_free(&m);
@@ -397,7 +402,7 @@ static int cmd_demo(int argc, char **argv) {
         free(s);
     }
     metrics_plot(dir);
-    print_result(&m, "bible-chars", "valid", (size_t)o.lm.eval_tokens, valid);
+    print_result(&m, "bible-chars", "valid", (size_t)o.lm.eval_tokens, valid, NAN);
     rnn_lm_free(&m);
     rnn_lm_data_free(&d);
 

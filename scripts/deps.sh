@@ -5,6 +5,7 @@
 #   scripts/deps.sh notebooks   base + Jupyter's nbconvert, a Python kernel, numpy and matplotlib
 #   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
 #   scripts/deps.sh mpi         base + OpenMPI (`make MPI=1`, `make MPI=1 test-mpi`: gpt/SCALING.md)
+#   scripts/deps.sh site        base + pandoc, nbconvert and headless Chromium (`make site`, `make test-site`)
 #   scripts/deps.sh pkg-config 'openblas|blas check ...'
 #                               install nothing: check that pkg-config finds each module
 #                               ("a|b": either will do); if not, name the missing ones and the
@@ -64,7 +65,8 @@ case "$group" in
   notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy python3-matplotlib) ;;
   bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex) ;;
   mpi)       want=("${base[@]}" libopenmpi-dev openmpi-bin) ;;
-  *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench, mpi)" >&2; exit 2 ;;
+  site)      want=("${base[@]}" pandoc jupyter-nbconvert chromium-headless-shell) ;;
+  *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench, mpi, site)" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -848,7 +848,7 @@ START_TEST(test_cli_result_line) {
                           "OOVs:\t1\n"
                           "Tokens:\t7\n"
                           "RESULT stage=ngram model=arpa3 data=hand split=test tokens=7 oov=1 loss=2.3516 "
-                          "ppl=10.50 ppl_excl_oov=6.31\n");
+                          "ppl=10.502 ppl_excl_oov=6.307 ngrams=11\n");
     free(got);
     unlink(out);
     unlink(path);

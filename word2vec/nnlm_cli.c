@@ -163,6 +163,7 @@ int nnlm_main(int argc, char **argv) {
     result_num("loss", test, 4);
     result_num("ppl", exp(test), 2);
     result_num("valid_ppl", exp(valid), 2);
+    result_int("params", (long long)params_count(&m.pt));
     if (epochs > 0) result_num("train_tok_per_s", tps, 0);
     result_end();
     nnlm_data_free(&d);

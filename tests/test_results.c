@@ -1,0 +1,181 @@
+/*
+ * test_results.c -- the README results tables that cannot drift
+ * (scripts/results.sh): each is rendered from the RESULT lines of the
+ * command that produced it, and `make check-results` fails when a README
+ * shows anything else.
+ *
+ *   - Every generated table of the repository's READMEs matches its TSV.
+ *   - A small table renders its placeholders ({KEY}, {N:KEY}, {KEY%FMT},
+ *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows.
+ *   - A README whose number was edited by hand fails the check with a diff;
+ *     update rewrites it and the check passes again.
+ *   - A placeholder whose key is in no RESULT line, a table marker without its
+ *     end and a set of a row that does not exist are errors (exit 1).
+ *   - set keeps a row's new RESULT line and dates it.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define at scratch_at
+
+/* Run a shell command from the repository root, stdout and stderr to `out`; its exit status. */
+static int run(const char *cmd, const char *out) {
+    char full[4096];
+    snprintf(full, sizeof full, "%s > %s 2>&1", cmd, out);
+    printf("$ %s\n", cmd);
+    fflush(stdout);
+    int st = system(full);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char TABLE[] =
+    "# a comment line\n"
+    "@id\t@ladder\t@command\t@result\t@measured\tmodel\tscore\tsize\tcommand\n"
+    "kn5\tword\tbin/ngram eval x | head\tRESULT stage=ngram tokens=82430 ppl=141.19 ngrams=2317234\t2026-12-01\t"
+    "KN5\t**{ppl%.1f}** over {tokens%,}\t{ngrams%M} n-grams\t`{@command}`\n"
+    "lstm\tword\tbin/rnn lm-eval\tRESULT stage=rnn ppl=113.40 RESULT stage=rnn split=valid ppl=118.79\ttranscribed\t"
+    "LSTM\t{ppl} / {2:ppl}\t{@measured}\t`{@command}`\n"
+    "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n";
+
+static const char WORD_TABLE[] =
+    "| model | score | size | command |\n"
+    "|---|---|---|---|\n"
+    "| KN5 | **141.2** over 82,430 | 2.32M n-grams | `bin/ngram eval x \\| head` |\n"
+    "| LSTM | 113.40 / 118.79 | transcribed | `bin/rnn lm-eval` |\n";
+
+/* A README around the generated table of TABLE's word rows. */
+static char *readme_with(const char *table_path, const char *table) {
+    static char text[4096];
+    snprintf(text, sizeof text, "# A chapter\n\nProse.\n\n<!-- results: %s ladder=word -->\n%s<!-- /results -->\n\nMore.\n",
+             table_path, table);
+    return text;
+}
+
+START_TEST(test_repository_tables_match) {
+    scratch_begin("results_repo");
+    int st = run("scripts/results.sh check", at("out"));
+    size_t n;
+    char *out = read_all(at("out"), &n);
+    ck_assert_msg(st == 0, "a README's generated table differs from its TSV:\n%s", out);
+    expect_has(out, "generated tables match their TSVs", "the check's summary");
+    free(out);
+    scratch_end();
+}
+END_TEST
+
+START_TEST(test_render_placeholders) {
+    scratch_begin("results_render");
+    const char *tsv = scratch_put("t.tsv", TABLE);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "scripts/results.sh render %s ladder=word", tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    size_t n;
+    char *out = read_all(at("out"), &n);
+    ck_assert_str_eq(out, WORD_TABLE);
+    free(out);
+    snprintf(cmd, sizeof cmd, "scripts/results.sh render %s", tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    out = read_all(at("out"), &n);
+    expect_has(out, "| GRU | 1.583 | - | `bin/rnn lm-eval` |\n", "the unfiltered table");
+    ck_assert_int_eq(count_lines(out), 5);
+    free(out);
+    scratch_end();
+}
+END_TEST
+
+START_TEST(test_hand_edit_fails_check_and_update_fixes_it) {
+    scratch_begin("results_drift");
+    const char *tsv = scratch_put("t.tsv", TABLE);
+    char *edited = replace_once(WORD_TABLE, "**141.2**", "**139.0**");
+    const char *readme = scratch_put("README.md", readme_with(tsv, edited));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "scripts/results.sh check %s", readme);
+    ck_assert_int_eq(run(cmd, at("out")), 1);
+    size_t n;
+    char *out = read_all(at("out"), &n);
+    expect_has(out, "-| KN5 | **139.0** over 82,430", "the diff's README side");
+    expect_has(out, "+| KN5 | **141.2** over 82,430", "the diff's generated side");
+    expect_has(out, "run 'make results'", "the hint");
+    free(out);
+    snprintf(cmd, sizeof cmd, "scripts/results.sh update %s", readme);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    char *fixed = read_all(readme, &n);
+    ck_assert_str_eq(fixed, readme_with(tsv, WORD_TABLE));
+    snprintf(cmd, sizeof cmd, "scripts/results.sh check %s", readme);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    free(fixed);
+    free(edited);
+    scratch_end();
+}
+END_TEST
+
+START_TEST(test_errors) {
+    scratch_begin("results_errors");
+    char *typed = replace_once(TABLE, "{loss%.3f}", "{acc}");
+    const char *tsv = scratch_put("t.tsv", typed);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "scripts/results.sh render %s", tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 1);
+    size_t n;
+    char *out = read_all(at("out"), &n);
+    expect_has(out, "results.sh: error: ", "the error");
+    expect_has(out, "t.tsv:5: {acc}: no acc= in the row's RESULT lines", "the missing key");
+    free(out);
+
+    tsv = scratch_put("good.tsv", TABLE);
+    char text[4096];
+    snprintf(text, sizeof text, "<!-- results: %s -->\n| stale |\n", tsv);
+    const char *readme = scratch_put("README.md", text);
+    snprintf(cmd, sizeof cmd, "scripts/results.sh check %s", readme);
+    ck_assert_int_eq(run(cmd, at("out")), 1);
+    out = read_all(at("out"), &n);
+    expect_has(out, "no closing '<!-- /results -->'", "the unclosed marker");
+    free(out);
+
+    snprintf(cmd, sizeof cmd, "scripts/results.sh set %s nosuch 'RESULT stage=x ppl=1'", tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 1);
+    out = read_all(at("out"), &n);
+    expect_has(out, "no row with @id nosuch", "the unknown row");
+    free(out);
+    free(typed);
+    scratch_end();
+}
+END_TEST
+
+START_TEST(test_set_keeps_the_new_result) {
+    scratch_begin("results_set");
+    const char *tsv = scratch_put("t.tsv", TABLE);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "scripts/results.sh set %s gru 'RESULT stage=rnn loss=1.5001 params=215877'", tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    size_t n;
+    char *text = read_all(tsv, &n);
+    expect_has(text, "# a comment line\n", "the comment, kept");
+    expect_has(text, "\tRESULT stage=rnn loss=1.5001 params=215877\t20", "the new RESULT line and its date");
+    ck_assert_ptr_null(strstr(text, "loss=1.5827"));
+    free(text);
+    snprintf(cmd, sizeof cmd, "scripts/results.sh render %s ladder=char", tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    text = read_all(at("out"), &n);
+    expect_has(text, "| GRU | 1.500 | - |", "the rendered row");
+    free(text);
+    scratch_end();
+}
+END_TEST
+
+static Suite *results_suite(void) {
+    Suite *s = suite_create("results");
+    TCase *tc = tcase_create("tables");
+    tcase_add_test(tc, test_repository_tables_match);
+    tcase_add_test(tc, test_render_placeholders);
+    tcase_add_test(tc, test_hand_edit_fails_check_and_update_fixes_it);
+    tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_set_keeps_the_new_result);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(results_suite)
