@@ -30,7 +30,7 @@ html_of() {   # a page's path under the site
 }
 
 # one navigation bar; ROOT (../ per folder level) is put in front of its links per page
-nav_links=(index.html "the course" ladder/index.html "the ladder")
+nav_links=(index.html "the course" ladder/index.html "the ladder" GLOSSARY.html "glossary")
 for s in ngram word2vec rnn seq2seq transformer gpt rlhf; do
     [ -f "$s/README.md" ] && nav_links+=("$s/index.html" "$s")
 done
