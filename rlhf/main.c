@@ -33,6 +33,8 @@ enum { N_COMMANDS = sizeof commands / sizeof *commands };
 int main(int argc, char **argv) {
     openmp_wait_passively(argv);
     util_set_prog("rlhf");
-    return cli_dispatch("rlhf", "Chapter 7, learning from human feedback: RL on CartPole (REINFORCE, A2C, PPO), then InstructGPT (SFT, reward model, PPO, DPO).",
+    return cli_dispatch("rlhf",
+                        "Chapter 7, learning from human feedback: RL on CartPole (REINFORCE, A2C, PPO), "
+                        "then InstructGPT (SFT, reward model, PPO, DPO).",
                         "rlhf cartpole --algo ppo --seed 1", commands, N_COMMANDS, argc, argv);
 }
