@@ -45,14 +45,15 @@ static void sequence_logprobs(Gpt *m, const Responses *r, int B, float *logp, fl
 }
 
 double policy_kl(Gpt *policy, Gpt *ref, const RlhfRun *run, int n, unsigned long long seed) {
-    int B = 16, T = run->T;
+    enum { B = 16 };   /* answers scored per forward pass */
+    int T = run->T;
     Responses r;
     responses_alloc(&r, B, T, policy->cfg.vocab_size);
     GptCache cache;
     gpt_cache_init(&cache, policy);
     int *prompt = xmalloc((size_t)T * sizeof *prompt);
     float *lp = xmalloc((size_t)B * T * sizeof *lp), *lq = xmalloc((size_t)B * T * sizeof *lq);
-    float sp[16], sq[16];
+    float sp[B], sq[B];
     Rng rng;
     rng_seed(&rng, seed, 13);
     gpt_ensure_acts(policy, B, T);
@@ -62,7 +63,7 @@ double policy_kl(Gpt *policy, Gpt *ref, const RlhfRun *run, int n, unsigned long
         int rows = n - at < B ? n - at : B;
         for (int b = 0; b < rows; b++) {
             int i = (int)rng_below(&rng, (uint32_t)run->set.n_train);
-            int np = prompt_ids(run, i, prompt);
+            int np = prompt_ids(run, i, prompt, r.targets);
             responses_sample(&r, b, policy, &cache, prompt, np, 1.0f, &rng);
         }
         sequence_logprobs(policy, &r, rows, lp, sp);

@@ -22,18 +22,16 @@ void answerer_free(Answerer *a) {
     free(a->prompt);
 }
 
-int prompt_ids(const RlhfRun *run, int i, int *ids) {
+int prompt_ids(const RlhfRun *run, int i, int *ids, int *targets) {
     char err[256];
-    int *targets = xmalloc((size_t)run->T * sizeof *targets);
     int n = sft_example(run->vocab, run->set.p[i].prompt, "", run->T, ids, targets, err, sizeof err);
-    free(targets);
     if (n < 0 || n >= run->T) die("rlhf: the prompt '%s' leaves no room for an answer in %d positions",
                                   run->set.p[i].prompt, run->T);
     return n;
 }
 
 void policy_answer(Gpt *m, Answerer *a, const RlhfRun *run, int i, float temperature, char *buf, size_t n) {
-    int np = prompt_ids(run, i, a->prompt);
+    int np = prompt_ids(run, i, a->prompt, a->r.targets);
     responses_sample(&a->r, 0, m, &a->cache, a->prompt, np, temperature, &a->rng);
     responses_text(&a->r, 0, run->vocab, buf, n);
 }

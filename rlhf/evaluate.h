@@ -30,9 +30,9 @@ typedef struct {
 void answerer_init(Answerer *a, const Gpt *m, int T, unsigned long long seed);
 void answerer_free(Answerer *a);
 
-/* The ids of "PROMPT <s>" into ids (T): their number; dies when the prompt
- * does not fit. */
-int prompt_ids(const RlhfRun *run, int i, int *ids);
+/* The ids of "PROMPT <s>" of the run's prompt i into ids (T), with targets
+ * (T) as scratch: their number; dies when the prompt does not fit. */
+int prompt_ids(const RlhfRun *run, int i, int *ids, int *targets);
 
 /* m's answer to the run's prompt i, at temperature (0: greedy), as text. */
 void policy_answer(Gpt *m, Answerer *a, const RlhfRun *run, int i, float temperature, char *buf, size_t n);

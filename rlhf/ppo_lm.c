@@ -81,7 +81,7 @@ static long rollout(Gpt *policy, const RlhfRun *run, Work *w, Rng *rng) {
     long tokens = 0;
     for (int b = 0; b < w->B; b++) {
         int i = (int)rng_below(rng, (uint32_t)run->set.n_train);
-        int np = prompt_ids(run, i, w->prompt);
+        int np = prompt_ids(run, i, w->prompt, w->batch.targets);
         responses_sample(&w->batch, b, policy, &w->cache, w->prompt, np, 1.0f, rng);
         w->prompt_of[b] = i;
         tokens += w->batch.len[b];

@@ -20,6 +20,7 @@ void responses_alloc(Responses *r, int B, int T, int V) {
     r->len = xcalloc((size_t)B, sizeof *r->len);
     r->probs = xmalloc((size_t)V * sizeof *r->probs);
     r->order = xmalloc((size_t)V * sizeof *r->order);
+    r->targets = xmalloc((size_t)T * sizeof *r->targets);
 }
 
 void responses_free(Responses *r) {
@@ -28,14 +29,14 @@ void responses_free(Responses *r) {
     free(r->len);
     free(r->probs);
     free(r->order);
+    free(r->targets);
     *r = (Responses){0};
 }
 
 int responses_set(Responses *r, int b, const Vocab *v, const char *prompt, const char *response, char *err,
                   size_t errlen) {
-    int T = r->T, *row = r->tokens + (size_t)b * T, *targets = xmalloc((size_t)T * sizeof *targets);
-    int used = sft_example(v, prompt, response, T, row, targets, err, errlen);   /* prompt, <s>, response */
-    free(targets);
+    int T = r->T, *row = r->tokens + (size_t)b * T;
+    int used = sft_example(v, prompt, response, T, row, r->targets, err, errlen);   /* prompt, <s>, response */
     if (used < 0) return -1;
     int np = used - instruct_count_words(response);   /* the prompt and <s> */
     if (used < T) row[used++] = VOCAB_EOS;   /* a response that fills the context was cut off, as sampling cuts it */

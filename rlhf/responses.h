@@ -36,6 +36,7 @@ typedef struct {
     int *len;      /* (B) actions, </s> included */
     float *probs;  /* (V) sampling scratch */
     int *order;    /* (V) */
+    int *targets;  /* (T) scratch: the targets sft_example lays out beside a row */
 } Responses;
 
 /* Rows of T positions over a vocabulary of V: everything sampling and
