@@ -11,12 +11,7 @@
 #   5. the committed ladder/results.tsv is left as it was.
 set -u
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-pass() { echo "PASS $*"; }
-start=$(date +%s)
+. tests/check.sh
 cp ladder/results.tsv "$tmp/committed.tsv"
 
 # 1.

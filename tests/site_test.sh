@@ -11,12 +11,7 @@
 #      build/site-screenshots/.
 set -u
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-pass() { echo "PASS $*"; }
-start=$(date +%s)
+. tests/check.sh
 site=$tmp/site
 
 # 1.
