@@ -15,7 +15,7 @@
  *     folder: sft, labels --run, rm-train, ppo, ppo --ptx, dpo, each with
  *     its RESULT line, then compare and chat on what they left; and its bad input: a missing preference file, a
  *     reward model of another vocabulary, a truncated one, a folder with no
- *     SFT model.
+ *     SFT model, two policies of different tasks compared.
  *   - Bad usage: an unknown method, bad or missing numbers, minibatches that
  *     do not divide the batch, options REINFORCE has no use for, a budget
  *     below one update, a stray argument; and an --out that is a file.
@@ -188,7 +188,7 @@ START_TEST(test_pipeline_bad_input) {
     if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("pipeline_bad");
     const char *small = "--width 16 --pretrain-steps 5 --steps 2 --batch 4 --quiet";
-    char args[1024], a[512], b[512];
+    char args[2048], a[512], b[512];
     snprintf(a, sizeof a, "%s", at("a"));
     snprintf(b, sizeof b, "%s", at("b"));
     snprintf(args, sizeof args, "%s --subjects 8", small);
@@ -209,6 +209,10 @@ START_TEST(test_pipeline_bad_input) {
     EXPECT(args, 1, "rm.ckpt");
     snprintf(args, sizeof args, "dpo --run %s", at("nowhere"));
     EXPECT(args, 1, "no SFT model", "rlhf sft --out");
+    snprintf(args, sizeof args, "compare --run %s --b-run %s --b sft", a, b);
+    EXPECT(args, 1, "different tasks");
+    snprintf(args, sizeof args, "chat --run %s", at("nowhere"));
+    EXPECT(args, 1, "no SFT model");
     free(other);
     free(mine);
     scratch_end();
