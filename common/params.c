@@ -78,3 +78,32 @@ void params_set_decay(ParamTable *pt, const char *name, int decay) {
 void params_zero_grad(ParamTable *pt) { memset(pt->grads, 0, pt->total * sizeof(float)); }
 
 size_t params_count(const ParamTable *pt) { return pt->total; }
+
+void params_snapshot_init(ParamSnapshot *s, const ParamTable *pt) {
+    s->total = pt->total;
+    s->values = xmalloc(pt->total * sizeof(float));
+    s->m = xmalloc(pt->total * sizeof(float));
+    s->v = xmalloc(pt->total * sizeof(float));
+    params_snapshot_take(s, pt);
+}
+
+void params_snapshot_take(ParamSnapshot *s, const ParamTable *pt) {
+    size_t bytes = pt->total * sizeof(float);
+    memcpy(s->values, pt->values, bytes);
+    memcpy(s->m, pt->m, bytes);
+    memcpy(s->v, pt->v, bytes);
+}
+
+void params_snapshot_restore(const ParamSnapshot *s, ParamTable *pt) {
+    size_t bytes = pt->total * sizeof(float);
+    memcpy(pt->values, s->values, bytes);
+    memcpy(pt->m, s->m, bytes);
+    memcpy(pt->v, s->v, bytes);
+}
+
+void params_snapshot_free(ParamSnapshot *s) {
+    free(s->values);
+    free(s->m);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}

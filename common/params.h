@@ -60,4 +60,17 @@ void params_set_decay(ParamTable *pt, const char *name, int decay);
 void params_zero_grad(ParamTable *pt);
 size_t params_count(const ParamTable *pt);   /* total number of scalars */
 
+/* A copy of the values and the optimizer's state: what early stopping keeps
+ * of the best model so far, and puts back when an epoch made things worse
+ * (word2vec's NNLM, rnn's --plateau). */
+typedef struct {
+    size_t total;
+    float *values, *m, *v;
+} ParamSnapshot;
+
+void params_snapshot_init(ParamSnapshot *s, const ParamTable *pt);   /* allocates, then takes */
+void params_snapshot_take(ParamSnapshot *s, const ParamTable *pt);
+void params_snapshot_restore(const ParamSnapshot *s, ParamTable *pt);
+void params_snapshot_free(ParamSnapshot *s);
+
 #endif

@@ -203,6 +203,7 @@ static void write_config(const RnnLmTrainOptions *o, const RnnLmData *d, long to
     config_int(c, "decay_start", o->decay_start);
     config_num(c, "clip", o->clip);
     config_int(c, "time_sum", o->time_sum);
+    config_int(c, "plateau", o->plateau);
     config_int(c, "seed", (long long)o->seed);
     config_int(c, "train_tokens", (long long)d->len[SPLIT_TRAIN]);
     config_end(c);
@@ -241,6 +242,11 @@ typedef struct {
     double window_loss;   /* train loss summed since the last metrics row ... */
     long window;          /* ... over this many steps */
     double elapsed;       /* seconds of training so far */
+    /* Mikolov's schedule (--plateau) */
+    float plateau_lr;     /* the rate of the coming epoch */
+    double best_valid;    /* the kept model's validation loss */
+    double prev_valid;    /* the last epoch's */
+    int halving;          /* 1 once an epoch has gained less than 0.3% */
 } Progress;
 
 static void state_path(char *buf, size_t n, const char *dir) { snprintf(buf, n, "%s/train_state.ckpt", dir); }
@@ -289,9 +295,11 @@ static void save_train_state(const char *dir, ParamTable *st, const RnnLm *m, Rn
     if (!dist_is_root()) return;
     snprintf(cfg, sizeof cfg,
              "step=%ld\nepoch=%ld\nchunk=%ld\nchunks_per_epoch=%ld\nbatch=%d\nseq_len=%d\nlr=%.9g\n"
-             "window_loss=%.17g\nwindow=%ld\nelapsed_s=%.17g\ndropout_rng_state=%ld\ndropout_rng_inc=%ld\n",
+             "window_loss=%.17g\nwindow=%ld\nelapsed_s=%.17g\ndropout_rng_state=%ld\ndropout_rng_inc=%ld\n"
+             "plateau_lr=%.9g\nbest_valid=%.17g\nprev_valid=%.17g\nhalving=%d\n",
              p->step, p->step / p->per_epoch, p->step % p->per_epoch, p->per_epoch, st->info[0].shape[0], a->T, p->lr,
-             p->window_loss, p->window, p->elapsed, (long)a->rng.state, (long)a->rng.inc);
+             p->window_loss, p->window, p->elapsed, (long)a->rng.state, (long)a->rng.inc, p->plateau_lr,
+             p->best_valid, p->prev_valid, p->halving);
     state_path(path, sizeof path, dir);
     checkpoint_save(path, STATE_STAGE, cfg, st, p->step, 0);
 }
@@ -326,6 +334,10 @@ static int restore_train_state(const char *dir, ParamTable *st, const RnnLm *m, 
     p->window_loss = config_double(ck.config, "window_loss", 0.0);
     p->window = config_long(ck.config, "window", 0);
     p->elapsed = config_double(ck.config, "elapsed_s", 0.0);
+    p->plateau_lr = (float)config_double(ck.config, "plateau_lr", p->plateau_lr);
+    p->best_valid = config_double(ck.config, "best_valid", p->best_valid);
+    p->prev_valid = config_double(ck.config, "prev_valid", p->prev_valid);
+    p->halving = (int)config_long(ck.config, "halving", p->halving);
     checkpoint_free(&ck);
     return 0;
 }
@@ -348,6 +360,29 @@ static void log_row(Metrics *log, const char *split, long step, const Progress *
     metrics_write(log);
 }
 
+/* Mikolov's schedule after an epoch whose validation loss is valid
+ * (lm_train.h): keep the epoch or undo it, then set the next epoch's rate.
+ * Returns 1 when the run should end. */
+#define PLATEAU_MIN_GAIN 1.003   /* the rnnlm toolkit's -min-improvement */
+static int plateau_epoch_end(RnnLm *m, ParamSnapshot *best, Progress *p, double valid, int quiet) {
+    int small_gain = valid * PLATEAU_MIN_GAIN > p->prev_valid, stop = small_gain && p->halving;
+    int better = valid < p->best_valid;
+    if (better) {
+        p->best_valid = valid;
+        params_snapshot_take(best, &m->pt);
+    } else {
+        params_snapshot_restore(best, &m->pt);
+    }
+    if (small_gain) p->halving = 1;
+    if (p->halving) p->plateau_lr *= 0.5f;
+    p->prev_valid = valid;
+    if (!quiet)
+        fprintf(stderr, "rnn: epoch %ld %s; %s\n", p->step / p->per_epoch,
+                better ? "kept" : "made validation worse: undone",
+                stop ? "a second epoch gained less than 0.3%: stopping" : p->halving ? "the rate halves" : "same rate");
+    return stop;
+}
+
 double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     RnnLmTrainOptions opt = *o;
     opt.model.V = d->vocab->size;
@@ -365,8 +400,12 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
      * the B streams, so the chunks, and the results, are one process's */
     int ranks = dist_size(), root = dist_is_root(), first, Bl = dist_share(opt.B, &first);
     if (!root) opt.quiet = 1;
+    if (opt.plateau && !d->split[SPLIT_VALID]) die("--plateau needs a validation split");
+    if (opt.plateau && opt.steps > 0) die("--plateau trains whole epochs: give --epochs (a ceiling), not --steps");
+    if (opt.plateau && ((opt.eval_every && opt.eval_every != per_epoch) || (opt.ckpt_every && opt.ckpt_every != per_epoch)))
+        die("--plateau validates and saves once per epoch (%ld steps): drop --eval-every and --ckpt-every", per_epoch);
 
-    Progress p = { .per_epoch = per_epoch };
+    Progress p = { .per_epoch = per_epoch, .plateau_lr = opt.lr, .best_valid = INFINITY, .prev_valid = INFINITY };
     if (opt.resume) {
         Vocab *v;
         rnn_lm_load(m, &v, opt.out, &p.step);
@@ -401,13 +440,15 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
         if (restore_train_state(opt.out, &st, m, &a, &p, first, why, sizeof why) == 0) {
             if (ranks > 1) rng_seed(&a.rng, drop_seed, 7);   /* the saved generator is rank 0's */
             float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, (p.step - 1) / per_epoch);
-            if (lr != p.lr)
+            if (!opt.plateau && lr != p.lr)
                 fprintf(stderr, "rnn: note: the run's learning rate was %g at step %ld, the options give %g: "
                         "going on with %g\n", p.lr, p.step, lr, lr);
         } else {
             fprintf(stderr, "rnn: note: %s, so the carried state restarts at zero\n", why);
         }
     }
+    ParamSnapshot best;   /* --plateau: the kept model (a resumed run starts at an epoch's end, from it) */
+    if (opt.plateau) params_snapshot_init(&best, &m->pt);
     int *inp = xmalloc((size_t)opt.T * Bl * sizeof(int));
     int *tgt = xmalloc((size_t)opt.T * Bl * sizeof(int));
 
@@ -422,7 +463,7 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
         /* ---- one training step: no allocation from here ... */
         long epoch = p.step / per_epoch, k = p.step % per_epoch;
         if (k == 0) rnn_lm_reset_state(&a, m);   /* each epoch starts from a zero state */
-        float lr = opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
+        float lr = opt.plateau ? p.plateau_lr : opt.optimizer ? opt.lr : epoch_lr(&opt, epoch);
         fill_chunk(inp, tgt, d->split[SPLIT_TRAIN], row_len, k, opt.T, first, Bl);
         double loss = rnn_lm_forward(m, &a, inp, tgt, opt.T, 1);
         if (!isfinite(loss)) die("loss is %g at step %ld: lower --lr or --clip", loss, p.step);
@@ -459,6 +500,10 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
             }
             if (opt.sample_prompt) print_checkpoint_sample(m, d->vocab, &opt, step);
         }
+        /* every rank takes the same decision on rank 0's validation loss */
+        if (opt.plateau && step % per_epoch == 0 &&
+            plateau_epoch_end(m, &best, &p, dist_sum(root ? valid_loss : 0.0), opt.quiet))
+            total = step;
         if (step % ckpt_every == 0 || step == total) {
             if (root) rnn_lm_save(m, d->vocab, opt.out, step, 1);
             save_train_state(opt.out, &st, m, &a, &p, first, bounds);
@@ -467,10 +512,11 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     if (!opt.quiet) progress_end();
     if (log) metrics_close(log);
     free(inp); free(tgt); free(bounds);
+    if (opt.plateau) params_snapshot_free(&best);
     params_free(&st);
     rnn_lm_acts_free(&a);
     if (d->split[SPLIT_VALID]) rnn_lm_acts_free(&eval);
-    return valid_loss;
+    return opt.plateau ? p.best_valid : valid_loss;
 }
 
 /* ------------------------------------------------------------ sampling */

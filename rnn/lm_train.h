@@ -15,9 +15,18 @@
  * Training (Zaremba et al. 2014): the train stream is cut into B contiguous
  * rows, read T tokens at a time with the state carried across chunks; after
  * each backward the global gradient norm is clipped, then SGD (lr decayed by
- * `decay` each epoch after `decay_start`) or Adam. Evaluation runs one stream
- * (B=1) through the whole split with the state carried, so the perplexity is
- * exactly exp(mean nats over every token), independent of the chunk length.
+ * `decay` each epoch after `decay_start`) or Adam.
+ *
+ * Or Mikolov's RNNLM schedule (`plateau`, as his rnnlm toolkit trains):
+ * validate after each epoch; an epoch that made validation worse is undone
+ * (the best epoch's weights come back); once an epoch gains less than 0.3%
+ * (valid loss × 1.003 above the previous epoch's), the rate halves before
+ * every later epoch, and the second such epoch ends the run (`epochs` is then
+ * a ceiling).
+ *
+ * Evaluation runs one stream (B=1) through the whole split with the state
+ * carried, so the perplexity is exactly exp(mean nats over every token),
+ * independent of the chunk length.
  *
  * Checkpoints. At every checkpoint a run writes DIR/model.ckpt (weights and
  * Adam's moments) and DIR/train_state.ckpt (the carried hidden and cell
@@ -63,6 +72,7 @@ typedef struct {
     int decay_start;      /* epochs run at full lr (Zaremba small: 4) */
     float clip;           /* global-norm clip (0 = none) */
     int time_sum;         /* 1: loss summed over time, mean over batch (Zaremba); 0: mean */
+    int plateau;          /* 1: Mikolov's schedule above instead of decay/decay_start */
     /* bookkeeping */
     long eval_every;      /* steps between validations (0: once per epoch) */
     long eval_tokens;     /* cap on tokens per validation (0: the whole split) */

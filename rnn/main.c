@@ -98,6 +98,9 @@ static const char *usage_train =
     "  --optimizer sgd|adam (adam)   --lr X (2e-3)   --lr-decay F (1)   --decay-start E (0)\n"
     "  --clip X (5)       global gradient norm (0 = off)\n"
     "  --time-sum         loss summed over time, averaged over batch (Zaremba's scale)\n"
+    "  --plateau          Mikolov's RNNLM schedule instead of --lr-decay/--decay-start: an epoch\n"
+    "                     that worsens validation is undone; after the first epoch gaining < 0.3%\n"
+    "                     the rate halves every epoch; the second such epoch stops (--epochs: a ceiling)\n"
     "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
     "  --eval-tokens N    validate on the first N tokens only (default all)\n"
     "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n"
@@ -242,6 +245,7 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
         CLI_OPT("decay-start", CLI_INT, &t->decay_start, 0, 100000),
         CLI_OPT("clip", CLI_FLOAT, &t->clip, 0, 1e9),
         CLI_OPT("time-sum", CLI_FLAG, &t->time_sum, 0, 0),
+        CLI_OPT("plateau", CLI_FLAG, &t->plateau, 0, 0),
         { .name = "eval-every", .type = CLI_LONG, .dst = &t->eval_every, .lo = 1, .hi = 1e9, .alias = "eval-interval" },
         CLI_OPT("eval-tokens", CLI_LONG, &t->eval_tokens, 1, 1e9),
         CLI_SEED(&t->seed), CLI_THREADS(&o->threads), CLI_OUT(&t->out), CLI_QUIET(&t->quiet),

@@ -839,6 +839,112 @@ END_TEST
 START_TEST(test_resume_logs_each_step_once) { check_resume(1, 1); }
 END_TEST
 
+/* ------------------------------------------------------------ Mikolov's schedule */
+
+/* The validation rows of DIR/metrics.tsv: their loss and lr (at most max). */
+static int valid_rows(const char *dir, double *loss, double *lr, int max) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.tsv", dir);
+    Lines *l = lines_load(path);
+    int n = 0;
+    for (size_t i = 1; i < l->n && n < max; i++) {
+        long step, tokens;
+        double epoch, ppl;
+        char split[16];
+        if (sscanf(l->line[i], "%ld %lf %ld %15s %lf %lf %lf", &step, &epoch, &tokens, split, &loss[n], &ppl,
+                   &lr[n]) == 7 && strcmp(split, "valid") == 0)
+            n++;
+    }
+    lines_free(l);
+    return n;
+}
+
+/* A small Elman LM at a rate high enough to make an epoch worse. */
+static void plateau_options(RnnLmTrainOptions *o, const char *out, long epochs) {
+    rnn_lm_train_defaults(o);
+    o->model = (RnnLmConfig){ RNN_ELMAN, 0, 12, 16, 1, 0.0f };
+    o->T = 8; o->B = 4; o->epochs = epochs; o->plateau = 1;
+    o->optimizer = 0; o->lr = 1.0f; o->time_sum = 1; o->eval_T = 16; o->seed = 3; o->quiet = 1;
+    o->log_every = 7;   /* an epoch is 14 chunks: a stop after an epoch falls on a metrics row */
+    o->out = out;
+}
+
+/* The rate stays until an epoch gains less than 0.3%, then halves after
+ * every epoch; a worse epoch is undone; the second small gain stops the run
+ * before the ceiling, with the best epoch's model. */
+START_TEST(test_plateau_schedule) {
+    set_threads(1);
+    RnnLmData d;
+    rnn_lm_data_chars(&d, resume_corpus(), NULL, NULL);
+    const char *dir = tmp_path("rnn_plateau");
+    RnnLmTrainOptions o;
+    plateau_options(&o, dir, 200);
+    RnnLm m;
+    double best = rnn_lm_train(&m, &d, &o);
+    double loss[200], lr[200];
+    int n = valid_rows(dir, loss, lr, 200);
+    ck_assert_msg(n >= 3 && n < 200, "%d epochs: the schedule never stopped the run", n);
+    int first_small = -1, small = 0, worse = 0;
+    double kept = INFINITY;
+    for (int e = 0; e < n; e++) {
+        double want = first_small < 0 ? 1.0 : ldexp(1.0, -(e - first_small));
+        ck_assert_msg(fabs(lr[e] - want) < 1e-9, "epoch %d ran at lr %g, not %g", e + 1, lr[e], want);
+        if (e > 0 && loss[e] * 1.003 > loss[e - 1]) {
+            small++;
+            if (first_small < 0) first_small = e;
+        }
+        if (loss[e] >= kept) worse++;
+        if (loss[e] < kept) kept = loss[e];
+    }
+    ck_assert_int_eq(small, 2);   /* the second one ended the run */
+    ck_assert(loss[n - 1] * 1.003 > loss[n - 2]);
+    ck_assert_double_eq_tol(best, kept, 1e-5);   /* metrics.tsv keeps 7 digits */
+    /* the model the run leaves is the best epoch's, even when the last was worse */
+    double again = rnn_lm_evaluate(&m, d.split[SPLIT_VALID], d.len[SPLIT_VALID], 16, 0);
+    ck_assert_double_eq_tol(again, kept, 1e-6);
+    printf("plateau: %d epochs, halving from epoch %d, %d worse epochs undone, best valid %.4f\n", n,
+           first_small + 1, worse, kept);
+    rnn_lm_free(&m);
+    /* stopped by the ceiling right after the worse epoch 2, the run leaves epoch 1's model */
+    ck_assert_msg(loss[1] > loss[0], "epoch 2 (%g) should be worse than epoch 1 (%g) at this rate", loss[1], loss[0]);
+    plateau_options(&o, tmp_path("rnn_plateau_two"), 2);
+    rnn_lm_train(&m, &d, &o);
+    again = rnn_lm_evaluate(&m, d.split[SPLIT_VALID], d.len[SPLIT_VALID], 16, 0);
+    ck_assert_double_eq_tol(again, loss[0], 1e-5);
+    rnn_lm_free(&m);
+    rnn_lm_data_free(&d);
+}
+END_TEST
+
+/* Stopped after 3 epochs and resumed, the schedule goes on as if never
+ * stopped: the same weights and metrics rows, bit for bit. */
+START_TEST(test_plateau_resume_is_bit_identical) {
+    set_threads(1);
+    RnnLmData d;
+    rnn_lm_data_chars(&d, resume_corpus(), NULL, NULL);
+    const char *whole = tmp_path("rnn_plateau_whole"), *parts = tmp_path("rnn_plateau_parts");
+    RnnLmTrainOptions o;
+    RnnLm a, b;
+    plateau_options(&o, whole, 200);
+    rnn_lm_train(&a, &d, &o);
+    plateau_options(&o, parts, 3);
+    rnn_lm_train(&b, &d, &o);
+    rnn_lm_free(&b);
+    plateau_options(&o, parts, 200);
+    o.resume = 1;
+    rnn_lm_train(&b, &d, &o);
+    ck_assert_msg(memcmp(a.pt.values, b.pt.values, a.pt.total * sizeof(float)) == 0,
+                  "the resumed run's weights differ");
+    char *ra = metrics_without_timing(whole), *rb = metrics_without_timing(parts);
+    ck_assert_str_eq(rb, ra);
+    free(ra);
+    free(rb);
+    rnn_lm_free(&a);
+    rnn_lm_free(&b);
+    rnn_lm_data_free(&d);
+}
+END_TEST
+
 /* ------------------------------------------------------------ the command line */
 
 /* bin/rnn as an absolute path (so a test can run it from another folder), or
@@ -1108,6 +1214,8 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_resume_is_bit_identical_sgd_lstm);
     tcase_add_test(tc, test_resume_is_bit_identical_adam_gru);
     tcase_add_test(tc, test_resume_logs_each_step_once);
+    tcase_add_test(tc, test_plateau_schedule);
+    tcase_add_test(tc, test_plateau_resume_is_bit_identical);
     tcase_add_test(tc, test_resume_without_train_state);
     tcase_add_exit_test(tc, test_resume_with_another_batch_dies, 1);
     tcase_add_test(tc, test_eval_independent_of_chunk_length);
