@@ -11,7 +11,8 @@
 #   scripts/results.sh run FILE.tsv ID                 run row ID's @command and keep its RESULT lines
 #   scripts/results.sh set FILE.tsv ID 'RESULT ...'    keep these RESULT lines as row ID's
 #
-# Without README arguments, check and update read README.md and every */README.md.
+# Without README arguments, check and update read every Markdown file with a
+# table marker up to two folders deep (README.md, rnn/README.md, gpt/prompting/ICL.md).
 #
 # A table's rows live in a TSV beside its chapter (<stage>/results/NAME.tsv,
 # ladder/results.tsv). Lines starting with # are comments. The first other
@@ -26,7 +27,7 @@
 #   {KEY}       KEY's value in the row's first RESULT line that has it
 #   {N:KEY}     KEY's value in the Nth RESULT line
 #   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M) or %, (82,430);
-#               an infinite value (inf) shows as ∞
+#               an infinite value (inf) shows as ∞, a negative one with the minus sign −
 #   {@COLUMN}   the row's @COLUMN (e.g. `{@command}`)
 # A placeholder whose key is in no RESULT line is an error, which is what
 # keeps a typed-in number out of the measured columns.
@@ -41,7 +42,7 @@ cd "$(dirname "$0")/.."
 prog=results.sh
 
 die()   { echo "$prog: error: $*" >&2; exit 1; }
-usage() { [ $# -gt 0 ] && echo "$prog: error: $*" >&2; sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { [ $# -gt 0 ] && echo "$prog: error: $*" >&2; sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # The Markdown table of a TSV (see the top of this file).
 render() {
@@ -56,13 +57,14 @@ render() {
             while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
             return neg s out
         }
+        function minus(s) { return s ~ /^-[0-9.]/ ? "−" substr(s, 2) : s }
         function format(v, fmt) {
             if (v == "inf") return "∞"
-            if (fmt == "") return v
+            if (fmt == "") return minus(v)
             if (v !~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) fail("{" key fmt "}: \"" v "\" is not a number")
-            if (fmt == "%M") return sprintf("%.2fM", v / 1e6)
-            if (fmt == "%,") return thousands(v)
-            return sprintf(fmt, v)
+            if (fmt == "%M") return minus(sprintf("%.2fM", v / 1e6))
+            if (fmt == "%,") return minus(thousands(v))
+            return minus(sprintf(fmt, v))
         }
         # one placeholder (without its braces) -> its text
         function expand(ph,   n, k, fmt, p, i) {
@@ -125,10 +127,10 @@ render() {
     ' "$file"
 }
 
-# The READMEs to look at: the arguments, or every README with a marker.
+# The READMEs to look at: the arguments, or every Markdown file with a marker.
 readmes() {
     if [ $# -gt 0 ]; then printf '%s\n' "$@"; return; fi
-    grep -l '^<!-- results:' README.md */README.md 2>/dev/null || true
+    grep -l '^<!-- results:' ./*.md ./*/*.md ./*/*/*.md 2>/dev/null | sed 's|^\./||' || true
 }
 
 # README with every generated table replaced by what its TSV renders now.

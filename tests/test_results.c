@@ -4,9 +4,11 @@
  * command that produced it, and `make check-results` fails when a README
  * shows anything else.
  *
- *   - Every generated table of the repository's READMEs matches its TSV.
+ *   - Every generated table of the repository's READMEs matches its TSV, and
+ *     the check finds every marker, in folders of folders too (gpt/prompting/).
  *   - A small table renders its placeholders ({KEY}, {N:KEY}, {KEY%FMT},
- *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows.
+ *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows;
+ *     a negative number shows with the minus sign.
  *   - A README whose number was edited by hand fails the check with a diff;
  *     update rewrites it and the check passes again.
  *   - A placeholder whose key is in no RESULT line, a table marker without its
@@ -38,7 +40,9 @@ static const char TABLE[] =
     "KN5\t**{ppl%.1f}** over {tokens%,}\t{ngrams%M} n-grams\t`{@command}`\n"
     "lstm\tword\tbin/rnn lm-eval\tRESULT stage=rnn ppl=113.40 RESULT stage=rnn split=valid ppl=118.79\ttranscribed\t"
     "LSTM\t{ppl} / {2:ppl}\t{@measured}\t`{@command}`\n"
-    "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n";
+    "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n"
+    "icl\tsign\tbin/gpt icl-train\tRESULT stage=gpt icl_score=-0.5456 gain=0.05 delta=-3\ttranscribed\tICL\t"
+    "{icl_score%.3f} {gain%+.2f} {delta}\t-\t`{@command}`\n";
 
 static const char WORD_TABLE[] =
     "| model | score | size | command |\n"
@@ -61,6 +65,14 @@ START_TEST(test_repository_tables_match) {
     char *out = read_all(at("out"), &n);
     ck_assert_msg(st == 0, "a README's generated table differs from its TSV:\n%s", out);
     expect_has(out, "generated tables match their TSVs", "the check's summary");
+    /* the markers a search of every folder finds, against the check's count */
+    ck_assert_int_eq(run("grep -rh --include='*.md' --exclude-dir=build --exclude-dir=data --exclude-dir=runs "
+                         "'^<!-- results:' . | wc -l", at("count")), 0);
+    char *count = read_all(at("count"), &n), summary[64];
+    snprintf(summary, sizeof summary, "results: %d generated tables", atoi(count));
+    ck_assert_int_gt(atoi(count), 0);
+    expect_has(out, summary, "every marker checked");
+    free(count);
     free(out);
     scratch_end();
 }
@@ -80,7 +92,8 @@ START_TEST(test_render_placeholders) {
     ck_assert_int_eq(run(cmd, at("out")), 0);
     out = read_all(at("out"), &n);
     expect_has(out, "| GRU | 1.583 | - | `bin/rnn lm-eval` |\n", "the unfiltered table");
-    ck_assert_int_eq(count_lines(out), 5);
+    expect_has(out, "| ICL | −0.546 +0.05 −3 | - |", "the minus sign");
+    ck_assert_int_eq(count_lines(out), 6);
     free(out);
     scratch_end();
 }
