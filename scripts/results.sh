@@ -26,7 +26,8 @@
 # A table cell is text with placeholders:
 #   {KEY}       KEY's value in the row's first RESULT line that has it
 #   {N:KEY}     KEY's value in the Nth RESULT line
-#   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M) or %, (82,430);
+#   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M), %, (82,430) or
+#               %% before a printf format (a fraction as a percentage: {acc%%.1f} of 0.19 is 19.0);
 #               an infinite value (inf) shows as ∞, a negative one with the minus sign −
 #   {@COLUMN}   the row's @COLUMN (e.g. `{@command}`)
 # A placeholder whose key is in no RESULT line is an error, which is what
@@ -64,6 +65,7 @@ render() {
             if (v !~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) fail("{" key fmt "}: \"" v "\" is not a number")
             if (fmt == "%M") return minus(sprintf("%.2fM", v / 1e6))
             if (fmt == "%,") return minus(thousands(v))
+            if (substr(fmt, 1, 2) == "%%") { v *= 100; fmt = substr(fmt, 2) }
             return minus(sprintf(fmt, v))
         }
         # one placeholder (without its braces) -> its text

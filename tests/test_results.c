@@ -8,7 +8,7 @@
  *     the check finds every marker, in folders of folders too (gpt/prompting/).
  *   - A small table renders its placeholders ({KEY}, {N:KEY}, {KEY%FMT},
  *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows;
- *     a negative number shows with the minus sign.
+ *     a negative number shows with the minus sign, a fraction as a percentage.
  *   - A README whose number was edited by hand fails the check with a diff;
  *     update rewrites it and the check passes again.
  *   - A placeholder whose key is in no RESULT line, a table marker without its
@@ -42,7 +42,7 @@ static const char TABLE[] =
     "LSTM\t{ppl} / {2:ppl}\t{@measured}\t`{@command}`\n"
     "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n"
     "icl\tsign\tbin/gpt icl-train\tRESULT stage=gpt icl_score=-0.5456 gain=0.05 delta=-3\ttranscribed\tICL\t"
-    "{icl_score%.3f} {gain%+.2f} {delta}\t-\t`{@command}`\n";
+    "{icl_score%.3f} {gain%+.2f} {delta} {gain%%.1f}%\t-\t`{@command}`\n";
 
 static const char WORD_TABLE[] =
     "| model | score | size | command |\n"
@@ -92,7 +92,7 @@ START_TEST(test_render_placeholders) {
     ck_assert_int_eq(run(cmd, at("out")), 0);
     out = read_all(at("out"), &n);
     expect_has(out, "| GRU | 1.583 | - | `bin/rnn lm-eval` |\n", "the unfiltered table");
-    expect_has(out, "| ICL | −0.546 +0.05 −3 | - |", "the minus sign");
+    expect_has(out, "| ICL | −0.546 +0.05 −3 5.0% | - |", "the minus sign and a percentage");
     ck_assert_int_eq(count_lines(out), 6);
     free(out);
     scratch_end();
