@@ -17,7 +17,8 @@
 # A table's rows live in a TSV beside its chapter (<stage>/results/NAME.tsv,
 # ladder/results.tsv). Lines starting with # are comments. The first other
 # line names the columns: a name starting with @ is the row's data, never
-# shown; every other name is a column of the Markdown table, in order.
+# shown; every other name is a column of the Markdown table, in order (a
+# name ending in ':' is a right-aligned column, the ':' not shown).
 #   @id        the row's name (for run and set)
 #   @command   the command that reproduces the row (bash, from the repository root)
 #   @result    the RESULT lines that command printed, one after the other
@@ -107,7 +108,11 @@ render() {
                 if (!(fc in col)) fail("no column " fc " to filter on")
             }
             line = "|"; rule = "|"
-            for (j = 1; j <= ncol; j++) { line = line " " $(shown[j]) " |"; rule = rule "---|" }
+            for (j = 1; j <= ncol; j++) {
+                name = $(shown[j]); align = "---"
+                if (name ~ /.:$/) { name = substr(name, 1, length(name) - 1); align = "---:" }
+                line = line " " name " |"; rule = rule align "|"
+            }
             print line; print rule
             next
         }

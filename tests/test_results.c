@@ -8,7 +8,8 @@
  *     the check finds every marker, in folders of folders too (gpt/prompting/).
  *   - A small table renders its placeholders ({KEY}, {N:KEY}, {KEY%FMT},
  *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows;
- *     a negative number shows with the minus sign, a fraction as a percentage.
+ *     a negative number shows with the minus sign, a fraction as a percentage;
+ *     a column named with a final ':' is right-aligned.
  *   - A README whose number was edited by hand fails the check with a diff;
  *     update rewrites it and the check passes again.
  *   - A placeholder whose key is in no RESULT line, a table marker without its
@@ -35,7 +36,7 @@ static int run(const char *cmd, const char *out) {
 
 static const char TABLE[] =
     "# a comment line\n"
-    "@id\t@ladder\t@command\t@result\t@measured\tmodel\tscore\tsize\tcommand\n"
+    "@id\t@ladder\t@command\t@result\t@measured\tmodel\tscore\tsize:\tcommand\n"
     "kn5\tword\tbin/ngram eval x | head\tRESULT stage=ngram tokens=82430 ppl=141.19 ngrams=2317234\t2026-12-01\t"
     "KN5\t**{ppl%.1f}** over {tokens%,}\t{ngrams%M} n-grams\t`{@command}`\n"
     "lstm\tword\tbin/rnn lm-eval\tRESULT stage=rnn ppl=113.40 RESULT stage=rnn split=valid ppl=118.79\ttranscribed\t"
@@ -46,7 +47,7 @@ static const char TABLE[] =
 
 static const char WORD_TABLE[] =
     "| model | score | size | command |\n"
-    "|---|---|---|---|\n"
+    "|---|---|---:|---|\n"
     "| KN5 | **141.2** over 82,430 | 2.32M n-grams | `bin/ngram eval x \\| head` |\n"
     "| LSTM | 113.40 / 118.79 | transcribed | `bin/rnn lm-eval` |\n";
 
