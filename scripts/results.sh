@@ -29,7 +29,8 @@
 #   {N:KEY}     KEY's value in the Nth RESULT line
 #   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M), %, (82,430) or
 #               %% before a printf format (a fraction as a percentage: {acc%%.1f} of 0.19 is 19.0);
-#               an infinite value (inf) shows as ∞, a negative one with the minus sign −
+#               an infinite value (inf) shows as ∞, a negative one with the minus sign −,
+#               an exponent without padding ({KEY%.1e} of 0.000348 is 3.5e-4)
 #   {@COLUMN}   the row's @COLUMN (e.g. `{@command}`)
 # A placeholder whose key is in no RESULT line is an error, which is what
 # keeps a typed-in number out of the measured columns.
@@ -60,6 +61,7 @@ render() {
             return neg s out
         }
         function minus(s) { return s ~ /^-[0-9.]/ ? "−" substr(s, 2) : s }
+        function exponent(s,   p) { p = index(s, "e"); return p ? substr(s, 1, p) (substr(s, p + 1) + 0) : s }
         function format(v, fmt) {
             if (v == "inf") return "∞"
             if (fmt == "") return minus(v)
@@ -67,7 +69,7 @@ render() {
             if (fmt == "%M") return minus(sprintf("%.2fM", v / 1e6))
             if (fmt == "%,") return minus(thousands(v))
             if (substr(fmt, 1, 2) == "%%") { v *= 100; fmt = substr(fmt, 2) }
-            return minus(sprintf(fmt, v))
+            return minus(exponent(sprintf(fmt, v)))
         }
         # one placeholder (without its braces) -> its text
         function expand(ph,   n, k, fmt, p, i) {
