@@ -27,6 +27,7 @@
 # A table cell is text with placeholders:
 #   {KEY}       KEY's value in the row's first RESULT line that has it
 #   {N:KEY}     KEY's value in the Nth RESULT line
+#   {mean:KEY}  the mean of KEY over the RESULT lines that have it (seeds' runs)
 #   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M), %, (82,430) or
 #               %% before a printf format (a fraction as a percentage: {acc%%.1f} of 0.19 is 19.0);
 #               an infinite value (inf) shows as ∞, a negative one with the minus sign −,
@@ -80,8 +81,10 @@ render() {
                 return $(col[ph])
             }
             n = 0; k = ph; p = index(ph, ":")
-            if (p) { n = substr(ph, 1, p - 1) + 0; k = substr(ph, p + 1) }
+            if (p) { n = substr(ph, 1, p - 1); k = substr(ph, p + 1) }
             key = k
+            if (n == "mean") return format(mean(k), fmt)
+            n += 0
             if (n) {
                 if (!((n, k) in val)) fail("{" ph "}: no " k "= in RESULT line " n " of @result")
                 return format(val[n, k], fmt)
@@ -89,9 +92,14 @@ render() {
             for (i = 1; i <= nres; i++) if ((i, k) in val) return format(val[i, k], fmt)
             fail("{" ph "}: no " k "= in the row'"'"'s RESULT lines")
         }
+        function mean(k,   i, sum, c) {
+            for (i = 1; i <= nres; i++) if ((i, k) in val) { sum += val[i, k]; c++ }
+            if (!c) fail("{mean:" k "}: no " k "= in the row'"'"'s RESULT lines")
+            return sum / c
+        }
         function fill(cell,   out, ph, txt) {
             out = ""
-            while (match(cell, /\{(@[A-Za-z_][A-Za-z0-9_]*|([0-9]+:)?[A-Za-z_][A-Za-z0-9_]*)(%[^{}]*)?\}/)) {
+            while (match(cell, /\{(@[A-Za-z_][A-Za-z0-9_]*|([0-9]+:|mean:)?[A-Za-z_][A-Za-z0-9_]*)(%[^{}]*)?\}/)) {
                 ph = substr(cell, RSTART + 1, RLENGTH - 2)
                 txt = expand(ph)
                 gsub(/\|/, "\\|", txt)   # a | of a command would end the cell

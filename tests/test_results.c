@@ -6,8 +6,8 @@
  *
  *   - Every generated table of the repository's READMEs matches its TSV, and
  *     the check finds every marker, in folders of folders too (gpt/prompting/).
- *   - A small table renders its placeholders ({KEY}, {N:KEY}, {KEY%FMT},
- *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows;
+ *   - A small table renders its placeholders ({KEY}, {N:KEY}, {mean:KEY},
+ *     {KEY%FMT}, {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows;
  *     a negative number shows with the minus sign, a fraction as a percentage,
  *     an exponent without padding;
  *     a column named with a final ':' is right-aligned.
@@ -43,8 +43,8 @@ static const char TABLE[] =
     "lstm\tword\tbin/rnn lm-eval\tRESULT stage=rnn ppl=113.40 RESULT stage=rnn split=valid ppl=118.79\ttranscribed\t"
     "LSTM\t{ppl} / {2:ppl}\t{@measured}\t`{@command}`\n"
     "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n"
-    "icl\tsign\tbin/gpt icl-train\tRESULT stage=gpt icl_score=-0.5456 gain=0.05 delta=-3 norm=0.000348569\ttranscribed\tICL\t"
-    "{icl_score%.3f} {gain%+.2f} {delta} {gain%%.1f}% {norm%.1e}\t-\t`{@command}`\n";
+    "icl\tsign\tbin/gpt icl-train\tRESULT stage=gpt icl_score=-0.5456 gain=0.05 delta=-3 norm=0.000348569 RESULT gain=0.06 RESULT gain=0.1\ttranscribed\tICL\t"
+    "{icl_score%.3f} {gain%+.2f} {delta} {gain%%.1f}% {norm%.1e} {mean:gain%.3f}\t-\t`{@command}`\n";
 
 static const char WORD_TABLE[] =
     "| model | score | size | command |\n"
@@ -94,7 +94,7 @@ START_TEST(test_render_placeholders) {
     ck_assert_int_eq(run(cmd, at("out")), 0);
     out = read_all(at("out"), &n);
     expect_has(out, "| GRU | 1.583 | - | `bin/rnn lm-eval` |\n", "the unfiltered table");
-    expect_has(out, "| ICL | −0.546 +0.05 −3 5.0% 3.5e-4 | - |", "the minus sign, a percentage, an exponent");
+    expect_has(out, "| ICL | −0.546 +0.05 −3 5.0% 3.5e-4 0.070 | - |", "the minus sign, a percentage, an exponent, a mean");
     ck_assert_int_eq(count_lines(out), 6);
     free(out);
     scratch_end();
