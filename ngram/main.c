@@ -138,7 +138,8 @@ static const char *usage_demo =
     "The chapter's demo on the King James Bible (DIR/bible/words.*.txt, made by\n"
     "`make data`): the sparsity lesson (an unseen n-gram that MLE calls impossible),\n"
     "validation perplexity by order 1..6 and estimator (table, TSV, PNG), and\n"
-    "samples from orders 1..5. --quick uses a slice of the data.\n"
+    "samples from orders 1..5; then a RESULT line per order (task=demo order=N and\n"
+    "each estimator's perplexity). --quick uses a slice of the data.\n"
     "  --data DIR          datasets folder (default data/cache, else $NLP_DATA_DIR)\n"
     "  --out DIR           where the TSV and plot go (default runs/ngram/demo)\n";
 
@@ -374,6 +375,19 @@ static int cmd_sample(int argc, char **argv) {
     return 0;
 }
 
+/* The demo's perplexity grid as RESULT lines, one per order (the README's table). */
+static void print_demo_result(const NgramDemoResult *res) {
+    for (int n = 1; n < (int)(sizeof res->ppl / sizeof res->ppl[0]); n++) {
+        result_begin("ngram");
+        result_str("task", "demo");
+        result_str("data", "bible");
+        result_str("split", "valid");
+        result_int("order", n);
+        for (int e = 0; e < 5; e++) result_num(ngram_estimator_name((NgramEstimator)e), res->ppl[n][e], 3);
+        result_end();
+    }
+}
+
 static int cmd_demo(int argc, char **argv) {
     Options o;
     options_default(&o);
@@ -383,6 +397,7 @@ static int cmd_demo(int argc, char **argv) {
     if (parse_options(&o, usage_demo, opts, argc, argv) != 0) usage_error("demo takes no file arguments");
     NgramDemoResult res;
     ngram_demo(o.data, o.out ? o.out : "runs/ngram/demo", o.quick, o.quiet, &res);
+    print_demo_result(&res);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "matmul.h"
+#include "metrics.h"
 #include "rnn/classify.h"
 #include "util.h"
 #include "vectors.h"
@@ -47,6 +48,19 @@ static Vectors *bible_vectors(const char *path, const char *out) {
     free(ids);
     w2v_model_free(m);
     return v;
+}
+
+/* An encoder's row as a RESULT line: test accuracy % per embedding (rand only when quick). */
+static void demo_result(const char *encoder, const double acc[3], int quick) {
+    result_begin("rnn");
+    result_str("task", "bible-demo");
+    result_str("encoder", encoder);
+    result_num("rand", 100 * acc[0], 2);
+    if (!quick) {
+        result_num("static", 100 * acc[1], 2);
+        result_num("nonstatic", 100 * acc[2], 2);
+    }
+    result_end();
 }
 
 void rnn_cls_demo_table(const char *root, int quick) {
@@ -91,6 +105,7 @@ void rnn_cls_demo_table(const char *root, int quick) {
         const char *name = rnn_cls_encoder_name((RnnClsEncoder)e);
         printf("  %-7s  %6.2f  %6.2f  %6.2f\n", name, 100 * acc[0], 100 * acc[1], 100 * acc[2]);
         fprintf(f, "%s\t%.2f\t%.2f\t%.2f\n", name, 100 * acc[0], 100 * acc[1], 100 * acc[2]);
+        demo_result(name, acc, quick);
         fflush(stdout);
     }
     atomic_commit(f, tmp, table_path);

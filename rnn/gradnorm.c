@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "rng.h"
 #include "util.h"
 
@@ -65,6 +66,22 @@ void rnn_gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float
     free(dh); free(dc); free(dh_prev); free(dc_prev); free(dgates);
 }
 
+/* The RESULT line of one distance of the table: %g, since the norms span 17 decades. */
+static void gradnorm_result(int H, int d, double rnn, double lstm, double lstm_open) {
+    char v[3][32];
+    snprintf(v[0], sizeof v[0], "%.6g", rnn);
+    snprintf(v[1], sizeof v[1], "%.6g", lstm);
+    snprintf(v[2], sizeof v[2], "%.6g", lstm_open);
+    result_begin("rnn");
+    result_str("task", "gradnorm");
+    result_int("hidden", H);
+    result_int("back", d);
+    result_str("rnn", v[0]);
+    result_str("lstm", v[1]);
+    result_str("lstm_forget3", v[2]);
+    result_end();
+}
+
 void rnn_gradnorm_run(const char *dir, int T, int H, uint64_t seed) {
     double *rnn = xmalloc((size_t)T * sizeof(double)), *lstm = xmalloc((size_t)T * sizeof(double));
     double *lstm1 = xmalloc((size_t)T * sizeof(double));
@@ -84,6 +101,7 @@ void rnn_gradnorm_run(const char *dir, int T, int H, uint64_t seed) {
            "  T-t      RNN         LSTM   LSTM, forget bias 3\n", H);
     for (int d = 0; d < T; d += (d < 10 ? 5 : 10))
         printf("  %3d  %10.3g  %10.3g  %10.3g\n", d, rnn[d], lstm[d], lstm1[d]);
+    for (int d = 0; d < T; d += (d < 10 ? 5 : 10)) gradnorm_result(H, d, rnn[d], lstm[d], lstm1[d]);
     fflush(stdout);
     snprintf(cmd, sizeof cmd, "scripts/plot.sh --bars --lines --logy -o '%s' --title "
              "'Vanishing gradient: ||dL_T/dh_t|| against T-t' --ylabel 'gradient norm' '%s' >/dev/null 2>&1",

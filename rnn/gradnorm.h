@@ -28,7 +28,8 @@
 void rnn_gradnorm_measure(double *norm, RnnKind kind, int T, int B, int H, float forget_bias, uint64_t seed);
 
 /* Both cells, written to DIR/gradnorm.tsv and drawn to DIR/gradnorm.png;
- * prints a short table on stdout. */
+ * prints a short table on stdout, and a RESULT line per distance of it
+ * (task=gradnorm back=D rnn= lstm= lstm_forget3=). */
 void rnn_gradnorm_run(const char *dir, int T, int H, uint64_t seed);
 
 #endif

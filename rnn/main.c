@@ -132,7 +132,7 @@ static const char *usage_gradnorm =
     "PyTorch), feed T random inputs and measure ||dL_T/dh_t|| for a loss on the\n"
     "last state only. The RNN's norm decays geometrically with T-t (the vanishing\n"
     "gradient, Bengio et al. 1994); the LSTM's cell path keeps it alive longer.\n"
-    "Writes gradnorm.tsv and gradnorm.png.\n";
+    "Writes gradnorm.tsv and gradnorm.png; a RESULT line per distance of the printed table.\n";
 
 static const char *usage_demo =
     "usage: rnn demo [--quick] [--out DIR (runs/rnn/demo)] [--threads N]\n"

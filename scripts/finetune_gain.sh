@@ -25,8 +25,9 @@
 #    seed draws the head, the shuffles, the dropout masks and the control's
 #    random body.
 # 4. Prints a Markdown table: mean test accuracy (and the sample standard
-#    deviation over seeds) of both arms and the gain; the RESULT lines are
-#    kept in OUT_DIR/results.txt.
+#    deviation over seeds) of both arms and the gain, then the same numbers
+#    as one RESULT line per N (task=finetune-gain, for the README tables of
+#    scripts/results.sh); the runs' RESULT lines are kept in OUT_DIR/results.txt.
 set -eu
 cd "$(dirname "$0")/.." || exit 1
 OUT=${1:-runs/gpt/finetune-gain}
@@ -59,8 +60,8 @@ for n in $SIZES; do
     done
 done
 
-# the table: one row per N, mean (sd) of acc= for each init=
-awk '
+# the table: one row per N, mean (sd) of acc= for each init=; then a RESULT line per N
+awk -v task="$TASK" '
     function field(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2) }
     /^RESULT/ {
         n = field("train_examples"); arm = field("init"); a = 100 * field("acc")
@@ -76,5 +77,10 @@ awk '
             n = order[r]; p = n SUBSEP "pretrained"; q = n SUBSEP "scratch"
             printf "| %s | %.1f (%.1f) | %.1f (%.1f) | %+.1f | %d |\n", n, mean(p), sd(p), mean(q), sd(q),
                    mean(p) - mean(q), c[p]
+        }
+        for (r = 1; r <= rows; r++) {
+            n = order[r]; p = n SUBSEP "pretrained"; q = n SUBSEP "scratch"
+            printf "RESULT stage=gpt task=finetune-gain data=%s train_examples=%s seeds=%d acc_pretrained=%.1f sd_pretrained=%.1f acc_scratch=%.1f sd_scratch=%.1f gain=%.1f\n",
+                   task, n, c[p], mean(p), sd(p), mean(q), sd(q), mean(p) - mean(q)
         }
     }' "$OUT/results.txt"

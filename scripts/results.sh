@@ -11,12 +11,14 @@
 #   scripts/results.sh run FILE.tsv ID                 run row ID's @command and keep its RESULT lines
 #   scripts/results.sh set FILE.tsv ID 'RESULT ...'    keep these RESULT lines as row ID's
 #
-# Without README arguments, check and update read README.md and every */README.md.
+# Without README arguments, check and update read every Markdown file with a
+# table marker up to two folders deep (README.md, rnn/README.md, gpt/prompting/ICL.md).
 #
 # A table's rows live in a TSV beside its chapter (<stage>/results/NAME.tsv,
 # ladder/results.tsv). Lines starting with # are comments. The first other
 # line names the columns: a name starting with @ is the row's data, never
-# shown; every other name is a column of the Markdown table, in order.
+# shown; every other name is a column of the Markdown table, in order (a
+# name ending in ':' is a right-aligned column, the ':' not shown).
 #   @id        the row's name (for run and set)
 #   @command   the command that reproduces the row (bash, from the repository root)
 #   @result    the RESULT lines that command printed, one after the other
@@ -25,8 +27,11 @@
 # A table cell is text with placeholders:
 #   {KEY}       KEY's value in the row's first RESULT line that has it
 #   {N:KEY}     KEY's value in the Nth RESULT line
-#   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M) or %, (82,430);
-#               an infinite value (inf) shows as ∞
+#   {mean:KEY}  the mean of KEY over the RESULT lines that have it (seeds' runs)
+#   {KEY%FMT}   formatted: a printf format (%.1f), %M (millions: 4.65M), %, (82,430) or
+#               %% before a printf format (a fraction as a percentage: {acc%%.1f} of 0.19 is 19.0);
+#               an infinite value (inf) shows as ∞, a negative one with the minus sign −,
+#               an exponent without padding ({KEY%.1e} of 0.000348 is 3.5e-4)
 #   {@COLUMN}   the row's @COLUMN (e.g. `{@command}`)
 # A placeholder whose key is in no RESULT line is an error, which is what
 # keeps a typed-in number out of the measured columns.
@@ -41,7 +46,7 @@ cd "$(dirname "$0")/.."
 prog=results.sh
 
 die()   { echo "$prog: error: $*" >&2; exit 1; }
-usage() { [ $# -gt 0 ] && echo "$prog: error: $*" >&2; sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { [ $# -gt 0 ] && echo "$prog: error: $*" >&2; sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # The Markdown table of a TSV (see the top of this file).
 render() {
@@ -56,13 +61,16 @@ render() {
             while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
             return neg s out
         }
+        function minus(s) { return s ~ /^-[0-9.]/ ? "−" substr(s, 2) : s }
+        function exponent(s,   p) { p = index(s, "e"); return p ? substr(s, 1, p) (substr(s, p + 1) + 0) : s }
         function format(v, fmt) {
             if (v == "inf") return "∞"
-            if (fmt == "") return v
+            if (fmt == "") return minus(v)
             if (v !~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) fail("{" key fmt "}: \"" v "\" is not a number")
-            if (fmt == "%M") return sprintf("%.2fM", v / 1e6)
-            if (fmt == "%,") return thousands(v)
-            return sprintf(fmt, v)
+            if (fmt == "%M") return minus(sprintf("%.2fM", v / 1e6))
+            if (fmt == "%,") return minus(thousands(v))
+            if (substr(fmt, 1, 2) == "%%") { v *= 100; fmt = substr(fmt, 2) }
+            return minus(exponent(sprintf(fmt, v)))
         }
         # one placeholder (without its braces) -> its text
         function expand(ph,   n, k, fmt, p, i) {
@@ -73,8 +81,10 @@ render() {
                 return $(col[ph])
             }
             n = 0; k = ph; p = index(ph, ":")
-            if (p) { n = substr(ph, 1, p - 1) + 0; k = substr(ph, p + 1) }
+            if (p) { n = substr(ph, 1, p - 1); k = substr(ph, p + 1) }
             key = k
+            if (n == "mean") return format(mean(k), fmt)
+            n += 0
             if (n) {
                 if (!((n, k) in val)) fail("{" ph "}: no " k "= in RESULT line " n " of @result")
                 return format(val[n, k], fmt)
@@ -82,9 +92,14 @@ render() {
             for (i = 1; i <= nres; i++) if ((i, k) in val) return format(val[i, k], fmt)
             fail("{" ph "}: no " k "= in the row'"'"'s RESULT lines")
         }
+        function mean(k,   i, sum, c) {
+            for (i = 1; i <= nres; i++) if ((i, k) in val) { sum += val[i, k]; c++ }
+            if (!c) fail("{mean:" k "}: no " k "= in the row'"'"'s RESULT lines")
+            return sum / c
+        }
         function fill(cell,   out, ph, txt) {
             out = ""
-            while (match(cell, /\{(@[A-Za-z_][A-Za-z0-9_]*|([0-9]+:)?[A-Za-z_][A-Za-z0-9_]*)(%[^{}]*)?\}/)) {
+            while (match(cell, /\{(@[A-Za-z_][A-Za-z0-9_]*|([0-9]+:|mean:)?[A-Za-z_][A-Za-z0-9_]*)(%[^{}]*)?\}/)) {
                 ph = substr(cell, RSTART + 1, RLENGTH - 2)
                 txt = expand(ph)
                 gsub(/\|/, "\\|", txt)   # a | of a command would end the cell
@@ -103,7 +118,11 @@ render() {
                 if (!(fc in col)) fail("no column " fc " to filter on")
             }
             line = "|"; rule = "|"
-            for (j = 1; j <= ncol; j++) { line = line " " $(shown[j]) " |"; rule = rule "---|" }
+            for (j = 1; j <= ncol; j++) {
+                name = $(shown[j]); align = "---"
+                if (name ~ /.:$/) { name = substr(name, 1, length(name) - 1); align = "---:" }
+                line = line " " name " |"; rule = rule align "|"
+            }
             print line; print rule
             next
         }
@@ -125,10 +144,10 @@ render() {
     ' "$file"
 }
 
-# The READMEs to look at: the arguments, or every README with a marker.
+# The READMEs to look at: the arguments, or every Markdown file with a marker.
 readmes() {
     if [ $# -gt 0 ]; then printf '%s\n' "$@"; return; fi
-    grep -l '^<!-- results:' README.md */README.md 2>/dev/null || true
+    grep -l '^<!-- results:' ./*.md ./*/*.md ./*/*/*.md 2>/dev/null | sed 's|^\./||' || true
 }
 
 # README with every generated table replaced by what its TSV renders now.

@@ -16,7 +16,8 @@
  *   bad input       empty corpora, bad orders, missing files, NUL bytes and invalid
  *                   UTF-8: exit status 1 / 2; the CLI's messages and RESULT line
  *   PTB             KN5 test perplexity 141.19 +- 0.1% (KenLM) when the data is here
- *   demo            the quick demo: MKN beats add-k at every order above 1
+ *   demo            the quick demo: MKN beats add-k at every order above 1;
+ *                   the CLI's demo prints a RESULT line per order
  */
 #include <math.h>
 #include <stdio.h>
@@ -856,6 +857,28 @@ START_TEST(test_cli_result_line) {
 }
 END_TEST
 
+/* demo's RESULT lines (the README's generated table): one per order 1..6, every
+ * estimator's perplexity, MLE's infinite from order 2 on. */
+START_TEST(test_cli_demo_result_lines) {
+    char path[1024], cmd[2048];
+    if (!ngram_bin()) SKIP_TEST("CLI demo: $BIN/ngram not built");
+    if (!data_path(path, sizeof path, "bible/words.train.txt")) SKIP_TEST("%s not found (run `make data`)", path);
+    const char *out = tmp_path("demo_results.txt");
+    snprintf(cmd, sizeof cmd, "%s demo --quick --quiet --out %s | grep '^RESULT' > %s", ngram_bin(), tmp_path("demo_cli"), out);
+    ck_assert_int_eq(run(cmd), 0);
+    size_t len;
+    char *got = read_file(out, &len);
+    int lines = 0;
+    for (const char *p = got; (p = strstr(p, "RESULT stage=ngram task=demo data=bible split=valid order=")); p++) lines++;
+    ck_assert_int_eq(lines, 6);
+    ck_assert_msg(strstr(got, " order=1 mle=") && !strstr(got, " order=1 mle=inf "), "%s", got);
+    ck_assert_msg(strstr(got, " order=3 mle=inf addk="), "%s", got);
+    ck_assert_msg(strstr(got, " kn=") && strstr(got, " mkn="), "%s", got);
+    free(got);
+    unlink(out);
+}
+END_TEST
+
 START_TEST(test_cli_rejects_non_text) {
     if (!ngram_bin()) SKIP_TEST("CLI text checks: $BIN/ngram not built");
     char nul[512], bad[512], model[512], args[2048], want[1024];   /* tmp_path's buffers get reused */
@@ -1046,6 +1069,7 @@ static Suite *ngram_suite(void) {
     tcase_add_test(tc, test_cli_parsing);
     tcase_add_test(tc, test_cli_rejects_non_text);
     tcase_add_test(tc, test_cli_result_line);
+    tcase_add_test(tc, test_cli_demo_result_lines);
     suite_add_tcase(s, tc);
     tc = tcase_create("benchmarks data");
     tcase_set_timeout(tc, 300);

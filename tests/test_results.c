@@ -4,9 +4,13 @@
  * command that produced it, and `make check-results` fails when a README
  * shows anything else.
  *
- *   - Every generated table of the repository's READMEs matches its TSV.
- *   - A small table renders its placeholders ({KEY}, {N:KEY}, {KEY%FMT},
- *     {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows.
+ *   - Every generated table of the repository's READMEs matches its TSV, and
+ *     the check finds every marker, in folders of folders too (gpt/prompting/).
+ *   - A small table renders its placeholders ({KEY}, {N:KEY}, {mean:KEY},
+ *     {KEY%FMT}, {@COLUMN}) from the RESULT lines, escapes a command's | and filters rows;
+ *     a negative number shows with the minus sign, a fraction as a percentage,
+ *     an exponent without padding;
+ *     a column named with a final ':' is right-aligned.
  *   - A README whose number was edited by hand fails the check with a diff;
  *     update rewrites it and the check passes again.
  *   - A placeholder whose key is in no RESULT line, a table marker without its
@@ -33,16 +37,18 @@ static int run(const char *cmd, const char *out) {
 
 static const char TABLE[] =
     "# a comment line\n"
-    "@id\t@ladder\t@command\t@result\t@measured\tmodel\tscore\tsize\tcommand\n"
+    "@id\t@ladder\t@command\t@result\t@measured\tmodel\tscore\tsize:\tcommand\n"
     "kn5\tword\tbin/ngram eval x | head\tRESULT stage=ngram tokens=82430 ppl=141.19 ngrams=2317234\t2026-12-01\t"
     "KN5\t**{ppl%.1f}** over {tokens%,}\t{ngrams%M} n-grams\t`{@command}`\n"
     "lstm\tword\tbin/rnn lm-eval\tRESULT stage=rnn ppl=113.40 RESULT stage=rnn split=valid ppl=118.79\ttranscribed\t"
     "LSTM\t{ppl} / {2:ppl}\t{@measured}\t`{@command}`\n"
-    "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n";
+    "gru\tchar\tbin/rnn lm-eval\tRESULT stage=rnn loss=1.5827\ttranscribed\tGRU\t{loss%.3f}\t-\t`{@command}`\n"
+    "icl\tsign\tbin/gpt icl-train\tRESULT stage=gpt icl_score=-0.5456 gain=0.05 delta=-3 norm=0.000348569 RESULT gain=0.06 RESULT gain=0.1\ttranscribed\tICL\t"
+    "{icl_score%.3f} {gain%+.2f} {delta} {gain%%.1f}% {norm%.1e} {mean:gain%.3f}\t-\t`{@command}`\n";
 
 static const char WORD_TABLE[] =
     "| model | score | size | command |\n"
-    "|---|---|---|---|\n"
+    "|---|---|---:|---|\n"
     "| KN5 | **141.2** over 82,430 | 2.32M n-grams | `bin/ngram eval x \\| head` |\n"
     "| LSTM | 113.40 / 118.79 | transcribed | `bin/rnn lm-eval` |\n";
 
@@ -61,6 +67,14 @@ START_TEST(test_repository_tables_match) {
     char *out = read_all(at("out"), &n);
     ck_assert_msg(st == 0, "a README's generated table differs from its TSV:\n%s", out);
     expect_has(out, "generated tables match their TSVs", "the check's summary");
+    /* the markers a search of every folder finds, against the check's count */
+    ck_assert_int_eq(run("grep -rh --include='*.md' --exclude-dir=build --exclude-dir=data --exclude-dir=runs "
+                         "'^<!-- results:' . | wc -l", at("count")), 0);
+    char *count = read_all(at("count"), &n), summary[64];
+    snprintf(summary, sizeof summary, "results: %d generated tables", atoi(count));
+    ck_assert_int_gt(atoi(count), 0);
+    expect_has(out, summary, "every marker checked");
+    free(count);
     free(out);
     scratch_end();
 }
@@ -80,7 +94,8 @@ START_TEST(test_render_placeholders) {
     ck_assert_int_eq(run(cmd, at("out")), 0);
     out = read_all(at("out"), &n);
     expect_has(out, "| GRU | 1.583 | - | `bin/rnn lm-eval` |\n", "the unfiltered table");
-    ck_assert_int_eq(count_lines(out), 5);
+    expect_has(out, "| ICL | −0.546 +0.05 −3 5.0% 3.5e-4 0.070 | - |", "the minus sign, a percentage, an exponent, a mean");
+    ck_assert_int_eq(count_lines(out), 6);
     free(out);
     scratch_end();
 }

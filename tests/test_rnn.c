@@ -22,7 +22,8 @@
  *     with another batch is an error;
  *   - ELMo's layers and probe: tests/test_rnn_elmo.c;
  *   - the vanishing gradient: 30 steps back, the RNN's ||dL/dh|| is below
- *     1e-3 of its last value and far below the LSTM's (forget bias 3);
+ *     1e-3 of its last value and far below the LSTM's (forget bias 3); rnn
+ *     gradnorm prints a RESULT line per distance of its table, holding the norms;
  *   - quality: the demo's quick mode (char LSTM 2x128 on the Bible, 150 steps
  *     of 50x50 chars, Adam 2e-3) reaches a valid loss < 2.4 nats/char (the
  *     unigram entropy of the text is ~3.0), when the Bible data is present;
@@ -73,6 +74,7 @@
 #include "gradcheck.h"
 #include "harness.h"
 #include "matmul.h"
+#include "metrics.h"
 #include "params.h"
 #include "rnn/classify.h"
 #include "rnn/classify_cli.h"
@@ -318,6 +320,33 @@ START_TEST(test_rnn_gradient_vanishes_faster_than_lstm) {
     ck_assert_double_eq_tol(rnn[0], 1.0, 1e-5);
     ck_assert(rnn[30] < 1e-3 * rnn[0]);
     ck_assert(rnn[30] < 1e-2 * lstm[30]);
+}
+END_TEST
+
+/* rnn gradnorm's RESULT lines (README's table, scripts/results.sh): one per
+ * distance of the printed table, 0 5 10 for T = 12, holding the measured norms. */
+START_TEST(test_gradnorm_result_lines) {
+    enum { T = 12, H = 16 };
+    const char *path = tmp_path("gradnorm_results.txt");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    result_set_stream(f);
+    rnn_gradnorm_run(tmp_path("gradnorm"), T, H, 1);
+    result_set_stream(NULL);
+    fclose(f);
+    double rnn[T], lstm[T];
+    rnn_gradnorm_measure(rnn, RNN_ELMAN, T, 16, H, 0.0f, 1);
+    rnn_gradnorm_measure(lstm, RNN_LSTM, T, 16, H, 0.0f, 1);
+    size_t n;
+    char *text = read_all(path, &n), want[256];
+    snprintf(want, sizeof want, "RESULT stage=rnn task=gradnorm hidden=%d back=10 rnn=%.6g lstm=%.6g lstm_forget3=", H,
+             rnn[10], lstm[10]);
+    ck_assert_msg(strstr(text, want), "no '%s' in:\n%s", want, text);
+    ck_assert_ptr_nonnull(strstr(text, " back=0 rnn=1 lstm=1 lstm_forget3=1\n"));
+    int lines = 0;
+    for (const char *p = text; (p = strstr(p, "RESULT ")); p++) lines++;
+    ck_assert_int_eq(lines, 3);
+    free(text);
 }
 END_TEST
 
@@ -1222,6 +1251,7 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_checkpoint_round_trip_and_sampling);
     tcase_add_test(tc, test_sampling_is_seeded_and_greedy_at_temperature_zero);
     tcase_add_test(tc, test_rnn_gradient_vanishes_faster_than_lstm);
+    tcase_add_test(tc, test_gradnorm_result_lines);
     tcase_add_test(tc, test_bad_config_rejected);
     tcase_add_test(tc, test_kim_cnn_matches_pytorch);
     tcase_add_test(tc, test_gradcheck_classifiers);
