@@ -95,13 +95,6 @@ static void table_rehash(NgramTable *t, size_t nslot) {
     }
 }
 
-/* After filling words and len directly (binary.c), build the index over them. */
-void ngram_table_index(NgramTable *t) {
-    size_t nslot = t->nslot;
-    while (3 * nslot < 4 * t->len) nslot *= 2;
-    table_rehash(t, nslot);
-}
-
 /* An empty table of order n with room for about `expect` entries. */
 void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts) {
     memset(t, 0, sizeof *t);
@@ -170,8 +163,12 @@ static int is_reserved(const char *w, size_t len) {
 
 int ngram_vocab_size(const NgramLm *lm) { return lm->vocab->size - 1; }
 
-/* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary id. */
-size_t ngram_entries(const NgramLm *lm, int n) { return lm->tab[n].len - (n == 1); }
+/* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary
+ * id; a model read from a file has only its query tables. */
+size_t ngram_entries(const NgramLm *lm, int n) {
+    if (lm->tab[n].len) return lm->tab[n].len - (n == 1);
+    return n == 1 ? lm->q.V - 1 : (size_t)lm->q.tab[n].len;
+}
 
 int ngram_never_predicted(uint32_t w) { return w == VOCAB_BOS || w == VOCAB_PAD; }
 
@@ -417,6 +414,7 @@ void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path
 
 void ngram_free(NgramLm *lm) {
     for (int n = 1; n <= NGRAM_MAX_ORDER; n++) ngram_table_free(&lm->tab[n]);
+    ngram_query_free(&lm->q);
     vocab_free(lm->vocab);
     memset(lm, 0, sizeof *lm);
 }

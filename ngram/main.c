@@ -163,7 +163,7 @@ static void build_model(NgramLm *lm, const NgramTrainConfig *cfg, const char *pa
     if (trim) ngram_drop_index(lm);
     ngram_estimate(lm);
     if (trim) ngram_drop_lower_counts(lm);
-    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm);
+    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm, !for_writing);
     if (!quiet) {
         fprintf(stderr, "ngram: %s %d-gram model of %s: %d words, %llu tokens,",
                 ngram_estimator_name(lm->est), lm->order, path, ngram_vocab_size(lm),
@@ -278,7 +278,7 @@ static int eval_holdout(const Options *o) {
     double t0 = now_seconds();
     ngram_count_text(&lm, &o->train, text, cut, o->train_path);
     ngram_estimate(&lm);
-    if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm);
+    if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm, 1);
     if (!o->quiet)
         fprintf(stderr, "ngram: %s %d-gram model of the first %zu bytes of %s (%.2f s)\n",
                 ngram_estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);

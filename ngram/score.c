@@ -30,30 +30,60 @@
 #include "sample.h"
 #include "util.h"
 
-/* The backoff recursion over the ARPA tables (longest match first). */
-static double backoff_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
-    int k = hlen < lm->order - 1 ? hlen : lm->order - 1;
-    uint32_t g[NGRAM_MAX_ORDER];
-    double bo = 0.0;
-    for (; k >= 0; k--) {
-        if (k > 0) memcpy(g, h + hlen - k, (size_t)k * sizeof *g);
-        g[k] = w;
-        long i = ngram_table_find(&lm->tab[k + 1], g);
-        if (i >= 0) {
-            if (matched) *matched = k + 1;
-            return bo + lm->tab[k + 1].logp[i];
-        }
-        if (k > 0) {
-            long j = ngram_table_find(&lm->tab[k], g);     /* the history alone */
-            if (j >= 0) bo += lm->tab[k].logbo[j];
-        }
+/* The backoffs of h's suffixes: bo[k-1] = log10 bo(last k words of h), for
+ * k = 1.. until one is missing (the longer ones are then missing too, ngram.h).
+ * Returns how many were found. */
+static int history_backoffs(const NgramQuery *q, const uint32_t *h, int hlen, float *bo) {
+    if (hlen == 0) return 0;
+    int K = hlen < q->order - 1 ? hlen : q->order - 1;
+    bo[0] = q->uni[h[hlen - 1]].logbo;
+    uint64_t key = ngram_key_start(h[hlen - 1]);
+    int k = 1;
+    for (; k < K; k++) {
+        key = ngram_key_extend(key, h[hlen - 1 - k]);
+        const NgramSlot *s = ngram_probe_find(&q->tab[k + 1], ngram_key_fix(key));
+        if (!s) break;
+        bo[k] = s->logbo;
     }
-    if (matched) *matched = 0;
-    return -INFINITY;                     /* w has no unigram: not in this model */
+    return k;
+}
+
+/* The backoff recursion (above), as KenLM's query walks it (ngram.h). Walk w, h1 w, h2 h1 w, ... (one key extend and one probe each) to the
+ * longest n-gram present, then multiply in the backoffs of the histories
+ * longer than its own, which the previous step's walk found: bo[k-1] for
+ * history length k (nbo of them; absent ones are 1). The walk's own entries'
+ * backoffs are the next step's: next[k-1] for the last k words of h w; *nnext
+ * gets their number. *matched: the length of the longest real n-gram found. */
+static double walk(const NgramQuery *q, const uint32_t *h, int hlen, uint32_t w, const float *bo, int nbo,
+                   float *next, int *nnext, int *matched) {
+    int K = hlen < q->order - 1 ? hlen : q->order - 1;
+    float logp = q->uni[w].logp;
+    next[0] = q->uni[w].logbo;
+    int found = 1, real = 1;
+    uint64_t key = ngram_key_start(w);
+    for (; found <= K; found++) {
+        key = ngram_key_extend(key, h[hlen - found]);
+        const NgramSlot *s = ngram_probe_find(&q->tab[found + 1], ngram_key_fix(key));
+        if (!s) break;
+        logp = s->logp;
+        next[found] = s->logbo;
+        if (!(s->key & NGRAM_KEY_BLANK)) real = found + 1;
+    }
+    *nnext = found;
+    *matched = real;
+    double sum = 0.0;   /* longest history first, as the recursion multiplies them */
+    for (int k = (K < nbo ? K : nbo); k >= found; k--) sum += bo[k - 1];
+    return sum + logp;
 }
 
 double ngram_log10prob(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int *matched) {
-    if (lm->has_arpa) return backoff_log10prob(lm, h, hlen, w, matched);
+    if (lm->has_arpa) {
+        float bo[NGRAM_MAX_ORDER], next[NGRAM_MAX_ORDER];
+        int nbo = history_backoffs(&lm->q, h, hlen, bo), nnext, m;
+        double lp = walk(&lm->q, h, hlen, w, bo, nbo, next, &nnext, &m);
+        if (matched) *matched = m;
+        return lp;
+    }
     if (matched) *matched = hlen + 1 < lm->order ? hlen + 1 : lm->order;
     double p = ngram_prob_counts(lm, h, hlen, w);
     return p > 0 ? log10(p) : -INFINITY;
@@ -68,11 +98,30 @@ double ngram_ppl_excluding(const NgramPerplexity *p) {
     return n ? pow(10.0, -p->logprob_iv / (double)n) : NAN;
 }
 
+/* What a text's walk carries from one token to the next: the backoffs of the
+ * history's suffixes (walk's bo and nbo). */
+typedef struct {
+    float bo[NGRAM_MAX_ORDER];
+    int n;
+} Backoffs;
+
+/* A new history h (a sentence's <s>, or nothing): its backoffs looked up. */
+static void backoffs_start(const NgramLm *lm, const uint32_t *h, int hlen, Backoffs *st) {
+    st->n = lm->has_arpa ? history_backoffs(&lm->q, h, hlen, st->bo) : 0;
+}
+
 /* Score one token, with its history; write query's "word=id n logp" if asked. */
-static double score_token(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int oov,
+static double score_token(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w, int oov, Backoffs *st,
                           const char *word, int wlen, NgramPerplexity *res, FILE *out) {
     int matched;
-    double lp = ngram_log10prob(lm, h, hlen, w, &matched);
+    double lp;
+    if (lm->has_arpa) {
+        float next[NGRAM_MAX_ORDER];
+        int nnext;
+        lp = walk(&lm->q, h, hlen, w, st->bo, st->n, next, &nnext, &matched);
+        memcpy(st->bo, next, (size_t)nnext * sizeof *next);
+        st->n = nnext;
+    } else lp = ngram_log10prob(lm, h, hlen, w, &matched);
     res->logprob += lp;
     res->tokens++;
     if (oov) res->oov++;
@@ -108,6 +157,8 @@ static void score_words(const NgramLm *lm, const char *text, size_t len, NgramPe
         uint64_t oov_before = res->oov;
         double sent = 0.0;
         FILE *qout = query ? out : NULL;
+        Backoffs st;
+        backoffs_start(lm, seq, 1, &st);
         for (size_t j = 0; j <= m; j++) {
             const char *word = "</s>";
             int wlen = 4;
@@ -117,7 +168,7 @@ static void score_words(const NgramLm *lm, const char *text, size_t len, NgramPe
                 while (p < eol && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\v' || *p == '\f')) p++;
                 wlen = (int)(p - word);
             }
-            sent += score_token(lm, seq, (int)j + 1, seq[j + 1], oov[j], word, wlen, res, qout);
+            sent += score_token(lm, seq, (int)j + 1, seq[j + 1], oov[j], &st, word, wlen, res, qout);
         }
         res->sentences++;
         if (qout) fprintf(out, "Total: %g OOV: %llu\n", sent, (unsigned long long)(res->oov - oov_before));
@@ -141,13 +192,15 @@ static void score_bytes(const NgramLm *lm, const char *text, size_t len, NgramPe
     }
     int H = lm->order - 1;
     uint32_t *seq = xmalloc((len + 1) * sizeof *seq);
+    Backoffs st;
+    backoffs_start(lm, seq, 0, &st);
     for (size_t i = 0; i < len; i++) {
         unsigned char b = (unsigned char)text[i];
         seq[i] = byte_id[b];
         int hlen = (int)(i < (size_t)H ? i : (size_t)H);
         char tok[8];
         ngram_byte_token(tok, b);
-        score_token(lm, seq + i - hlen, hlen, seq[i], !known[b], tok, (int)strlen(tok), res,
+        score_token(lm, seq + i - hlen, hlen, seq[i], !known[b], &st, tok, (int)strlen(tok), res,
                     query ? out : NULL);
     }
     if (query && out) fprintf(out, "Total: %g OOV: %llu\n", res->logprob, (unsigned long long)res->oov);
