@@ -137,7 +137,11 @@ int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen) {
     struct stat st;
     const char *why = NULL;
     if (fstat(fileno(f), &st) != 0 || (uint64_t)st.st_size < sizeof(Header)) why = "truncated header";
-    void *map = why ? MAP_FAILED : mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+    /* MAP_POPULATE: the page tables filled in one call rather than one fault per
+     * page touched (scoring PTB test touches nearly all of them); huge pages where
+     * the kernel offers them for files, fewer TLB misses for the probes (KenLM does both). */
+    void *map = why ? MAP_FAILED : mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fileno(f), 0);
+    if (map != MAP_FAILED) madvise(map, (size_t)st.st_size, MADV_HUGEPAGE);
     fclose(f);   /* the mapping keeps the file */
     if (!why && map == MAP_FAILED) why = "cannot map the file";
     if (why) { snprintf(err, errlen, "%s: %s", path, why); return -1; }

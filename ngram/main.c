@@ -18,7 +18,6 @@
 
 #include "ngram/ngram.h"
 #include "cli.h"
-#include "matmul.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -386,8 +385,10 @@ static int cmd_demo(int argc, char **argv) {
     return 0;
 }
 
+/* The one stage without OpenMP or BLAS: no openmp_wait_passively (matmul.h),
+ * whose re-execution would start every run twice, and (with the Makefile's
+ * --as-needed) no OpenBLAS to load. */
 int main(int argc, char **argv) {
-    openmp_wait_passively(argv);
     util_set_prog("ngram");
     if (argc < 2) { fputs(usage_main, stderr); return 2; }
     const char *cmd = argv[1];

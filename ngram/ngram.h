@@ -137,11 +137,14 @@ typedef struct {
     size_t map_len;
 } NgramQuery;
 
-/* The slot holding key in p, or NULL. Linear probing from the slot that
- * key * nslot / 2^63 picks (the key's high bits spread over the table). */
+/* Where key's probe starts: key * nslot / 2^63 (the key's high bits spread over the table). */
+static inline uint64_t ngram_probe_home(const NgramProbe *p, uint64_t key) {
+    return (uint64_t)(((unsigned __int128)(key << 1) * p->nslot) >> 64);
+}
+/* The slot holding key in p, or NULL, by linear probing from its home. */
 static inline const NgramSlot *ngram_probe_find(const NgramProbe *p, uint64_t key) {
     if (!p->nslot) return NULL;
-    uint64_t i = (uint64_t)(((unsigned __int128)(key << 1) * p->nslot) >> 64);
+    uint64_t i = ngram_probe_home(p, key);
     for (uint64_t tries = 0; tries < p->nslot; tries++) {   /* bounded: a corrupt file may have no empty slot */
         const NgramSlot *s = &p->slot[i];
         if ((s->key & ~NGRAM_KEY_BLANK) == key) return s;

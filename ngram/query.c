@@ -32,7 +32,7 @@ static void probe_alloc(NgramProbe *p, uint64_t nslot) {
 
 /* The slot holding key, or the empty slot where it would go. */
 static NgramSlot *probe_place(NgramProbe *p, uint64_t key) {
-    uint64_t i = (uint64_t)(((unsigned __int128)(key << 1) * p->nslot) >> 64);
+    uint64_t i = ngram_probe_home(p, key);
     while (p->slot[i].key && (p->slot[i].key & ~NGRAM_KEY_BLANK) != key)
         if (++i == p->nslot) i = 0;
     return &p->slot[i];
