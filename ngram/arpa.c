@@ -106,6 +106,12 @@ typedef struct {
     int cache_n;             /* the previous n-gram's order, words and ids */
     const char *cache_word[NGRAM_MAX_ORDER];
     uint32_t cache_id[NGRAM_MAX_ORDER];
+    struct {                 /* the n-gram read last, added after the next line is read */
+        uint32_t words[NGRAM_MAX_ORDER];
+        int n;               /* 0: none */
+        float logp, logbo;
+        long lineno;
+    } pending;
     long lineno;
     long size;               /* the file's bytes: no section can list more n-grams */
     const char *path;
@@ -220,6 +226,16 @@ static int read_header(Reader *r, size_t *counts, int *order) {
     return 0;
 }
 
+/* Add the n-gram read_entry left pending, if any. */
+static int add_pending(Reader *r, NgramLm *lm) {
+    int n = r->pending.n;
+    if (!n) return 0;
+    r->pending.n = 0;
+    if (ngram_query_add(&lm->q, r->pending.words, n, r->pending.logp, r->pending.logbo) == 0) return 0;
+    r->lineno = r->pending.lineno;
+    return fail(r, "duplicate %d-gram '%s'", n, lm->vocab->tokens[r->pending.words[0]]);
+}
+
 /* One "log10p words [backoff]" line of order n into the model. */
 static int read_entry(Reader *r, NgramLm *lm, int n, char *line) {
     char *field[NGRAM_MAX_ORDER + 2];
@@ -250,9 +266,20 @@ static int read_entry(Reader *r, NgramLm *lm, int n, char *line) {
             r->cache_word[i] = lm->vocab->tokens[g[i]];
         }
     }
-    /* a unigram not read yet has p = NaN (ngram_arpa_read's mark), the specials included */
-    int seen = n == 1 && !isnan(lm->q.uni[g[0]].logp);
-    if (seen || ngram_query_add(&lm->q, g, n, logp, logbo) != 0) return fail(r, "duplicate %d-gram '%s'", n, field[1]);
+    if (n == 1) {   /* a unigram not read yet has p = NaN (ngram_arpa_read's mark), the specials included */
+        if (!isnan(lm->q.uni[g[0]].logp)) return fail(r, "duplicate 1-gram '%s'", field[1]);
+        ngram_query_add(&lm->q, g, 1, logp, logbo);
+        return 0;
+    }
+    /* Its table slots are random accesses: ask for them now, add the n-gram
+     * after the next line has been read and parsed, while they arrive. */
+    ngram_query_prefetch(&lm->q, g, n);
+    if (add_pending(r, lm) != 0) return -1;
+    memcpy(r->pending.words, g, (size_t)n * sizeof *g);
+    r->pending.n = n;
+    r->pending.logp = logp;
+    r->pending.logbo = logbo;
+    r->pending.lineno = r->lineno;
     return 0;
 }
 
@@ -281,6 +308,7 @@ static int read_sections(Reader *r, NgramLm *lm, const size_t *counts) {
                 return fail(r, "the %d-gram section has %zu entries but \\data\\ says %zu", n, i, counts[n]);
             if (read_entry(r, lm, n, line) != 0) return -1;
         }
+        if (add_pending(r, lm) != 0) return -1;   /* the section complete before the next one's blanks */
         line = next_nonblank(r);
         if (line && line[0] != '\\')
             return fail(r, "the %d-gram section has more entries than the %zu \\data\\ says", n, counts[n]);

@@ -96,8 +96,13 @@ size_t ngram_table_insert(NgramTable *t, const uint32_t *words);   /* find or in
  * every model we train and in lmplz's files. A file that breaks this (a
  * pruned model) gets the missing suffixes as blanks: entries flagged by the
  * key's top bit, with the p the backoff recursion gives them and backoff 1,
- * so the walk passes through and lands on the same p (query.c). */
+ * so the walk passes through and lands on the same p (query.c).
+ *
+ * A second flag, as KenLM's "independent left": an n-gram that no n-gram one
+ * order up ends in stops the walk there, sparing the probe that would miss. */
 #define NGRAM_KEY_BLANK (1ull << 63)
+#define NGRAM_KEY_EXTENDS (1ull << 62)   /* some n-gram one order up has this one as its suffix */
+#define NGRAM_KEY_FLAGS (NGRAM_KEY_BLANK | NGRAM_KEY_EXTENDS)
 
 static inline uint64_t ngram_key_mix(uint64_t z) {   /* splitmix64's finaliser: a bijection */
     z ^= z >> 30;
@@ -106,9 +111,9 @@ static inline uint64_t ngram_key_mix(uint64_t z) {   /* splitmix64's finaliser: 
     z *= 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-/* Keys keep the top bit clear (the blank flag) and are never 0 (an empty slot). */
+/* Keys keep the two top bits clear (the flags) and are never 0 (an empty slot). */
 static inline uint64_t ngram_key_fix(uint64_t k) {
-    k &= ~NGRAM_KEY_BLANK;
+    k &= ~NGRAM_KEY_FLAGS;
     return k ? k : 1;
 }
 static inline uint64_t ngram_key_start(uint32_t w) { return ngram_key_mix((uint64_t)w + 1); }
@@ -137,9 +142,9 @@ typedef struct {
     size_t map_len;
 } NgramQuery;
 
-/* Where key's probe starts: key * nslot / 2^63 (the key's high bits spread over the table). */
+/* Where key's probe starts: key * nslot / 2^62 (the key's high bits spread over the table). */
 static inline uint64_t ngram_probe_home(const NgramProbe *p, uint64_t key) {
-    return (uint64_t)(((unsigned __int128)(key << 1) * p->nslot) >> 64);
+    return (uint64_t)(((unsigned __int128)(key << 2) * p->nslot) >> 64);
 }
 /* The slot holding key in p, or NULL, by linear probing from its home. */
 static inline const NgramSlot *ngram_probe_find(const NgramProbe *p, uint64_t key) {
@@ -147,7 +152,7 @@ static inline const NgramSlot *ngram_probe_find(const NgramProbe *p, uint64_t ke
     uint64_t i = ngram_probe_home(p, key);
     for (uint64_t tries = 0; tries < p->nslot; tries++) {   /* bounded: a corrupt file may have no empty slot */
         const NgramSlot *s = &p->slot[i];
-        if ((s->key & ~NGRAM_KEY_BLANK) == key) return s;
+        if ((s->key & ~NGRAM_KEY_FLAGS) == key) return s;
         if (!s->key) return NULL;
         if (++i == p->nslot) i = 0;
     }
@@ -160,6 +165,8 @@ void ngram_query_init(NgramQuery *q, int order, uint32_t V, const size_t *expect
  * suffixes become blanks. Returns -1 if it is already there (not a blank). */
 int ngram_query_add(NgramQuery *q, const uint32_t *words, int n, float logp, float logbo);
 void ngram_query_free(NgramQuery *q);
+/* Start fetching the slots ngram_query_add(q, words, n, ...) will touch. */
+void ngram_query_prefetch(const NgramQuery *q, const uint32_t *words, int n);
 
 /* ------------------------------------------------------------------ the model */
 

@@ -25,15 +25,27 @@ uint64_t ngram_key(const uint32_t *words, int n) {
 
 uint64_t ngram_probe_slots(uint64_t entries) { return entries + entries / 2 + 1; }
 
+/* Empty slots (fresh pages are zero), on huge pages where the kernel has
+ * them: every probe is a random access, and with 4 KB pages nearly every one
+ * is a TLB miss as well. */
 static void probe_alloc(NgramProbe *p, uint64_t nslot) {
+    size_t bytes = (size_t)nslot * sizeof *p->slot;
+    void *mem = bytes / sizeof *p->slot == nslot ? mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+    if (mem == MAP_FAILED) die("out of memory (%llu slots of n-gram table)", (unsigned long long)nslot);
+    madvise(mem, bytes, MADV_HUGEPAGE);
     p->nslot = nslot;
-    p->slot = xcalloc((size_t)nslot, sizeof *p->slot);
+    p->slot = mem;
+}
+
+static void probe_release(NgramProbe *p) {
+    if (p->slot) munmap(p->slot, (size_t)p->nslot * sizeof *p->slot);
 }
 
 /* The slot holding key, or the empty slot where it would go. */
 static NgramSlot *probe_place(NgramProbe *p, uint64_t key) {
     uint64_t i = ngram_probe_home(p, key);
-    while (p->slot[i].key && (p->slot[i].key & ~NGRAM_KEY_BLANK) != key)
+    while (p->slot[i].key && (p->slot[i].key & ~NGRAM_KEY_FLAGS) != key)
         if (++i == p->nslot) i = 0;
     return &p->slot[i];
 }
@@ -44,8 +56,8 @@ static void probe_reserve(NgramProbe *p) {
     NgramProbe old = *p;
     probe_alloc(p, ngram_probe_slots(2 * (p->used + 1)));
     for (uint64_t i = 0; i < old.nslot; i++)
-        if (old.slot[i].key) *probe_place(p, old.slot[i].key & ~NGRAM_KEY_BLANK) = old.slot[i];
-    free(old.slot);
+        if (old.slot[i].key) *probe_place(p, old.slot[i].key & ~NGRAM_KEY_FLAGS) = old.slot[i];
+    probe_release(&old);
 }
 
 void ngram_query_init(NgramQuery *q, int order, uint32_t V, const size_t *expect) {
@@ -60,7 +72,7 @@ void ngram_query_free(NgramQuery *q) {
     if (q->map) munmap(q->map, q->map_len);
     else {
         free(q->uni);
-        for (int n = 2; n <= NGRAM_MAX_ORDER; n++) free(q->tab[n].slot);
+        for (int n = 2; n <= NGRAM_MAX_ORDER; n++) probe_release(&q->tab[n]);
     }
     memset(q, 0, sizeof *q);
 }
@@ -79,17 +91,22 @@ static NgramSlot *put(NgramProbe *p, uint64_t key) {
     return s;
 }
 
-/* Make sure words[0..n) is there, as a blank if need be. A blank's p is what
- * the backoff recursion gives it, bo(words[0..n-1)) * p(words[n-1] | words[1..n-1)),
- * so a walk that ends on it lands where the recursion would. */
-static void ensure(NgramQuery *q, const uint32_t *words, int n) {
-    if (n < 2 || entry_of(q, words, n)) return;
-    ensure(q, words + 1, n - 1);
-    const NgramUnigram *hist = entry_of(q, words, n - 1), *lower = entry_of(q, words + 1, n - 1);
-    NgramSlot *s = put(&q->tab[n], ngram_key(words, n));
-    s->key = ngram_key(words, n) | NGRAM_KEY_BLANK;
-    s->logp = (hist ? hist->logbo : 0.0f) + lower->logp;
-    s->logbo = 0.0f;
+/* The slot of words[0..n), made a blank if it was missing (NULL for n = 1:
+ * every unigram is there). A blank's p is what the backoff recursion gives
+ * it, bo(words[0..n-1)) * p(words[n-1] | words[1..n-1)), so a walk that ends
+ * on it lands where the recursion would. */
+static NgramSlot *ensure(NgramQuery *q, const uint32_t *words, int n) {
+    if (n < 2) return NULL;
+    uint64_t key = ngram_key(words, n);
+    NgramSlot *s = probe_place(&q->tab[n], key);
+    if (s->key) return s;
+    NgramSlot *lower = ensure(q, words + 1, n - 1);
+    const NgramUnigram *hist = entry_of(q, words, n - 1);
+    float lower_logp = lower ? lower->logp : q->uni[words[1]].logp;
+    s = put(&q->tab[n], key);   /* after the look-ups: it may move tab[n]'s slots */
+    *s = (NgramSlot){ key | NGRAM_KEY_BLANK, (hist ? hist->logbo : 0.0f) + lower_logp, 0.0f };
+    if (lower) lower->key |= NGRAM_KEY_EXTENDS;
+    return s;
 }
 
 int ngram_query_add(NgramQuery *q, const uint32_t *words, int n, float logp, float logbo) {
@@ -97,13 +114,20 @@ int ngram_query_add(NgramQuery *q, const uint32_t *words, int n, float logp, flo
         q->uni[words[0]] = (NgramUnigram){ logp, logbo };
         return 0;
     }
-    ensure(q, words + 1, n - 1);
+    NgramSlot *suffix = ensure(q, words + 1, n - 1);
     uint64_t key = ngram_key(words, n);
     NgramSlot *s = put(&q->tab[n], key);
-    if (s->key == key) return -1;
-    *s = (NgramSlot){ key, logp, logbo };
+    if (s->key && !(s->key & NGRAM_KEY_BLANK)) return -1;
+    *s = (NgramSlot){ key | (s->key & NGRAM_KEY_EXTENDS), logp, logbo };   /* a blank made real keeps its flag */
     q->tab[n].len++;
+    if (suffix) suffix->key |= NGRAM_KEY_EXTENDS;
     return 0;
+}
+
+void ngram_query_prefetch(const NgramQuery *q, const uint32_t *words, int n) {
+    const NgramProbe *p = &q->tab[n], *down = &q->tab[n - 1];
+    __builtin_prefetch(&p->slot[ngram_probe_home(p, ngram_key(words, n))]);
+    if (n > 2) __builtin_prefetch(&down->slot[ngram_probe_home(down, ngram_key(words + 1, n - 1))]);   /* ensure's */
 }
 
 void ngram_query_from_tables(const NgramLm *lm, NgramQuery *q) {

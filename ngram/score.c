@@ -79,6 +79,7 @@ static double walk(const NgramQuery *q, const uint32_t *h, int hlen, uint32_t w,
         logp = s->logp;
         next[found] = s->logbo;
         if (!(s->key & NGRAM_KEY_BLANK)) real = found + 1;
+        if (!(s->key & NGRAM_KEY_EXTENDS)) { found++; break; }   /* nothing longer ends here */
     }
     *nnext = found;
     *matched = real;
