@@ -161,7 +161,15 @@ static int is_reserved(const char *w, size_t len) {
            (len == 5 && memcmp(w, "<pad>", 5) == 0);
 }
 
-int ngram_vocab_size(const NgramLm *lm) { return lm->vocab->size - 1; }
+int ngram_vocab_size(const NgramLm *lm) { return (lm->vocab ? lm->vocab->size : (int)lm->q.V) - 1; }
+
+int ngram_word_id(const NgramLm *lm, const char *s, size_t len) {
+    return lm->vocab ? vocab_find(lm->vocab, s, len) : ngram_binary_word_id(&lm->q, s, len);
+}
+
+const char *ngram_word(const NgramLm *lm, uint32_t id) {
+    return lm->vocab ? lm->vocab->tokens[id] : lm->q.arena + lm->q.word_at[id];
+}
 
 /* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary
  * id; a model read from a file has only its query tables. */
@@ -181,7 +189,7 @@ size_t ngram_line_ids(const NgramLm *lm, const char *s, size_t len, uint32_t *id
     const char *p = s, *end = s + len, *w;
     size_t wlen, n = 0;
     while (next_word(&p, end, &w, &wlen)) {
-        int id = vocab_find(lm->vocab, w, wlen);   /* "<s>", "</s>", "<pad>" in text are not words */
+        int id = ngram_word_id(lm, w, wlen);   /* "<s>", "</s>", "<pad>" in text are not words */
         int unknown = id < 0 || id == VOCAB_BOS || id == VOCAB_EOS || id == VOCAB_PAD;
         if (n < cap) {
             ids[n] = unknown ? VOCAB_UNK : (uint32_t)id;

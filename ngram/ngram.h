@@ -140,6 +140,11 @@ typedef struct {
     void *map;               /* the binary file mapped (binary.c), which holds uni and the
                                 slots; NULL: they are our own allocations */
     size_t map_len;
+    /* a mapped file's words, used in place (lm->vocab is then NULL): */
+    const char *arena;       /* the V words, NUL-terminated */
+    const uint32_t *word_at; /* (V) each word's offset in arena */
+    const uint32_t *word_slot;   /* (nwslot) by ngram_word_hash, linear probing: id + 1, 0 = empty */
+    uint64_t nwslot;
 } NgramQuery;
 
 /* Where key's probe starts: key * nslot / 2^62 (the key's high bits spread over the table). */
@@ -215,6 +220,10 @@ void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path
 void ngram_free(NgramLm *lm);
 /* Vocabulary entries the model uses: all but <pad>. */
 int ngram_vocab_size(const NgramLm *lm);
+/* A word's id (-1 if the model lacks it) and an id's word: lm->vocab's, or
+ * those of a mapped binary file (lm->vocab NULL, binary.c). */
+int ngram_word_id(const NgramLm *lm, const char *s, size_t len);
+const char *ngram_word(const NgramLm *lm, uint32_t id);
 /* The model's n-grams of order n: the table's entries but <pad>'s unigram. */
 size_t ngram_entries(const NgramLm *lm, int n);
 /* 1 if w is never predicted (p = 0): <s>, context only, and the unused <pad>. */
@@ -251,11 +260,14 @@ void ngram_arpa_write(const NgramLm *lm, const char *path);
  * (lm->tab stays empty). Returns 0, or -1 with a message in err. */
 int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen);
 
-/* binary.c: our own model file, the query tables as they sit in memory, used
- * in place: loading maps the file and checks its header (lm->tab stays empty). */
+/* binary.c: our own model file, the query tables and the words as they sit in
+ * memory, used in place: loading maps the file and checks its header (lm->tab
+ * stays empty and lm->vocab NULL). */
 int ngram_binary_is_model(const char *path);   /* the file starts with the binary magic */
 void ngram_binary_write(const NgramLm *lm, const char *path);
 int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen);
+uint64_t ngram_word_hash(const char *s, size_t len);           /* the file's word hash (FNV-1a, 64 bits) */
+int ngram_binary_word_id(const NgramQuery *q, const char *s, size_t len);   /* -1 if absent */
 
 /* score.c: log10 p(w | h) by the model: the backoff recursion when has_arpa,
  * the counts otherwise. *matched gets the length of the n-gram found. */

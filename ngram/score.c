@@ -198,7 +198,7 @@ static void score_bytes(const NgramLm *lm, const char *text, size_t len, NgramPe
     for (int b = 0; b < 256; b++) {
         char tok[8];
         ngram_byte_token(tok, (unsigned char)b);
-        int id = vocab_find(lm->vocab, tok, strlen(tok));
+        int id = ngram_word_id(lm, tok, strlen(tok));
         known[b] = id >= 0;
         byte_id[b] = id < 0 ? VOCAB_UNK : (uint32_t)id;
     }
@@ -250,7 +250,7 @@ void ngram_score_file(const NgramLm *lm, const char *path, NgramPerplexity *res,
  * model, which has no sentences) get -inf, which the sampler never draws. */
 static uint32_t sample_next(const NgramLm *lm, const SamplerConfig *s, Rng *rng, const uint32_t *h, int hlen,
                             float *logits, float *probs, int *order) {
-    int V = lm->vocab->size;
+    int V = ngram_vocab_size(lm) + 1;   /* <pad> included: ids 0..V-1 */
     for (int w = 0; w < V; w++) {
         int never = ngram_never_predicted((uint32_t)w) || (lm->char_level && w == VOCAB_EOS);
         logits[w] = never ? -INFINITY : (float)(ngram_log10prob(lm, h, hlen, (uint32_t)w, NULL) * M_LN10);
@@ -266,7 +266,7 @@ static void print_byte_token(const char *tok, FILE *out) {
 }
 
 void ngram_sample(const NgramLm *lm, const SamplerConfig *s, Rng *rng, int max_tokens, FILE *out) {
-    size_t V = (size_t)lm->vocab->size;
+    size_t V = (size_t)ngram_vocab_size(lm) + 1;
     float *logits = xmalloc(V * sizeof *logits), *probs = xmalloc(V * sizeof *probs);
     int *order = xmalloc(V * sizeof *order);
     uint32_t *seq = xmalloc(((size_t)max_tokens + 2) * sizeof *seq);
@@ -277,8 +277,8 @@ void ngram_sample(const NgramLm *lm, const SamplerConfig *s, Rng *rng, int max_t
         uint32_t w = sample_next(lm, s, rng, seq + L - hlen, hlen, logits, probs, order);
         if (w == VOCAB_EOS) break;
         seq[L++] = w;
-        if (lm->char_level) print_byte_token(lm->vocab->tokens[w], out);
-        else fprintf(out, "%s%s", t ? " " : "", lm->vocab->tokens[w]);
+        if (lm->char_level) print_byte_token(ngram_word(lm, w), out);
+        else fprintf(out, "%s%s", t ? " " : "", ngram_word(lm, w));
     }
     if (!lm->char_level) fputc('\n', out);
     free(logits);

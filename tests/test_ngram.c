@@ -677,6 +677,23 @@ START_TEST(test_binary_round_trip) {
         ck_assert_int_ne(ngram_binary_read(&back, cut, err, sizeof err), 0);
         ck_assert_msg(strstr(err, lies[i].want), "'%s' lacks '%s'", err, lies[i].want);
     }
+    /* a word offset outside the arena */
+    size_t arena = 0;
+    for (int id = 0; id < lm.vocab->size; id++) arena += strlen(lm.vocab->tokens[id]) + 1;
+    size_t word_at = 312 + ((arena + 7) & ~(size_t)7);   /* the header, the arena padded to 8 */
+    ck_assert_mem_eq(bytes + 312, "<unk>", 6);
+    ck_assert_uint_eq(*(uint32_t *)(bytes + word_at + 4), 6);   /* <s> follows "<unk>\0" */
+    {
+        char *copy = xmalloc(len);
+        memcpy(copy, bytes, len);
+        memcpy(copy + word_at + 4, "\xff\xff\xff\x0f", 4);
+        FILE *g = fopen(cut, "wb");
+        fwrite(copy, 1, len, g);
+        fclose(g);
+        free(copy);
+        ck_assert_int_ne(ngram_binary_read(&back, cut, err, sizeof err), 0);
+        ck_assert_ptr_nonnull(strstr(err, "a word outside the arena"));
+    }
     /* one byte too many */
     FILE *f = fopen(cut, "wb");
     fwrite(bytes, 1, len, f);
@@ -729,6 +746,7 @@ START_TEST(test_arpa_rejects) {
     expect_arpa_error(HEAD "\\end\\\n", "expected \\2-grams:");
     expect_arpa_error(HEAD, "file ends before the \\2-grams: section");
     expect_arpa_error("\\data\\\nngram 1=x\n", "bad count line");
+    expect_arpa_error("\\data\\\nngram 1=99999999\n\n\\1-grams:\n-1\ta\n", "more n-grams than the file has bytes");
     expect_arpa_error("\\data\\\nngram 2=3\n", "order 2 after order 0");
     expect_arpa_error("\\data\\\n\\1-grams:\n", "no 'ngram N=COUNT' lines");
     expect_arpa_error("hello\nworld\n", "not an ARPA file");
