@@ -77,11 +77,11 @@ void ngram_query_free(NgramQuery *q) {
     memset(q, 0, sizeof *q);
 }
 
-/* The entry of words[0..n): its unigram, its slot, or NULL. */
-static const NgramUnigram *entry_of(const NgramQuery *q, const uint32_t *words, int n) {
-    if (n == 1) return &q->uni[words[0]];
+/* log10 bo(words[0..n)): 0 (bo = 1) when the history is absent. */
+static float backoff_of(const NgramQuery *q, const uint32_t *words, int n) {
+    if (n == 1) return q->uni[words[0]].logbo;
     const NgramSlot *s = ngram_probe_find(&q->tab[n], ngram_key(words, n));
-    return s ? (const NgramUnigram *)&s->logp : NULL;
+    return s ? s->logbo : 0.0f;
 }
 
 static NgramSlot *put(NgramProbe *p, uint64_t key) {
@@ -101,10 +101,9 @@ static NgramSlot *ensure(NgramQuery *q, const uint32_t *words, int n) {
     NgramSlot *s = probe_place(&q->tab[n], key);
     if (s->key) return s;
     NgramSlot *lower = ensure(q, words + 1, n - 1);
-    const NgramUnigram *hist = entry_of(q, words, n - 1);
-    float lower_logp = lower ? lower->logp : q->uni[words[1]].logp;
+    float logp = backoff_of(q, words, n - 1) + (lower ? lower->logp : q->uni[words[1]].logp);
     s = put(&q->tab[n], key);   /* after the look-ups: it may move tab[n]'s slots */
-    *s = (NgramSlot){ key | NGRAM_KEY_BLANK, (hist ? hist->logbo : 0.0f) + lower_logp, 0.0f };
+    *s = (NgramSlot){ key | NGRAM_KEY_BLANK, logp, 0.0f };
     if (lower) lower->key |= NGRAM_KEY_EXTENDS;
     return s;
 }
