@@ -100,7 +100,9 @@ static void word_index(const NgramLm *lm, uint32_t V, uint32_t *word_at, uint32_
     }
 }
 
-static void write_query(const NgramLm *lm, const NgramQuery *q, const char *path) {
+void ngram_binary_write(const NgramLm *lm, const char *path) {
+    if (!lm->has_arpa || !lm->q.uni) die("internal: model has no query tables");
+    const NgramQuery *q = &lm->q;
     Header h = { .version = BINARY_VERSION, .bom = BYTE_ORDER_MARK, .order = (uint32_t)lm->order,
                  .char_level = (uint32_t)lm->char_level, .est = (uint32_t)lm->est + 1, .vsize = q->V,
                  .nwslot = ngram_probe_slots(q->V) };
@@ -130,15 +132,6 @@ static void write_query(const NgramLm *lm, const NgramQuery *q, const char *path
     atomic_commit(f, tmp, path);
     free(word_at);
     free(word_slot);
-}
-
-void ngram_binary_write(const NgramLm *lm, const char *path) {
-    if (!lm->has_arpa) die("internal: model has no ARPA tables");
-    if (lm->q.uni) { write_query(lm, &lm->q, path); return; }
-    NgramQuery q;   /* a model trained only to be written has no query tables yet */
-    ngram_query_from_tables(lm, &q);
-    write_query(lm, &q, path);
-    ngram_query_free(&q);
 }
 
 /* The file's size as the header's sizes add it up, or 0 if they are out of range. */

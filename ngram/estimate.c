@@ -285,6 +285,6 @@ void ngram_compile_arpa(NgramLm *lm, int query) {
             if (n < lm->order) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
         }
     }
-    if (query) ngram_query_from_tables(lm, &lm->q);
+    if (query) ngram_build_query(lm, 1);
     lm->has_arpa = 1;
 }

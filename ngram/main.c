@@ -196,8 +196,10 @@ static int cmd_train(int argc, char **argv) {
     build_model(&lm, &o.train, argv[1], o.quiet, 1);
     double t0 = now_seconds();
     size_t olen = strlen(o.out);
-    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) ngram_binary_write(&lm, o.out);
-    else ngram_arpa_write(&lm, o.out);
+    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) {
+        ngram_build_query(&lm, 0);   /* the tables, order by order, become the file's */
+        ngram_binary_write(&lm, o.out);
+    } else ngram_arpa_write(&lm, o.out);
     if (!o.quiet) fprintf(stderr, "ngram: wrote %s (%.2f s)\n", o.out, now_seconds() - t0);
     ngram_free(&lm);
     return 0;

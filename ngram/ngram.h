@@ -251,8 +251,10 @@ double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_
 /* Fill logp/logbo (backoff estimators only) and, with query = 1, the query
  * tables from them (a model that will only be written as ARPA needs none). */
 void ngram_compile_arpa(NgramLm *lm, int query);
-/* The query tables of a compiled model's logp/logbo, into q (query.c). */
-void ngram_query_from_tables(const NgramLm *lm, NgramQuery *q);
+/* The query tables lm->q of a compiled model's logp/logbo (query.c). With
+ * keep_tables = 0, each order's table is freed once it has been copied, for
+ * a model that will only be written as a binary file (the peak memory). */
+void ngram_build_query(NgramLm *lm, int keep_tables);
 
 /* arpa.c */
 void ngram_arpa_write(const NgramLm *lm, const char *path);
@@ -264,7 +266,7 @@ int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, si
  * memory, used in place: loading maps the file and checks its header (lm->tab
  * stays empty and lm->vocab NULL). */
 int ngram_binary_is_model(const char *path);   /* the file starts with the binary magic */
-void ngram_binary_write(const NgramLm *lm, const char *path);
+void ngram_binary_write(const NgramLm *lm, const char *path);   /* needs lm->q */
 int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen);
 uint64_t ngram_word_hash(const char *s, size_t len);           /* the file's word hash (FNV-1a, 64 bits) */
 int ngram_binary_word_id(const NgramQuery *q, const char *s, size_t len);   /* -1 if absent */

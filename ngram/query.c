@@ -129,14 +129,16 @@ void ngram_query_prefetch(const NgramQuery *q, const uint32_t *words, int n) {
     if (n > 2) __builtin_prefetch(&down->slot[ngram_probe_home(down, ngram_key(words + 1, n - 1))]);   /* ensure's */
 }
 
-void ngram_query_from_tables(const NgramLm *lm, NgramQuery *q) {
+void ngram_build_query(NgramLm *lm, int keep_tables) {
     size_t expect[NGRAM_MAX_ORDER + 1] = { 0 };
     for (int n = 1; n <= lm->order; n++) expect[n] = lm->tab[n].len;
+    NgramQuery *q = &lm->q;
     ngram_query_init(q, lm->order, (uint32_t)lm->vocab->size, expect);
     for (int n = 1; n <= lm->order; n++) {
-        const NgramTable *t = &lm->tab[n];
+        NgramTable *t = &lm->tab[n];
         for (size_t e = 0; e < t->len; e++)
             if (ngram_query_add(q, t->words + e * n, n, t->logp[e], t->logbo ? t->logbo[e] : 0.0f) != 0)
                 die("internal: a %d-gram twice in the model", n);
+        if (!keep_tables) ngram_table_free(t);   /* the next order needs only the query tables */
     }
 }
