@@ -93,6 +93,9 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-math-
            -I. -Icommon $(BLAS_CFLAGS) $(COMMON_CFLAGS)
 LDLIBS  := $(COMMON_LIBS) $(BLAS_LIBS) $(OMP) -lm
 LDFLAGS += $(filter -fsanitize=%,$(OPTFLAGS))
+# A binary links only the libraries it calls: ngram calls no BLAS, and loading
+# OpenBLAS (its relocations, its thread pool) would cost more than scoring a test set.
+LDFLAGS += -Wl,--as-needed
 
 # ---------------------------------------------------------------- sources
 COMMON_SRC := $(wildcard common/*.c)

@@ -58,7 +58,7 @@ static char *put_float(char *p, float x) {
 }
 
 void ngram_arpa_write(const NgramLm *lm, const char *path) {
-    if (!lm->has_arpa) die("internal: model has no ARPA tables");
+    if (!lm->has_arpa || !lm->tab[1].logp) die("internal: model has no ARPA tables (a model read from a file keeps only its query tables)");
     char *tmp;
     FILE *f = atomic_open(path, &tmp);
     static char buf[1 << 20];
@@ -106,7 +106,14 @@ typedef struct {
     int cache_n;             /* the previous n-gram's order, words and ids */
     const char *cache_word[NGRAM_MAX_ORDER];
     uint32_t cache_id[NGRAM_MAX_ORDER];
+    struct {                 /* the n-gram read last, added after the next line is read */
+        uint32_t words[NGRAM_MAX_ORDER];
+        int n;               /* 0: none */
+        float logp, logbo;
+        long lineno;
+    } pending;
     long lineno;
+    long size;               /* the file's bytes: no section can list more n-grams */
     const char *path;
     char *err;
     size_t errlen;
@@ -208,6 +215,7 @@ static int read_header(Reader *r, size_t *counts, int *order) {
             return fail(r, "bad count line '%s' in \\data\\ (expected 'ngram N=COUNT')", line);
         if (n != *order + 1) return fail(r, "\\data\\ lists order %d after order %d", n, *order);
         if (n > NGRAM_MAX_ORDER) return fail(r, "order %d is above the maximum %d", n, NGRAM_MAX_ORDER);
+        if (c > r->size) return fail(r, "'ngram %d=%lld' lists more n-grams than the file has bytes", n, c);
         counts[n] = (size_t)c;
         *order = n;
     }
@@ -216,6 +224,16 @@ static int read_header(Reader *r, size_t *counts, int *order) {
     if (!line) return fail(r, "file ends after \\data\\: the n-gram sections are missing");
     unread_line(r, line);   /* the first section header */
     return 0;
+}
+
+/* Add the n-gram read_entry left pending, if any. */
+static int add_pending(Reader *r, NgramLm *lm) {
+    int n = r->pending.n;
+    if (!n) return 0;
+    r->pending.n = 0;
+    if (ngram_query_add(&lm->q, r->pending.words, n, r->pending.logp, r->pending.logbo) == 0) return 0;
+    r->lineno = r->pending.lineno;
+    return fail(r, "duplicate %d-gram '%s'", n, lm->vocab->tokens[r->pending.words[0]]);
 }
 
 /* One "log10p words [backoff]" line of order n into the model. */
@@ -232,13 +250,12 @@ static int read_entry(Reader *r, NgramLm *lm, int n, char *line) {
     if (logp > 1e-3f) return fail(r, "log10 probability %g is above 0", logp);
     if (logp > 0) logp = 0;   /* rounding in the writer */
     uint32_t g[NGRAM_MAX_ORDER];
-    NgramTable *t = &lm->tab[n];
     for (int i = 0; i < n; i++) {
         /* ARPA files list n-grams sorted, so a word often repeats the one above it */
         if (r->cache_n == n && strcmp(r->cache_word[i], field[i + 1]) == 0) { g[i] = r->cache_id[i]; continue; }
         size_t len = strlen(field[i + 1]);
         int id = vocab_find(lm->vocab, field[i + 1], len);
-        if (n == 1 && id < 0) id = vocab_add(lm->vocab, field[i + 1], len, 0);   /* the next entry: entry == id */
+        if (n == 1 && id < 0) id = vocab_add(lm->vocab, field[i + 1], len, 0);   /* the next id */
         if (id < 0) return fail(r, "word '%s' of a %d-gram is not among the unigrams", field[i + 1], n);
         g[i] = (uint32_t)id;
     }
@@ -249,13 +266,33 @@ static int read_entry(Reader *r, NgramLm *lm, int n, char *line) {
             r->cache_word[i] = lm->vocab->tokens[g[i]];
         }
     }
-    size_t before = t->len;
-    size_t e = ngram_table_insert(t, g);
-    if (e < before && !(n == 1 && isnan(t->logp[e])))
-        return fail(r, "duplicate %d-gram '%s'", n, field[1]);
-    t->logp[e] = logp;
-    t->logbo[e] = logbo;
+    if (n == 1) {   /* a unigram not read yet has p = NaN (ngram_arpa_read's mark), the specials included */
+        if (!isnan(lm->q.uni[g[0]].logp)) return fail(r, "duplicate 1-gram '%s'", field[1]);
+        ngram_query_add(&lm->q, g, 1, logp, logbo);
+        return 0;
+    }
+    /* Its table slots are random accesses: ask for them now, add the n-gram
+     * after the next line has been read and parsed, while they arrive. */
+    ngram_query_prefetch(&lm->q, g, n);
+    if (add_pending(r, lm) != 0) return -1;
+    memcpy(r->pending.words, g, (size_t)n * sizeof *g);
+    r->pending.n = n;
+    r->pending.logp = logp;
+    r->pending.logbo = logbo;
+    r->pending.lineno = r->lineno;
     return 0;
+}
+
+/* Specials the file lacks: <unk> gets log10 p = -100 as in KenLM; <s>, </s>
+ * and <pad> -99 (only a missing </s> deserves a warning). */
+static void fill_missing_specials(NgramLm *lm, const char *path) {
+    NgramUnigram *u = lm->q.uni;
+    for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {
+        if (!isnan(u[id].logp)) continue;
+        if (!ngram_never_predicted(id)) warn("%s has no %s unigram; giving it log10 p = %d", path,
+                                             lm->vocab->tokens[id], id == VOCAB_UNK ? -100 : -99);
+        u[id] = (NgramUnigram){ id == VOCAB_UNK ? -100.0f : NGRAM_LOG10_ZERO, 0.0f };
+    }
 }
 
 static int read_sections(Reader *r, NgramLm *lm, const size_t *counts) {
@@ -271,28 +308,17 @@ static int read_sections(Reader *r, NgramLm *lm, const size_t *counts) {
                 return fail(r, "the %d-gram section has %zu entries but \\data\\ says %zu", n, i, counts[n]);
             if (read_entry(r, lm, n, line) != 0) return -1;
         }
+        if (add_pending(r, lm) != 0) return -1;   /* the section complete before the next one's blanks */
         line = next_nonblank(r);
         if (line && line[0] != '\\')
             return fail(r, "the %d-gram section has more entries than the %zu \\data\\ says", n, counts[n]);
         if (line) unread_line(r, line);
+        if (n == 1) fill_missing_specials(lm, r->path);   /* before any blank reads their p */
     }
     char *line = next_nonblank(r);
     if (!line) return fail(r, "missing \\end\\ (the file is truncated?)");
     if (strcmp(line, "\\end\\") != 0) return fail(r, "expected \\end\\, found '%s'", line);
     return 0;
-}
-
-/* Specials the file lacks: <unk> gets log10 p = -100 as in KenLM; <s>, </s>
- * and <pad> -99 (only a missing </s> deserves a warning). */
-static void fill_missing_specials(NgramLm *lm, const char *path) {
-    NgramTable *t = &lm->tab[1];
-    for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {
-        if (!isnan(t->logp[id])) continue;
-        if (!ngram_never_predicted(id)) warn("%s has no %s unigram; giving it log10 p = %d", path,
-                                             lm->vocab->tokens[id], id == VOCAB_UNK ? -100 : -99);
-        t->logp[id] = id == VOCAB_UNK ? -100.0f : NGRAM_LOG10_ZERO;
-        t->logbo[id] = 0.0f;
-    }
 }
 
 int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen) {
@@ -301,6 +327,9 @@ int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, si
     r.f = fopen_file(path, "rb", err, errlen);
     if (!r.f) return -1;
     r.path = path;
+    fseek(r.f, 0, SEEK_END);
+    r.size = ftell(r.f);
+    rewind(r.f);
     r.err = err;
     r.errlen = errlen;
     size_t counts[NGRAM_MAX_ORDER + 1] = { 0 };
@@ -310,22 +339,14 @@ int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, si
         lm->char_level = char_level;
         lm->est = NGRAM_EST_MKN;
         lm->vocab = vocab_new(VOCAB_WORD);
-        for (int n = 1; n <= order; n++) {
-            NgramTable *t = &lm->tab[n];
-            ngram_table_init(t, n, counts[n] + (n == 1 ? VOCAB_NSPECIAL : 0), 0);
-            t->logp = xmalloc(t->cap * sizeof *t->logp);
-            t->logbo = xmalloc(t->cap * sizeof *t->logbo);
-        }
-        for (uint32_t id = 0; id < VOCAB_NSPECIAL; id++) {   /* the specials' entries, p unknown yet */
-            size_t e = ngram_table_insert(&lm->tab[1], &id);
-            lm->tab[1].logp[e] = NAN;
-        }
+        ngram_query_init(&lm->q, order, (uint32_t)(counts[1] + VOCAB_NSPECIAL), counts);
+        for (size_t id = 0; id < lm->q.V; id++) lm->q.uni[id].logp = NAN;   /* not read yet */
         rc = read_sections(&r, lm, counts);
     }
     free(r.buf);
     fclose(r.f);
     if (rc != 0) { ngram_free(lm); return -1; }
-    fill_missing_specials(lm, path);
+    lm->q.V = (uint32_t)lm->vocab->size;   /* the specials the file listed were counted twice */
     lm->has_arpa = 1;
     return 0;
 }

@@ -95,13 +95,6 @@ static void table_rehash(NgramTable *t, size_t nslot) {
     }
 }
 
-/* After filling words and len directly (binary.c), build the index over them. */
-void ngram_table_index(NgramTable *t) {
-    size_t nslot = t->nslot;
-    while (3 * nslot < 4 * t->len) nslot *= 2;
-    table_rehash(t, nslot);
-}
-
 /* An empty table of order n with room for about `expect` entries. */
 void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts) {
     memset(t, 0, sizeof *t);
@@ -168,10 +161,22 @@ static int is_reserved(const char *w, size_t len) {
            (len == 5 && memcmp(w, "<pad>", 5) == 0);
 }
 
-int ngram_vocab_size(const NgramLm *lm) { return lm->vocab->size - 1; }
+int ngram_vocab_size(const NgramLm *lm) { return (lm->vocab ? lm->vocab->size : (int)lm->q.V) - 1; }
 
-/* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary id. */
-size_t ngram_entries(const NgramLm *lm, int n) { return lm->tab[n].len - (n == 1); }
+int ngram_word_id(const NgramLm *lm, const char *s, size_t len) {
+    return lm->vocab ? vocab_find(lm->vocab, s, len) : ngram_binary_word_id(&lm->q, s, len);
+}
+
+const char *ngram_word(const NgramLm *lm, uint32_t id) {
+    return lm->vocab ? lm->vocab->tokens[id] : lm->q.arena + lm->q.word_at[id];
+}
+
+/* Every model (trained, ARPA, binary) has a unigram entry for each vocabulary
+ * id; a model read from a file has only its query tables. */
+size_t ngram_entries(const NgramLm *lm, int n) {
+    if (lm->tab[n].len) return lm->tab[n].len - (n == 1);
+    return n == 1 ? lm->q.V - 1 : (size_t)lm->q.tab[n].len;
+}
 
 int ngram_never_predicted(uint32_t w) { return w == VOCAB_BOS || w == VOCAB_PAD; }
 
@@ -184,7 +189,7 @@ size_t ngram_line_ids(const NgramLm *lm, const char *s, size_t len, uint32_t *id
     const char *p = s, *end = s + len, *w;
     size_t wlen, n = 0;
     while (next_word(&p, end, &w, &wlen)) {
-        int id = vocab_find(lm->vocab, w, wlen);   /* "<s>", "</s>", "<pad>" in text are not words */
+        int id = ngram_word_id(lm, w, wlen);   /* "<s>", "</s>", "<pad>" in text are not words */
         int unknown = id < 0 || id == VOCAB_BOS || id == VOCAB_EOS || id == VOCAB_PAD;
         if (n < cap) {
             ids[n] = unknown ? VOCAB_UNK : (uint32_t)id;
@@ -417,6 +422,7 @@ void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path
 
 void ngram_free(NgramLm *lm) {
     for (int n = 1; n <= NGRAM_MAX_ORDER; n++) ngram_table_free(&lm->tab[n]);
+    ngram_query_free(&lm->q);
     vocab_free(lm->vocab);
     memset(lm, 0, sizeof *lm);
 }

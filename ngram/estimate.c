@@ -158,6 +158,7 @@ void ngram_reset_estimate(NgramLm *lm) {
         free(t->adj); free(t->ctx_sum); free(t->ctx_nk); free(t->ctx_low); free(t->logp); free(t->logbo);
         t->adj = NULL; t->ctx_sum = NULL; t->ctx_nk = NULL; t->ctx_low = NULL; t->logp = NULL; t->logbo = NULL;
     }
+    ngram_query_free(&lm->q);
     lm->has_arpa = 0;
 }
 
@@ -265,7 +266,7 @@ static double kn_entry_prob(const NgramLm *lm, int n, size_t e) {
     return (c - Dc) / S + gamma_kn(D, nk, S) * lower;
 }
 
-void ngram_compile_arpa(NgramLm *lm) {
+void ngram_compile_arpa(NgramLm *lm, int query) {
     if (!ngram_estimator_is_backoff(lm->est))
         die("the %s estimator is not a backoff model, so it has no ARPA form "
             "(score it with `ngram eval --train`)", ngram_estimator_name(lm->est));
@@ -284,5 +285,6 @@ void ngram_compile_arpa(NgramLm *lm) {
             if (n < lm->order) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
         }
     }
+    if (query) ngram_build_query(lm, 1);
     lm->has_arpa = 1;
 }

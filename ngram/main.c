@@ -18,7 +18,6 @@
 
 #include "ngram/ngram.h"
 #include "cli.h"
-#include "matmul.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -164,7 +163,7 @@ static void build_model(NgramLm *lm, const NgramTrainConfig *cfg, const char *pa
     if (trim) ngram_drop_index(lm);
     ngram_estimate(lm);
     if (trim) ngram_drop_lower_counts(lm);
-    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm);
+    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm, !for_writing);
     if (!quiet) {
         fprintf(stderr, "ngram: %s %d-gram model of %s: %d words, %llu tokens,",
                 ngram_estimator_name(lm->est), lm->order, path, ngram_vocab_size(lm),
@@ -198,8 +197,10 @@ static int cmd_train(int argc, char **argv) {
     build_model(&lm, &o.train, argv[1], o.quiet, 1);
     double t0 = now_seconds();
     size_t olen = strlen(o.out);
-    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) ngram_binary_write(&lm, o.out);
-    else ngram_arpa_write(&lm, o.out);
+    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) {
+        ngram_build_query(&lm, 0);   /* the tables, order by order, become the file's */
+        ngram_binary_write(&lm, o.out);
+    } else ngram_arpa_write(&lm, o.out);
     if (!o.quiet) fprintf(stderr, "ngram: wrote %s (%.2f s)\n", o.out, now_seconds() - t0);
     ngram_free(&lm);
     return 0;
@@ -279,7 +280,7 @@ static int eval_holdout(const Options *o) {
     double t0 = now_seconds();
     ngram_count_text(&lm, &o->train, text, cut, o->train_path);
     ngram_estimate(&lm);
-    if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm);
+    if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm, 1);
     if (!o->quiet)
         fprintf(stderr, "ngram: %s %d-gram model of the first %zu bytes of %s (%.2f s)\n",
                 ngram_estimator_name(lm.est), lm.order, cut, o->train_path, now_seconds() - t0);
@@ -401,8 +402,10 @@ static int cmd_demo(int argc, char **argv) {
     return 0;
 }
 
+/* The one stage without OpenMP or BLAS: no openmp_wait_passively (matmul.h),
+ * whose re-execution would start every run twice, and (with the Makefile's
+ * --as-needed) no OpenBLAS to load. */
 int main(int argc, char **argv) {
-    openmp_wait_passively(argv);
     util_set_prog("ngram");
     if (argc < 2) { fputs(usage_main, stderr); return 2; }
     const char *cmd = argv[1];

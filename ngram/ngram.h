@@ -12,9 +12,12 @@
  *     estimate.c  the estimators (MLE, add-k, absolute discounting, KN, modified KN):
  *                 discounts from count-of-counts, p(w|h) from counts, and the
  *                 compilation into ARPA-style (log10 p, log10 backoff) tables
- *     arpa.c      ARPA export and import
- *     binary.c    our own binary model file, for fast loading
- *     score.c     scoring with the backoff recursion, perplexity, sampling
+ *     query.c     the tables scoring reads (KenLM's probing layout): a unigram
+ *                 array by word id and, per order, a linear-probing hash table
+ *                 keyed by a 64-bit hash of the n-gram
+ *     arpa.c      ARPA export, and import straight into the query tables
+ *     binary.c    our own binary model file: the query tables, used in place by mmap
+ *     score.c     scoring by the backoff recursion, perplexity, sampling
  *     demo.c      the chapter's demo
  *
  * Word ids are those of the common vocabulary (common/text.h): 0 = <unk>,
@@ -51,12 +54,13 @@ void ngram_byte_token(char out[8], unsigned char b);
 
 /* ------------------------------------------------------------------ tables */
 
-/* All n-grams of one order n: entry i has words[i*n .. i*n+n-1]. */
+/* All n-grams of one order n of a trained model: entry i has words[i*n .. i*n+n-1].
+ * (A model read from a file has only its query tables, lm->q.) */
 typedef struct {
     int n;
     size_t len, cap;         /* entries used / allocated */
     uint32_t *words;         /* (cap, n) */
-    uint32_t *count;         /* (cap) raw count c, or NULL in an imported model */
+    uint32_t *count;         /* (cap) raw count c, or NULL when dropped */
     uint32_t *adj;           /* (cap) KN adjusted count a, or NULL */
     uint32_t *prefix;        /* (cap) entry of w1..w(n-1) one order down (trained models, n > 1) */
     uint32_t *suffix;        /* (cap) entry of w2..wn one order down: the links that spare
@@ -72,10 +76,102 @@ typedef struct {
 } NgramTable;
 
 void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts);
-void ngram_table_index(NgramTable *t);                        /* rebuild the hash index over len entries */
 void ngram_table_free(NgramTable *t);
 long ngram_table_find(const NgramTable *t, const uint32_t *words);
 size_t ngram_table_insert(NgramTable *t, const uint32_t *words);   /* find or insert, count 0 */
+
+/* ------------------------------------------------------------------ query tables */
+
+/* What scoring reads: KenLM's "probing" idea. An n-gram of order n >= 2 is
+ * known only by a 64-bit hash of its word ids, its key, in an open-addressing
+ * table of (key, log10 p, log10 backoff); two different n-grams of one order
+ * share a key with probability ~ entries^2 / 2^64, so the words themselves
+ * are never stored. The key is folded from the last word to the first,
+ *     key(w) = mix(w),   key(v u..w) = extend(key(u..w), v),
+ * so the n-grams that end in w, longest last, are one extend apart: scoring
+ * walks them w, h1 w, h2 h1 w, ... with one extend and one probe per order.
+ *
+ * The walk stops at the first n-gram missing, which is exact when every
+ * n-gram's suffix (drop the oldest word) is in the model too, as it is in
+ * every model we train and in lmplz's files. A file that breaks this (a
+ * pruned model) gets the missing suffixes as blanks: entries flagged by the
+ * key's top bit, with the p the backoff recursion gives them and backoff 1,
+ * so the walk passes through and lands on the same p (query.c).
+ *
+ * A second flag, as KenLM's "independent left": an n-gram that no n-gram one
+ * order up ends in stops the walk there, sparing the probe that would miss. */
+#define NGRAM_KEY_BLANK (1ull << 63)
+#define NGRAM_KEY_EXTENDS (1ull << 62)   /* some n-gram one order up has this one as its suffix */
+#define NGRAM_KEY_FLAGS (NGRAM_KEY_BLANK | NGRAM_KEY_EXTENDS)
+
+static inline uint64_t ngram_key_mix(uint64_t z) {   /* splitmix64's finaliser: a bijection */
+    z ^= z >> 30;
+    z *= 0xbf58476d1ce4e5b9ull;
+    z ^= z >> 27;
+    z *= 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+/* Keys keep the two top bits clear (the flags) and are never 0 (an empty slot). */
+static inline uint64_t ngram_key_fix(uint64_t k) {
+    k &= ~NGRAM_KEY_FLAGS;
+    return k ? k : 1;
+}
+static inline uint64_t ngram_key_start(uint32_t w) { return ngram_key_mix((uint64_t)w + 1); }
+static inline uint64_t ngram_key_extend(uint64_t key, uint32_t v) {
+    return ngram_key_mix(key + ((uint64_t)v + 1) * 0x9E3779B97F4A7C15ull);
+}
+uint64_t ngram_key(const uint32_t *words, int n);   /* the fixed key of words[0..n) */
+
+typedef struct { float logp, logbo; } NgramUnigram;
+typedef struct { uint64_t key; float logp, logbo; } NgramSlot;   /* key 0 = empty */
+
+typedef struct {
+    uint64_t nslot;          /* slots: at least 3/2 of the entries (load factor <= 2/3) */
+    uint64_t len;            /* the model's n-grams of this order (blanks not counted) */
+    uint64_t used;           /* slots filled, blanks included */
+    NgramSlot *slot;         /* (nslot) */
+} NgramProbe;
+
+typedef struct {
+    int order;               /* N */
+    uint32_t V;              /* vocabulary size, <pad> included */
+    NgramUnigram *uni;       /* (V) by word id: every word has one */
+    NgramProbe tab[NGRAM_MAX_ORDER + 1];   /* tab[n], n = 2..N */
+    void *map;               /* the binary file mapped (binary.c), which holds uni and the
+                                slots; NULL: they are our own allocations */
+    size_t map_len;
+    /* a mapped file's words, used in place (lm->vocab is then NULL): */
+    const char *arena;       /* the V words, NUL-terminated */
+    const uint32_t *word_at; /* (V) each word's offset in arena */
+    const uint32_t *word_slot;   /* (nwslot) by ngram_word_hash, linear probing: id + 1, 0 = empty */
+    uint64_t nwslot;
+} NgramQuery;
+
+/* Where key's probe starts: key * nslot / 2^62 (the key's high bits spread over the table). */
+static inline uint64_t ngram_probe_home(const NgramProbe *p, uint64_t key) {
+    return (uint64_t)(((unsigned __int128)(key << 2) * p->nslot) >> 64);
+}
+/* The slot holding key in p, or NULL, by linear probing from its home. */
+static inline const NgramSlot *ngram_probe_find(const NgramProbe *p, uint64_t key) {
+    if (!p->nslot) return NULL;
+    uint64_t i = ngram_probe_home(p, key);
+    for (uint64_t tries = 0; tries < p->nslot; tries++) {   /* bounded: a corrupt file may have no empty slot */
+        const NgramSlot *s = &p->slot[i];
+        if ((s->key & ~NGRAM_KEY_FLAGS) == key) return s;
+        if (!s->key) return NULL;
+        if (++i == p->nslot) i = 0;
+    }
+    return NULL;
+}
+uint64_t ngram_probe_slots(uint64_t entries);        /* the table size for that many entries */
+/* Empty tables for V words and expect[n] n-grams of each order (they grow if need be). */
+void ngram_query_init(NgramQuery *q, int order, uint32_t V, const size_t *expect);
+/* Add the n-gram words[0..n) with its log10 p and backoff; its missing
+ * suffixes become blanks. Returns -1 if it is already there (not a blank). */
+int ngram_query_add(NgramQuery *q, const uint32_t *words, int n, float logp, float logbo);
+void ngram_query_free(NgramQuery *q);
+/* Start fetching the slots ngram_query_add(q, words, n, ...) will touch. */
+void ngram_query_prefetch(const NgramQuery *q, const uint32_t *words, int n);
 
 /* ------------------------------------------------------------------ the model */
 
@@ -93,7 +189,8 @@ typedef struct {
     Vocab *vocab;            /* common/text.h; counts[] = training counts (trained models) */
     NgramTable tab[NGRAM_MAX_ORDER + 1];   /* tab[n], n = 1..N */
     int has_counts;          /* trained here: p can be computed from counts */
-    int has_arpa;            /* logp/logbo filled: scoring by the backoff recursion */
+    int has_arpa;            /* q built: scoring by the backoff recursion */
+    NgramQuery q;            /* the backoff model's tables as scoring reads them */
     uint64_t train_tokens;   /* tokens counted (words + </s>) */
     int quiet;               /* no warnings (the demo's order-1 models with a cutoff have no t1) */
 } NgramLm;
@@ -123,6 +220,10 @@ void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path
 void ngram_free(NgramLm *lm);
 /* Vocabulary entries the model uses: all but <pad>. */
 int ngram_vocab_size(const NgramLm *lm);
+/* A word's id (-1 if the model lacks it) and an id's word: lm->vocab's, or
+ * those of a mapped binary file (lm->vocab NULL, binary.c). */
+int ngram_word_id(const NgramLm *lm, const char *s, size_t len);
+const char *ngram_word(const NgramLm *lm, uint32_t id);
 /* The model's n-grams of order n: the table's entries but <pad>'s unigram. */
 size_t ngram_entries(const NgramLm *lm, int n);
 /* 1 if w is never predicted (p = 0): <s>, context only, and the unused <pad>. */
@@ -147,17 +248,28 @@ void ngram_drop_index(NgramLm *lm);
 void ngram_drop_lower_counts(NgramLm *lm);
 /* p(w | h) from the counts for any estimator; h has hlen words, oldest first. */
 double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w);
-void ngram_compile_arpa(NgramLm *lm);     /* fill logp/logbo (backoff estimators only) */
+/* Fill logp/logbo (backoff estimators only) and, with query = 1, the query
+ * tables from them (a model that will only be written as ARPA needs none). */
+void ngram_compile_arpa(NgramLm *lm, int query);
+/* The query tables lm->q of a compiled model's logp/logbo (query.c). With
+ * keep_tables = 0, each order's table is freed once it has been copied, for
+ * a model that will only be written as a binary file (the peak memory). */
+void ngram_build_query(NgramLm *lm, int keep_tables);
 
 /* arpa.c */
 void ngram_arpa_write(const NgramLm *lm, const char *path);
-/* Read any ARPA file into lm (zeroed). Returns 0, or -1 with a message in err. */
+/* Read any ARPA file into lm (zeroed): the vocabulary and the query tables
+ * (lm->tab stays empty). Returns 0, or -1 with a message in err. */
 int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen);
 
-/* binary.c: our own model file (the tables as in memory), loaded in a few freads */
+/* binary.c: our own model file, the query tables and the words as they sit in
+ * memory, used in place: loading maps the file and checks its header (lm->tab
+ * stays empty and lm->vocab NULL). */
 int ngram_binary_is_model(const char *path);   /* the file starts with the binary magic */
-void ngram_binary_write(const NgramLm *lm, const char *path);
+void ngram_binary_write(const NgramLm *lm, const char *path);   /* needs lm->q */
 int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen);
+uint64_t ngram_word_hash(const char *s, size_t len);           /* the file's word hash (FNV-1a, 64 bits) */
+int ngram_binary_word_id(const NgramQuery *q, const char *s, size_t len);   /* -1 if absent */
 
 /* score.c: log10 p(w | h) by the model: the backoff recursion when has_arpa,
  * the counts otherwise. *matched gets the length of the n-gram found. */

@@ -18,8 +18,10 @@
 # BENCH_ONLY="sgemm ..." runs only the benchmarks named. Rounds interleave the sides, and the
 # table keeps each side's best round: other programs on the machine can only
 # slow a side down, so the best round is the closest to its undisturbed speed
-# (best = highest for units per second, lowest for times). The side that goes
-# first rotates from round to round.
+# (best = highest for units per second, lowest for times). BENCH_STAT=median
+# keeps each side's median round instead (the upper middle one of an even
+# count), less flattering to whichever side had the one quiet minute. The
+# side that goes first rotates from round to round.
 #
 # A benchmark can also be a script, bench/NAME.sh, that runs every side itself
 # (a comparison that is long and not a matter of speed, such as accuracy
@@ -46,6 +48,8 @@ THREADS=${BENCH_THREADS:-1 2}
 ROUNDS=${BENCH_ROUNDS:-4}
 REPS=(${BENCH_REPS:+--reps "$BENCH_REPS"})
 RESULTS=${BENCH_RESULTS:-bench/results.tsv}
+STAT=${BENCH_STAT:-best}
+[ "$STAT" = best ] || [ "$STAT" = median ] || { echo "bench: error: BENCH_STAT must be best or median, not '$STAT'" >&2; exit 2; }
 
 die()  { echo "bench: error: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
@@ -139,19 +143,23 @@ for name in ${scripts[@]+"${scripts[@]}"}; do
     run_side "$name" "${THREADS##* }" env BIN="${BIN:-bin}" BUILD="$BUILD" PYTHON="$PYTHON" bash "bench/$name.sh"
 done
 
-# Join: one row per (benchmark, reference), each side at its best round. A
+# Join: one row per (benchmark, reference), each side at its best (or median) round. A
 # side whose every value is "absent" (a peer not built) gives ref_value
 # "absent" and no ratio.
-awk -v machine="$mach" '
-    function best(list, higher,   v, n, i, b, have) {
+awk -v machine="$mach" -v stat="$STAT" '
+    # The best round (BENCH_STAT=best) or the median one, of the numeric values.
+    function best(list, higher,   v, n, i, j, b, x, m) {
         n = split(list, v, " ")
-        have = 0
-        for (i = 1; i <= n; i++) {
-            if (v[i] !~ /^[-+0-9.eE]+$/) continue   # "absent"
-            if (!have || (higher ? v[i] + 0 > b : v[i] + 0 < b)) b = v[i] + 0
-            have = 1
+        m = 0
+        for (i = 1; i <= n; i++) if (v[i] ~ /^[-+0-9.eE]+$/) x[++m] = v[i] + 0   # not "absent"
+        if (m == 0) return "absent"
+        if (stat == "median") {
+            for (i = 2; i <= m; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { b = x[j]; x[j] = x[j - 1]; x[j - 1] = b }
+            return x[int(m / 2) + 1]
         }
-        return have ? b : "absent"
+        b = x[1]
+        for (i = 2; i <= m; i++) if (higher ? x[i] > b : x[i] < b) b = x[i]
+        return b
     }
     # perplexities and correlations keep three decimals, losses four, the rest two
     function fmt(v, u) {

@@ -200,7 +200,7 @@ START_TEST(test_toy_known_answers) {
     for (int e = 0; e < 5; e++) {
         NgramLm lm;
         train_file(&lm, TOY, 3, (NgramEstimator)e);
-        if (ngram_estimator_is_backoff((NgramEstimator)e)) ngram_compile_arpa(&lm);
+        if (ngram_estimator_is_backoff((NgramEstimator)e)) ngram_compile_arpa(&lm, 1);
         for (int q = 0; q < 8; q++) {
             double got = P(&lm, toy_query[q][0], toy_query[q][1]);
             ck_assert_msg(fabs(got - toy_want[e][q]) < 1e-11, "%s p(%s | %s) = %.12g, want %.12g",
@@ -277,7 +277,7 @@ START_TEST(test_invariant_toy) {
         for (int order = 1; order <= 4; order++) {
             NgramLm lm;
             train_file(&lm, TOY, order, (NgramEstimator)e);
-            if (ngram_estimator_is_backoff((NgramEstimator)e)) ngram_compile_arpa(&lm);
+            if (ngram_estimator_is_backoff((NgramEstimator)e)) ngram_compile_arpa(&lm, 1);
             check_invariant(&lm, &rng, 1000);
             ngram_free(&lm);
         }
@@ -314,7 +314,7 @@ START_TEST(test_invariant_real_text) {
         cfg.est = (NgramEstimator)e;
         ngram_count_text(&lm, &cfg, text, len, "slice");
         ngram_estimate(&lm);
-        if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm);
+        if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm, 1);
         check_invariant(&lm, &rng, 8);
         ngram_free(&lm);
     }
@@ -326,7 +326,7 @@ END_TEST
 START_TEST(test_pad_never_used) {
     NgramLm lm;
     train_file(&lm, TOY, 3, NGRAM_EST_MKN);
-    ngram_compile_arpa(&lm);
+    ngram_compile_arpa(&lm, 1);
     ck_assert_str_eq(vocab_token(lm.vocab, VOCAB_PAD), "<pad>");
     ck_assert_uint_eq(lm.tab[1].count[VOCAB_PAD], 0);
     ck_assert_double_eq(ngram_prob_counts(&lm, NULL, 0, VOCAB_PAD), 0.0);
@@ -366,7 +366,7 @@ START_TEST(test_pad_never_used) {
     ngram_count_text(&lm, &cfg, bytes, strlen(bytes), "bytes");
     lm.quiet = 1;
     ngram_estimate(&lm);
-    ngram_compile_arpa(&lm);
+    ngram_compile_arpa(&lm, 1);
     ck_assert_int_eq(ngram_vocab_size(&lm), 3 + 12);   /* <unk> <s> </s>, then a b r c d \n < s > space \xc3 \xa9 */
     rng_seed(&rng, 5, 0);
     check_invariant(&lm, &rng, 50);
@@ -418,7 +418,7 @@ START_TEST(test_sampling) {
     NgramLm lm;
     train_text(&lm, "the cat sat on the mat\nthe cat sat\nthe dog sat on the mat .\na dog ran\n", 3,
                NGRAM_EST_MKN);
-    ngram_compile_arpa(&lm);
+    ngram_compile_arpa(&lm, 1);
     SamplerConfig model = { .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
     /* a seed gives the same sentences every time; another seed, others */
     char *a = samples(&lm, model, 1, 20), *b = samples(&lm, model, 1, 20), *c = samples(&lm, model, 2, 20);
@@ -461,13 +461,13 @@ START_TEST(test_arpa_round_trip) {
     for (int e = NGRAM_EST_ABSDISC; e <= NGRAM_EST_MKN; e++) {
         NgramLm lm, back;
         train_file(&lm, TOY, 3, (NgramEstimator)e);
-        ngram_compile_arpa(&lm);
+        ngram_compile_arpa(&lm, 1);
         const char *path = tmp_path("round.arpa");
         ngram_arpa_write(&lm, path);
         char err[512];
         ck_assert_msg(ngram_arpa_read(&back, path, 0, err, sizeof err) == 0, "%s", err);
         ck_assert_uint_eq(back.order, 3);
-        for (int n = 1; n <= 3; n++) ck_assert_uint_eq(back.tab[n].len, lm.tab[n].len);
+        for (int n = 1; n <= 3; n++) ck_assert_uint_eq(ngram_entries(&back, n), ngram_entries(&lm, n));
         NgramPerplexity a, b;
         score(&lm, eval, &a);
         score(&back, eval, &b);
@@ -528,6 +528,38 @@ START_TEST(test_arpa_hand_written) {
 }
 END_TEST
 
+/* A pruned model: "<s> a b" without its suffix "a b", which the walk needs
+ * to reach it. The reader adds "a b" as a blank whose p is the recursion's,
+ * bo(a) + p(b) = -0.2 - 0.69897; scores and matched lengths stay the recursion's. */
+START_TEST(test_arpa_missing_suffix) {
+    const char *text = "\\data\\\nngram 1=5\nngram 2=3\nngram 3=2\n\n\\1-grams:\n-99\t<s>\t-0.30103\n"
+                       "-0.60206\ta\t-0.2\n-0.69897\tb\t-0.1\n-1\t</s>\n-2\t<unk>\n\n\\2-grams:\n"
+                       "-0.3\t<s> a\t-0.15\n-0.4\tb </s>\n-0.9\tb a\n\n\\3-grams:\n-0.1\t<s> a b\n-0.2\ta b </s>\n\n\\end\\\n";
+    const char *path = tmp_path("pruned.arpa");
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    NgramLm lm;
+    char err[512];
+    ck_assert_msg(ngram_arpa_read(&lm, path, 0, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(ngram_entries(&lm, 2), 3);   /* the blank is not one of the model's n-grams */
+    ck_assert_double_eq_tol(log10(P_arpa(&lm, "<s> a", "b")), -0.1, 1e-6);
+    ck_assert_double_eq_tol(log10(P_arpa(&lm, "<unk> a", "b")), -0.2 - 0.69897, 1e-6);
+    ck_assert_double_eq_tol(log10(P_arpa(&lm, "a b", "a")), -0.9, 1e-6);    /* bo(a b) = 1: absent */
+    NgramPerplexity p;
+    char *buf;
+    size_t len;
+    FILE *mem = open_memstream(&buf, &len);
+    ngram_score_text(&lm, "zz a b\n", 7, "text", &p, mem, 0, 1);
+    fclose(mem);
+    /* zz: bo(<s>) + p(<unk>); a | <s> <unk>: p(a); b | <unk> a: the blank's p, matched 1; </s> | a b: p*(a b </s>) */
+    ck_assert_str_eq(buf, "zz=0 1 -2.30103\ta=4 1 -0.60206\tb=5 1 -0.89897\t</s>=2 3 -0.2\tTotal: -4.00206 OOV: 1\n");
+    free(buf);
+    ngram_free(&lm);
+    unlink(path);
+}
+END_TEST
+
 /*
  * Perplexity with OOVs, by hand, under ngram_hand.arpa. "x" is not in the
  * model: an OOV, scored as <unk>. A literal "<unk>" is the <unk> word, not an
@@ -571,7 +603,7 @@ START_TEST(test_same_tokens_as_sentence_stream) {
     const char *text = "a b\tc\r\n\n  d  zz a \nb\vc\fd\n\nc a";
     NgramLm lm;
     train_text(&lm, "a b c\nd a\n", 2, NGRAM_EST_KN);
-    ngram_compile_arpa(&lm);
+    ngram_compile_arpa(&lm, 1);
     size_t n;
     int *ids = text_sentence_stream(lm.vocab, text, strlen(text), 0, &n);
     NgramPerplexity p;
@@ -600,7 +632,7 @@ START_TEST(test_binary_round_trip) {
     const char *eval = "a b c\nb a d e\nzz a b\nc c c c\n";
     NgramLm lm, back;
     train_file(&lm, TOY, 3, NGRAM_EST_MKN);
-    ngram_compile_arpa(&lm);
+    ngram_compile_arpa(&lm, 1);
     const char *path = tmp_path("model.bin");
     ngram_binary_write(&lm, path);
     ck_assert(ngram_binary_is_model(path));
@@ -624,17 +656,52 @@ START_TEST(test_binary_round_trip) {
         ck_assert_msg(ngram_binary_read(&back, cut, err, sizeof err) != 0, "accepted %zu of %zu bytes", keep, len);
     }
     printf("truncated binary rejected as expected: %s\n", err);
-    /* a word id out of range */
+    /* header fields that lie: each refused by name, before any table is read */
+    struct { size_t at; uint32_t value; const char *want; } lies[] = {
+        { 0, 0x4d415247u, "bad magic" },                /* "GRAM" over "NGRA" */
+        { 8, 2, "unsupported version" },
+        { 12, 0x04030201u, "other byte order" },
+        { 16, 17, "bad order" },
+        { 32, 3, "bad vocabulary size" },
+        { 176 + 8, 1, "bad table sizes" },              /* order 2: fewer slots than n-grams */
+        { 176 + 16, 1u << 20, "shorter than its header says" },
+    };
+    for (size_t i = 0; i < sizeof lies / sizeof lies[0]; i++) {
+        char *copy = xmalloc(len);
+        memcpy(copy, bytes, len);
+        memcpy(copy + lies[i].at, &lies[i].value, 4);
+        if (lies[i].at >= 176) memset(copy + lies[i].at + 4, 0, 4);   /* a u64 */
+        FILE *f = fopen(cut, "wb");
+        fwrite(copy, 1, len, f);
+        fclose(f);
+        free(copy);
+        ck_assert_int_ne(ngram_binary_read(&back, cut, err, sizeof err), 0);
+        ck_assert_msg(strstr(err, lies[i].want), "'%s' lacks '%s'", err, lies[i].want);
+    }
+    /* a word offset outside the arena */
     size_t arena = 0;
     for (int id = 0; id < lm.vocab->size; id++) arena += strlen(lm.vocab->tokens[id]) + 1;
-    size_t words_at = 8 + 16 + 8 + 8 + arena + 8;   /* magic, header, sizes, arena, unigram count */
-    ck_assert_mem_eq(bytes + 40, "<unk>", 6);
-    memcpy(bytes + words_at, "\xff\xff\xff\x0f", 4);
+    size_t word_at = 312 + ((arena + 7) & ~(size_t)7);   /* the header, the arena padded to 8 */
+    ck_assert_mem_eq(bytes + 312, "<unk>", 6);
+    ck_assert_uint_eq(*(uint32_t *)(bytes + word_at + 4), 6);   /* <s> follows "<unk>\0" */
+    {
+        char *copy = xmalloc(len);
+        memcpy(copy, bytes, len);
+        memcpy(copy + word_at + 4, "\xff\xff\xff\x0f", 4);
+        FILE *g = fopen(cut, "wb");
+        fwrite(copy, 1, len, g);
+        fclose(g);
+        free(copy);
+        ck_assert_int_ne(ngram_binary_read(&back, cut, err, sizeof err), 0);
+        ck_assert_ptr_nonnull(strstr(err, "a word outside the arena"));
+    }
+    /* one byte too many */
     FILE *f = fopen(cut, "wb");
     fwrite(bytes, 1, len, f);
+    fputc(0, f);
     fclose(f);
     ck_assert_int_ne(ngram_binary_read(&back, cut, err, sizeof err), 0);
-    ck_assert_ptr_nonnull(strstr(err, "word id out of range"));
+    ck_assert_ptr_nonnull(strstr(err, "longer than its header says"));
     free(bytes);
     unlink(cut);
     unlink(path);
@@ -680,6 +747,7 @@ START_TEST(test_arpa_rejects) {
     expect_arpa_error(HEAD "\\end\\\n", "expected \\2-grams:");
     expect_arpa_error(HEAD, "file ends before the \\2-grams: section");
     expect_arpa_error("\\data\\\nngram 1=x\n", "bad count line");
+    expect_arpa_error("\\data\\\nngram 1=99999999\n\n\\1-grams:\n-1\ta\n", "more n-grams than the file has bytes");
     expect_arpa_error("\\data\\\nngram 2=3\n", "order 2 after order 0");
     expect_arpa_error("\\data\\\n\\1-grams:\n", "no 'ngram N=COUNT' lines");
     expect_arpa_error("hello\nworld\n", "not an ARPA file");
@@ -981,7 +1049,7 @@ START_TEST(test_ptb_kn5) {
         SKIP_TEST("%s not found (run `make data` or set NLP_DATA_DIR)", train);
     NgramLm lm;
     train_file(&lm, train, 5, NGRAM_EST_MKN);
-    ngram_compile_arpa(&lm);
+    ngram_compile_arpa(&lm, 1);
     NgramPerplexity p;
     ngram_score_file(&lm, test, &p, NULL, 0, 0);
     printf("PTB KN5 test perplexity %.3f over %llu tokens (KenLM 141.186)\n", ngram_ppl_including(&p),
@@ -1044,6 +1112,7 @@ static Suite *ngram_suite(void) {
     tc = tcase_create("arpa");
     tcase_add_test(tc, test_arpa_round_trip);
     tcase_add_test(tc, test_arpa_hand_written);
+    tcase_add_test(tc, test_arpa_missing_suffix);
     tcase_add_test(tc, test_ppl_excluding_oovs);
     tcase_add_test(tc, test_same_tokens_as_sentence_stream);
     tcase_add_test(tc, test_arpa_rejects);
