@@ -58,7 +58,7 @@ static const char *usage_probe =
     "\n"
     "presets:\n"
     "  brown (the default)  biLM LSTM 2x256 (E 256), 10,000 words, T 35, B 32, Adam 2e-3,\n"
-    "                       clip 5, 1 epoch per direction; word2vec skip-gram 512-d;\n"
+    "                       clip 5, 2 epochs per direction; word2vec skip-gram 512-d;\n"
     "                       probes on 250,000 training tokens, 8 epochs; OUT runs/rnn/elmo-brown\n"
     "options:\n"
     "  --tagged FILE        a tagged corpus: NLTK's brown.zip or its word/tag lines\n"
@@ -93,7 +93,7 @@ static int apply_preset(void *ctx, const char *name) {
     RnnLmTrainOptions *t = &o->lm;
     t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 256, .H = 256, .L = 2, .dropout = 0.0f };
     t->init_range = 0.1f;
-    t->T = 35; t->B = 32; t->epochs = 1; t->steps = 0;
+    t->T = 35; t->B = 32; t->epochs = 2; t->steps = 0;
     t->optimizer = 1; t->lr = 2e-3f; t->clip = 5.0f;
     t->eval_every = 0; t->eval_tokens = 0; t->log_every = 50; t->eval_T = 35;
     t->out = PRESET_DIR;
@@ -381,11 +381,12 @@ static void nearest(const TaggedCorpus *c, const ElmoProbeRun *r, const float *q
 /* The sentences of the demo and the word "flies" in each: the classic
  * pair, whose two readings only knowledge of the world tells apart (the
  * words around "flies" have the same tags in both), then a pair that syntax
- * alone decides. */
+ * alone decides. Each ends with a full stop, as Brown's sentences do, so the
+ * backward LM starts reading the way it was trained. */
 #define FLIES_SENTENCES 4
 static const char *const flies_text[FLIES_SENTENCES] = {
-    "time flies like an arrow", "fruit flies like a banana",
-    "the flies buzzed around the fruit", "he flies to chicago every week" };
+    "time flies like an arrow .", "fruit flies like a banana .",
+    "the flies buzzed around the fruit .", "he flies to chicago every week ." };
 static const int flies_at[FLIES_SENTENCES] = { 1, 1, 1, 1 };
 
 /* The probes' tags of "flies" in each sentence and its mix vector's

@@ -263,7 +263,7 @@ START_TEST(test_cli_end_to_end) {
         snprintf(want, sizeof want, "RESULT stage=rnn task=elmo-probe repr=%s ", reprs[k]);
         expect_has(out, want, "elmo-probe's output");
     }
-    expect_has(out, "\"flies\" in \"he flies to chicago every week\": tag by probe", "elmo-probe's output");
+    expect_has(out, "\"flies\" in \"he flies to chicago every week .\": tag by probe", "elmo-probe's output");
     ck_assert(scratch_exists("run/probe.tsv") && scratch_exists("run/fwd/model.ckpt") && scratch_exists("run/bwd/model.ckpt"));
     free(out);
     /* a second run loads the biLM instead of training it */
