@@ -784,6 +784,19 @@ static void keep_checkpoint(const char *dir, int restore) {
     }
 }
 
+/* A run resumed (b, its folder parts) against one never stopped (a, whole):
+ * the same weights, optimizer moments and metrics rows, bit for bit. */
+static void expect_same_run(const RnnLm *a, const RnnLm *b, const char *whole, const char *parts) {
+    size_t bytes = a->pt.total * sizeof(float);
+    ck_assert_msg(memcmp(a->pt.values, b->pt.values, bytes) == 0, "the resumed run's weights differ");
+    ck_assert_msg(memcmp(a->pt.m, b->pt.m, bytes) == 0 && memcmp(a->pt.v, b->pt.v, bytes) == 0,
+                  "the resumed run's Adam moments differ");
+    char *ra = metrics_without_timing(whole), *rb = metrics_without_timing(parts);
+    ck_assert_str_eq(rb, ra);
+    free(ra);
+    free(rb);
+}
+
 /* Two runs of the same 40 steps: one straight through, one stopped at step
  * 20 and resumed. They must agree bit for bit: the weights, Adam's moments,
  * every metrics row. With stop_again, the resumed run is then rolled back to
@@ -809,14 +822,7 @@ static void check_resume(int sgd, int stop_again) {
             keep_checkpoint(parts, 1);
         }
         rnn_lm_train(&b, &d, &o);
-        size_t bytes = a.pt.total * sizeof(float);
-        ck_assert_msg(memcmp(a.pt.values, b.pt.values, bytes) == 0, "the resumed run's weights differ");
-        ck_assert_msg(memcmp(a.pt.m, b.pt.m, bytes) == 0 && memcmp(a.pt.v, b.pt.v, bytes) == 0,
-                      "the resumed run's Adam moments differ");
-        char *ra = metrics_without_timing(whole), *rb = metrics_without_timing(parts);
-        ck_assert_str_eq(rb, ra);
-        free(ra);
-        free(rb);
+        expect_same_run(&a, &b, whole, parts);
     }
     rnn_lm_free(&a);
     rnn_lm_free(&b);
@@ -962,12 +968,7 @@ START_TEST(test_plateau_resume_is_bit_identical) {
     plateau_options(&o, parts, 200);
     o.resume = 1;
     rnn_lm_train(&b, &d, &o);
-    ck_assert_msg(memcmp(a.pt.values, b.pt.values, a.pt.total * sizeof(float)) == 0,
-                  "the resumed run's weights differ");
-    char *ra = metrics_without_timing(whole), *rb = metrics_without_timing(parts);
-    ck_assert_str_eq(rb, ra);
-    free(ra);
-    free(rb);
+    expect_same_run(&a, &b, whole, parts);
     rnn_lm_free(&a);
     rnn_lm_free(&b);
     rnn_lm_data_free(&d);
