@@ -24,6 +24,11 @@
 #   @result    the RESULT lines that command printed, one after the other
 #   @measured  when @result was last written by run or set, or "transcribed"
 #              for a row copied from a README before the command was run again
+#   @bench     instead of @result, for a speed table: rows of bench/results.tsv
+#              (written by `make bench`; $RESULTS_BENCH names another file), each
+#              BENCHMARK or BENCHMARK=REFERENCE, separated by spaces; each is read
+#              as one RESULT line whose keys are that file's columns (ours,
+#              reference, ratio, unit, machine, ref_value)
 # A table cell is text with placeholders:
 #   {KEY}       KEY's value in the row's first RESULT line that has it
 #   {N:KEY}     KEY's value in the Nth RESULT line
@@ -53,7 +58,7 @@ render() {
     local file=$1 filter=${2:-}
     [ -f "$file" ] || die "no such table '$file'"
     case "$filter" in ''|*=*) ;; *) die "'$filter': a filter is COLUMN=VALUE" ;; esac
-    awk -F '\t' -v file="$file" -v filter="$filter" '
+    awk -F '\t' -v file="$file" -v filter="$filter" -v bench="${RESULTS_BENCH:-bench/results.tsv}" '
         function fail(msg) { printf "results.sh: error: %s:%d: %s\n", file, FNR, msg > "/dev/stderr"; bad = 1; exit 1 }
         function thousands(v,   s, neg, out) {
             s = sprintf("%.0f", v); neg = ""; out = ""
@@ -108,11 +113,36 @@ render() {
             }
             return out cell
         }
+        # bench/results.tsv, once: brow[BENCHMARK "=" REFERENCE] is its line,
+        # brefs[BENCHMARK] how many references it has, bcol[i] the column names
+        function load_bench(   line, f, i, k) {
+            if (bench_loaded++) return
+            if ((getline line < bench) <= 0) fail("@bench: cannot read " bench)
+            nbcol = split(line, bcol, "\t")
+            while ((getline line < bench) > 0) {
+                split(line, f, "\t"); k = f[1] "=" f[3]
+                if (!(k in brow)) brefs[f[1]]++
+                brow[k] = line; bfirst[f[1]] = k
+            }
+            close(bench)
+        }
+        # the bench row named by spec (BENCHMARK or BENCHMARK=REFERENCE) as RESULT line nres
+        function bench_result(spec,   k, f, i) {
+            load_bench()
+            k = spec
+            if (index(spec, "=") == 0) {
+                if (brefs[spec] > 1) fail("@bench: " spec " has " brefs[spec] " references: name one (" spec "=REFERENCE)")
+                k = bfirst[spec]
+            }
+            if (!(k in brow)) fail("@bench: no row " spec " in " bench)
+            split(brow[k], f, "\t")
+            for (i = 1; i <= nbcol; i++) val[nres, bcol[i]] = f[i]
+        }
         /^#/ || /^[ \t]*$/ { next }
         !ncol {
             for (i = 1; i <= NF; i++) if (substr($i, 1, 1) == "@") col[$i] = i; else shown[++ncol] = i
             if (!ncol) fail("the header names no shown column")
-            if (!("@result" in col)) fail("the header has no @result column")
+            if (!("@result" in col) && !("@bench" in col)) fail("the header has no @result or @bench column")
             if (filter != "") {
                 fc = "@" substr(filter, 1, index(filter, "=") - 1); fv = substr(filter, index(filter, "=") + 1)
                 if (!(fc in col)) fail("no column " fc " to filter on")
@@ -129,7 +159,11 @@ render() {
         {
             if (filter != "" && $(col[fc]) != fv) next
             split("", val); nres = 0
-            nw = split($(col["@result"]), w, " ")
+            if ("@bench" in col) {
+                nw = split($(col["@bench"]), w, " ")
+                for (i = 1; i <= nw; i++) { nres++; bench_result(w[i]) }
+            }
+            nw = "@result" in col ? split($(col["@result"]), w, " ") : 0
             for (i = 1; i <= nw; i++) {
                 if (w[i] == "RESULT") { nres++; continue }
                 if (!nres) fail("@result must start with RESULT")

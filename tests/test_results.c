@@ -16,6 +16,9 @@
  *   - A placeholder whose key is in no RESULT line, a table marker without its
  *     end and a set of a row that does not exist are errors (exit 1).
  *   - set keeps a row's new RESULT line and dates it.
+ *   - A speed table's @bench rows read their numbers from a bench results
+ *     file (BENCHMARK or BENCHMARK=REFERENCE); an ambiguous or missing
+ *     benchmark is an error.
  */
 #include "harness.h"
 
@@ -160,6 +163,43 @@ START_TEST(test_errors) {
 }
 END_TEST
 
+static const char BENCH[] =
+    "benchmark\tours\treference\tratio\tunit\tmachine\tref_value\n"
+    "ngram/score_cpu_t1\t0.05\tkenlm\t1.065\ts\tm\t0.05\n"
+    "gpt/step_t1\t14.4\ttorch\t1.370\tktok/s\tm\t10.6\n"
+    "gpt/step_t1\t14.4\tllmc\t2.900\tktok/s\tm\t4.9\n";
+
+START_TEST(test_bench_rows) {
+    scratch_begin("results_bench");
+    const char *bench = scratch_put("bench.tsv", BENCH);
+    const char *tsv = scratch_put("speed.tsv",
+        "@id\t@bench\tworkload\tours:\tpeer:\n"
+        "score\tngram/score_cpu_t1\tscore\t{ours} {unit}\t{reference} {ref_value} ({ratio%.2f})\n"
+        "step\tgpt/step_t1=llmc gpt/step_t1=torch\tstep\t{ours}\t{1:ratio%.1f}, {2:reference} {2:ratio%.2f}\n");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "RESULTS_BENCH=%s scripts/results.sh render %s", bench, tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    size_t n;
+    char *out = read_all(at("out"), &n);
+    ck_assert_str_eq(out, "| workload | ours | peer |\n|---|---:|---:|\n| score | 0.05 s | kenlm 0.05 (1.06) |\n"
+                          "| step | 14.4 | 2.9, torch 1.37 |\n");
+    free(out);
+    const char *vague = scratch_put("vague.tsv", "@id\t@bench\tx\nstep\tgpt/step_t1\t{ours}\n");
+    snprintf(cmd, sizeof cmd, "RESULTS_BENCH=%s scripts/results.sh render %s", bench, vague);
+    ck_assert_int_eq(run(cmd, at("out")), 1);
+    out = read_all(at("out"), &n);
+    expect_has(out, "gpt/step_t1 has 2 references: name one", "the ambiguous benchmark");
+    free(out);
+    const char *missing = scratch_put("missing.tsv", "@id\t@bench\tx\nstep\tgpt/nosuch_t1\t{ours}\n");
+    snprintf(cmd, sizeof cmd, "RESULTS_BENCH=%s scripts/results.sh render %s", bench, missing);
+    ck_assert_int_eq(run(cmd, at("out")), 1);
+    out = read_all(at("out"), &n);
+    expect_has(out, "no row gpt/nosuch_t1 in", "the missing benchmark");
+    free(out);
+    scratch_end();
+}
+END_TEST
+
 START_TEST(test_set_keeps_the_new_result) {
     scratch_begin("results_set");
     const char *tsv = scratch_put("t.tsv", TABLE);
@@ -189,6 +229,7 @@ static Suite *results_suite(void) {
     tcase_add_test(tc, test_hand_edit_fails_check_and_update_fixes_it);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_set_keeps_the_new_result);
+    tcase_add_test(tc, test_bench_rows);
     suite_add_tcase(s, tc);
     return s;
 }
