@@ -988,6 +988,10 @@ START_TEST(test_cli_options) {
     ck_assert_int_eq(run("nnlm --data ptb --order 1x"), 2);
     ck_assert_int_eq(run("nnlm --data ptb --batch 0"), 2);
     ck_assert_int_eq(run("nnlm --data ptb extra.txt"), 2);
+    ck_assert_int_eq(run("nnlm --preset wiki"), 2);               /* no such preset */
+    ck_assert_int_eq(run("nnlm --preset ptb --dropout 1"), 2);    /* a probability below 1 */
+    ck_assert_int_eq(run("nnlm --preset ptb --patience -1"), 2);
+    ck_assert_int_eq(run("nnlm --preset ptb --help"), 0);
     ck_assert_int_eq(run("demo --threads abc"), 2);
 
     char corpus[512], a[512], b[512];
