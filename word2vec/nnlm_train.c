@@ -151,16 +151,17 @@ static void snapshot_restore(const NnlmSnapshot *b, ParamTable *pt) {
 }
 
 /* Mikolov's rule after an epoch whose validation loss is valid: keep the
- * model if it improved, else undo the epoch and halve the learning rate. */
+ * model if it improved, else undo the epoch; from the first epoch undone on,
+ * halve the learning rate after every epoch. */
 static void keep_or_undo(Nnlm *m, NnlmTrainState *s, NnlmSnapshot *best, double valid) {
     if (valid < s->best_valid) {
         s->best_valid = valid;
         snapshot_take(best, &m->pt);
     } else {
         snapshot_restore(best, &m->pt);
-        s->lr *= 0.5f;
         s->undone++;
     }
+    if (s->undone > 0) s->lr *= 0.5f;
 }
 
 double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrainConfig *c, double *tok_per_s) {

@@ -17,10 +17,11 @@
  * Early stopping, after the rule of Mikolov et al.'s RNNLM (Interspeech 2010)
  * with Adam: after each epoch the validation loss is measured. If it beats
  * the best so far, the model is kept. If not, the epoch is undone --
- * parameters and Adam's moments go back to the best model's -- the learning
- * rate is halved, and once this has happened `patience` times training
- * stops. So the model in memory and in the checkpoint after an epoch is
- * always the best on validation, and the test set is scored with it.
+ * parameters and Adam's moments go back to the best model's -- and from then
+ * on the learning rate is halved after every epoch; once `patience` epochs
+ * have been undone (Mikolov: 2) training stops. So the model in memory and
+ * in the checkpoint after an epoch is always the best on validation, and the
+ * test set is scored with it.
  *
  * Resuming: the checkpoint (DIR/nnlm.ckpt) holds the parameters, Adam's
  * moments and step, and the whole training state between two epochs
