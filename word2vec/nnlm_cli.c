@@ -32,7 +32,7 @@
 #define PTB_DROPOUT ((float)PTB_DROPOUT_TEXT)
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define PTB_EPOCHS 7
+#define PTB_EPOCHS 12
 
 static const char *NNLM_HELP =
     "usage: word2vec nnlm [--preset ptb] [--data ptb|bible | --train F --valid F --test F] [options]\n"
