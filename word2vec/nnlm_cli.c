@@ -164,8 +164,6 @@ int nnlm_main(int argc, char **argv) {
     Vocab *vocab;
     if (load) {
         vocab = nnlm_checkpoint_load(load, &m, B, &st, &tc);
-        if (m.cfg.dropout != cfg.dropout && !quiet)   /* a training flag: the run's own value is used */
-            printf("nnlm: --dropout %g given, continuing with the saved run's %g\n", cfg.dropout, m.cfg.dropout);
         cfg = m.cfg;
     } else {
         size_t len;
