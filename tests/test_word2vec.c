@@ -644,11 +644,14 @@ END_TEST
 typedef struct {
     Nnlm *m;
     int ctx[5 * 2], tgt[5];
+    Rng *drop;    /* NULL, or the generator every call restarts from: one fixed dropout mask */
+    Rng start;
 } NnlmCtx;
 
 static double nnlm_loss(void *arg) {
     NnlmCtx *c = arg;
-    return nnlm_forward(c->m, c->ctx, c->tgt, 5);
+    if (c->drop) *c->drop = c->start;
+    return nnlm_forward(c->m, c->ctx, c->tgt, 5, c->drop);
 }
 
 /* Every parameter of a tiny model (direct connections included) against
@@ -672,6 +675,71 @@ START_TEST(test_nnlm_gradcheck) {
 }
 END_TEST
 
+/* The same with dropout 0.5 on x and h, the mask held fixed (each loss
+ * evaluation redraws it from the same generator state). */
+START_TEST(test_nnlm_gradcheck_dropout) {
+    NnlmConfig cfg = {.V = 7, .order = 3, .embed = 3, .hidden = 4, .direct = 1, .dropout = 0.5f};
+    Nnlm m;
+    nnlm_build(&m, &cfg, 5);
+    Rng r, drop;
+    rng_seed(&r, 10, 0);
+    rng_fill_uniform(&r, m.pt.values, m.pt.total, -0.8f, 0.8f);
+    rng_seed(&drop, 11, 2);
+    NnlmCtx c = {.m = &m, .ctx = {0, 1, 2, 3, 3, 3, 6, 5, 4, 4}, .tgt = {1, 2, 3, 6, 3}, .drop = &drop, .start = drop};
+    params_zero_grad(&m.pt);
+    nnlm_loss(&c);
+    int zeros = 0;   /* the mask must really drop something, or this checks nothing new */
+    for (int i = 0; i < 5 * 6; i++) zeros += m.a.xmask[i] == 0.0f;
+    ck_assert_int_gt(zeros, 0);
+    nnlm_backward(&m, c.ctx, c.tgt, 5);
+    double err = gradcheck("nnlm with dropout", nnlm_loss, &c, m.pt.values, m.pt.grads, m.pt.total, 1e-2f);
+    printf("nnlm gradcheck with dropout 0.5: max rel err %.2e\n", err);
+    ck_assert_double_lt(err, 1e-3);
+    nnlm_free(&m);
+}
+END_TEST
+
+/* Dropout changes a training pass and nothing else: with p > 0 the training
+ * loss and gradients differ from evaluation's; evaluation (no generator) is
+ * the same for any p; p = 0 with a generator is the plain path bit for bit
+ * and draws nothing. */
+START_TEST(test_nnlm_dropout_train_only) {
+    NnlmConfig cfg = {.V = 7, .order = 3, .embed = 4, .hidden = 8, .direct = 1, .dropout = 0.0f};
+    int ctx[] = {0, 1, 2, 3, 3, 3, 6, 5, 4, 4}, tgt[] = {1, 2, 3, 6, 3};
+    Nnlm m;
+    nnlm_build(&m, &cfg, 5);
+    nnlm_init(&m, 3);
+    size_t n = m.pt.total;
+    float *plain = malloc(n * sizeof(float));
+    params_zero_grad(&m.pt);
+    double eval0 = nnlm_forward(&m, ctx, tgt, 5, NULL);
+    nnlm_backward(&m, ctx, tgt, 5);
+    memcpy(plain, m.pt.grads, n * sizeof(float));
+
+    Rng drop, before;
+    rng_seed(&drop, 4, 2);
+    before = drop;
+    params_zero_grad(&m.pt);
+    double train0 = nnlm_forward(&m, ctx, tgt, 5, &drop);
+    nnlm_backward(&m, ctx, tgt, 5);
+    ck_assert_double_eq(train0, eval0);
+    ck_assert_int_eq(memcmp(plain, m.pt.grads, n * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(&drop, &before, sizeof drop), 0);
+
+    m.cfg.dropout = 0.5f;
+    ck_assert_double_eq(nnlm_forward(&m, ctx, tgt, 5, NULL), eval0);
+    params_zero_grad(&m.pt);
+    double train = nnlm_forward(&m, ctx, tgt, 5, &drop);
+    nnlm_backward(&m, ctx, tgt, 5);
+    ck_assert(train != eval0);
+    ck_assert(memcmp(plain, m.pt.grads, n * sizeof(float)) != 0);
+    ck_assert(memcmp(&drop, &before, sizeof drop) != 0);
+    ck_assert_double_eq(nnlm_forward(&m, ctx, tgt, 5, NULL), eval0);   /* the training pass left no trace */
+    free(plain);
+    nnlm_free(&m);
+}
+END_TEST
+
 /* Forward loss and every gradient against PyTorch (tests/ref/ref_word2vec.py):
  * float32 here against float64 there, tolerance 1e-5 absolute. */
 START_TEST(test_nnlm_matches_pytorch) {
@@ -690,7 +758,7 @@ START_TEST(test_nnlm_matches_pytorch) {
     for (int i = 0; i < 10; i++) ctx[i] = fixture_int(fx, "ctx", (size_t)i);
     for (int i = 0; i < 5; i++) tgt[i] = fixture_int(fx, "tgt", (size_t)i);
     params_zero_grad(&m.pt);
-    float loss = (float)nnlm_forward(&m, ctx, tgt, 5);
+    float loss = (float)nnlm_forward(&m, ctx, tgt, 5, NULL);
     nnlm_backward(&m, ctx, tgt, 5);
     int ok = check_tensor("nnlm loss", &loss, fixture_get(fx, "loss", NULL), 1, 1e-5f);
     const char *grads[] = {"demb", "dw1", "db1", "dw2", "db2", "dwd"};
@@ -716,7 +784,7 @@ START_TEST(test_nnlm_learns) {
     double first = 0, loss = 0;
     for (int t = 1; t <= 100; t++) {
         params_zero_grad(&m.pt);
-        loss = nnlm_forward(&m, ctx, tgt, 5);
+        loss = nnlm_forward(&m, ctx, tgt, 5, NULL);
         if (t == 1) first = loss;
         nnlm_backward(&m, ctx, tgt, 5);
         adam_step(&m.pt, &adam, 0.05f, t);
@@ -728,8 +796,10 @@ START_TEST(test_nnlm_learns) {
 }
 END_TEST
 
-/* A tiny corpus whose validation loss worsens after epoch 6 with lr 0.05,
- * batch 4, seed 5 (so the lr is halved before the interruption below). */
+/* A tiny corpus. With order 3, embed 4, hidden 8, dropout 0.3, batch 4,
+ * seed 5 and lr 0.1, validation fails to improve after epochs 3 and 4 (so
+ * epochs are undone and the lr halved before the interruption below); with
+ * lr 0.05, after epoch 7. */
 static void tiny_nnlm_corpus(char *train, char *valid) {
     strcpy(train, tmp_path("nnlm-train.txt"));
     strcpy(valid, tmp_path("nnlm-valid.txt"));
@@ -737,8 +807,9 @@ static void tiny_nnlm_corpus(char *train, char *valid) {
     write_text(valid, "a b c d\nd c b a\n");
 }
 
-/* 7 epochs in one run == 6 epochs, a checkpoint, and 1 more from it: the
- * parameters, Adam's moments and the state bit for bit. */
+/* 7 epochs in one run == 4 epochs, a checkpoint, and 3 more from it: the
+ * parameters, Adam's moments and the state (dropout's generator too) bit
+ * for bit. */
 START_TEST(test_nnlm_resume_library) {
     char train[512], valid[512], dir_a[512], dir_b[512];
     tiny_nnlm_corpus(train, valid);
@@ -751,8 +822,8 @@ START_TEST(test_nnlm_resume_library) {
     const char *paths[3] = {train, valid, valid};
     NnlmData d;
     nnlm_data_load(&d, paths, vocab, 2);
-    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0};
-    NnlmTrainConfig c = {.epochs = 7, .lr = 0.05f, .seed = 5, .out = dir_a, .quiet = 1};
+    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0, .dropout = 0.3f};
+    NnlmTrainConfig c = {.epochs = 7, .lr = 0.1f, .seed = 5, .out = dir_a, .quiet = 1};
     Nnlm a, b;
     NnlmTrainState sa, sb;
     double tps;
@@ -761,18 +832,20 @@ START_TEST(test_nnlm_resume_library) {
     nnlm_state_init(&sa, &c);
     double va = nnlm_train(&a, &sa, &d, &c, &tps);
 
-    c.epochs = 6;
+    c.epochs = 4;
     c.out = dir_b;
     nnlm_build(&b, &cfg, 4);
     nnlm_init(&b, 5);
     nnlm_state_init(&sb, &c);
     nnlm_train(&b, &sb, &d, &c, &tps);
-    ck_assert_float_eq(sb.lr, 0.025f);   /* halved after epoch 6: that state must carry over */
+    ck_assert_float_eq(sb.lr, 0.025f);   /* halved after epochs 3 and 4: that state must carry over */
+    ck_assert_int_eq(sb.undone, 2);
     nnlm_free(&b);
-    c.epochs = 1;
-    c.seed = 99;   /* a resumed run takes its generator from the checkpoint, not the seed */
+    c.epochs = 3;
+    c.seed = 99;   /* a resumed run takes its generators from the checkpoint, not the seed */
     Vocab *vb = nnlm_checkpoint_load(dir_b, &b, 4, &sb, &c);
-    ck_assert_int_eq(sb.epoch, 6);
+    ck_assert_int_eq(sb.epoch, 4);
+    ck_assert_int_eq(sb.undone, 2);
     double vb_loss = nnlm_train(&b, &sb, &d, &c, &tps);
 
     size_t bytes = a.pt.total * sizeof(float);
@@ -785,12 +858,51 @@ START_TEST(test_nnlm_resume_library) {
     ck_assert_float_eq(sa.lr, sb.lr);
     ck_assert_double_eq(sa.best_valid, sb.best_valid);
     ck_assert_double_eq(va, vb_loss);
+    ck_assert_int_eq(sa.undone, sb.undone);
     ck_assert_int_eq(memcmp(&sa.rng, &sb.rng, sizeof sa.rng), 0);
+    ck_assert_int_eq(memcmp(&sa.drop, &sb.drop, sizeof sa.drop), 0);
     nnlm_free(&a);
     nnlm_free(&b);
     nnlm_data_free(&d);
     vocab_free(vocab);
     vocab_free(vb);
+}
+END_TEST
+
+/* Early stopping: with patience 2 the run of tiny_nnlm_corpus at lr 0.1
+ * stops after epoch 4, the second that failed to improve; the model left is
+ * the best on validation (epoch 2's), and a further call trains no more. */
+START_TEST(test_nnlm_early_stopping) {
+    char train[512], valid[512];
+    tiny_nnlm_corpus(train, valid);
+    size_t len;
+    char *text = text_load(train, &len);
+    Vocab *vocab = vocab_build(VOCAB_WORD, text, len, 1, 0);
+    free(text);
+    const char *paths[3] = {train, valid, valid};
+    NnlmData d;
+    nnlm_data_load(&d, paths, vocab, 2);
+    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0, .dropout = 0.3f};
+    NnlmTrainConfig c = {.epochs = 20, .lr = 0.1f, .patience = 2, .seed = 5, .out = tmp_path("nnlm-stop"), .quiet = 1};
+    Nnlm m;
+    NnlmTrainState s;
+    double tps;
+    nnlm_build(&m, &cfg, 4);
+    nnlm_init(&m, 5);
+    nnlm_state_init(&s, &c);
+    double best = nnlm_train(&m, &s, &d, &c, &tps);
+    ck_assert_int_eq(s.epoch, 4);
+    ck_assert_int_eq(s.undone, 2);
+    ck_assert_float_eq(s.lr, 0.025f);
+    ck_assert_double_eq(best, s.best_valid);
+    ck_assert_double_eq(nnlm_evaluate(&m, &d.split[SPLIT_VALID]), best);   /* the kept model is the best one */
+    long step = s.step;
+    nnlm_train(&m, &s, &d, &c, &tps);
+    ck_assert_int_eq(s.epoch, 4);
+    ck_assert_int_eq(s.step, step);
+    nnlm_free(&m);
+    nnlm_data_free(&d);
+    vocab_free(vocab);
 }
 END_TEST
 
@@ -876,6 +988,10 @@ START_TEST(test_cli_options) {
     ck_assert_int_eq(run("nnlm --data ptb --order 1x"), 2);
     ck_assert_int_eq(run("nnlm --data ptb --batch 0"), 2);
     ck_assert_int_eq(run("nnlm --data ptb extra.txt"), 2);
+    ck_assert_int_eq(run("nnlm --preset wiki"), 2);               /* no such preset */
+    ck_assert_int_eq(run("nnlm --preset ptb --dropout 1"), 2);    /* a probability below 1 */
+    ck_assert_int_eq(run("nnlm --preset ptb --patience -1"), 2);
+    ck_assert_int_eq(run("nnlm --preset ptb --help"), 0);
     ck_assert_int_eq(run("demo --threads abc"), 2);
 
     char corpus[512], a[512], b[512];
@@ -996,7 +1112,7 @@ START_TEST(test_cli_nnlm_resume) {
     strcpy(dir_a, tmp_path("nnlm-cli-a"));
     strcpy(dir_b, tmp_path("nnlm-cli-b"));
     snprintf(flags, sizeof flags, "--train %s --valid %s --test %s --order 3 --embed 4 --hidden 8 --batch 4 "
-             "--lr 0.05 --seed 5 --threads 1", train, valid, valid);
+             "--lr 0.05 --dropout 0.3 --patience 0 --seed 5 --threads 1", train, valid, valid);
     snprintf(args, sizeof args, "nnlm %s --epochs 7 --out %s", flags, dir_a);
     ck_assert_int_eq(run(args), 0);
     snprintf(args, sizeof args, "nnlm %s --epochs 6 --out %s", flags, dir_b);
@@ -1045,9 +1161,12 @@ static Suite *word2vec_suite(void) {
     tcase_add_test(tc, test_nearest_and_pca);
     tcase_add_test(tc, test_nnlm_windows);
     tcase_add_test(tc, test_nnlm_gradcheck);
+    tcase_add_test(tc, test_nnlm_gradcheck_dropout);
+    tcase_add_test(tc, test_nnlm_dropout_train_only);
     tcase_add_test(tc, test_nnlm_matches_pytorch);
     tcase_add_test(tc, test_nnlm_learns);
     tcase_add_test(tc, test_nnlm_resume_library);
+    tcase_add_test(tc, test_nnlm_early_stopping);
     tcase_add_test(tc, test_cli_exit_codes);
     tcase_add_test(tc, test_cli_options);
     tcase_add_test(tc, test_cli_quiet);

@@ -27,9 +27,12 @@ static void point_tensors(NnlmTensors *t, const ParamTable *pt, float *buf) {
 /* One buffer for every activation of B rows, the fields of a pointing into it. */
 static void alloc_acts(Nnlm *m) {
     size_t B = (size_t)m->B, V = (size_t)m->cfg.V, H = (size_t)m->cfg.hidden, NC = (size_t)m->N * m->cfg.embed;
+    NnlmActs *a = &m->a;
     /* the sizes, in the order of NnlmActs */
-    size_t sizes[] = {B * NC, B * H, B * V, B * V, B * NC, B * H, B * H, B * V};
-    float **ptrs[] = {&m->a.x, &m->a.h, &m->a.logits, &m->a.probs, &m->a.dx, &m->a.dh, &m->a.dhpre, &m->a.dlogits};
+    size_t sizes[] = {B * NC, B * NC, B * NC, B * H, B * H, B * H, B * V, B * V,
+                      B * NC, B * NC, B * H, B * H, B * H, B * V};
+    float **ptrs[] = {&a->x,  &a->xd,   &a->xmask, &a->h,  &a->hd,    &a->hmask, &a->logits, &a->probs,
+                      &a->dx, &a->demb, &a->dh,    &a->dtanh, &a->dhpre, &a->dlogits};
     size_t n = sizeof sizes / sizeof *sizes, total = 0;
     for (size_t i = 0; i < n; i++) total += sizes[i];
     m->act_memory = xcalloc(total, sizeof(float));
@@ -46,6 +49,7 @@ void nnlm_build(Nnlm *m, const NnlmConfig *cfg, int B) {
     m->N = cfg->order - 1;
     m->B = B;
     int V = cfg->V, C = cfg->embed, H = cfg->hidden, NC = m->N * C;
+    if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f)) die("nnlm: dropout %g is outside [0, 1)", cfg->dropout);
     if (m->N < 1 || V < 2 || C < 1 || H < 1 || B < 1) die("nnlm: bad configuration (order %d, V %d)", cfg->order, V);
     params_init(&m->pt);
     params_add(&m->pt, "emb", 2, V, C);
@@ -80,17 +84,27 @@ void nnlm_free(Nnlm *m) {
     memset(m, 0, sizeof *m);
 }
 
-double nnlm_forward(Nnlm *m, const int *ctx, const int *targets, int B) {
+/* What the layers above read: x and h themselves, or their dropped copies. */
+static const float *layer_input(const Nnlm *m, const float *plain, const float *dropped) {
+    return m->dropped ? dropped : plain;
+}
+
+double nnlm_forward(Nnlm *m, const int *ctx, const int *targets, int B, Rng *drop) {
     int V = m->cfg.V, C = m->cfg.embed, H = m->cfg.hidden, NC = m->N * C;
+    float p = m->cfg.dropout;
     if (B > m->B) die("nnlm: batch of %d rows, built for %d", B, m->B);
     const NnlmTensors *w = &m->w;
     NnlmActs *a = &m->a;
+    m->dropped = drop && p > 0.0f;
     /* x (B, N*C): the (B*N, C) rows of the lookup are already the concatenation */
     embedding_forward(a->x, ctx, w->emb, B * m->N, V, C);
-    linear_forward(a->h, a->x, w->w1, w->b1, B, NC, H);            /* d + H x */
+    if (m->dropped) dropout_forward(a->xd, a->xmask, a->x, p, (size_t)B * NC, drop);
+    const float *x = layer_input(m, a->x, a->xd);
+    linear_forward(a->h, x, w->w1, w->b1, B, NC, H);               /* d + H x */
     tanh_forward(a->h, a->h, (size_t)B * H);
-    linear_forward(a->logits, a->h, w->w2, w->b2, B, H, V);        /* b + U tanh(.) */
-    if (w->wd) matmul(0, 1, B, V, NC, 1.0f, a->x, w->wd, 1.0f, a->logits);   /* + W x */
+    if (m->dropped) dropout_forward(a->hd, a->hmask, a->h, p, (size_t)B * H, drop);
+    linear_forward(a->logits, layer_input(m, a->h, a->hd), w->w2, w->b2, B, H, V);   /* b + U tanh(.) */
+    if (w->wd) matmul(0, 1, B, V, NC, 1.0f, x, w->wd, 1.0f, a->logits);   /* + W x */
     return crossentropy_forward(a->probs, a->logits, targets, B, V, -1, 0.0f);
 }
 
@@ -99,24 +113,32 @@ void nnlm_backward(Nnlm *m, const int *ctx, const int *targets, int B) {
     int V = m->cfg.V, C = m->cfg.embed, H = m->cfg.hidden, NC = m->N * C;
     const NnlmTensors *w = &m->w, *g = &m->g;
     NnlmActs *a = &m->a;
+    size_t nx = (size_t)B * NC, nh = (size_t)B * H;
+    const float *x = layer_input(m, a->x, a->xd);
+    /* without dropout the gradients of x and h are those of the layers' inputs */
+    float *dtanh = m->dropped ? a->dtanh : a->dh, *demb = m->dropped ? a->demb : a->dx;
     memset(a->dlogits, 0, (size_t)B * V * sizeof(float));
-    memset(a->dh, 0, (size_t)B * H * sizeof(float));
-    memset(a->dhpre, 0, (size_t)B * H * sizeof(float));
-    memset(a->dx, 0, (size_t)B * NC * sizeof(float));
+    memset(a->dh, 0, nh * sizeof(float));
+    memset(a->dtanh, 0, nh * sizeof(float));
+    memset(a->dhpre, 0, nh * sizeof(float));
+    memset(a->dx, 0, nx * sizeof(float));
+    memset(a->demb, 0, nx * sizeof(float));
     crossentropy_backward(a->dlogits, a->probs, targets, B, V, -1, 0.0f, 1.0f);
     if (w->wd) {
-        matmul(1, 0, V, NC, B, 1.0f, a->dlogits, a->x, 1.0f, g->wd);   /* dW += dy^T x */
+        matmul(1, 0, V, NC, B, 1.0f, a->dlogits, x, 1.0f, g->wd);      /* dW += dy^T x */
         matmul(0, 0, B, NC, V, 1.0f, a->dlogits, w->wd, 1.0f, a->dx);  /* dx += dy W */
     }
-    linear_backward(a->dh, g->w2, g->b2, a->dlogits, a->h, w->w2, B, H, V);
-    tanh_backward(a->dhpre, a->dh, a->h, (size_t)B * H);
-    linear_backward(a->dx, g->w1, g->b1, a->dhpre, a->x, w->w1, B, NC, H);
-    embedding_backward(g->emb, a->dx, ctx, B * m->N, V, C);
+    linear_backward(a->dh, g->w2, g->b2, a->dlogits, layer_input(m, a->h, a->hd), w->w2, B, H, V);
+    if (m->dropped) dropout_backward(dtanh, a->dh, a->hmask, nh);
+    tanh_backward(a->dhpre, dtanh, a->h, nh);
+    linear_backward(a->dx, g->w1, g->b1, a->dhpre, x, w->w1, B, NC, H);
+    if (m->dropped) dropout_backward(demb, a->dx, a->xmask, nx);
+    embedding_backward(g->emb, demb, ctx, B * m->N, V, C);
 }
 
 void nnlm_config_text(const NnlmConfig *cfg, char *buf, int len) {
-    snprintf(buf, (size_t)len, "V=%d\norder=%d\nembed=%d\nhidden=%d\ndirect=%d\n", cfg->V, cfg->order, cfg->embed,
-             cfg->hidden, cfg->direct);
+    snprintf(buf, (size_t)len, "V=%d\norder=%d\nembed=%d\nhidden=%d\ndirect=%d\ndropout=%.9g\n", cfg->V, cfg->order,
+             cfg->embed, cfg->hidden, cfg->direct, (double)cfg->dropout);
 }
 
 void nnlm_config_parse(NnlmConfig *cfg, const char *text) {
@@ -125,6 +147,7 @@ void nnlm_config_parse(NnlmConfig *cfg, const char *text) {
     cfg->embed = (int)config_long(text, "embed", 0);
     cfg->hidden = (int)config_long(text, "hidden", 0);
     cfg->direct = (int)config_long(text, "direct", 0);
+    cfg->dropout = (float)config_double(text, "dropout", 0.0);   /* absent in checkpoints from before dropout */
 }
 
 void nnlm_windows(int *ctx, int *targets, const int *ids, long n, int N, int bos, int eos) {

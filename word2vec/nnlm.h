@@ -8,7 +8,9 @@
  *     y = b + W x + U tanh(d + H x),     P(w_t | context) = softmax(y)[w_t]
  *
  * W (the "direct connections" from the embeddings to the output) is optional,
- * as in the paper. Trained by minimising cross-entropy over minibatches;
+ * as in the paper. For regularisation (not in the paper) a training forward
+ * pass may apply inverted dropout (Srivastava et al. 2014) to x and to the
+ * tanh layer's output: y = b + W x' + U h', x' = drop(x), h' = drop(tanh(.)). Trained by minimising cross-entropy over minibatches;
  * every product goes through common/matmul (as one sgemm per batch) and every
  * layer is a common/ops.h op, so the forward pass is a list of op calls and
  * the backward pass the same list reversed.
@@ -33,6 +35,7 @@
 #include <stdint.h>
 
 #include "params.h"
+#include "rng.h"
 
 typedef struct {
     int V;        /* vocabulary */
@@ -40,6 +43,7 @@ typedef struct {
     int embed;    /* C */
     int hidden;   /* H */
     int direct;   /* 1: direct connections W */
+    float dropout; /* probability of dropping a value of x and of the hidden layer when training (0: none) */
 } NnlmConfig;
 
 /* Pointers into a ParamTable's values (or its grads), one per tensor. */
@@ -57,11 +61,17 @@ typedef struct {
  * never allocates. */
 typedef struct {
     float *x;        /* (B, N*C) concatenated embeddings */
+    float *xd;       /* (B, N*C) x after dropout */
+    float *xmask;    /* (B, N*C) its dropout mask */
     float *h;        /* (B, H) tanh(d + H x) */
+    float *hd;       /* (B, H) h after dropout */
+    float *hmask;    /* (B, H) its dropout mask */
     float *logits;   /* (B, V) */
     float *probs;    /* (B, V) softmax, saved by the loss */
-    float *dx;       /* (B, N*C) */
-    float *dh;       /* (B, H) */
+    float *dx;       /* (B, N*C) gradient of the layers' input (xd, or x without dropout) */
+    float *demb;     /* (B, N*C) gradient of x, behind the dropout */
+    float *dh;       /* (B, H) gradient of the output layer's input (hd, or h) */
+    float *dtanh;    /* (B, H) gradient of h, behind the dropout */
     float *dhpre;    /* (B, H) gradient before the tanh */
     float *dlogits;  /* (B, V) */
 } NnlmActs;
@@ -74,6 +84,7 @@ typedef struct {
     NnlmTensors g;       /* into pt.grads */
     float *act_memory;   /* the one buffer behind a */
     NnlmActs a;
+    int dropped;         /* 1 if the last forward applied dropout (backward follows it) */
 } Nnlm;
 
 /* Declare and allocate the parameters (zero) and activations for batches of up to B rows. */
@@ -82,9 +93,12 @@ void nnlm_build(Nnlm *m, const NnlmConfig *cfg, int B);
 void nnlm_init(Nnlm *m, uint64_t seed);
 void nnlm_free(Nnlm *m);
 
-/* Mean cross-entropy (nats) of B targets (B) given their contexts ctx (B, N). */
-double nnlm_forward(Nnlm *m, const int *ctx, const int *targets, int B);
-/* Gradients of that mean loss, accumulated into m->pt.grads (zero them first). */
+/* Mean cross-entropy (nats) of B targets (B) given their contexts ctx (B, N).
+ * drop: the generator of a training pass's dropout masks, or NULL to apply
+ * none (evaluation); with cfg.dropout 0 it is not drawn from. */
+double nnlm_forward(Nnlm *m, const int *ctx, const int *targets, int B, Rng *drop);
+/* Gradients of the last forward's mean loss, accumulated into m->pt.grads
+ * (zero them first); ctx and targets as given to it. */
 void nnlm_backward(Nnlm *m, const int *ctx, const int *targets, int B);
 
 /* The config as checkpoint text ("key=value\n"), and back. */

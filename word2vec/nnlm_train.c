@@ -46,7 +46,7 @@ double nnlm_evaluate(Nnlm *m, const NnlmSplit *s) {
     double sum = 0.0;
     for (long i = 0; i < s->n; i += m->B) {
         int b = (int)(s->n - i < m->B ? s->n - i : m->B);
-        sum += nnlm_forward(m, s->ctx + i * m->N, s->targets + i, b) * b;
+        sum += nnlm_forward(m, s->ctx + i * m->N, s->targets + i, b, NULL) * b;
     }
     return sum / (double)s->n;
 }
@@ -58,6 +58,7 @@ void nnlm_state_init(NnlmTrainState *s, const NnlmTrainConfig *c) {
     s->lr = c->lr;
     s->best_valid = INFINITY;
     rng_seed(&s->rng, c->seed, 1);
+    rng_seed(&s->drop, c->seed, 2);
 }
 
 /* dir/name into buf, or die when it does not fit. */
@@ -73,8 +74,11 @@ void nnlm_checkpoint_save(const char *dir, const Nnlm *m, const NnlmTrainState *
      * enough digits to read back the same float and double; the generator's
      * two 64-bit words as signed integers (config_long reads signed), the
      * bits unchanged. */
-    snprintf(conf + n, sizeof conf - n, "epoch=%d\nlr=%.9g\nbest_valid=%.17g\nrng_state=%lld\nrng_inc=%lld\n",
-             s->epoch, (double)s->lr, s->best_valid, (long long)s->rng.state, (long long)s->rng.inc);
+    snprintf(conf + n, sizeof conf - n,
+             "epoch=%d\nlr=%.9g\nbest_valid=%.17g\nundone=%d\nrng_state=%lld\nrng_inc=%lld\n"
+             "drop_state=%lld\ndrop_inc=%lld\n",
+             s->epoch, (double)s->lr, s->best_valid, s->undone, (long long)s->rng.state, (long long)s->rng.inc,
+             (long long)s->drop.state, (long long)s->drop.inc);
     run_file(path, sizeof path, dir, "nnlm.ckpt");
     checkpoint_save(path, "word2vec", conf, &m->pt, s->step, 1);
 }
@@ -99,6 +103,11 @@ Vocab *nnlm_checkpoint_load(const char *dir, Nnlm *m, int B, NnlmTrainState *s, 
         s->best_valid = config_double(ck.config, "best_valid", INFINITY);
         s->rng.state = (uint64_t)config_long(ck.config, "rng_state", 0);
         s->rng.inc = (uint64_t)config_long(ck.config, "rng_inc", 1);
+        s->undone = (int)config_long(ck.config, "undone", 0);
+        if (config_long(ck.config, "drop_inc", 0) != 0) {   /* absent before dropout: stream 2 of the seed */
+            s->drop.state = (uint64_t)config_long(ck.config, "drop_state", 0);
+            s->drop.inc = (uint64_t)config_long(ck.config, "drop_inc", 0);
+        }
     }
     checkpoint_free(&ck);
     return vocab;
@@ -122,6 +131,39 @@ static void log_row(Metrics *mt, long step, int epoch, const char *split, double
     metrics_write(mt);
 }
 
+/* The parameters and Adam's moments: what undoing an epoch restores. */
+typedef struct {
+    float *values, *m, *v;
+} NnlmSnapshot;
+
+static void snapshot_take(NnlmSnapshot *b, const ParamTable *pt) {
+    size_t bytes = pt->total * sizeof(float);
+    memcpy(b->values, pt->values, bytes);
+    memcpy(b->m, pt->m, bytes);
+    memcpy(b->v, pt->v, bytes);
+}
+
+static void snapshot_restore(const NnlmSnapshot *b, ParamTable *pt) {
+    size_t bytes = pt->total * sizeof(float);
+    memcpy(pt->values, b->values, bytes);
+    memcpy(pt->m, b->m, bytes);
+    memcpy(pt->v, b->v, bytes);
+}
+
+/* Mikolov's rule after an epoch whose validation loss is valid: keep the
+ * model if it improved, else undo the epoch; from the first epoch undone on,
+ * halve the learning rate after every epoch. */
+static void keep_or_undo(Nnlm *m, NnlmTrainState *s, NnlmSnapshot *best, double valid) {
+    if (valid < s->best_valid) {
+        s->best_valid = valid;
+        snapshot_take(best, &m->pt);
+    } else {
+        snapshot_restore(best, &m->pt);
+        s->undone++;
+    }
+    if (s->undone > 0) s->lr *= 0.5f;
+}
+
 double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrainConfig *c, double *tok_per_s) {
     const NnlmSplit *train = &d->split[SPLIT_TRAIN];
     int B = m->B, N = m->N;
@@ -134,9 +176,13 @@ double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrain
     int *order = xmalloc((size_t)train->n * sizeof(int));
     int *bctx = xmalloc((size_t)B * N * sizeof(int)), *btgt = xmalloc((size_t)B * sizeof(int));
     AdamConfig adam = {.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f, .decoupled = 0};
-    double valid = NAN, t0 = now_seconds();
+    /* the model after the last checkpoint is the best so far (keep_or_undo) */
+    NnlmSnapshot best = {xmalloc(m->pt.total * sizeof(float)), xmalloc(m->pt.total * sizeof(float)),
+                         xmalloc(m->pt.total * sizeof(float))};
+    snapshot_take(&best, &m->pt);
+    double t0 = now_seconds();
     *tok_per_s = 0.0;
-    for (int e = 0; e < c->epochs; e++) {
+    for (int e = 0; e < c->epochs && !(c->patience > 0 && s->undone >= c->patience); e++) {
         int ep = ++s->epoch;
         for (long i = 0; i < train->n; i++) order[i] = (int)i;
         rng_shuffle_int(&s->rng, order, (size_t)train->n);
@@ -151,7 +197,7 @@ double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrain
                 btgt[r] = train->targets[t];
             }
             params_zero_grad(&m->pt);
-            double loss = nnlm_forward(m, bctx, btgt, b);
+            double loss = nnlm_forward(m, bctx, btgt, b, &s->drop);
             nnlm_backward(m, bctx, btgt, b);
             adam_step(&m->pt, &adam, s->lr, (int)++s->step);
             /* ---- ... to here */
@@ -163,18 +209,24 @@ double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrain
         }
         if (!c->quiet) progress_end();
         *tok_per_s = per_epoch / (now_seconds() - te);
-        valid = nnlm_evaluate(m, &d->split[SPLIT_VALID]);
-        if (!c->quiet)
-            printf("epoch %d: train ppl %.2f, valid ppl %.2f, %.0f tokens/s, lr %.2g\n", ep, exp(sum / per_epoch),
-                   exp(valid), *tok_per_s, s->lr);
+        double valid = nnlm_evaluate(m, &d->split[SPLIT_VALID]);
         log_row(mt, s->step, ep, "valid", valid, s->lr, *tok_per_s, now_seconds() - t0);
-        if (valid > s->best_valid) s->lr *= 0.5f;
-        if (valid < s->best_valid) s->best_valid = valid;
+        int improved = valid < s->best_valid;
+        keep_or_undo(m, s, &best, valid);
+        if (!c->quiet)
+            printf("epoch %d: train ppl %.2f, valid ppl %.2f (%s), %.0f tokens/s, lr now %.2g\n", ep,
+                   exp(sum / per_epoch), exp(valid), improved ? "kept" : "worse: undone", *tok_per_s, s->lr);
         nnlm_checkpoint_save(c->out, m, s);
     }
+    if (!c->quiet && c->patience > 0 && s->undone >= c->patience)
+        printf("stopped after epoch %d: validation failed to improve %d times; kept the best model\n", s->epoch,
+               s->undone);
     metrics_close(mt);
+    free(best.values);
+    free(best.m);
+    free(best.v);
     free(order);
     free(bctx);
     free(btgt);
-    return valid;
+    return s->best_valid;
 }

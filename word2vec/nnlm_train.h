@@ -10,17 +10,25 @@
  *
  * Training (Bengio et al. 2003, with Adam in place of their SGD): each epoch
  * shuffles the training windows (rng stream 1 of --seed), takes minibatches
- * of B of them, and runs forward, backward and one Adam step per batch. After
- * the epoch the validation loss is measured; when it is worse than the best
- * so far, the learning rate is halved. A checkpoint is written after every
+ * of B of them, and runs forward (with dropout, masks from stream 2),
+ * backward and one Adam step per batch. A checkpoint is written after every
  * epoch.
+ *
+ * Early stopping, after the rule of Mikolov et al.'s RNNLM (Interspeech 2010)
+ * with Adam: after each epoch the validation loss is measured. If it beats
+ * the best so far, the model is kept. If not, the epoch is undone --
+ * parameters and Adam's moments go back to the best model's -- and from then
+ * on the learning rate is halved after every epoch; once `patience` epochs
+ * have been undone (Mikolov: 2) training stops. So the model in memory and
+ * in the checkpoint after an epoch is always the best on validation, and the
+ * test set is scored with it.
  *
  * Resuming: the checkpoint (DIR/nnlm.ckpt) holds the parameters, Adam's
  * moments and step, and the whole training state between two epochs
- * (NnlmTrainState: epochs done, learning rate, best validation loss, the
- * shuffling generator), so training E1 epochs and then E2 more from the
- * checkpoint gives bit-for-bit the model of one E1 + E2 epoch run (one
- * OpenBLAS thread, same flags).
+ * (NnlmTrainState: epochs done, learning rate, best validation loss, epochs
+ * undone, the shuffling and dropout generators), so training E1 epochs and
+ * then E2 more from the checkpoint gives bit-for-bit the model of one E1 + E2
+ * epoch run (one OpenBLAS thread, same flags).
  */
 #ifndef W2V_NNLM_TRAIN_H
 #define W2V_NNLM_TRAIN_H
@@ -52,7 +60,8 @@ typedef struct {
     int epochs;          /* more passes over the training windows (0: none) */
     float lr;            /* Adam's learning rate at the start of a fresh run */
     long max_tokens;     /* train on at most this many windows per epoch (0: all) */
-    uint64_t seed;       /* the shuffling stream of a fresh run */
+    int patience;        /* stop after validation failed to improve this many times (0: never) */
+    uint64_t seed;       /* the shuffling and dropout streams of a fresh run */
     const char *out;     /* run folder: metrics.tsv, vocab.txt, nnlm.ckpt */
     int quiet;           /* no progress display, no epoch lines */
 } NnlmTrainConfig;
@@ -64,10 +73,12 @@ typedef struct {
     int epoch;           /* epochs done */
     float lr;            /* the learning rate, after any halving */
     double best_valid;   /* best validation loss so far (INFINITY before any) */
+    int undone;          /* epochs undone because validation did not improve */
     Rng rng;             /* the shuffling generator */
+    Rng drop;            /* the dropout masks' generator */
 } NnlmTrainState;
 
-/* The state of a fresh run: step 0, lr and rng (seed, stream 1) from c. */
+/* The state of a fresh run: step 0, lr from c, rng and drop streams 1 and 2 of c->seed. */
 void nnlm_state_init(NnlmTrainState *s, const NnlmTrainConfig *c);
 
 /* Write dir/nnlm.ckpt (model, Adam, state), atomically. */
@@ -77,11 +88,13 @@ void nnlm_checkpoint_save(const char *dir, const Nnlm *m, const NnlmTrainState *
  * the state of nnlm_state_init(c). Dies on bad input. */
 Vocab *nnlm_checkpoint_load(const char *dir, Nnlm *m, int B, NnlmTrainState *s, const NnlmTrainConfig *c);
 
-/* Train c->epochs more epochs on d's training split, validating after each;
- * continues c->out/metrics.tsv from step s->step when s->step > 0 (a resumed
- * run: rows logged after the checkpoint are dropped), else starts it. Updates s; returns the last validation loss (NAN when no epoch ran) and
- * the last epoch's training tokens per second in *tok_per_s. No allocation
- * inside a step. */
+/* Train up to c->epochs more epochs on d's training split, validating after
+ * each and stopping early by the rule above (at once when s->undone already
+ * reached c->patience); continues c->out/metrics.tsv from step s->step when
+ * s->step > 0 (a resumed run: rows logged after the checkpoint are dropped),
+ * else starts it. Updates s; returns the best validation loss (s->best_valid,
+ * the model's) and the last epoch's training tokens per second in
+ * *tok_per_s (0 when no epoch ran). No allocation inside a step. */
 double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrainConfig *c, double *tok_per_s);
 
 /* Mean cross-entropy (nats per token) over a whole split, in batches of m->B. */
