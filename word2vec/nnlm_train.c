@@ -131,34 +131,15 @@ static void log_row(Metrics *mt, long step, int epoch, const char *split, double
     metrics_write(mt);
 }
 
-/* The parameters and Adam's moments: what undoing an epoch restores. */
-typedef struct {
-    float *values, *m, *v;
-} NnlmSnapshot;
-
-static void snapshot_take(NnlmSnapshot *b, const ParamTable *pt) {
-    size_t bytes = pt->total * sizeof(float);
-    memcpy(b->values, pt->values, bytes);
-    memcpy(b->m, pt->m, bytes);
-    memcpy(b->v, pt->v, bytes);
-}
-
-static void snapshot_restore(const NnlmSnapshot *b, ParamTable *pt) {
-    size_t bytes = pt->total * sizeof(float);
-    memcpy(pt->values, b->values, bytes);
-    memcpy(pt->m, b->m, bytes);
-    memcpy(pt->v, b->v, bytes);
-}
-
 /* Mikolov's rule after an epoch whose validation loss is valid: keep the
  * model if it improved, else undo the epoch; from the first epoch undone on,
  * halve the learning rate after every epoch. */
-static void keep_or_undo(Nnlm *m, NnlmTrainState *s, NnlmSnapshot *best, double valid) {
+static void keep_or_undo(Nnlm *m, NnlmTrainState *s, ParamSnapshot *best, double valid) {
     if (valid < s->best_valid) {
         s->best_valid = valid;
-        snapshot_take(best, &m->pt);
+        params_snapshot_take(best, &m->pt);
     } else {
-        snapshot_restore(best, &m->pt);
+        params_snapshot_restore(best, &m->pt);
         s->undone++;
     }
     if (s->undone > 0) s->lr *= 0.5f;
@@ -177,9 +158,8 @@ double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrain
     int *bctx = xmalloc((size_t)B * N * sizeof(int)), *btgt = xmalloc((size_t)B * sizeof(int));
     AdamConfig adam = {.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.0f, .decoupled = 0};
     /* the model after the last checkpoint is the best so far (keep_or_undo) */
-    NnlmSnapshot best = {xmalloc(m->pt.total * sizeof(float)), xmalloc(m->pt.total * sizeof(float)),
-                         xmalloc(m->pt.total * sizeof(float))};
-    snapshot_take(&best, &m->pt);
+    ParamSnapshot best;
+    params_snapshot_init(&best, &m->pt);
     double t0 = now_seconds();
     *tok_per_s = 0.0;
     for (int e = 0; e < c->epochs && !(c->patience > 0 && s->undone >= c->patience); e++) {
@@ -222,9 +202,7 @@ double nnlm_train(Nnlm *m, NnlmTrainState *s, const NnlmData *d, const NnlmTrain
         printf("stopped after epoch %d: validation failed to improve %d times; kept the best model\n", s->epoch,
                s->undone);
     metrics_close(mt);
-    free(best.values);
-    free(best.m);
-    free(best.v);
+    params_snapshot_free(&best);
     free(order);
     free(bctx);
     free(btgt);
