@@ -3,7 +3,7 @@
 #
 #   scripts/deps.sh base        build, tests and demos (make test, make demo)
 #   scripts/deps.sh notebooks   base + Jupyter's nbconvert, a Python kernel, numpy and matplotlib
-#   scripts/deps.sh bench       base + numpy, PyTorch and regex (benchmarks, `make fixtures`)
+#   scripts/deps.sh bench       base + numpy, PyTorch, regex and fastText (benchmarks, `make fixtures`)
 #   scripts/deps.sh mpi         base + OpenMPI (`make MPI=1`, `make MPI=1 test-mpi`: gpt/SCALING.md)
 #   scripts/deps.sh site        base + pandoc, nbconvert and headless Chromium (`make site`, `make test-site`)
 #   scripts/deps.sh pkg-config 'openblas|blas check ...'
@@ -63,7 +63,7 @@ group=${1:-base}
 case "$group" in
   base)      want=("${base[@]}") ;;
   notebooks) want=("${base[@]}" jupyter-nbconvert python3-ipykernel python3-numpy python3-matplotlib) ;;
-  bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex) ;;
+  bench)     want=("${base[@]}" python3-numpy python3-torch python3-regex fasttext) ;;
   mpi)       want=("${base[@]}" libopenmpi-dev openmpi-bin) ;;
   site)      want=("${base[@]}" pandoc jupyter-nbconvert chromium-headless-shell) ;;
   *) echo "deps.sh: error: unknown group '$group' (base, notebooks, bench, mpi, site)" >&2; exit 2 ;;
