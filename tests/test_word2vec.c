@@ -807,22 +807,31 @@ static void tiny_nnlm_corpus(char *train, char *valid) {
     write_text(valid, "a b c d\nd c b a\n");
 }
 
-/* 7 epochs in one run == 4 epochs, a checkpoint, and 3 more from it: the
- * parameters, Adam's moments and the state (dropout's generator too) bit
- * for bit. */
-START_TEST(test_nnlm_resume_library) {
-    char train[512], valid[512], dir_a[512], dir_b[512];
+/* tiny_nnlm_corpus loaded (its validation split scored as test too) and the
+ * small model with dropout that the library tests train; returns the vocabulary. */
+static Vocab *tiny_nnlm_setup(NnlmData *d, NnlmConfig *cfg) {
+    char train[512], valid[512];
     tiny_nnlm_corpus(train, valid);
-    strcpy(dir_a, tmp_path("nnlm-a"));
-    strcpy(dir_b, tmp_path("nnlm-b"));
     size_t len;
     char *text = text_load(train, &len);
     Vocab *vocab = vocab_build(VOCAB_WORD, text, len, 1, 0);
     free(text);
     const char *paths[3] = {train, valid, valid};
+    nnlm_data_load(d, paths, vocab, 2);
+    *cfg = (NnlmConfig){.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0, .dropout = 0.3f};
+    return vocab;
+}
+
+/* 7 epochs in one run == 4 epochs, a checkpoint, and 3 more from it: the
+ * parameters, Adam's moments and the state (dropout's generator too) bit
+ * for bit. */
+START_TEST(test_nnlm_resume_library) {
+    char dir_a[512], dir_b[512];
+    strcpy(dir_a, tmp_path("nnlm-a"));
+    strcpy(dir_b, tmp_path("nnlm-b"));
     NnlmData d;
-    nnlm_data_load(&d, paths, vocab, 2);
-    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0, .dropout = 0.3f};
+    NnlmConfig cfg;
+    Vocab *vocab = tiny_nnlm_setup(&d, &cfg);
     NnlmTrainConfig c = {.epochs = 7, .lr = 0.1f, .seed = 5, .out = dir_a, .quiet = 1};
     Nnlm a, b;
     NnlmTrainState sa, sb;
@@ -873,16 +882,9 @@ END_TEST
  * stops after epoch 4, the second that failed to improve; the model left is
  * the best on validation (epoch 2's), and a further call trains no more. */
 START_TEST(test_nnlm_early_stopping) {
-    char train[512], valid[512];
-    tiny_nnlm_corpus(train, valid);
-    size_t len;
-    char *text = text_load(train, &len);
-    Vocab *vocab = vocab_build(VOCAB_WORD, text, len, 1, 0);
-    free(text);
-    const char *paths[3] = {train, valid, valid};
     NnlmData d;
-    nnlm_data_load(&d, paths, vocab, 2);
-    NnlmConfig cfg = {.V = vocab->size, .order = 3, .embed = 4, .hidden = 8, .direct = 0, .dropout = 0.3f};
+    NnlmConfig cfg;
+    Vocab *vocab = tiny_nnlm_setup(&d, &cfg);
     NnlmTrainConfig c = {.epochs = 20, .lr = 0.1f, .patience = 2, .seed = 5, .out = tmp_path("nnlm-stop"), .quiet = 1};
     Nnlm m;
     NnlmTrainState s;
