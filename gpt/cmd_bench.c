@@ -110,6 +110,7 @@ int gpt_cmd_bench(int argc, char **argv) {
     result_int("params", (long long)params_count(&m.pt));
     result_num("ms_per_step", med, 2);
     result_num("tok_per_s", B * T / (med / 1e3), 0);
+    result_num("mflop_per_tok", flops / (B * T) / 1e6, 3);
     result_num("gflop_s", flops / (med / 1e3) / 1e9, 1);
     if (ranks > 1) result_num("comm_ms_per_step", comm_med, 2);
     result_end();

@@ -469,12 +469,20 @@ static int cmd_bench(int argc, char **argv) {
     }
     qsort(ms + 3, (size_t)reps, sizeof(double), cmp_double);   /* the first 3 warm up */
     double med = ms[3 + reps / 2];
+    /* FLOPs of a step per token: 2 per weight of the matrix products forward
+     * (each layer's W_ih and W_hh, the decoder), twice that backward (the
+     * input's gradient and the weight's); the embedding is a lookup. */
+    double fwd = 0;
+    for (int l = 0; l < cfg.L; l++) fwd += 2.0 * rnn_gates(cfg.kind) * cfg.H * ((l ? cfg.H : cfg.E) + cfg.H);
+    fwd += 2.0 * cfg.H * cfg.V;
     result_begin("rnn");
     result_str("task", "bench");
     result_str("case", cases[which]);
     result_int("threads", threads);
     result_num("ms_per_step", med, 2);
     result_num("tok_per_s", N / (med / 1e3), 0);
+    result_num("mflop_per_tok", 3 * fwd / 1e6, 3);
+    result_num("gflop_s", 3 * fwd * N / (med / 1e3) / 1e9, 1);
     result_end();
     free(ms); free(inp); free(tgt);
     rnn_lm_acts_free(&a);

@@ -1146,6 +1146,25 @@ START_TEST(test_command_line_usage) {
 }
 END_TEST
 
+/* `rnn bench` counts a step's matrix-product FLOPs by hand: for the char
+ * case (LSTM 2x128, E 128, V 65), forward 2 per weight of each layer's
+ * W_ih (4H x E or H) and W_hh (4H x H) and of the decoder (V x H), three
+ * times that with the backward pass. The README's ceiling argument rests on it. */
+START_TEST(test_bench_counts_flops) {
+    if (!rnn_binary()) SKIP_TEST("bin/rnn is not built");
+    char cmd[4200], line[1024] = "";
+    snprintf(cmd, sizeof cmd, "'%s' bench --case char --reps 1 --threads 1", rnn_binary());
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    while (fgets(line, sizeof line, p) && strncmp(line, "RESULT ", 7) != 0) {}
+    ck_assert_int_eq(pclose(p), 0);
+    const char *f = strstr(line, " mflop_per_tok=");
+    ck_assert_msg(f != NULL, "no mflop_per_tok in: %s", line);
+    double H = 128, forward = 2 * (4 * H * (128 + H) + 4 * H * (H + H) + 65 * H);
+    ck_assert_double_eq_tol(atof(f + 15), 3 * forward / 1e6, 1e-3);
+}
+END_TEST
+
 /* A preset is applied first; a flag overrides it wherever it stands, and
  * the older spellings (--seq-len, --eval-interval, --train) still work. */
 START_TEST(test_flags_override_the_preset) {
@@ -1278,6 +1297,7 @@ static Suite *rnn_suite(void) {
     tcase_add_test(tc, test_missing_dataset_says_make_data);
     tcase_add_test(tc, test_nul_byte_is_rejected_with_file_and_line);
     tcase_add_test(tc, test_command_line_usage);
+    tcase_add_test(tc, test_bench_counts_flops);
     tcase_add_test(tc, test_flags_override_the_preset);
     suite_add_tcase(s, tc);
     TCase *q = tcase_create("quality");
