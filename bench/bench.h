@@ -81,16 +81,18 @@ static inline double result_field(const char *line, const char *key) {
     return p ? atof(p + strlen(pat)) : -1.0;
 }
 
-/* Run `'bin' bench ARGS` and copy its RESULT line with task=bench into line
- * (n bytes); dies when the command fails or prints none. */
-static inline void stage_bench_line(const char *bin, const char *args, char *line, size_t n) {
-    char cmd[2048], buf[2048];
+/* Run `'bin' bench ARGS` and copy its RESULT line with task=TASK (bench:
+ * the training step; generate: decoding) into line (n bytes); dies when the
+ * command fails or prints none. */
+static inline void stage_bench_line(const char *bin, const char *args, const char *task, char *line, size_t n) {
+    char cmd[2048], buf[2048], want[64];
+    snprintf(want, sizeof want, " task=%s ", task);
     snprintf(cmd, sizeof cmd, "'%s' bench %s", bin, args);
     FILE *p = popen(cmd, "r");
     if (!p) die("cannot run '%s'", cmd);
     int found = 0;
     while (fgets(buf, sizeof buf, p))
-        if (strncmp(buf, "RESULT ", 7) == 0 && strstr(buf, " task=bench")) {
+        if (strncmp(buf, "RESULT ", 7) == 0 && strstr(buf, want)) {
             snprintf(line, n, "%s", buf);
             found = 1;
         }
@@ -108,7 +110,7 @@ static inline void stage_bench_case(const char *stage, const char *bin, const ch
                              const char *name, int threads) {
     char args[512], line[2048];
     snprintf(args, sizeof args, "%s %s --threads %d", case_flag, name, threads);
-    stage_bench_line(bin, args, line, sizeof line);
+    stage_bench_line(bin, args, "bench", line, sizeof line);
     double tok_s = result_field(line, "tok_per_s");
     if (tok_s < 0) die("'%s bench %s' printed no tok_per_s", bin, args);
     printf("RESULT stage=bench bench=%s case=%s_t%d impl=ours value=%.0f unit=tok/s\n", stage, name, threads, tok_s);

@@ -81,6 +81,23 @@ class Block(nn.Module):
         return x + self.fcproj(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
 
 
+def cached_attention(block, x, cache):
+    """Block's forward for the new positions x (1, t, C) after the cached ones:
+    their keys and values join cache["k"], cache["v"] (1, NH, past, C/NH)."""
+    B, t, C = x.shape
+    q, k, v = block.qkv(block.ln1(x)).split(C, dim=2)
+    q, k, v = (u.view(B, t, block.nh, C // block.nh).transpose(1, 2) for u in (q, k, v))
+    if "k" in cache:
+        k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+    cache["k"], cache["v"] = k, v
+    att = (q @ k.transpose(-2, -1)) / math.sqrt(C // block.nh)
+    past = k.shape[2] - t   # new position i sees every cached one and the new ones up to i
+    mask = torch.ones(t, k.shape[2], dtype=torch.bool).tril(diagonal=past)
+    y = (att.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).contiguous().view(B, t, C)
+    x = x + block.proj(y)
+    return x + block.fcproj(F.gelu(block.fc(block.ln2(x)), approximate="tanh"))
+
+
 class GPT(nn.Module):
     def __init__(self, L, NH, C, V, maxT, bias):
         super().__init__()
@@ -98,6 +115,14 @@ class GPT(nn.Module):
             x = b(x)
         logits = self.lnf(x) @ self.wte.weight.t()
         return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
+
+    def next_logits(self, idx, caches):
+        """Logits after the new tokens idx (1, t), extending the per-block KV caches."""
+        past = caches[0]["k"].shape[2] if caches[0] else 0
+        x = self.wte(idx) + self.wpe(torch.arange(past, past + idx.shape[1]))
+        for b, c in zip(self.blocks, caches):
+            x = cached_attention(b, x, c)
+        return self.lnf(x[:, -1]) @ self.wte.weight.t()
 
 
 def time_config(config, threads, steps):
@@ -125,6 +150,30 @@ def time_config(config, threads, steps):
     params = sum(p.numel() for p in model.parameters())
     print(f"RESULT stage=bench bench=gpt case={config}_t{threads} impl=pytorch value={B * T / (ms / 1e3):.0f} "
           f"unit=tok/s ms_per_step={ms:.2f} params={params}")
+
+
+def time_generate(config, threads, runs=5):
+    """Generation with the KV cache as `gpt bench` times it: a one-token prompt,
+    then maxT - 1 tokens drawn from the full softmax at temperature 1 (the last
+    one drawn needs no forward pass); the median of 5 runs. Prints its RESULT line."""
+    torch.manual_seed(1)
+    L, NH, C, V, maxT, B, T, bias = CONFIGS[config]
+    model = GPT(L, NH, C, V, maxT, bias).eval()
+    n = min(64, maxT) - 1
+    secs = []
+    with torch.no_grad():
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            caches = [{} for _ in range(L)]
+            logits = model.next_logits(torch.randint(0, V, (1, 1)), caches)
+            for made in range(n):
+                tok = torch.multinomial(logits.softmax(-1), 1)
+                if made + 1 == n:
+                    break
+                logits = model.next_logits(tok, caches)
+            secs.append(time.perf_counter() - t0)
+    print(f"RESULT stage=bench bench=gpt case={config}_gen_t{threads} impl=pytorch "
+          f"value={n / statistics.median(secs):.1f} unit=tok/s")
 
 
 def llmc_prepare(threads):
@@ -216,6 +265,7 @@ def main():
             llmc_time(a.threads, config)
         else:
             time_config(config, a.threads, a.steps)
+            time_generate(config, a.threads)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
         char args[512], line[2048];
         snprintf(args, sizeof args, "--case %s --threads %d", name, threads);
         if (reps > 0) snprintf(args + strlen(args), sizeof args - strlen(args), " --reps %d", reps);
-        stage_bench_line(bin, args, line, sizeof line);
+        stage_bench_line(bin, args, "bench", line, sizeof line);
         double value = result_field(line, beam ? "sent_per_s" : "tok_per_s");
         if (value < 0) die("'%s bench %s' printed no %s", bin, args, beam ? "sent_per_s" : "tok_per_s");
         printf("RESULT stage=bench bench=seq2seq case=%s_t%d impl=ours value=%.1f unit=%s\n", name, threads, value,

@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
         char args[512], line[2048];
         snprintf(args, sizeof args, "--case %s --threads %d%s", name, threads, train ? " --peak" : "");
         if (reps > 0) snprintf(args + strlen(args), sizeof args - strlen(args), " --reps %d", reps);
-        stage_bench_line(bin, args, line, sizeof line);
+        stage_bench_line(bin, args, "bench", line, sizeof line);
         double value = result_field(line, train ? "tok_per_s" : "sent_per_s");
         if (value < 0) die("'%s bench %s' printed no %s", bin, args, train ? "tok_per_s" : "sent_per_s");
         printf("RESULT stage=bench bench=transformer case=%s_t%d impl=ours value=%.1f unit=%s\n", name, threads,
