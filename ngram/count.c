@@ -390,15 +390,13 @@ typedef void (*WindowFn)(void *ctx, const char *text, size_t len);
  * rule); at is its offset in the file and lines the lines before it. */
 static void check_window(const char *path, const char *s, size_t n, size_t at, size_t lines) {
     size_t bad;
-    const char *what = NULL;
-    if (!utf8_validate(s, n, &bad)) what = "invalid UTF-8";
-    else {
-        const char *nul = memchr(s, '\0', n);
-        if (nul) { bad = (size_t)(nul - s); what = "a NUL byte (not a text file)"; }
-    }
-    if (!what) return;
+    int utf8_ok = utf8_validate(s, n, &bad);
+    const char *nul = utf8_ok ? memchr(s, '\0', n) : NULL;
+    if (utf8_ok && !nul) return;
+    if (nul) bad = (size_t)(nul - s);
     for (size_t i = 0; i < bad; i++) lines += s[i] == '\n';
-    die("'%s': %s at byte %zu (line %zu)", path, what, at + bad, lines + 1);
+    if (!utf8_ok) die("'%s': invalid UTF-8 at byte %zu (line %zu)", path, at + bad, lines + 1);
+    die("'%s': NUL byte at byte %zu (line %zu): not a text file", path, at + bad, lines + 1);
 }
 
 /* Call fn on the file's text window by window, each ending at a line's end,

@@ -315,7 +315,7 @@ typedef struct {
 } NgramMerge;
 void ngram_spill_begin(const char *parent);  /* make the spill folder inside parent */
 void ngram_spill_end(void);                  /* remove it and its files */
-const char *ngram_spill_path(void);
+unsigned long ngram_spill_runs(void);        /* sorted runs written since ngram_spill_begin */
 void ngram_spill_name(char *out, size_t cap); /* a new file name inside it */
 FILE *ngram_spill_open(const char *path, const char *mode);
 void ngram_spill_write(FILE *f, const uint32_t *rec, size_t nfields);

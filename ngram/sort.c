@@ -38,6 +38,7 @@
 
 static char spill_dir[4096];      /* "" = none; removed with its files at exit, error or not */
 static unsigned long spill_files; /* names handed out: run.0, run.1, ... */
+static unsigned long spilled;     /* sorted runs written since the folder was made */
 
 static void remove_spill_dir(void) {
     if (!spill_dir[0]) return;
@@ -64,6 +65,7 @@ void ngram_spill_begin(const char *parent) {
         spill_dir[0] = '\0';
         die("cannot make a spill folder in '%s': %s (set TMPDIR to a writable folder)", parent, strerror(err));
     }
+    spilled = 0;
     static int registered;
     if (!registered) atexit(remove_spill_dir);   /* die() exits: the runs go with it */
     registered = 1;
@@ -71,7 +73,7 @@ void ngram_spill_begin(const char *parent) {
 
 void ngram_spill_end(void) { remove_spill_dir(); }
 
-const char *ngram_spill_path(void) { return spill_dir; }
+unsigned long ngram_spill_runs(void) { return spilled; }
 
 /* A fresh file name in the spill folder. */
 void ngram_spill_name(char *out, size_t cap) {
@@ -193,6 +195,7 @@ static void spill(NgramSorter *s) {
     ngram_spill_close(f);
     add_run(s, path);
     s->len = 0;
+    spilled++;
 }
 
 uint32_t *ngram_sorter_add(NgramSorter *s) {
