@@ -349,8 +349,9 @@ typedef void (*NgramSentenceFn)(void *ctx, const uint32_t *seq, size_t len);
 void ngram_stream_corpus(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, NgramSentenceFn fn, void *ctx);
 /* estimate.c: order n's discounts lm->D[n] from its count-of-counts t[1..4]. */
 void ngram_set_discounts(NgramLm *lm, int n, const uint64_t t[5]);
-/* p of a KN entry from its count c, its history's S and Nk, and the lower
- * order's p (kn_entry_prob's arithmetic), and log10 p as the tables store it. */
+/* The KN backoff gamma(h) = (D1 N1(h) + D2 N2(h) + D3+ N3+(h)) / S(h), and
+ * log10 p as the tables store it (-99 for p = 0): estimate.c's arithmetic,
+ * shared so that the bounded build gets the very same floats. */
 double ngram_kn_gamma(const double *D, const uint32_t *nk, double S);
 float ngram_log10_prob(double p);
 

@@ -8,7 +8,8 @@
 # deleted at the end; nothing is committed):
 #   base   PTB train + the Bible's words.train + the Brown corpus (its files
 #          unzipped, one sentence per line, word/TAG -> word, lower-cased):
-#          about 2.9M words, one sentence per line.
+#          about 2.9M words, one sentence per line; PTB's <unk> renamed
+#          PTBUNK, which lmplz refuses (as bench/ngram_ref.py does).
 #   copy k the base again with the words of every line shuffled by awk's
 #          rand() under srand(k), so that each copy brings new n-grams above
 #          the unigrams as a larger corpus would (a plain repeat would only
@@ -16,9 +17,9 @@
 #   SIZE   copies 0, 1, 2, ... concatenated and cut with head -n at the first
 #          line that reaches SIZE million words.
 # Each build runs once under `nice -n 19` and /usr/bin/time -v: ours is
-# `bin/ngram train --order 5 --memory MEM`, KenLM's `lmplz -o 5 -S MEM
-# --discount_fallback` (in $KENLM_DIR/bin, default /work/peers/kenlm/build;
-# skipped when absent). The TSV has one row per size and tool:
+# `bin/ngram train --order 5 --memory MEM` (tool ngram) and without --memory
+# (tool ngram_in_memory), KenLM's `lmplz -o 5 -S MEM --discount_fallback`
+# (in $KENLM_DIR/bin, default /work/peers/kenlm/build; skipped when absent). The TSV has one row per size and tool:
 #     words  tool  wall_s  cpu_s  peak_rss_mb
 # and ngram/results/scale_time.png, scale_rss.png plot it (scripts/plot.sh).
 set -euo pipefail
@@ -46,7 +47,8 @@ trap 'rm -rf "$work"' EXIT
 
 # the base corpus, one sentence per line
 {
-    cat "$data/ptb/ptb.train.txt" "$data/bible/words.train.txt"
+    sed 's/<unk>/PTBUNK/g' "$data/ptb/ptb.train.txt"
+    cat "$data/bible/words.train.txt"
     unzip -p "$data/brown/brown.zip" 'brown/c[a-r][0-9]*' |
         awk 'NF { line = ""; for (i = 1; i <= NF; i++) { w = $i; sub(/\/[^\/]*$/, "", w); line = line (i > 1 ? " " : "") tolower(w) } print line }'
 } > "$work/base.txt"
@@ -78,6 +80,7 @@ for size in $sizes; do
     words=$(wc -w < "$work/corpus.txt")
     echo "$prog: $words words (base $base_words)" >&2
     printf '%s\tngram\t%s\n' "$words" "$(measure "$ngram" train --quiet --order 5 --memory "$mem" --out "$work/ours.arpa" "$work/corpus.txt")" >> "$out"
+    printf '%s\tngram_in_memory\t%s\n' "$words" "$(measure "$ngram" train --quiet --order 5 --out "$work/ours.arpa" "$work/corpus.txt")" >> "$out"
     rm -f "$work/ours.arpa"
     if [ -x "$kenlm/bin/lmplz" ]; then
         printf '%s\tlmplz\t%s\n' "$words" "$(measure "$kenlm/bin/lmplz" -o 5 -S "$mem" -T "$work" --discount_fallback --text "$work/corpus.txt" --arpa "$work/kenlm.arpa")" >> "$out"
