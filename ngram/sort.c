@@ -71,7 +71,35 @@ void ngram_spill_begin(const char *parent) {
     registered = 1;
 }
 
-void ngram_spill_end(void) { remove_spill_dir(); }
+/* The buffer of the sorter that finished last, kept for the next sorter:
+ * a fresh buffer's pages must be faulted in and zeroed by the kernel, which
+ * for a large budget cost as much as the sorting. At most one is kept. */
+static uint32_t *spare;
+static size_t spare_bytes;
+
+static uint32_t *take_buffer(size_t bytes) {
+    if (spare && spare_bytes >= bytes) {
+        uint32_t *b = spare;
+        spare = NULL;
+        return b;
+    }
+    free(spare);   /* too small: gone before the larger one comes */
+    spare = NULL;
+    return xmalloc(bytes);
+}
+
+static void give_back_buffer(uint32_t *b, size_t bytes) {
+    if (spare && spare_bytes >= bytes) { free(b); return; }
+    free(spare);
+    spare = b;
+    spare_bytes = bytes;
+}
+
+void ngram_spill_end(void) {
+    free(spare);
+    spare = NULL;
+    remove_spill_dir();
+}
 
 unsigned long ngram_spill_runs(void) { return spilled; }
 
@@ -177,7 +205,7 @@ void ngram_sorter_init(NgramSorter *s, int n, int width, NgramSortKey key, int s
     s->count_at = count_at;
     s->cap = bytes / ((size_t)width * sizeof *s->buf);
     if (s->cap < 64) s->cap = 64;    /* a budget that small still works, in many runs */
-    s->buf = xmalloc(s->cap * (size_t)width * sizeof *s->buf);
+    s->buf = take_buffer(s->cap * (size_t)width * sizeof *s->buf);
 }
 
 static void add_run(NgramSorter *s, const char *path) {
@@ -228,7 +256,7 @@ static void merge_some(NgramSorter *s, int first, int k) {
 
 void ngram_sorter_finish(NgramSorter *s) {
     if (s->len || s->nruns == 0) spill(s);
-    free(s->buf);
+    give_back_buffer(s->buf, s->cap * (size_t)s->width * sizeof *s->buf);
     s->buf = NULL;
     s->cap = 0;
     while (s->nruns > MERGE_FANIN) merge_some(s, 0, MERGE_FANIN);   /* few enough files to open at once */
