@@ -57,43 +57,64 @@ static char *put_float(char *p, float x) {
     return p;
 }
 
-void ngram_arpa_write(const NgramLm *lm, const char *path) {
-    if (!lm->has_arpa || !lm->tab[1].logp) die("internal: model has no ARPA tables (a model read from a file keeps only its query tables)");
-    char *tmp;
-    FILE *f = atomic_open(path, &tmp);
+void ngram_arpa_begin(NgramArpaOut *a, const Vocab *vocab, int order, const size_t *entries, const char *path) {
+    memset(a, 0, sizeof *a);
+    a->f = atomic_open(path, &a->tmp);
+    a->path = path;
+    a->vocab = vocab;
+    a->order = order;
     static char buf[1 << 20];
-    setvbuf(f, buf, _IOFBF, sizeof buf);
-    fprintf(f, "\\data\\\n");
-    for (int n = 1; n <= lm->order; n++) fprintf(f, "ngram %d=%zu\n", n, ngram_entries(lm, n));
+    setvbuf(a->f, buf, _IOFBF, sizeof buf);
+    fprintf(a->f, "\\data\\\n");
+    for (int n = 1; n <= order; n++) fprintf(a->f, "ngram %d=%zu\n", n, entries[n]);
     size_t longest = 0;
-    for (int id = 0; id < lm->vocab->size; id++) {
-        size_t l = strlen(lm->vocab->tokens[id]);
+    for (int id = 0; id < vocab->size; id++) {
+        size_t l = strlen(vocab->tokens[id]);
         if (l > longest) longest = l;
     }
-    char *line = xmalloc((size_t)lm->order * (longest + 1) + 64);
+    a->line = xmalloc((size_t)order * (longest + 1) + 64);
+}
+
+void ngram_arpa_section(NgramArpaOut *a, int n) { fprintf(a->f, "\n\\%d-grams:\n", n); }
+
+void ngram_arpa_entry(NgramArpaOut *a, const uint32_t *words, int n, float logp, float logbo) {
+    char *p = put_float(a->line, logp);
+    for (int i = 0; i < n; i++) {
+        *p++ = i ? ' ' : '\t';
+        const char *w = a->vocab->tokens[words[i]];
+        size_t l = strlen(w);
+        memcpy(p, w, l);
+        p += l;
+    }
+    if (n < a->order) { *p++ = '\t'; p = put_float(p, logbo); }
+    *p++ = '\n';
+    fwrite(a->line, 1, (size_t)(p - a->line), a->f);
+}
+
+void ngram_arpa_end(NgramArpaOut *a) {
+    free(a->line);
+    fprintf(a->f, "\n\\end\\\n");
+    if (ferror(a->f)) die("write error in '%s'", a->tmp);
+    atomic_commit(a->f, a->tmp, a->path);
+    memset(a, 0, sizeof *a);
+}
+
+void ngram_arpa_write(const NgramLm *lm, const char *path) {
+    if (!lm->has_arpa || !lm->tab[1].logp) die("internal: model has no ARPA tables (a model read from a file keeps only its query tables)");
+    size_t entries[NGRAM_MAX_ORDER + 1];
+    for (int n = 1; n <= lm->order; n++) entries[n] = ngram_entries(lm, n);
+    NgramArpaOut a;
+    ngram_arpa_begin(&a, lm->vocab, lm->order, entries, path);
     for (int n = 1; n <= lm->order; n++) {
         const NgramTable *t = &lm->tab[n];
-        fprintf(f, "\n\\%d-grams:\n", n);
+        ngram_arpa_section(&a, n);
         for (size_t e = 0; e < t->len; e++) {
             const uint32_t *g = t->words + e * n;
             if (n == 1 && g[0] == VOCAB_PAD) continue;
-            char *p = put_float(line, t->logp[e]);
-            for (int i = 0; i < n; i++) {
-                *p++ = i ? ' ' : '\t';
-                const char *w = lm->vocab->tokens[g[i]];
-                size_t l = strlen(w);
-                memcpy(p, w, l);
-                p += l;
-            }
-            if (n < lm->order) { *p++ = '\t'; p = put_float(p, t->logbo[e]); }
-            *p++ = '\n';
-            fwrite(line, 1, (size_t)(p - line), f);
+            ngram_arpa_entry(&a, g, n, t->logp[e], n < lm->order ? t->logbo[e] : 0.0f);
         }
     }
-    free(line);
-    fprintf(f, "\n\\end\\\n");
-    if (ferror(f)) die("write error in '%s'", tmp);
-    atomic_commit(f, tmp, path);
+    ngram_arpa_end(&a);
 }
 
 /* ------------------------------------------------------------------ reading */

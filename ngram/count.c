@@ -18,9 +18,14 @@
  * <s> exactly as often as sentences begin that way; KenLM gets the same
  * counts by padding with N-1 <s> and collapsing.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ngram/ngram.h"
 #include "util.h"
@@ -210,11 +215,12 @@ void ngram_train_config_default(NgramTrainConfig *c) {
     c->min_count = 1;
 }
 
-/* Pass 1 of a word corpus: every word with its count, into a scratch vocabulary. */
+/* Pass 1 of a word corpus: every word with its count, into a scratch
+ * vocabulary; nlines counts the lines so far (a file read in windows). */
 static void scan_words(Vocab *all, const char *text, size_t len, const char *name,
                        uint64_t *ntokens, uint64_t *nlines) {
     const char *line = text, *end = text + len;
-    long lineno = 0;
+    long lineno = (long)*nlines;
     while (line < end) {
         const char *eol = memchr(line, '\n', (size_t)(end - line));
         if (!eol) eol = end;
@@ -321,6 +327,35 @@ static void init_tables(NgramLm *lm, size_t positions) {
     for (uint32_t id = 0; id < (uint32_t)lm->vocab->size; id++) ngram_table_insert(&lm->tab[1], &id);
 }
 
+/* Pass 2 of a word corpus: each line as "<s> ids </s>", given to fn. */
+typedef struct {
+    const Vocab *all;        /* the scan's vocabulary */
+    const uint32_t *remap;   /* its ids -> the model's */
+    uint32_t *seq;           /* (cap) one sentence's ids */
+    size_t cap;
+} SentenceReader;
+
+static void read_sentences(SentenceReader *r, const char *text, size_t len, NgramSentenceFn fn, void *ctx) {
+    const char *line = text, *end = text + len;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        size_t L = 0;
+        r->seq[L++] = VOCAB_BOS;
+        const char *p = line, *w;
+        size_t wlen;
+        while (next_word(&p, eol, &w, &wlen)) {
+            if (L + 2 > r->cap) r->seq = xrealloc(r->seq, (r->cap *= 2) * sizeof *r->seq);
+            r->seq[L++] = r->remap[vocab_find(r->all, w, wlen)];
+        }
+        r->seq[L++] = VOCAB_EOS;
+        fn(ctx, r->seq, L);
+        line = eol + 1;
+    }
+}
+
+static void count_sentence(void *lm, const uint32_t *seq, size_t L) { count_sequence(lm, seq, L, 1); }
+
 static void count_words(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
     Vocab *all = vocab_new(VOCAB_WORD);
     uint64_t ntokens = 0, nlines = 0;
@@ -337,27 +372,105 @@ static void count_words(NgramLm *lm, const NgramTrainConfig *cfg, const char *te
      * line's end and begin with the <s> context, which the stream (sentences
      * joined by </s>, no <s>) does not carry, and the vocabulary is chosen by
      * this same scan (first use, --min-count, --vocab) rather than given. */
-    size_t cap = 1024;
-    uint32_t *seq = xmalloc(cap * sizeof *seq);
-    const char *line = text, *end = text + len;
-    while (line < end) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol) eol = end;
-        size_t L = 0;
-        seq[L++] = VOCAB_BOS;
-        const char *p = line, *w;
-        size_t wlen;
-        while (next_word(&p, eol, &w, &wlen)) {
-            if (L + 2 > cap) seq = xrealloc(seq, (cap *= 2) * sizeof *seq);
-            seq[L++] = remap[vocab_find(all, w, wlen)];
-        }
-        seq[L++] = VOCAB_EOS;
-        count_sequence(lm, seq, L, 1);
-        line = eol + 1;
-    }
-    free(seq);
+    SentenceReader r = { .all = all, .remap = remap, .cap = 1024 };
+    r.seq = xmalloc(r.cap * sizeof *r.seq);
+    read_sentences(&r, text, len, count_sentence, lm);
+    free(r.seq);
     free(remap);
     vocab_free(all);
+}
+
+/* ------------------------------------------------------------------ a corpus in windows */
+
+#define WINDOW_BYTES ((size_t)8 << 20)
+
+typedef void (*WindowFn)(void *ctx, const char *text, size_t len);
+
+/* Window [s, s+n) of the file holds no invalid UTF-8 nor NUL (text_load's
+ * rule); at is its offset in the file and lines the lines before it. */
+static void check_window(const char *path, const char *s, size_t n, size_t at, size_t lines) {
+    size_t bad;
+    int utf8_ok = utf8_validate(s, n, &bad);
+    const char *nul = utf8_ok ? memchr(s, '\0', n) : NULL;
+    if (utf8_ok && !nul) return;
+    if (nul) bad = (size_t)(nul - s);
+    for (size_t i = 0; i < bad; i++) lines += s[i] == '\n';
+    if (!utf8_ok) die("'%s': invalid UTF-8 at byte %zu (line %zu)", path, at + bad, lines + 1);
+    die("'%s': NUL byte at byte %zu (line %zu): not a text file", path, at + bad, lines + 1);
+}
+
+/* Call fn on the file's text window by window, each ending at a line's end,
+ * the file mapped and each window's pages handed back once read, so the
+ * resident memory is one window however long the corpus. */
+static void for_each_window(const char *path, WindowFn fn, void *ctx) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) die("cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) die("'%s' is not a regular file", path);
+    size_t len = (size_t)st.st_size;
+    if (len == 0) { close(fd); return; }
+    char *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED) die("cannot map '%s': %s", path, strerror(errno));
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), lines = 0;
+    for (size_t at = 0; at < len; ) {
+        size_t end = at + WINDOW_BYTES < len ? at + WINDOW_BYTES : len;
+        if (end < len) {   /* cut after the window's last newline, or at the next one */
+            const char *nl = memrchr(base + at, '\n', end - at);
+            if (!nl) nl = memchr(base + end, '\n', len - end);
+            end = nl ? (size_t)(nl - base) + 1 : len;
+        }
+        check_window(path, base + at, end - at, at, lines);
+        fn(ctx, base + at, end - at);
+        for (size_t i = at; i < end; i++) lines += base[i] == '\n';
+        size_t from = at / page * page;
+        madvise(base + from, end - from, MADV_DONTNEED);
+        at = end;
+    }
+    munmap(base, len);
+}
+
+typedef struct {
+    Vocab *all;
+    const char *name;
+    uint64_t ntokens, nlines;
+} VocabScan;
+
+static void scan_window(void *ctx, const char *text, size_t len) {
+    VocabScan *v = ctx;
+    scan_words(v->all, text, len, v->name, &v->ntokens, &v->nlines);
+}
+
+typedef struct {
+    SentenceReader r;
+    NgramSentenceFn fn;
+    void *ctx;
+} SentenceWindows;
+
+static void sentence_window(void *ctx, const char *text, size_t len) {
+    SentenceWindows *w = ctx;
+    read_sentences(&w->r, text, len, w->fn, w->ctx);
+}
+
+void ngram_stream_corpus(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, NgramSentenceFn fn, void *ctx) {
+    if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
+        die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
+    memset(lm, 0, sizeof *lm);
+    lm->order = cfg->order;
+    lm->est = cfg->est;
+    lm->est_known = 1;
+    VocabScan scan = { .all = vocab_new(VOCAB_WORD), .name = path };
+    for_each_window(path, scan_window, &scan);
+    if (scan.ntokens == 0) die("%s: the corpus has no words (empty or only blank lines)", path);
+    uint32_t *remap = xmalloc((size_t)scan.all->size * sizeof *remap);
+    lm->vocab = choose_vocab(scan.all, cfg, remap);
+    SentenceWindows w = { .r = { .all = scan.all, .remap = remap, .cap = 1024 }, .fn = fn, .ctx = ctx };
+    w.r.seq = xmalloc(w.r.cap * sizeof *w.r.seq);
+    for_each_window(path, sentence_window, &w);
+    lm->train_tokens = scan.ntokens + scan.nlines;   /* every word and one </s> per line */
+    free(w.r.seq);
+    free(remap);
+    vocab_free(scan.all);
 }
 
 /* A char model: the raw bytes as one stream, no sentence markers. The bytes

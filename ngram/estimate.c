@@ -74,6 +74,23 @@ static double single_discount(const uint64_t t[5]) {
     return t[1] ? (double)t[1] / ((double)t[1] + 2.0 * (double)t[2]) : 0.5;
 }
 
+void ngram_set_discounts(NgramLm *lm, int n, const uint64_t t[5]) {
+    double *D = lm->D[n];
+    if (lm->est == NGRAM_EST_MKN) {
+        if (ngram_mkn_discounts(t, D) != 0) {
+            if (!lm->quiet) warn("cannot estimate the modified Kneser-Ney discounts of order %d from "
+                 "count-of-counts %llu %llu %llu %llu (small or artificial data?); "
+                 "using D1=0.5 D2=1 D3+=1.5 as KenLM's --discount_fallback does", n,
+                 (unsigned long long)t[1], (unsigned long long)t[2],
+                 (unsigned long long)t[3], (unsigned long long)t[4]);
+            D[1] = 0.5; D[2] = 1.0; D[3] = 1.5;
+        }
+    } else {
+        D[1] = D[2] = D[3] = single_discount(t);
+    }
+    D[0] = 0;
+}
+
 static void discounts(NgramLm *lm) {
     for (int n = 1; n <= lm->order; n++) {
         uint64_t t[5] = { 0 };
@@ -81,20 +98,7 @@ static void discounts(NgramLm *lm) {
             uint32_t c = est_count(lm, n, e);
             if (c >= 1 && c <= 4) t[c]++;
         }
-        double *D = lm->D[n];
-        if (lm->est == NGRAM_EST_MKN) {
-            if (ngram_mkn_discounts(t, D) != 0) {
-                if (!lm->quiet) warn("cannot estimate the modified Kneser-Ney discounts of order %d from "
-                     "count-of-counts %llu %llu %llu %llu (small or artificial data?); "
-                     "using D1=0.5 D2=1 D3+=1.5 as KenLM's --discount_fallback does", n,
-                     (unsigned long long)t[1], (unsigned long long)t[2],
-                     (unsigned long long)t[3], (unsigned long long)t[4]);
-                D[1] = 0.5; D[2] = 1.0; D[3] = 1.5;
-            }
-        } else {
-            D[1] = D[2] = D[3] = single_discount(t);
-        }
-        D[0] = 0;
+        ngram_set_discounts(lm, n, t);
     }
 }
 
@@ -182,7 +186,7 @@ static int history(const NgramLm *lm, int n, const uint32_t *hist, double *S, co
     return 1;
 }
 
-static double gamma_kn(const double *D, const uint32_t *nk, double S) {
+double ngram_kn_gamma(const double *D, const uint32_t *nk, double S) {
     return (D[1] * nk[0] + D[2] * nk[1] + D[3] * nk[2]) / S;
 }
 
@@ -218,7 +222,7 @@ double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_
         case NGRAM_EST_KN:
         case NGRAM_EST_MKN: {
             double Dc = c == 0 ? 0.0 : D[c < 3 ? (int)c : 3];
-            p = (c - Dc) / S + gamma_kn(D, nk, S) * p;
+            p = (c - Dc) / S + ngram_kn_gamma(D, nk, S) * p;
             break;
         }
         }
@@ -226,7 +230,7 @@ double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_
     return p;
 }
 
-static float log10_or_zero(double p) {
+float ngram_log10_prob(double p) {
     return p > 0 ? (float)fmin(0.0, log10(p)) : NGRAM_LOG10_ZERO;   /* p may round above 1 */
 }
 
@@ -242,7 +246,7 @@ static double backoff_weight(const NgramLm *lm, int n, size_t i) {
         double low = t->ctx_low[i];
         return low < 1.0 - 1e-12 ? (D[1] * (nk[0] + nk[1] + nk[2]) / S) / (1.0 - low) : 1.0;
     }
-    return gamma_kn(D, nk, S);
+    return ngram_kn_gamma(D, nk, S);
 }
 
 /* p of entry e of order n for the KNs, through the prefix and suffix links:
@@ -263,7 +267,7 @@ static double kn_entry_prob(const NgramLm *lm, int n, size_t e) {
     double c = est_count(lm, n, e);
     const double *D = lm->D[n];
     double Dc = c == 0 ? 0.0 : D[c < 3 ? (int)c : 3];
-    return (c - Dc) / S + gamma_kn(D, nk, S) * lower;
+    return (c - Dc) / S + ngram_kn_gamma(D, nk, S) * lower;
 }
 
 void ngram_compile_arpa(NgramLm *lm, int query) {
@@ -281,7 +285,7 @@ void ngram_compile_arpa(NgramLm *lm, int query) {
             if (n == 1 && ngram_never_predicted(g[0])) p = 0.0;
             else if (is_kn(lm)) p = kn_entry_prob(lm, n, e);
             else p = ngram_prob_counts(lm, g, n - 1, g[n - 1]);
-            t->logp[e] = log10_or_zero(p);
+            t->logp[e] = ngram_log10_prob(p);
             if (n < lm->order) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
         }
     }

@@ -37,6 +37,7 @@ typedef struct {
     long count, max_tokens;   /* --n, --max-tokens */
     SamplerConfig sampler;    /* --temperature, --top-k, --top-p (common/sample.h) */
     double holdout;           /* --holdout F: train on the first 1-F of --train, score the rest */
+    const char *memory;       /* --memory SIZE: train in bounded memory (bounded.c), NULL = in memory */
 } Options;
 
 static void options_default(Options *o) {
@@ -99,8 +100,14 @@ static const char *usage_train =
     "Count every n-gram of CORPUS (one sentence per line, words split at whitespace),\n"
     "smooth with the estimator and write the model as an ARPA file (atomically),\n"
     "or, when the --out name ends in .bin, in our binary format (loads ~3x faster).\n"
-    "mle and addk have no ARPA form; score them with `ngram eval --train`.\n\n"
-    "example: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n\n"
+    "mle and addk have no ARPA form; score them with `ngram eval --train`.\n"
+    "  --memory SIZE       build in bounded memory, like lmplz -S: sort buffers of about\n"
+    "                      SIZE bytes (suffix K, M or G: 512K, 100M, 2G), sorted runs\n"
+    "                      spilled to a folder in $TMPDIR (else beside --out) that is\n"
+    "                      removed at the end; kn and mkn word models, ARPA output only.\n"
+    "                      The file is the same as without it.\n\n"
+    "examples: ngram train --order 5 --out ptb5.arpa data/cache/ptb/ptb.train.txt\n"
+    "          ngram train --order 5 --memory 100M --out big5.arpa big.txt\n\n"
     USAGE_MODEL;
 
 static const char *usage_eval =
@@ -183,21 +190,59 @@ static void load_model(NgramLm *lm, const Options *o, const char *cmd) {
     if (rc != 0) die("%s", err);
 }
 
+/* "100M" -> 104857600: a positive number of bytes with an optional K, M or G
+ * (powers of 1024, as lmplz's -S); 0 if it is none. */
+static size_t parse_size(const char *s) {
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s || !(x > 0) || !isfinite(x)) return 0;
+    const char *units = "KMG";
+    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (*end && (!u || end[1])) return 0;
+    if (u) for (const char *k = units; k <= u; k++) x *= 1024;
+    return x >= 1 && x < 1e18 ? (size_t)x : 0;
+}
+
+/* The folder the bounded build spills into: $TMPDIR, else the output's. */
+static void spill_parent(const char *out, char *dir, size_t cap) {
+    const char *tmp = getenv("TMPDIR");
+    if (tmp && *tmp) { snprintf(dir, cap, "%s", tmp); return; }
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", out);
+    snprintf(dir, cap, "%s", dirname(buf));
+}
+
 static int cmd_train(int argc, char **argv) {
     Options o;
     options_default(&o);
-    const CliOption opts[] = { TRAINING_OPTIONS(&o), CLI_OUT(&o.out), COMMON_OPTIONS(&o), CLI_END };
+    const CliOption opts[] = {
+        TRAINING_OPTIONS(&o), CLI_OUT(&o.out), CLI_OPT("memory", CLI_STRING, &o.memory, 0, 0),
+        COMMON_OPTIONS(&o), CLI_END,
+    };
     if (parse_options(&o, usage_train, opts, argc, argv) != 1)
         usage_error("train needs exactly one corpus file (see `ngram train --help`)");
     if (!o.out) usage_error("train needs --out MODEL.arpa");
     if (!ngram_estimator_is_backoff(o.train.est))
         usage_error("the %s estimator has no ARPA form; evaluate it with `ngram eval --train CORPUS "
                     "--estimator %s`", ngram_estimator_name(o.train.est), ngram_estimator_name(o.train.est));
+    size_t olen = strlen(o.out);
+    int to_binary = olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0;
+    if (o.memory) {
+        size_t bytes = parse_size(o.memory);
+        if (!bytes) usage_error("--memory '%s' is not a size (a positive number of bytes, or with K, M or G: 100M)", o.memory);
+        if (to_binary) usage_error("--memory writes ARPA files only (the binary file is the query tables, built in memory)");
+        if (o.train.char_level) usage_error("--memory builds word models only, not --char");
+        if (o.train.est != NGRAM_EST_KN && o.train.est != NGRAM_EST_MKN)
+            usage_error("--memory builds Kneser-Ney models only (--estimator kn or mkn)");
+        char dir[4096];
+        spill_parent(o.out, dir, sizeof dir);
+        ngram_train_bounded(&o.train, argv[1], o.out, bytes, dir, o.quiet);
+        return 0;
+    }
     NgramLm lm;
     build_model(&lm, &o.train, argv[1], o.quiet, 1);
     double t0 = now_seconds();
-    size_t olen = strlen(o.out);
-    if (olen > 4 && strcmp(o.out + olen - 4, ".bin") == 0) {
+    if (to_binary) {
         ngram_build_query(&lm, 0);   /* the tables, order by order, become the file's */
         ngram_binary_write(&lm, o.out);
     } else ngram_arpa_write(&lm, o.out);

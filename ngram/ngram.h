@@ -16,6 +16,9 @@
  *                 array by word id and, per order, a linear-probing hash table
  *                 keyed by a 64-bit hash of the n-gram
  *     arpa.c      ARPA export, and import straight into the query tables
+ *     sort.c      (--memory) sorted runs of n-gram records spilled to disk and merged
+ *     bounded.c   (--memory) the same Kneser-Ney estimate as streaming passes over
+ *                 sorted runs, so that the build's memory stays within a budget
  *     binary.c    our own binary model file: the query tables, used in place by mmap
  *     score.c     scoring by the backoff recursion, perplexity, sampling
  *     demo.c      the chapter's demo
@@ -258,6 +261,21 @@ void ngram_build_query(NgramLm *lm, int keep_tables);
 
 /* arpa.c */
 void ngram_arpa_write(const NgramLm *lm, const char *path);
+/* The same file written entry by entry (the bounded build): the header with
+ * entries[n] n-grams of each order, then per order a section and its entries
+ * (log10 backoff written below the top order), then the end, atomically. */
+typedef struct {
+    FILE *f;
+    char *tmp;               /* the file being written, renamed to path at the end */
+    const char *path;
+    const Vocab *vocab;
+    int order;
+    char *line;              /* room for one entry's line */
+} NgramArpaOut;
+void ngram_arpa_begin(NgramArpaOut *a, const Vocab *vocab, int order, const size_t *entries, const char *path);
+void ngram_arpa_section(NgramArpaOut *a, int n);
+void ngram_arpa_entry(NgramArpaOut *a, const uint32_t *words, int n, float logp, float logbo);
+void ngram_arpa_end(NgramArpaOut *a);
 /* Read any ARPA file into lm (zeroed): the vocabulary and the query tables
  * (lm->tab stays empty). Returns 0, or -1 with a message in err. */
 int ngram_arpa_read(NgramLm *lm, const char *path, int char_level, char *err, size_t errlen);
@@ -270,6 +288,72 @@ void ngram_binary_write(const NgramLm *lm, const char *path);   /* needs lm->q *
 int ngram_binary_read(NgramLm *lm, const char *path, char *err, size_t errlen);
 uint64_t ngram_word_hash(const char *s, size_t len);           /* the file's word hash (FNV-1a, 64 bits) */
 int ngram_binary_word_id(const NgramQuery *q, const char *s, size_t len);   /* -1 if absent */
+
+/* ------------------------------------------------------------------ bounded memory */
+
+/* sort.c: records of `width` uint32 fields, the n-gram's n words first,
+ * sorted through runs on disk in the spill folder (one per process, removed
+ * with its files at exit, on error too). */
+typedef enum { NGRAM_SORT_CONTEXT, NGRAM_SORT_SUFFIX, NGRAM_SORT_STAMP } NgramSortKey;
+typedef struct {
+    int n;                   /* words per record */
+    int width;               /* uint32 fields per record */
+    NgramSortKey key;
+    int stamp_at;            /* the field of a 64-bit stamp's low half (stamp order, counting) */
+    int count_at;            /* >= 0: a counting sorter, the field of the count */
+    uint32_t *buf;           /* (cap, width) records not yet spilled */
+    size_t len, cap;
+    char **runs;             /* (nruns) the sorted run files */
+    int nruns;
+} NgramSorter;
+typedef struct {
+    NgramSorter s;           /* the sorter's settings and runs */
+    FILE **f;                /* (nruns) */
+    int *live;               /* (nruns) run i has a head */
+    uint32_t *head;          /* (nruns, width) each run's next record */
+    uint32_t *out;           /* (width) the record returned */
+} NgramMerge;
+void ngram_spill_begin(const char *parent);  /* make the spill folder inside parent */
+void ngram_spill_end(void);                  /* remove it and its files */
+unsigned long ngram_spill_runs(void);        /* sorted runs written since ngram_spill_begin */
+void ngram_spill_name(char *out, size_t cap); /* a new file name inside it */
+FILE *ngram_spill_open(const char *path, const char *mode);
+void ngram_spill_write(FILE *f, const uint32_t *rec, size_t nfields);
+void ngram_spill_close(FILE *f);
+/* A sorter whose buffer takes about `bytes`. */
+void ngram_sorter_init(NgramSorter *s, int n, int width, NgramSortKey key, int stamp_at, int count_at, size_t bytes);
+uint32_t *ngram_sorter_add(NgramSorter *s);  /* room for one record, to fill in */
+void ngram_sorter_finish(NgramSorter *s);    /* the last run out, the buffer freed */
+void ngram_sorter_free(NgramSorter *s);      /* its runs deleted */
+/* A sorter of one run that the caller writes, already in order (then closes
+ * with ngram_spill_close): a stream one pass makes for a later one. */
+FILE *ngram_sorter_presorted(NgramSorter *s, int n, int width, NgramSortKey key);
+/* The finished sorter's records in its order (counting: one per n-gram);
+ * several merges may read one sorter at once. */
+void ngram_merge_open(NgramMerge *m, const NgramSorter *s);
+const uint32_t *ngram_merge_next(NgramMerge *m);   /* NULL at the end */
+void ngram_merge_close(NgramMerge *m);
+
+/* bounded.c: ngram train --memory: count the corpus and estimate a KN or
+ * modified KN model into an ARPA file at out, in passes over sorted runs
+ * whose buffers take about `memory` bytes, spilled under tmp_parent. The file
+ * equals the one ngram_arpa_write gives for the in-memory model (word models). */
+void ngram_train_bounded(const NgramTrainConfig *cfg, const char *corpus, const char *out, size_t memory,
+                         const char *tmp_parent, int quiet);
+
+/* count.c, for the bounded build: the vocabulary by a first pass over the
+ * corpus file (lm->vocab, lm->order, ...), then each sentence "<s> ids </s>"
+ * given to fn by a second one, the file read through a window so that it never
+ * sits in memory whole. */
+typedef void (*NgramSentenceFn)(void *ctx, const uint32_t *seq, size_t len);
+void ngram_stream_corpus(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, NgramSentenceFn fn, void *ctx);
+/* estimate.c: order n's discounts lm->D[n] from its count-of-counts t[1..4]. */
+void ngram_set_discounts(NgramLm *lm, int n, const uint64_t t[5]);
+/* The KN backoff gamma(h) = (D1 N1(h) + D2 N2(h) + D3+ N3+(h)) / S(h), and
+ * log10 p as the tables store it (-99 for p = 0): estimate.c's arithmetic,
+ * shared so that the bounded build gets the very same floats. */
+double ngram_kn_gamma(const double *D, const uint32_t *nk, double S);
+float ngram_log10_prob(double p);
 
 /* score.c: log10 p(w | h) by the model: the backoff recursion when has_arpa,
  * the counts otherwise. *matched gets the length of the n-gram found. */
