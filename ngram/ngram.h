@@ -300,6 +300,7 @@ typedef struct {
     int width;               /* uint32 fields per record */
     NgramSortKey key;
     int stamp_at;            /* the field of a 64-bit stamp's low half (stamp order, counting) */
+    int nkey, keyat[NGRAM_MAX_ORDER];   /* the fields that decide the order, first the most significant */
     int count_at;            /* >= 0: a counting sorter, the field of the count */
     uint32_t *buf;           /* (cap, width) records not yet spilled */
     size_t len, cap;

@@ -116,7 +116,7 @@ FILE *ngram_spill_open(const char *path, const char *mode) {
 }
 
 void ngram_spill_write(FILE *f, const uint32_t *rec, size_t nfields) {
-    if (fwrite(rec, sizeof *rec, nfields, f) != nfields) die("cannot write a spill file: %s", strerror(errno));
+    if (fwrite_unlocked(rec, sizeof *rec, nfields, f) != nfields)   /* one writer per file */ die("cannot write a spill file: %s", strerror(errno));
 }
 
 void ngram_spill_close(FILE *f) {
@@ -127,22 +127,27 @@ void ngram_spill_close(FILE *f) {
 
 static uint64_t stamp_of(const uint32_t *r, int at) { return (uint64_t)r[at] | (uint64_t)r[at + 1] << 32; }
 
-/* <0, 0, >0 as record a comes before, with, after b in the sorter's order. */
-static int compare(const NgramSorter *s, const uint32_t *a, const uint32_t *b) {
+/* The key fields of each order, most significant first: a stamp is compared
+ * as its high half, then its low half. */
+static void set_key(NgramSorter *s) {
     switch (s->key) {
-    case NGRAM_SORT_CONTEXT:
-        for (int i = 0; i < s->n; i++) if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
-        return 0;
-    case NGRAM_SORT_SUFFIX:
-        for (int i = s->n - 1; i >= 0; i--) if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
-        return 0;
-    case NGRAM_SORT_STAMP: {
-        uint64_t x = stamp_of(a, s->stamp_at), y = stamp_of(b, s->stamp_at);
-        return x < y ? -1 : x > y;
+    case NGRAM_SORT_CONTEXT: s->nkey = s->n; for (int i = 0; i < s->n; i++) s->keyat[i] = i; break;
+    case NGRAM_SORT_SUFFIX: s->nkey = s->n; for (int i = 0; i < s->n; i++) s->keyat[i] = s->n - 1 - i; break;
+    case NGRAM_SORT_STAMP: s->nkey = 2; s->keyat[0] = s->stamp_at + 1; s->keyat[1] = s->stamp_at; break;
     }
+}
+
+/* <0, 0, >0 as record a comes before, with, after b in the sorter's order,
+ * deciding from key field `from` on (the fields before it are known equal). */
+static inline int compare_from(const NgramSorter *s, int from, const uint32_t *a, const uint32_t *b) {
+    for (int i = from; i < s->nkey; i++) {
+        uint32_t x = a[s->keyat[i]], y = b[s->keyat[i]];
+        if (x != y) return x < y ? -1 : 1;
     }
     return 0;
 }
+
+static int compare(const NgramSorter *s, const uint32_t *a, const uint32_t *b) { return compare_from(s, 0, a, b); }
 
 static void swap_records(uint32_t *a, uint32_t *b, int width) {
     for (int i = 0; i < width; i++) { uint32_t t = a[i]; a[i] = b[i]; b[i] = t; }
@@ -151,23 +156,69 @@ static void swap_records(uint32_t *a, uint32_t *b, int width) {
 /* Quicksort in place (no scratch buffer: the buffer is the memory budget),
  * partitioned three ways so that the many equal keys of a counting buffer
  * ("<s> the" again and again) cost one pass; the smaller side recurses. */
-static void sort_records(const NgramSorter *s, uint32_t *r, size_t len) {
+static void quicksort_records(const NgramSorter *s, int from, uint32_t *r, size_t len) {
     int w = s->width;
     while (len > 16) {
         swap_records(r, r + (len / 2) * w, w);   /* the middle record as the pivot: sorted input stays fast */
         size_t lt = 0, i = 1, gt = len;          /* [0,lt) < pivot, [lt,i) == pivot, [gt,len) > pivot */
         while (i < gt) {
-            int c = compare(s, r + i * w, r + lt * w);
+            int c = compare_from(s, from, r + i * w, r + lt * w);
             if (c < 0) { swap_records(r + i * w, r + lt * w, w); lt++; i++; }
             else if (c > 0) { gt--; swap_records(r + i * w, r + gt * w, w); }
             else i++;
         }
-        if (lt < len - gt) { sort_records(s, r, lt); r += gt * w; len -= gt; }
-        else { sort_records(s, r + gt * w, len - gt); len = lt; }
+        if (lt < len - gt) { quicksort_records(s, from, r, lt); r += gt * w; len -= gt; }
+        else { quicksort_records(s, from, r + gt * w, len - gt); len = lt; }
     }
     for (size_t i = 1; i < len; i++)   /* insertion sort of the short rest */
-        for (size_t j = i; j > 0 && compare(s, r + (j - 1) * w, r + j * w) > 0; j--)
+        for (size_t j = i; j > 0 && compare_from(s, from, r + (j - 1) * w, r + j * w) > 0; j--)
             swap_records(r + (j - 1) * w, r + j * w, w);
+}
+
+#define RADIX_BUCKETS (1 << 16)
+#define RADIX_MIN 4096            /* shorter ranges are left to the quicksort */
+
+/* Sort records [0, len) whose key fields before `from` are all equal: an
+ * in-place MSD radix pass on the first key field that varies (the top 16
+ * bits of its range: the word w1 or wn, or a stamp), each record moved once
+ * straight into its bucket ("American flag sort", McIlroy, Bostic & McIlroy
+ * 1993), then each bucket the same way on the next field, or by quicksort
+ * once it is short. A quicksort alone spent most of its comparisons telling
+ * apart first words, which one sweep settles. */
+static void sort_records(const NgramSorter *s, int from, uint32_t *r, size_t len) {
+    int w = s->width, k = from;
+    uint32_t lo = 0, hi = 0;
+    for (; k < s->nkey && len > 1; k++) {   /* the first key field that varies, and its range */
+        lo = hi = r[s->keyat[k]];
+        for (size_t i = 1; i < len; i++) {
+            uint32_t x = r[i * w + s->keyat[k]];
+            if (x < lo) lo = x;
+            if (x > hi) hi = x;
+        }
+        if (lo != hi) break;
+    }
+    if (k == s->nkey || len <= 1) return;   /* all equal */
+    if (len < RADIX_MIN) { quicksort_records(s, k, r, len); return; }
+    int shift = 0, at = s->keyat[k];
+    while (((uint64_t)(hi - lo) >> shift) >= RADIX_BUCKETS) shift++;
+    size_t nb = (size_t)((hi - lo) >> shift) + 1;
+    size_t *next = xcalloc(2 * nb, sizeof *next), *end = next + nb;   /* bucket b is [next[b], end[b]) */
+    for (size_t i = 0; i < len; i++) end[(r[i * w + at] - lo) >> shift]++;
+    size_t sum = 0;
+    for (size_t b = 0; b < nb; b++) { next[b] = sum; sum += end[b]; end[b] = sum; }
+    for (size_t b = 0; b < nb; b++)
+        while (next[b] < end[b]) {   /* the record at next[b] goes to its bucket's next free place */
+            uint32_t *x = r + next[b] * w;
+            size_t d = (x[at] - lo) >> shift;
+            if (d == b) next[b]++;
+            else swap_records(x, r + next[d]++ * w, w);
+        }
+    size_t start = 0;   /* a bucket of one value of the field (shift 0) is decided by the next fields */
+    for (size_t b = 0; b < nb; b++) {
+        sort_records(s, shift == 0 ? k + 1 : k, r + start * w, end[b] - start);
+        start = end[b];
+    }
+    free(next);
 }
 
 /* A counting record b joins a, the same n-gram: counts add, the first stamp stays. */
@@ -183,7 +234,7 @@ static void combine(const NgramSorter *s, uint32_t *a, const uint32_t *b) {
 
 /* Sort the buffer and, for a counting sorter, fold equal n-grams together. */
 static void sort_buffer(NgramSorter *s) {
-    sort_records(s, s->buf, s->len);
+    sort_records(s, 0, s->buf, s->len);
     if (s->count_at < 0 || s->len == 0) return;
     int w = s->width;
     size_t out = 0;
@@ -203,6 +254,7 @@ void ngram_sorter_init(NgramSorter *s, int n, int width, NgramSortKey key, int s
     s->key = key;
     s->stamp_at = stamp_at;
     s->count_at = count_at;
+    set_key(s);
     s->cap = bytes / ((size_t)width * sizeof *s->buf);
     if (s->cap < 64) s->cap = 64;    /* a budget that small still works, in many runs */
     s->buf = take_buffer(s->cap * (size_t)width * sizeof *s->buf);
@@ -275,6 +327,7 @@ FILE *ngram_sorter_presorted(NgramSorter *s, int n, int width, NgramSortKey key)
     s->width = width;
     s->key = key;
     s->count_at = -1;
+    set_key(s);
     char path[4200];
     ngram_spill_name(path, sizeof path);
     add_run(s, path);
@@ -286,7 +339,7 @@ FILE *ngram_sorter_presorted(NgramSorter *s, int n, int width, NgramSortKey key)
 /* Load run i's next record into its head; 0 at its end. */
 static int advance(NgramMerge *m, int i) {
     size_t w = (size_t)m->s.width;
-    size_t got = fread(m->head + i * w, sizeof *m->head, w, m->f[i]);
+    size_t got = fread_unlocked(m->head + i * w, sizeof *m->head, w, m->f[i]);   /* one reader per file */
     if (got == w) return 1;
     if (got != 0 || ferror(m->f[i])) die("a spill file is truncated or unreadable");
     return 0;

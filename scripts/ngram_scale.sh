@@ -48,7 +48,7 @@ trap 'rm -rf "$work"' EXIT
 # the base corpus, one sentence per line
 {
     sed 's/<unk>/PTBUNK/g' "$data/ptb/ptb.train.txt"
-    cat "$data/bible/words.train.txt"
+    cat "$here/data/cache/bible/words.train.txt"   # made by `make data`, never in NLP_DATA_DIR
     unzip -p "$data/brown/brown.zip" 'brown/c[a-r][0-9]*' |
         awk 'NF { line = ""; for (i = 1; i <= NF; i++) { w = $i; sub(/\/[^\/]*$/, "", w); line = line (i > 1 ? " " : "") tolower(w) } print line }'
 } > "$work/base.txt"

@@ -142,45 +142,55 @@ static int reference_cmp(const void *pa, const void *pb) {
     return 0;
 }
 
+/* LEN records through a sorter of the given order and buffer, against qsort. */
+static void check_sorter_order(NgramSortKey key, size_t buffer_records, uint32_t word_range, Rng *rng) {
+    enum { N = 3, W = 6, LEN = 20000 };   /* words, stamp (2), one more field */
+    uint32_t *ref = xmalloc(LEN * W * sizeof *ref);
+    NgramSorter s;
+    unsigned long runs_before = ngram_spill_runs();
+    ngram_sorter_init(&s, N, W, key, N, -1, buffer_records * W * sizeof(uint32_t));
+    for (int i = 0; i < LEN; i++) {
+        uint32_t *r = ngram_sorter_add(&s), *q = ref + i * W;
+        for (int k = 0; k < N; k++) r[k] = (uint32_t)(rng_uniform(rng) * word_range);
+        r[N] = (uint32_t)((i * 7919) % LEN);   /* distinct stamps */
+        r[N + 1] = 0;
+        r[N + 2] = (uint32_t)i;
+        memcpy(q, r, W * sizeof *q);
+    }
+    ngram_sorter_finish(&s);
+    ck_assert_uint_eq(ngram_spill_runs() - runs_before, (LEN + buffer_records - 1) / buffer_records);
+    ck_assert_int_le(s.nruns, 64);   /* merged down to sort.c's MERGE_FANIN */
+    cmp_sorter = &s;
+    qsort(ref, LEN, W * sizeof *ref, reference_cmp);
+    NgramMerge m;
+    ngram_merge_open(&m, &s);
+    const uint32_t *r;
+    int i = 0;
+    while ((r = ngram_merge_next(&m)) != NULL) {
+        ck_assert_int_lt(i, LEN);
+        ck_assert_int_eq(reference_cmp(r, ref + i * W), 0);   /* in order (ties: any) */
+        if (key == NGRAM_SORT_STAMP) ck_assert_int_eq(r[N + 2], ref[i * W + N + 2]);
+        i++;
+    }
+    ck_assert_int_eq(i, LEN);
+    ngram_merge_close(&m);
+    ngram_sorter_free(&s);
+    free(ref);
+}
+
 START_TEST(test_sorter_orders) {
     scratch_begin("sorter");
     ngram_spill_begin(scratch_at("."));
     Rng rng;
     rng_seed(&rng, 3, 1);
-    enum { N = 3, W = 6, LEN = 5000 };   /* words, stamp (2), one more field */
-    uint32_t *ref = xmalloc(LEN * W * sizeof *ref);
     for (int key = NGRAM_SORT_CONTEXT; key <= NGRAM_SORT_STAMP; key++) {
-        NgramSorter s;
-        unsigned long runs_before = ngram_spill_runs();
-        ngram_sorter_init(&s, N, W, (NgramSortKey)key, N, -1, 64 * W * sizeof(uint32_t));   /* 79 runs */
-        for (int i = 0; i < LEN; i++) {
-            uint32_t *r = ngram_sorter_add(&s), *q = ref + i * W;
-            for (int k = 0; k < N; k++) r[k] = (uint32_t)(rng_uniform(&rng) * 5);   /* many equal words */
-            r[N] = (uint32_t)((i * 7919) % LEN);   /* distinct stamps */
-            r[N + 1] = 0;
-            r[N + 2] = (uint32_t)i;
-            memcpy(q, r, W * sizeof *q);
-        }
-        ngram_sorter_finish(&s);
-        ck_assert_uint_eq(ngram_spill_runs() - runs_before, (LEN + 63) / 64);
-        ck_assert_int_le(s.nruns, 64);   /* the first 64 merged into one run (sort.c's MERGE_FANIN) */
-        cmp_sorter = &s;
-        qsort(ref, LEN, W * sizeof *ref, reference_cmp);
-        NgramMerge m;
-        ngram_merge_open(&m, &s);
-        const uint32_t *r;
-        int i = 0;
-        while ((r = ngram_merge_next(&m)) != NULL) {
-            ck_assert_int_lt(i, LEN);
-            ck_assert_int_eq(reference_cmp(r, ref + i * W), 0);   /* in order (ties: any) */
-            if (key == NGRAM_SORT_STAMP) ck_assert_int_eq(r[N + 2], ref[i * W + N + 2]);
-            i++;
-        }
-        ck_assert_int_eq(i, LEN);
-        ngram_merge_close(&m);
-        ngram_sorter_free(&s);
+        check_sorter_order((NgramSortKey)key, 64, 5, &rng);   /* 313 runs of quicksort, many equal words */
+        /* one run, sorted by radix passes: buckets of one word (range 5, 300), of
+         * many (range 4e9: the passes shift), some long enough for a second pass */
+        check_sorter_order((NgramSortKey)key, 20000, 5, &rng);
+        check_sorter_order((NgramSortKey)key, 20000, 300, &rng);
+        check_sorter_order((NgramSortKey)key, 20000, 4000000000u, &rng);
     }
-    free(ref);
     ngram_spill_end();
     scratch_end();
 }
