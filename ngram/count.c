@@ -441,6 +441,18 @@ static void scan_window(void *ctx, const char *text, size_t len) {
     scan_words(v->all, text, len, v->name, &v->ntokens, &v->nlines);
 }
 
+/* An empty model of cfg's order and estimator, to be counted into. */
+static void begin_model(NgramLm *lm, const NgramTrainConfig *cfg) {
+    if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
+        die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
+    memset(lm, 0, sizeof *lm);
+    lm->order = cfg->order;
+    lm->est = cfg->est;
+    lm->est_known = 1;
+    lm->addk = cfg->addk;
+    lm->char_level = cfg->char_level;
+}
+
 typedef struct {
     SentenceReader r;
     NgramSentenceFn fn;
@@ -453,12 +465,7 @@ static void sentence_window(void *ctx, const char *text, size_t len) {
 }
 
 void ngram_stream_corpus(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, NgramSentenceFn fn, void *ctx) {
-    if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
-        die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
-    memset(lm, 0, sizeof *lm);
-    lm->order = cfg->order;
-    lm->est = cfg->est;
-    lm->est_known = 1;
+    begin_model(lm, cfg);
     VocabScan scan = { .all = vocab_new(VOCAB_WORD), .name = path };
     for_each_window(path, scan_window, &scan);
     if (scan.ntokens == 0) die("%s: the corpus has no words (empty or only blank lines)", path);
@@ -508,14 +515,7 @@ void ngram_check_text(const char *text, size_t len, const char *name) {
 
 /* Count text that has passed the check. */
 static void count_text(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
-    if (cfg->order < 1 || cfg->order > NGRAM_MAX_ORDER)
-        die("order must be between 1 and %d, got %d", NGRAM_MAX_ORDER, cfg->order);
-    memset(lm, 0, sizeof *lm);
-    lm->order = cfg->order;
-    lm->est = cfg->est;
-    lm->est_known = 1;
-    lm->addk = cfg->addk;
-    lm->char_level = cfg->char_level;
+    begin_model(lm, cfg);
     if (cfg->char_level) count_bytes(lm, text, len, name);
     else count_words(lm, cfg, text, len, name);
     lm->has_counts = 1;
