@@ -87,7 +87,7 @@ static const char *usage_train =
     "  ptb-small          Zaremba 2014 small: PTB words, LSTM 2x200, T 20, B 20, U[-0.1,0.1],\n"
     "                     SGD lr 1 halved each epoch after 4, 13 epochs, clip 5, no dropout\n"
     "  ptb-rnn            the same with an Elman RNN, lr 0.1, 6 epochs halving after 3\n"
-    "  ptb-rnnlm          Mikolov's RNNLM (the ladder's RNN rung): one sigmoid layer of 200,\n"
+    "  ptb-rnnlm          Mikolov's RNNLM (the ladder's RNN rung): one sigmoid layer of 400,\n"
     "                     100 sqrt-frequency classes, online SGD lr 0.1 (an update per word),\n"
     "                     BPTT 4 every 10 words, L2 1e-7, the rate halved from the first epoch\n"
     "                     gaining < 0.3%, stopping at the second (--epochs 50: a ceiling)\n"
@@ -215,7 +215,7 @@ static int apply_preset(void *ctx, const char *name) {
     } else if (strcmp(name, "ptb-rnnlm") == 0) {
         /* Mikolov 2011/2012's recipe (rnnlm.h); the hidden size is our choice (README) */
         corpus_paths(o, CORPUS_PTB);
-        t->model = (RnnLmConfig){ .kind = RNN_ELMAN, .E = 200, .H = 200, .L = 1 };
+        t->model = (RnnLmConfig){ .kind = RNN_ELMAN, .E = 400, .H = 400, .L = 1 };
         o->classes = 100;
         t->lr = 0.1f; t->epochs = 50; t->steps = 0; t->seed = 1;
     } else if (strncmp(name, "shakespeare-", 12) == 0 && rnn_kind_parse(name + 12, &kind) == 0) {
@@ -415,7 +415,7 @@ static int cmd_lm_train(int argc, char **argv) {
     return 0;
 }
 
-/* lm-eval of a saved RNNLM: FILE (or the corpus's test split), from s = 1. */
+/* lm-eval of a saved RNNLM: FILE (or the corpus's test split), from s = 0.1. */
 static int cmd_rnnlm_eval(const Options *o, const char *file) {
     Rnnlm m;
     Vocab *v;

@@ -137,7 +137,7 @@ void rnnlm_step_free(RnnlmStep *st) {
 }
 
 void rnnlm_reset(const Rnnlm *m, RnnlmStep *st) {
-    for (int i = 0; i < m->cfg.H; i++) st->s[i] = 1.0f;
+    for (int i = 0; i < m->cfg.H; i++) st->s[i] = 0.1f;
 }
 
 /* ------------------------------------------------------------ forward */

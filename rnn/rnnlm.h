@@ -39,8 +39,9 @@
  *     (the toolkit's gradient_cutoff);
  *   - L2 regularisation beta (1e-7) shrinks the weights a step updates,
  *     every tenth word, as the toolkit does to save time;
- *   - the state starts each pass (and each evaluation) at s = 1, as the
- *     toolkit's netReset, and is carried across sentences: </s> is a word.
+ *   - each pass (training, validation, test) starts from s = 0.1 in every
+ *     unit, as the toolkit's netFlush, and the state is carried across
+ *     sentences: </s> is a word.
  * Gradients here are dL/dtheta for L = -log P (the toolkit's "error" is the
  * negative of it), and every backward function ACCUMULATES alpha * gradient
  * into its targets: alpha = 1 into a gradient buffer for a check, alpha =
@@ -106,7 +107,7 @@ int rnnlm_set_classes(Rnnlm *m);
 
 void rnnlm_step_build(RnnlmStep *st, const Rnnlm *m);
 void rnnlm_step_free(RnnlmStep *st);
-/* The state every pass starts from: s = 1 (the toolkit's netReset). */
+/* The state every pass starts from: s = 0.1 (the toolkit's netFlush). */
 void rnnlm_reset(const Rnnlm *m, RnnlmStep *st);
 
 /* ------------------------------------------------------------ forward */
@@ -143,7 +144,7 @@ void rnnlm_bptt(const Rnnlm *m, float *dU, float *dW, const int *word, const flo
 
 /* ------------------------------------------------------------ use */
 
-/* Mean nats per predicted token of stream[0..n) (n-1 predictions), from s = 1. */
+/* Mean nats per predicted token of stream[0..n) (n-1 predictions), from s = 0.1. */
 double rnnlm_evaluate(const Rnnlm *m, const int *stream, size_t n);
 
 /* Save DIR/model.ckpt (stage "rnnlm") and DIR/vocab.txt. */

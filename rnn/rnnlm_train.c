@@ -11,7 +11,7 @@
 
 void rnnlm_train_defaults(RnnlmTrainOptions *o) {
     memset(o, 0, sizeof *o);
-    o->model = (RnnlmConfig){ .V = 0, .H = 200, .C = 100 };
+    o->model = (RnnlmConfig){ .V = 0, .H = 400, .C = 100 };
     o->sqrt_classes = 1;
     o->bptt = 4; o->block = 10;
     o->lr = 0.1f; o->beta = 1e-7f;
@@ -57,7 +57,7 @@ static void window_free(Window *w) {
     free(w->word); free(w->s); free(w->ds); free(w->dz); free(w->carry);
 }
 
-/* The state a pass starts from (s = 1), no steps held. */
+/* The state a pass starts from (s = 0.1), no steps held. */
 static void window_reset(Window *w, const Rnnlm *m, RnnlmStep *st) {
     rnnlm_reset(m, st);
     memcpy(w->s, st->s, (size_t)m->cfg.H * sizeof(float));
