@@ -54,7 +54,7 @@ typedef struct {
     int classes;              /* 0: the minibatched models of lm.h */
     int bptt, bptt_block;     /* 0: rnnlm.h's defaults (4, 10) */
     float beta;               /* --l2; -1: the default 1e-7 */
-    int freq_classes;         /* bin by frequency, not sqrt-frequency */
+    int class_bins;           /* index into class_bin_names: the mass the classes share */
     long max_words;           /* --max-words: train on a prefix (screening) */
 } Options;
 
@@ -88,7 +88,7 @@ static const char *usage_train =
     "                     SGD lr 1 halved each epoch after 4, 13 epochs, clip 5, no dropout\n"
     "  ptb-rnn            the same with an Elman RNN, lr 0.1, 6 epochs halving after 3\n"
     "  ptb-rnnlm          Mikolov's RNNLM (the ladder's RNN rung): one sigmoid layer of 400,\n"
-    "                     100 sqrt-frequency classes, online SGD lr 0.1 (an update per word),\n"
+    "                     100 frequency classes, online SGD lr 0.1 (an update per word),\n"
     "                     BPTT 4 every 10 words, L2 1e-7, the rate halved from the first epoch\n"
     "                     gaining < 0.3%, stopping at the second (--epochs 50: a ceiling)\n"
     "  shakespeare-lstm   Tiny Shakespeare chars, LSTM 2x128, T 50, B 50, Adam 2e-3, 2000 steps\n"
@@ -112,17 +112,18 @@ static const char *usage_train =
     "  --plateau          Mikolov's RNNLM schedule instead of --lr-decay/--decay-start: an epoch\n"
     "                     that worsens validation is undone; after the first epoch gaining < 0.3%\n"
     "                     the rate halves every epoch; the second such epoch stops (--epochs: a ceiling)\n"
+    "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
+    "  --eval-tokens N    validate on the first N tokens only (default all)\n"
+    "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n"
     "Mikolov's RNNLM (rnn/rnnlm.h), chosen by --classes; needs --cell rnn --layers 1, no dropout:\n"
     "  --classes N        output factored through N frequency classes (1 = a full softmax)\n"
-    "  --freq-classes     bin by frequency (Mikolov 2011) instead of sqrt-frequency (the toolkit)\n"
+    "  --class-bins freq|sqrt (freq)   equal shares of frequency (Mikolov 2011) or of its\n"
+    "                     square root (the toolkit's default)\n"
     "  --bptt N (4)       steps back through time   --bptt-block N (10) words between BPTT updates\n"
     "  --l2 B (1e-7)      L2 penalty (every tenth word)   --max-words N   train on the first N words\n"
     "  --hidden, --lr, --epochs (a ceiling), --seed, --eval-tokens, --out as above; --batch,\n"
     "  --context, --optimizer, --clip, --init do not apply (online SGD; each backpropagated\n"
     "  gradient entry is clipped to 15). Give --lr 0.1 --epochs 50 without the preset.\n"
-    "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
-    "  --eval-tokens N    validate on the first N tokens only (default all)\n"
-    "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n"
     "Under mpirun (a `make MPI=1` build) the ranks share the B streams: --batch must divide\n"
     "by their number, each carries its B/n rows, one all-reduce of the gradients a step;\n"
     "rank 0 validates and writes (gpt/SCALING.md).\n";
@@ -237,6 +238,7 @@ static int apply_preset(void *ctx, const char *name) {
 
 static const char *const cell_names[] = { "rnn", "lstm", "gru", "elman", NULL };   /* elman = rnn */
 static const char *const optimizer_names[] = { "sgd", "adam", NULL };   /* RnnLmTrainOptions.optimizer */
+static const char *const class_bin_names[] = { "freq", "sqrt", NULL };  /* Options.class_bins */
 
 /* The options of every LM command (common/cli.h: --preset first, then the
  * flags in order); returns how many files follow them, moved to argv[1..].
@@ -284,7 +286,7 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
         CLI_OPT("prime", CLI_STRING, &o->prime, 0, 0),
         CLI_OPT("quick", CLI_FLAG, &o->quick, 0, 0),
         CLI_OPT("classes", CLI_INT, &o->classes, 1, 1 << 30),
-        CLI_OPT("freq-classes", CLI_FLAG, &o->freq_classes, 0, 0),
+        { .name = "class-bins", .type = CLI_CHOICE, .dst = &o->class_bins, .choices = class_bin_names },
         CLI_OPT("bptt", CLI_INT, &o->bptt, 1, 10000),
         CLI_OPT("bptt-block", CLI_INT, &o->bptt_block, 1, 10000),
         CLI_OPT("l2", CLI_FLOAT, &o->beta, 0, 1),
@@ -361,11 +363,12 @@ static void print_rnnlm_result(const Rnnlm *m, const char *data, const char *spl
 
 /* lm-train --classes N: Mikolov's RNNLM, online (rnnlm.h). */
 static int cmd_rnnlm_train(const Options *o, RnnLmData *d) {
+    if (dist_size() > 1) usage_error("--classes trains online in one process: run it without mpirun");
     RnnlmTrainOptions r;
     rnnlm_train_defaults(&r);
     r.model.H = o->lm.model.H;
     r.model.C = o->classes;
-    r.sqrt_classes = !o->freq_classes;
+    r.sqrt_classes = o->class_bins == 1;
     if (o->bptt > 0) r.bptt = o->bptt;
     if (o->bptt_block > 0) r.block = o->bptt_block;
     if (o->beta >= 0.0f) r.beta = o->beta;

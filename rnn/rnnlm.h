@@ -20,9 +20,9 @@
  * 10,000. One class (C = 1) is the ordinary full softmax.
  *
  * Classes by frequency binning (Extensions, sec. 3): words sorted by count
- * (most frequent first) are cut into C consecutive bins of equal mass, where
- * the toolkit's default mass is sqrt(count / total) (its "-old-classes" uses
- * count / total, as the paper describes). Frequent words get small classes of
+ * (most frequent first) are cut into C consecutive bins of equal mass, the
+ * mass being count / total as the paper describes (the toolkit's
+ * "-old-classes"), or sqrt(count / total), the toolkit's default. Frequent words get small classes of
  * their own, rare words share large ones. The class of every word travels
  * with the weights (the (V) tensor "word_class", whole numbers), so a saved
  * model needs no counts to be read back. Y's rows are kept in class order
@@ -163,7 +163,7 @@ char *rnnlm_sample(const Rnnlm *m, const Vocab *v, const char *prime, int n, con
 
 typedef struct {
     RnnlmConfig model;    /* V is set from the corpus */
-    int sqrt_classes;     /* 1: classes of equal sqrt-frequency mass (the toolkit's default) */
+    int sqrt_classes;     /* 1: classes of equal sqrt-frequency mass (the toolkit's default); 0: frequency (the paper) */
     int bptt, block;      /* -bptt and -bptt-block */
     float lr, beta;       /* alpha (0.1) and the L2 penalty (1e-7) */
     long epochs;          /* a ceiling: the schedule stops the run */

@@ -12,7 +12,7 @@
 void rnnlm_train_defaults(RnnlmTrainOptions *o) {
     memset(o, 0, sizeof *o);
     o->model = (RnnlmConfig){ .V = 0, .H = 400, .C = 100 };
-    o->sqrt_classes = 1;
+    o->sqrt_classes = 0;
     o->bptt = 4; o->block = 10;
     o->lr = 0.1f; o->beta = 1e-7f;
     o->epochs = 50;
