@@ -18,18 +18,33 @@ static int blas_threads = 1;   /* what OpenBLAS is set to right now */
  * products above. */
 #define MATMUL_PARALLEL_MIN_MACS (1 << 22)
 
-void matmul(int ta, int tb, int M, int N, int K,
-            float alpha, const float *A, const float *B, float beta, float *C) {
-    int want = (double)M * N * K < MATMUL_PARALLEL_MIN_MACS ? 1 : n_threads;
+/* One thread for the products below MATMUL_PARALLEL_MIN_MACS, n_threads above. */
+static void use_threads_for(double macs) {
+    int want = macs < MATMUL_PARALLEL_MIN_MACS ? 1 : n_threads;
     if (want != blas_threads) {
         openblas_set_num_threads(want);
         blas_threads = want;
     }
+}
+
+void matmul(int ta, int tb, int M, int N, int K,
+            float alpha, const float *A, const float *B, float beta, float *C) {
+    use_threads_for((double)M * N * K);
     /* Row-major leading dimensions: the stored row length of each matrix. */
     int lda = ta ? M : K;
     int ldb = tb ? K : N;
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, N);
+}
+
+void matvec(int ta, int rows, int cols, float alpha, const float *A, const float *x, float beta, float *y) {
+    use_threads_for(0);
+    cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
+}
+
+void outer_add(int rows, int cols, float alpha, const float *x, const float *y, float *A) {
+    use_threads_for(0);
+    cblas_sger(CblasRowMajor, rows, cols, alpha, x, 1, y, 1, A, cols);
 }
 
 void openmp_wait_passively(char **argv) {

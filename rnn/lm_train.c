@@ -360,26 +360,31 @@ static void log_row(Metrics *log, const char *split, long step, const Progress *
     metrics_write(log);
 }
 
+int rnn_plateau_epoch(RnnPlateau *p, double valid, int *better) {
+    int small_gain = valid * RNN_PLATEAU_MIN_GAIN > p->prev, stop = small_gain && p->halving;
+    *better = valid < p->best;
+    if (*better) p->best = valid;
+    if (small_gain) p->halving = 1;
+    if (p->halving) p->lr *= 0.5f;
+    p->prev = valid;
+    return stop;
+}
+
+void rnn_plateau_say(long epoch, int better, int stop, int halving) {
+    fprintf(stderr, "rnn: epoch %ld %s; %s\n", epoch, better ? "kept" : "made validation worse: undone",
+            stop ? "a second epoch gained less than 0.3%: stopping" : halving ? "the rate halves" : "same rate");
+}
+
 /* Mikolov's schedule after an epoch whose validation loss is valid
  * (lm_train.h): keep the epoch or undo it, then set the next epoch's rate.
  * Returns 1 when the run should end. */
-#define PLATEAU_MIN_GAIN 1.003   /* the rnnlm toolkit's -min-improvement */
 static int plateau_epoch_end(RnnLm *m, ParamSnapshot *best, Progress *p, double valid, int quiet) {
-    int small_gain = valid * PLATEAU_MIN_GAIN > p->prev_valid, stop = small_gain && p->halving;
-    int better = valid < p->best_valid;
-    if (better) {
-        p->best_valid = valid;
-        params_snapshot_take(best, &m->pt);
-    } else {
-        params_snapshot_restore(best, &m->pt);
-    }
-    if (small_gain) p->halving = 1;
-    if (p->halving) p->plateau_lr *= 0.5f;
-    p->prev_valid = valid;
-    if (!quiet)
-        fprintf(stderr, "rnn: epoch %ld %s; %s\n", p->step / p->per_epoch,
-                better ? "kept" : "made validation worse: undone",
-                stop ? "a second epoch gained less than 0.3%: stopping" : p->halving ? "the rate halves" : "same rate");
+    RnnPlateau pl = { p->plateau_lr, p->best_valid, p->prev_valid, p->halving };
+    int better, stop = rnn_plateau_epoch(&pl, valid, &better);
+    if (better) params_snapshot_take(best, &m->pt);
+    else params_snapshot_restore(best, &m->pt);
+    p->plateau_lr = pl.lr; p->best_valid = pl.best; p->prev_valid = pl.prev; p->halving = pl.halving;
+    if (!quiet) rnn_plateau_say(p->step / p->per_epoch, better, stop, p->halving);
     return stop;
 }
 

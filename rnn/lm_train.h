@@ -98,6 +98,21 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o);
  * most max_tokens when > 0), B = 1, chunks of T. */
 double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_tokens);
 
+/* Mikolov's schedule (`plateau` above), shared with rnnlm.h's trainer: after
+ * an epoch with validation loss `valid`, *better says whether it beat the best
+ * so far (keep it; otherwise the caller undoes it), lr halves once halving
+ * has begun, and the return value is 1 when the run should stop. */
+#define RNN_PLATEAU_MIN_GAIN 1.003   /* the rnnlm toolkit's -min-improvement */
+typedef struct {
+    float lr;          /* the rate of the coming epoch */
+    double best;       /* the kept model's validation loss (INFINITY at first) */
+    double prev;       /* the last epoch's (INFINITY at first) */
+    int halving;       /* 1 once an epoch has gained less than 0.3% */
+} RnnPlateau;
+int rnn_plateau_epoch(RnnPlateau *p, double valid, int *better);
+/* The line a run prints about that decision. */
+void rnn_plateau_say(long epoch, int better, int stop, int halving);
+
 /* Save / load a model with its vocabulary: DIR/model.ckpt and DIR/vocab.txt. */
 void rnn_lm_save(const RnnLm *m, const Vocab *v, const char *dir, long step, int with_optimizer);
 /* Load DIR/model.ckpt (or a .ckpt path, vocab beside it) or die with a message. */

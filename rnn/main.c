@@ -2,6 +2,7 @@
  * main.c -- the `rnn` command line (Chapter 3: from DNN to CNN to RNN).
  *
  *   rnn lm-train --preset ptb-small            Zaremba et al. 2014, small (ends with RESULT)
+ *   rnn lm-train --preset ptb-rnnlm            Mikolov's RNNLM: classes, online SGD (ends with RESULT)
  *   rnn lm-train --corpus bible-chars --steps 500 --out runs/rnn/bible
  *   rnn lm-eval --model runs/rnn/bible data/cache/bible/chars.test.txt
  *   rnn sample --model runs/rnn/bible --n 300 --temperature 0.8
@@ -27,6 +28,7 @@
 #include "rnn/elmo_cli.h"
 #include "rnn/gradnorm.h"
 #include "rnn/lm_train.h"
+#include "rnn/rnnlm.h"
 #include "util.h"
 
 /* Everything a command can be told; each command reads the fields it needs. */
@@ -48,6 +50,12 @@ typedef struct {
     const char *train, *valid, *test;
     int char_flag;            /* --char */
     long epochs, steps;       /* -1: not given */
+    /* Mikolov's RNNLM (rnnlm.h), chosen by --classes N > 0 */
+    int classes;              /* 0: the minibatched models of lm.h */
+    int bptt, bptt_block;     /* 0: rnnlm.h's defaults (4, 10) */
+    float beta;               /* --l2; -1: the default 1e-7 */
+    int class_bins;           /* index into class_bin_names: the mass the classes share */
+    long max_words;           /* --max-words: train on a prefix (screening) */
 } Options;
 
 static const char *usage_main =
@@ -79,7 +87,10 @@ static const char *usage_train =
     "  ptb-small          Zaremba 2014 small: PTB words, LSTM 2x200, T 20, B 20, U[-0.1,0.1],\n"
     "                     SGD lr 1 halved each epoch after 4, 13 epochs, clip 5, no dropout\n"
     "  ptb-rnn            the same with an Elman RNN, lr 0.1, 6 epochs halving after 3\n"
-    "                     (Mikolov's RNNLM rung)\n"
+    "  ptb-rnnlm          Mikolov's RNNLM (the ladder's RNN rung): one sigmoid layer of 400,\n"
+    "                     100 frequency classes, online SGD lr 0.1 (an update per word),\n"
+    "                     BPTT 4 every 10 words, L2 1e-7, the rate halved from the first epoch\n"
+    "                     gaining < 0.3%, stopping at the second (--epochs 50: a ceiling)\n"
     "  shakespeare-lstm   Tiny Shakespeare chars, LSTM 2x128, T 50, B 50, Adam 2e-3, 2000 steps\n"
     "  shakespeare-gru    the same with a GRU\n"
     "  shakespeare-rnn    the same with an Elman RNN\n"
@@ -104,6 +115,15 @@ static const char *usage_train =
     "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
     "  --eval-tokens N    validate on the first N tokens only (default all)\n"
     "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n"
+    "Mikolov's RNNLM (rnn/rnnlm.h), chosen by --classes; needs --cell rnn --layers 1, no dropout:\n"
+    "  --classes N        output factored through N frequency classes (1 = a full softmax)\n"
+    "  --class-bins freq|sqrt (freq)   equal shares of frequency (Mikolov 2011) or of its\n"
+    "                     square root (the toolkit's default)\n"
+    "  --bptt N (4)       steps back through time   --bptt-block N (10) words between BPTT updates\n"
+    "  --l2 B (1e-7)      L2 penalty (every tenth word)   --max-words N   train on the first N words\n"
+    "  --hidden, --lr, --epochs (a ceiling), --seed, --eval-tokens, --out as above; --batch,\n"
+    "  --context, --optimizer, --clip, --init do not apply (online SGD; each backpropagated\n"
+    "  gradient entry is clipped to 15). Give --lr 0.1 --epochs 50 without the preset.\n"
     "Under mpirun (a `make MPI=1` build) the ranks share the B streams: --batch must divide\n"
     "by their number, each carries its B/n rows, one all-reduce of the gradients a step;\n"
     "rank 0 validates and writes (gpt/SCALING.md).\n";
@@ -193,6 +213,12 @@ static int apply_preset(void *ctx, const char *name) {
         t->epochs = elman ? 6 : 13;
         t->optimizer = 0; t->lr = elman ? 0.1f : 1.0f; t->decay = 0.5f; t->decay_start = elman ? 3 : 4;
         t->clip = 5.0f; t->time_sum = 1; t->eval_T = 35; t->log_every = 100;
+    } else if (strcmp(name, "ptb-rnnlm") == 0) {
+        /* Mikolov 2011/2012's recipe (rnnlm.h); the hidden size is our choice (README) */
+        corpus_paths(o, CORPUS_PTB);
+        t->model = (RnnLmConfig){ .kind = RNN_ELMAN, .E = 400, .H = 400, .L = 1 };
+        o->classes = 100;
+        t->lr = 0.1f; t->epochs = 50; t->steps = 0; t->seed = 1;
     } else if (strncmp(name, "shakespeare-", 12) == 0 && rnn_kind_parse(name + 12, &kind) == 0) {
         corpus_paths(o, CORPUS_SHAKESPEARE);
         t->model.kind = kind;
@@ -212,6 +238,7 @@ static int apply_preset(void *ctx, const char *name) {
 
 static const char *const cell_names[] = { "rnn", "lstm", "gru", "elman", NULL };   /* elman = rnn */
 static const char *const optimizer_names[] = { "sgd", "adam", NULL };   /* RnnLmTrainOptions.optimizer */
+static const char *const class_bin_names[] = { "freq", "sqrt", NULL };  /* Options.class_bins */
 
 /* The options of every LM command (common/cli.h: --preset first, then the
  * flags in order); returns how many files follow them, moved to argv[1..].
@@ -223,6 +250,7 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
     o->sampler = (SamplerConfig){ .temperature = 0.8f, .top_k = 0, .top_p = 1.0f };
     o->corpus = o->cell = -1;
     o->epochs = o->steps = -1;
+    o->beta = -1.0f;
     const CliOption opts[] = {
         { .name = "corpus", .type = CLI_CHOICE, .dst = &o->corpus, .choices = corpus_names },
         { .name = "train", .type = CLI_STRING, .dst = &o->train, .alias = "data" },
@@ -257,10 +285,16 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
         CLI_OPT("top-p", CLI_FLOAT, &o->sampler.top_p, 0, 1),
         CLI_OPT("prime", CLI_STRING, &o->prime, 0, 0),
         CLI_OPT("quick", CLI_FLAG, &o->quick, 0, 0),
+        CLI_OPT("classes", CLI_INT, &o->classes, 1, 1 << 30),
+        { .name = "class-bins", .type = CLI_CHOICE, .dst = &o->class_bins, .choices = class_bin_names },
+        CLI_OPT("bptt", CLI_INT, &o->bptt, 1, 10000),
+        CLI_OPT("bptt-block", CLI_INT, &o->bptt_block, 1, 10000),
+        CLI_OPT("l2", CLI_FLOAT, &o->beta, 0, 1),
+        CLI_OPT("max-words", CLI_LONG, &o->max_words, 1, 1e12),
         CLI_END
     };
     CliSpec spec = { .usage = usage, .options = opts, .preset = apply_preset, .ctx = o,
-                     .presets = "ptb-small, ptb-rnn, shakespeare-lstm, shakespeare-gru, shakespeare-rnn, bible-chars" };
+                     .presets = "ptb-small, ptb-rnn, ptb-rnnlm, shakespeare-lstm, shakespeare-gru, shakespeare-rnn, bible-chars" };
     int nfiles = cli_parse(&spec, argc, argv);
     if (nfiles > max_files) usage_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[max_files + 1]);
     /* a corpus, then your own files, each replacing what came before */
@@ -279,6 +313,9 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
     if (o->epochs > 0) t->epochs = o->epochs;
     if (o->steps >= 0) t->steps = o->steps;
     else if (o->epochs > 0) t->steps = 0;
+    if (o->classes > 0 && (t->model.kind != RNN_ELMAN || t->model.L != 1 || t->model.dropout > 0.0f))
+        usage_error("--classes trains Mikolov's RNNLM: one sigmoid layer, so --cell rnn --layers 1 and no --dropout");
+    if (o->classes > 0 && t->resume) usage_error("--classes: the RNNLM's online training cannot --resume");
     sampler_check(&o->sampler);
     if (o->threads > 0) set_threads(o->threads);
     return nfiles;
@@ -309,6 +346,54 @@ static void print_result(const RnnLm *m, const char *data, const char *split, si
     result_end();
 }
 
+/* The RESULT line of an RNNLM (params: its weights, not the word classes). */
+static void print_rnnlm_result(const Rnnlm *m, const char *data, const char *split, size_t tokens, double loss,
+                               double valid) {
+    result_begin("rnn");
+    result_str("model", "rnnlm");
+    result_str("data", data);
+    result_str("split", split);
+    result_int("tokens", (long long)tokens);
+    result_num("loss", loss, 4);
+    result_num("ppl", exp(loss), 2);
+    if (!isnan(valid)) result_num("valid_ppl", exp(valid), 2);
+    result_int("params", (long long)(params_count(&m->pt) - (size_t)m->cfg.V));
+    result_end();
+}
+
+/* lm-train --classes N: Mikolov's RNNLM, online (rnnlm.h). */
+static int cmd_rnnlm_train(const Options *o, RnnLmData *d) {
+    if (dist_size() > 1) usage_error("--classes trains online in one process: run it without mpirun");
+    RnnlmTrainOptions r;
+    rnnlm_train_defaults(&r);
+    r.model.H = o->lm.model.H;
+    r.model.C = o->classes;
+    r.sqrt_classes = o->class_bins == 1;
+    if (o->bptt > 0) r.bptt = o->bptt;
+    if (o->bptt_block > 0) r.block = o->bptt_block;
+    if (o->beta >= 0.0f) r.beta = o->beta;
+    r.lr = o->lm.lr;
+    r.epochs = o->lm.epochs;
+    r.max_words = o->max_words;
+    r.eval_tokens = o->lm.eval_tokens;
+    r.seed = o->lm.seed;
+    r.out = o->lm.out;
+    r.quiet = o->lm.quiet;
+    Rnnlm m;
+    double valid = rnnlm_train(&m, d->vocab, d->split[SPLIT_TRAIN], d->len[SPLIT_TRAIN], d->split[SPLIT_VALID],
+                               d->len[SPLIT_VALID], &r);
+    const char *name = o->name ? o->name : "custom";
+    if (d->split[SPLIT_TEST]) {
+        double loss = rnnlm_evaluate(&m, d->split[SPLIT_TEST], d->len[SPLIT_TEST]);
+        print_rnnlm_result(&m, name, "test", d->len[SPLIT_TEST] - 1, loss, valid);
+    } else {
+        print_rnnlm_result(&m, name, "valid", d->len[SPLIT_VALID] - 1, valid, NAN);
+    }
+    rnnlm_free(&m);
+    rnn_lm_data_free(d);
+    return 0;
+}
+
 static int cmd_lm_train(int argc, char **argv) {
     Options o = {0};
     parse(&o, argc, argv, usage_train, 0);
@@ -317,6 +402,7 @@ static int cmd_lm_train(int argc, char **argv) {
     if (!o.lm.quiet)
         fprintf(stderr, "rnn: %s %zu train tokens, vocabulary %d\n", o.char_level ? "chars" : "words",
                 d.len[SPLIT_TRAIN], d.vocab->size);
+    if (o.classes > 0) return cmd_rnnlm_train(&o, &d);
     RnnLm m;
     double valid = rnn_lm_train(&m, &d, &o.lm);
     const char *name = o.name ? o.name : "custom";
@@ -332,10 +418,32 @@ static int cmd_lm_train(int argc, char **argv) {
     return 0;
 }
 
+/* lm-eval of a saved RNNLM: FILE (or the corpus's test split), from s = 0.1. */
+static int cmd_rnnlm_eval(const Options *o, const char *file) {
+    Rnnlm m;
+    Vocab *v;
+    rnnlm_load(&m, &v, o->model);
+    const char *path = file ? file : split_file(o, SPLIT_TEST);
+    if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
+    size_t len, n;
+    char *text = text_load(path, &len);
+    int *ids = rnn_lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
+    free(text);
+    if (n < 2) die("'%s': needs at least two tokens to score", path);
+    double loss = rnnlm_evaluate(&m, ids, n);
+    int corpus = o->name && !file;
+    print_rnnlm_result(&m, corpus ? o->name : path, corpus ? "test" : "file", n - 1, loss, NAN);
+    free(ids);
+    vocab_free(v);
+    rnnlm_free(&m);
+    return 0;
+}
+
 static int cmd_lm_eval(int argc, char **argv) {
     Options o = {0};
     int nfiles = parse(&o, argc, argv, usage_eval, 1);
     if (!o.model) usage_error("lm-eval needs --model DIR");
+    if (rnnlm_is_checkpoint(o.model)) return cmd_rnnlm_eval(&o, nfiles ? argv[1] : NULL);
     RnnLm m;
     Vocab *v;
     rnn_lm_load(&m, &v, o.model, NULL);
@@ -358,6 +466,17 @@ static int cmd_sample(int argc, char **argv) {
     Options o = {0};
     parse(&o, argc, argv, usage_sample, 0);
     if (!o.model) usage_error("sample needs --model DIR");
+    if (rnnlm_is_checkpoint(o.model)) {
+        Rnnlm r;
+        Vocab *v;
+        rnnlm_load(&r, &v, o.model);
+        char *text = rnnlm_sample(&r, v, o.prime, (int)o.count, &o.sampler, o.lm.seed);
+        printf("%s\n", text);
+        free(text);
+        vocab_free(v);
+        rnnlm_free(&r);
+        return 0;
+    }
     RnnLm m;
     Vocab *v;
     rnn_lm_load(&m, &v, o.model, NULL);

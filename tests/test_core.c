@@ -1,4 +1,4 @@
-/* test_core.c -- the parameter table, the RNG, the matmul wrapper and util's parsers. */
+/* test_core.c -- the parameter table, the RNG, the matmul wrappers and util's parsers. */
 #include "checkpoint.h"
 #include "gradcheck.h"
 #include "harness.h"
@@ -159,6 +159,30 @@ START_TEST(test_matmul_all_transposes) {
             for (int i = 0; i < 35; i++) want[i] *= 1.5f;
             ck_assert(check_tensor("matmul accumulate", C, want, 35, 1e-5f));
         }
+}
+END_TEST
+
+/* matvec and outer_add are matmul with one side a vector: the same products. */
+START_TEST(test_matvec_and_outer_add) {
+    const int M = 7, K = 9;
+    float A[63], x[9], y[7], want[9], outer[63];
+    Rng r;
+    rng_seed(&r, 12, 0);
+    rng_fill_normal(&r, A, 63, 0, 1);
+    rng_fill_normal(&r, x, 9, 0, 1);
+    naive(0, 0, M, 1, K, A, x, want);                       /* A x */
+    matvec(0, M, K, 1.0f, A, x, 0.0f, y);
+    ck_assert(check_tensor("matvec", y, want, 7, 1e-5f));
+    float back[9];
+    naive(1, 0, K, 1, M, A, y, want);                       /* A^T y */
+    for (int i = 0; i < 9; i++) back[i] = 1.0f;
+    matvec(1, M, K, 2.0f, A, y, 1.0f, back);                /* 1 + 2 A^T y */
+    for (int i = 0; i < 9; i++) want[i] = 1.0f + 2.0f * want[i];
+    ck_assert(check_tensor("matvec transposed, accumulated", back, want, 9, 1e-4f));
+    naive(0, 0, M, K, 1, y, x, outer);                      /* y x^T */
+    for (int i = 0; i < 63; i++) outer[i] = A[i] - 0.5f * outer[i];
+    outer_add(M, K, -0.5f, y, x, A);
+    ck_assert(check_tensor("outer_add", A, outer, 63, 1e-5f));
 }
 END_TEST
 
@@ -494,6 +518,7 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_rng_distributions);
     tcase_add_test(tc, test_rng_shuffle_is_permutation);
     tcase_add_test(tc, test_matmul_all_transposes);
+    tcase_add_test(tc, test_matvec_and_outer_add);
     tcase_add_test(tc, test_threads_setting);
     tcase_add_test(tc, test_median_high);
     tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);

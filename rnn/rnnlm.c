@@ -1,0 +1,346 @@
+/* rnnlm.c -- Mikolov's RNNLM: classes, forward, backward, evaluation, files. See rnnlm.h. */
+#include "rnn/rnnlm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "matmul.h"
+#include "ops.h"
+#include "rng.h"
+#include "util.h"
+
+#define STAGE "rnnlm"
+
+/* ------------------------------------------------------------ model */
+
+void rnnlm_build(Rnnlm *m, const RnnlmConfig *cfg) {
+    if (cfg->V < 2 || cfg->H < 1) die("rnnlm: vocabulary (>= 2) and hidden size (>= 1) must be positive");
+    if (cfg->C < 1 || cfg->C > cfg->V)
+        die("rnnlm: --classes must be in 1..%d (the vocabulary size), got %d", cfg->V, cfg->C);
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    int V = cfg->V, H = cfg->H, C = cfg->C;
+    params_init(&m->pt);
+    params_add(&m->pt, "U", 2, V, H);
+    params_add(&m->pt, "W", 2, H, H);
+    params_add(&m->pt, "X", 2, C, H);
+    params_add(&m->pt, "Y", 2, V, H);
+    params_add(&m->pt, "word_class", 1, V);
+    params_alloc(&m->pt);
+    m->U = params_get(&m->pt, "U"); m->gU = params_grad(&m->pt, "U");
+    m->W = params_get(&m->pt, "W"); m->gW = params_grad(&m->pt, "W");
+    m->X = params_get(&m->pt, "X"); m->gX = params_grad(&m->pt, "X");
+    m->Y = params_get(&m->pt, "Y"); m->gY = params_grad(&m->pt, "Y");
+    m->word_class = params_get(&m->pt, "word_class");
+    m->cls = xmalloc((size_t)V * sizeof(int));
+    m->row = xmalloc((size_t)V * sizeof(int));
+    m->word_at = xmalloc((size_t)V * sizeof(int));
+    m->class_first = xmalloc((size_t)(C + 1) * sizeof(int));
+    /* until binned: every word in class 0 (only valid when C = 1) */
+    if (C == 1) rnnlm_set_classes(m);
+}
+
+void rnnlm_free(Rnnlm *m) {
+    params_free(&m->pt);
+    free(m->cls); free(m->row); free(m->word_at); free(m->class_first);
+    memset(m, 0, sizeof *m);
+}
+
+void rnnlm_init(Rnnlm *m, uint64_t seed) {
+    Rng r;
+    rng_seed(&r, seed, 1);
+    size_t n = m->pt.total - (size_t)m->cfg.V;   /* every weight; word_class is last */
+    for (size_t i = 0; i < n; i++)
+        m->pt.values[i] = (rng_uniform(&r) - 0.5f) * 0.2f + (rng_uniform(&r) - 0.5f) * 0.2f +
+                          (rng_uniform(&r) - 0.5f) * 0.2f;
+}
+
+/* ------------------------------------------------------------ classes */
+
+static const long *sort_counts;   /* qsort's view of the counts being sorted */
+
+/* Most frequent first; equal counts by id, so the binning is deterministic. */
+static int by_count(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    if (sort_counts[x] != sort_counts[y]) return sort_counts[x] > sort_counts[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+void rnnlm_bin_classes(Rnnlm *m, const long *counts, int sqrt_mass) {
+    int V = m->cfg.V, C = m->cfg.C;
+    int *order = xmalloc((size_t)V * sizeof(int));
+    for (int w = 0; w < V; w++) order[w] = w;
+    sort_counts = counts;
+    qsort(order, (size_t)V, sizeof(int), by_count);
+    double total = 0.0, mass_sum = 0.0;
+    for (int w = 0; w < V; w++) total += (double)counts[w];
+    if (total <= 0) die("rnnlm: no word has a count to bin the classes by");
+    for (int w = 0; w < V; w++) mass_sum += sqrt_mass ? sqrt(counts[w] / total) : counts[w] / total;
+    /* Walk down the sorted words with the running share of the mass; the
+     * class moves on when the share passes its next 1/C, or when the words
+     * left are just enough to give each remaining class one. */
+    double share = 0.0;
+    int c = 0;
+    for (int i = 0; i < V; i++) {
+        int w = order[i];
+        share += (sqrt_mass ? sqrt(counts[w] / total) : counts[w] / total) / mass_sum;
+        m->word_class[w] = (float)c;
+        int words_left = V - 1 - i, classes_left = C - 1 - c;
+        if (c < C - 1 && (share > (double)(c + 1) / C || words_left <= classes_left)) c++;
+    }
+    free(order);
+    if (rnnlm_set_classes(m)) die("rnnlm: binning left a class empty");
+}
+
+int rnnlm_set_classes(Rnnlm *m) {
+    int V = m->cfg.V, C = m->cfg.C;
+    memset(m->class_first, 0, (size_t)(C + 1) * sizeof(int));
+    for (int w = 0; w < V; w++) {
+        float f = m->word_class[w];
+        if (!(f >= 0.0f && f < (float)C) || f != floorf(f)) return -1;
+        m->cls[w] = (int)f;
+        m->class_first[m->cls[w] + 1]++;
+    }
+    m->max_class = 0;
+    for (int c = 0; c < C; c++) {
+        if (m->class_first[c + 1] == 0) return -1;
+        if (m->class_first[c + 1] > m->max_class) m->max_class = m->class_first[c + 1];
+        m->class_first[c + 1] += m->class_first[c];
+    }
+    /* rows in class order, the words of a class in id order */
+    int *next = xmalloc((size_t)C * sizeof(int));
+    memcpy(next, m->class_first, (size_t)C * sizeof(int));
+    for (int w = 0; w < V; w++) {
+        m->row[w] = next[m->cls[w]]++;
+        m->word_at[m->row[w]] = w;
+    }
+    free(next);
+    return 0;
+}
+
+/* ------------------------------------------------------------ step buffers */
+
+void rnnlm_step_build(RnnlmStep *st, const Rnnlm *m) {
+    int wide = m->cfg.C > m->max_class ? m->cfg.C : m->max_class;
+    st->s = xcalloc((size_t)m->cfg.H, sizeof(float));
+    st->pc = xcalloc((size_t)m->cfg.C, sizeof(float));
+    st->pw = xcalloc((size_t)m->max_class, sizeof(float));
+    st->z = xcalloc((size_t)wide, sizeof(float));
+}
+
+void rnnlm_step_free(RnnlmStep *st) {
+    free(st->s); free(st->pc); free(st->pw); free(st->z);
+    memset(st, 0, sizeof *st);
+}
+
+void rnnlm_reset(const Rnnlm *m, RnnlmStep *st) {
+    for (int i = 0; i < m->cfg.H; i++) st->s[i] = 0.1f;
+}
+
+/* ------------------------------------------------------------ forward */
+
+void rnnlm_hidden_forward(const Rnnlm *m, float *s_next, const float *s_prev, int w) {
+    int H = m->cfg.H;
+    if (w < 0 || w >= m->cfg.V) die("rnnlm: token id %d outside the vocabulary of %d", w, m->cfg.V);
+    matvec(0, H, H, 1.0f, m->W, s_prev, 0.0f, s_next);
+    const float *u = m->U + (size_t)w * H;   /* U times a one-hot input: a row */
+    for (int i = 0; i < H; i++) s_next[i] += u[i];
+    sigmoid_forward(s_next, s_next, (size_t)H);
+}
+
+/* The rows of Y that class c owns, and how many. */
+static const float *class_rows(const Rnnlm *m, const float *Y, int c, int *n) {
+    *n = m->class_first[c + 1] - m->class_first[c];
+    return Y + (size_t)m->class_first[c] * m->cfg.H;
+}
+
+double rnnlm_output_forward(const Rnnlm *m, RnnlmStep *st, const float *s, int next) {
+    int H = m->cfg.H, C = m->cfg.C, c = m->cls[next], n;
+    int j = m->row[next] - m->class_first[c];   /* next's place in its class */
+    matvec(0, C, H, 1.0f, m->X, s, 0.0f, st->z);
+    double nats = crossentropy_forward(st->pc, st->z, &c, 1, C, -1, 0.0f);
+    const float *Yc = class_rows(m, m->Y, c, &n);
+    matvec(0, n, H, 1.0f, Yc, s, 0.0f, st->z);
+    return nats + crossentropy_forward(st->pw, st->z, &j, 1, n, -1, 0.0f);
+}
+
+void rnnlm_distribution(const Rnnlm *m, RnnlmStep *st, const float *s, float *p) {
+    int H = m->cfg.H, C = m->cfg.C, n;
+    matvec(0, C, H, 1.0f, m->X, s, 0.0f, st->z);
+    int none = -1;   /* no target: crossentropy_forward only fills the softmax */
+    crossentropy_forward(st->pc, st->z, &none, 1, C, -1, 0.0f);
+    for (int c = 0; c < C; c++) {
+        const float *Yc = class_rows(m, m->Y, c, &n);
+        matvec(0, n, H, 1.0f, Yc, s, 0.0f, st->z);
+        crossentropy_forward(st->pw, st->z, &none, 1, n, -1, 0.0f);
+        for (int k = 0; k < n; k++) p[m->word_at[m->class_first[c] + k]] = st->pc[c] * st->pw[k];
+    }
+}
+
+/* ------------------------------------------------------------ backward */
+
+void rnnlm_output_backward(const Rnnlm *m, const RnnlmStep *st, float *ds, float *dX, float *dY,
+                           const float *s, int next, float alpha) {
+    int H = m->cfg.H, C = m->cfg.C, c = m->cls[next], n;
+    int j = m->row[next] - m->class_first[c];
+    /* the word within its class: dz = pw - onehot(j); ds += Yc^T dz before Yc moves */
+    const float *Yc = class_rows(m, m->Y, c, &n);
+    memset(st->z, 0, (size_t)n * sizeof(float));
+    crossentropy_backward(st->z, st->pw, &j, 1, n, -1, 0.0f, 1.0f);
+    matvec(1, n, H, 1.0f, Yc, st->z, 1.0f, ds);
+    outer_add(n, H, alpha, st->z, s, dY + (size_t)m->class_first[c] * H);
+    /* the class: dz = pc - onehot(c) */
+    memset(st->z, 0, (size_t)C * sizeof(float));
+    crossentropy_backward(st->z, st->pc, &c, 1, C, -1, 0.0f, 1.0f);
+    matvec(1, C, H, 1.0f, m->X, st->z, 1.0f, ds);
+    outer_add(C, H, alpha, st->z, s, dX);
+}
+
+void rnnlm_bptt(const Rnnlm *m, float *dU, float *dW, const int *word, const float *s, const float *ds, int n,
+                float *dz, float *carry, float alpha) {
+    int H = m->cfg.H;
+    size_t bytes = (size_t)H * sizeof(float);
+    memcpy(carry, ds + (size_t)(n - 1) * H, bytes);
+    for (int k = n - 1; k >= 0; k--) {
+        float *dzk = dz + (size_t)k * H;
+        memset(dzk, 0, bytes);
+        sigmoid_backward(dzk, carry, s + (size_t)(k + 1) * H, (size_t)H);   /* through s[k+1] = sigmoid(z_k) */
+        float *u = dU + (size_t)word[k] * H;
+        for (int i = 0; i < H; i++) u[i] += alpha * dzk[i];
+        if (k == 0) break;
+        /* one step further back: W^T dz, each entry clipped (the toolkit's
+         * gradient_cutoff), plus what step k-1's own output sent to s[k] */
+        matvec(1, H, H, 1.0f, m->W, dzk, 0.0f, carry);
+        const float *dsk = ds + (size_t)(k - 1) * H;
+        for (int i = 0; i < H; i++) {
+            float g = carry[i];
+            g = g > RNNLM_GRADIENT_CUTOFF ? RNNLM_GRADIENT_CUTOFF : g < -RNNLM_GRADIENT_CUTOFF ? -RNNLM_GRADIENT_CUTOFF : g;
+            carry[i] = g + dsk[i];
+        }
+    }
+    /* dW += alpha * sum_k dz_k s[k]^T: every step's outer product in one sgemm */
+    matmul(1, 0, H, H, n, alpha, dz, s, 1.0f, dW);
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+double rnnlm_evaluate(const Rnnlm *m, const int *stream, size_t n) {
+    if (n < 2) die("evaluation needs at least two tokens");
+    RnnlmStep st;
+    rnnlm_step_build(&st, m);
+    rnnlm_reset(m, &st);
+    float *next = xmalloc((size_t)m->cfg.H * sizeof(float));
+    double nats = 0.0;
+    for (size_t t = 0; t + 1 < n; t++) {
+        rnnlm_hidden_forward(m, next, st.s, stream[t]);
+        if (stream[t + 1] < 0 || stream[t + 1] >= m->cfg.V) die("rnnlm: token id %d outside the vocabulary", stream[t + 1]);
+        nats += rnnlm_output_forward(m, &st, next, stream[t + 1]);
+        float *tmp = st.s; st.s = next; next = tmp;
+    }
+    free(next);
+    rnnlm_step_free(&st);
+    return nats / (double)(n - 1);
+}
+
+/* ------------------------------------------------------------ files */
+
+/* DIR/model.ckpt and DIR/vocab.txt, or a .ckpt path with vocab.txt beside it. */
+static void file_paths(const char *path, char *ckpt, char *vocab, size_t n) {
+    size_t len = strlen(path);
+    if (len > 5 && strcmp(path + len - 5, ".ckpt") == 0) {
+        snprintf(ckpt, n, "%s", path);
+        const char *slash = strrchr(path, '/');
+        if (slash) snprintf(vocab, n, "%.*s/vocab.txt", (int)(slash - path), path);
+        else snprintf(vocab, n, "vocab.txt");
+    } else {
+        snprintf(ckpt, n, "%s/model.ckpt", path);
+        snprintf(vocab, n, "%s/vocab.txt", path);
+    }
+}
+
+void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step) {
+    char cfg[256], path[4096];
+    make_dirs(dir);
+    snprintf(cfg, sizeof cfg, "kind=rnnlm\nvocab=%d\nhidden=%d\nclasses=%d\n", m->cfg.V, m->cfg.H, m->cfg.C);
+    snprintf(path, sizeof path, "%s/vocab.txt", dir);
+    vocab_save(v, path);
+    snprintf(path, sizeof path, "%s/model.ckpt", dir);
+    checkpoint_save(path, STAGE, cfg, &m->pt, step, 0);
+}
+
+int rnnlm_is_checkpoint(const char *path) {
+    char ckpt[4096], vocab[4096], err[512];
+    file_paths(path, ckpt, vocab, sizeof ckpt);
+    CheckpointInfo ck;
+    if (checkpoint_read(ckpt, STAGE, &ck, err, sizeof err)) return 0;
+    checkpoint_free(&ck);
+    return 1;
+}
+
+void rnnlm_load(Rnnlm *m, Vocab **v, const char *path) {
+    char ckpt[4096], vocab[4096], err[512];
+    file_paths(path, ckpt, vocab, sizeof ckpt);
+    CheckpointInfo ck;
+    if (checkpoint_read(ckpt, STAGE, &ck, err, sizeof err)) die("%s", err);
+    RnnlmConfig cfg = { (int)config_long(ck.config, "vocab", 0), (int)config_long(ck.config, "hidden", 0),
+                        (int)config_long(ck.config, "classes", 0) };
+    if (cfg.V < 2 || cfg.H < 1 || cfg.C < 1 || cfg.C > cfg.V) die("'%s': not an RNNLM checkpoint (bad config)", ckpt);
+    rnnlm_build(m, &cfg);
+    if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("'%s': %s", ckpt, err);
+    checkpoint_free(&ck);
+    if (rnnlm_set_classes(m)) die("'%s': its word classes are damaged", ckpt);
+    if (vocab_read(vocab, v, err, sizeof err)) die("%s", err);
+    if ((*v)->size != cfg.V)
+        die("'%s' has %d tokens but the model in '%s' expects %d", vocab, (*v)->size, ckpt, cfg.V);
+}
+
+/* ------------------------------------------------------------ sampling */
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s) {
+    size_t n = strlen(s);
+    while (*len + n + 1 > *cap) { *cap = *cap * 2 + 64; *buf = xrealloc(*buf, *cap); }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+char *rnnlm_sample(const Rnnlm *m, const Vocab *v, const char *prime, int n, const SamplerConfig *s,
+                   uint64_t seed) {
+    sampler_check(s);
+    if (v->kind != VOCAB_WORD) die("rnnlm: sampling needs a word vocabulary");
+    int V = m->cfg.V, H = m->cfg.H;
+    RnnlmStep st;
+    rnnlm_step_build(&st, m);
+    rnnlm_reset(m, &st);
+    Rng rng;
+    rng_seed(&rng, seed, 3);
+    float *next = xmalloc((size_t)H * sizeof(float)), *p = xmalloc((size_t)V * sizeof(float));
+    float *probs = xmalloc((size_t)V * sizeof(float));
+    int *order = xmalloc((size_t)V * sizeof(int));
+    /* a prime starts a sentence: </s> first, as every stream does */
+    size_t np = prime && *prime ? vocab_encode(v, prime, strlen(prime), NULL, 0) : 0;
+    int *ids = xmalloc((np + 1) * sizeof(int));
+    ids[0] = VOCAB_EOS;
+    if (np) vocab_encode(v, prime, strlen(prime), ids + 1, np);
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    append(&out, &len, &cap, prime ? prime : "");
+    for (size_t i = 0; i < np + 1 + (size_t)n; i++) {
+        int tok = i <= np ? ids[i] : -1;
+        if (tok < 0) {   /* past the prime: draw from log P(w | s), never <s> or <pad> */
+            rnnlm_distribution(m, &st, st.s, p);
+            for (int w = 0; w < V; w++) p[w] = p[w] > 0.0f ? logf(p[w]) : -INFINITY;
+            p[VOCAB_BOS] = p[VOCAB_PAD] = -INFINITY;
+            tok = sampler_draw(s, p, V, probs, order, &rng);
+            if (len > 0 && out[len - 1] != '\n') append(&out, &len, &cap, " ");
+            append(&out, &len, &cap, tok == VOCAB_EOS ? "\n" : vocab_token(v, tok));
+        }
+        rnnlm_hidden_forward(m, next, st.s, tok);
+        float *tmp = st.s; st.s = next; next = tmp;
+    }
+    free(ids); free(next); free(p); free(probs); free(order);
+    rnnlm_step_free(&st);
+    return out;
+}

@@ -1,0 +1,222 @@
+/* rnnlm_train.c -- Mikolov's online training of the RNNLM. See rnnlm.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "rnn/lm_train.h"
+#include "rnn/rnnlm.h"
+#include "util.h"
+
+void rnnlm_train_defaults(RnnlmTrainOptions *o) {
+    memset(o, 0, sizeof *o);
+    o->model = (RnnlmConfig){ .V = 0, .H = 400, .C = 100 };
+    o->sqrt_classes = 0;
+    o->bptt = 4; o->block = 10;
+    o->lr = 0.1f; o->beta = 1e-7f;
+    o->epochs = 50;
+    o->seed = 1;
+    o->out = "runs/rnn/rnnlm";
+}
+
+void rnnlm_count_words(long *counts, int V, const int *stream, size_t n) {
+    memset(counts, 0, (size_t)V * sizeof(long));
+    for (size_t t = 1; t < n; t++) counts[stream[t]]++;
+}
+
+/* ------------------------------------------------------------ the window of BPTT */
+
+/*
+ * The last steps the next BPTT reaches back through: block new words and the
+ * bptt - 1 before them (so the oldest word of a block still goes back bptt
+ * steps; the toolkit's loop stops one step shorter). Allocated once.
+ */
+typedef struct {
+    int cap, n;       /* steps it can hold (bptt + block - 1), steps held */
+    int keep;         /* steps kept after a BPTT (bptt - 1) */
+    int *word;        /* (cap) the word step k read */
+    float *s;         /* (cap+1, H) s[k] before step k, s[k+1] after it */
+    float *ds;        /* (cap, H) dL/ds[k+1] from step k's output; 0 once backpropagated */
+    float *dz;        /* (cap, H) BPTT's pre-activation gradients */
+    float *carry;     /* (H) */
+} Window;
+
+static void window_build(Window *w, int bptt, int block, int H) {
+    w->cap = bptt + block - 1;
+    w->keep = bptt - 1;
+    w->n = 0;
+    w->word = xcalloc((size_t)w->cap, sizeof(int));
+    w->s = xcalloc((size_t)(w->cap + 1) * H, sizeof(float));
+    w->ds = xcalloc((size_t)w->cap * H, sizeof(float));
+    w->dz = xcalloc((size_t)w->cap * H, sizeof(float));
+    w->carry = xcalloc((size_t)H, sizeof(float));
+}
+
+static void window_free(Window *w) {
+    free(w->word); free(w->s); free(w->ds); free(w->dz); free(w->carry);
+}
+
+/* The state a pass starts from (s = 0.1), no steps held. */
+static void window_reset(Window *w, const Rnnlm *m, RnnlmStep *st) {
+    rnnlm_reset(m, st);
+    memcpy(w->s, st->s, (size_t)m->cfg.H * sizeof(float));
+    w->n = 0;
+}
+
+/* Shrink a weight block by (1 - lr beta): the L2 penalty's step. */
+static void shrink(float *x, size_t n, float factor) {
+    for (size_t i = 0; i < n; i++) x[i] *= factor;
+}
+
+/* BPTT through the held steps into U and W (an SGD step of rate lr), then
+ * keep only the last `keep` steps, their output gradients spent. */
+static void window_backprop(Window *w, Rnnlm *m, float lr, int regularise, float beta) {
+    int H = m->cfg.H;
+    if (w->n == 0) return;
+    rnnlm_bptt(m, m->U, m->W, w->word, w->s, w->ds, w->n, w->dz, w->carry, -lr);
+    if (regularise) shrink(m->W, (size_t)H * H, 1.0f - lr * beta);
+    memset(w->ds, 0, (size_t)w->n * H * sizeof(float));
+    int drop = w->n > w->keep ? w->n - w->keep : 0;
+    if (drop == 0) return;
+    w->n -= drop;
+    memmove(w->word, w->word + drop, (size_t)w->n * sizeof(int));
+    memmove(w->s, w->s + (size_t)drop * H, (size_t)(w->n + 1) * H * sizeof(float));
+}
+
+/* ------------------------------------------------------------ one epoch */
+
+/*
+ * One online pass over stream[0..n): for each word, the state moves on, the
+ * output weights take their step, and every `block` words BPTT updates U
+ * and W. Returns the mean training nats per word (before each word's update).
+ */
+static double train_epoch(Rnnlm *m, RnnlmStep *st, Window *w, const int *stream, size_t n,
+                          const RnnlmTrainOptions *o, float lr, int quiet) {
+    int H = m->cfg.H;
+    double nats = 0.0, t0 = now_seconds();
+    long since_bptt = 0;
+    window_reset(w, m, st);
+    if (!quiet) progress_start((long)(n - 1), "words");
+    for (size_t t = 0; t + 1 < n; t++) {
+        /* ---- one word: no allocation from here ... */
+        int k = w->n, next = stream[t + 1];
+        float *s_prev = w->s + (size_t)k * H, *s = s_prev + H, *ds = w->ds + (size_t)k * H;
+        w->word[k] = stream[t];
+        rnnlm_hidden_forward(m, s, s_prev, stream[t]);
+        double loss = rnnlm_output_forward(m, st, s, next);
+        if (!isfinite(loss)) die("rnnlm: loss is %g at word %zu: lower --lr", loss, t);
+        nats += loss;
+        rnnlm_output_backward(m, st, ds, m->X, m->Y, s, next, -lr);
+        w->n++;
+        /* the toolkit's L2 step, every tenth word, on the output weights it touched */
+        int regularise = o->beta > 0.0f && (t + 1) % 10 == 0;
+        if (regularise) {
+            int c = m->cls[next];
+            shrink(m->X, (size_t)m->cfg.C * H, 1.0f - lr * o->beta);
+            shrink(m->Y + (size_t)m->class_first[c] * H,
+                   (size_t)(m->class_first[c + 1] - m->class_first[c]) * H, 1.0f - lr * o->beta);
+        }
+        if (++since_bptt == o->block) {
+            window_backprop(w, m, lr, regularise, o->beta);
+            since_bptt = 0;
+        }
+        /* ---- ... to here */
+        if (!quiet && (t + 1) % 1000 == 0)
+            progress_update((long)t + 1, nats / (double)(t + 1), (double)(t + 1) / (now_seconds() - t0 + 1e-9));
+    }
+    window_backprop(w, m, lr, 0, o->beta);   /* the last, partial block */
+    if (!quiet) progress_end();
+    return nats / (double)(n - 1);
+}
+
+/* ------------------------------------------------------------ the run */
+
+static void write_config(const RnnlmTrainOptions *o, const RnnlmConfig *c, size_t train_words) {
+    RunConfig *rc = config_begin(o->out);
+    config_str(rc, "model", "rnnlm");
+    config_int(rc, "vocab", c->V);
+    config_int(rc, "hidden", c->H);
+    config_int(rc, "classes", c->C);
+    config_str(rc, "class_mass", o->sqrt_classes ? "sqrt-frequency" : "frequency");
+    config_int(rc, "bptt", o->bptt);
+    config_int(rc, "bptt_block", o->block);
+    config_num(rc, "lr", o->lr);
+    config_num(rc, "beta", o->beta);
+    config_int(rc, "epochs", o->epochs);
+    config_int(rc, "seed", (long long)o->seed);
+    config_int(rc, "train_tokens", (long long)train_words);
+    config_end(rc);
+}
+
+#define RNNLM_COLUMNS "epoch words split loss ppl lr words_per_s elapsed_s"
+
+static void log_row(Metrics *log, long epoch, long words, const char *split, double loss, float lr, double wps,
+                    double elapsed) {
+    metrics_num(log, "epoch", epoch);
+    metrics_num(log, "words", words);
+    metrics_str(log, "split", split);
+    metrics_num(log, "loss", loss);
+    metrics_num(log, "ppl", exp(loss));
+    metrics_num(log, "lr", lr);
+    if (!isnan(wps)) metrics_num(log, "words_per_s", wps);
+    metrics_num(log, "elapsed_s", elapsed);
+    metrics_write(log);
+}
+
+double rnnlm_train(Rnnlm *m, const Vocab *vocab, const int *train, size_t n_train, const int *valid,
+                   size_t n_valid, const RnnlmTrainOptions *o) {
+    if (o->bptt < 1 || o->block < 1) die("rnnlm: --bptt and --bptt-block must be at least 1");
+    if (!valid) die("rnnlm: the RNNLM's schedule needs a validation split");
+    if (o->max_words > 0 && (size_t)o->max_words + 1 < n_train) n_train = (size_t)o->max_words + 1;
+    if (n_train < 2) die("rnnlm: the training text needs at least two tokens");
+    size_t n_eval = o->eval_tokens > 0 && (size_t)o->eval_tokens + 1 < n_valid ? (size_t)o->eval_tokens + 1 : n_valid;
+    RnnlmConfig cfg = o->model;
+    cfg.V = vocab->size;
+    if (cfg.C > cfg.V) die("rnnlm: --classes %d is more than the %d words of the vocabulary", cfg.C, cfg.V);
+    rnnlm_build(m, &cfg);
+    rnnlm_init(m, o->seed);
+    long *counts = xmalloc((size_t)cfg.V * sizeof(long));
+    rnnlm_count_words(counts, cfg.V, train, n_train);
+    rnnlm_bin_classes(m, counts, o->sqrt_classes);
+    free(counts);
+    write_config(o, &cfg, n_train);
+    Metrics *log = metrics_create(o->out, RNNLM_COLUMNS);
+    if (!o->quiet)
+        fprintf(stderr, "rnnlm: V %d, H %d, %d classes (largest %d words), bptt %d, block %d, lr %g, %zu words\n",
+                cfg.V, cfg.H, cfg.C, m->max_class, o->bptt, o->block, o->lr, n_train - 1);
+
+    RnnlmStep st;
+    rnnlm_step_build(&st, m);
+    Window w;
+    window_build(&w, o->bptt, o->block, cfg.H);
+    ParamSnapshot best;
+    params_snapshot_init(&best, &m->pt);
+    RnnPlateau plateau = { o->lr, INFINITY, INFINITY, 0 };
+    double start = now_seconds();
+    long words = 0;
+    for (long epoch = 1; epoch <= o->epochs; epoch++) {
+        float lr = plateau.lr;
+        double t0 = now_seconds();
+        double train_loss = train_epoch(m, &st, &w, train, n_train, o, lr, o->quiet);
+        double seconds = now_seconds() - t0, wps = (double)(n_train - 1) / (seconds > 0 ? seconds : 1e-9);
+        words += (long)(n_train - 1);
+        double valid_loss = rnnlm_evaluate(m, valid, n_eval);
+        log_row(log, epoch, words, "train", train_loss, lr, wps, now_seconds() - start);
+        log_row(log, epoch, words, "valid", valid_loss, lr, NAN, now_seconds() - start);
+        if (!o->quiet)
+            fprintf(stderr, "epoch %ld lr %.5g  train ppl %.2f  valid ppl %.2f  (%.0f s, %.0f words/s)\n", epoch, lr,
+                    exp(train_loss), exp(valid_loss), seconds, wps);
+        int better, stop = rnn_plateau_epoch(&plateau, valid_loss, &better);
+        if (better) params_snapshot_take(&best, &m->pt);
+        else params_snapshot_restore(&best, &m->pt);
+        if (!o->quiet) rnn_plateau_say(epoch, better, stop, plateau.halving);
+        rnnlm_save(m, vocab, o->out, epoch);
+        if (stop) break;
+    }
+    metrics_close(log);
+    params_snapshot_free(&best);
+    window_free(&w);
+    rnnlm_step_free(&st);
+    return plateau.best;
+}

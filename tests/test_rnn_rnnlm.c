@@ -1,0 +1,287 @@
+/*
+ * test_rnn_rnnlm.c -- Mikolov's RNNLM of rnn/rnnlm.h (Chapter 3).
+ *
+ *   - classes: sqrt-frequency and frequency binning of hand-counted words
+ *     give the classes worked out by hand (they differ), and more classes
+ *     than words still leave none empty;
+ *   - the class-factored probabilities of every word sum to 1, and each is
+ *     exp(-loss) of the output layer for that word;
+ *   - PyTorch fixture (tests/ref/ref_rnnlm.py): the same tiny model (V=9,
+ *     H=5, C=3) over 6 words with autograd: the summed loss and the gradient
+ *     of U, W, X, Y (abs tol 1e-5), through rnnlm_output_backward and one
+ *     rnnlm_bptt over all 6 steps;
+ *   - gradient check of the same, against central differences;
+ *   - the online trainer (BPTT every 3 words) learns a tiny corpus of
+ *     repeated sentences far below the uniform perplexity; the saved model
+ *     loads back and scores the same; `rnn lm-eval` and `rnn sample` read
+ *     it;
+ *   - bad flags: --classes with an LSTM, two layers or dropout (exit 2),
+ *     more classes than words (exit 1), --resume (exit 2).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "harness.h"
+#include "params.h"
+#include "rng.h"
+#include "rnn/lm_train.h"
+#include "rnn/rnnlm.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ classes */
+
+START_TEST(test_classes_by_frequency_bins) {
+    /* ids 0..7; sorted by count: 2 (100), 4 (25), 5 (25), 6 (4), 7 (1), then 0, 1, 3 (none).
+     * sqrt masses 10, 5, 5, 2, 1 of 23: shares .43 | .65 .87 | ... -> 2 | 4 5 | rest.
+     * plain masses 100, 25, 25, 4, 1 of 155: shares .65 | .81 | ... -> 2 | 4 | rest. */
+    long counts[8] = { 0, 0, 100, 0, 25, 25, 4, 1 };
+    int want_sqrt[8] = { 2, 2, 0, 2, 1, 1, 2, 2 }, want_freq[8] = { 2, 2, 0, 2, 1, 2, 2, 2 };
+    Rnnlm m;
+    RnnlmConfig cfg = { 8, 3, 3 };
+    for (int sq = 0; sq < 2; sq++) {
+        rnnlm_build(&m, &cfg);
+        rnnlm_bin_classes(&m, counts, sq);
+        for (int w = 0; w < 8; w++)
+            ck_assert_msg(m.cls[w] == (sq ? want_sqrt : want_freq)[w], "%s: word %d in class %d, want %d",
+                          sq ? "sqrt" : "freq", w, m.cls[w], (sq ? want_sqrt : want_freq)[w]);
+        /* Y's rows: a class's words adjacent, in id order */
+        ck_assert_int_eq(m.row[2], 0);
+        ck_assert_int_eq(m.word_at[m.row[7]], 7);
+        rnnlm_free(&m);
+    }
+    /* as many classes as words: one word each, none empty */
+    RnnlmConfig all = { 8, 3, 8 };
+    rnnlm_build(&m, &all);
+    rnnlm_bin_classes(&m, counts, 1);
+    ck_assert_int_eq(m.max_class, 1);
+    rnnlm_free(&m);
+}
+END_TEST
+
+/* A tiny model with its classes binned from fixed counts. */
+static void tiny_model(Rnnlm *m, int V, int H, int C) {
+    RnnlmConfig cfg = { V, H, C };
+    rnnlm_build(m, &cfg);
+    rnnlm_init(m, 7);
+    long counts[64];
+    for (int w = 0; w < V; w++) counts[w] = 1 + (w * 37) % 11;
+    rnnlm_bin_classes(m, counts, 1);
+}
+
+START_TEST(test_probabilities_sum_to_one) {
+    Rnnlm m;
+    tiny_model(&m, 11, 5, 3);
+    for (size_t i = 0; i < m.pt.total - 11; i++) m.pt.values[i] *= 10.0f;   /* a peaked distribution */
+    RnnlmStep st;
+    rnnlm_step_build(&st, &m);
+    float s[5] = { 0.9f, 0.1f, 0.5f, 0.3f, 0.7f }, p[11];
+    rnnlm_distribution(&m, &st, s, p);
+    double sum = 0.0;
+    for (int w = 0; w < 11; w++) {
+        sum += p[w];
+        double q = exp(-rnnlm_output_forward(&m, &st, s, w));
+        ck_assert_msg(fabs(q - p[w]) < 1e-6, "word %d: %g from the distribution, %g from the output", w, p[w], q);
+    }
+    ck_assert_msg(fabs(sum - 1.0) < 1e-5, "probabilities sum to %.8f", sum);
+    rnnlm_step_free(&st);
+    rnnlm_free(&m);
+}
+END_TEST
+
+/* ------------------------------------------------------------ gradients */
+
+#define SEQ 6
+
+/* A tiny model run over SEQ words from a fixed state: the summed loss. */
+typedef struct {
+    Rnnlm m;
+    RnnlmStep st;
+    int word[SEQ], next[SEQ];
+    float s[(SEQ + 1) * 5], ds[SEQ * 5], dz[SEQ * 5], carry[5];
+} Seq;
+
+static double seq_forward(Seq *q) {
+    int H = q->m.cfg.H;
+    double nats = 0.0;
+    for (int k = 0; k < SEQ; k++) {
+        rnnlm_hidden_forward(&q->m, q->s + (k + 1) * H, q->s + k * H, q->word[k]);
+        nats += rnnlm_output_forward(&q->m, &q->st, q->s + (k + 1) * H, q->next[k]);
+    }
+    return nats;
+}
+
+static double seq_loss(void *ctx) { return seq_forward(ctx); }
+
+/* The gradient of the summed loss, as training computes it (alpha = 1 into pt.grads). */
+static void seq_backward(Seq *q) {
+    int H = q->m.cfg.H;
+    params_zero_grad(&q->m.pt);
+    memset(q->ds, 0, sizeof q->ds);
+    for (int k = 0; k < SEQ; k++) {   /* each output's backward right after its forward */
+        rnnlm_hidden_forward(&q->m, q->s + (k + 1) * H, q->s + k * H, q->word[k]);
+        rnnlm_output_forward(&q->m, &q->st, q->s + (k + 1) * H, q->next[k]);
+        rnnlm_output_backward(&q->m, &q->st, q->ds + k * H, q->m.gX, q->m.gY, q->s + (k + 1) * H, q->next[k], 1.0f);
+    }
+    rnnlm_bptt(&q->m, q->m.gU, q->m.gW, q->word, q->s, q->ds, SEQ, q->dz, q->carry, 1.0f);
+}
+
+static Seq *seq_build(void) {
+    Seq *q = calloc(1, sizeof *q);
+    tiny_model(&q->m, 9, 5, 3);
+    for (size_t i = 0; i < q->m.pt.total - 9; i++) q->m.pt.values[i] *= 5.0f;   /* std ~0.5 */
+    rnnlm_step_build(&q->st, &q->m);
+    int words[SEQ + 1] = { 2, 5, 8, 2, 4, 7, 6 };
+    for (int k = 0; k < SEQ; k++) { q->word[k] = words[k]; q->next[k] = words[k + 1]; }
+    float s0[5] = { 0.2f, 0.8f, 0.5f, 0.4f, 0.6f };
+    memcpy(q->s, s0, sizeof s0);
+    return q;
+}
+
+static void seq_free(Seq *q) {
+    rnnlm_step_free(&q->st);
+    rnnlm_free(&q->m);
+    free(q);
+}
+
+START_TEST(test_rnnlm_matches_pytorch) {
+    Fixture *fx = fixture_load("rnnlm");
+    Seq *q = seq_build();
+    /* the fixture's weights and classes replace ours */
+    const char *names[5] = { "U", "W", "X", "Y", "word_class" };
+    for (int i = 0; i < 5; i++) {
+        size_t n;
+        float *want = fixture_get(fx, names[i], &n);
+        ck_assert_int_eq(n, q->m.pt.info[params_find(&q->m.pt, names[i])].size);
+        memcpy(params_get(&q->m.pt, names[i]), want, n * sizeof(float));
+    }
+    ck_assert_int_eq(rnnlm_set_classes(&q->m), 0);
+    double loss = seq_forward(q);
+    float got = (float)loss;
+    ck_assert(check_tensor("loss", &got, fixture_get(fx, "loss", NULL), 1, 1e-5f));
+    seq_backward(q);
+    const char *grads[4] = { "U", "W", "X", "Y" };
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "d%s", grads[i]);
+        size_t n;
+        float *want = fixture_get(fx, name, &n);
+        ck_assert(check_tensor(name, params_grad(&q->m.pt, grads[i]), want, n, 1e-5f));
+    }
+    seq_free(q);
+    fixture_free(fx);
+}
+END_TEST
+
+START_TEST(test_gradcheck_rnnlm) {
+    Seq *q = seq_build();
+    seq_backward(q);
+    size_t n = q->m.pt.total - 9;   /* every weight; word_class is not one */
+    double err = gradcheck("rnnlm", seq_loss, q, q->m.pt.values, q->m.pt.grads, n, 1e-2f);
+    printf("gradcheck rnnlm: max relative error %.2e over %zu parameters\n", err, n);
+    ck_assert_msg(err < 5e-3, "gradcheck error %g", err);
+    seq_free(q);
+}
+END_TEST
+
+/* ------------------------------------------------------------ training */
+
+/* Four sentences of a tiny language, repeated in order: a model that
+ * carries its state across sentences can tell nearly every next word. */
+static const char *tiny_corpus(const char *name, int copies) {
+    static const char *lines = "the cat sat on the mat\nthe dog ran to the park\na cat saw a dog\n"
+                               "the dog sat on a mat\n";
+    size_t n = strlen(lines);
+    char *text = malloc(n * (size_t)copies + 1);
+    for (int i = 0; i < copies; i++) memcpy(text + n * i, lines, n);
+    text[n * copies] = '\0';
+    const char *path = scratch_put(name, text);
+    free(text);
+    return path;
+}
+
+START_TEST(test_online_training_learns_and_saves) {
+    scratch_begin("rnnlm_train");
+    const char *train = tiny_corpus("train.txt", 60), *valid = tiny_corpus("valid.txt", 3);
+    RnnLmData d;
+    rnn_lm_data_words(&d, train, valid, NULL);
+    RnnlmTrainOptions o;
+    rnnlm_train_defaults(&o);
+    o.model.H = 16; o.model.C = 4;
+    o.bptt = 3; o.block = 3;
+    o.epochs = 8;
+    o.out = scratch_at("run");
+    o.quiet = 1;
+    Rnnlm m;
+    double valid_loss = rnnlm_train(&m, d.vocab, d.split[SPLIT_TRAIN], d.len[SPLIT_TRAIN], d.split[SPLIT_VALID],
+                                    d.len[SPLIT_VALID], &o);
+    int V = d.vocab->size;
+    printf("rnnlm on the tiny corpus: valid ppl %.3f (uniform %d)\n", exp(valid_loss), V);
+    /* uniform would be V = 15; the bigrams alone leave about 1.5 choices a word */
+    ck_assert_msg(exp(valid_loss) < 2.5, "valid ppl %g", exp(valid_loss));
+    double here = rnnlm_evaluate(&m, d.split[SPLIT_VALID], d.len[SPLIT_VALID]);
+    ck_assert_msg(fabs(here - valid_loss) < 1e-9, "the kept model scores %g, the run reported %g", here, valid_loss);
+    Rnnlm back;
+    Vocab *v;
+    rnnlm_load(&back, &v, scratch_at("run"));
+    double loaded = rnnlm_evaluate(&back, d.split[SPLIT_VALID], d.len[SPLIT_VALID]);
+    ck_assert_msg(loaded == here, "loaded model scores %.17g, trained %.17g", loaded, here);
+    ck_assert(rnnlm_is_checkpoint(scratch_at("run")));
+    vocab_free(v);
+    rnnlm_free(&back);
+    rnnlm_free(&m);
+
+    /* the command line reads it back: lm-eval and sample */
+    char args[8192];
+    snprintf(args, sizeof args, "lm-eval --model %s %s", scratch_at("run"), valid);
+    char *out = bin_expect_ok("rnn", args, NULL);
+    expect_has(out, "RESULT stage=rnn model=rnnlm", "lm-eval's output");
+    free(out);
+    snprintf(args, sizeof args, "sample --model %s --n 12 --prime the --seed 3", scratch_at("run"));
+    out = bin_expect_ok("rnn", args, NULL);
+    ck_assert_msg(strncmp(out, "the ", 4) == 0, "sample: '%s'", out);
+    free(out);
+    rnn_lm_data_free(&d);
+    scratch_end();
+}
+END_TEST
+
+START_TEST(test_bad_flags) {
+    scratch_begin("rnnlm_flags");
+    const char *train = tiny_corpus("train.txt", 2);
+    char args[8192];
+    static const char *const rnn_only[] = { "--cell rnn --layers 1", NULL };
+    const char *bad[3] = { "--classes 3", "--classes 3 --cell rnn --layers 2", "--classes 3 --cell rnn --layers 1 --dropout 0.5" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "lm-train --train %s --valid %s %s --out %s", train, train, bad[i], scratch_at("o"));
+        bin_expect("rnn", args, NULL, 2, rnn_only);
+    }
+    static const char *const too_many[] = { "more than", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 500 --cell rnn --layers 1 --out %s", train,
+             train, scratch_at("o"));
+    bin_expect("rnn", args, NULL, 1, too_many);
+    static const char *const no_resume[] = { "--resume", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --classes 3 --cell rnn --layers 1 --resume --out %s", train,
+             scratch_at("o"));
+    bin_expect("rnn", args, NULL, 2, no_resume);
+    scratch_end();
+}
+END_TEST
+
+static Suite *rnnlm_suite(void) {
+    Suite *s = suite_create("rnn_rnnlm");
+    TCase *tc = tcase_create("rnnlm");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_classes_by_frequency_bins);
+    tcase_add_test(tc, test_probabilities_sum_to_one);
+    tcase_add_test(tc, test_rnnlm_matches_pytorch);
+    tcase_add_test(tc, test_gradcheck_rnnlm);
+    tcase_add_test(tc, test_online_training_learns_and_saves);
+    tcase_add_test(tc, test_bad_flags);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(rnnlm_suite)
