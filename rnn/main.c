@@ -330,35 +330,32 @@ static void load_corpus(const Options *o, RnnLmData *d) {
     else rnn_lm_data_words(d, train, valid, test);
 }
 
-/* valid: the last validation loss of a training run, reported beside its
- * test score (NAN: none). params= labels the rung on the ladder's plots. */
-static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss,
-                         double valid) {
+/* The RESULT line of a score: loss in nats per token; valid, the last
+ * validation loss of a training run, reported beside its test score (NAN:
+ * none). params= labels the rung on the ladder's plots. */
+static void result_line(const char *model, long long params, const char *data, const char *split, size_t tokens,
+                        double loss, double valid) {
     result_begin("rnn");
-    result_str("model", rnn_kind_name(m->cfg.kind));
+    result_str("model", model);
     result_str("data", data);
     result_str("split", split);
     result_int("tokens", (long long)tokens);
     result_num("loss", loss, 4);
     result_num("ppl", exp(loss), 2);
     if (!isnan(valid)) result_num("valid_ppl", exp(valid), 2);
-    result_int("params", (long long)params_count(&m->pt));
+    result_int("params", params);
     result_end();
 }
 
-/* The RESULT line of an RNNLM (params: its weights, not the word classes). */
+static void print_result(const RnnLm *m, const char *data, const char *split, size_t tokens, double loss,
+                         double valid) {
+    result_line(rnn_kind_name(m->cfg.kind), (long long)params_count(&m->pt), data, split, tokens, loss, valid);
+}
+
+/* An RNNLM's params= counts its weights, not the word classes stored beside them. */
 static void print_rnnlm_result(const Rnnlm *m, const char *data, const char *split, size_t tokens, double loss,
                                double valid) {
-    result_begin("rnn");
-    result_str("model", "rnnlm");
-    result_str("data", data);
-    result_str("split", split);
-    result_int("tokens", (long long)tokens);
-    result_num("loss", loss, 4);
-    result_num("ppl", exp(loss), 2);
-    if (!isnan(valid)) result_num("valid_ppl", exp(valid), 2);
-    result_int("params", (long long)(params_count(&m->pt) - (size_t)m->cfg.V));
-    result_end();
+    result_line("rnnlm", (long long)(params_count(&m->pt) - (size_t)m->cfg.V), data, split, tokens, loss, valid);
 }
 
 /* lm-train --classes N: Mikolov's RNNLM, online (rnnlm.h). */
