@@ -415,18 +415,27 @@ static int cmd_lm_train(int argc, char **argv) {
     return 0;
 }
 
+/* The token ids lm-eval scores: FILE, or the test split of --corpus, in the
+ * model's vocabulary. *path names it; *n >= 2. */
+static int *eval_tokens(const Options *o, const char *file, const Vocab *v, const char **path, size_t *n) {
+    *path = file ? file : split_file(o, SPLIT_TEST);
+    if (!*path) usage_error("lm-eval needs a FILE or --corpus with a test split");
+    size_t len;
+    char *text = text_load(*path, &len);
+    int *ids = rnn_lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, n);
+    free(text);
+    if (*n < 2) die("'%s': needs at least two tokens to score", *path);
+    return ids;
+}
+
 /* lm-eval of a saved RNNLM: FILE (or the corpus's test split), from s = 0.1. */
 static int cmd_rnnlm_eval(const Options *o, const char *file) {
     Rnnlm m;
     Vocab *v;
     rnnlm_load(&m, &v, o->model);
-    const char *path = file ? file : split_file(o, SPLIT_TEST);
-    if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
-    size_t len, n;
-    char *text = text_load(path, &len);
-    int *ids = rnn_lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
-    free(text);
-    if (n < 2) die("'%s': needs at least two tokens to score", path);
+    const char *path;
+    size_t n;
+    int *ids = eval_tokens(o, file, v, &path, &n);
     double loss = rnnlm_evaluate(&m, ids, n);
     int corpus = o->name && !file;
     print_rnnlm_result(&m, corpus ? o->name : path, corpus ? "test" : "file", n - 1, loss, NAN);
@@ -444,13 +453,9 @@ static int cmd_lm_eval(int argc, char **argv) {
     RnnLm m;
     Vocab *v;
     rnn_lm_load(&m, &v, o.model, NULL);
-    const char *path = nfiles ? argv[1] : split_file(&o, SPLIT_TEST);
-    if (!path) usage_error("lm-eval needs a FILE or --corpus with a test split");
-    size_t len, n;
-    char *text = text_load(path, &len);
-    int *ids = rnn_lm_encode_text(v, v->kind == VOCAB_CHAR, text, len, &n);
-    free(text);
-    if (n < 2) die("'%s': needs at least two tokens to score", path);
+    const char *path;
+    size_t n;
+    int *ids = eval_tokens(&o, nfiles ? argv[1] : NULL, v, &path, &n);
     double loss = rnn_lm_evaluate(&m, ids, n, 100, 0);
     print_result(&m, o.name ? o.name : path, o.name ? "test" : "file", n - 1, loss, NAN);
     free(ids);
