@@ -243,6 +243,31 @@ START_TEST(test_online_training_learns_and_saves) {
     out = bin_expect_ok("rnn", args, NULL);
     ck_assert_msg(strncmp(out, "the ", 4) == 0, "sample: '%s'", out);
     free(out);
+
+    /* a damaged model folder is refused with a message: a vocabulary one word
+     * short, then a checkpoint cut in half */
+    static const char *const short_vocab[] = { "truncated", NULL }, *const cut[] = { "rnn: error", NULL };
+    snprintf(args, sizeof args, "lm-eval --model %s %s", scratch_at("run"), valid);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/vocab.txt", scratch_at("run"));
+    size_t len;
+    char *text = read_file(path, &len);
+    char *last = memrchr(text, '\n', len - 1);   /* the start of the last line */
+    FILE *f = fopen(path, "w");
+    fwrite(text, 1, last ? (size_t)(last - text + 1) : 0, f);
+    fclose(f);
+    bin_expect("rnn", args, NULL, 1, short_vocab);
+    f = fopen(path, "w");
+    fwrite(text, 1, len, f);
+    fclose(f);
+    free(text);
+    snprintf(path, sizeof path, "%s/model.ckpt", scratch_at("run"));
+    text = read_file(path, &len);
+    f = fopen(path, "w");
+    fwrite(text, 1, len / 2, f);
+    fclose(f);
+    free(text);
+    bin_expect("rnn", args, NULL, 1, cut);
     rnn_lm_data_free(&d);
     scratch_end();
 }
