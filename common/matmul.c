@@ -42,11 +42,6 @@ void matvec(int ta, int rows, int cols, float alpha, const float *A, const float
     cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
 }
 
-void outer_add(int rows, int cols, float alpha, const float *x, const float *y, float *A) {
-    use_threads_for(0);
-    cblas_sger(CblasRowMajor, rows, cols, alpha, x, 1, y, 1, A, cols);
-}
-
 void openmp_wait_passively(char **argv) {
     if (getenv("OMP_WAIT_POLICY")) return;   /* the user's choice, or already re-executed */
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);

@@ -14,10 +14,8 @@
  *
  * Online training (the RNNLM of rnn/rnnlm.h updates after every word) works
  * on single vectors, where an sgemm would pack its operands for nothing:
- * matvec() is sgemv and outer_add() is sger, on one thread, in the same
- * row-major terms:
+ * matvec() is sgemv, on one thread, in the same row-major terms:
  *     y = alpha * op(A) x + beta * y       A stored (rows, cols); ta == 1 uses A^T
- *     A += alpha * x y^T                   x (rows), y (cols)
  *
  * set_threads(n) drives both OpenBLAS and OpenMP, so one --threads flag
  * controls every core the program uses. Small products (under ~4M
@@ -41,8 +39,6 @@ void matmul(int ta, int tb, int M, int N, int K,
 
 /* y (rows, or cols when ta) = alpha * op(A) x + beta * y, A stored (rows, cols). */
 void matvec(int ta, int rows, int cols, float alpha, const float *A, const float *x, float beta, float *y);
-/* A (rows, cols) += alpha * x (rows) y (cols)^T. */
-void outer_add(int rows, int cols, float alpha, const float *x, const float *y, float *A);
 
 void openmp_wait_passively(char **argv);
 

@@ -182,6 +182,23 @@ void rnnlm_distribution(const Rnnlm *m, RnnlmStep *st, const float *s, float *p)
 
 /* ------------------------------------------------------------ backward */
 
+/*
+ * ds += rows^T dz and drows += alpha dz s^T in one sweep over the rows, as the
+ * toolkit does: each row sends its share of the gradient back to s before it
+ * takes its step (drows may be rows itself). One read of the rows instead of
+ * the two of an sgemv and an sger: the output layer is bound by memory, and
+ * with one class per word (a full softmax) it is most of the work.
+ */
+static void backprop_rows(int n, int H, const float *dz, const float *rows, float *drows,
+                          const float *restrict s, float alpha, float *restrict ds) {
+    for (int r = 0; r < n; r++) {
+        const float *x = rows + (size_t)r * H;
+        float *dx = drows + (size_t)r * H, d = dz[r], a = alpha * dz[r];
+        for (int i = 0; i < H; i++) ds[i] += d * x[i];
+        for (int i = 0; i < H; i++) dx[i] += a * s[i];
+    }
+}
+
 void rnnlm_output_backward(const Rnnlm *m, const RnnlmStep *st, float *ds, float *dX, float *dY,
                            const float *s, int next, float alpha) {
     int H = m->cfg.H, C = m->cfg.C, c = m->cls[next], n;
@@ -190,13 +207,11 @@ void rnnlm_output_backward(const Rnnlm *m, const RnnlmStep *st, float *ds, float
     const float *Yc = class_rows(m, m->Y, c, &n);
     memset(st->z, 0, (size_t)n * sizeof(float));
     crossentropy_backward(st->z, st->pw, &j, 1, n, -1, 0.0f, 1.0f);
-    matvec(1, n, H, 1.0f, Yc, st->z, 1.0f, ds);
-    outer_add(n, H, alpha, st->z, s, dY + (size_t)m->class_first[c] * H);
+    backprop_rows(n, H, st->z, Yc, dY + (size_t)m->class_first[c] * H, s, alpha, ds);
     /* the class: dz = pc - onehot(c) */
     memset(st->z, 0, (size_t)C * sizeof(float));
     crossentropy_backward(st->z, st->pc, &c, 1, C, -1, 0.0f, 1.0f);
-    matvec(1, C, H, 1.0f, m->X, st->z, 1.0f, ds);
-    outer_add(C, H, alpha, st->z, s, dX);
+    backprop_rows(C, H, st->z, m->X, dX, s, alpha, ds);
 }
 
 void rnnlm_bptt(const Rnnlm *m, float *dU, float *dW, const int *word, const float *s, const float *ds, int n,
