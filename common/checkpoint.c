@@ -92,6 +92,21 @@ void checkpoint_save(const char *path, const char *stage, const char *config,
 
 /* ---------------------------------------------------------------- loading */
 
+int checkpoint_is_stage(const char *path, const char *stage) {
+    unsigned char head[8 + 4 + 16];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (got != sizeof head || memcmp(head, MAGIC, 8) != 0) return 0;
+    uint32_t version;
+    memcpy(&version, head + 8, 4);
+    char written[16];
+    memcpy(written, head + 12, 16);
+    written[15] = '\0';
+    return version == CHECKPOINT_VERSION && strcmp(written, stage) == 0;
+}
+
 /* A cursor over the file's bytes, read whole so the checksum is known first. */
 typedef struct {
     const unsigned char *data;

@@ -69,6 +69,10 @@ void checkpoint_put_state(CheckpointWriter *w, const float *x, size_t n);
 void checkpoint_end(CheckpointWriter *w);
 
 int checkpoint_read(const char *path, const char *stage, CheckpointInfo *ck, char *err, size_t errlen);
+/* 1 when path starts like a checkpoint of this version written by stage, else
+ * 0; reads only the header, so a damaged file still names its stage (and
+ * checkpoint_read then says what is wrong with it). */
+int checkpoint_is_stage(const char *path, const char *stage);
 int checkpoint_restore(const CheckpointInfo *ck, ParamTable *pt, char *err, size_t errlen);
 void checkpoint_free(CheckpointInfo *ck);
 

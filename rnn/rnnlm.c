@@ -287,12 +287,9 @@ void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step) {
 }
 
 int rnnlm_is_checkpoint(const char *path) {
-    char ckpt[4096], vocab[4096], err[512];
+    char ckpt[4096], vocab[4096];
     file_paths(path, ckpt, vocab, sizeof ckpt);
-    CheckpointInfo ck;
-    if (checkpoint_read(ckpt, STAGE, &ck, err, sizeof err)) return 0;
-    checkpoint_free(&ck);
-    return 1;
+    return checkpoint_is_stage(ckpt, STAGE);
 }
 
 void rnnlm_load(Rnnlm *m, Vocab **v, const char *path) {

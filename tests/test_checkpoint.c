@@ -154,6 +154,28 @@ START_TEST(test_rejects_other_stage_and_missing_file) {
 }
 END_TEST
 
+/* The header names the stage even when the rest of the file is damaged. */
+START_TEST(test_is_stage_reads_the_header_only) {
+    ParamTable pt;
+    const char *path = saved_model(&pt);
+    ck_assert_int_eq(checkpoint_is_stage(path, "gpt"), 1);
+    ck_assert_int_eq(checkpoint_is_stage(path, "rnn"), 0);
+    size_t len;
+    unsigned char *data = slurp(path, &len);
+    spit(path, data, len / 2);
+    ck_assert_int_eq(checkpoint_is_stage(path, "gpt"), 1);
+    spit(path, data, 20);   /* cut inside the stage's name */
+    ck_assert_int_eq(checkpoint_is_stage(path, "gpt"), 0);
+    data[0] = 'X';
+    spit(path, data, len);
+    ck_assert_int_eq(checkpoint_is_stage(path, "gpt"), 0);
+    ck_assert_int_eq(checkpoint_is_stage("/nonexistent/model.ckpt", "gpt"), 0);
+    free(data);
+    params_free(&pt);
+    remove(path);
+}
+END_TEST
+
 START_TEST(test_restore_rejects_shape_mismatch) {
     ParamTable pt, other;
     const char *path = saved_model(&pt);
@@ -263,6 +285,7 @@ static Suite *checkpoint_suite(void) {
     tcase_add_test(tc, test_rejects_wrong_version);
     tcase_add_test(tc, test_rejects_corrupted_values);
     tcase_add_test(tc, test_rejects_other_stage_and_missing_file);
+    tcase_add_test(tc, test_is_stage_reads_the_header_only);
     tcase_add_test(tc, test_restore_rejects_shape_mismatch);
     tcase_add_test(tc, test_save_removes_stale_temp_files);
     tcase_add_test(tc, test_save_in_parts_equals_save);
