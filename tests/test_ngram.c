@@ -260,7 +260,9 @@ static void check_invariant(const NgramLm *lm, Rng *rng, int per_order) {
         int k = per_order < (int)t->len ? per_order : (int)t->len;
         for (int i = 0; i < k; i++) {
             size_t e = per_order < (int)t->len ? rng_below(rng, (uint32_t)t->len) : (size_t)i;
-            check_sums(lm, t->words + e * n, n);
+            uint32_t g[NGRAM_MAX_ORDER];
+            ngram_entry_words(lm, n, e, 1, g);
+            check_sums(lm, g, n);
         }
         uint32_t h[NGRAM_MAX_ORDER];
         for (int i = 0; i < 3; i++) {
