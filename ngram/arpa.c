@@ -31,13 +31,71 @@
 
 /* ------------------------------------------------------------------ writing */
 
-/* A float in few characters that still reads back as the same float:
- * 9 decimals are finer than half a float ulp for |x| >= 1/16, so those go
- * through a fast integer path; the rest (near 0) through printf's %.9g. */
+/* round(m 10^k / 2^s), exactly (ties to even, as printf rounds), for
+ * m < 2^24, k <= 24 and 0 < s < 128: m 10^k < 2^104. */
+static uint64_t scaled_round(uint32_t m, int k, int s) {
+    static const uint64_t pow10[20] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+        1000000000, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+        1000000000000000ull, 10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+        10000000000000000000ull };
+    unsigned __int128 num = (unsigned __int128)m * pow10[k < 19 ? k : 19], one = 1;
+    for (int i = 19; i < k; i++) num *= 10;
+    unsigned __int128 d = num >> s, rem = num & ((one << s) - 1), half = one << (s - 1);
+    if (rem > half || (rem == half && (d & 1))) d++;
+    return (uint64_t)d;
+}
+
+/* %.9g of a float with 1e-15 <= |x| < 1/16, byte for byte: its 9
+ * significant digits D (10^8 <= D < 10^9) are round(|x| 10^(8-X)), X the
+ * decimal exponent of the rounded value, found from log10 and corrected by
+ * a step if it was off (or the rounding carried to 10^9). Then the digits
+ * without trailing zeros, as 0.000ddd for X >= -4, else d.ddde-XX. */
+static char *put_small_float(char *p, float x) {
+    int ex;
+    float fr = frexpf(fabsf(x), &ex);
+    uint32_t m = (uint32_t)ldexpf(fr, 24);   /* |x| = m 2^(ex-24), m < 2^24 */
+    int X = (int)floor(log10(fabs((double)x)));
+    uint64_t D;
+    for (;;) {
+        D = scaled_round(m, 8 - X, 24 - ex);
+        if (D >= 1000000000u) X++;
+        else if (D < 100000000u) X--;
+        else break;
+    }
+    char digits[9];
+    for (int i = 8; i >= 0; i--) { digits[i] = (char)('0' + D % 10); D /= 10; }
+    int len = 9;
+    while (digits[len - 1] == '0') len--;
+    if (x < 0) *p++ = '-';
+    if (X >= -4) {
+        *p++ = '0';
+        *p++ = '.';
+        for (int i = 0; i < -X - 1; i++) *p++ = '0';
+        memcpy(p, digits, (size_t)len);
+        return p + len;
+    }
+    *p++ = digits[0];
+    if (len > 1) {
+        *p++ = '.';
+        memcpy(p, digits + 1, (size_t)len - 1);
+        p += len - 1;
+    }
+    *p++ = 'e';
+    *p++ = '-';
+    *p++ = (char)('0' + -X / 10);
+    *p++ = (char)('0' + -X % 10);
+    return p;
+}
+
+/* A float in few characters that still reads back as the same float: 9
+ * decimals for |x| >= 1/16 (finer than half a float ulp there), else %.9g (9
+ * significant digits), both by integer arithmetic but for the rare very
+ * large or tiny values, which printf writes. */
 static char *put_float(char *p, float x) {
     double v = x, a = fabs(v);
     if (v == 0) { *p++ = '0'; return p; }
-    if (a < 0.0625 || a >= 1e6) return p + sprintf(p, "%.9g", v);
+    if (a < 1e-15 || a >= 1e6) return p + sprintf(p, "%.9g", v);
+    if (a < 0.0625) return put_small_float(p, x);
     if (v < 0) *p++ = '-';
     uint64_t q = (uint64_t)llround(a * 1e9);
     uint64_t ip = q / 1000000000u, fp = q % 1000000000u;
@@ -57,46 +115,77 @@ static char *put_float(char *p, float x) {
     return p;
 }
 
+/* Lines go into a buffer of their own, written out when full: cheaper than
+ * a stdio call per line. */
+#define ARPA_BUFFER ((size_t)1 << 20)
+
+static void flush_lines(NgramArpaOut *a) {
+    if (a->used && fwrite(a->buf, 1, a->used, a->f) != a->used) die("write error in '%s'", a->tmp);
+    a->used = 0;
+}
+
 void ngram_arpa_begin(NgramArpaOut *a, const Vocab *vocab, int order, const size_t *entries, const char *path) {
     memset(a, 0, sizeof *a);
     a->f = atomic_open(path, &a->tmp);
     a->path = path;
     a->vocab = vocab;
     a->order = order;
-    static char buf[1 << 20];
-    setvbuf(a->f, buf, _IOFBF, sizeof buf);
     fprintf(a->f, "\\data\\\n");
     for (int n = 1; n <= order; n++) fprintf(a->f, "ngram %d=%zu\n", n, entries[n]);
     size_t longest = 0;
+    a->wlen = xmalloc((size_t)vocab->size * sizeof *a->wlen);
     for (int id = 0; id < vocab->size; id++) {
-        size_t l = strlen(vocab->tokens[id]);
-        if (l > longest) longest = l;
+        a->wlen[id] = (uint32_t)strlen(vocab->tokens[id]);
+        if (a->wlen[id] > longest) longest = a->wlen[id];
     }
-    a->line = xmalloc((size_t)order * (longest + 1) + 64);
+    a->line_max = (size_t)order * (longest + 1) + 64;
+    a->cap = ARPA_BUFFER + a->line_max;
+    a->buf = xmalloc(a->cap);
 }
 
-void ngram_arpa_section(NgramArpaOut *a, int n) { fprintf(a->f, "\n\\%d-grams:\n", n); }
+void ngram_arpa_section(NgramArpaOut *a, int n) {
+    flush_lines(a);
+    fprintf(a->f, "\n\\%d-grams:\n", n);
+}
 
 void ngram_arpa_entry(NgramArpaOut *a, const uint32_t *words, int n, float logp, float logbo) {
-    char *p = put_float(a->line, logp);
+    char *p = put_float(a->buf + a->used, logp);
     for (int i = 0; i < n; i++) {
         *p++ = i ? ' ' : '\t';
-        const char *w = a->vocab->tokens[words[i]];
-        size_t l = strlen(w);
-        memcpy(p, w, l);
-        p += l;
+        memcpy(p, a->vocab->tokens[words[i]], a->wlen[words[i]]);
+        p += a->wlen[words[i]];
     }
     if (n < a->order) { *p++ = '\t'; p = put_float(p, logbo); }
     *p++ = '\n';
-    fwrite(a->line, 1, (size_t)(p - a->line), a->f);
+    a->used = (size_t)(p - a->buf);
+    if (a->used > a->cap - a->line_max) flush_lines(a);
 }
 
 void ngram_arpa_end(NgramArpaOut *a) {
-    free(a->line);
+    flush_lines(a);
+    free(a->buf);
+    free(a->wlen);
     fprintf(a->f, "\n\\end\\\n");
     if (ferror(a->f)) die("write error in '%s'", a->tmp);
     atomic_commit(a->f, a->tmp, a->path);
     memset(a, 0, sizeof *a);
+}
+
+#define WORDS_BATCH 64   /* entries spelt out at once (ngram_entry_words) */
+
+void ngram_arpa_table(NgramArpaOut *a, const NgramLm *lm, int n) {
+    const NgramTable *t = &lm->tab[n];
+    uint32_t g[WORDS_BATCH * NGRAM_MAX_ORDER];
+    ngram_arpa_section(a, n);
+    for (size_t e0 = 0; e0 < t->len; e0 += WORDS_BATCH) {
+        size_t k = t->len - e0 < WORDS_BATCH ? t->len - e0 : WORDS_BATCH;
+        ngram_entry_words(lm, n, e0, k, g);
+        for (size_t i = 0; i < k; i++) {
+            size_t e = e0 + i;
+            if (n == 1 && e == VOCAB_PAD) continue;
+            ngram_arpa_entry(a, g + i * n, n, t->logp[e], n < lm->order ? t->logbo[e] : 0.0f);
+        }
+    }
 }
 
 void ngram_arpa_write(const NgramLm *lm, const char *path) {
@@ -105,15 +194,7 @@ void ngram_arpa_write(const NgramLm *lm, const char *path) {
     for (int n = 1; n <= lm->order; n++) entries[n] = ngram_entries(lm, n);
     NgramArpaOut a;
     ngram_arpa_begin(&a, lm->vocab, lm->order, entries, path);
-    for (int n = 1; n <= lm->order; n++) {
-        const NgramTable *t = &lm->tab[n];
-        ngram_arpa_section(&a, n);
-        for (size_t e = 0; e < t->len; e++) {
-            const uint32_t *g = t->words + e * n;
-            if (n == 1 && g[0] == VOCAB_PAD) continue;
-            ngram_arpa_entry(&a, g, n, t->logp[e], n < lm->order ? t->logbo[e] : 0.0f);
-        }
-    }
+    for (int n = 1; n <= lm->order; n++) ngram_arpa_table(&a, lm, n);
     ngram_arpa_end(&a);
 }
 

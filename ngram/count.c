@@ -1,22 +1,21 @@
 /*
- * count.c -- one pass over the corpus: raw counts of every order 1..N.
+ * count.c -- the corpus's raw counts of every order 1..N.
  *
  * First the vocabulary (common/text.h's Vocab): a scan of the words with their
  * counts, then the kept ones (count >= --min-count, listed in --vocab) in order
  * of first use; a char model's tokens are its bytes (ngram_byte_token).
  *
- * Each order has its own table (ngram.h): the n-grams are packed word-id
- * arrays in one growing buffer, found through an open-addressing index of
- * entry numbers. No allocation per n-gram; the tables start at a size taken
- * from the corpus and double when three-quarters full. Each new n-gram also
- * records the entries of its prefix and suffix one order down, so that the
- * estimator never needs to hash again.
+ * Each order has its own table (ngram.h): an n-gram is its prefix's entry one
+ * order down and its last word, 8 bytes, found through an open-addressing
+ * index of those pairs. The corpus becomes one stream of ids, and the orders
+ * are counted one at a time (below), so that only one order's index exists
+ * at once; a model that will only be written drops each index once its order
+ * is counted. Each new n-gram also records the entry of its suffix one order
+ * down, so that the estimator never needs to hash again.
  *
  * A sentence "<s> w1 .. wm </s>" adds, at every predicted position j (every
  * word and the </s>, never the <s>), the n-grams ending at j for n = 1..N that
- * fit inside the sentence. So lower orders see the n-grams that begin with
- * <s> exactly as often as sentences begin that way; KenLM gets the same
- * counts by padding with N-1 <s> and collapsing.
+ * fit inside the sentence.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,112 +31,80 @@
 
 /* ------------------------------------------------------------------ tables */
 
-static uint64_t hash_words(const uint32_t *w, int n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < n; i++) {
-        h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    return h;
-}
+#define NO_ENTRY UINT32_MAX   /* no n-gram of the order ends at this position */
 
-/* A slot packs the entry number + 1 (low 32 bits, 0 = empty) with the top
- * 32 bits of the hash, so most probes reject a mismatch without touching the
- * words themselves (a cache miss each). */
-static int same_words(const uint32_t *a, const uint32_t *b, int n) {
-    for (int i = 0; i < n; i++) if (a[i] != b[i]) return 0;
-    return 1;
-}
+static uint64_t pair_key(uint32_t prefix, uint32_t word) { return (uint64_t)prefix << 32 | word; }
 
-static size_t probe(const NgramTable *t, const uint32_t *w, uint64_t h) {
+/* The slot holding key, or the empty one where it goes: linear probing from
+ * a home spread by splitmix64's finaliser (the keys themselves are dense). */
+static NgramCountSlot *probe(const NgramTable *t, uint64_t key) {
     size_t mask = t->nslot - 1;
-    size_t i = h & mask;
-    uint64_t tag = h >> 32;
-    for (;; i = (i + 1) & mask) {
-        uint64_t s = t->slot[i];
-        if (!s) return i;
-        if ((s >> 32) == tag && same_words(t->words + ((s & 0xffffffffu) - 1) * t->n, w, t->n)) return i;
+    for (size_t i = ngram_key_mix(key) & mask;; i = (i + 1) & mask) {
+        NgramCountSlot *s = &t->slot[i];
+        if (!s->count || s->key == key) return s;
     }
 }
 
-static size_t table_slot(const NgramTable *t, const uint32_t *w) {
-    return probe(t, w, hash_words(w, t->n));
+long ngram_find_next(const NgramLm *lm, int n, long prefix, uint32_t w) {
+    const NgramTable *t = &lm->tab[n];
+    if (n == 1) return w < t->len ? (long)w : -1;   /* a unigram's entry is its word id */
+    if (!t->slot) die("internal: the %d-grams' index was dropped (a model counted for writing only)", n);
+    if (prefix < 0) return -1;
+    const NgramCountSlot *s = probe(t, pair_key((uint32_t)prefix, w));
+    return s->count ? (long)s->entry : -1;
 }
 
-long ngram_table_find(const NgramTable *t, const uint32_t *words) {
-    if (!t->nslot) return -1;
-    uint64_t s = t->slot[table_slot(t, words)];
-    return s ? (long)(s & 0xffffffffu) - 1 : -1;
-}
-
-static void *grow(void *p, size_t cap, size_t elem) {
-    return p ? xrealloc(p, cap * elem) : NULL;
-}
-
-/* Room for cap entries: every array that exists grows with the table. */
-static void table_reserve(NgramTable *t, size_t cap) {
-    if (cap <= t->cap) return;
-    t->words = xrealloc(t->words, cap * (size_t)t->n * sizeof *t->words);
-    t->count = grow(t->count, cap, sizeof *t->count);
-    t->adj = grow(t->adj, cap, sizeof *t->adj);
-    t->prefix = grow(t->prefix, cap, sizeof *t->prefix);
-    t->suffix = grow(t->suffix, cap, sizeof *t->suffix);
-    t->ctx_sum = grow(t->ctx_sum, cap, sizeof *t->ctx_sum);
-    t->ctx_low = grow(t->ctx_low, cap, sizeof *t->ctx_low);
-    t->ctx_nk = grow(t->ctx_nk, cap * 3, sizeof *t->ctx_nk);
-    t->logp = grow(t->logp, cap, sizeof *t->logp);
-    t->logbo = grow(t->logbo, cap, sizeof *t->logbo);
-    t->cap = cap;
-}
-
-static void table_rehash(NgramTable *t, size_t nslot) {
-    free(t->slot);
-    t->nslot = nslot;
-    t->slot = xcalloc(nslot, sizeof *t->slot);
-    for (size_t e = 0; e < t->len; e++) {
-        uint64_t h = hash_words(t->words + e * t->n, t->n);
-        t->slot[probe(t, t->words + e * t->n, h)] = (h >> 32 << 32) | (e + 1);
-    }
-}
-
-/* An empty table of order n with room for about `expect` entries. */
-void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts) {
-    memset(t, 0, sizeof *t);
-    t->n = n;
-    if (expect < 16) expect = 16;
-    if (with_counts) {
-        t->count = xmalloc(sizeof *t->count);
-        t->prefix = xmalloc(sizeof *t->prefix);
-        t->suffix = xmalloc(sizeof *t->suffix);
-    }
-    table_reserve(t, expect);
-    size_t nslot = 32;
-    while (3 * nslot < 4 * expect) nslot *= 2;
-    table_rehash(t, nslot);
-}
-
-void ngram_table_free(NgramTable *t) {
-    free(t->words); free(t->count); free(t->adj); free(t->prefix); free(t->suffix); free(t->ctx_sum); free(t->ctx_low);
-    free(t->ctx_nk); free(t->logp); free(t->logbo); free(t->slot);
-    memset(t, 0, sizeof *t);
-}
-
-/* ngram_table_insert with the hash already computed (so counting can prefetch). */
-static size_t insert_hashed(NgramTable *t, const uint32_t *words, uint64_t h) {
-    size_t i = probe(t, words, h);
-    if (t->slot[i]) return (t->slot[i] & 0xffffffffu) - 1;
-    if (t->len >= UINT32_MAX - 1) die("too many %d-grams", t->n);
-    if (t->len == t->cap) table_reserve(t, 2 * t->cap);
-    size_t e = t->len++;
-    memcpy(t->words + e * t->n, words, (size_t)t->n * sizeof *words);
-    if (t->count) t->count[e] = 0;
-    t->slot[i] = (h >> 32 << 32) | (e + 1);
-    if (4 * t->len > 3 * t->nslot) table_rehash(t, 2 * t->nslot);   /* load <= 3/4 */
+long ngram_find(const NgramLm *lm, int n, const uint32_t *words) {
+    long e = ngram_find_next(lm, 1, -1, words[0]);
+    for (int k = 2; k <= n && e >= 0; k++) e = ngram_find_next(lm, k, e, words[k - 1]);
     return e;
 }
 
-size_t ngram_table_insert(NgramTable *t, const uint32_t *words) {
-    return insert_hashed(t, words, hash_words(words, t->n));
+/* Hop by hop across the entries: the k look-ups of one hop are independent,
+ * so their cache misses overlap, where one entry's n-1 wait for each other. */
+void ngram_entry_words(const NgramLm *lm, int n, size_t e, size_t k, uint32_t *out) {
+    for (size_t i = 0; i < k; i++) out[i * n] = (uint32_t)(e + i);   /* column 0: the walk's current entry */
+    for (int m = n; m > 1; m--) {
+        const NgramTable *t = &lm->tab[m];
+        for (size_t i = 0; i < k; i++) {
+            uint32_t *g = out + i * n;
+            g[m - 1] = t->word[g[0]];
+            g[0] = t->prefix[g[0]];
+        }
+    }
+}
+
+uint32_t ngram_first_word(const NgramLm *lm, int n, size_t e) {
+    for (int k = n; k > 1; k--) e = lm->tab[k].prefix[e];
+    return (uint32_t)e;
+}
+
+static void alloc_slots(NgramTable *t, size_t nslot) {
+    t->nslot = nslot;
+    t->slot = ngram_huge_zalloc(nslot * sizeof *t->slot, "n-gram counts");
+}
+
+static void free_slots(NgramTable *t) {
+    ngram_huge_free(t->slot, t->nslot * sizeof *t->slot);
+    t->slot = NULL;
+    t->nslot = 0;
+}
+
+/* Twice the slots, each key moved to its new place. */
+static void grow_slots(NgramTable *t) {
+    NgramCountSlot *old = t->slot;
+    size_t nold = t->nslot;
+    alloc_slots(t, 2 * nold);
+    for (size_t i = 0; i < nold; i++)
+        if (old[i].count) *probe(t, old[i].key) = old[i];
+    ngram_huge_free(old, nold * sizeof *old);
+}
+
+void ngram_table_free(NgramTable *t) {
+    free(t->word); free(t->prefix); free(t->suffix); free(t->count); free(t->adj); free(t->ctx_sum);
+    free(t->ctx_low); free(t->ctx_nk); free(t->logp); free(t->logbo);
+    free_slots(t);
+    memset(t, 0, sizeof *t);
 }
 
 /* ------------------------------------------------------------------ tokens */
@@ -279,52 +246,108 @@ static Vocab *choose_vocab(const Vocab *all, const NgramTrainConfig *cfg, uint32
     return v;
 }
 
-/* Add the n-grams ending at each predicted position of seq[0..L-1] (from
- * index first on). A new n-gram records the entries of its prefix (the
- * (n-1)-gram that ended one position earlier) and its suffix (the (n-1)-gram
- * just added at this position). */
-/* Hash the n-grams ending at position j and prefetch their slots: counting is
- * bound by memory latency, and the N look-ups of one position are independent,
- * so their cache misses can overlap with the work on the position before. */
-static void hash_position(const NgramLm *lm, const uint32_t *seq, size_t j, uint64_t *h) {
-    for (int n = 1; n <= lm->order && (size_t)n <= j + 1; n++) {
-        const NgramTable *t = &lm->tab[n];
-        h[n] = hash_words(seq + j + 1 - n, n);
-        __builtin_prefetch(&t->slot[h[n] & (t->nslot - 1)]);
-    }
-}
+/* The corpus is counted as one stream of ids: a word corpus's lines, each
+ * "<s> w1 .. wm </s>", back to back, or a char corpus's bytes; a position
+ * holding <s> is context only. Counting goes one order at a time, so that only
+ * one order's hash slots exist at once. ent[j] holds the entry of the
+ * (n-1)-gram ending at position j (NO_ENTRY if none fits in the sentence), and
+ * the pass of order n turns it into the n-gram's: the n-gram ending at j is
+ * the (n-1)-gram ending at j-1 (its prefix) followed by the word at j, and
+ * its suffix is the (n-1)-gram ending at j. Entries are numbered in order of
+ * first occurrence, the order the ARPA file lists them in. So lower orders
+ * see the n-grams that begin with <s> exactly as often as sentences begin
+ * that way; KenLM gets the same counts by padding with N-1 <s> and collapsing. */
 
-static void count_sequence(NgramLm *lm, const uint32_t *seq, size_t L, size_t first) {
-    size_t prev[NGRAM_MAX_ORDER + 1] = { 0 }, cur[NGRAM_MAX_ORDER + 1] = { 0 };
-    uint64_t h[NGRAM_MAX_ORDER + 1], hnext[NGRAM_MAX_ORDER + 1];
-    if (first > 0) prev[1] = seq[first - 1];       /* unigram entry == word id */
-    if (first < L) hash_position(lm, seq, first, hnext);
-    for (size_t j = first; j < L; j++) {
-        memcpy(h, hnext, sizeof h);
-        if (j + 1 < L) hash_position(lm, seq, j + 1, hnext);
-        for (int n = 1; n <= lm->order && (size_t)n <= j + 1; n++) {
-            NgramTable *t = &lm->tab[n];
-            size_t before = t->len;
-            size_t e = insert_hashed(t, seq + j + 1 - n, h[n]);   /* may move t->count */
-            t->count[e]++;
-            cur[n] = e;
-            if (e == before && n > 1) {
-                t->prefix[e] = (uint32_t)prev[n - 1];
-                t->suffix[e] = (uint32_t)cur[n - 1];
-            }
-        }
-        memcpy(prev, cur, sizeof prev);
+/* Order 1: every word of the vocabulary has its entry, numbered by word id
+ * (<pad>'s stays at count 0). */
+static void count_unigrams(NgramLm *lm, const uint32_t *ids, uint32_t *ent, size_t L) {
+    NgramTable *t = &lm->tab[1];
+    t->n = 1;
+    t->len = t->cap = (size_t)lm->vocab->size;
+    t->count = xcalloc(t->cap, sizeof *t->count);
+    for (size_t j = 0; j < L; j++) {
+        ent[j] = ids[j];
+        if (ids[j] == VOCAB_BOS) continue;
+        t->count[ids[j]]++;
         lm->train_tokens++;
     }
 }
 
-static void init_tables(NgramLm *lm, size_t positions) {
-    for (int n = 1; n <= lm->order; n++) {
-        size_t expect = n == 1 ? (size_t)lm->vocab->size : positions / (n == 2 ? 4 : 2);
-        ngram_table_init(&lm->tab[n], n, expect, 1);
+/* An empty table of order n: room for `bound` entries (at most one new n-gram
+ * per position; the pages never written are never resident) and slots for
+ * about `expect`, doubled when three-quarters full. */
+static void begin_order(NgramTable *t, int n, size_t bound, size_t expect) {
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    t->cap = bound;
+    t->prefix = xmalloc(bound * sizeof *t->prefix);
+    t->word = xmalloc(bound * sizeof *t->word);
+    t->suffix = xmalloc(bound * sizeof *t->suffix);
+    size_t nslot = 32;
+    while (3 * nslot < 4 * expect) nslot *= 2;
+    alloc_slots(t, nslot);
+}
+
+/* One occurrence of the n-gram (prefix, w) whose suffix is `suffix`: its
+ * entry, new if first seen. The count lives in the slot, so a hit touches
+ * one cache line. */
+static uint32_t count_ngram(NgramTable *t, uint32_t prefix, uint32_t w, uint32_t suffix) {
+    uint64_t key = pair_key(prefix, w);
+    NgramCountSlot *s = probe(t, key);
+    if (s->count) {
+        if (++s->count == 0) die("a %d-gram occurs 2^32 times or more", t->n);
+        return s->entry;
     }
-    /* every word has a unigram entry, and entry id == word id (<pad>'s stays at count 0) */
-    for (uint32_t id = 0; id < (uint32_t)lm->vocab->size; id++) ngram_table_insert(&lm->tab[1], &id);
+    if (t->len >= UINT32_MAX - 1) die("too many %d-grams", t->n);
+    uint32_t e = (uint32_t)t->len++;
+    t->prefix[e] = prefix;
+    t->word[e] = w;
+    t->suffix[e] = suffix;
+    *s = (NgramCountSlot){ key, e, 1 };
+    if (4 * t->len > 3 * t->nslot) grow_slots(t);
+    return e;
+}
+
+/* The counts out of the slots and the arrays cut to the entries; the slots
+ * kept only if look-ups (ngram_find) will follow. */
+static void end_order(NgramTable *t, int keep_index) {
+    t->count = xmalloc(t->len * sizeof *t->count);
+    for (size_t i = 0; i < t->nslot; i++)
+        if (t->slot[i].count) t->count[t->slot[i].entry] = t->slot[i].count;
+    t->cap = t->len ? t->len : 1;
+    t->prefix = xrealloc(t->prefix, t->cap * sizeof *t->prefix);
+    t->word = xrealloc(t->word, t->cap * sizeof *t->word);
+    t->suffix = xrealloc(t->suffix, t->cap * sizeof *t->suffix);
+    if (!keep_index) free_slots(t);
+}
+
+/* How far ahead a pass fetches the slot it will need: counting is bound by
+ * memory latency, and the look-ups of successive positions are independent,
+ * so their cache misses can overlap. */
+#define PREFETCH_AHEAD 8
+
+static void count_order(NgramLm *lm, int n, const uint32_t *ids, uint32_t *ent, size_t L, int keep_index) {
+    NgramTable *t = &lm->tab[n];
+    begin_order(t, n, L, lm->tab[n - 1].len);
+    uint32_t before = NO_ENTRY;   /* the (n-1)-gram ending at j-1 (ent[j-1] before this pass wrote it) */
+    for (size_t j = 0; j < L; j++) {
+        if (j + PREFETCH_AHEAD < L) {
+            uint64_t ahead = pair_key(ent[j + PREFETCH_AHEAD - 1], ids[j + PREFETCH_AHEAD]);
+            __builtin_prefetch(&t->slot[ngram_key_mix(ahead) & (t->nslot - 1)]);
+        }
+        uint32_t lower = ent[j];
+        int fits = before != NO_ENTRY && ids[j] != VOCAB_BOS;
+        ent[j] = fits ? count_ngram(t, before, ids[j], lower) : NO_ENTRY;
+        before = lower;
+    }
+    end_order(t, keep_index);
+}
+
+static void count_stream(NgramLm *lm, const uint32_t *ids, size_t L, int keep_index) {
+    uint32_t *ent = xmalloc(L * sizeof *ent);
+    count_unigrams(lm, ids, ent, L);
+    for (int n = 2; n <= lm->order; n++) count_order(lm, n, ids, ent, L, keep_index);
+    free(ent);
 }
 
 /* Pass 2 of a word corpus: each line as "<s> ids </s>", given to fn. */
@@ -354,16 +377,26 @@ static void read_sentences(SentenceReader *r, const char *text, size_t len, Ngra
     }
 }
 
-static void count_sentence(void *lm, const uint32_t *seq, size_t L) { count_sequence(lm, seq, L, 1); }
+/* The lines as the stream of ids counted, each "<s> ids </s>". */
+typedef struct {
+    uint32_t *ids;
+    size_t len;
+} IdStream;
 
-static void count_words(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
+static void append_sentence(void *ctx, const uint32_t *seq, size_t L) {
+    IdStream *s = ctx;
+    memcpy(s->ids + s->len, seq, L * sizeof *seq);
+    s->len += L;
+}
+
+static uint32_t *word_stream(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len,
+                             const char *name, size_t *L) {
     Vocab *all = vocab_new(VOCAB_WORD);
     uint64_t ntokens = 0, nlines = 0;
     scan_words(all, text, len, name, &ntokens, &nlines);
     if (ntokens == 0) die("%s: the corpus has no words (empty or only blank lines)", name);
     uint32_t *remap = xmalloc((size_t)all->size * sizeof *remap);
     lm->vocab = choose_vocab(all, cfg, remap);
-    init_tables(lm, (size_t)(ntokens + nlines));
 
     /* pass 2: each line as <s> ids </s>. The tokens are those of the ladder's
      * sentence stream (common/text.h's text_sentence_stream: the words split at
@@ -372,12 +405,15 @@ static void count_words(NgramLm *lm, const NgramTrainConfig *cfg, const char *te
      * line's end and begin with the <s> context, which the stream (sentences
      * joined by </s>, no <s>) does not carry, and the vocabulary is chosen by
      * this same scan (first use, --min-count, --vocab) rather than given. */
+    IdStream out = { .ids = xmalloc((size_t)(ntokens + 2 * nlines) * sizeof *out.ids) };
     SentenceReader r = { .all = all, .remap = remap, .cap = 1024 };
     r.seq = xmalloc(r.cap * sizeof *r.seq);
-    read_sentences(&r, text, len, count_sentence, lm);
+    read_sentences(&r, text, len, append_sentence, &out);
     free(r.seq);
     free(remap);
     vocab_free(all);
+    *L = out.len;
+    return out.ids;
 }
 
 /* ------------------------------------------------------------------ a corpus in windows */
@@ -482,7 +518,7 @@ void ngram_stream_corpus(NgramLm *lm, const NgramTrainConfig *cfg, const char *p
 
 /* A char model: the raw bytes as one stream, no sentence markers. The bytes
  * get ids in order of first use; bytes the corpus lacks map to <unk>. */
-static void count_bytes(NgramLm *lm, const char *text, size_t len, const char *name) {
+static uint32_t *byte_stream(NgramLm *lm, const char *text, size_t len, const char *name, size_t *L) {
     if (len == 0) die("%s: the corpus is empty", name);
     long count[256] = { 0 };
     uint32_t byte_id[256];
@@ -497,11 +533,10 @@ static void count_bytes(NgramLm *lm, const char *text, size_t len, const char *n
         }
     }
     for (int b = 0; b < 256; b++) if (count[b]) lm->vocab->counts[byte_id[b]] = count[b];
-    init_tables(lm, len);
-    uint32_t *seq = xmalloc(len * sizeof *seq);
-    for (size_t i = 0; i < len; i++) seq[i] = byte_id[(unsigned char)text[i]];
-    count_sequence(lm, seq, len, 0);
-    free(seq);
+    uint32_t *ids = xmalloc(len * sizeof *ids);
+    for (size_t i = 0; i < len; i++) ids[i] = byte_id[(unsigned char)text[i]];
+    *L = len;
+    return ids;
 }
 
 /* Text that arrives in memory (a string, a slice of a file, stdin) gets the
@@ -513,24 +548,32 @@ void ngram_check_text(const char *text, size_t len, const char *name) {
     if (text_check(name, text, len, NULL, err, sizeof err) != 0) die("%s", err);
 }
 
-/* Count text that has passed the check. */
-static void count_text(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
+/* The ids to count of text that has passed the check (lm->vocab chosen). */
+static uint32_t *corpus_stream(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len,
+                               const char *name, size_t *L) {
     begin_model(lm, cfg);
-    if (cfg->char_level) count_bytes(lm, text, len, name);
-    else count_words(lm, cfg, text, len, name);
+    return cfg->char_level ? byte_stream(lm, text, len, name, L) : word_stream(lm, cfg, text, len, name, L);
+}
+
+static void count_ids(NgramLm *lm, const NgramTrainConfig *cfg, uint32_t *ids, size_t L) {
+    count_stream(lm, ids, L, !cfg->write_only);
+    free(ids);
     lm->has_counts = 1;
 }
 
 void ngram_count_text(NgramLm *lm, const NgramTrainConfig *cfg, const char *text, size_t len, const char *name) {
     ngram_check_text(text, len, name);
-    count_text(lm, cfg, text, len, name);
+    size_t L;
+    uint32_t *ids = corpus_stream(lm, cfg, text, len, name, &L);
+    count_ids(lm, cfg, ids, L);
 }
 
 void ngram_count_file(NgramLm *lm, const NgramTrainConfig *cfg, const char *path) {
-    size_t len;
+    size_t len, L;
     char *text = text_load(path, &len);   /* valid UTF-8 without NUL bytes, or exit 1 */
-    count_text(lm, cfg, text, len, path);
-    free(text);
+    uint32_t *ids = corpus_stream(lm, cfg, text, len, path, &L);
+    free(text);   /* before counting: the ids are all it needs */
+    count_ids(lm, cfg, ids, L);
 }
 
 void ngram_free(NgramLm *lm) {

@@ -42,7 +42,7 @@ static void estimate_as(NgramLm *lm, int order, NgramEstimator e) {
 }
 
 static uint32_t count_of(const NgramLm *lm, const uint32_t *g, int n) {
-    long i = ngram_table_find(&lm->tab[n], g);
+    long i = ngram_find(lm, n, g);
     return i < 0 ? 0 : lm->tab[n].count[i];
 }
 

@@ -47,15 +47,18 @@ static uint32_t est_count(const NgramLm *lm, int n, size_t i) {
     return t->adj ? t->adj[i] : t->count[i];
 }
 
-/* Continuation counts for orders below N (KenLM's adjust_counts). */
+/* Continuation counts of order n < N (KenLM's adjust_counts): each n-gram
+ * one order up adds one to its suffix's. */
+static void adjust_order(NgramLm *lm, int n) {
+    NgramTable *t = &lm->tab[n], *up = &lm->tab[n + 1];
+    t->adj = xcalloc(t->cap, sizeof *t->adj);
+    for (size_t e = 0; e < up->len; e++) t->adj[up->suffix[e]]++;
+    for (size_t e = 0; e < t->len; e++)
+        if (ngram_first_word(lm, n, e) == VOCAB_BOS) t->adj[e] = t->count[e];
+}
+
 static void adjust_counts(NgramLm *lm) {
-    for (int n = 1; n < lm->order; n++) {
-        NgramTable *t = &lm->tab[n], *up = &lm->tab[n + 1];
-        t->adj = xcalloc(t->cap, sizeof *t->adj);
-        for (size_t e = 0; e < up->len; e++) t->adj[up->suffix[e]]++;
-        for (size_t e = 0; e < t->len; e++)
-            if (t->words[e * n] == VOCAB_BOS) t->adj[e] = t->count[e];
-    }
+    for (int n = 1; n < lm->order; n++) adjust_order(lm, n);
 }
 
 int ngram_mkn_discounts(const uint64_t t[5], double D[4]) {
@@ -102,29 +105,31 @@ static void discounts(NgramLm *lm) {
     }
 }
 
-/* S(h) and Nk(h) of every history h, stored on h's entry one order down. */
+/* S(h) and Nk(h) of the histories of order n+1, stored on their entries of
+ * order n (n = 0: the empty history, lm->ctx0_*), from order n+1's counts. */
+static void history_stats(NgramLm *lm, int n) {
+    NgramTable *t = &lm->tab[n];
+    const NgramTable *up = &lm->tab[n + 1];
+    if (n == 0) {
+        lm->ctx0_sum = 0;
+        memset(lm->ctx0_nk, 0, sizeof lm->ctx0_nk);
+    } else {
+        t->ctx_sum = xcalloc(t->cap, sizeof *t->ctx_sum);
+        t->ctx_nk = xcalloc(t->cap * 3, sizeof *t->ctx_nk);
+    }
+    for (size_t e = 0; e < up->len; e++) {
+        uint32_t c = est_count(lm, n + 1, e);
+        if (c == 0) continue;
+        int k = c < 3 ? (int)c - 1 : 2;
+        if (n == 0) { lm->ctx0_sum += c; lm->ctx0_nk[k]++; continue; }
+        size_t h = up->prefix[e];
+        t->ctx_sum[h] += c;
+        t->ctx_nk[h * 3 + k]++;
+    }
+}
+
 static void context_stats(NgramLm *lm) {
-    for (int n = 1; n <= lm->order; n++) {
-        NgramTable *t = &lm->tab[n];
-        if (n < lm->order) {
-            t->ctx_sum = xcalloc(t->cap, sizeof *t->ctx_sum);
-            t->ctx_nk = xcalloc(t->cap * 3, sizeof *t->ctx_nk);
-        }
-    }
-    lm->ctx0_sum = 0;
-    memset(lm->ctx0_nk, 0, sizeof lm->ctx0_nk);
-    for (int n = 1; n <= lm->order; n++) {
-        NgramTable *t = &lm->tab[n];
-        for (size_t e = 0; e < t->len; e++) {
-            uint32_t c = est_count(lm, n, e);
-            if (c == 0) continue;
-            int k = c < 3 ? (int)c - 1 : 2;
-            if (n == 1) { lm->ctx0_sum += c; lm->ctx0_nk[k]++; continue; }
-            size_t h = t->prefix[e];
-            lm->tab[n - 1].ctx_sum[h] += c;
-            lm->tab[n - 1].ctx_nk[h * 3 + k]++;
-        }
-    }
+    for (int n = 0; n < lm->order; n++) history_stats(lm, n);
 }
 
 /* Absolute discounting's backoff needs sum_{x seen after h} p(x | h') per history. */
@@ -132,19 +137,12 @@ static void absdisc_lower_sums(NgramLm *lm) {
     for (int n = 2; n <= lm->order; n++) {
         NgramTable *t = &lm->tab[n], *down = &lm->tab[n - 1];
         down->ctx_low = xcalloc(down->cap, sizeof *down->ctx_low);
+        uint32_t g[NGRAM_MAX_ORDER];
         for (size_t e = 0; e < t->len; e++) {
-            const uint32_t *g = t->words + e * n;
             if (t->count[e] == 0) continue;
+            ngram_entry_words(lm, n, e, 1, g);
             down->ctx_low[t->prefix[e]] += ngram_prob_counts(lm, g + 1, n - 2, g[n - 1]);
         }
-    }
-}
-
-void ngram_drop_index(NgramLm *lm) {
-    for (int n = 1; n <= lm->order; n++) {
-        free(lm->tab[n].slot);
-        lm->tab[n].slot = NULL;
-        lm->tab[n].nslot = 0;
     }
 }
 
@@ -174,15 +172,19 @@ void ngram_estimate(NgramLm *lm) {
     if (lm->est == NGRAM_EST_ABSDISC) absdisc_lower_sums(lm);
 }
 
-/* The statistics of history hist (n-1 words) for order n; 0 when never seen. */
-static int history(const NgramLm *lm, int n, const uint32_t *hist, double *S, const uint32_t **nk, double *low) {
+/* The statistics of history hist (n-1 words) for order n and its entry
+ * (-1 for the empty history); 0 when never seen. */
+static int history(const NgramLm *lm, int n, const uint32_t *hist, double *S, const uint32_t **nk, double *low,
+                   long *entry) {
+    *entry = -1;
     if (n == 1) { *S = lm->ctx0_sum; *nk = lm->ctx0_nk; *low = 0; return 1; }
     const NgramTable *t = &lm->tab[n - 1];
-    long i = ngram_table_find(t, hist);
+    long i = ngram_find(lm, n - 1, hist);
     if (i < 0) return 0;
     *S = t->ctx_sum[i];
     *nk = t->ctx_nk + (size_t)i * 3;
     *low = t->ctx_low ? t->ctx_low[i] : 0;
+    *entry = i;
     return 1;
 }
 
@@ -198,16 +200,14 @@ double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_
     double V = predicted_size(lm);
     double p = 1.0 / V;                      /* order 0: uniform over V */
     int top = hlen + 1 < lm->order ? hlen + 1 : lm->order;
-    uint32_t g[NGRAM_MAX_ORDER];
     for (int n = 1; n <= top; n++) {
         const uint32_t *hist = n > 1 ? h + hlen - (n - 1) : NULL;
         double S, low;
         const uint32_t *nk;
-        if (!history(lm, n, hist, &S, &nk, &low)) break;
+        long hi;
+        if (!history(lm, n, hist, &S, &nk, &low, &hi)) break;
         if (S <= 0) continue;
-        if (n > 1) memcpy(g, hist, (size_t)(n - 1) * sizeof *g);
-        g[n - 1] = w;
-        long i = ngram_table_find(&lm->tab[n], g);
+        long i = ngram_find_next(lm, n, hi, w);
         double c = i < 0 ? 0.0 : (double)est_count(lm, n, (size_t)i);
         const double *D = lm->D[n];
         double n1p = (double)nk[0] + nk[1] + nk[2];
@@ -238,7 +238,7 @@ float ngram_log10_prob(double p) {
 static double backoff_weight(const NgramLm *lm, int n, size_t i) {
     const NgramTable *t = &lm->tab[n];
     double S = t->ctx_sum[i];
-    uint32_t last = t->words[i * n + n - 1];
+    uint32_t last = n == 1 ? (uint32_t)i : t->word[i];
     if (S <= 0 || last == VOCAB_EOS) return 1.0;
     const uint32_t *nk = t->ctx_nk + i * 3;
     const double *D = lm->D[n + 1];
@@ -270,25 +270,81 @@ static double kn_entry_prob(const NgramLm *lm, int n, size_t e) {
     return (c - Dc) / S + ngram_kn_gamma(D, nk, S) * lower;
 }
 
-void ngram_compile_arpa(NgramLm *lm, int query) {
+/* log10 p of every entry of order n (the orders below done already). */
+static void compile_logp(NgramLm *lm, int n) {
+    NgramTable *t = &lm->tab[n];
+    t->logp = xmalloc(t->cap * sizeof *t->logp);
+    uint32_t g[NGRAM_MAX_ORDER];
+    for (size_t e = 0; e < t->len; e++) {
+        double p;
+        if (n == 1 && ngram_never_predicted((uint32_t)e)) p = 0.0;
+        else if (is_kn(lm)) p = kn_entry_prob(lm, n, e);
+        else {
+            ngram_entry_words(lm, n, e, 1, g);
+            p = ngram_prob_counts(lm, g, n - 1, g[n - 1]);
+        }
+        t->logp[e] = ngram_log10_prob(p);
+    }
+}
+
+/* log10 backoff of every entry of order n < N, as a history. */
+static void compile_logbo(NgramLm *lm, int n) {
+    NgramTable *t = &lm->tab[n];
+    t->logbo = xmalloc(t->cap * sizeof *t->logbo);
+    for (size_t e = 0; e < t->len; e++) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
+}
+
+static void check_backoff(const NgramLm *lm) {
     if (!ngram_estimator_is_backoff(lm->est))
         die("the %s estimator is not a backoff model, so it has no ARPA form "
             "(score it with `ngram eval --train`)", ngram_estimator_name(lm->est));
+}
+
+void ngram_compile_arpa(NgramLm *lm, int query) {
+    check_backoff(lm);
     for (int n = 1; n <= lm->order; n++) {
-        NgramTable *t = &lm->tab[n];
-        t->logp = xmalloc(t->cap * sizeof *t->logp);
-        /* the top order is never a history: no backoffs to store */
-        if (n < lm->order) t->logbo = xmalloc(t->cap * sizeof *t->logbo);
-        for (size_t e = 0; e < t->len; e++) {
-            const uint32_t *g = t->words + e * n;
-            double p;
-            if (n == 1 && ngram_never_predicted(g[0])) p = 0.0;
-            else if (is_kn(lm)) p = kn_entry_prob(lm, n, e);
-            else p = ngram_prob_counts(lm, g, n - 1, g[n - 1]);
-            t->logp[e] = ngram_log10_prob(p);
-            if (n < lm->order) t->logbo[e] = (float)log10(backoff_weight(lm, n, e));
-        }
+        compile_logp(lm, n);
+        if (n < lm->order) compile_logbo(lm, n);   /* the top order is never a history */
     }
     if (query) ngram_build_query(lm, 1);
     lm->has_arpa = 1;
+}
+
+/* Once order n is compiled and written, nothing reads order n-1's statistics
+ * and probabilities, nor order n's counts, suffix links and backoffs; the
+ * prefix links and words stay, as they spell the n-grams of the orders above. */
+static void release_order(NgramLm *lm, int n) {
+    NgramTable *t = &lm->tab[n], *down = &lm->tab[n - 1];
+    free(down->ctx_sum); down->ctx_sum = NULL;
+    free(down->ctx_nk); down->ctx_nk = NULL;
+    free(down->logp); down->logp = NULL;
+    free(t->count); t->count = NULL;
+    free(t->adj); t->adj = NULL;
+    free(t->suffix); t->suffix = NULL;
+    free(t->logbo); t->logbo = NULL;
+}
+
+void ngram_estimate_to_arpa(NgramLm *lm, const char *path) {
+    if (!is_kn(lm) || !lm->has_counts) die("internal: ngram_estimate_to_arpa needs a counted Kneser-Ney model");
+    for (int n = 1; n < lm->order; n++) {   /* below the top order only the adjusted counts are used */
+        adjust_order(lm, n);
+        free(lm->tab[n].count);
+        lm->tab[n].count = NULL;
+    }
+    discounts(lm);
+    size_t entries[NGRAM_MAX_ORDER + 1];
+    for (int n = 1; n <= lm->order; n++) entries[n] = ngram_entries(lm, n);
+    NgramArpaOut a;
+    ngram_arpa_begin(&a, lm->vocab, lm->order, entries, path);
+    history_stats(lm, 0);
+    for (int n = 1; n <= lm->order; n++) {
+        if (n < lm->order) {
+            history_stats(lm, n);
+            compile_logbo(lm, n);
+        }
+        compile_logp(lm, n);
+        ngram_arpa_table(&a, lm, n);
+        release_order(lm, n);
+    }
+    ngram_arpa_end(&a);
 }

@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,29 +162,41 @@ static int parse_options(Options *o, const char *usage, const CliOption *opts, i
     return nfiles;
 }
 
-/* Train in memory. for_writing: the model is only going to be written, so
- * the Kneser-Neys can drop what they no longer need (ngram_drop_index, ngram_drop_lower_counts). */
-static void build_model(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, int quiet, int for_writing) {
+/* Train in memory; out: the file the model is going to be written to, if
+ * any. A model that will only be written keeps only what writing it needs: a
+ * Kneser-Ney keeps no hash index (its estimate follows links), and into an
+ * ARPA file it is estimated and written order by order, each order's data
+ * freed once used (ngram_estimate_to_arpa). */
+static void build_model(NgramLm *lm, const NgramTrainConfig *cfg, const char *path, int quiet, const char *out,
+                        int to_binary) {
     double t0 = now_seconds();
-    ngram_count_file(lm, cfg, path);
-    int trim = for_writing && (lm->est == NGRAM_EST_KN || lm->est == NGRAM_EST_MKN);
-    if (trim) ngram_drop_index(lm);
-    ngram_estimate(lm);
-    if (trim) ngram_drop_lower_counts(lm);
-    if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm, !for_writing);
+    NgramTrainConfig c = *cfg;
+    c.write_only = out && (c.est == NGRAM_EST_KN || c.est == NGRAM_EST_MKN);
+    ngram_count_file(lm, &c, path);
+    if (c.write_only && !to_binary) ngram_estimate_to_arpa(lm, out);
+    else {
+        ngram_estimate(lm);
+        if (c.write_only) ngram_drop_lower_counts(lm);
+        if (ngram_estimator_is_backoff(lm->est)) ngram_compile_arpa(lm, !out);
+        if (to_binary) {
+            ngram_build_query(lm, 0);   /* the tables, order by order, become the file's */
+            ngram_binary_write(lm, out);
+        } else if (out) ngram_arpa_write(lm, out);
+    }
     if (!quiet) {
         fprintf(stderr, "ngram: %s %d-gram model of %s: %d words, %llu tokens,",
                 ngram_estimator_name(lm->est), lm->order, path, ngram_vocab_size(lm),
                 (unsigned long long)lm->train_tokens);
         for (int n = 1; n <= lm->order; n++) fprintf(stderr, " %zu", ngram_entries(lm, n));
         fprintf(stderr, " n-grams (%.2f s)\n", now_seconds() - t0);
+        if (out) fprintf(stderr, "ngram: wrote %s\n", out);
     }
 }
 
 static void load_model(NgramLm *lm, const Options *o, const char *cmd) {
     if (!!o->model_path == !!o->train_path)
         usage_error("%s needs exactly one of --model FILE.arpa or --train CORPUS", cmd);
-    if (o->train_path) { build_model(lm, &o->train, o->train_path, o->quiet, 0); return; }
+    if (o->train_path) { build_model(lm, &o->train, o->train_path, o->quiet, NULL, 0); return; }
     char err[512];
     int rc = ngram_binary_is_model(o->model_path) ? ngram_binary_read(lm, o->model_path, err, sizeof err)
                                              : ngram_arpa_read(lm, o->model_path, o->train.char_level, err, sizeof err);
@@ -239,14 +252,13 @@ static int cmd_train(int argc, char **argv) {
         ngram_train_bounded(&o.train, argv[1], o.out, bytes, dir, o.quiet);
         return 0;
     }
+    /* Every array of 1 MB or more mapped on its own, so that freeing it gives
+     * its memory back at once: glibc would otherwise raise this threshold at
+     * the first such free and keep the later arrays in a heap that does not
+     * shrink, adding what the build has freed to its peak. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     NgramLm lm;
-    build_model(&lm, &o.train, argv[1], o.quiet, 1);
-    double t0 = now_seconds();
-    if (to_binary) {
-        ngram_build_query(&lm, 0);   /* the tables, order by order, become the file's */
-        ngram_binary_write(&lm, o.out);
-    } else ngram_arpa_write(&lm, o.out);
-    if (!o.quiet) fprintf(stderr, "ngram: wrote %s (%.2f s)\n", o.out, now_seconds() - t0);
+    build_model(&lm, &o.train, argv[1], o.quiet, o.out, to_binary);
     ngram_free(&lm);
     return 0;
 }

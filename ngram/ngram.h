@@ -7,8 +7,9 @@
  * lmplz, one file per step:
  *
  *     count.c     the vocabulary (<unk> by cutoff or vocabulary file, bytes for
- *                 char models), then one pass over the corpus: raw counts of every
- *                 order 1..N in open-addressing hash tables of packed word ids
+ *                 char models), then one pass per order over the corpus's ids: raw
+ *                 counts of every order 1..N in open-addressing hash tables of
+ *                 (prefix entry, last word) pairs
  *     estimate.c  the estimators (MLE, add-k, absolute discounting, KN, modified KN):
  *                 discounts from count-of-counts, p(w|h) from counts, and the
  *                 compilation into ARPA-style (log10 p, log10 backoff) tables
@@ -57,31 +58,37 @@ void ngram_byte_token(char out[8], unsigned char b);
 
 /* ------------------------------------------------------------------ tables */
 
-/* All n-grams of one order n of a trained model: entry i has words[i*n .. i*n+n-1].
- * (A model read from a file has only its query tables, lm->q.) */
+/* All n-grams of one order n of a trained model. An n-gram of order n >= 2
+ * is stored as the pair (prefix, word): the entry of its first n-1 words one
+ * order down and its last word, 8 bytes whatever n (ngram_entry_words spells
+ * it out); a unigram's entry number is its word id. (A model read from a file
+ * has only its query tables, lm->q.) */
+typedef struct {
+    uint64_t key;            /* prefix << 32 | word */
+    uint32_t entry;
+    uint32_t count;          /* the count while counting; 0 = an empty slot */
+} NgramCountSlot;
+
 typedef struct {
     int n;
     size_t len, cap;         /* entries used / allocated */
-    uint32_t *words;         /* (cap, n) */
+    uint32_t *word;          /* (cap) the last word wn (n > 1) */
+    uint32_t *prefix;        /* (cap) entry of w1..w(n-1) one order down (n > 1) */
+    uint32_t *suffix;        /* (cap) entry of w2..wn one order down (n > 1): the links that
+                                spare the estimator every hash look-up */
     uint32_t *count;         /* (cap) raw count c, or NULL when dropped */
     uint32_t *adj;           /* (cap) KN adjusted count a, or NULL */
-    uint32_t *prefix;        /* (cap) entry of w1..w(n-1) one order down (trained models, n > 1) */
-    uint32_t *suffix;        /* (cap) entry of w2..wn one order down: the links that spare
-                                the estimator every hash look-up */
     /* statistics of entry h as the history of order n+1 (NULL at the top order) */
     uint32_t *ctx_sum;       /* (cap) S(h) = sum_x cnt(h x), cnt = the estimator's count */
     uint32_t *ctx_nk;        /* (cap, 3) N1(h.), N2(h.), N3+(h.) by the estimator's count */
     double *ctx_low;         /* (cap) absolute discounting: sum over seen x of p_lower(x | h') */
     float *logp;             /* (cap) log10 p(w | h) of the backoff model */
     float *logbo;            /* (cap) log10 backoff of h w as a history (NULL at a trained top order) */
-    uint64_t *slot;          /* open addressing: entry+1 | hash tag << 32, 0 = empty */
+    NgramCountSlot *slot;    /* (nslot) open addressing by key, or NULL once dropped */
     size_t nslot;            /* a power of two */
 } NgramTable;
 
-void ngram_table_init(NgramTable *t, int n, size_t expect, int with_counts);
 void ngram_table_free(NgramTable *t);
-long ngram_table_find(const NgramTable *t, const uint32_t *words);
-size_t ngram_table_insert(NgramTable *t, const uint32_t *words);   /* find or insert, count 0 */
 
 /* ------------------------------------------------------------------ query tables */
 
@@ -167,6 +174,12 @@ static inline const NgramSlot *ngram_probe_find(const NgramProbe *p, uint64_t ke
     return NULL;
 }
 uint64_t ngram_probe_slots(uint64_t entries);        /* the table size for that many entries */
+/* Zeroed memory for a hash table (fresh pages are zero), on huge pages where
+ * the kernel has them: every probe is a random access, and with 4 KB pages
+ * nearly every one is a TLB miss as well, and each page's first touch a fault.
+ * Freed with its size. */
+void *ngram_huge_zalloc(size_t bytes, const char *what);
+void ngram_huge_free(void *mem, size_t bytes);
 /* Empty tables for V words and expect[n] n-grams of each order (they grow if need be). */
 void ngram_query_init(NgramQuery *q, int order, uint32_t V, const size_t *expect);
 /* Add the n-gram words[0..n) with its log10 p and backoff; its missing
@@ -205,6 +218,8 @@ typedef struct {
     int char_level;
     long min_count;          /* words seen fewer times become <unk> (1 = keep all) */
     const char *vocab_file;  /* if set, words not in it become <unk> */
+    int write_only;          /* the model will only be written: each order's hash index is
+                                freed once counted (no ngram_find), the peak memory */
 } NgramTrainConfig;
 
 void ngram_train_config_default(NgramTrainConfig *c);
@@ -229,6 +244,14 @@ int ngram_word_id(const NgramLm *lm, const char *s, size_t len);
 const char *ngram_word(const NgramLm *lm, uint32_t id);
 /* The model's n-grams of order n: the table's entries but <pad>'s unigram. */
 size_t ngram_entries(const NgramLm *lm, int n);
+/* The entry of the n-gram words[0..n) (n = 1..lm->order), or -1: needs the hash
+ * indexes, which a model counted for writing only does not keep. */
+long ngram_find(const NgramLm *lm, int n, const uint32_t *words);
+/* The entry of order n made of entry `prefix` of order n-1 and the word w, or -1. */
+long ngram_find_next(const NgramLm *lm, int n, long prefix, uint32_t w);
+/* Entries e..e+k-1 of order n as their words, out (k, n), oldest first; an entry's first word alone. */
+void ngram_entry_words(const NgramLm *lm, int n, size_t e, size_t k, uint32_t *out);
+uint32_t ngram_first_word(const NgramLm *lm, int n, size_t e);
 /* 1 if w is never predicted (p = 0): <s>, context only, and the unused <pad>. */
 int ngram_never_predicted(uint32_t w);
 /* A line's words as ids, OOV -> <unk> with oov[i] = 1. Returns the number of
@@ -243,12 +266,16 @@ void ngram_estimate(NgramLm *lm);         /* discounts + context statistics (nee
  * so the same counts can be estimated again with another estimator or a lower
  * order (set lm->est, lm->order <= the counted order, then ngram_estimate). */
 void ngram_reset_estimate(NgramLm *lm);
-/* For a Kneser-Ney model that will only be written (ngram train): the
- * estimator follows the prefix/suffix links and never hashes, so the hash
- * indexes (a fifth of the memory) can go before ngram_estimate, and the raw
- * counts below the top order after it. No look-ups or re-estimation afterwards. */
-void ngram_drop_index(NgramLm *lm);
+/* For a Kneser-Ney model that will only be written (ngram train --out x.bin):
+ * the raw counts below the top order, once ngram_estimate has used them. No
+ * re-estimation afterwards. */
 void ngram_drop_lower_counts(NgramLm *lm);
+/* ngram train's Kneser-Ney build into an ARPA file, for a model counted with
+ * write_only: estimate and write one order at a time, each order's counts,
+ * links and statistics freed as soon as no later order needs them (the peak
+ * memory). The file is the one ngram_estimate + ngram_compile_arpa +
+ * ngram_arpa_write give; the model is good for nothing but ngram_free after. */
+void ngram_estimate_to_arpa(NgramLm *lm, const char *path);
 /* p(w | h) from the counts for any estimator; h has hlen words, oldest first. */
 double ngram_prob_counts(const NgramLm *lm, const uint32_t *h, int hlen, uint32_t w);
 /* Fill logp/logbo (backoff estimators only) and, with query = 1, the query
@@ -269,12 +296,16 @@ typedef struct {
     char *tmp;               /* the file being written, renamed to path at the end */
     const char *path;
     const Vocab *vocab;
+    uint32_t *wlen;          /* (vocab size) each word's length */
     int order;
-    char *line;              /* room for one entry's line */
+    char *buf;               /* lines not yet written: buf[0..used), room for one more line */
+    size_t used, cap, line_max;
 } NgramArpaOut;
 void ngram_arpa_begin(NgramArpaOut *a, const Vocab *vocab, int order, const size_t *entries, const char *path);
 void ngram_arpa_section(NgramArpaOut *a, int n);
 void ngram_arpa_entry(NgramArpaOut *a, const uint32_t *words, int n, float logp, float logbo);
+/* Order n of a model whose logp (and below the top order logbo) are compiled: its section. */
+void ngram_arpa_table(NgramArpaOut *a, const NgramLm *lm, int n);
 void ngram_arpa_end(NgramArpaOut *a);
 /* Read any ARPA file into lm (zeroed): the vocabulary and the query tables
  * (lm->tab stays empty). Returns 0, or -1 with a message in err. */

@@ -25,22 +25,25 @@ uint64_t ngram_key(const uint32_t *words, int n) {
 
 uint64_t ngram_probe_slots(uint64_t entries) { return entries + entries / 2 + 1; }
 
-/* Empty slots (fresh pages are zero), on huge pages where the kernel has
- * them: every probe is a random access, and with 4 KB pages nearly every one
- * is a TLB miss as well. */
-static void probe_alloc(NgramProbe *p, uint64_t nslot) {
-    size_t bytes = (size_t)nslot * sizeof *p->slot;
-    void *mem = bytes / sizeof *p->slot == nslot ? mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
-    if (mem == MAP_FAILED) die("out of memory (%llu slots of n-gram table)", (unsigned long long)nslot);
+void *ngram_huge_zalloc(size_t bytes, const char *what) {
+    void *mem = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) die("out of memory (%zu bytes of %s)", bytes, what);
     madvise(mem, bytes, MADV_HUGEPAGE);
-    p->nslot = nslot;
-    p->slot = mem;
+    return mem;
 }
 
-static void probe_release(NgramProbe *p) {
-    if (p->slot) munmap(p->slot, (size_t)p->nslot * sizeof *p->slot);
+void ngram_huge_free(void *mem, size_t bytes) {
+    if (mem) munmap(mem, bytes ? bytes : 1);
 }
+
+static void probe_alloc(NgramProbe *p, uint64_t nslot) {
+    size_t bytes = (size_t)nslot * sizeof *p->slot;
+    if (bytes / sizeof *p->slot != nslot) die("out of memory (%llu slots of n-gram table)", (unsigned long long)nslot);
+    p->nslot = nslot;
+    p->slot = ngram_huge_zalloc(bytes, "n-gram table");
+}
+
+static void probe_release(NgramProbe *p) { ngram_huge_free(p->slot, (size_t)p->nslot * sizeof *p->slot); }
 
 /* The slot holding key, or the empty slot where it would go. */
 static NgramSlot *probe_place(NgramProbe *p, uint64_t key) {
@@ -129,16 +132,28 @@ void ngram_query_prefetch(const NgramQuery *q, const uint32_t *words, int n) {
     if (n > 2) __builtin_prefetch(&down->slot[ngram_probe_home(down, ngram_key(words + 1, n - 1))]);   /* ensure's */
 }
 
+/* Once an order is in the query tables, the orders above need only its
+ * prefix links and words (they spell their n-grams). */
+static void drop_all_but_words(NgramTable *t) {
+    NgramTable keep = { .n = t->n, .len = t->len, .cap = t->cap, .word = t->word, .prefix = t->prefix };
+    t->word = t->prefix = NULL;
+    ngram_table_free(t);
+    *t = keep;
+}
+
 void ngram_build_query(NgramLm *lm, int keep_tables) {
     size_t expect[NGRAM_MAX_ORDER + 1] = { 0 };
     for (int n = 1; n <= lm->order; n++) expect[n] = lm->tab[n].len;
     NgramQuery *q = &lm->q;
     ngram_query_init(q, lm->order, (uint32_t)lm->vocab->size, expect);
+    uint32_t g[NGRAM_MAX_ORDER];
     for (int n = 1; n <= lm->order; n++) {
         NgramTable *t = &lm->tab[n];
-        for (size_t e = 0; e < t->len; e++)
-            if (ngram_query_add(q, t->words + e * n, n, t->logp[e], t->logbo ? t->logbo[e] : 0.0f) != 0)
+        for (size_t e = 0; e < t->len; e++) {
+            ngram_entry_words(lm, n, e, 1, g);
+            if (ngram_query_add(q, g, n, t->logp[e], t->logbo ? t->logbo[e] : 0.0f) != 0)
                 die("internal: a %d-gram twice in the model", n);
-        if (!keep_tables) ngram_table_free(t);   /* the next order needs only the query tables */
+        }
+        if (!keep_tables) drop_all_but_words(t);
     }
 }

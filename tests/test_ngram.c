@@ -260,7 +260,9 @@ static void check_invariant(const NgramLm *lm, Rng *rng, int per_order) {
         int k = per_order < (int)t->len ? per_order : (int)t->len;
         for (int i = 0; i < k; i++) {
             size_t e = per_order < (int)t->len ? rng_below(rng, (uint32_t)t->len) : (size_t)i;
-            check_sums(lm, t->words + e * n, n);
+            uint32_t g[NGRAM_MAX_ORDER];
+            ngram_entry_words(lm, n, e, 1, g);
+            check_sums(lm, g, n);
         }
         uint32_t h[NGRAM_MAX_ORDER];
         for (int i = 0; i < 3; i++) {
@@ -317,6 +319,67 @@ START_TEST(test_invariant_real_text) {
         if (ngram_estimator_is_backoff(lm.est)) ngram_compile_arpa(&lm, 1);
         check_invariant(&lm, &rng, 8);
         ngram_free(&lm);
+    }
+    free(text);
+}
+END_TEST
+
+/* Each number field of an ARPA line below 1/16 in magnitude is written as
+ * printf's %.9g writes it (arpa.c does it by integer arithmetic). Returns the
+ * number of fields checked. */
+static long check_small_floats(char *text) {
+    long checked = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *tab1 = strchr(line, '\t');
+        if (!tab1 || line[0] == '\\') continue;
+        char *tab2 = strchr(tab1 + 1, '\t');
+        char *fields[2] = { line, tab2 ? tab2 + 1 : NULL };
+        *tab1 = '\0';
+        for (int i = 0; i < 2 && fields[i]; i++) {
+            float x = strtof(fields[i], NULL);
+            if (x == 0 || fabsf(x) >= 0.0625f) continue;
+            char want[64];
+            snprintf(want, sizeof want, "%.9g", (double)x);
+            ck_assert_str_eq(fields[i], want);
+            checked++;
+        }
+    }
+    return checked;
+}
+
+/* ngram train's path (counted without hash indexes, estimated and written
+ * order by order) writes the file of the whole-model path, byte for byte. */
+START_TEST(test_arpa_written_order_by_order) {
+    size_t len;
+    char *text = real_text(60000, &len);
+    if (!text) SKIP_TEST("no PTB or Bible data (run `make data`)");
+    for (int e = NGRAM_EST_KN; e <= NGRAM_EST_MKN; e++) {
+        NgramTrainConfig cfg;
+        ngram_train_config_default(&cfg);
+        cfg.order = 4;
+        cfg.est = (NgramEstimator)e;
+        NgramLm whole, streamed;
+        ngram_count_text(&whole, &cfg, text, len, "slice");
+        ngram_estimate(&whole);
+        ngram_compile_arpa(&whole, 0);
+        const char *a = tmp_path("whole.arpa");
+        ngram_arpa_write(&whole, a);
+        cfg.write_only = 1;
+        ngram_count_text(&streamed, &cfg, text, len, "slice");
+        ck_assert_ptr_null(streamed.tab[2].slot);   /* no index kept */
+        const char *b = tmp_path("streamed.arpa");
+        ngram_estimate_to_arpa(&streamed, b);
+        size_t la, lb;
+        char *ta = read_file(a, &la), *tb = read_file(b, &lb);
+        ck_assert_uint_eq(la, lb);
+        ck_assert_int_eq(memcmp(ta, tb, la), 0);
+        ck_assert_int_gt(check_small_floats(ta), 1000);
+        unlink(a);
+        unlink(b);
+        free(ta);
+        free(tb);
+        ngram_free(&whole);
+        ngram_free(&streamed);
     }
     free(text);
 }
@@ -1111,6 +1174,7 @@ static Suite *ngram_suite(void) {
     suite_add_tcase(s, tc);
     tc = tcase_create("arpa");
     tcase_add_test(tc, test_arpa_round_trip);
+    tcase_add_test(tc, test_arpa_written_order_by_order);
     tcase_add_test(tc, test_arpa_hand_written);
     tcase_add_test(tc, test_arpa_missing_suffix);
     tcase_add_test(tc, test_ppl_excluding_oovs);

@@ -48,13 +48,11 @@ static void write_corpus(const char *path, int lines, int words, uint64_t seed) 
 /* The in-memory build's ARPA file, as `ngram train` writes it. */
 static void train_in_memory(const NgramTrainConfig *cfg, const char *corpus, const char *out) {
     NgramLm lm;
-    ngram_count_file(&lm, cfg, corpus);
+    NgramTrainConfig c = *cfg;
+    c.write_only = 1;
+    ngram_count_file(&lm, &c, corpus);
     lm.quiet = 1;
-    ngram_drop_index(&lm);
-    ngram_estimate(&lm);
-    ngram_drop_lower_counts(&lm);
-    ngram_compile_arpa(&lm, 0);
-    ngram_arpa_write(&lm, out);
+    ngram_estimate_to_arpa(&lm, out);
     ngram_free(&lm);
 }
 
