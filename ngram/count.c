@@ -15,7 +15,9 @@
  *
  * A sentence "<s> w1 .. wm </s>" adds, at every predicted position j (every
  * word and the </s>, never the <s>), the n-grams ending at j for n = 1..N that
- * fit inside the sentence.
+ * fit inside the sentence. So lower orders see the n-grams that begin with
+ * <s> exactly as often as sentences begin that way; KenLM gets the same
+ * counts by padding with N-1 <s> and collapsing.
  */
 #include <errno.h>
 #include <fcntl.h>
