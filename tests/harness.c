@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint32_t read_u32(FILE *f, const char *path) {
@@ -146,10 +147,16 @@ char *replace_once(const char *s, const char *from, const char *to) {
 const char *tmp_path(const char *stem) {
     static char buf[8][512];
     static int k = 0;
+    static unsigned long run = 0;   /* the process's start time: a killed run's leftovers under a reused pid never collide */
+    if (!run) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        run = ((unsigned long)ts.tv_sec * 1000000000ul + (unsigned long)ts.tv_nsec) | 1;
+    }
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir) dir = "/tmp";
     char *p = buf[k % 8];
-    snprintf(p, 512, "%s/nlp-test-%ld-%s.%d", dir, (long)getpid(), stem, k);
+    snprintf(p, 512, "%s/nlp-test-%ld-%lx-%s.%d", dir, (long)getpid(), run, stem, k);
     k++;
     return p;
 }

@@ -66,7 +66,8 @@ char *read_all(const char *path, size_t *n);
 /* s with its first `from` replaced by `to` (malloc'd); fails the test if absent. */
 char *replace_once(const char *s, const char *from, const char *to);
 
-/* A scratch path under the build's temporary directory, unique per call: "<dir>/<stem>.<k>". */
+/* A scratch path under the build's temporary directory, unique per call and per run:
+ * "<dir>/nlp-test-<pid>-<start time>-<stem>.<k>". */
 const char *tmp_path(const char *stem);
 
 /*
