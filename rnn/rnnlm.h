@@ -88,6 +88,8 @@ typedef struct {
     float *pc;      /* (C) class probabilities of the last output */
     float *pw;      /* (max_class) word probabilities within the target's class */
     float *z;       /* (max(C, max_class)) logits scratch */
+    int threads;    /* threads of the output layer's row sweep (get_threads() when built) */
+    float *ds_part; /* (threads-1, H) the other threads' shares of ds in that sweep */
 } RnnlmStep;
 
 /* ------------------------------------------------------------ model */

@@ -11,6 +11,8 @@
  *     of U, W, X, Y (abs tol 1e-5), through rnnlm_output_backward and one
  *     rnnlm_bptt over all 6 steps;
  *   - gradient check of the same, against central differences;
+ *   - the output layer's rows split over two threads give the one-thread
+ *     loss and gradients (one class, and a class per word);
  *   - the online trainer (BPTT every 3 words) learns a tiny corpus of
  *     repeated sentences far below the uniform perplexity; the saved model
  *     loads back and scores the same; `rnn lm-eval` and `rnn sample` read
@@ -25,6 +27,7 @@
 
 #include "gradcheck.h"
 #include "harness.h"
+#include "matmul.h"
 #include "params.h"
 #include "rng.h"
 #include "rnn/lm_train.h"
@@ -66,9 +69,10 @@ static void tiny_model(Rnnlm *m, int V, int H, int C) {
     RnnlmConfig cfg = { V, H, C };
     rnnlm_build(m, &cfg);
     rnnlm_init(m, 7);
-    long counts[64];
+    long *counts = malloc((size_t)V * sizeof(long));
     for (int w = 0; w < V; w++) counts[w] = 1 + (w * 37) % 11;
     rnnlm_bin_classes(m, counts, 1);
+    free(counts);
 }
 
 START_TEST(test_probabilities_sum_to_one) {
@@ -183,6 +187,50 @@ START_TEST(test_gradcheck_rnnlm) {
     printf("gradcheck rnnlm: max relative error %.2e over %zu parameters\n", err, n);
     ck_assert_msg(err < 5e-3, "gradcheck error %g", err);
     seq_free(q);
+}
+END_TEST
+
+/* The output layer's forward and backward for one word, on a layer wide
+ * enough (600 x 128 weights) to split its rows over the threads of set_threads(n). */
+static double wide_output_step(int threads, int C, float *ds, float *dX, float *dY) {
+    set_threads(threads);
+    Rnnlm m;
+    tiny_model(&m, 600, 128, C);
+    RnnlmStep st;
+    rnnlm_step_build(&st, &m);
+    float s[128];
+    for (int i = 0; i < 128; i++) s[i] = 0.5f + 0.4f * sinf((float)i);
+    double loss = rnnlm_output_forward(&m, &st, s, 17);
+    memset(ds, 0, 128 * sizeof(float));
+    memset(dX, 0, (size_t)C * 128 * sizeof(float));
+    memset(dY, 0, 600 * 128 * sizeof(float));
+    rnnlm_output_backward(&m, &st, ds, dX, dY, s, 17, 1.0f);
+    rnnlm_step_free(&st);
+    rnnlm_free(&m);
+    set_threads(1);
+    return loss;
+}
+
+/* Split over two threads, the rows give the one-thread loss and gradients
+ * (up to the order of ds's sums), with one class (a full softmax in Y) and
+ * a class per word (a full softmax in X). */
+START_TEST(test_output_layer_threads_agree) {
+    int classes[2] = { 1, 600 };
+    for (int k = 0; k < 2; k++) {
+        int C = classes[k];
+        float *ds1 = malloc(128 * sizeof(float)), *ds2 = malloc(128 * sizeof(float));
+        float *dX1 = malloc((size_t)C * 128 * sizeof(float)), *dX2 = malloc((size_t)C * 128 * sizeof(float));
+        float *dY1 = malloc(600 * 128 * sizeof(float)), *dY2 = malloc(600 * 128 * sizeof(float));
+        double one = wide_output_step(1, C, ds1, dX1, dY1), two = wide_output_step(2, C, ds2, dX2, dY2);
+        ck_assert_msg(fabs(one - two) < 1e-5, "C=%d: loss %.8f on one thread, %.8f on two", C, one, two);
+        ck_assert(check_tensor("ds", ds2, ds1, 128, 1e-5f));
+        ck_assert(check_tensor("dX", dX2, dX1, (size_t)C * 128, 1e-6f));
+        ck_assert(check_tensor("dY", dY2, dY1, 600 * 128, 1e-6f));
+        float norm = 0.0f;
+        for (int i = 0; i < 128; i++) norm += fabsf(ds1[i]);
+        ck_assert_msg(norm > 1e-3f, "C=%d: ds is zero, the check would pass on nothing", C);
+        free(ds1); free(ds2); free(dX1); free(dX2); free(dY1); free(dY2);
+    }
 }
 END_TEST
 
@@ -303,6 +351,7 @@ static Suite *rnnlm_suite(void) {
     tcase_add_test(tc, test_probabilities_sum_to_one);
     tcase_add_test(tc, test_rnnlm_matches_pytorch);
     tcase_add_test(tc, test_gradcheck_rnnlm);
+    tcase_add_test(tc, test_output_layer_threads_agree);
     tcase_add_test(tc, test_online_training_learns_and_saves);
     tcase_add_test(tc, test_bad_flags);
     suite_add_tcase(s, tc);
