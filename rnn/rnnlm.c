@@ -147,6 +147,14 @@ void rnnlm_reset(const Rnnlm *m, RnnlmStep *st) {
 /* Output rows below this many weights take one thread: a fork would cost more. */
 #define SWEEP_PARALLEL_MIN 65536
 
+/* The threads a sweep over n rows of H weights takes. */
+static int sweep_threads(const RnnlmStep *st, int n, int H) {
+    return (size_t)n * H >= SWEEP_PARALLEL_MIN ? st->threads : 1;
+}
+
+/* The first row of thread t's contiguous share of n rows among T threads. */
+static int share_start(int n, int t, int T) { return (int)((long)n * t / T); }
+
 void rnnlm_hidden_forward(const Rnnlm *m, float *s_next, const float *s_prev, int w) {
     int H = m->cfg.H;
     if (w < 0 || w >= m->cfg.V) die("rnnlm: token id %d outside the vocabulary of %d", w, m->cfg.V);
@@ -174,9 +182,9 @@ static void dot_rows_range(int lo, int hi, int H, const float *rows, const float
 }
 
 static void dot_rows(const RnnlmStep *st, int n, int H, const float *rows, const float *s, float *z) {
-    int T = (size_t)n * H >= SWEEP_PARALLEL_MIN ? st->threads : 1;
+    int T = sweep_threads(st, n, H);
     #pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1)
-    for (int t = 0; t < T; t++) dot_rows_range((int)((long)n * t / T), (int)((long)n * (t + 1) / T), H, rows, s, z);
+    for (int t = 0; t < T; t++) dot_rows_range(share_start(n, t, T), share_start(n, t + 1, T), H, rows, s, z);
 }
 
 /* The rows of Y that class c owns, and how many. */
@@ -197,12 +205,12 @@ double rnnlm_output_forward(const Rnnlm *m, RnnlmStep *st, const float *s, int n
 
 void rnnlm_distribution(const Rnnlm *m, RnnlmStep *st, const float *s, float *p) {
     int H = m->cfg.H, C = m->cfg.C, n;
-    matvec(0, C, H, 1.0f, m->X, s, 0.0f, st->z);
+    dot_rows(st, C, H, m->X, s, st->z);
     int none = -1;   /* no target: crossentropy_forward only fills the softmax */
     crossentropy_forward(st->pc, st->z, &none, 1, C, -1, 0.0f);
     for (int c = 0; c < C; c++) {
         const float *Yc = class_rows(m, m->Y, c, &n);
-        matvec(0, n, H, 1.0f, Yc, s, 0.0f, st->z);
+        dot_rows(st, n, H, Yc, s, st->z);
         crossentropy_forward(st->pw, st->z, &none, 1, n, -1, 0.0f);
         for (int k = 0; k < n; k++) p[m->word_at[m->class_first[c] + k]] = st->pc[c] * st->pw[k];
     }
@@ -234,13 +242,13 @@ static void sweep_rows(int lo, int hi, int H, const float *dz, const float *rows
  */
 static void backprop_rows(const RnnlmStep *st, int n, int H, const float *dz, const float *rows, float *drows,
                           const float *s, float alpha, float *ds) {
-    int T = (size_t)n * H >= SWEEP_PARALLEL_MIN ? st->threads : 1;
+    int T = sweep_threads(st, n, H);
     if (T <= 1) { sweep_rows(0, n, H, dz, rows, drows, s, alpha, ds); return; }
     memset(st->ds_part, 0, (size_t)(T - 1) * H * sizeof(float));
     #pragma omp parallel for num_threads(T) schedule(static, 1)
     for (int t = 0; t < T; t++) {
         float *part = t == 0 ? ds : st->ds_part + (size_t)(t - 1) * H;
-        sweep_rows((int)((long)n * t / T), (int)((long)n * (t + 1) / T), H, dz, rows, drows, s, alpha, part);
+        sweep_rows(share_start(n, t, T), share_start(n, t + 1, T), H, dz, rows, drows, s, alpha, part);
     }
     for (int t = 1; t < T; t++)
         for (int i = 0; i < H; i++) ds[i] += st->ds_part[(size_t)(t - 1) * H + i];
