@@ -198,6 +198,7 @@ static double wide_output_step(int threads, int C, float *ds, float *dX, float *
     tiny_model(&m, 600, 128, C);
     RnnlmStep st;
     rnnlm_step_build(&st, &m);
+    ck_assert_int_eq(st.threads, threads);   /* so the two-thread run does split the rows */
     float s[128];
     for (int i = 0; i < 128; i++) s[i] = 0.5f + 0.4f * sinf((float)i);
     double loss = rnnlm_output_forward(&m, &st, s, 17);
