@@ -115,8 +115,8 @@ Metrics *metrics_append(const char *run_dir, const char *columns) {
     return m;
 }
 
-/* Is the row [row, end)'s value in column col a number <= step? */
-static int row_at_or_before(const char *row, const char *end, int col, long step) {
+/* Is the row [row, end)'s value in column col a number <= last? */
+static int row_at_or_before(const char *row, const char *end, int col, long last) {
     const char *c = row;
     for (int i = 0; i < col; i++) {
         c = memchr(c, '\t', (size_t)(end - c));
@@ -126,10 +126,10 @@ static int row_at_or_before(const char *row, const char *end, int col, long step
     if (c >= end || isspace((unsigned char)*c)) return 0;   /* empty: strtod would skip to the next cell */
     char *stop;
     double v = strtod(c, &stop);
-    return stop > c && (stop == end || *stop == '\t') && v <= (double)step;
+    return stop > c && (stop == end || *stop == '\t') && v <= (double)last;
 }
 
-Metrics *metrics_resume(const char *run_dir, const char *columns, long step) {
+Metrics *metrics_resume_at(const char *run_dir, const char *columns, const char *column, long last) {
     /* Checked before anything is allocated, so dying here leaks nothing. */
     char path[4096], line[4096];
     snprintf(path, sizeof path, "%s/metrics.tsv", run_dir);
@@ -137,10 +137,10 @@ Metrics *metrics_resume(const char *run_dir, const char *columns, long step) {
     check_header(path, line, columns);
     int col = -1, i = 0;
     for (char *save = NULL, *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save), i++)
-        if (strcmp(t, "step") == 0) col = i;
-    if (col < 0) die("cannot resume '%s' at step %ld: it has no 'step' column", path, step);
+        if (strcmp(t, column) == 0) col = i;
+    if (col < 0) die("cannot resume '%s' at %s %ld: it has no '%s' column", path, column, last, column);
 
-    /* Rewrite it with the header and the rows up to the checkpoint's step:
+    /* Rewrite it with the header and the rows up to the checkpoint's:
      * what the interrupted run logged after it, the resumed run logs again. */
     Metrics *m = metrics_new(run_dir, columns);
     size_t len;
@@ -151,12 +151,16 @@ Metrics *metrics_resume(const char *run_dir, const char *columns, long step) {
     xfwrite(text, 1, (size_t)(row - text), out, tmp);
     if (row == end && (row == text || row[-1] != '\n')) xfwrite("\n", 1, 1, out, tmp);
     for (const char *nl; row < end && (nl = memchr(row, '\n', (size_t)(end - row))) != NULL; row = nl + 1)
-        if (row_at_or_before(row, nl, col, step)) xfwrite(row, 1, (size_t)(nl + 1 - row), out, tmp);
+        if (row_at_or_before(row, nl, col, last)) xfwrite(row, 1, (size_t)(nl + 1 - row), out, tmp);
     /* a last row without its newline was cut short by the kill: dropped */
     atomic_commit(out, tmp, path);
     free(text);
     m->f = xfopen(m->path, "a");
     return m;
+}
+
+Metrics *metrics_resume(const char *run_dir, const char *columns, long step) {
+    return metrics_resume_at(run_dir, columns, "step", step);
 }
 
 static char *cell(Metrics *m, const char *column) {

@@ -85,6 +85,8 @@ Metrics *metrics_append(const char *run_dir, const char *columns);
  * so the steps logged after that checkpoint by the interrupted run do not
  * appear twice; a last row cut short is dropped too. columns must have "step". */
 Metrics *metrics_resume(const char *run_dir, const char *columns, long step);
+/* The same, cut at another counting column (an online run logs "epoch"). */
+Metrics *metrics_resume_at(const char *run_dir, const char *columns, const char *column, long last);
 /* Set one column of the current row. Numbers that are whole print as integers
  * (step 1200, tokens 614400), others with 7 significant digits (float precision). */
 void metrics_num(Metrics *m, const char *column, double value);

@@ -318,7 +318,6 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
     else if (o->epochs > 0) t->steps = 0;
     if (o->classes > 0 && (t->model.kind != RNN_ELMAN || t->model.L != 1 || t->model.dropout > 0.0f))
         usage_error("--classes trains Mikolov's RNNLM: one sigmoid layer, so --cell rnn --layers 1 and no --dropout");
-    if (o->classes > 0 && t->resume) usage_error("--classes: the RNNLM's online training cannot --resume");
     sampler_check(&o->sampler);
     if (o->threads > 0) set_threads(o->threads);
     return nfiles;
@@ -378,6 +377,7 @@ static int cmd_rnnlm_train(const Options *o, RnnLmData *d) {
     r.eval_tokens = o->lm.eval_tokens;
     r.seed = o->lm.seed;
     r.out = o->lm.out;
+    r.resume = o->lm.resume;
     r.quiet = o->lm.quiet;
     Rnnlm m;
     double valid = rnnlm_train(&m, d->vocab, d->split[SPLIT_TRAIN], d->len[SPLIT_TRAIN], d->split[SPLIT_VALID],
@@ -435,7 +435,7 @@ static int *eval_tokens(const Options *o, const char *file, const Vocab *v, cons
 static int cmd_rnnlm_eval(const Options *o, const char *file) {
     Rnnlm m;
     Vocab *v;
-    rnnlm_load(&m, &v, o->model);
+    rnnlm_load(&m, &v, o->model, NULL);
     const char *path;
     size_t n;
     int *ids = eval_tokens(o, file, v, &path, &n);
@@ -474,7 +474,7 @@ static int cmd_sample(int argc, char **argv) {
     if (rnnlm_is_checkpoint(o.model)) {
         Rnnlm r;
         Vocab *v;
-        rnnlm_load(&r, &v, o.model);
+        rnnlm_load(&r, &v, o.model, NULL);
         char *text = rnnlm_sample(&r, v, o.prime, (int)o.count, &o.sampler, o.lm.seed);
         printf("%s\n", text);
         free(text);

@@ -331,10 +331,11 @@ static void file_paths(const char *path, char *ckpt, char *vocab, size_t n) {
     }
 }
 
-void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step) {
-    char cfg[256], path[4096];
+void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step, const char *train_state) {
+    char cfg[2048], path[4096];
     make_dirs(dir);
-    snprintf(cfg, sizeof cfg, "kind=rnnlm\nvocab=%d\nhidden=%d\nclasses=%d\n", m->cfg.V, m->cfg.H, m->cfg.C);
+    snprintf(cfg, sizeof cfg, "kind=rnnlm\nvocab=%d\nhidden=%d\nclasses=%d\n%s", m->cfg.V, m->cfg.H, m->cfg.C,
+             train_state ? train_state : "");
     snprintf(path, sizeof path, "%s/vocab.txt", dir);
     vocab_save(v, path);
     snprintf(path, sizeof path, "%s/model.ckpt", dir);
@@ -347,7 +348,7 @@ int rnnlm_is_checkpoint(const char *path) {
     return checkpoint_is_stage(ckpt, STAGE);
 }
 
-void rnnlm_load(Rnnlm *m, Vocab **v, const char *path) {
+void rnnlm_load(Rnnlm *m, Vocab **v, const char *path, char **config) {
     char ckpt[4096], vocab[4096], err[512];
     file_paths(path, ckpt, vocab, sizeof ckpt);
     CheckpointInfo ck;
@@ -357,6 +358,7 @@ void rnnlm_load(Rnnlm *m, Vocab **v, const char *path) {
     if (cfg.V < 2 || cfg.H < 1 || cfg.C < 1 || cfg.C > cfg.V) die("'%s': not an RNNLM checkpoint (bad config)", ckpt);
     rnnlm_build(m, &cfg);
     if (checkpoint_restore(&ck, &m->pt, err, sizeof err)) die("'%s': %s", ckpt, err);
+    if (config) *config = xstrdup(ck.config);
     checkpoint_free(&ck);
     if (rnnlm_set_classes(m)) die("'%s': its word classes are damaged", ckpt);
     if (vocab_read(vocab, v, err, sizeof err)) die("%s", err);

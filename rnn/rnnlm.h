@@ -149,12 +149,14 @@ void rnnlm_bptt(const Rnnlm *m, float *dU, float *dW, const int *word, const flo
 /* Mean nats per predicted token of stream[0..n) (n-1 predictions), from s = 0.1. */
 double rnnlm_evaluate(const Rnnlm *m, const int *stream, size_t n);
 
-/* Save DIR/model.ckpt (stage "rnnlm") and DIR/vocab.txt. */
-void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step);
+/* Save DIR/model.ckpt (stage "rnnlm") and DIR/vocab.txt; train_state (or
+ * NULL) is "key=value\n" text kept in the checkpoint's config for --resume. */
+void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step, const char *train_state);
 /* 1 when the checkpoint at path (a run folder or a .ckpt) is an RNNLM's. */
 int rnnlm_is_checkpoint(const char *path);
-/* Load a saved RNNLM and its vocabulary, or die with a message. */
-void rnnlm_load(Rnnlm *m, Vocab **v, const char *path);
+/* Load a saved RNNLM and its vocabulary, or die with a message. With config
+ * non-NULL, *config is the checkpoint's config text (the caller frees it). */
+void rnnlm_load(Rnnlm *m, Vocab **v, const char *path, char **config);
 
 /* Generate n words after the prime (a word vocabulary), drawing from the
  * whole distribution P(w | s) with the sampler s; as rnn_lm_sample. */
@@ -173,6 +175,7 @@ typedef struct {
     long eval_tokens;     /* validate on the first N tokens only (0: all) */
     uint64_t seed;
     const char *out;      /* run folder: model.ckpt, vocab.txt, metrics.tsv, config.txt */
+    int resume;           /* go on after the last epoch out/model.ckpt saved */
     int quiet;
 } RnnlmTrainOptions;
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "metrics.h"
 #include "rnn/lm_train.h"
 #include "rnn/rnnlm.h"
@@ -164,6 +165,68 @@ static void log_row(Metrics *log, long epoch, long words, const char *split, dou
     metrics_write(log);
 }
 
+/* ------------------------------------------------------------ resuming */
+
+/*
+ * An online run stops and resumes between epochs only. model.ckpt, written
+ * after every epoch, holds the kept model, and its config the schedule: the
+ * coming rate, the best and the last validation losses, whether halving has
+ * begun and whether the run has ended, beside the settings the run must keep.
+ * Nothing else carries over (each pass starts from s = 0.1, and training
+ * draws no random numbers), so a resumed run repeats the one that never
+ * stopped bit for bit, at the same thread count.
+ */
+typedef struct {
+    long epoch;           /* epochs done */
+    RnnPlateau plateau;
+    int stopped;          /* the schedule has ended the run */
+    double elapsed;       /* seconds of training and validation so far */
+} RnnlmProgress;
+
+/* The settings a resumed run must share with the one it continues. */
+static void format_settings(char *buf, size_t n, const RnnlmTrainOptions *o, size_t n_train, size_t n_eval) {
+    snprintf(buf, n, "class_mass=%s\nbptt=%d\nbptt_block=%d\nstart_lr=%.9g\nbeta=%.9g\ntrain_words=%zu\nvalid_words=%zu\n",
+             o->sqrt_classes ? "sqrt-frequency" : "frequency", o->bptt, o->block, o->lr, o->beta, n_train - 1,
+             n_eval - 1);
+}
+
+/* The settings, then the schedule: the training state model.ckpt keeps. */
+static void format_state(char *buf, size_t n, const RnnlmTrainOptions *o, size_t n_train, size_t n_eval,
+                         const RnnlmProgress *p) {
+    format_settings(buf, n, o, n_train, n_eval);
+    size_t used = strlen(buf);
+    snprintf(buf + used, n - used,
+             "epoch=%ld\nnext_lr=%.9g\nbest_valid=%.17g\nprev_valid=%.17g\nhalving=%d\nstopped=%d\nelapsed_s=%.17g\n",
+             p->epoch, p->plateau.lr, p->plateau.best, p->plateau.prev, p->plateau.halving, p->stopped, p->elapsed);
+}
+
+/* Load out/model.ckpt and its schedule into m and p, or die saying why. */
+static void resume_run(Rnnlm *m, const Vocab *vocab, const RnnlmTrainOptions *o, size_t n_train, size_t n_eval,
+                       RnnlmProgress *p) {
+    Vocab *saved;
+    char *cfg, settings[512];
+    rnnlm_load(m, &saved, o->out, &cfg);
+    if (saved->size != vocab->size) die("'%s': its vocabulary differs from the corpus's", o->out);
+    vocab_free(saved);
+    if (config_long(cfg, "epoch", -1) < 0)
+        die("'%s' holds no schedule to resume (it was saved without one): start a new run", o->out);
+    if (m->cfg.H != o->model.H || m->cfg.C != o->model.C)
+        die("'%s' has --hidden %d --classes %d, this run %d and %d: resume with the run's options", o->out,
+            m->cfg.H, m->cfg.C, o->model.H, o->model.C);
+    format_settings(settings, sizeof settings, o, n_train, n_eval);
+    if (!strstr(cfg, settings))
+        die("'%s' comes from a run with other settings or text. It holds\n%sand this run has\n%s"
+            "resume with the run's options and corpus", o->out, cfg, settings);
+    p->epoch = config_long(cfg, "epoch", 0);
+    p->plateau.lr = (float)config_double(cfg, "next_lr", o->lr);
+    p->plateau.best = config_double(cfg, "best_valid", INFINITY);
+    p->plateau.prev = config_double(cfg, "prev_valid", INFINITY);
+    p->plateau.halving = (int)config_long(cfg, "halving", 0);
+    p->stopped = (int)config_long(cfg, "stopped", 0);
+    p->elapsed = config_double(cfg, "elapsed_s", 0.0);
+    free(cfg);
+}
+
 double rnnlm_train(Rnnlm *m, const Vocab *vocab, const int *train, size_t n_train, const int *valid,
                    size_t n_valid, const RnnlmTrainOptions *o) {
     if (o->bptt < 1 || o->block < 1) die("rnnlm: --bptt and --bptt-block must be at least 1");
@@ -174,14 +237,21 @@ double rnnlm_train(Rnnlm *m, const Vocab *vocab, const int *train, size_t n_trai
     RnnlmConfig cfg = o->model;
     cfg.V = vocab->size;
     if (cfg.C > cfg.V) die("rnnlm: --classes %d is more than the %d words of the vocabulary", cfg.C, cfg.V);
-    rnnlm_build(m, &cfg);
-    rnnlm_init(m, o->seed);
-    long *counts = xmalloc((size_t)cfg.V * sizeof(long));
-    rnnlm_count_words(counts, cfg.V, train, n_train);
-    rnnlm_bin_classes(m, counts, o->sqrt_classes);
-    free(counts);
+    RnnlmProgress p = { 0, { o->lr, INFINITY, INFINITY, 0 }, 0, 0.0 };
+    if (o->resume) {
+        resume_run(m, vocab, o, n_train, n_eval, &p);
+        if (!o->quiet) fprintf(stderr, "rnnlm: resuming %s after epoch %ld\n", o->out, p.epoch);
+    } else {
+        rnnlm_build(m, &cfg);
+        rnnlm_init(m, o->seed);
+        long *counts = xmalloc((size_t)cfg.V * sizeof(long));
+        rnnlm_count_words(counts, cfg.V, train, n_train);
+        rnnlm_bin_classes(m, counts, o->sqrt_classes);
+        free(counts);
+    }
     write_config(o, &cfg, n_train);
-    Metrics *log = metrics_create(o->out, RNNLM_COLUMNS);
+    Metrics *log = o->resume ? metrics_resume_at(o->out, RNNLM_COLUMNS, "epoch", p.epoch)
+                             : metrics_create(o->out, RNNLM_COLUMNS);
     if (!o->quiet)
         fprintf(stderr, "rnnlm: V %d, H %d, %d classes (largest %d words), bptt %d, block %d, lr %g, %zu words\n",
                 cfg.V, cfg.H, cfg.C, m->max_class, o->bptt, o->block, o->lr, n_train - 1);
@@ -190,33 +260,36 @@ double rnnlm_train(Rnnlm *m, const Vocab *vocab, const int *train, size_t n_trai
     rnnlm_step_build(&st, m);
     Window w;
     window_build(&w, o->bptt, o->block, cfg.H);
-    ParamSnapshot best;
+    ParamSnapshot best;   /* the kept model: a resumed run starts from it */
     params_snapshot_init(&best, &m->pt);
-    RnnPlateau plateau = { o->lr, INFINITY, INFINITY, 0 };
-    double start = now_seconds();
-    long words = 0;
-    for (long epoch = 1; epoch <= o->epochs; epoch++) {
-        float lr = plateau.lr;
+    params_snapshot_take(&best, &m->pt);
+    double start = now_seconds() - p.elapsed;
+    char state[1024];
+    for (long epoch = p.epoch + 1; epoch <= o->epochs && !p.stopped; epoch++) {
+        float lr = p.plateau.lr;
         double t0 = now_seconds();
         double train_loss = train_epoch(m, &st, &w, train, n_train, o, lr, o->quiet);
         double seconds = now_seconds() - t0, wps = (double)(n_train - 1) / (seconds > 0 ? seconds : 1e-9);
-        words += (long)(n_train - 1);
+        long words = epoch * (long)(n_train - 1);
         double valid_loss = rnnlm_evaluate(m, valid, n_eval);
         log_row(log, epoch, words, "train", train_loss, lr, wps, now_seconds() - start);
         log_row(log, epoch, words, "valid", valid_loss, lr, NAN, now_seconds() - start);
         if (!o->quiet)
             fprintf(stderr, "epoch %ld lr %.5g  train ppl %.2f  valid ppl %.2f  (%.0f s, %.0f words/s)\n", epoch, lr,
                     exp(train_loss), exp(valid_loss), seconds, wps);
-        int better, stop = rnn_plateau_epoch(&plateau, valid_loss, &better);
+        int better;
+        p.stopped = rnn_plateau_epoch(&p.plateau, valid_loss, &better);
         if (better) params_snapshot_take(&best, &m->pt);
         else params_snapshot_restore(&best, &m->pt);
-        if (!o->quiet) rnn_plateau_say(epoch, better, stop, plateau.halving);
-        rnnlm_save(m, vocab, o->out, epoch);
-        if (stop) break;
+        if (!o->quiet) rnn_plateau_say(epoch, better, p.stopped, p.plateau.halving);
+        p.epoch = epoch;
+        p.elapsed = now_seconds() - start;
+        format_state(state, sizeof state, o, n_train, n_eval, &p);
+        rnnlm_save(m, vocab, o->out, epoch, state);
     }
     metrics_close(log);
     params_snapshot_free(&best);
     window_free(&w);
     rnnlm_step_free(&st);
-    return plateau.best;
+    return p.plateau.best;
 }

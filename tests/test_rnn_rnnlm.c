@@ -17,8 +17,12 @@
  *     repeated sentences far below the uniform perplexity; the saved model
  *     loads back and scores the same; `rnn lm-eval` and `rnn sample` read
  *     it;
+ *   - resume: stopped after epoch k (every other k up to the end the
+ *     schedule chooses) and resumed, a run gives the weights, validation loss
+ *     and metrics rows (less their timing) of one that never stopped, bit for
+ *     bit; a finished run resumes to nothing; other settings are refused;
  *   - bad flags: --classes with an LSTM, two layers or dropout (exit 2),
- *     more classes than words (exit 1), --resume (exit 2).
+ *     more classes than words, --resume with no model (exit 1).
  */
 #include <math.h>
 #include <stdio.h>
@@ -274,7 +278,7 @@ START_TEST(test_online_training_learns_and_saves) {
     ck_assert_msg(fabs(here - valid_loss) < 1e-9, "the kept model scores %g, the run reported %g", here, valid_loss);
     Rnnlm back;
     Vocab *v;
-    rnnlm_load(&back, &v, scratch_at("run"));
+    rnnlm_load(&back, &v, scratch_at("run"), NULL);
     double loaded = rnnlm_evaluate(&back, d.split[SPLIT_VALID], d.len[SPLIT_VALID]);
     ck_assert_msg(loaded == here, "loaded model scores %.17g, trained %.17g", loaded, here);
     ck_assert(rnnlm_is_checkpoint(scratch_at("run")));
@@ -322,6 +326,103 @@ START_TEST(test_online_training_learns_and_saves) {
 }
 END_TEST
 
+/* Metrics rows without their timing columns (words_per_s, elapsed_s). */
+static char *untimed_metrics(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/metrics.tsv", dir);
+    size_t len;
+    char *text = read_file(path, &len), *out = malloc(len + 1), *o = out;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int tabs = 0;
+        for (char *c = line; *c && tabs < 6; c++) {
+            if (*c == '\t') tabs++;
+            if (tabs < 6) *o++ = *c;
+        }
+        *o++ = '\n';
+    }
+    *o = '\0';
+    free(text);
+    return out;
+}
+
+static double train_tiny(RnnLmData *d, Rnnlm *m, const char *out, long epochs, int resume) {
+    RnnlmTrainOptions o;
+    rnnlm_train_defaults(&o);
+    o.model.H = 16; o.model.C = 4;
+    o.bptt = 3; o.block = 3;
+    o.lr = 0.3f;
+    o.epochs = epochs;
+    o.out = out;
+    o.resume = resume;
+    o.quiet = 1;
+    return rnnlm_train(m, d->vocab, d->split[SPLIT_TRAIN], d->len[SPLIT_TRAIN], d->split[SPLIT_VALID],
+                       d->len[SPLIT_VALID], &o);
+}
+
+/* Stopped after epoch k and resumed, an online run gives the weights,
+ * schedule and metrics rows of one that never stopped, bit for bit; a run
+ * that has ended resumes to nothing more. */
+START_TEST(test_resume_is_bit_identical) {
+    scratch_begin("rnnlm_resume");
+    /* sentences the training text never has, so that validation stops improving */
+    const char *train = tiny_corpus("train.txt", 20);
+    const char *valid = scratch_put("valid.txt", "the cat sat on the mat\na cat saw a dog\na dog sat on the park\n"
+                                                 "the mat ran to a cat\n");
+    RnnLmData d;
+    rnn_lm_data_words(&d, train, valid, NULL);
+    Rnnlm whole, part;
+    double whole_loss = train_tiny(&d, &whole, scratch_at("whole"), 30, 0);
+    char *whole_rows = untimed_metrics(scratch_at("whole"));
+    int epochs = 0;
+    for (const char *c = whole_rows; (c = strstr(c, "\tvalid")) != NULL; c++) epochs++;
+    ck_assert_msg(epochs >= 4 && epochs < 30, "the schedule ran %d epochs: the test needs it to stop itself", epochs);
+    for (int k = 1; k < epochs; k += 2) {
+        train_tiny(&d, &part, scratch_at("part"), k, 0);
+        rnnlm_free(&part);
+        double loss = train_tiny(&d, &part, scratch_at("part"), 30, 1);
+        char *rows = untimed_metrics(scratch_at("part"));
+        ck_assert_msg(loss == whole_loss, "stopped after %d: valid %.17g, whole %.17g", k, loss, whole_loss);
+        ck_assert_msg(memcmp(part.pt.values, whole.pt.values, part.pt.total * sizeof(float)) == 0,
+                      "stopped after epoch %d, the weights differ", k);
+        ck_assert_msg(strcmp(rows, whole_rows) == 0, "stopped after epoch %d, the rows\n%s\ndiffer from\n%s", k, rows,
+                      whole_rows);
+        free(rows);
+        rnnlm_free(&part);
+    }
+    /* the run has ended: resuming trains nothing and keeps the rows */
+    double again = train_tiny(&d, &part, scratch_at("whole"), 30, 1);
+    char *rows = untimed_metrics(scratch_at("whole"));
+    ck_assert(again == whole_loss);
+    ck_assert_str_eq(rows, whole_rows);
+    free(rows);
+    rnnlm_free(&part);
+    free(whole_rows);
+    rnnlm_free(&whole);
+    rnn_lm_data_free(&d);
+    scratch_end();
+}
+END_TEST
+
+/* Resuming with another setting than the run's is refused, naming it. */
+START_TEST(test_resume_with_other_settings_dies) {
+    scratch_begin("rnnlm_resume_other");
+    const char *train = tiny_corpus("train.txt", 4);
+    char args[8192];
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 3 --cell rnn --layers 1 --hidden 8 "
+             "--epochs 1 --quiet --out %s", train, train, scratch_at("o"));
+    free(bin_expect_ok("rnn", args, NULL));
+    static const char *const other[] = { "bptt=5", "resume with the run's options", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 3 --cell rnn --layers 1 --hidden 8 "
+             "--epochs 2 --bptt 5 --resume --quiet --out %s", train, train, scratch_at("o"));
+    bin_expect("rnn", args, NULL, 1, other);
+    static const char *const hidden[] = { "--hidden 8", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 3 --cell rnn --layers 1 --hidden 9 "
+             "--epochs 2 --resume --quiet --out %s", train, train, scratch_at("o"));
+    bin_expect("rnn", args, NULL, 1, hidden);
+    scratch_end();
+}
+END_TEST
+
 START_TEST(test_bad_flags) {
     scratch_begin("rnnlm_flags");
     const char *train = tiny_corpus("train.txt", 2);
@@ -336,10 +437,10 @@ START_TEST(test_bad_flags) {
     snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 500 --cell rnn --layers 1 --out %s", train,
              train, scratch_at("o"));
     bin_expect("rnn", args, NULL, 1, too_many);
-    static const char *const no_resume[] = { "--resume", NULL };
-    snprintf(args, sizeof args, "lm-train --train %s --classes 3 --cell rnn --layers 1 --resume --out %s", train,
-             scratch_at("o"));
-    bin_expect("rnn", args, NULL, 2, no_resume);
+    static const char *const nothing[] = { "model.ckpt", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 3 --cell rnn --layers 1 --resume --out %s",
+             train, train, scratch_at("none"));
+    bin_expect("rnn", args, NULL, 1, nothing);
     scratch_end();
 }
 END_TEST
@@ -354,6 +455,8 @@ static Suite *rnnlm_suite(void) {
     tcase_add_test(tc, test_gradcheck_rnnlm);
     tcase_add_test(tc, test_output_layer_threads_agree);
     tcase_add_test(tc, test_online_training_learns_and_saves);
+    tcase_add_test(tc, test_resume_is_bit_identical);
+    tcase_add_test(tc, test_resume_with_other_settings_dies);
     tcase_add_test(tc, test_bad_flags);
     suite_add_tcase(s, tc);
     return s;
