@@ -20,7 +20,8 @@
  *   - resume: stopped after epoch k (every other k up to the end the
  *     schedule chooses) and resumed, a run gives the weights, validation loss
  *     and metrics rows (less their timing) of one that never stopped, bit for
- *     bit; a finished run resumes to nothing; other settings are refused;
+ *     bit; a finished run resumes to nothing; other settings, and a
+ *     checkpoint saved without a schedule, are refused;
  *   - bad flags: --classes with an LSTM, two layers or dropout (exit 2),
  *     more classes than words, --resume with no model (exit 1).
  */
@@ -419,6 +420,17 @@ START_TEST(test_resume_with_other_settings_dies) {
     snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 3 --cell rnn --layers 1 --hidden 9 "
              "--epochs 2 --resume --quiet --out %s", train, train, scratch_at("o"));
     bin_expect("rnn", args, NULL, 1, hidden);
+    /* a checkpoint saved without a schedule (as before --resume could read one) */
+    Rnnlm m;
+    Vocab *v;
+    rnnlm_load(&m, &v, scratch_at("o"), NULL);
+    rnnlm_save(&m, v, scratch_at("bare"), 1, NULL);
+    vocab_free(v);
+    rnnlm_free(&m);
+    static const char *const bare[] = { "holds no schedule", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 3 --cell rnn --layers 1 --hidden 8 "
+             "--epochs 2 --resume --quiet --out %s", train, train, scratch_at("bare"));
+    bin_expect("rnn", args, NULL, 1, bare);
     scratch_end();
 }
 END_TEST
