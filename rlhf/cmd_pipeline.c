@@ -26,11 +26,12 @@ static const char pipeline_usage[] =
     "  dpo          DPO on the same rankings\n"
     "  sft-large    a 7x larger GPT with SFT only, on the same demonstrations\n"
     "  compare      the small PPO policy against the large SFT model\n"
+    "  ...-s2, -s3  PPO, PPO-ptx, PPO at beta 0 and DPO again from seeds 2 and 3\n"
     "then draws OUT/frontier.png (held-out gold reward against KL from the SFT model) and\n"
     "OUT/hacking_score.png, OUT/hacking_gold.png (the reward model's score and the gold\n"
     "reward along PPO, with and without the KL penalty). Each step's RESULT line is printed\n"
     "and kept in OUT/STEP.result; a step whose file is there is not run again (delete it to\n"
-    "redo the step). About 5 minutes on one core.\n"
+    "redo the step). About 12 minutes on one core.\n"
     "\n"
     "  --preset NAME    small (the only one so far)\n"
     "  --out DIR        (default runs/rlhf/small)\n"
@@ -49,6 +50,19 @@ static const RlhfStep small_steps[] = {
     {"sft-large", rlhf_cmd_sft, STEP_ARGS("sft", "--out", "@/large", "--layers", "4", "--heads", "4", "--width", "128",
                                           "--pretrain-steps", "2000", "--quiet")},
     {"compare", rlhf_cmd_compare, STEP_ARGS("compare", "--run", "@", "--a", "ppo", "--b-run", "@/large", "--b", "sft")},
+    /* one run of RL is one draw: the same four policies from seeds 2 and 3, over the same SFT model and rankings */
+    {"ppo-s2", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--seed", "2", "--name", "ppo_s2", "--quiet")},
+    {"ppo-s3", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--seed", "3", "--name", "ppo_s3", "--quiet")},
+    {"ppo-ptx-s2", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--seed", "2", "--ptx", "0.5", "--name", "ppo_ptx_s2",
+                                           "--quiet")},
+    {"ppo-ptx-s3", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--seed", "3", "--ptx", "0.5", "--name", "ppo_ptx_s3",
+                                           "--quiet")},
+    {"ppo-beta0-s2", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--seed", "2", "--beta", "0", "--name",
+                                             "ppo_beta0_s2", "--quiet")},
+    {"ppo-beta0-s3", rlhf_cmd_ppo, STEP_ARGS("ppo", "--run", "@", "--seed", "3", "--beta", "0", "--name",
+                                             "ppo_beta0_s3", "--quiet")},
+    {"dpo-s2", rlhf_cmd_dpo, STEP_ARGS("dpo", "--run", "@", "--seed", "2", "--name", "dpo_s2", "--quiet")},
+    {"dpo-s3", rlhf_cmd_dpo, STEP_ARGS("dpo", "--run", "@", "--seed", "3", "--name", "dpo_s3", "--quiet")},
 };
 enum { N_STEPS = sizeof small_steps / sizeof *small_steps };
 

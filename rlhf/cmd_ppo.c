@@ -28,8 +28,9 @@ static const char ppo_usage[] =
     "reward is logged for the curves and judges the result; the policy never sees it. Writes\n"
     "RUN/NAME.ckpt and RUN/NAME/metrics.tsv (score, kl, gold per iteration) and ends with\n"
     "RESULT ... score= kl= gold= gold_heldout= winrate= (held-out, over SFT) ppl_pretrain=\n"
-    "(on a fresh draw of the pretraining text; ppl_pretrain_sft= and ppl_pretrain_base= are the\n"
-    "SFT and pretrained models').\n"
+    "(the alignment tax: on RUN/pretraining.bin's draw of the pretraining text, which\n"
+    "`gpt eval --model RUN/NAME.ckpt --data RUN/pretraining.bin` scores too; ppl_pretrain_sft=\n"
+    "and ppl_pretrain_base= are the SFT and pretrained models').\n"
     "\n"
     "  --run DIR          the run folder (default runs/rlhf/small)\n"
     "  --name NAME        the policy's name in the folder (default ppo, or ppo_ptx with --ptx)\n"
@@ -48,10 +49,10 @@ static const char ppo_usage[] =
     "\n"
     "Example:  rlhf ppo --run runs/rlhf/small --beta 0.02\n";
 
-/* exp(the mean loss per token) of m on a fresh draw of the pretraining text. */
+/* exp(the mean loss per token) of m on the alignment tax's draw of the pretraining text. */
 static double rlhf_pretraining_ppl(Gpt *m, const RlhfRun *run) {
     size_t n, count;
-    int *ids = rlhf_pretraining_tokens(run, 1, 12345, &n);
+    int *ids = rlhf_tax_tokens(run, &n);
     double loss = gpt_eval_windows(m, ids, n, run->T, &count);
     free(ids);
     return exp(loss);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bpe.h"
 #include "checkpoint.h"
 #include "gpt/train.h"
 #include "rlhf/sft_data.h"
@@ -111,4 +112,17 @@ int *rlhf_pretraining_tokens(const RlhfRun *run, int repeats, unsigned long long
     }
     free(text);
     return ids;
+}
+
+enum { TAX_SEED = 12345 };
+
+int *rlhf_tax_tokens(const RlhfRun *run, size_t *n) { return rlhf_pretraining_tokens(run, 1, TAX_SEED, n); }
+
+void rlhf_run_save_tax_text(const RlhfRun *run) {
+    size_t n;
+    int *ids = rlhf_tax_tokens(run, &n);
+    char path[4096];
+    rlhf_run_path(run, "pretraining.bin", path, sizeof path);
+    llmc_tokens_save(path, ids, n);
+    free(ids);
 }

@@ -8,6 +8,7 @@
  *     sft.ckpt          fine-tuned on the demonstrations                     rlhf sft
  *     prefs_*.tsv       labellers' rankings of sft.ckpt's samples            rlhf labels --run
  *     rm.ckpt(.head)    the reward model                                     rlhf rm-train
+ *     pretraining.bin   the text the alignment tax is measured on            rlhf sft
  *     NAME.ckpt         a policy after PPO or DPO, NAME.tsv its curves       rlhf ppo, rlhf dpo
  *
  * Every GPT checkpoint carries the task it was trained on (task_subjects,
@@ -63,5 +64,14 @@ void rlhf_run_save(const RlhfRun *run, const char *name, const Gpt *m);
 /* The pretraining stream: the world's fact sentences (facts_corpus with
  * repeats and seed), each followed by "." and </s>, as ids; *n of them. */
 int *rlhf_pretraining_tokens(const RlhfRun *run, int repeats, unsigned long long seed, size_t *n);
+
+/* The alignment tax is a policy's perplexity on the pretraining text
+ * (InstructGPT, Ouyang et al. 2022, section 4.2): measured on one pass over
+ * the facts in an order of its own (a seed no training run uses). */
+int *rlhf_tax_tokens(const RlhfRun *run, size_t *n);
+/* The same ids as dir/pretraining.bin, an llm.c token file (atomic), so that
+ * `gpt eval --model DIR/NAME.ckpt --data DIR/pretraining.bin` scores any of
+ * the run's models on them: the ladder's alignment-tax rows. */
+void rlhf_run_save_tax_text(const RlhfRun *run);
 
 #endif

@@ -76,6 +76,7 @@ SftRunResult sft_run(const SftRunConfig *c) {
     res.pretrain_s = now_seconds() - t0;
     free(ids);
     rlhf_run_save(&run, "pretrained", &m);
+    rlhf_run_save_tax_text(&run);
     res.loss_pre = sft_loss(&m, ho_tok, ho_tgt, res.heldout, T, 16);
     res.gold_pre = policy_mean_gold(&m, &run, s->n_train, s->n);
     show_answers(&m, &run, res.before, res.gold_before);

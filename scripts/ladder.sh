@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ladder.sh -- the course's headline result (make ladder): every language model
 # of every chapter scored on the two ladders of DESIGN.md by its own eval
-# command, gathered from the RESULT lines into a table and one plot per ladder.
+# command, gathered from the RESULT lines into a table and one plot per ladder;
+# beside the GPT, the alignment tax: chapter 7's GPT and its aligned policies
+# scored by `gpt eval` on their own pretraining text.
 #
 #   scripts/ladder.sh             score every rung whose chapter run exists under runs/;
 #                                 name the command that trains each missing one
@@ -18,7 +20,8 @@
 # copy, runs/ladder/quick/results.tsv, with results.md (the tables) and the two
 # plots beside it. Each command's output is kept in runs/ladder/logs/ (quick:
 # runs/ladder/quick/logs/). A rung whose RESULT line does not score the
-# ladder's tokens (82,430 PTB test tokens; 111,540 characters) is an error.
+# ladder's tokens (82,430 PTB test tokens; 111,540 characters; for the tax rows,
+# the same tokens as the first of them) is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prog=ladder.sh
@@ -39,7 +42,7 @@ LOGS=$OUT/logs
 [ "$QUICK" = 1 ] || LOGS=runs/ladder/logs
 mkdir -p "$LOGS" runs/ladder
 
-for b in ngram word2vec rnn gpt; do [ -x "bin/$b" ] || die "bin/$b is missing: run make first"; done
+for b in ngram word2vec rnn gpt rlhf; do [ -x "bin/$b" ] || die "bin/$b is missing: run make first"; done
 for f in ptb/ptb.train.txt ptb/ptb.valid.txt ptb/ptb.test.txt tinyshakespeare/input.txt; do
     [ -f "data/cache/$f" ] || die "data/cache/$f is missing: run make data"
 done
@@ -80,6 +83,7 @@ run() {
 }
 
 start=$(date +%s)
+TAX_TOKENS=
 missing=()
 scored=0
 while IFS=$'\037' read -r id ladder rundir ckpt train evalc quick; do
@@ -106,7 +110,12 @@ while IFS=$'\037' read -r id ladder rundir ckpt train evalc quick; do
     fi
     result=$(run "$LOGS/$id.eval.log" "$eval_cmd")
     [ "$(printf '%s\n' "$result" | grep -c '^RESULT ')" = 1 ] || die "$id: '$eval_cmd' printed no single RESULT line"
-    want=$WORD_TOKENS; [ "$ladder" = char ] && want=$CHAR_TOKENS
+    case $ladder in
+        word) want=$WORD_TOKENS ;;
+        char) want=$CHAR_TOKENS ;;
+        tax) TAX_TOKENS=${TAX_TOKENS:-$(printf '%s\n' "$result" | tr ' ' '\n' | sed -n 's/^tokens=//p')}
+             want=$TAX_TOKENS ;;
+    esac
     case " $result " in
         *" tokens=$want "*) ;;
         *) die "$id scored other tokens than the $ladder ladder's $want: $result" ;;
@@ -149,7 +158,9 @@ tables() {
     echo "Word ladder (PTB test perplexity, $WORD_TOKENS tokens):"; echo
     scripts/results.sh render "$TABLE" ladder=word; echo
     echo "Char ladder (Tiny Shakespeare, valid nats/char, $CHAR_TOKENS characters):"; echo
-    scripts/results.sh render "$TABLE" ladder=char
+    scripts/results.sh render "$TABLE" ladder=char; echo
+    echo "Beside the GPT, the alignment tax (chapter 7's models, perplexity on their pretraining text):"; echo
+    scripts/results.sh render "$TABLE" ladder=tax
 }
 if [ "$QUICK" = 1 ]; then tables > "$OUT/results.md"; cat "$OUT/results.md"; else tables; fi
 echo

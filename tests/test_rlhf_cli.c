@@ -13,7 +13,8 @@
  *     which read back.
  *   - Part 2's pipeline at the smallest size, step by step in one run
  *     folder: sft, labels --run, rm-train, ppo, ppo --ptx, dpo, each with
- *     its RESULT line, then compare and chat on what they left; and its bad input: a missing preference file, a
+ *     its RESULT line (`gpt eval` on RUN/pretraining.bin prints ppo's
+ *     alignment tax again), then compare and chat on what they left; and its bad input: a missing preference file, a
  *     reward model of another vocabulary, a truncated one, a folder with no
  *     SFT model, two policies of different tasks compared.
  *   - Bad usage: an unknown method, bad or missing numbers, minibatches that
@@ -123,6 +124,21 @@ static char *run_step(const char *cmd, const char *args, const char *dir, const 
     return bin_expect_ok(STAGE, line, NULL);
 }
 
+/* `gpt eval` of the PPO policy on RUN/pretraining.bin (written by rlhf sft)
+ * prints the perplexity ppo's RESULT line gave as ppl_pretrain=: the file
+ * holds the alignment tax's tokens, which the ladder scores every policy on. */
+static void expect_alignment_tax_file(const char *ppo_out, const char *dir) {
+    const char *mine = strstr(ppo_out, " ppl_pretrain=");
+    ck_assert_msg(mine, "ppo printed no ppl_pretrain=");
+    char args[4096];
+    snprintf(args, sizeof args, "eval --model %s/ppo.ckpt --data %s/pretraining.bin --threads 1", dir, dir);
+    char *out = bin_expect_ok("gpt", args, NULL);
+    const char *theirs = strstr(out, " ppl=");
+    ck_assert_msg(theirs, "gpt eval printed no ppl=: %s", out);
+    ck_assert_double_eq_tol(strtod(theirs + 5, NULL), strtod(mine + 14, NULL), 6e-4);
+    free(out);
+}
+
 START_TEST(test_pipeline_steps) {
     if (!bin_path(STAGE)) SKIP_TEST("%s is not built", STAGE);
     scratch_begin("pipeline");
@@ -145,6 +161,7 @@ START_TEST(test_pipeline_steps) {
     out = run_step("ppo", "--iterations 2 --rollouts 4 --minibatch 2 --epochs 1 --samples 1 --quiet", dir, "--run");
     expect_has(out, "RESULT stage=rlhf task=ppo name=ppo seed=1 beta=0.0200 ptx=0.0000 iterations=2 score=", "ppo");
     expect_has(out, " winrate=", "ppo");
+    expect_alignment_tax_file(out, dir);
     free(out);
     out = run_step("ppo", "--iterations 1 --rollouts 4 --minibatch 2 --epochs 1 --samples 1 --ptx 1 --quiet", dir,
                    "--run");
