@@ -236,8 +236,11 @@ update() {
 # Row ID's @result := the given RESULT lines, @measured := today (when the
 # table has that column); the file is replaced atomically.
 set_result() {
-    local file=$1 id=$2 result=$3 tmp
+    local file=$1 id=$2 result tmp
     [ -f "$file" ] || die "no such table '$file'"
+    # several RESULT lines (a command's output) become one cell, space-separated
+    result=$(printf '%s\n' "$3" | awk 'NF { printf "%s%s", sep, $0; sep = " " }')
+    case "$result" in *$'\t'*) die "$file: row '$id': a tab in the RESULT lines" ;; esac
     case "$result" in RESULT\ *) ;; *) die "$file: row '$id': no RESULT line to keep" ;; esac
     tmp=$(mktemp "$file.XXXXXX")
     if ! awk -F '\t' -v OFS='\t' -v id="$id" -v result="$result" -v today="$(date +%Y-%m-%d)" '

@@ -15,7 +15,8 @@
  *     update rewrites it and the check passes again.
  *   - A placeholder whose key is in no RESULT line, a table marker without its
  *     end and a set of a row that does not exist are errors (exit 1).
- *   - set keeps a row's new RESULT line and dates it.
+ *   - set keeps a row's new RESULT line and dates it; several lines become one
+ *     cell.
  *   - A speed table's @bench rows read their numbers from a bench results
  *     file (BENCHMARK or BENCHMARK=REFERENCE); an ambiguous or missing
  *     benchmark is an error.
@@ -216,6 +217,14 @@ START_TEST(test_set_keeps_the_new_result) {
     ck_assert_int_eq(run(cmd, at("out")), 0);
     text = read_all(at("out"), &n);
     expect_has(text, "| GRU | 1.500 | - |", "the rendered row");
+    free(text);
+    /* a command's output, several lines (and a blank one), is kept as one cell: the table keeps its rows */
+    snprintf(cmd, sizeof cmd, "scripts/results.sh set %s gru \"$(printf 'RESULT stage=rnn loss=1.4\\n\\nRESULT stage=x n=2\\n')\"",
+             tsv);
+    ck_assert_int_eq(run(cmd, at("out")), 0);
+    text = read_all(tsv, &n);
+    expect_has(text, "\tRESULT stage=rnn loss=1.4 RESULT stage=x n=2\t20", "two lines in one cell");
+    ck_assert_int_eq(count_lines(text), count_lines(TABLE));
     free(text);
     scratch_end();
 }
