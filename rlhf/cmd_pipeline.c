@@ -31,7 +31,7 @@ static const char pipeline_usage[] =
     "OUT/hacking_score.png, OUT/hacking_gold.png (the reward model's score and the gold\n"
     "reward along PPO, with and without the KL penalty). Each step's RESULT line is printed\n"
     "and kept in OUT/STEP.result; a step whose file is there is not run again (delete it to\n"
-    "redo the step). About 12 minutes on one core.\n"
+    "redo the step). About 10 minutes on one core.\n"
     "\n"
     "  --preset NAME    small (the only one so far)\n"
     "  --out DIR        (default runs/rlhf/small)\n"
