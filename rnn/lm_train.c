@@ -163,6 +163,7 @@ void rnn_lm_train_defaults(RnnLmTrainOptions *o) {
     o->optimizer = 1;
     o->lr = 2e-3f; o->decay = 1.0f; o->decay_start = 0;
     o->clip = 5.0f;
+    o->stop_gain = RNN_PLATEAU_MIN_GAIN;
     o->log_every = 10;
     o->eval_T = 100;
     o->seed = 1337;
@@ -247,6 +248,7 @@ typedef struct {
     double best_valid;    /* the kept model's validation loss */
     double prev_valid;    /* the last epoch's */
     int halving;          /* 1 once an epoch has gained less than 0.3% */
+    double stop_gain;     /* the options' */
 } Progress;
 
 static void state_path(char *buf, size_t n, const char *dir) { snprintf(buf, n, "%s/train_state.ckpt", dir); }
@@ -361,7 +363,7 @@ static void log_row(Metrics *log, const char *split, long step, const Progress *
 }
 
 int rnn_plateau_epoch(RnnPlateau *p, double valid, int *better) {
-    int small_gain = valid * RNN_PLATEAU_MIN_GAIN > p->prev, stop = small_gain && p->halving;
+    int small_gain = valid * RNN_PLATEAU_MIN_GAIN > p->prev, stop = p->halving && valid * p->stop_gain >= p->prev;
     *better = valid < p->best;
     if (*better) p->best = valid;
     if (small_gain) p->halving = 1;
@@ -370,21 +372,21 @@ int rnn_plateau_epoch(RnnPlateau *p, double valid, int *better) {
     return stop;
 }
 
-void rnn_plateau_say(long epoch, int better, int stop, int halving) {
+void rnn_plateau_say(const RnnPlateau *p, long epoch, int better, int stop) {
     fprintf(stderr, "rnn: epoch %ld %s; %s\n", epoch, better ? "kept" : "made validation worse: undone",
-            stop ? "a second epoch gained less than 0.3%: stopping" : halving ? "the rate halves" : "same rate");
+            stop ? "a halved epoch gained too little: stopping" : p->halving ? "the rate halves" : "same rate");
 }
 
 /* Mikolov's schedule after an epoch whose validation loss is valid
  * (lm_train.h): keep the epoch or undo it, then set the next epoch's rate.
  * Returns 1 when the run should end. */
 static int plateau_epoch_end(RnnLm *m, ParamSnapshot *best, Progress *p, double valid, int quiet) {
-    RnnPlateau pl = { p->plateau_lr, p->best_valid, p->prev_valid, p->halving };
+    RnnPlateau pl = { p->plateau_lr, p->best_valid, p->prev_valid, p->halving, p->stop_gain };
     int better, stop = rnn_plateau_epoch(&pl, valid, &better);
     if (better) params_snapshot_take(best, &m->pt);
     else params_snapshot_restore(best, &m->pt);
     p->plateau_lr = pl.lr; p->best_valid = pl.best; p->prev_valid = pl.prev; p->halving = pl.halving;
-    if (!quiet) rnn_plateau_say(p->step / p->per_epoch, better, stop, p->halving);
+    if (!quiet) rnn_plateau_say(&pl, p->step / p->per_epoch, better, stop);
     return stop;
 }
 
@@ -410,7 +412,8 @@ double rnn_lm_train(RnnLm *m, const RnnLmData *d, const RnnLmTrainOptions *o) {
     if (opt.plateau && ((opt.eval_every && opt.eval_every != per_epoch) || (opt.ckpt_every && opt.ckpt_every != per_epoch)))
         die("--plateau validates and saves once per epoch (%ld steps): drop --eval-every and --ckpt-every", per_epoch);
 
-    Progress p = { .per_epoch = per_epoch, .plateau_lr = opt.lr, .best_valid = INFINITY, .prev_valid = INFINITY };
+    Progress p = { .per_epoch = per_epoch, .plateau_lr = opt.lr, .best_valid = INFINITY, .prev_valid = INFINITY,
+                   .stop_gain = opt.stop_gain };
     if (opt.resume) {
         Vocab *v;
         rnn_lm_load(m, &v, opt.out, &p.step);

@@ -22,7 +22,8 @@
  * (the best epoch's weights come back); once an epoch gains less than 0.3%
  * (valid loss × 1.003 above the previous epoch's), the rate halves before
  * every later epoch, and the second such epoch ends the run (`epochs` is then
- * a ceiling).
+ * a ceiling). `stop_gain` below 1.003 lets the halving go on longer: the run
+ * then ends at the first halved epoch gaining less than that.
  *
  * Evaluation runs one stream (B=1) through the whole split with the state
  * carried, so the perplexity is exactly exp(mean nats over every token),
@@ -73,6 +74,7 @@ typedef struct {
     float clip;           /* global-norm clip (0 = none) */
     int time_sum;         /* 1: loss summed over time, mean over batch (Zaremba); 0: mean */
     int plateau;          /* 1: Mikolov's schedule above instead of decay/decay_start */
+    double stop_gain;     /* its stopping threshold (RNN_PLATEAU_MIN_GAIN) */
     /* bookkeeping */
     long eval_every;      /* steps between validations (0: once per epoch) */
     long eval_tokens;     /* cap on tokens per validation (0: the whole split) */
@@ -108,10 +110,11 @@ typedef struct {
     double best;       /* the kept model's validation loss (INFINITY at first) */
     double prev;       /* the last epoch's (INFINITY at first) */
     int halving;       /* 1 once an epoch has gained less than 0.3% */
+    double stop_gain;  /* then an epoch whose prev / valid is below this stops (1.003 as the toolkit) */
 } RnnPlateau;
 int rnn_plateau_epoch(RnnPlateau *p, double valid, int *better);
 /* The line a run prints about that decision. */
-void rnn_plateau_say(long epoch, int better, int stop, int halving);
+void rnn_plateau_say(const RnnPlateau *p, long epoch, int better, int stop);
 
 /* Save / load a model with its vocabulary: DIR/model.ckpt and DIR/vocab.txt. */
 void rnn_lm_save(const RnnLm *m, const Vocab *v, const char *dir, long step, int with_optimizer);

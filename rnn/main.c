@@ -112,6 +112,8 @@ static const char *usage_train =
     "  --plateau          Mikolov's RNNLM schedule instead of --lr-decay/--decay-start: an epoch\n"
     "                     that worsens validation is undone; after the first epoch gaining < 0.3%\n"
     "                     the rate halves every epoch; the second such epoch stops (--epochs: a ceiling)\n"
+    "  --stop-gain G (1.003)   with --plateau or --classes: once the rate halves, stop at the first\n"
+    "                     epoch whose validation loss gains less than the factor G (1: none at all)\n"
     "  --eval-every N     steps between validations (default once per epoch; alias --eval-interval)\n"
     "  --eval-tokens N    validate on the first N tokens only (default all)\n"
     "  --out DIR (runs/rnn/lm)   --resume   --seed N   --threads N   --quiet\n"
@@ -277,6 +279,7 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
         CLI_OPT("clip", CLI_FLOAT, &t->clip, 0, 1e9),
         CLI_OPT("time-sum", CLI_FLAG, &t->time_sum, 0, 0),
         CLI_OPT("plateau", CLI_FLAG, &t->plateau, 0, 0),
+        CLI_OPT("stop-gain", CLI_DOUBLE, &t->stop_gain, 1, 2),
         { .name = "eval-every", .type = CLI_LONG, .dst = &t->eval_every, .lo = 1, .hi = 1e9, .alias = "eval-interval" },
         CLI_OPT("eval-tokens", CLI_LONG, &t->eval_tokens, 1, 1e9),
         CLI_SEED(&t->seed), CLI_THREADS(&o->threads), CLI_OUT(&t->out), CLI_QUIET(&t->quiet),
@@ -318,6 +321,8 @@ static int parse(Options *o, int argc, char **argv, const char *usage, int max_f
     else if (o->epochs > 0) t->steps = 0;
     if (o->classes > 0 && (t->model.kind != RNN_ELMAN || t->model.L != 1 || t->model.dropout > 0.0f))
         usage_error("--classes trains Mikolov's RNNLM: one sigmoid layer, so --cell rnn --layers 1 and no --dropout");
+    if (t->stop_gain != RNN_PLATEAU_MIN_GAIN && o->classes <= 0 && !t->plateau)
+        usage_error("--stop-gain belongs to Mikolov's schedule: give --plateau or --classes too");
     sampler_check(&o->sampler);
     if (o->threads > 0) set_threads(o->threads);
     return nfiles;
@@ -372,6 +377,7 @@ static int cmd_rnnlm_train(const Options *o, RnnLmData *d) {
     if (o->bptt_block > 0) r.block = o->bptt_block;
     if (o->beta >= 0.0f) r.beta = o->beta;
     r.lr = o->lm.lr;
+    r.stop_gain = o->lm.stop_gain;
     r.epochs = o->lm.epochs;
     r.max_words = o->max_words;
     r.eval_tokens = o->lm.eval_tokens;

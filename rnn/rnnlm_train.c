@@ -16,6 +16,7 @@ void rnnlm_train_defaults(RnnlmTrainOptions *o) {
     o->sqrt_classes = 0;
     o->bptt = 4; o->block = 10;
     o->lr = 0.1f; o->beta = 1e-7f;
+    o->stop_gain = RNN_PLATEAU_MIN_GAIN;
     o->epochs = 50;
     o->seed = 1;
     o->out = "runs/rnn/rnnlm";
@@ -171,7 +172,9 @@ static void log_row(Metrics *log, long epoch, long words, const char *split, dou
  * An online run stops and resumes between epochs only. model.ckpt, written
  * after every epoch, holds the kept model, and its config the schedule: the
  * coming rate, the best and the last validation losses, whether halving has
- * begun and whether the run has ended, beside the settings the run must keep.
+ * begun, the last epoch's gain and whether the run has ended, beside the
+ * settings the run must keep. A run the schedule ended goes on when resumed
+ * with a smaller --stop-gain that its last epoch's gain passes.
  * Nothing else carries over (each pass starts from s = 0.1, and training
  * draws no random numbers), so a resumed run repeats the one that never
  * stopped bit for bit, at the same thread count.
@@ -179,6 +182,7 @@ static void log_row(Metrics *log, long epoch, long words, const char *split, dou
 typedef struct {
     long epoch;           /* epochs done */
     RnnPlateau plateau;
+    double last_gain;     /* the last epoch's: previous validation loss / its own */
     int stopped;          /* the schedule has ended the run */
     double elapsed;       /* seconds of training and validation so far */
 } RnnlmProgress;
@@ -196,8 +200,10 @@ static void format_state(char *buf, size_t n, const RnnlmTrainOptions *o, size_t
     format_settings(buf, n, o, n_train, n_eval);
     size_t used = strlen(buf);
     snprintf(buf + used, n - used,
-             "epoch=%ld\nnext_lr=%.9g\nbest_valid=%.17g\nprev_valid=%.17g\nhalving=%d\nstopped=%d\nelapsed_s=%.17g\n",
-             p->epoch, p->plateau.lr, p->plateau.best, p->plateau.prev, p->plateau.halving, p->stopped, p->elapsed);
+             "epoch=%ld\nnext_lr=%.9g\nbest_valid=%.17g\nprev_valid=%.17g\nhalving=%d\nlast_gain=%.17g\n"
+             "stopped=%d\nelapsed_s=%.17g\n",
+             p->epoch, p->plateau.lr, p->plateau.best, p->plateau.prev, p->plateau.halving, p->last_gain, p->stopped,
+             p->elapsed);
 }
 
 /* Load out/model.ckpt and its schedule into m and p, or die saying why. */
@@ -222,7 +228,8 @@ static void resume_run(Rnnlm *m, const Vocab *vocab, const RnnlmTrainOptions *o,
     p->plateau.best = config_double(cfg, "best_valid", INFINITY);
     p->plateau.prev = config_double(cfg, "prev_valid", INFINITY);
     p->plateau.halving = (int)config_long(cfg, "halving", 0);
-    p->stopped = (int)config_long(cfg, "stopped", 0);
+    p->last_gain = config_double(cfg, "last_gain", 0.0);
+    p->stopped = (int)config_long(cfg, "stopped", 0) && p->last_gain < o->stop_gain;
     p->elapsed = config_double(cfg, "elapsed_s", 0.0);
     free(cfg);
 }
@@ -237,7 +244,8 @@ double rnnlm_train(Rnnlm *m, const Vocab *vocab, const int *train, size_t n_trai
     RnnlmConfig cfg = o->model;
     cfg.V = vocab->size;
     if (cfg.C > cfg.V) die("rnnlm: --classes %d is more than the %d words of the vocabulary", cfg.C, cfg.V);
-    RnnlmProgress p = { 0, { o->lr, INFINITY, INFINITY, 0 }, 0, 0.0 };
+    if (!(o->stop_gain >= 1.0)) die("rnnlm: --stop-gain must be at least 1 (got %g)", o->stop_gain);
+    RnnlmProgress p = { 0, { o->lr, INFINITY, INFINITY, 0, o->stop_gain }, INFINITY, 0, 0.0 };
     if (o->resume) {
         resume_run(m, vocab, o, n_train, n_eval, &p);
         if (!o->quiet) fprintf(stderr, "rnnlm: resuming %s after epoch %ld\n", o->out, p.epoch);
@@ -278,10 +286,11 @@ double rnnlm_train(Rnnlm *m, const Vocab *vocab, const int *train, size_t n_trai
             fprintf(stderr, "epoch %ld lr %.5g  train ppl %.2f  valid ppl %.2f  (%.0f s, %.0f words/s)\n", epoch, lr,
                     exp(train_loss), exp(valid_loss), seconds, wps);
         int better;
+        p.last_gain = p.plateau.prev / valid_loss;
         p.stopped = rnn_plateau_epoch(&p.plateau, valid_loss, &better);
         if (better) params_snapshot_take(&best, &m->pt);
         else params_snapshot_restore(&best, &m->pt);
-        if (!o->quiet) rnn_plateau_say(epoch, better, p.stopped, p.plateau.halving);
+        if (!o->quiet) rnn_plateau_say(&p.plateau, epoch, better, p.stopped);
         p.epoch = epoch;
         p.elapsed = now_seconds() - start;
         format_state(state, sizeof state, o, n_train, n_eval, &p);

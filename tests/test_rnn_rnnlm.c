@@ -22,8 +22,11 @@
  *     and metrics rows (less their timing) of one that never stopped, bit for
  *     bit; a finished run resumes to nothing; other settings, and a
  *     checkpoint saved without a schedule, are refused;
- *   - bad flags: --classes with an LSTM, two layers or dropout (exit 2),
+ *   - bad flags: --classes with an LSTM, two layers or dropout, --stop-gain
+ *     without Mikolov's schedule (exit 2),
  *     more classes than words, --resume with no model (exit 1).
+ *   - --stop-gain: a smaller one trains longer, and the run 1.003 ended,
+ *     resumed with it, equals one that had it from the start, bit for bit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -346,18 +349,30 @@ static char *untimed_metrics(const char *dir) {
     return out;
 }
 
-static double train_tiny(RnnLmData *d, Rnnlm *m, const char *out, long epochs, int resume) {
+static double train_tiny_until(RnnLmData *d, Rnnlm *m, const char *out, long epochs, int resume, float lr,
+                               double stop_gain) {
     RnnlmTrainOptions o;
     rnnlm_train_defaults(&o);
+    o.stop_gain = stop_gain;
     o.model.H = 16; o.model.C = 4;
     o.bptt = 3; o.block = 3;
-    o.lr = 0.3f;
+    o.lr = lr;
     o.epochs = epochs;
     o.out = out;
     o.resume = resume;
     o.quiet = 1;
     return rnnlm_train(m, d->vocab, d->split[SPLIT_TRAIN], d->len[SPLIT_TRAIN], d->split[SPLIT_VALID],
                        d->len[SPLIT_VALID], &o);
+}
+
+static double train_tiny(RnnLmData *d, Rnnlm *m, const char *out, long epochs, int resume) {
+    return train_tiny_until(d, m, out, epochs, resume, 0.3f, RNN_PLATEAU_MIN_GAIN);
+}
+
+static int valid_rows(const char *rows) {
+    int n = 0;
+    for (const char *c = rows; (c = strstr(c, "\tvalid")) != NULL; c++) n++;
+    return n;
 }
 
 /* Stopped after epoch k and resumed, an online run gives the weights,
@@ -374,8 +389,7 @@ START_TEST(test_resume_is_bit_identical) {
     Rnnlm whole, part;
     double whole_loss = train_tiny(&d, &whole, scratch_at("whole"), 30, 0);
     char *whole_rows = untimed_metrics(scratch_at("whole"));
-    int epochs = 0;
-    for (const char *c = whole_rows; (c = strstr(c, "\tvalid")) != NULL; c++) epochs++;
+    int epochs = valid_rows(whole_rows);
     ck_assert_msg(epochs >= 4 && epochs < 30, "the schedule ran %d epochs: the test needs it to stop itself", epochs);
     for (int k = 1; k < epochs; k += 2) {
         train_tiny(&d, &part, scratch_at("part"), k, 0);
@@ -399,6 +413,42 @@ START_TEST(test_resume_is_bit_identical) {
     rnnlm_free(&part);
     free(whole_rows);
     rnnlm_free(&whole);
+    rnn_lm_data_free(&d);
+    scratch_end();
+}
+END_TEST
+
+/* A smaller stop gain lets the halving run on: the run trains longer, and the
+ * one the toolkit's 1.003 ended, resumed with the smaller gain, gives the
+ * weights and rows of a run that had it from the start, bit for bit. */
+START_TEST(test_resume_with_smaller_stop_gain_goes_on) {
+    scratch_begin("rnnlm_stop_gain");
+    /* three training sentences and a new one: at this rate the halved epochs
+     * still gain a little when 1.003 stops the run */
+    const char *train = tiny_corpus("train.txt", 20);
+    const char *valid = scratch_put("valid.txt", "the cat sat on the mat\nthe dog ran to the park\na cat saw a dog\n"
+                                                 "the dog sat on the park\n");
+    RnnLmData d;
+    rnn_lm_data_words(&d, train, valid, NULL);
+    Rnnlm toolkit, patient, resumed;
+    double toolkit_loss = train_tiny_until(&d, &toolkit, scratch_at("resumed"), 60, 0, 0.2f, RNN_PLATEAU_MIN_GAIN);
+    char *toolkit_rows = untimed_metrics(scratch_at("resumed"));
+    double patient_loss = train_tiny_until(&d, &patient, scratch_at("patient"), 60, 0, 0.2f, 1.0);
+    char *patient_rows = untimed_metrics(scratch_at("patient"));
+    ck_assert_msg(valid_rows(patient_rows) > valid_rows(toolkit_rows) && valid_rows(patient_rows) < 60,
+                  "epochs: %d with gain 1, %d with 1.003", valid_rows(patient_rows), valid_rows(toolkit_rows));
+    ck_assert(patient_loss <= toolkit_loss);
+    double loss = train_tiny_until(&d, &resumed, scratch_at("resumed"), 60, 1, 0.2f, 1.0);
+    char *rows = untimed_metrics(scratch_at("resumed"));
+    ck_assert_msg(loss == patient_loss, "resumed %.17g, from the start %.17g", loss, patient_loss);
+    ck_assert(memcmp(resumed.pt.values, patient.pt.values, patient.pt.total * sizeof(float)) == 0);
+    ck_assert_str_eq(rows, patient_rows);
+    free(rows);
+    free(patient_rows);
+    free(toolkit_rows);
+    rnnlm_free(&resumed);
+    rnnlm_free(&patient);
+    rnnlm_free(&toolkit);
     rnn_lm_data_free(&d);
     scratch_end();
 }
@@ -445,7 +495,11 @@ START_TEST(test_bad_flags) {
         snprintf(args, sizeof args, "lm-train --train %s --valid %s %s --out %s", train, train, bad[i], scratch_at("o"));
         bin_expect("rnn", args, NULL, 2, rnn_only);
     }
-    static const char *const too_many[] = { "more than", NULL };
+    static const char *const no_schedule[] = { "--plateau or --classes", NULL };
+    snprintf(args, sizeof args, "lm-train --train %s --valid %s --stop-gain 1.001 --out %s", train, train,
+             scratch_at("o"));
+    bin_expect("rnn", args, NULL, 2, no_schedule);
+        static const char *const too_many[] = { "more than", NULL };
     snprintf(args, sizeof args, "lm-train --train %s --valid %s --classes 500 --cell rnn --layers 1 --out %s", train,
              train, scratch_at("o"));
     bin_expect("rnn", args, NULL, 1, too_many);
@@ -468,6 +522,7 @@ static Suite *rnnlm_suite(void) {
     tcase_add_test(tc, test_output_layer_threads_agree);
     tcase_add_test(tc, test_online_training_learns_and_saves);
     tcase_add_test(tc, test_resume_is_bit_identical);
+    tcase_add_test(tc, test_resume_with_smaller_stop_gain_goes_on);
     tcase_add_test(tc, test_resume_with_other_settings_dies);
     tcase_add_test(tc, test_bad_flags);
     suite_add_tcase(s, tc);
