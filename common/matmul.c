@@ -42,9 +42,13 @@ void matvec(int ta, int rows, int cols, float alpha, const float *A, const float
     cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
 }
 
-void openmp_wait_passively(char **argv) {
-    if (getenv("OMP_WAIT_POLICY")) return;   /* the user's choice, or already re-executed */
-    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+void openmp_wait_passively(char **argv) { openmp_wait_briefly(argv, NULL); }
+
+void openmp_wait_briefly(char **argv, const char *spins) {
+    int set_policy = !getenv("OMP_WAIT_POLICY"), set_spins = spins && !getenv("GOMP_SPINCOUNT");
+    if (!set_policy && !set_spins) return;   /* the user's choice, or already re-executed */
+    if (set_policy) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    if (set_spins) setenv("GOMP_SPINCOUNT", spins, 1);
     execv("/proc/self/exe", argv);
     /* No /proc (or exec refused): carry on with libgomp's default policy. */
 }

@@ -30,6 +30,9 @@
  * openmp_wait_passively(argv), the first call of every stage's main(), sets
  * OMP_WAIT_POLICY=PASSIVE when the user has chosen no policy and re-executes
  * the program with it; the Makefile exports the same setting for its targets.
+ * One stage polls briefly before sleeping (openmp_wait_briefly below): the
+ * RNNLM's online training, whose parallel loops come too close together for
+ * a sleeping thread to be worth waking each time.
  */
 #ifndef NLP_MATMUL_H
 #define NLP_MATMUL_H
@@ -41,6 +44,12 @@ void matmul(int ta, int tb, int M, int N, int K,
 void matvec(int ta, int rows, int cols, float alpha, const float *A, const float *x, float beta, float *y);
 
 void openmp_wait_passively(char **argv);
+
+/* The same, but an idle OpenMP thread first polls `spins` times (libgomp's
+ * GOMP_SPINCOUNT, unless the user set it) before it sleeps: for a stage whose
+ * parallel loops come a few hundred microseconds apart, where waking a
+ * sleeping thread each time costs more than the loop saves. */
+void openmp_wait_briefly(char **argv, const char *spins);
 
 /* Use n threads for OpenBLAS and OpenMP (n >= 1). */
 void set_threads(int n);
