@@ -369,6 +369,13 @@ static double train_tiny(RnnLmData *d, Rnnlm *m, const char *out, long epochs, i
     return train_tiny_until(d, m, out, epochs, resume, 0.3f, RNN_PLATEAU_MIN_GAIN);
 }
 
+/* The tiny corpus (20 copies) for training, valid_text for validation. */
+static void tiny_data(RnnLmData *d, const char *valid_text) {
+    const char *train = tiny_corpus("train.txt", 20);
+    const char *valid = scratch_put("valid.txt", valid_text);
+    rnn_lm_data_words(d, train, valid, NULL);
+}
+
 static int valid_rows(const char *rows) {
     int n = 0;
     for (const char *c = rows; (c = strstr(c, "\tvalid")) != NULL; c++) n++;
@@ -381,11 +388,8 @@ static int valid_rows(const char *rows) {
 START_TEST(test_resume_is_bit_identical) {
     scratch_begin("rnnlm_resume");
     /* sentences the training text never has, so that validation stops improving */
-    const char *train = tiny_corpus("train.txt", 20);
-    const char *valid = scratch_put("valid.txt", "the cat sat on the mat\na cat saw a dog\na dog sat on the park\n"
-                                                 "the mat ran to a cat\n");
     RnnLmData d;
-    rnn_lm_data_words(&d, train, valid, NULL);
+    tiny_data(&d, "the cat sat on the mat\na cat saw a dog\na dog sat on the park\nthe mat ran to a cat\n");
     Rnnlm whole, part;
     double whole_loss = train_tiny(&d, &whole, scratch_at("whole"), 30, 0);
     char *whole_rows = untimed_metrics(scratch_at("whole"));
@@ -425,11 +429,8 @@ START_TEST(test_resume_with_smaller_stop_gain_goes_on) {
     scratch_begin("rnnlm_stop_gain");
     /* three training sentences and a new one: at this rate the halved epochs
      * still gain a little when 1.003 stops the run */
-    const char *train = tiny_corpus("train.txt", 20);
-    const char *valid = scratch_put("valid.txt", "the cat sat on the mat\nthe dog ran to the park\na cat saw a dog\n"
-                                                 "the dog sat on the park\n");
     RnnLmData d;
-    rnn_lm_data_words(&d, train, valid, NULL);
+    tiny_data(&d, "the cat sat on the mat\nthe dog ran to the park\na cat saw a dog\nthe dog sat on the park\n");
     Rnnlm toolkit, patient, resumed;
     double toolkit_loss = train_tiny_until(&d, &toolkit, scratch_at("resumed"), 60, 0, 0.2f, RNN_PLATEAU_MIN_GAIN);
     char *toolkit_rows = untimed_metrics(scratch_at("resumed"));
