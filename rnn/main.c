@@ -623,9 +623,10 @@ static int cmd_bench(int argc, char **argv) {
 int main(int argc, char **argv) {
     /* Mikolov's RNNLM trains online: two parallel sweeps of the output layer
      * per word, ~300 us apart. A thread that sleeps between them costs a
-     * wake-up each time, and with 3000 polls (~85 us here) before it sleeps
-     * two threads ran 1.3-1.5x faster (README, "Mikolov's RNNLM"); the LSTM
-     * benchmarks neither gained nor lost. */
+     * wake-up each time. With 3000 polls (~85 us here) before it sleeps, two
+     * threads ran at 1.58x and 1.47x one thread's speed (200 and 300 units),
+     * against 1.38x and 1.23x when it slept at once (README, "Mikolov's
+     * RNNLM"); the LSTM benchmarks neither gained nor lost. */
     openmp_wait_briefly(argv, "3000");
     dist_init(&argc, &argv);   /* one of n ranks under mpirun: lm-train is data parallel */
     util_set_prog("rnn");

@@ -170,7 +170,7 @@ typedef struct {
     int sqrt_classes;     /* 1: classes of equal sqrt-frequency mass (the toolkit's default); 0: frequency (the paper) */
     int bptt, block;      /* -bptt and -bptt-block */
     float lr, beta;       /* alpha (0.1) and the L2 penalty (1e-7) */
-    double stop_gain;      /* the schedule's threshold (lm_train.h; the toolkit's 1.003) */
+    double stop_gain;     /* the schedule's threshold (lm_train.h; the toolkit's 1.003) */
     long epochs;          /* a ceiling: the schedule stops the run */
     long max_words;       /* train on the first max_words tokens only (0: all; a screening run) */
     long eval_tokens;     /* validate on the first N tokens only (0: all) */
