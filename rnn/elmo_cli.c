@@ -4,9 +4,9 @@
  * Both read the Brown corpus (tagged.h), train a biLM on its training
  * sentences unless one is there already (OUT/fwd, OUT/bwd), and probe it
  * (elmo_probe.h). elmo-probe is the whole table, word2vec's row included;
- * elmo is the chapter's quick look at "flies" in two sentences, on the
- * elmo-probe preset's biLM when runs/rnn/elmo-brown holds one, else on a
- * short one it trains.
+ * elmo is the chapter's quick look at "flies" in four sentences, on the
+ * elmo-probe preset's biLM when runs/rnn/elmo-brown holds one, else on the
+ * short one its preset trains.
  */
 #include "rnn/elmo_cli.h"
 
@@ -52,7 +52,7 @@ static const char *usage_probe =
     "most frequent tag (mft). Prints accuracy over all tokens and over the\n"
     "ambiguous words (seen with more than one tag in training), writes\n"
     "OUT/probe.tsv and OUT/probe.png, then asks the probes about \"flies\" in\n"
-    "\"time flies like an arrow\" and \"fruit flies like a banana\". Ends with one\n"
+    "the four sentences of `rnn elmo`. Ends with one\n"
     "  RESULT stage=rnn task=elmo-probe repr=NAME tokens=N ambiguous=M acc=... acc_ambiguous=...\n"
     "per representation.\n"
     "\n"
@@ -60,6 +60,7 @@ static const char *usage_probe =
     "  brown (the default)  biLM LSTM 2x256 (E 256), 10,000 words, T 35, B 32, Adam 2e-3,\n"
     "                       clip 5, 2 epochs per direction; word2vec skip-gram 512-d;\n"
     "                       probes on 250,000 training tokens, 8 epochs; OUT runs/rnn/elmo-brown\n"
+    "  short                `rnn elmo`'s quick biLM (see its --help)\n"
     "options:\n"
     "  --tagged FILE        a tagged corpus: NLTK's brown.zip or its word/tag lines\n"
     "                       (default: brown/brown.zip in the data folder)\n"
@@ -71,45 +72,59 @@ static const char *usage_probe =
     "  --out DIR   --seed N   --threads N   --quiet\n";
 
 static const char *usage_elmo =
-    "usage: rnn elmo [--out DIR (runs/rnn/elmo)] [--steps N (300)] [--model DIR] [--threads N]\n"
+    "usage: rnn elmo [--preset short] [--model DIR] [options as rnn elmo-probe's]\n"
     "\n"
-    "\"flies\" in \"time flies like an arrow\" and in \"fruit flies like a banana\":\n"
-    "the part-of-speech tag that linear probes on the biLM's layers and on ELMo's\n"
-    "mix of them give each, their cosine, and each one's nearest held-out Brown\n"
-    "tokens. The biLM is the one `rnn elmo-probe` trained (runs/rnn/elmo-brown)\n"
-    "when it is there, or --model's; otherwise a short one (2x128 unless --hidden,\n"
-    "N steps per direction) trained into DIR, too short to learn much syntax: run\n"
-    "`rnn elmo-probe` once first. The probes see 30,000 training tokens and score\n"
-    "20,000 held-out ones. Ends with\n"
+    "\"flies\" in four sentences: the part-of-speech tag that linear probes on the\n"
+    "biLM's layers and on ELMo's mix of them give each, and each one's nearest\n"
+    "held-out Brown tokens; before them, every \"flies\" of the training sentences\n"
+    "with its gold tag. The first two, \"time flies like an arrow\" and \"fruit\n"
+    "flies like a banana\", only knowledge of the world tells apart; the last two,\n"
+    "\"the flies buzzed around the fruit\" and \"he flies to chicago every week\",\n"
+    "syntax does. The biLM is the one `rnn elmo-probe` trained (runs/rnn/elmo-brown)\n"
+    "when it is there, or --model's; otherwise the preset's, trained into OUT.\n"
+    "\n"
+    "presets:\n"
+    "  short (the default)  biLM LSTM 2x128, 3,000 words, T 35, B 32, Adam 4e-3, clip 5,\n"
+    "                       1,200 steps per direction (under 3 minutes on one core);\n"
+    "                       probes on 30,000 training tokens, scored on 20,000 held-out;\n"
+    "                       OUT runs/rnn/elmo\n"
+    "Ends with\n"
     "  RESULT stage=rnn task=elmo cos_flies=... tag_time_flies=... tag_fruit_flies=...\n"
     "         tag_the_flies=... tag_he_flies=...\n"
-    "(two more sentences, \"the flies buzzed around the fruit\" and \"he flies to\n"
-    "chicago every week\", are a pair that syntax alone tells apart).\n";
+    "(cos_flies: the cosine of the first two's mix vectors).\n";
 
-/* The elmo-probe preset (the flags after it override). */
+/* The presets (the flags after one override it): brown, the elmo-probe
+ * table's biLM; short, the one `rnn elmo` trains when there is none. With
+ * 3,000 words the softmax is a third of brown's, so 1,200 steps per
+ * direction take under 3 minutes on one core and reach a held-out
+ * perplexity near 80 (over those words): enough for the LSTM layers to tag
+ * better than the embeddings. "flies" is then <unk>, and only its context
+ * can tag it. */
 static int apply_preset(void *ctx, const char *name) {
-    if (strcmp(name, "brown") != 0) return 0;
+    int is_short = strcmp(name, "short") == 0;
+    if (strcmp(name, "brown") != 0 && !is_short) return 0;
     ElmoOptions *o = ctx;
     RnnLmTrainOptions *t = &o->lm;
-    t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 256, .H = 256, .L = 2, .dropout = 0.0f };
+    int H = is_short ? 128 : 256;
+    t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = H, .H = H, .L = 2, .dropout = 0.0f };
     t->init_range = 0.1f;
-    t->T = 35; t->B = 32; t->epochs = 2; t->steps = 0;
-    t->optimizer = 1; t->lr = 2e-3f; t->clip = 5.0f;
-    t->eval_every = 0; t->eval_tokens = 0; t->log_every = 50; t->eval_T = 35;
-    t->out = PRESET_DIR;
-    o->vocab_size = 10000;
+    t->T = 35; t->B = 32; t->epochs = is_short ? 0 : 2; t->steps = is_short ? 1200 : 0;
+    t->optimizer = 1; t->lr = is_short ? 4e-3f : 2e-3f; t->clip = 5.0f;
+    t->eval_every = 0; t->eval_tokens = is_short ? 20000 : 0; t->log_every = 50; t->eval_T = 35;
+    t->out = is_short ? "runs/rnn/elmo" : PRESET_DIR;
+    o->vocab_size = is_short ? 3000 : 10000;
     o->static_dim = 512;
-    o->probe.probe_tokens = 250000;
-    o->probe.test_tokens = 0;
+    o->probe.probe_tokens = is_short ? 30000 : 250000;
+    o->probe.test_tokens = is_short ? 20000 : 0;
     return 1;
 }
 
-static void parse(ElmoOptions *o, int argc, char **argv, const char *usage) {
+static void parse(ElmoOptions *o, int argc, char **argv, const char *usage, const char *preset) {
     rnn_lm_train_defaults(&o->lm);
     rnn_probe_config_default(&o->probe.probe);
     o->steps = o->epochs = -1;
     o->hidden = -1;
-    apply_preset(o, "brown");
+    apply_preset(o, preset);
     const CliOption opts[] = {
         CLI_OPT("tagged", CLI_STRING, &o->tagged, 0, 0),
         CLI_OPT("model", CLI_STRING, &o->model, 0, 0),
@@ -128,7 +143,7 @@ static void parse(ElmoOptions *o, int argc, char **argv, const char *usage) {
         CLI_OUT(&o->lm.out), CLI_SEED(&o->lm.seed), CLI_THREADS(&o->threads), CLI_QUIET(&o->lm.quiet),
         CLI_END
     };
-    CliSpec spec = { .usage = usage, .options = opts, .preset = apply_preset, .ctx = o, .presets = "brown" };
+    CliSpec spec = { .usage = usage, .options = opts, .preset = apply_preset, .ctx = o, .presets = "brown, short" };
     int nfiles = cli_parse(&spec, argc, argv);
     if (nfiles > 0) usage_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[1]);
     if (o->hidden > 0) o->lm.model.H = o->hidden;
@@ -389,6 +404,28 @@ static const char *const flies_text[FLIES_SENTENCES] = {
     "the flies buzzed around the fruit .", "he flies to chicago every week ." };
 static const int flies_at[FLIES_SENTENCES] = { 1, 1, 1, 1 };
 
+/* Every "flies" of the training sentences, after the word before it, each
+ * with its gold tag: what the biLM and the probes had to learn from. */
+static void flies_in_training(const TaggedCorpus *c) {
+    const TaggedSplit *s = &c->split[TAGGED_TRAIN];
+    int w = strmap_find(&c->words, "flies", 5), n = 0;
+    printf("\n\"flies\" in the training sentences, after the word before it (gold tags):\n ");
+    for (int j = 0; j < s->n_sent; j++)
+        for (long i = s->sent_start[j]; i < s->sent_start[j + 1]; i++) {
+            if (s->word[i] != w) continue;
+            char tag[64], prev_tag[64] = "";
+            size_t len = 0;
+            const char *prev = "<s>";   /* the sentence's first word */
+            if (i > s->sent_start[j]) {
+                prev = strmap_key(&c->words, s->word[i - 1], &len);
+                snprintf(prev_tag, sizeof prev_tag, "/%s", rnn_tagged_tag_name(c, s->tag[i - 1], tag, sizeof tag));
+            } else len = strlen(prev);
+            printf(" %.*s%s flies/%s;", (int)len, prev, prev_tag, rnn_tagged_tag_name(c, s->tag[i], tag, sizeof tag));
+            n++;
+        }
+    printf(n ? "\n" : " none\n");
+}
+
 /* The probes' tags of "flies" in each sentence and its mix vector's
  * neighbours; tags gets the mix probe's tag of each. Returns the cosine of
  * the classic pair's two mix vectors. */
@@ -396,7 +433,8 @@ static double flies(const TaggedCorpus *c, const ElmoProbeRun *r, RnnLm *fwd, Rn
                     const Vectors *stat, int *tags) {
     int f0 = stat ? 1 : 0, W = r->probe[r->F].D;
     float *q[FLIES_SENTENCES];
-    if (vocab_id(v, "flies") == VOCAB_UNK) printf("\n(\"flies\" is not in the biLM's vocabulary: it reads <unk>)\n");
+    flies_in_training(c);
+    if (vocab_id(v, "flies") == VOCAB_UNK) printf("(\"flies\" is not in the biLM's vocabulary: it reads <unk>)\n");
     for (int k = 0; k < FLIES_SENTENCES; k++) {
         Sentence s;
         int at = flies_at[k];
@@ -466,19 +504,13 @@ static int run(const ElmoOptions *o, const char *bilm_dir, int full) {
 
 int rnn_cmd_elmo_probe(int argc, char **argv) {
     ElmoOptions o = {0};
-    parse(&o, argc, argv, usage_probe);
+    parse(&o, argc, argv, usage_probe, "brown");
     return run(&o, o.model ? o.model : o.lm.out, 1);
 }
 
 int rnn_cmd_elmo(int argc, char **argv) {
     ElmoOptions o = {0};
-    parse(&o, argc, argv, usage_elmo);
-    if (strcmp(o.lm.out, PRESET_DIR) == 0) o.lm.out = "runs/rnn/elmo";
-    if (o.steps < 0) o.lm.steps = 300;
-    if (o.hidden < 0) o.lm.model.E = o.lm.model.H = 128;   /* the short biLM: 2x128 unless told */
-    o.lm.eval_tokens = 20000;
-    o.probe.probe_tokens = 30000;
-    o.probe.test_tokens = 20000;
+    parse(&o, argc, argv, usage_elmo, "short");
     const char *dir = o.model ? o.model : has_bilm(PRESET_DIR) ? PRESET_DIR : o.lm.out;
     return run(&o, dir, 0);
 }

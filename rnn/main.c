@@ -70,7 +70,7 @@ static const char *usage_main =
     "  classify-train  DNN / Kim CNN / LSTM sentence classifiers (MR 10-fold, SST-2, Bible divisions)\n"
     "  classify-eval   a saved classifier's accuracy on a labelled file\n"
     "  gradnorm   ||dL_T/dh_t|| against T-t for an RNN and an LSTM, as a PNG\n"
-    "  elmo       contextual vectors from a bidirectional LSTM LM (\"flies\" twice)\n"
+    "  elmo       contextual vectors from a bidirectional LSTM LM (\"flies\" four times)\n"
     "  elmo-probe the POS probe of a biLM's layers vs static vectors (Peters et al. 2018)\n"
     "  demo       the chapter's demo on the built-in Bible corpus\n"
     "  bench      median training-step time (make bench compares it with PyTorch)\n"

@@ -246,11 +246,14 @@ START_TEST(test_cli_bad_input) {
 END_TEST
 
 /* The whole command on the tiny language: a biLM, word2vec, every probe, the
- * table file and the "flies" part (whose words it has never seen). */
+ * table file and the "flies" part (whose sentences it has never seen; ten
+ * of its own with "flies" are added, nine of them for training). */
 START_TEST(test_cli_end_to_end) {
     if (!bin_path("rnn")) SKIP_TEST("bin/rnn is not built");
     scratch_begin("rnn_elmo_e2e");
     char *text = fly_language(300, 3);
+    text = realloc(text, strlen(text) + 10 * 32);
+    for (int k = 0; k < 10; k++) strcat(text, "he/pps flies/vbz ./.\n");
     const char *corpus = scratch_put("fly.txt", text);
     free(text);
     char args[8192];
@@ -264,6 +267,7 @@ START_TEST(test_cli_end_to_end) {
         expect_has(out, want, "elmo-probe's output");
     }
     expect_has(out, "\"flies\" in \"he flies to chicago every week .\": tag by probe", "elmo-probe's output");
+    expect_has(out, "(gold tags):\n  he/pps flies/vbz; he/pps flies/vbz;", "the training sentences' \"flies\"");
     ck_assert(scratch_exists("run/probe.tsv") && scratch_exists("run/fwd/model.ckpt") && scratch_exists("run/bwd/model.ckpt"));
     free(out);
     /* a second run loads the biLM instead of training it */
