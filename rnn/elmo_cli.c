@@ -105,17 +105,25 @@ static int apply_preset(void *ctx, const char *name) {
     if (strcmp(name, "brown") != 0 && !is_short) return 0;
     ElmoOptions *o = ctx;
     RnnLmTrainOptions *t = &o->lm;
-    int H = is_short ? 128 : 256;
-    t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = H, .H = H, .L = 2, .dropout = 0.0f };
+    t->model = (RnnLmConfig){ .kind = RNN_LSTM, .E = 256, .H = 256, .L = 2, .dropout = 0.0f };
     t->init_range = 0.1f;
-    t->T = 35; t->B = 32; t->epochs = is_short ? 0 : 2; t->steps = is_short ? 1200 : 0;
-    t->optimizer = 1; t->lr = is_short ? 4e-3f : 2e-3f; t->clip = 5.0f;
-    t->eval_every = 0; t->eval_tokens = is_short ? 20000 : 0; t->log_every = 50; t->eval_T = 35;
-    t->out = is_short ? "runs/rnn/elmo" : PRESET_DIR;
-    o->vocab_size = is_short ? 3000 : 10000;
+    t->T = 35; t->B = 32; t->epochs = 2; t->steps = 0;
+    t->optimizer = 1; t->lr = 2e-3f; t->clip = 5.0f;
+    t->eval_every = 0; t->eval_tokens = 0; t->log_every = 50; t->eval_T = 35;
+    t->out = PRESET_DIR;
+    o->vocab_size = 10000;
     o->static_dim = 512;
-    o->probe.probe_tokens = is_short ? 30000 : 250000;
-    o->probe.test_tokens = is_short ? 20000 : 0;
+    o->probe.probe_tokens = 250000;
+    o->probe.test_tokens = 0;
+    if (is_short) {   /* brown, smaller and shorter */
+        t->model.E = t->model.H = 128;
+        t->epochs = 0; t->steps = 1200; t->lr = 4e-3f;
+        t->eval_tokens = 20000;
+        t->out = "runs/rnn/elmo";
+        o->vocab_size = 3000;
+        o->probe.probe_tokens = 30000;
+        o->probe.test_tokens = 20000;
+    }
     return 1;
 }
 
@@ -413,14 +421,13 @@ static void flies_in_training(const TaggedCorpus *c) {
     for (int j = 0; j < s->n_sent; j++)
         for (long i = s->sent_start[j]; i < s->sent_start[j + 1]; i++) {
             if (s->word[i] != w) continue;
-            char tag[64], prev_tag[64] = "";
-            size_t len = 0;
-            const char *prev = "<s>";   /* the sentence's first word */
+            char tag[64], prev[160] = "<s>";   /* <s>: "flies" begins the sentence */
             if (i > s->sent_start[j]) {
-                prev = strmap_key(&c->words, s->word[i - 1], &len);
-                snprintf(prev_tag, sizeof prev_tag, "/%s", rnn_tagged_tag_name(c, s->tag[i - 1], tag, sizeof tag));
-            } else len = strlen(prev);
-            printf(" %.*s%s flies/%s;", (int)len, prev, prev_tag, rnn_tagged_tag_name(c, s->tag[i], tag, sizeof tag));
+                size_t len;
+                const char *w_prev = strmap_key(&c->words, s->word[i - 1], &len);
+                snprintf(prev, sizeof prev, "%.*s/%s", (int)len, w_prev, rnn_tagged_tag_name(c, s->tag[i - 1], tag, sizeof tag));
+            }
+            printf(" %s flies/%s;", prev, rnn_tagged_tag_name(c, s->tag[i], tag, sizeof tag));
             n++;
         }
     printf(n ? "\n" : " none\n");
