@@ -16,7 +16,8 @@
  * Inf, so that every `err < tol` fails. For float ops
  * with eps = 1e-2 and a double-accumulated loss, errors below 1e-3 are typical.
  * The same call with x = pt->values and grad = pt->grads sweeps every
- * parameter of a model.
+ * parameter of a model. gradcheck_double() checks a model kept in double
+ * (the RNNLM), where eps = 1e-5 gives errors near 1e-8.
  */
 #ifndef NLP_GRADCHECK_H
 #define NLP_GRADCHECK_H
@@ -29,5 +30,7 @@ typedef double (*LossFn)(void *ctx);
 
 double gradcheck(const char *label, LossFn loss, void *ctx,
                  float *x, const float *grad, size_t n, float eps);
+double gradcheck_double(const char *label, LossFn loss, void *ctx,
+                        double *x, const double *grad, size_t n, double eps);
 
 #endif

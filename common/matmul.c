@@ -37,9 +37,18 @@ void matmul(int ta, int tb, int M, int N, int K,
                 M, N, K, alpha, A, lda, B, ldb, beta, C, N);
 }
 
-void matvec(int ta, int rows, int cols, float alpha, const float *A, const float *x, float beta, float *y) {
+void dmatmul(int ta, int tb, int M, int N, int K,
+             double alpha, const double *A, const double *B, double beta, double *C) {
+    use_threads_for((double)M * N * K);
+    int lda = ta ? M : K;
+    int ldb = tb ? K : N;
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, lda, B, ldb, beta, C, N);
+}
+
+void dmatvec(int ta, int rows, int cols, double alpha, const double *A, const double *x, double beta, double *y) {
     use_threads_for(0);
-    cblas_sgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
+    cblas_dgemv(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, rows, cols, alpha, A, cols, x, 1, beta, y, 1);
 }
 
 void openmp_wait_passively(char **argv) { openmp_wait_briefly(argv, NULL); }

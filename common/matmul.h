@@ -12,10 +12,12 @@
  * A linear layer's forward out = x @ W^T is matmul(0, 1, ...); its weight
  * gradient dW += dout^T @ x is matmul(1, 0, ..., beta = 1).
  *
- * Online training (the RNNLM of rnn/rnnlm.h updates after every word) works
- * on single vectors, where an sgemm would pack its operands for nothing:
- * matvec() is sgemv, on one thread, in the same row-major terms:
+ * Online training (the RNNLM of rnn/rnnlm.h updates after every word) keeps
+ * its weights in double, as Mikolov's toolkit does (rnnlm.h says why), and
+ * works on single vectors, where a gemm would pack its operands for nothing:
+ * dmatvec() is dgemv, on one thread, in the same row-major terms,
  *     y = alpha * op(A) x + beta * y       A stored (rows, cols); ta == 1 uses A^T
+ * and dmatmul() is matmul() in double.
  *
  * set_threads(n) drives both OpenBLAS and OpenMP, so one --threads flag
  * controls every core the program uses. Small products (under ~4M
@@ -40,8 +42,12 @@
 void matmul(int ta, int tb, int M, int N, int K,
             float alpha, const float *A, const float *B, float beta, float *C);
 
-/* y (rows, or cols when ta) = alpha * op(A) x + beta * y, A stored (rows, cols). */
-void matvec(int ta, int rows, int cols, float alpha, const float *A, const float *x, float beta, float *y);
+/* The same product in double. */
+void dmatmul(int ta, int tb, int M, int N, int K,
+             double alpha, const double *A, const double *B, double beta, double *C);
+
+/* y (rows, or cols when ta) = alpha * op(A) x + beta * y, A stored (rows, cols), in double. */
+void dmatvec(int ta, int rows, int cols, double alpha, const double *A, const double *x, double beta, double *y);
 
 void openmp_wait_passively(char **argv);
 

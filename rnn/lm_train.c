@@ -385,7 +385,7 @@ static int plateau_epoch_end(RnnLm *m, ParamSnapshot *best, Progress *p, double 
     int better, stop = rnn_plateau_epoch(&pl, valid, &better);
     if (better) params_snapshot_take(best, &m->pt);
     else params_snapshot_restore(best, &m->pt);
-    p->plateau_lr = pl.lr; p->best_valid = pl.best; p->prev_valid = pl.prev; p->halving = pl.halving;
+    p->plateau_lr = (float)pl.lr; p->best_valid = pl.best; p->prev_valid = pl.prev; p->halving = pl.halving;
     if (!quiet) rnn_plateau_say(&pl, p->step / p->per_epoch, better, stop);
     return stop;
 }

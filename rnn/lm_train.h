@@ -106,7 +106,7 @@ double rnn_lm_evaluate(RnnLm *m, const int *stream, size_t n, int T, long max_to
  * has begun, and the return value is 1 when the run should stop. */
 #define RNN_PLATEAU_MIN_GAIN 1.003   /* the rnnlm toolkit's -min-improvement */
 typedef struct {
-    float lr;          /* the rate of the coming epoch */
+    double lr;         /* the rate of the coming epoch */
     double best;       /* the kept model's validation loss (INFINITY at first) */
     double prev;       /* the last epoch's (INFINITY at first) */
     int halving;       /* 1 once an epoch has gained less than 0.3% */

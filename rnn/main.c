@@ -362,7 +362,7 @@ static void print_result(const RnnLm *m, const char *data, const char *split, si
 /* An RNNLM's params= counts its weights, not the word classes stored beside them. */
 static void print_rnnlm_result(const Rnnlm *m, const char *data, const char *split, size_t tokens, double loss,
                                double valid) {
-    result_line("rnnlm", (long long)(params_count(&m->pt) - (size_t)m->cfg.V), data, split, tokens, loss, valid);
+    result_line("rnnlm", (long long)m->n_weights, data, split, tokens, loss, valid);
 }
 
 /* lm-train --classes N: Mikolov's RNNLM, online (rnnlm.h). */

@@ -42,6 +42,17 @@
  *   - each pass (training, validation, test) starts from s = 0.1 in every
  *     unit, as the toolkit's netFlush, and the state is carried across
  *     sentences: </s> is a word.
+ * Double precision, as the toolkit (its `real` is double). Late in training,
+ * with the rate halved to under 0.006, an output row's step lr * p * s is
+ * below half a float's spacing for a weight near 0.1-0.25, and a float would
+ * drop it; and the L2 factor 1 - lr * beta = 1 - 1e-8 rounds to exactly 1 in
+ * float, so the penalty would never apply. The weights, the state, the
+ * probabilities and the gradients are therefore doubles; a checkpoint keeps
+ * each weight as the float nearest it (tensors U, W, X, Y, which any float
+ * reader can use) plus two float remainders (tensor "rest", (2, n_weights)),
+ * whose sum gives the double back exactly (for |w| above ~1e-23), so a
+ * resumed run repeats one that never stopped.
+ *
  * Gradients here are dL/dtheta for L = -log P (the toolkit's "error" is the
  * negative of it), and every backward function ACCUMULATES alpha * gradient
  * into its targets: alpha = 1 into a gradient buffer for a check, alpha =
@@ -59,7 +70,7 @@
 #include "params.h"
 #include "text.h"
 
-#define RNNLM_GRADIENT_CUTOFF 15.0f   /* the toolkit's clip of each backpropagated gradient entry */
+#define RNNLM_GRADIENT_CUTOFF 15.0   /* the toolkit's clip of each backpropagated gradient entry */
 
 typedef struct {
     int V, H, C;   /* vocabulary, hidden size, classes */
@@ -67,13 +78,16 @@ typedef struct {
 
 typedef struct {
     RnnlmConfig cfg;
-    ParamTable pt;        /* U, W, X, Y and word_class in one buffer */
-    float *U;             /* (V,H) input weights, row w for word w */
-    float *W;             /* (H,H) recurrent weights */
-    float *X;             /* (C,H) class output weights */
-    float *Y;             /* (V,H) word output weights, row row[w] for word w */
-    float *word_class;    /* (V) class of each word (whole numbers; never trained) */
-    float *gU, *gW, *gX, *gY;   /* the same tensors in pt.grads */
+    size_t n_weights;     /* V*H + H*H + C*H + V*H */
+    double *weights;      /* (n_weights) U, W, X, Y in one buffer */
+    double *grads;        /* (n_weights) their gradients, in the same layout */
+    double *U;            /* (V,H) input weights, row w for word w */
+    double *W;            /* (H,H) recurrent weights */
+    double *X;            /* (C,H) class output weights */
+    double *Y;            /* (V,H) word output weights, row row[w] for word w */
+    double *gU, *gW, *gX, *gY;
+    ParamTable pt;        /* the checkpoint's image: U, W, X, Y rounded to floats, rest (2, n_weights), word_class */
+    float *word_class;    /* (V) class of each word, in pt (whole numbers; never trained) */
     /* derived from word_class by rnnlm_set_classes */
     int *cls;             /* (V) class of word w */
     int *row;             /* (V) Y's row of word w: a class's words are adjacent */
@@ -84,12 +98,13 @@ typedef struct {
 
 /* What one step needs besides the weights (allocated once, no allocation per word). */
 typedef struct {
-    float *s;       /* (H) the state */
-    float *pc;      /* (C) class probabilities of the last output */
-    float *pw;      /* (max_class) word probabilities within the target's class */
-    float *z;       /* (max(C, max_class)) logits scratch */
-    int threads;    /* threads of the output layer's row sweep (get_threads() when built) */
-    float *ds_part; /* (threads-1, H) the other threads' shares of ds in that sweep */
+    double *s;       /* (H) the state */
+    double *pc;      /* (C) class probabilities of the last output */
+    double *pw;      /* (max_class) word probabilities within the target's class */
+    double *z;       /* (max(C, max_class)) logits scratch */
+    double *dz;      /* (max(C, max_class)) their gradients: the last output's, while z holds the next's */
+    int threads;     /* threads of the output layer's row sweep (get_threads() when built) */
+    double *ds_part; /* (threads-1, H) the other threads' shares of ds in that sweep */
 } RnnlmStep;
 
 /* ------------------------------------------------------------ model */
@@ -115,11 +130,11 @@ void rnnlm_reset(const Rnnlm *m, RnnlmStep *st);
 /* ------------------------------------------------------------ forward */
 
 /* s_next = sigmoid(U[w] + W s_prev) (s_next must not alias s_prev). */
-void rnnlm_hidden_forward(const Rnnlm *m, float *s_next, const float *s_prev, int w);
+void rnnlm_hidden_forward(const Rnnlm *m, double *s_next, const double *s_prev, int w);
 /* -log P(next | s) in nats; leaves the class and in-class probabilities in st. */
-double rnnlm_output_forward(const Rnnlm *m, RnnlmStep *st, const float *s, int next);
+double rnnlm_output_forward(const Rnnlm *m, RnnlmStep *st, const double *s, int next);
 /* P(w | s) for every word w into p (V), through st's buffers; sums to 1. */
-void rnnlm_distribution(const Rnnlm *m, RnnlmStep *st, const float *s, float *p);
+void rnnlm_distribution(const Rnnlm *m, RnnlmStep *st, const double *s, double *p);
 
 /* ------------------------------------------------------------ backward */
 
@@ -130,8 +145,8 @@ void rnnlm_distribution(const Rnnlm *m, RnnlmStep *st, const float *s, float *p)
  * dX, dY are (C,H), (V,H) in the model's layout: m->gX, m->gY, or with
  * alpha = -lr the weights m->X, m->Y themselves (an online SGD step).
  */
-void rnnlm_output_backward(const Rnnlm *m, const RnnlmStep *st, float *ds, float *dX, float *dY,
-                           const float *s, int next, float alpha);
+void rnnlm_output_backward(const Rnnlm *m, const RnnlmStep *st, double *ds, double *dX, double *dY,
+                           const double *s, int next, double alpha);
 
 /*
  * Truncated BPTT over n steps (Mikolov 2012, thesis sec. 3.3): step k read
@@ -141,8 +156,21 @@ void rnnlm_output_backward(const Rnnlm *m, const RnnlmStep *st, float *ds, float
  * dU[word[k]] += alpha * dz_k, and dW += alpha * sum_k dz_k s[k]^T as one
  * sgemm at the end. dz (n,H) is scratch; carry (H) too. dU, dW as above.
  */
-void rnnlm_bptt(const Rnnlm *m, float *dU, float *dW, const int *word, const float *s, const float *ds, int n,
-                float *dz, float *carry, float alpha);
+/*
+ * The online step of rnnlm_output_backward (alpha = -lr, into X and Y
+ * themselves) fused with the next word's rnnlm_output_forward(st, s_next,
+ * next2): each output row takes its step and at once gives its logit for
+ * s_next, so the rows are read once for both. Returns the next word's loss
+ * and leaves its probabilities in st, exactly as the two calls would (a test
+ * checks it bit for bit). Valid only when nothing else moves the weights
+ * between the two words (no BPTT, no L2 step): s_next must already be
+ * rnnlm_hidden_forward of the next word.
+ */
+double rnnlm_output_step(const Rnnlm *m, RnnlmStep *st, double *ds, const double *s, int next, double lr,
+                         const double *s_next, int next2);
+
+void rnnlm_bptt(const Rnnlm *m, double *dU, double *dW, const int *word, const double *s, const double *ds, int n,
+                double *dz, double *carry, double alpha);
 
 /* ------------------------------------------------------------ use */
 
@@ -150,8 +178,9 @@ void rnnlm_bptt(const Rnnlm *m, float *dU, float *dW, const int *word, const flo
 double rnnlm_evaluate(const Rnnlm *m, const int *stream, size_t n);
 
 /* Save DIR/model.ckpt (stage "rnnlm") and DIR/vocab.txt; train_state (or
- * NULL) is "key=value\n" text kept in the checkpoint's config for --resume. */
-void rnnlm_save(const Rnnlm *m, const Vocab *v, const char *dir, long step, const char *train_state);
+ * NULL) is "key=value\n" text kept in the checkpoint's config for --resume.
+ * It refreshes m->pt, the checkpoint's float image of the weights. */
+void rnnlm_save(Rnnlm *m, const Vocab *v, const char *dir, long step, const char *train_state);
 /* 1 when the checkpoint at path (a run folder or a .ckpt) is an RNNLM's. */
 int rnnlm_is_checkpoint(const char *path);
 /* Load a saved RNNLM and its vocabulary, or die with a message. With config
@@ -169,7 +198,7 @@ typedef struct {
     RnnlmConfig model;    /* V is set from the corpus */
     int sqrt_classes;     /* 1: classes of equal sqrt-frequency mass (the toolkit's default); 0: frequency (the paper) */
     int bptt, block;      /* -bptt and -bptt-block */
-    float lr, beta;       /* alpha (0.1) and the L2 penalty (1e-7) */
+    double lr, beta;      /* alpha (0.1) and the L2 penalty (1e-7) */
     double stop_gain;     /* the schedule's threshold (lm_train.h; the toolkit's 1.003) */
     long epochs;          /* a ceiling: the schedule stops the run */
     long max_words;       /* train on the first max_words tokens only (0: all; a screening run) */

@@ -162,23 +162,29 @@ START_TEST(test_matmul_all_transposes) {
 }
 END_TEST
 
-/* matvec is matmul with one side a vector: the same products. */
-START_TEST(test_matvec) {
+/* dmatvec and dmatmul are the products in double: the naive float products'
+ * results, to double's precision over float inputs. */
+START_TEST(test_double_products) {
     const int M = 7, K = 9;
-    float A[63], x[9], y[7], want[9];
+    float A[63], x[9], y[7], want[63];
+    double Ad[63], xd[9], yd[7], back[9], outer[63];
     Rng r;
     rng_seed(&r, 12, 0);
     rng_fill_normal(&r, A, 63, 0, 1);
     rng_fill_normal(&r, x, 9, 0, 1);
+    for (int i = 0; i < 63; i++) Ad[i] = A[i];
+    for (int i = 0; i < 9; i++) xd[i] = x[i];
     naive(0, 0, M, 1, K, A, x, want);                       /* A x */
-    matvec(0, M, K, 1.0f, A, x, 0.0f, y);
-    ck_assert(check_tensor("matvec", y, want, 7, 1e-5f));
-    float back[9];
+    dmatvec(0, M, K, 1.0, Ad, xd, 0.0, yd);
+    for (int i = 0; i < 7; i++) { y[i] = (float)yd[i]; ck_assert_msg(fabs(yd[i] - want[i]) < 1e-5, "A x [%d]", i); }
     naive(1, 0, K, 1, M, A, y, want);                       /* A^T y */
-    for (int i = 0; i < 9; i++) back[i] = 1.0f;
-    matvec(1, M, K, 2.0f, A, y, 1.0f, back);                /* 1 + 2 A^T y */
-    for (int i = 0; i < 9; i++) want[i] = 1.0f + 2.0f * want[i];
-    ck_assert(check_tensor("matvec transposed, accumulated", back, want, 9, 1e-4f));
+    for (int i = 0; i < 9; i++) back[i] = 1.0;
+    dmatvec(1, M, K, 2.0, Ad, yd, 1.0, back);               /* 1 + 2 A^T y */
+    for (int i = 0; i < 9; i++) ck_assert_msg(fabs(back[i] - (1.0 + 2.0 * want[i])) < 1e-4, "A^T y [%d]", i);
+    naive(0, 1, M, K, 1, y, x, want);                       /* y x^T, (7,1) @ (1,9) */
+    for (int i = 0; i < 63; i++) outer[i] = 1.0;
+    dmatmul(0, 1, M, K, 1, 3.0, yd, xd, 1.0, outer);        /* 1 + 3 y x^T */
+    for (int i = 0; i < 63; i++) ck_assert_msg(fabs(outer[i] - (1.0 + 3.0 * want[i])) < 1e-4, "y x^T [%d]", i);
 }
 END_TEST
 
@@ -514,7 +520,7 @@ static Suite *core_suite(void) {
     tcase_add_test(tc, test_rng_distributions);
     tcase_add_test(tc, test_rng_shuffle_is_permutation);
     tcase_add_test(tc, test_matmul_all_transposes);
-    tcase_add_test(tc, test_matvec);
+    tcase_add_test(tc, test_double_products);
     tcase_add_test(tc, test_threads_setting);
     tcase_add_test(tc, test_median_high);
     tcase_add_test(tc, test_gradcheck_accepts_right_and_catches_wrong);

@@ -7,12 +7,18 @@
  *   - the class-factored probabilities of every word sum to 1, and each is
  *     exp(-loss) of the output layer for that word;
  *   - PyTorch fixture (tests/ref/ref_rnnlm.py): the same tiny model (V=9,
- *     H=5, C=3) over 6 words with autograd: the summed loss and the gradient
- *     of U, W, X, Y (abs tol 1e-5), through rnnlm_output_backward and one
- *     rnnlm_bptt over all 6 steps;
- *   - gradient check of the same, against central differences;
+ *     H=5, C=3) over 6 words with autograd in double: the summed loss and
+ *     the gradient of U, W, X, Y (abs tol 1e-5: the fixture's weights are
+ *     floats), through rnnlm_output_backward and one rnnlm_bptt over all 6
+ *     steps;
+ *   - gradient check of the same, in double, against central differences;
  *   - the output layer's rows split over two threads give the one-thread
  *     loss and gradients (one class, and a class per word);
+ *   - the fused online step (rnnlm_output_step) gives, bit for bit, the
+ *     weights, ds, loss and probabilities of rnnlm_output_backward followed
+ *     by rnnlm_output_forward, on one thread and two, whether or not the
+ *     next word shares the class;
+ *   - a saved model loads back to the same doubles (the three-float split);
  *   - the online trainer (BPTT every 3 words) learns a tiny corpus of
  *     repeated sentences far below the uniform perplexity; the saved model
  *     loads back and scores the same; `rnn lm-eval` and `rnn sample` read
@@ -41,6 +47,13 @@
 #include "rnn/lm_train.h"
 #include "rnn/rnnlm.h"
 #include "util.h"
+
+/* The largest |a[i] - b[i]| over n doubles. */
+static double max_diff(const double *a, const double *b, size_t n) {
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(a[i] - b[i]));
+    return worst;
+}
 
 /* ------------------------------------------------------------ classes */
 
@@ -86,18 +99,18 @@ static void tiny_model(Rnnlm *m, int V, int H, int C) {
 START_TEST(test_probabilities_sum_to_one) {
     Rnnlm m;
     tiny_model(&m, 11, 5, 3);
-    for (size_t i = 0; i < m.pt.total - 11; i++) m.pt.values[i] *= 10.0f;   /* a peaked distribution */
+    for (size_t i = 0; i < m.n_weights; i++) m.weights[i] *= 10.0;   /* a peaked distribution */
     RnnlmStep st;
     rnnlm_step_build(&st, &m);
-    float s[5] = { 0.9f, 0.1f, 0.5f, 0.3f, 0.7f }, p[11];
+    double s[5] = { 0.9, 0.1, 0.5, 0.3, 0.7 }, p[11];
     rnnlm_distribution(&m, &st, s, p);
     double sum = 0.0;
     for (int w = 0; w < 11; w++) {
         sum += p[w];
         double q = exp(-rnnlm_output_forward(&m, &st, s, w));
-        ck_assert_msg(fabs(q - p[w]) < 1e-6, "word %d: %g from the distribution, %g from the output", w, p[w], q);
+        ck_assert_msg(fabs(q - p[w]) < 1e-12, "word %d: %g from the distribution, %g from the output", w, p[w], q);
     }
-    ck_assert_msg(fabs(sum - 1.0) < 1e-5, "probabilities sum to %.8f", sum);
+    ck_assert_msg(fabs(sum - 1.0) < 1e-12, "probabilities sum to %.17f", sum);
     rnnlm_step_free(&st);
     rnnlm_free(&m);
 }
@@ -112,7 +125,7 @@ typedef struct {
     Rnnlm m;
     RnnlmStep st;
     int word[SEQ], next[SEQ];
-    float s[(SEQ + 1) * 5], ds[SEQ * 5], dz[SEQ * 5], carry[5];
+    double s[(SEQ + 1) * 5], ds[SEQ * 5], dz[SEQ * 5], carry[5];
 } Seq;
 
 static double seq_forward(Seq *q) {
@@ -127,27 +140,27 @@ static double seq_forward(Seq *q) {
 
 static double seq_loss(void *ctx) { return seq_forward(ctx); }
 
-/* The gradient of the summed loss, as training computes it (alpha = 1 into pt.grads). */
+/* The gradient of the summed loss, as training computes it (alpha = 1 into m.grads). */
 static void seq_backward(Seq *q) {
     int H = q->m.cfg.H;
-    params_zero_grad(&q->m.pt);
+    memset(q->m.grads, 0, q->m.n_weights * sizeof(double));
     memset(q->ds, 0, sizeof q->ds);
     for (int k = 0; k < SEQ; k++) {   /* each output's backward right after its forward */
         rnnlm_hidden_forward(&q->m, q->s + (k + 1) * H, q->s + k * H, q->word[k]);
         rnnlm_output_forward(&q->m, &q->st, q->s + (k + 1) * H, q->next[k]);
-        rnnlm_output_backward(&q->m, &q->st, q->ds + k * H, q->m.gX, q->m.gY, q->s + (k + 1) * H, q->next[k], 1.0f);
+        rnnlm_output_backward(&q->m, &q->st, q->ds + k * H, q->m.gX, q->m.gY, q->s + (k + 1) * H, q->next[k], 1.0);
     }
-    rnnlm_bptt(&q->m, q->m.gU, q->m.gW, q->word, q->s, q->ds, SEQ, q->dz, q->carry, 1.0f);
+    rnnlm_bptt(&q->m, q->m.gU, q->m.gW, q->word, q->s, q->ds, SEQ, q->dz, q->carry, 1.0);
 }
 
 static Seq *seq_build(void) {
     Seq *q = calloc(1, sizeof *q);
     tiny_model(&q->m, 9, 5, 3);
-    for (size_t i = 0; i < q->m.pt.total - 9; i++) q->m.pt.values[i] *= 5.0f;   /* std ~0.5 */
+    for (size_t i = 0; i < q->m.n_weights; i++) q->m.weights[i] *= 5.0;   /* std ~0.5 */
     rnnlm_step_build(&q->st, &q->m);
     int words[SEQ + 1] = { 2, 5, 8, 2, 4, 7, 6 };
     for (int k = 0; k < SEQ; k++) { q->word[k] = words[k]; q->next[k] = words[k + 1]; }
-    float s0[5] = { 0.2f, 0.8f, 0.5f, 0.4f, 0.6f };
+    double s0[5] = { 0.2, 0.8, 0.5, 0.4, 0.6 };
     memcpy(q->s, s0, sizeof s0);
     return q;
 }
@@ -162,25 +175,31 @@ START_TEST(test_rnnlm_matches_pytorch) {
     Fixture *fx = fixture_load("rnnlm");
     Seq *q = seq_build();
     /* the fixture's weights and classes replace ours */
-    const char *names[5] = { "U", "W", "X", "Y", "word_class" };
-    for (int i = 0; i < 5; i++) {
+    const char *names[4] = { "U", "W", "X", "Y" };
+    double *weights[4] = { q->m.U, q->m.W, q->m.X, q->m.Y }, *grads[4] = { q->m.gU, q->m.gW, q->m.gX, q->m.gY };
+    for (int i = 0; i < 4; i++) {
         size_t n;
         float *want = fixture_get(fx, names[i], &n);
         ck_assert_int_eq(n, q->m.pt.info[params_find(&q->m.pt, names[i])].size);
-        memcpy(params_get(&q->m.pt, names[i]), want, n * sizeof(float));
+        for (size_t k = 0; k < n; k++) weights[i][k] = want[k];
     }
+    size_t n_class;
+    float *classes = fixture_get(fx, "word_class", &n_class);
+    ck_assert_int_eq(n_class, 9);
+    memcpy(q->m.word_class, classes, n_class * sizeof(float));
     ck_assert_int_eq(rnnlm_set_classes(&q->m), 0);
-    double loss = seq_forward(q);
-    float got = (float)loss;
-    ck_assert(check_tensor("loss", &got, fixture_get(fx, "loss", NULL), 1, 1e-5f));
+    double loss = seq_forward(q), want_loss = fixture_get(fx, "loss", NULL)[0];
+    ck_assert_msg(fabs(loss - want_loss) < 1e-5, "loss %.8f, PyTorch %.8f", loss, want_loss);
     seq_backward(q);
-    const char *grads[4] = { "U", "W", "X", "Y" };
     for (int i = 0; i < 4; i++) {
         char name[16];
-        snprintf(name, sizeof name, "d%s", grads[i]);
+        snprintf(name, sizeof name, "d%s", names[i]);
         size_t n;
         float *want = fixture_get(fx, name, &n);
-        ck_assert(check_tensor(name, params_grad(&q->m.pt, grads[i]), want, n, 1e-5f));
+        double worst = 0.0;
+        for (size_t k = 0; k < n; k++) worst = fmax(worst, fabs(grads[i][k] - want[k]));
+        printf("rnnlm vs PyTorch: %s max abs diff %.2e\n", name, worst);
+        ck_assert_msg(worst < 1e-5, "%s differs from PyTorch's by %g", name, worst);
     }
     seq_free(q);
     fixture_free(fx);
@@ -190,30 +209,35 @@ END_TEST
 START_TEST(test_gradcheck_rnnlm) {
     Seq *q = seq_build();
     seq_backward(q);
-    size_t n = q->m.pt.total - 9;   /* every weight; word_class is not one */
-    double err = gradcheck("rnnlm", seq_loss, q, q->m.pt.values, q->m.pt.grads, n, 1e-2f);
+    size_t n = q->m.n_weights;
+    double err = gradcheck_double("rnnlm", seq_loss, q, q->m.weights, q->m.grads, n, 1e-5);
     printf("gradcheck rnnlm: max relative error %.2e over %zu parameters\n", err, n);
-    ck_assert_msg(err < 5e-3, "gradcheck error %g", err);
+    ck_assert_msg(err < 1e-6, "gradcheck error %g", err);
     seq_free(q);
 }
 END_TEST
 
+/* A state for the wide layer below: entries spread over (0.1, 0.9). */
+static void wide_state(double *s, int H, double phase) {
+    for (int i = 0; i < H; i++) s[i] = 0.5 + 0.4 * sin((double)i + phase);
+}
+
 /* The output layer's forward and backward for one word, on a layer wide
  * enough (600 x 128 weights) to split its rows over the threads of set_threads(n). */
-static double wide_output_step(int threads, int C, float *ds, float *dX, float *dY) {
+static double wide_output_step(int threads, int C, double *ds, double *dX, double *dY) {
     set_threads(threads);
     Rnnlm m;
     tiny_model(&m, 600, 128, C);
     RnnlmStep st;
     rnnlm_step_build(&st, &m);
     ck_assert_int_eq(st.threads, threads);   /* so the two-thread run does split the rows */
-    float s[128];
-    for (int i = 0; i < 128; i++) s[i] = 0.5f + 0.4f * sinf((float)i);
+    double s[128];
+    wide_state(s, 128, 0.0);
     double loss = rnnlm_output_forward(&m, &st, s, 17);
-    memset(ds, 0, 128 * sizeof(float));
-    memset(dX, 0, (size_t)C * 128 * sizeof(float));
-    memset(dY, 0, 600 * 128 * sizeof(float));
-    rnnlm_output_backward(&m, &st, ds, dX, dY, s, 17, 1.0f);
+    memset(ds, 0, 128 * sizeof(double));
+    memset(dX, 0, (size_t)C * 128 * sizeof(double));
+    memset(dY, 0, 600 * 128 * sizeof(double));
+    rnnlm_output_backward(&m, &st, ds, dX, dY, s, 17, 1.0);
     rnnlm_step_free(&st);
     rnnlm_free(&m);
     set_threads(1);
@@ -227,19 +251,89 @@ START_TEST(test_output_layer_threads_agree) {
     int classes[2] = { 1, 600 };
     for (int k = 0; k < 2; k++) {
         int C = classes[k];
-        float *ds1 = malloc(128 * sizeof(float)), *ds2 = malloc(128 * sizeof(float));
-        float *dX1 = malloc((size_t)C * 128 * sizeof(float)), *dX2 = malloc((size_t)C * 128 * sizeof(float));
-        float *dY1 = malloc(600 * 128 * sizeof(float)), *dY2 = malloc(600 * 128 * sizeof(float));
+        double *ds1 = malloc(128 * sizeof(double)), *ds2 = malloc(128 * sizeof(double));
+        double *dX1 = malloc((size_t)C * 128 * sizeof(double)), *dX2 = malloc((size_t)C * 128 * sizeof(double));
+        double *dY1 = malloc(600 * 128 * sizeof(double)), *dY2 = malloc(600 * 128 * sizeof(double));
         double one = wide_output_step(1, C, ds1, dX1, dY1), two = wide_output_step(2, C, ds2, dX2, dY2);
-        ck_assert_msg(fabs(one - two) < 1e-5, "C=%d: loss %.8f on one thread, %.8f on two", C, one, two);
-        ck_assert(check_tensor("ds", ds2, ds1, 128, 1e-5f));
-        ck_assert(check_tensor("dX", dX2, dX1, (size_t)C * 128, 1e-6f));
-        ck_assert(check_tensor("dY", dY2, dY1, 600 * 128, 1e-6f));
-        float norm = 0.0f;
-        for (int i = 0; i < 128; i++) norm += fabsf(ds1[i]);
-        ck_assert_msg(norm > 1e-3f, "C=%d: ds is zero, the check would pass on nothing", C);
+        ck_assert_msg(fabs(one - two) < 1e-12, "C=%d: loss %.17f on one thread, %.17f on two", C, one, two);
+        ck_assert_msg(max_diff(ds1, ds2, 128) < 1e-12, "C=%d: ds differs", C);
+        ck_assert_msg(max_diff(dX1, dX2, (size_t)C * 128) < 1e-12, "C=%d: dX differs", C);
+        ck_assert_msg(max_diff(dY1, dY2, 600 * 128) < 1e-12, "C=%d: dY differs", C);
+        double norm = 0.0;
+        for (int i = 0; i < 128; i++) norm += fabs(ds1[i]);
+        ck_assert_msg(norm > 1e-3, "C=%d: ds is zero, the check would pass on nothing", C);
         free(ds1); free(ds2); free(dX1); free(dX2); free(dY1); free(dY2);
     }
+}
+END_TEST
+
+/* Two words of online training on a wide layer: word 17 then `next2`, by
+ * rnnlm_output_step (fused) or by backward-then-forward (apart). Leaves the
+ * weights in w (n_weights), ds (128) and the second word's probabilities
+ * (pc: C, pw: max_class); returns its loss. */
+static double two_words(int threads, int C, int next2, int fused, double *w, double *ds, double *pc, double *pw) {
+    set_threads(threads);
+    Rnnlm m;
+    tiny_model(&m, 600, 128, C);
+    RnnlmStep st;
+    rnnlm_step_build(&st, &m);
+    double s[128], s_next[128], loss;
+    wide_state(s, 128, 0.0);
+    wide_state(s_next, 128, 1.0);
+    rnnlm_output_forward(&m, &st, s, 17);
+    memset(ds, 0, 128 * sizeof(double));
+    if (fused) {
+        loss = rnnlm_output_step(&m, &st, ds, s, 17, 0.1, s_next, next2);
+    } else {
+        rnnlm_output_backward(&m, &st, ds, m.X, m.Y, s, 17, -0.1);
+        loss = rnnlm_output_forward(&m, &st, s_next, next2);
+    }
+    memcpy(w, m.weights, m.n_weights * sizeof(double));
+    memcpy(pc, st.pc, (size_t)C * sizeof(double));
+    memcpy(pw, st.pw, (size_t)m.max_class * sizeof(double));
+    rnnlm_step_free(&st);
+    rnnlm_free(&m);
+    set_threads(1);
+    return loss;
+}
+
+/* The fused step is the two calls it replaces, to the bit: one class (the
+ * next word always shares it), a class per word (never), and 3 classes with
+ * a next word in the same class as word 17 and in another. */
+START_TEST(test_fused_step_is_backward_then_forward) {
+    Rnnlm probe;
+    tiny_model(&probe, 600, 128, 3);
+    int same = -1, other = -1;
+    for (int w = 0; w < 600; w++) {
+        if (w == 17) continue;
+        if (probe.cls[w] == probe.cls[17] && same < 0) same = w;
+        if (probe.cls[w] != probe.cls[17] && other < 0) other = w;
+    }
+    rnnlm_free(&probe);
+    ck_assert(same >= 0 && other >= 0);
+    struct { int C, next2; } cases[4] = { { 1, 40 }, { 600, 40 }, { 3, same }, { 3, other } };
+    size_t n_weights = 600 * 128 * 2 + 128 * 128 + 600 * 128;
+    double *w1 = malloc(n_weights * sizeof(double)), *w2 = malloc(n_weights * sizeof(double));
+    double ds1[128], ds2[128], pc1[600], pc2[600], pw1[600], pw2[600];
+    for (int threads = 1; threads <= 2; threads++)
+        for (int k = 0; k < 4; k++) {
+            int C = cases[k].C;
+            size_t n = n_weights - (size_t)(600 - C) * 128;
+            memset(pw1, 0, sizeof pw1);
+            memset(pw2, 0, sizeof pw2);
+            Rnnlm start;   /* the weights before the step, which must move them */
+            tiny_model(&start, 600, 128, C);
+            double apart = two_words(threads, C, cases[k].next2, 0, w1, ds1, pc1, pw1);
+            double fused = two_words(threads, C, cases[k].next2, 1, w2, ds2, pc2, pw2);
+            ck_assert_msg(apart == fused, "threads %d, C=%d: loss %.17g apart, %.17g fused", threads, C, apart, fused);
+            ck_assert_msg(memcmp(w1, w2, n * sizeof(double)) == 0, "threads %d, C=%d: the weights differ", threads, C);
+            ck_assert_msg(memcmp(ds1, ds2, sizeof ds1) == 0, "threads %d, C=%d: ds differs", threads, C);
+            ck_assert_msg(memcmp(pc1, pc2, (size_t)C * sizeof(double)) == 0, "threads %d, C=%d: pc differs", threads, C);
+            ck_assert_msg(memcmp(pw1, pw2, sizeof pw1) == 0, "threads %d, C=%d: pw differs", threads, C);
+            ck_assert_msg(max_diff(start.weights, w2, n) > 1e-4, "threads %d, C=%d: the step moved nothing", threads, C);
+            rnnlm_free(&start);
+        }
+    free(w1); free(w2);
 }
 END_TEST
 
@@ -285,6 +379,8 @@ START_TEST(test_online_training_learns_and_saves) {
     rnnlm_load(&back, &v, scratch_at("run"), NULL);
     double loaded = rnnlm_evaluate(&back, d.split[SPLIT_VALID], d.len[SPLIT_VALID]);
     ck_assert_msg(loaded == here, "loaded model scores %.17g, trained %.17g", loaded, here);
+    ck_assert_msg(memcmp(back.weights, m.weights, m.n_weights * sizeof(double)) == 0,
+                  "the loaded weights are not the trained doubles");
     ck_assert(rnnlm_is_checkpoint(scratch_at("run")));
     vocab_free(v);
     rnnlm_free(&back);
@@ -401,7 +497,7 @@ START_TEST(test_resume_is_bit_identical) {
         double loss = train_tiny(&d, &part, scratch_at("part"), 30, 1);
         char *rows = untimed_metrics(scratch_at("part"));
         ck_assert_msg(loss == whole_loss, "stopped after %d: valid %.17g, whole %.17g", k, loss, whole_loss);
-        ck_assert_msg(memcmp(part.pt.values, whole.pt.values, part.pt.total * sizeof(float)) == 0,
+        ck_assert_msg(memcmp(part.weights, whole.weights, part.n_weights * sizeof(double)) == 0,
                       "stopped after epoch %d, the weights differ", k);
         ck_assert_msg(strcmp(rows, whole_rows) == 0, "stopped after epoch %d, the rows\n%s\ndiffer from\n%s", k, rows,
                       whole_rows);
@@ -442,7 +538,7 @@ START_TEST(test_resume_with_smaller_stop_gain_goes_on) {
     double loss = train_tiny_until(&d, &resumed, scratch_at("resumed"), 60, 1, 0.2f, 1.0);
     char *rows = untimed_metrics(scratch_at("resumed"));
     ck_assert_msg(loss == patient_loss, "resumed %.17g, from the start %.17g", loss, patient_loss);
-    ck_assert(memcmp(resumed.pt.values, patient.pt.values, patient.pt.total * sizeof(float)) == 0);
+    ck_assert(memcmp(resumed.weights, patient.weights, patient.n_weights * sizeof(double)) == 0);
     ck_assert_str_eq(rows, patient_rows);
     free(rows);
     free(patient_rows);
@@ -521,6 +617,7 @@ static Suite *rnnlm_suite(void) {
     tcase_add_test(tc, test_rnnlm_matches_pytorch);
     tcase_add_test(tc, test_gradcheck_rnnlm);
     tcase_add_test(tc, test_output_layer_threads_agree);
+    tcase_add_test(tc, test_fused_step_is_backward_then_forward);
     tcase_add_test(tc, test_online_training_learns_and_saves);
     tcase_add_test(tc, test_resume_is_bit_identical);
     tcase_add_test(tc, test_resume_with_smaller_stop_gain_goes_on);
